@@ -1,0 +1,196 @@
+"""The passage index: ranking, agreement with reference BM25, persistence, typos, empty cases."""
+
+from __future__ import annotations
+
+import json
+
+import bm25s
+import numpy as np
+import pytest
+
+from knowledge.index import IndexFormatError, IndexSettings, NotFittedError, SparseIndex
+from knowledge.text import analyze
+
+CORPUS = [
+    "Immunoglobulin A in breast milk\nSecretory IgA protects the infant gut from pathogens.",
+    "The enteromammary immune system\nLymphocytes primed in the gut home to the mammary gland.",
+    "Vitamin D and bone health\nSunlight exposure raises vitamin D levels in adults.",
+    "Fish oil supplements\nOmega-3 fatty acids from fish oil and heart disease risk.",
+    "Colostrum\nThe first milk is rich in antibodies and immune cells for the newborn.",
+]
+
+
+@pytest.fixture
+def index() -> SparseIndex:
+    return SparseIndex().fit(CORPUS)
+
+
+def test_the_passage_about_the_question_ranks_first(index: SparseIndex) -> None:
+    rows, scores = index.search("vitamin D from sunlight", k=3)
+    assert rows[0] == 2
+    assert list(scores) == sorted(scores, reverse=True)
+    rows, _ = index.search("antibodies in the first milk", k=5)
+    assert rows[0] == 4
+
+
+def test_a_rare_term_outranks_a_common_one(index: SparseIndex) -> None:
+    # "mammary" is in one passage, "milk" in two: the passage with the rarer word wins.
+    rows, _ = index.search("mammary milk", k=2)
+    assert rows[0] == 1
+
+
+def test_score_returns_every_matching_row_and_only_those(index: SparseIndex) -> None:
+    rows, scores = index.score("milk gut")
+    assert sorted(rows.tolist()) == [0, 1, 4]
+    assert np.all(scores > 0)
+
+
+def test_search_limits_to_k_and_breaks_ties_by_row(index: SparseIndex) -> None:
+    rows, _ = index.search("immune", k=1)
+    assert len(rows) == 1
+    tied = SparseIndex().fit(["alpha beta", "alpha beta", "alpha beta"])
+    rows, scores = tied.search("alpha", k=2)
+    assert rows.tolist() == [0, 1]
+    assert scores[0] == scores[1]
+
+
+def _random_corpus(rng: np.random.Generator, n_docs: int) -> list[str]:
+    words = [f"word{chr(97 + i)}{chr(97 + j)}" for i in range(8) for j in range(8)]
+    return [" ".join(rng.choice(words, size=rng.integers(3, 40))) for _ in range(n_docs)]
+
+
+@pytest.mark.parametrize(("k1", "b"), [(1.2, 0.75), (0.9, 0.4), (2.0, 1.0)])
+def test_scores_equal_bm25s_lucene_scores(k1: float, b: float) -> None:
+    rng = np.random.default_rng(7)
+    corpus = _random_corpus(rng, 60)
+    ours = SparseIndex(IndexSettings(k1=k1, b=b, typo_distance=0)).fit(corpus)
+    reference = bm25s.BM25(method="lucene", k1=k1, b=b)
+    reference.index([analyze(text) for text in corpus], show_progress=False)
+    for query in ("wordaa wordbc", "wordhh", "wordab wordab wordcd wordef"):
+        expected = reference.get_scores(analyze(" ".join(dict.fromkeys(query.split()))))
+        rows, scores = ours.score(" ".join(dict.fromkeys(query.split())))
+        got = np.zeros(len(corpus))
+        got[rows] = scores
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_query_terms_carry_idf_and_corrections(index: SparseIndex) -> None:
+    terms = index.query_terms("enteromamary imune system of the infant")
+    by_token = {t.token: t for t in terms}
+    assert by_token["enteromamary"].term == "enteromammari"
+    assert by_token["enteromamary"].corrected is True
+    assert by_token["imune"].term == "immun"
+    assert by_token["infant"].corrected is False
+    assert "the" not in by_token and "of" not in by_token
+    # "immune" is in two passages, "infant" in one: the rarer word weighs more.
+    assert by_token["infant"].weight > by_token["imune"].weight
+
+
+def test_a_misspelled_question_finds_the_passage(index: SparseIndex) -> None:
+    rows, _ = index.search("enteromamary imune system", k=1)
+    assert rows[0] == 1
+
+
+def test_unknown_words_far_from_every_word_are_dropped(index: SparseIndex) -> None:
+    assert index.query_terms("xylophone quasar") == []
+    rows, scores = index.search("xylophone quasar")
+    assert len(rows) == 0 and len(scores) == 0
+
+
+def test_short_words_are_not_corrected(index: SparseIndex) -> None:
+    assert index.query_terms("igb") == []  # "iga" is one letter away, but three letters is too short
+
+
+def test_typo_correction_can_be_turned_off() -> None:
+    index = SparseIndex(IndexSettings(typo_distance=0)).fit(CORPUS)
+    assert index.query_terms("imune") == []
+
+
+def test_save_and_load_give_the_same_results(index: SparseIndex, tmp_path) -> None:
+    index.save(tmp_path / "ix")
+    loaded = SparseIndex.load(tmp_path / "ix")
+    assert loaded.n_rows == index.n_rows == len(CORPUS)
+    assert loaded.vocabulary_size == index.vocabulary_size
+    assert loaded.settings == index.settings
+    for query in ("immune milk", "enteromamary imune", "fish heart", "the"):
+        a_rows, a_scores = index.search(query, k=5)
+        b_rows, b_scores = loaded.search(query, k=5)
+        assert a_rows.tolist() == b_rows.tolist()
+        np.testing.assert_array_equal(a_scores, b_scores)
+    assert loaded.query_terms("imune gut") == index.query_terms("imune gut")
+
+
+def test_saved_files_hold_no_pickle(index: SparseIndex, tmp_path) -> None:
+    index.save(tmp_path)
+    with np.load(tmp_path / "index.npz", allow_pickle=False) as arrays:
+        assert all(arrays[name].dtype != object for name in arrays.files)
+
+
+def test_missing_index_raises_index_format_error(tmp_path) -> None:
+    with pytest.raises(IndexFormatError):
+        SparseIndex.load(tmp_path / "nowhere")
+
+
+def test_truncated_arrays_raise_index_format_error(index: SparseIndex, tmp_path) -> None:
+    index.save(tmp_path)
+    blob = (tmp_path / "index.npz").read_bytes()
+    (tmp_path / "index.npz").write_bytes(blob[: len(blob) // 2])
+    with pytest.raises(IndexFormatError):
+        SparseIndex.load(tmp_path)
+
+
+def test_garbage_arrays_raise_index_format_error(index: SparseIndex, tmp_path) -> None:
+    index.save(tmp_path)
+    (tmp_path / "index.npz").write_bytes(b"not a zip file at all")
+    with pytest.raises(IndexFormatError, match="cannot read"):
+        SparseIndex.load(tmp_path)
+
+
+def test_inconsistent_metadata_raises_index_format_error(index: SparseIndex, tmp_path) -> None:
+    index.save(tmp_path)
+    meta = json.loads((tmp_path / "index.json").read_text())
+    meta["nnz"] += 5
+    (tmp_path / "index.json").write_text(json.dumps(meta))
+    with pytest.raises(IndexFormatError, match="corrupt"):
+        SparseIndex.load(tmp_path)
+    (tmp_path / "index.json").write_text("{")
+    with pytest.raises(IndexFormatError):
+        SparseIndex.load(tmp_path)
+
+
+def test_empty_corpus_gives_empty_results(tmp_path) -> None:
+    index = SparseIndex().fit([])
+    assert index.n_rows == 0 and index.vocabulary_size == 0
+    rows, scores = index.search("anything")
+    assert len(rows) == 0 and len(scores) == 0
+    index.save(tmp_path)
+    assert SparseIndex.load(tmp_path).search("anything")[0].size == 0
+
+
+def test_corpus_of_stop_words_only_gives_empty_results() -> None:
+    index = SparseIndex().fit(["the and of", "is it"])
+    assert index.n_rows == 2
+    assert index.search("the")[0].size == 0
+
+
+def test_all_stop_word_query_gives_empty_results(index: SparseIndex) -> None:
+    rows, scores = index.search("what is the and of it")
+    assert len(rows) == 0 and len(scores) == 0
+    assert index.query_terms("") == []
+
+
+def test_using_the_index_before_fit_is_a_clear_error() -> None:
+    with pytest.raises(NotFittedError, match="fit"):
+        SparseIndex().search("milk")
+
+
+def test_sublinear_tfidf_weighting_ranks_too() -> None:
+    index = SparseIndex(IndexSettings(weighting="tfidf")).fit(CORPUS)
+    assert index.search("vitamin D from sunlight", k=1)[0][0] == 2
+
+
+def test_bad_settings_are_rejected() -> None:
+    with pytest.raises(ValueError):
+        IndexSettings(weighting="magic")
+    with pytest.raises(ValueError):
+        IndexSettings(b=1.5)
