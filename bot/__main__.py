@@ -1,0 +1,134 @@
+"""The ``citebot`` command (also ``python -m bot``).
+
+With no subcommand it runs the Discord bot when ``DISCORD_TOKEN`` is set, and otherwise the local
+console on the built-in knowledge base.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from knowledge import KnowledgeBase, QuestionError
+from knowledge.assistant import Assistant
+from knowledge.kb import CORPUS_DIR
+
+from .console import run_console
+from .text_render import render_answer
+
+logger = logging.getLogger(__name__)
+
+
+def _load_kb(args: argparse.Namespace) -> KnowledgeBase:
+    folder = Path(args.knowledge) if args.knowledge else CORPUS_DIR
+    return KnowledgeBase.from_folder(folder, state_dir=args.state_dir)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    assistant = Assistant(_load_kb(args))
+    questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
+    status = 0
+    for question in questions:
+        if args.question is None and not question.strip():
+            continue  # blank lines between questions on stdin are not questions
+        try:
+            answer = assistant.ask(question, k=args.k)
+        except QuestionError as exc:
+            status = 2
+            if args.json:
+                print(json.dumps({"question": question, "error": str(exc)}, ensure_ascii=False))
+            else:
+                print(f"error: {exc}", file=sys.stderr)
+            continue
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
+        else:
+            print(render_answer(answer), flush=True)
+            if args.question is None:
+                print()
+    return status
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    folder = Path(args.knowledge) if args.knowledge else CORPUS_DIR
+    kb = KnowledgeBase.from_folder(folder, state_dir=args.state_dir, cache=not args.check)
+    print(f"knowledge folder: {folder}")
+    print(f"documents: {len(kb.documents)}")
+    print(f"passages: {len(kb.passages)}")
+    print(f"vocabulary: {kb.vocabulary_size} terms")
+    for error in kb.errors:
+        print(f"error: {error}")
+    if kb.errors:
+        print(f"{len(kb.errors)} problem(s) found")
+    return 1 if kb.errors else 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    return run_console(Assistant(_load_kb(args)))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .app import run_bot
+    from .config import ConfigError, load_config
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    run_bot(config)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="citebot", description=__doc__.split("\n\n")[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--knowledge", metavar="DIR", help="knowledge folder (default: the built-in one)")
+    common.add_argument("--state-dir", metavar="DIR", help="state folder (default: $CITEBOT_STATE_DIR)")
+    sub = parser.add_subparsers(dest="command")
+
+    ask = sub.add_parser("ask", parents=[common], help="answer a question (or one per stdin line)")
+    ask.add_argument("question", nargs="?", help="the question; omitted: read one per line from stdin")
+    ask.add_argument("-k", type=int, default=5, help="passages to retrieve (default 5)")
+    ask.add_argument("--json", action="store_true", help="one JSON object per answer")
+    ask.set_defaults(func=cmd_ask)
+
+    index = sub.add_parser("index", parents=[common], help="build or validate the index and report problems")
+    index.add_argument("--check", action="store_true", help="validate everything, write nothing")
+    index.set_defaults(func=cmd_index)
+
+    chat = sub.add_parser("chat", parents=[common], help="the local console")
+    chat.set_defaults(func=cmd_chat)
+
+    run = sub.add_parser("run", help="connect to Discord (needs DISCORD_TOKEN)")
+    run.add_argument("--config", metavar="FILE", help="YAML config (default: $CITEBOT_CONFIG)")
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.command is None:
+        args = parser.parse_args(
+            [
+                *(argv if argv is not None else sys.argv[1:]),
+                "run" if os.environ.get("DISCORD_TOKEN") else "chat",
+            ]
+        )
+    if getattr(args, "k", 1) < 1:
+        parser.error("-k must be at least 1")
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,254 @@
+"""Loading documents from files: Markdown/text with YAML front matter, HTML, PDF and BEIR JSONL.
+
+Every loader returns :class:`~knowledge.models.Document` objects whose ``text`` is Markdown-ish:
+headings are ``#`` lines so the chunker can keep section paths whatever the source format was.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .models import Document, LoadError
+
+logger = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
+HTML_SUFFIXES = {".html", ".htm"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".jsonl"}
+
+# Front matter keys and the types they may hold; anything else is kept but warned about.
+FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
+    "title": (str,),
+    "authors": (list, str),
+    "year": (int, str),
+    "source": (str,),
+    "url": (str,),
+    "doi": (str,),
+    "license": (str,),
+    "tags": (list, str),
+}
+
+# A hostile PDF can hold thousands of pages; past this we stop and say so.
+MAX_PDF_PAGES = 2_000
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$\n?", re.S | re.M)
+_H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.M)
+
+
+class DocumentError(ValueError):
+    """A file that cannot be loaded; ``str()`` names the file and, when known, the line."""
+
+    def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:
+        self.error = LoadError(str(path), message, line)
+        super().__init__(str(self.error))
+
+
+def doc_id_for(path: Path, root: Path) -> str:
+    """A stable id from the path relative to the knowledge folder: ``guides/Getting Started.md`` ->
+    ``guides/getting-started``."""
+    rel = path.relative_to(root).with_suffix("") if path.is_relative_to(root) else Path(path.stem)
+    return "/".join(re.sub(r"[^\w.-]+", "-", part.lower()).strip("-") or "doc" for part in rel.parts)
+
+
+def _title_from_stem(path: Path) -> str:
+    return re.sub(r"[-_]+", " ", path.stem).strip().capitalize() or path.name
+
+
+def split_front_matter(text: str, path: Path | str) -> tuple[dict[str, Any], str, int]:
+    """Split ``---`` YAML front matter from the body: (metadata, body, body's first line number - 1)."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text, 0
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else None  # +1 for 1-based, +1 for the opening ---
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise DocumentError(path, f"invalid YAML front matter: {problem}", line) from None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise DocumentError(path, "front matter must be a mapping of keys to values", 2)
+    for key, value in meta.items():
+        expected = FRONT_MATTER_TYPES.get(str(key))
+        if expected is None:
+            logger.warning("%s: unknown front matter key %r kept as metadata", path, key)
+        elif value is not None and not isinstance(value, expected):
+            names = " or ".join(t.__name__ for t in expected)
+            raise DocumentError(path, f"front matter key {key!r} should be {names}, not {value!r}")
+    body = text[match.end() :]
+    return {str(k): v for k, v in meta.items() if v is not None}, body, text[: match.end()].count("\n")
+
+
+def parse_text(text: str, path: Path, doc_id: str, fmt: str) -> Document:
+    """Markdown or plain text with optional front matter."""
+    meta, body, _ = split_front_matter(text, path)
+    title = meta.get("title")
+    if not title and fmt == "markdown":
+        heading = _H1.search(body)
+        title = heading.group(1) if heading else None
+    meta.update(path=str(path), format=fmt)
+    return Document(doc_id, str(title or _title_from_stem(path)), body, meta)
+
+
+def parse_html(raw: bytes, path: Path, doc_id: str) -> Document:
+    """Visible text of an HTML page, with its headings kept as Markdown headings."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(raw, "html.parser")
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    for tag in soup(["script", "style", "noscript", "template", "head", "nav", "footer"]):
+        tag.decompose()
+    for heading in soup.find_all(re.compile(r"^h[1-6]$")):
+        level = int(heading.name[1])
+        heading.replace_with(f"\n\n{'#' * level} {heading.get_text(' ', strip=True)}\n\n")
+    for item in soup.find_all("li"):
+        item.insert_before("\n- ")
+    for block in soup.find_all(["p", "div", "br", "tr", "ul", "ol", "pre", "blockquote", "section"]):
+        block.insert_after("\n\n")
+    lines = (re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in soup.get_text().split("\n"))
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    if not title:
+        heading = _H1.search(text)
+        title = heading.group(1) if heading else _title_from_stem(path)
+    return Document(doc_id, title, text, {"path": str(path), "format": "html"})
+
+
+def parse_pdf(raw: bytes | Path, path: Path, doc_id: str) -> Document:
+    """Text of each page; ``metadata["pages"]`` maps page numbers to offsets for citations."""
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(raw) if isinstance(raw, bytes) else raw)
+        if reader.is_encrypted:
+            raise DocumentError(path, "the PDF is encrypted; upload an unprotected copy")
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise DocumentError(path, f"the PDF has {len(reader.pages)} pages; the limit is {MAX_PDF_PAGES}")
+        parts, pages, offset = [], [], 0
+        for number, page in enumerate(reader.pages, start=1):
+            page_text = (page.extract_text() or "").strip()
+            pages.append((number, offset))
+            parts.append(page_text)
+            offset += len(page_text) + 2
+        info_title = (reader.metadata.title if reader.metadata else None) or ""
+    except DocumentError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise DocumentError(path, f"not a readable PDF ({exc.__class__.__name__}: {exc})") from None
+    text = "\n\n".join(parts)
+    if not text.strip():
+        raise DocumentError(path, "the PDF has no extractable text (a scanned image?)")
+    meta = {"path": str(path), "format": "pdf", "pages": pages}
+    return Document(doc_id, str(info_title).strip() or _title_from_stem(path), text, meta)
+
+
+def parse_jsonl(text: str, path: Path) -> tuple[list[Document], list[LoadError]]:
+    """BEIR corpus lines ``{"_id", "title", "text"}``: one document each; bad lines are reported."""
+    docs, errors = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            errors.append(LoadError(str(path), f"invalid JSON: {exc.msg}", number))
+            continue
+        if not isinstance(row, dict) or "_id" not in row or not isinstance(row.get("text", ""), str):
+            errors.append(LoadError(str(path), 'each line needs "_id" and a string "text"', number))
+            continue
+        meta = {k: v for k, v in row.items() if k not in {"_id", "title", "text"}}
+        meta.update(path=str(path), format="jsonl", line=number)
+        docs.append(Document(str(row["_id"]), str(row.get("title") or ""), row.get("text") or "", meta))
+    return docs, errors
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(path, f"not UTF-8 text (byte {exc.start})") from None
+
+
+def load_file(path: Path, root: Path | None = None) -> tuple[list[Document], list[LoadError]]:
+    """Load one file. Raises :class:`DocumentError` when the whole file is unusable; line-level
+    problems in JSONL come back as errors beside the documents that did load."""
+    root = root or path.parent
+    suffix = path.suffix.lower()
+    doc_id = doc_id_for(path, root)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(path, f"cannot read: {exc.strerror or exc}") from None
+    if suffix in {".md", ".markdown"}:
+        return [parse_text(_decode(raw, path), path, doc_id, "markdown")], []
+    if suffix == ".txt":
+        return [parse_text(_decode(raw, path), path, doc_id, "text")], []
+    if suffix in HTML_SUFFIXES:
+        return [parse_html(raw, path, doc_id)], []
+    if suffix == ".pdf":
+        return [parse_pdf(raw, path, doc_id)], []
+    if suffix == ".jsonl":
+        return parse_jsonl(_decode(raw, path), path)
+    raise DocumentError(path, f"unsupported file type {suffix or '(none)'}")
+
+
+def iter_files(folder: Path) -> Iterator[Path]:
+    """Files below ``folder`` in a stable order, hidden files and folders left out."""
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+            yield path
+
+
+def load_folder(folder: Path | str) -> tuple[list[Document], list[LoadError]]:
+    """Load every supported file below ``folder``; broken files are reported, the rest still load."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return [], [
+            LoadError(str(folder), "knowledge folder not found" if not folder.exists() else "not a folder")
+        ]
+    docs: list[Document] = []
+    errors: list[LoadError] = []
+    seen: dict[str, str] = {}
+    for path in iter_files(folder):
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            logger.warning("skipping %s: unsupported file type", path)
+            continue
+        try:
+            loaded, file_errors = load_file(path, folder)
+        except DocumentError as exc:
+            logger.warning("%s", exc)
+            errors.append(exc.error)
+            continue
+        errors.extend(file_errors)
+        for doc in loaded:
+            if doc.id in seen:
+                errors.append(
+                    LoadError(str(path), f"duplicate document id {doc.id!r} (also in {seen[doc.id]})")
+                )
+                continue
+            seen[doc.id] = str(path)
+            docs.append(doc)
+    return docs, errors
+
+
+def dedupe(documents: Iterable[Document]) -> list[Document]:
+    """Documents with unique ids, first one wins (``from_documents`` accepts any iterable)."""
+    seen: set[str] = set()
+    out = []
+    for doc in documents:
+        if doc.id not in seen:
+            seen.add(doc.id)
+            out.append(doc)
+    return out

@@ -1,0 +1,109 @@
+"""Answering and declining on the built-in article, calibrated on tests/knowledge/seed_questions.yaml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from knowledge import Document, KnowledgeBase, QuestionError
+from knowledge.answer import MAX_QUESTION_CHARS
+
+QUESTIONS = yaml.safe_load((Path(__file__).with_name("seed_questions.yaml")).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory):
+    return KnowledgeBase.default(state_dir=tmp_path_factory.mktemp("state"))
+
+
+@pytest.mark.parametrize("item", QUESTIONS["answerable"], ids=lambda item: item["question"][:40])
+def test_answerable_questions_are_answered_from_the_right_section(kb, item):
+    answer = kb.answer(item["question"])
+    assert answer.answered, f"declined (confidence {answer.confidence})"
+    top_sections = {hit.section for hit in answer.hits[:3]}
+    assert top_sections & set(item["section"]), top_sections
+    assert 1 <= len(answer.sentences) <= 3
+    assert any(s.marks for s in answer.sentences)
+
+
+@pytest.mark.parametrize("question", QUESTIONS["off_topic"], ids=lambda q: q[:40])
+def test_off_topic_questions_are_declined_with_closest_passages(kb, question):
+    answer = kb.answer(question)
+    assert not answer.answered, [s.text for s in answer.sentences]
+    assert answer.sentences == []
+
+
+def test_sentences_are_cited_and_marked(kb):
+    answer = kb.answer("Which antibody is secreted into breast milk?")
+    assert answer.answered
+    for sentence in answer.sentences:
+        hit = answer.hits[sentence.source - 1]
+        assert sentence.passage_id == hit.passage_id
+        assert sentence.text in hit.text
+    marked = " ".join(s.marked() for s in answer.sentences)
+    assert "**IgA**" in marked or "**antibodies**" in marked
+
+
+def test_citation_names_title_section_reference_and_link(kb):
+    [hit] = kb.search("secretory IgA", k=1)
+    assert hit.section == "Enteromammary immune system"
+    assert hit.citation.startswith(hit.title + " › Enteromammary immune system — Guillen-Morales DdJ")
+    assert hit.citation.endswith("(https://doi.org/10.3390/hygiene5040046)")
+
+
+def test_typo_tolerance_finds_the_passage(kb):
+    [hit] = kb.search("enteromamary imune system", k=1)
+    assert hit.section == "Enteromammary immune system"
+
+
+def test_empty_question_is_a_clear_error(kb):
+    for question in ["", "   ", "\n\t"]:
+        with pytest.raises(QuestionError, match="empty"):
+            kb.answer(question)
+
+
+def test_long_question_is_truncated_with_a_notice(kb):
+    answer = kb.answer("What is the enteromammary immune system? " * 300)
+    assert len(answer.question) <= MAX_QUESTION_CHARS
+    assert answer.notices and "1,000" in answer.notices[0]
+    assert answer.answered
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["🙂" * 50, "免疫系统是什么？", "\x00\x01\x02 IgA \x7f", "?!?!", "a" * 5000, "IgA" + "\u200b" * 20],
+)
+def test_odd_input_never_crashes(kb, question):
+    answer = kb.answer(question)
+    assert answer.answered in {True, False}
+
+
+def test_follow_up_context_counts(kb):
+    plain = kb.answer("and during lactation?")
+    follow = kb.answer("and during lactation?", context="How do antibodies get into milk?")
+    assert follow.answered
+    assert follow.hits[0].section == "The mammary immune system"
+    assert plain.question == follow.question
+
+
+def test_empty_knowledge_base_declines(tmp_path):
+    kb = KnowledgeBase.from_folder(tmp_path / "missing", state_dir=tmp_path / "state")
+    assert kb.errors and "not found" in kb.errors[0].message
+    answer = kb.answer("What is IgA?")
+    assert not answer.answered and answer.hits == []
+    assert kb.search("IgA") == []
+
+
+def test_ranking_order_on_a_tiny_corpus():
+    kb = KnowledgeBase.from_documents(
+        [
+            Document("cats", "Cats", "Cats purr and sleep most of the day."),
+            Document("dogs", "Dogs", "Dogs bark. Dogs fetch sticks. Dogs love walks."),
+            Document("both", "Pets", "Some homes keep a dog and a cat together."),
+        ]
+    )
+    assert [h.doc_id for h in kb.search("dogs bark", k=3)][:2] == ["dogs", "both"]
+    assert kb.search("the of and") == []
+    assert [d for d, _ in kb.search_documents("cat purring", k=2)] == ["cats", "both"]

@@ -1,0 +1,88 @@
+"""Passages: heading-aware, on sentence boundaries, with ids that survive unrelated edits."""
+
+from __future__ import annotations
+
+from knowledge import Document
+from knowledge.chunking import chunk_document, sentence_spans
+
+ARTICLE = """# Milk
+
+Intro sentence about milk.
+
+## Colostrum
+
+Colostrum is the first milk. It is rich in antibodies, e.g. secretory IgA. Dr. Smith et al. studied it.
+
+## Mature milk
+
+### Fat
+
+Fat content changes during a feed.
+"""
+
+
+def test_sentences_respect_abbreviations():
+    text = "It is rich in antibodies, e.g. secretory IgA. Dr. Smith et al. studied it. Next one!"
+    sentences = [text[s:e] for s, e in sentence_spans(text)]
+    assert sentences == [
+        "It is rich in antibodies, e.g. secretory IgA.",
+        "Dr. Smith et al. studied it.",
+        "Next one!",
+    ]
+
+
+def test_list_items_are_sentences():
+    text = "These cells\n- identify microbes\n- produce cytokines, and\n- repair tissue."
+    assert [text[s:e] for s, e in sentence_spans(text)][1:] == [
+        "- identify microbes",
+        "- produce cytokines, and",
+        "- repair tissue.",
+    ]
+
+
+def test_passages_keep_section_paths_and_offsets():
+    doc = Document("milk", "Milk", ARTICLE, {"format": "markdown"})
+    passages = chunk_document(doc)
+    by_section = {p.section: p for p in passages}
+    assert set(by_section) == {(), ("Colostrum",), ("Mature milk", "Fat")}
+    for p in passages:
+        assert ARTICLE[p.start : p.end] == p.text
+    assert by_section[("Mature milk", "Fat")].text == "Fat content changes during a feed."
+
+
+def test_passages_split_on_sentence_boundaries_near_the_target():
+    sentence = "The mammary gland makes milk for the infant. "
+    doc = Document("long", "Long", "## Part\n\n" + sentence * 60)
+    passages = chunk_document(doc, target_chars=300)
+    assert len(passages) > 5
+    for p in passages:
+        assert p.text.endswith(".")
+        assert len(p.text) <= 300 + len(sentence)
+
+
+def test_ids_are_stable_when_other_text_changes():
+    doc = Document("milk", "Milk", ARTICLE)
+    edited = Document("milk", "Milk", ARTICLE.replace("Fat content changes", "Fat content varies"))
+    before = {p.section: p.id for p in chunk_document(doc)}
+    after = {p.section: p.id for p in chunk_document(edited)}
+    assert before[("Colostrum",)] == after[("Colostrum",)]
+    assert before[()] == after[()]
+    assert before[("Mature milk", "Fat")] != after[("Mature milk", "Fat")]
+    assert before[("Colostrum",)].startswith("milk#colostrum-")
+
+
+def test_identical_passages_get_distinct_ids():
+    doc = Document("dup", "Dup", "## A\n\nSame words.\n\n## A\n\nSame words.\n")
+    ids = [p.id for p in chunk_document(doc)]
+    assert len(ids) == len(set(ids)) == 2
+
+
+def test_pdf_passages_know_their_page():
+    text = "First page text.\n\nSecond page text."
+    doc = Document("leaflet", "Leaflet", text, {"format": "pdf", "pages": [(1, 0), (2, 18)]})
+    pages = [p.page for p in chunk_document(doc, target_chars=20)]
+    assert pages == [1, 2]
+
+
+def test_empty_document_has_no_passages():
+    assert chunk_document(Document("empty", "Empty", "   \n\n")) == []

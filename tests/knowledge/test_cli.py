@@ -1,0 +1,118 @@
+"""The citebot command as an operator runs it: ask, --json, stdin, index, the console."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def citebot(*args: str, stdin: str | None = None, env: dict | None = None, cwd: Path | None = None):
+    full_env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def state(tmp_path):
+    return {"CITEBOT_STATE_DIR": str(tmp_path / "state")}
+
+
+def test_ask_prints_a_cited_answer(state):
+    out = citebot("ask", "What is secretory IgA in breast milk?", env=state)
+    assert out.returncode == 0, out.stderr
+    assert "**IgA**" in out.stdout
+    assert "[1] The enteromammary and mammary immune systems" in out.stdout
+    assert "https://doi.org/10.3390/hygiene5040046" in out.stdout
+
+
+def test_ask_json_contract(state):
+    out = citebot("ask", "How do antibodies get into milk during lactation?", "--json", "-k", "3", env=state)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data) >= {"question", "answered", "curated", "sentences", "passages"}
+    assert data["answered"] is True and data["curated"] is None
+    assert 1 <= len(data["sentences"]) <= 3 and all(isinstance(s, str) for s in data["sentences"])
+    assert len(data["passages"]) <= 3
+    for passage in data["passages"]:
+        assert set(passage) >= {"doc_id", "passage_id", "title", "section", "text", "score", "citation"}
+    scores = [p["score"] for p in data["passages"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_ask_reads_questions_from_stdin_in_order(state):
+    questions = "How does the immune system of a fish work?\n\nWhat is the enteromammary immune system?\n"
+    out = citebot("ask", "--json", stdin=questions, env=state)
+    assert out.returncode == 0, out.stderr
+    answers = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [a["question"] for a in answers] == [
+        "How does the immune system of a fish work?",
+        "What is the enteromammary immune system?",
+    ]
+    assert [a["answered"] for a in answers] == [False, True]
+    assert answers[0]["passages"], "a decline still lists the closest passages"
+
+
+def test_declined_answer_says_so(state):
+    out = citebot("ask", "How do I bake sourdough bread?", env=state)
+    assert "not in the knowledge base" in out.stdout
+
+
+def test_empty_question_is_a_clear_error(state):
+    out = citebot("ask", "   ", env=state)
+    assert out.returncode == 2
+    assert "empty" in out.stderr
+
+
+def test_index_reports_counts_and_errors(tmp_path, state):
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "good.md").write_text("# Good\n\nColostrum is the first milk.\n")
+    (folder / "bad.md").write_text("---\ntitle: [\n---\nBody\n")
+    out = citebot("index", "--knowledge", str(folder), env=state)
+    assert out.returncode == 1
+    assert "documents: 1" in out.stdout and "passages: 1" in out.stdout
+    assert "bad.md" in out.stdout and "YAML" in out.stdout
+
+
+def test_index_is_reused_until_the_folder_changes(tmp_path, state):
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "a.md").write_text("# A\n\nColostrum is the first milk.\n")
+    assert citebot("index", "--knowledge", str(folder), env=state).returncode == 0
+    cached = list((tmp_path / "state" / "index").glob("*/*/manifest.json"))
+    assert len(cached) == 1
+    (folder / "b.md").write_text("# B\n\nLactoferrin binds iron.\n")
+    out = citebot("ask", "lactoferrin iron", "--knowledge", str(folder), "--json", env=state)
+    assert json.loads(out.stdout)["passages"][0]["doc_id"] == "b"
+    assert len(list((tmp_path / "state" / "index").glob("*/*/manifest.json"))) == 1
+
+
+def test_missing_knowledge_folder_starts_and_declines(tmp_path, state):
+    out = citebot("ask", "What is IgA?", "--knowledge", str(tmp_path / "none"), "--json", env=state)
+    assert out.returncode == 0
+    assert json.loads(out.stdout)["answered"] is False
+
+
+def test_no_token_runs_the_local_console(state):
+    script = "What is secretory IgA?\n/topics\n/search mastitis\n/source nope\n/help\n/quit\n"
+    out = citebot(stdin=script, env=state)
+    assert out.returncode == 0, out.stderr
+    assert "local console" in out.stdout and "not medical advice" in out.stdout
+    assert "**IgA**" in out.stdout
+    assert "(4 passages)" in out.stdout or "passages)" in out.stdout
+    assert "mastitis" in out.stdout.lower()
+    assert "No passage has the id 'nope'" in out.stdout
+    assert "/source ID" in out.stdout
