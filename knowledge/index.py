@@ -21,7 +21,6 @@ import numpy as np
 import scipy.sparse as sp
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
-from sklearn.feature_extraction.text import CountVectorizer
 
 from .text import STOP_WORDS, stem, tokens
 
@@ -101,6 +100,10 @@ class SparseIndex:
 
     def fit(self, texts: Sequence[str]) -> SparseIndex:
         """Index one text per passage (row ``i`` is ``texts[i]``). Returns ``self``."""
+        # Imported here, not at module level: scikit-learn takes about a second to import, and a
+        # loaded index answers without it (a cold `citebot ask` must answer in under a second).
+        from sklearn.feature_extraction.text import CountVectorizer
+
         recorder = _SurfaceRecorder()
         n_rows = len(texts)
         if n_rows:
