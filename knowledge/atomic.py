@@ -1,0 +1,89 @@
+"""Atomic file writes for the state folder: a reader sees the old file or the new one, never half.
+
+The new content goes to a temporary file in the same folder (``os.replace`` is only atomic within
+one file system), is flushed and fsynced, then renamed over the target. The previous version is
+kept beside it as ``<name>.bak`` so a bad edit can be undone by hand.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+
+class StateWriteError(OSError):
+    """The state folder could not be written (read-only, full, missing). The message says which
+    file and why, in words a moderator can act on."""
+
+    def __init__(self, path: Path, exc: OSError) -> None:
+        self.path = path
+        self.cause = exc
+        reason = exc.strerror or str(exc)
+        super().__init__(exc.errno, f"could not write {path}: {reason}")
+
+    def __str__(self) -> str:
+        return self.args[1] if len(self.args) > 1 else super().__str__()
+
+
+def _write_temp(folder: Path, name: str, data: bytes) -> Path:
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return Path(tmp)
+
+
+def _fsync_folder(folder: Path) -> None:
+    # Makes the rename itself durable; not every platform can open a folder, which is harmless.
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: Path | str, data: bytes, *, backup: bool = True) -> None:
+    """Replace ``path`` with ``data`` atomically; with ``backup`` the old file becomes ``.bak``.
+
+    Raises :class:`StateWriteError` when the folder is read-only or full; ``path`` is then
+    unchanged and no temporary file is left behind.
+    """
+    path = Path(path)
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = _write_temp(folder, path.name, data)
+        try:
+            if backup and path.exists():
+                # The backup is written the same way, so it is never half a file either.
+                bak_tmp = _write_temp(folder, path.name + ".bak", path.read_bytes())
+                os.replace(bak_tmp, path.with_name(path.name + ".bak"))
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        _fsync_folder(folder)
+    except OSError as exc:
+        raise StateWriteError(path, exc) from exc
+
+
+def atomic_write_text(path: Path | str, text: str, *, backup: bool = True) -> None:
+    """:func:`atomic_write_bytes` for UTF-8 text."""
+    atomic_write_bytes(path, text.encode("utf-8"), backup=backup)

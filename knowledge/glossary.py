@@ -1,0 +1,242 @@
+"""The glossary: members' words mapped to the knowledge base's terms ("first milk" -> colostrum).
+
+Questions are rewritten with it before retrieval: a word the knowledge base never uses counts
+against the evidence (see :mod:`knowledge.answer`), so "first milk" is *replaced* by "colostrum"
+rather than added to. Stored as ``glossary.yaml`` in the state folder, written atomically.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .text import normalize, stem, token_spans, tokens
+from .yaml_state import (
+    StateFileError,
+    YamlStateFile,
+    dump_yaml,
+    line_of,
+    mapping_value,
+    now,
+    parse_yaml,
+    sequence_items,
+    timestamp,
+)
+
+logger = logging.getLogger(__name__)
+
+FILE_NAME = "glossary.yaml"
+FORMAT_VERSION = 1
+MAX_TERM_CHARS = 60
+MAX_MEANING_CHARS = 120
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    term: str
+    means: str
+    author: str = ""
+    added: str = ""
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return term_key(self.term)
+
+    def to_yaml(self) -> dict[str, str]:
+        return {"term": self.term, "means": self.means, "author": self.author, "added": self.added}
+
+
+def term_key(text: str) -> tuple[str, ...]:
+    """Stems of every word, stop words included: "let down" and "letting down" are one term."""
+    return tuple(stem(t) for t in tokens(text))
+
+
+def _clean(value: Any, key: str, limit: int, path, line, entry) -> str:
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool) or not str(value).strip():
+        raise StateFileError(path, f"{key!r} must be non-empty text", line=line, entry=entry)
+    text = " ".join(str(value).split())
+    if len(text) > limit:
+        raise StateFileError(
+            path, f"{key!r} is {len(text)} characters; the limit is {limit}", line=line, entry=entry
+        )
+    if not tokens(text):
+        raise StateFileError(path, f"{key!r} needs at least one word", line=line, entry=entry)
+    return text
+
+
+def parse_glossary(text: str, path: Path | str) -> list[GlossaryEntry]:
+    data, root = parse_yaml(text, path)
+    if data is None:
+        return []
+    if not isinstance(data, dict) or not isinstance(data.get("terms", []), list):
+        raise StateFileError(path, "the file must hold 'terms:' with a list of {term, means}", line=1)
+    nodes = sequence_items(mapping_value(root, "terms"))
+    entries: list[GlossaryEntry] = []
+    seen: dict[tuple[str, ...], int] = {}
+    for index, item in enumerate(data.get("terms") or [], start=1):
+        node = nodes[index - 1] if index - 1 < len(nodes) else None
+        line, entry = line_of(node), f"entry {index}"
+        if not isinstance(item, dict):
+            raise StateFileError(
+                path, "each entry must be a mapping with 'term' and 'means'", line=line, entry=entry
+            )
+        term = _clean(
+            item.get("term"),
+            "term",
+            MAX_TERM_CHARS,
+            path,
+            line_of(mapping_value(node, "term")) or line,
+            entry,
+        )
+        entry = f"entry {index} ({term!r})"
+        means = _clean(
+            item.get("means"),
+            "means",
+            MAX_MEANING_CHARS,
+            path,
+            line_of(mapping_value(node, "means")) or line,
+            entry,
+        )
+        key = term_key(term)
+        if key in seen:
+            raise StateFileError(
+                path, f"the term is also defined by entry {seen[key]}", line=line, entry=entry
+            )
+        seen[key] = index
+        entries.append(
+            GlossaryEntry(term, means, str(item.get("author") or ""), timestamp(item.get("added")))
+        )
+    return entries
+
+
+def dump_glossary(entries: list[GlossaryEntry]) -> str:
+    header = "# citebot glossary: members' words -> the knowledge base's terms. Editable by hand.\n"
+    return header + dump_yaml({"version": FORMAT_VERSION, "terms": [e.to_yaml() for e in entries]})
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """A question rewritten with the glossary; ``applied`` lists (term as typed, meaning)."""
+
+    text: str
+    applied: tuple[tuple[str, str], ...] = ()
+
+    def notice(self) -> str:
+        parts = [f"“{typed}” as “{means}”" for typed, means in self.applied]
+        return "Read " + ", ".join(parts) + " (from the moderators' glossary)."
+
+
+class Glossary:
+    """The glossary of one state folder. Changes are written at once; when the folder cannot be
+    written the change is kept in memory and retried with the next one (StateWriteError raised)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.file = YamlStateFile(path)
+        self._entries: dict[tuple[str, ...], GlossaryEntry] = {}
+        try:
+            self._load()
+        except StateFileError as exc:
+            self.file.load_error = exc
+            logger.error("%s; starting with an empty glossary", exc)
+
+    @classmethod
+    def in_state_dir(cls, state_dir: Path | str) -> Glossary:
+        return cls(Path(state_dir) / FILE_NAME)
+
+    @property
+    def path(self) -> Path:
+        return self.file.path
+
+    @property
+    def load_error(self) -> StateFileError | None:
+        return self.file.load_error
+
+    def _load(self) -> None:
+        text = self.file.read()
+        entries = parse_glossary(text, self.path) if text is not None else []
+        self._entries = {e.key: e for e in entries}
+        self.file.load_error = None
+
+    def refresh(self) -> StateFileError | None:
+        """Pick up hand edits; an invalid file keeps the current glossary (the error is returned)."""
+        with self.file.lock:
+            if self.file.pending or not self.file.changed_on_disk():
+                return self.file.load_error
+            try:
+                self._load()
+            except StateFileError as exc:
+                self.file.load_error = exc
+                logger.error("%s; still using the previous glossary", exc)
+            return self.file.load_error
+
+    def entries(self) -> list[GlossaryEntry]:
+        self.refresh()
+        return sorted(self._entries.values(), key=lambda e: normalize(e.term))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, term: str) -> GlossaryEntry | None:
+        return self._entries.get(term_key(term))
+
+    def add(self, term: str, means: str, *, author: str) -> GlossaryEntry:
+        """Add or replace ``term``. Raises ValueError (StateFileError) for an empty or too long
+        term, StateWriteError when the change could not be written (it is still used)."""
+        with self.file.lock:
+            self.refresh()
+            entry = GlossaryEntry(
+                _clean(term, "term", MAX_TERM_CHARS, "glossary", None, ""),
+                _clean(means, "means", MAX_MEANING_CHARS, "glossary", None, ""),
+                author,
+                now(),
+            )
+            if entry.key == term_key(entry.means):
+                raise StateFileError("glossary", "a term cannot mean itself")
+            self._entries[entry.key] = entry
+            self._save()
+            return entry
+
+    def remove(self, term: str) -> GlossaryEntry:
+        with self.file.lock:
+            self.refresh()
+            entry = self._entries.pop(term_key(term), None)
+            if entry is None:
+                raise KeyError(f"“{term}” is not in the glossary.")
+            self._save()
+            return entry
+
+    def flush(self) -> None:
+        with self.file.lock:
+            if self.file.pending:
+                self._save()
+
+    def _save(self) -> None:
+        self.file.write(dump_glossary(sorted(self._entries.values(), key=lambda e: normalize(e.term))))
+
+    def expand(self, question: str) -> Expansion:
+        """``question`` with every glossary term replaced by its meaning (longest terms first,
+        whole words only, matched on stems: "first-milk", "First Milk" both match)."""
+        self.refresh()
+        if not self._entries:
+            return Expansion(question)
+        spans = list(token_spans(question))
+        stems = [stem(tok) for _, _, tok in spans]
+        longest = max(len(key) for key in self._entries)
+        out, pos, i, applied = [], 0, 0, []
+        while i < len(spans):
+            for size in range(min(longest, len(spans) - i), 0, -1):
+                entry = self._entries.get(tuple(stems[i : i + size]))
+                if entry is not None:
+                    start, end = spans[i][0], spans[i + size - 1][1]
+                    out += [question[pos:start], entry.means]
+                    applied.append((question[start:end], entry.means))
+                    pos, i = end, i + size
+                    break
+            else:
+                i += 1
+        if not applied:
+            return Expansion(question)
+        out.append(question[pos:])
+        return Expansion("".join(out), tuple(applied))

@@ -1,0 +1,69 @@
+"""The glossary: storage, validation and query expansion."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from knowledge import KnowledgeBase
+from knowledge.glossary import Glossary
+from knowledge.yaml_state import StateFileError
+
+
+@pytest.fixture(scope="module")
+def seed_kb(tmp_path_factory) -> KnowledgeBase:
+    return KnowledgeBase.default(state_dir=tmp_path_factory.mktemp("state"))
+
+
+def test_expansion_replaces_whole_terms_on_stems(tmp_path):
+    glossary = Glossary(tmp_path / "glossary.yaml")
+    glossary.add("first milk", "colostrum", author="mod")
+    glossary.add("tummy", "gut", author="mod")
+    expanded = glossary.expand("Is First-Milk good for my baby's tummy?")
+    assert expanded.text == "Is colostrum good for my baby's gut?"
+    assert expanded.applied == (("First-Milk", "colostrum"), ("tummy", "gut"))
+    assert "“tummy” as “gut”" in expanded.notice()
+    assert glossary.expand("Is milk first?").applied == ()  # order matters: not the term
+
+
+def test_glossary_persists_and_remove(tmp_path):
+    Glossary(tmp_path / "glossary.yaml").add("first milk", "colostrum", author="mod")
+    again = Glossary(tmp_path / "glossary.yaml")
+    assert [(e.term, e.means, e.author) for e in again.entries()] == [("first milk", "colostrum", "mod")]
+    again.remove("First Milk")
+    assert Glossary(tmp_path / "glossary.yaml").entries() == []
+    with pytest.raises(KeyError):
+        again.remove("first milk")
+
+
+def test_invalid_glossary_file_keeps_the_previous_terms(tmp_path):
+    path = tmp_path / "glossary.yaml"
+    glossary = Glossary(path)
+    glossary.add("first milk", "colostrum", author="mod")
+    path.write_text("version: 1\nterms:\n- term: tummy\n  means: ''\n")
+    os.utime(path, ns=(3, 3))
+    error = glossary.refresh()
+    assert str(error) == "glossary.yaml, line 4, entry 1 ('tummy'): 'means' must be non-empty text"
+    assert glossary.expand("first milk").text == "colostrum"
+
+
+def test_bad_terms_are_refused(tmp_path):
+    glossary = Glossary(tmp_path / "glossary.yaml")
+    with pytest.raises(StateFileError):
+        glossary.add("   ", "colostrum", author="mod")
+    with pytest.raises(StateFileError):
+        glossary.add("colostrum", "Colostrum", author="mod")
+    with pytest.raises(StateFileError):
+        glossary.add("x" * 200, "colostrum", author="mod")
+
+
+def test_expansion_changes_what_the_knowledge_base_answers(tmp_path, seed_kb):
+    question = "How does the tummy of the mother send immune cells to the boobs?"
+    plain = seed_kb.answer(question)
+    glossary = Glossary(tmp_path / "glossary.yaml")
+    glossary.add("tummy", "gut", author="mod")
+    glossary.add("boobs", "mammary glands", author="mod")
+    expanded = seed_kb.answer(glossary.expand(question).text)
+    assert expanded.answered
+    assert expanded.confidence > plain.confidence
