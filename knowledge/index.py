@@ -190,7 +190,7 @@ class SparseIndex:
         return out
 
     def score(self, query: str) -> tuple[np.ndarray, np.ndarray]:
-        """Row ids and scores of every row sharing a term with ``query``, in no particular order."""
+        """Row ids and scores of every row sharing a term with ``query`` (row ids ascending)."""
         self._check_fitted()
         cols = Counter(self.vocabulary_[qt.term] for qt in self.query_terms(query))
         return self._score_columns(
@@ -216,11 +216,15 @@ class SparseIndex:
                 for a, b, w in zip(starts, ends, weights, strict=True)
             ]
         )
-        if total * 16 < m.shape[0]:
-            # Few postings: sort them. Cost follows the postings, not the corpus.
-            uniq, inverse = np.unique(rows, return_inverse=True)
-            return uniq.astype(np.int64), np.bincount(inverse, weights=data).astype(np.float32)
-        # Many postings: a dense accumulator is cheaper than sorting them.
+        if total * 5 < m.shape[0]:
+            # Few postings: sort them and sum runs of equal rows. Cost follows the postings, not the
+            # corpus. Each column is already sorted, and a stable (merge) sort exploits those runs:
+            # 2-3x faster than np.unique (bench/scaling.py).
+            order = np.argsort(rows, kind="stable")
+            rows, data = rows[order], data[order]
+            starts = np.concatenate(([0], np.flatnonzero(rows[1:] != rows[:-1]) + 1))
+            return rows[starts].astype(np.int64), np.add.reduceat(data, starts)
+        # Many postings (a fifth of the rows or more): a dense accumulator is cheaper than sorting.
         acc = np.bincount(rows, weights=data, minlength=m.shape[0])
         hit = np.flatnonzero(acc)
         return hit, acc[hit].astype(np.float32)
@@ -359,6 +363,23 @@ def top_k(rows: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.
     return rows[order], scores[order]
 
 
+def top_k_groups(
+    rows: np.ndarray, scores: np.ndarray, groups: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` best groups (e.g. documents), each scored as its best row: ``groups[row]`` is a
+    row's group. Best first, ties to the lower group id. Cost follows ``len(rows)``; it is least
+    when ``rows`` ascend and groups are contiguous runs of rows (as :meth:`SparseIndex.score` and
+    passages stored document by document give)."""
+    if k <= 0 or not len(rows):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+    owners = groups[rows]
+    if len(owners) > 1 and np.any(owners[1:] < owners[:-1]):
+        order = np.argsort(owners, kind="stable")
+        owners, scores = owners[order], scores[order]
+    starts = np.concatenate(([0], np.flatnonzero(owners[1:] != owners[:-1]) + 1))
+    return top_k(owners[starts], np.maximum.reduceat(scores, starts), k)
+
+
 def _pack_words(words: Sequence[str]) -> np.ndarray:
     # Words never contain a newline (they are \w+ tokens), so one UTF-8 blob is compact and fast.
     return np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8)
@@ -371,4 +392,12 @@ def _unpack_words(blob: np.ndarray) -> list[str]:
     return text.split("\n") if text else []
 
 
-__all__ = ["IndexFormatError", "IndexSettings", "NotFittedError", "QueryTerm", "SparseIndex", "top_k"]
+__all__ = [
+    "IndexFormatError",
+    "IndexSettings",
+    "NotFittedError",
+    "QueryTerm",
+    "SparseIndex",
+    "top_k",
+    "top_k_groups",
+]

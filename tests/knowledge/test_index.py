@@ -8,7 +8,7 @@ import bm25s
 import numpy as np
 import pytest
 
-from knowledge.index import IndexFormatError, IndexSettings, NotFittedError, SparseIndex
+from knowledge.index import IndexFormatError, IndexSettings, NotFittedError, SparseIndex, top_k_groups
 from knowledge.text import analyze
 
 CORPUS = [
@@ -194,3 +194,28 @@ def test_bad_settings_are_rejected() -> None:
         IndexSettings(weighting="magic")
     with pytest.raises(ValueError):
         IndexSettings(b=1.5)
+
+
+def test_top_k_groups_scores_each_group_by_its_best_row() -> None:
+    rows = np.array([0, 1, 2, 3, 4, 5])
+    scores = np.array([0.5, 2.0, 1.0, 0.1, 3.0, 2.0], dtype=np.float32)
+    groups = np.array([0, 0, 1, 1, 2, 3])  # rows 0-1 are document 0, rows 2-3 document 1, ...
+    best, best_scores = top_k_groups(rows, scores, groups, k=3)
+    assert best.tolist() == [2, 0, 3]  # 3.0, then 2.0 twice: the lower group first
+    assert best_scores.tolist() == [3.0, 2.0, 2.0]
+    shuffled = np.array([5, 3, 0, 4, 2, 1])
+    again, _ = top_k_groups(shuffled, scores[shuffled], groups, k=3)
+    assert again.tolist() == [2, 0, 3]
+    assert top_k_groups(rows[:0], scores[:0], groups, k=3)[0].size == 0
+
+
+def test_search_documents_through_the_knowledge_base_ranks_documents() -> None:
+    from knowledge import Document, KnowledgeBase
+
+    long_text = " ".join(["Vitamin D comes from sunlight."] * 60 + ["Breast milk carries IgA antibodies."])
+    kb = KnowledgeBase.from_documents(
+        [Document("d1", "Sunlight", long_text), Document("d2", "Milk", "Milk and IgA antibodies.")]
+    )
+    found = kb.search_documents("IgA antibodies in milk", k=5)
+    assert [doc for doc, _ in found] == ["d2", "d1"]
+    assert found[0][1] >= found[1][1] > 0
