@@ -19,7 +19,7 @@ import numpy as np
 from . import answer as answering
 from .chunking import DEFAULT_CHUNK_CHARS, chunk_document
 from .documents import dedupe, iter_files, load_folder
-from .index import IndexSettings, SparseIndex
+from .index import IndexSettings, SparseIndex, top_k_groups
 from .models import Answer, Document, Hit, LoadError, Passage
 from .text import STOP_WORDS, analyze, tokens
 
@@ -240,14 +240,8 @@ class KnowledgeBase:
     def search_documents(self, query: str, k: int = 10) -> list[tuple[str, float]]:
         """The ``k`` best documents, each scored as its best passage."""
         rows, scores = self.index.score(query)
-        if not len(rows):
-            return []
-        order = np.lexsort((rows, -scores))
-        docs = self._row_doc[rows[order]]
-        _, first = np.unique(docs, return_index=True)
-        first.sort()
-        picked = order[first[:k]]
-        return [(self._doc_ids[self._row_doc[rows[i]]], float(scores[i])) for i in picked]
+        docs, best = top_k_groups(rows, scores, self._row_doc, k)
+        return [(self._doc_ids[d], float(s)) for d, s in zip(docs.tolist(), best.tolist(), strict=True)]
 
     def answer(self, question: str, k: int = 5, *, context: str = "") -> Answer:
         """Answer ``question`` from the passages, or decline with the closest ones."""
