@@ -1,0 +1,198 @@
+"""From a member's question to a ready-to-send reply, shared by ``/ask``, mentions and help channels.
+
+Retrieval and the store run in a worker thread so the event loop stays responsive; the reply gets
+its notices (a red-flag warning first, the daily medical notice) and the persistent answer buttons.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import discord
+
+from knowledge import Answer, Hit
+from knowledge.answer import clean_question
+
+from . import render
+from .ui.answer import ReasonModal, answer_view
+from .ui.paginator import Paginator
+
+if TYPE_CHECKING:
+    from .app import CitebotBot
+
+logger = logging.getLogger(__name__)
+
+
+def cited_hits(answer: Answer) -> list[Hit]:
+    """The passages behind a reply, as the Sources button shows them: a moderators' curated
+    answer's sources first, then the retrieved passages."""
+    curated = list(getattr(answer.curated, "hits", None) or [])
+    return curated + list(answer.hits)
+
+
+_MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
+
+
+def without_mentions(text: str) -> str:
+    """A member's question without mention markup: pings are not part of what is asked."""
+    return " ".join(_MENTION.sub(" ", text).split())
+
+
+def fuzzy_filter(current: str, texts: Iterable[str], limit: int = render.CHOICES_MAX) -> list[str]:
+    """``texts`` that contain every word typed so far (case-insensitive), prefix matches first."""
+    words = current.casefold().split()
+    matches = [t for t in texts if all(w in t.casefold() for w in words)]
+    typed = current.casefold().strip()
+    matches.sort(key=lambda t: (not t.casefold().startswith(typed), len(t)))
+    return matches[:limit]
+
+
+@dataclass
+class Reply:
+    """What to send for one question."""
+
+    answer: Answer
+    answer_id: str
+    content: str
+    embed: discord.Embed
+    view: discord.ui.View
+    red_flag: bool
+
+    def send_kwargs(self) -> dict:
+        # Echoed member text must never ping anyone, whatever the bot-wide default says.
+        return {
+            "content": self.content or None,
+            "embed": self.embed,
+            "view": self.view,
+            "allowed_mentions": discord.AllowedMentions.none(),
+        }
+
+
+class AnswerService:
+    def __init__(self, bot: CitebotBot) -> None:
+        self.bot = bot
+        self._red_flags = bot.config.notices.compiled_red_flags()
+        # Sources of /ask autocomplete suggestions; curated questions add theirs here.
+        self.suggesters: list[Callable[[str], Iterable[str]]] = [self._title_suggestions]
+
+    # -- asking -------------------------------------------------------------------------------
+
+    def is_red_flag(self, text: str) -> bool:
+        return any(pattern.search(text) for pattern in self._red_flags)
+
+    def confident(self, answer: Answer) -> bool:
+        """Good enough to post unprompted (help channels, forum posts)."""
+        return answer.answered and answer.confidence >= self.bot.config.answers.auto_min_confidence
+
+    async def answer(self, question: str, *, context: str = "") -> Answer:
+        """Only the answer (raises QuestionError for an empty question)."""
+        k = self.bot.config.answers.passages
+        question = without_mentions(question) or question
+        _, notices = clean_question(question)
+        answer = await asyncio.to_thread(self.bot.assistant.ask, question, context=context, k=k)
+        # Say when the question was shortened, whether or not the pipeline passed that on.
+        answer.notices[:0] = [n for n in notices if n not in answer.notices]
+        return answer
+
+    async def reply(
+        self,
+        answer: Answer,
+        *,
+        user_id: int,
+        guild_id: int | None,
+        channel_id: int | None,
+        asked: str | None = None,
+        context: str = "",
+    ) -> Reply:
+        """Record ``answer`` and build its reply. ``asked`` is the member's own words, checked for
+        red flags (the answer's question may have been shortened)."""
+        store = self.bot.store
+        passage_ids = list(dict.fromkeys(hit.passage_id for hit in cited_hits(answer)))
+        day = discord.utils.utcnow().date().isoformat()
+
+        def remember() -> tuple[str, bool]:
+            answer_id = store.record_answer(
+                answer.question,
+                passage_ids,
+                answer.answered,
+                user_id=user_id,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                context=context,
+            )
+            return answer_id, store.mark_notice_shown(user_id, day)
+
+        answer_id, first_today = await asyncio.to_thread(remember)
+        notices = self.bot.config.notices
+        red_flag = self.is_red_flag(asked or answer.question)
+        lines = []
+        if red_flag:
+            lines.append(notices.red_flag_message)
+        lines += [render.escape(n) for n in answer.notices]
+        if first_today:
+            lines.append(notices.medical)
+        return Reply(
+            answer=answer,
+            answer_id=answer_id,
+            content=render.content_within(lines),
+            embed=render.answer_embed(answer, answer_id=answer_id),
+            view=answer_view(answer_id, sources=bool(passage_ids)),
+            red_flag=red_flag,
+        )
+
+    async def sent(self, reply: Reply, message_id: int) -> None:
+        """Remember the message showing ``reply``: replying to it asks a follow-up."""
+        await asyncio.to_thread(self.bot.store.set_message, reply.answer_id, message_id)
+
+    def suggestions(self, current: str) -> list[str]:
+        """Autocomplete for questions: every suggester's matches, in order, without repeats."""
+        seen: dict[str, None] = {}
+        for suggest in self.suggesters:
+            for text in suggest(current):
+                seen.setdefault(text, None)
+        return list(seen)
+
+    def _title_suggestions(self, current: str) -> list[str]:
+        titles = [doc.title for doc in self.bot.assistant.kb.documents.values()]
+        return fuzzy_filter(current, titles)
+
+    # -- buttons ------------------------------------------------------------------------------
+
+    def hits_of(self, passage_ids: tuple[str, ...]) -> list[Hit]:
+        kb = self.bot.assistant.kb
+        return [hit for pid in passage_ids if (hit := kb.hit(pid)) is not None]
+
+    async def show_sources(self, interaction: discord.Interaction, answer_id: str) -> None:
+        record = await asyncio.to_thread(self.bot.store.answer, answer_id)
+        hits = self.hits_of(record.passage_ids) if record else []
+        if not hits:
+            await interaction.response.send_message(
+                "Those sources are no longer in the knowledge base; ask again for a fresh answer.",
+                ephemeral=True,
+            )
+            return
+        paginator = Paginator(render.passage_pages(hits), owner_id=interaction.user.id)
+        await paginator.send(interaction, ephemeral=True)
+
+    async def vote(self, interaction: discord.Interaction, answer_id: str, vote: int) -> None:
+        store = self.bot.store
+        if await asyncio.to_thread(store.answer, answer_id) is None:
+            await interaction.response.send_message("That answer is no longer on record.", ephemeral=True)
+            return
+        await asyncio.to_thread(store.set_feedback, answer_id, interaction.user.id, vote)
+        logger.info("feedback %+d on answer %s", vote, answer_id)
+        if vote > 0:
+            await interaction.response.send_message("Thanks, glad it helped! 👍", ephemeral=True)
+        else:
+            await interaction.response.send_modal(ReasonModal(answer_id, interaction.user.id))
+
+    async def save_reason(self, interaction: discord.Interaction, answer_id: str, reason: str | None) -> None:
+        await asyncio.to_thread(self.bot.store.set_feedback, answer_id, interaction.user.id, -1, reason)
+        await interaction.response.send_message(
+            "Thanks, noted. Moderators review answers marked not helpful.", ephemeral=True
+        )

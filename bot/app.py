@@ -1,0 +1,153 @@
+"""Building and running the Discord bot.
+
+``create_bot()`` needs no token and no network: it returns a configured ``commands.Bot`` whose
+``setup_hook`` (run at login) loads the knowledge base, opens the state store, loads the extensions
+listed in :data:`bot.exts.EXTENSIONS`, registers the persistent answer buttons and syncs the slash
+commands. ``run_bot(config)`` adds the token from the environment and connects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import os
+import sys
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from knowledge import AnswerSettings, KnowledgeBase
+from knowledge.assistant import Assistant
+from knowledge.store import Store
+
+from .answering import AnswerService
+from .checks import CooldownBuckets
+from .config import Config, load_config
+from .exts import EXTENSIONS
+from .ui.answer import DYNAMIC_ITEMS
+
+logger = logging.getLogger(__name__)
+
+TOKEN_ENV = "DISCORD_TOKEN"
+
+
+class CitebotTree(app_commands.CommandTree):
+    """Sends every application-command error to the one error handler."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        await self.client.report_error(interaction, error)  # type: ignore[attr-defined]
+
+
+def build_intents(config: Config) -> discord.Intents:
+    intents = discord.Intents.default()  # guilds, guild messages, no privileged intents
+    intents.message_content = config.wants_message_content
+    return intents
+
+
+class CitebotBot(commands.Bot):
+    def __init__(self, config: Config, *, kb: KnowledgeBase | None = None) -> None:
+        super().__init__(
+            # Prefix commands are unused; a mention prefix keeps them from ever matching plain text.
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=build_intents(config),
+            # Bot-wide: never @everyone/@here or role pings, whatever text ends up in a message.
+            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False),
+            tree_cls=CitebotTree,
+        )
+        self.config = config
+        self._initial_kb = kb
+        self.assistant: Assistant | None = None
+        self.store: Store | None = None
+        self.answers = AnswerService(self)
+        self.ask_cooldowns = CooldownBuckets(config.cooldown.rate, config.cooldown.per)
+
+    def __repr__(self) -> str:
+        return f"<CitebotBot config={self.config.source or 'defaults'}>"
+
+    # -- start and stop -----------------------------------------------------------------------
+
+    def _load_kb(self) -> KnowledgeBase:
+        config = self.config
+        if config.knowledge_dir is None:
+            kb = KnowledgeBase.default(state_dir=config.state_dir)
+        else:
+            kb = KnowledgeBase.from_folder(config.knowledge_dir, state_dir=config.state_dir)
+        for error in kb.errors:
+            logger.warning("knowledge base: %s", error)
+        return kb
+
+    async def setup_hook(self) -> None:
+        kb = self._initial_kb or await asyncio.to_thread(self._load_kb)
+        answers = self.config.answers
+        if answers.min_confidence is not None or answers.max_sentences != AnswerSettings().max_sentences:
+            defaults = kb.answer_settings
+            kb = copy.copy(kb)  # a shallow copy: the caller's knowledge base keeps its own settings
+            kb.answer_settings = AnswerSettings(
+                min_coverage=answers.min_confidence
+                if answers.min_confidence is not None
+                else defaults.min_coverage,
+                max_sentences=answers.max_sentences,
+                context_weight=defaults.context_weight,
+            )
+        # Curated answers and the glossary live in the state folder beside the store.
+        self.assistant = await asyncio.to_thread(Assistant.with_state, kb, self.config.state_dir)
+        self.store = await asyncio.to_thread(Store.in_folder, self.config.state_dir)
+        logger.info(
+            "knowledge base: %d documents, %d passages; state in %s",
+            len(kb.documents),
+            len(kb.passages),
+            self.config.state_dir,
+        )
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        if self.intents.message_content:
+            logger.info(
+                "message content intent on: help channels and forum posts are answered when confident"
+            )
+        else:
+            logger.info("message content intent off: slash commands and @mentions only")
+        await self.tree.sync()
+
+    async def close(self) -> None:
+        await super().close()
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    # -- errors -------------------------------------------------------------------------------
+
+    async def report_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        """The one place errors from commands, buttons and modals go (see ``bot.exts.errors``)."""
+        handler = self.get_cog("ErrorHandler")
+        if handler is not None:
+            await handler.handle(interaction, error)  # type: ignore[attr-defined]
+        else:
+            logger.error("unhandled error in an interaction", exc_info=error)
+
+
+def create_bot(config: Config | None = None, *, kb: KnowledgeBase | None = None) -> commands.Bot:
+    """A ready bot; without a config, the one named by ``$CITEBOT_CONFIG`` or the defaults."""
+    return CitebotBot(config if config is not None else load_config(), kb=kb)
+
+
+def run_bot(config: Config) -> None:
+    """Connect to Discord with the token from ``$DISCORD_TOKEN`` and run until stopped."""
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        print(f"error: set {TOKEN_ENV} to the bot token (see README, Running on Discord)", file=sys.stderr)
+        raise SystemExit(2)
+    bot = create_bot(config)
+    root = logging.getLogger()
+    if root.handlers:
+        # The CLI configured logging; a service still wants the start-up lines (mode, counts).
+        for name in ("bot", "discord", "knowledge"):
+            if logging.getLogger(name).getEffectiveLevel() > logging.INFO:
+                logging.getLogger(name).setLevel(logging.INFO)
+        bot.run(token, log_handler=None)
+    else:
+        # discord.py's handler: INFO to stderr, coloured on a terminal. The token is never logged.
+        bot.run(token, root_logger=True)

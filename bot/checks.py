@@ -1,0 +1,95 @@
+"""Checks for application commands: who counts as a moderator, and the per-member /ask cooldown."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+import discord
+from discord import app_commands
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class NotModerator(app_commands.CheckFailure):
+    """Raised by :func:`moderator_only` for members who are not moderators."""
+
+    def __init__(self) -> None:
+        super().__init__("Only moderators can use this command.")
+
+
+def is_moderator(member: discord.abc.User, moderator_roles: frozenset[int]) -> bool:
+    """A moderator has one of the configured roles, or can manage messages in the server.
+
+    The permission fallback lets a server that configured no moderator roles still use the
+    moderator commands with its existing staff.
+    """
+    if not isinstance(member, discord.Member):
+        return False
+    if moderator_roles and any(role.id in moderator_roles for role in member.roles):
+        return True
+    perms = member.guild_permissions
+    return perms.administrator or perms.manage_guild or perms.manage_messages
+
+
+def moderator_only() -> Callable[[T], T]:
+    """Hide the command from non-moderators by default *and* check on every use.
+
+    ``default_permissions`` is only a default that server admins can override in the server's
+    integration settings, so the check is what actually guards the command.
+    """
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        roles = interaction.client.config.moderator_roles  # type: ignore[attr-defined]
+        if is_moderator(interaction.user, roles):
+            return True
+        raise NotModerator()
+
+    def decorator(func: T) -> T:
+        func = app_commands.default_permissions(manage_messages=True)(func)
+        func = app_commands.guild_only()(func)
+        return app_commands.check(predicate)(func)
+
+    return decorator
+
+
+class CooldownBuckets:
+    """Per-member token buckets, owned by one bot, sized from the config at first use.
+
+    discord.py's ``checks.cooldown`` keeps its buckets in the decorator, shared by every bot in
+    the process; keeping them on the bot means a restarted or second bot starts fresh.
+    """
+
+    def __init__(self, rate: int, per: float) -> None:
+        self.rate, self.per = rate, per
+        self._buckets: dict[int, app_commands.Cooldown] = {}
+
+    def hit(self, key: int, now: float) -> float | None:
+        """Use one token for ``key`` at ``now``; the seconds to wait if none is left."""
+        for stale in [k for k, b in self._buckets.items() if now > b._last + b.per]:
+            del self._buckets[stale]
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = app_commands.Cooldown(self.rate, self.per)
+        retry = bucket.update_rate_limit(now)
+        if retry is None:
+            return None
+        # Report the bucket so the error names the real rate; retry_after is what members see.
+        raise app_commands.CommandOnCooldown(bucket, retry)
+
+
+def ask_cooldown() -> Callable[[T], T]:
+    """The config-driven per-member cooldown on ``/ask`` (moderators are exempt)."""
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        bot = interaction.client
+        if is_moderator(interaction.user, bot.config.moderator_roles):  # type: ignore[attr-defined]
+            return True
+        # The interaction's own timestamp, as discord.py's cooldowns use: immune to a slow handler.
+        bot.ask_cooldowns.hit(interaction.user.id, interaction.created_at.timestamp())  # type: ignore[attr-defined]
+        return True
+
+    return app_commands.check(predicate)

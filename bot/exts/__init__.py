@@ -1,0 +1,9 @@
+"""The bot's extensions, one per area. ``setup_hook`` loads exactly the modules listed here, in order;
+a new area (curation, knowledge admin) adds its module to :data:`EXTENSIONS`."""
+
+EXTENSIONS: tuple[str, ...] = (
+    "bot.exts.errors",
+    "bot.exts.ask",
+    "bot.exts.lookup",
+    "bot.exts.conversation",
+)

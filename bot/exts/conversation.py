@@ -1,0 +1,176 @@
+"""Answers in conversation: @mentions, replies to the bot's answers, help channels and forum posts.
+
+- An @mention with a question is always answered (or plainly declined), inline or in a new thread.
+- A reply to one of the bot's answers, or any message in a thread the bot started, is a follow-up:
+  the earlier question counts with the new one.
+- In configured help channels, and on each new post in configured forum channels, the bot speaks
+  only when it is confident; otherwise it stays quiet and leaves the question to people.
+
+Mentions and replies that ping the bot carry their text even without the privileged
+message-content intent; help channels and forum bodies need it (forum titles don't).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import discord
+from discord.ext import commands
+
+from knowledge import Answer
+
+from .. import render
+from ..answering import Reply
+
+logger = logging.getLogger(__name__)
+
+CONTEXT_CHARS = 1000
+THREAD_NAME_LIMIT = 100
+EMPTY_MENTION_REPLY = (
+    "Ask me a question after the mention, for example “@{name} what is the enteromammary immune "
+    "system?”, or use `/ask`."
+)
+
+
+class Conversation(commands.Cog):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+        # Forum posts created since start whose opening message hasn't arrived yet.
+        self._new_posts: set[int] = set()
+
+    # -- events -------------------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_thread_create(self, thread: discord.Thread) -> None:
+        if thread.parent_id in self.bot.config.forum_channels and thread.owner_id != self.bot.user.id:
+            self._new_posts.add(thread.id)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or message.guild is None or self.bot.user is None:
+            return
+        channel = message.channel
+        config = self.bot.config
+        in_forum = isinstance(channel, discord.Thread) and channel.parent_id in config.forum_channels
+        if in_forum and self._is_forum_starter(message, channel):
+            await self._answer_forum_post(message, channel)
+            return
+        text = self._strip_mention(message.content)
+        previous = await self._previous_turn(message)
+        mentioned = self.bot.user in message.mentions
+        if previous is not None and text:
+            context = f"{previous.context} {previous.question}".strip()[-CONTEXT_CHARS:]
+            await self._answer(message, text, context=context, auto=False)
+        elif mentioned:
+            if not text:
+                await message.reply(
+                    EMPTY_MENTION_REPLY.format(name=self.bot.user.display_name),
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
+                return
+            await self._answer(message, text, auto=False)
+        elif channel.id in config.help_channels and text:
+            await self._answer(message, text, auto=True)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _strip_mention(self, content: str) -> str:
+        me = self.bot.user.id
+        return " ".join(re.sub(rf"<@!?{me}>", " ", content).split())
+
+    def _is_forum_starter(self, message: discord.Message, thread: discord.Thread) -> bool:
+        # On Discord the opening message of a forum post has the thread's id.
+        if message.id == thread.id or (thread.id in self._new_posts and message.author.id == thread.owner_id):
+            self._new_posts.discard(thread.id)
+            return True
+        return False
+
+    async def _previous_turn(self, message: discord.Message):
+        """The answer this message follows up on: the one it replies to, or the last one in a
+        thread the bot started."""
+        store = self.bot.store
+        ref = message.reference
+        if ref is not None and ref.message_id is not None:
+            record = store.answer_for_message(ref.message_id)
+            if record is not None:
+                return record
+        channel = message.channel
+        if isinstance(channel, discord.Thread) and channel.owner_id == self.bot.user.id:
+            return store.last_answer_in(channel.id)
+        return None
+
+    async def _answer(self, message: discord.Message, text: str, *, context: str = "", auto: bool) -> None:
+        service = self.bot.answers
+        try:
+            answer = await service.answer(text, context=context)
+        except Exception:
+            logger.exception("answering a message failed")
+            if not auto:
+                await message.reply(
+                    "Sorry, something went wrong on my side; please try again later.",
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
+            return
+        if auto and not service.confident(answer):
+            logger.debug(
+                "help channel question not confident enough (%.2f); staying quiet", answer.confidence
+            )
+            if service.is_red_flag(text):
+                await message.reply(
+                    self.bot.config.notices.red_flag_message, allowed_mentions=discord.AllowedMentions.none()
+                )
+            return
+        await self._send(message, answer, asked=text, context=context)
+
+    async def _answer_forum_post(self, message: discord.Message, thread: discord.Thread) -> None:
+        service = self.bot.answers
+        body = self._strip_mention(message.content)
+        # The title is often the question; without the message-content intent it is all there is.
+        candidates = dict.fromkeys(
+            q for q in (body, f"{thread.name}. {body}" if body else "", thread.name) if q
+        )
+        for question in candidates:
+            answer = await service.answer(question)
+            if service.confident(answer):
+                await self._send(message, answer, asked=question, in_thread=False)
+                return
+        if service.is_red_flag(" ".join(candidates)):
+            await message.reply(
+                self.bot.config.notices.red_flag_message, allowed_mentions=discord.AllowedMentions.none()
+            )
+        logger.debug("forum post %s: no confident answer; staying quiet", thread.id)
+
+    async def _send(
+        self,
+        message: discord.Message,
+        answer: Answer,
+        *,
+        asked: str,
+        context: str = "",
+        in_thread: bool | None = None,
+    ) -> None:
+        channel = message.channel
+        if in_thread is None:
+            in_thread = self.bot.config.answers.reply_in_thread and isinstance(channel, discord.TextChannel)
+        target: discord.abc.Messageable = channel
+        if in_thread:
+            name = render.shorten(asked, THREAD_NAME_LIMIT) or "Question"
+            target = await message.create_thread(name=name, auto_archive_duration=1440)
+        reply: Reply = await self.bot.answers.reply(
+            answer,
+            user_id=message.author.id,
+            guild_id=message.guild.id if message.guild else None,
+            channel_id=target.id,
+            asked=asked,
+            context=context,
+        )
+        if in_thread:
+            sent = await target.send(**reply.send_kwargs())
+        else:
+            sent = await message.reply(**reply.send_kwargs())
+        await self.bot.answers.sent(reply, sent.id)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Conversation(bot))

@@ -1,0 +1,75 @@
+"""The one error handler for slash commands, autocomplete, buttons and modals.
+
+Checks, cooldowns and mistakes in what a member typed get a short private reply; anything else is
+logged with its traceback and the member gets a short apology.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from knowledge import QuestionError
+
+logger = logging.getLogger(__name__)
+
+
+def _unwrap(error: BaseException) -> BaseException:
+    """The exception the command raised, not discord.py's wrapper around it."""
+    if isinstance(error, app_commands.CommandInvokeError):
+        return error.original
+    return error
+
+
+def user_message(error: BaseException) -> str | None:
+    """The short reply for an expected error, or None for a bug."""
+    if isinstance(error, app_commands.CommandOnCooldown):
+        wait = max(1, round(error.retry_after))
+        return f"Slow down a little: you can ask again in {wait} second{'s' if wait != 1 else ''}."
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command only works in a server."
+    if isinstance(error, app_commands.BotMissingPermissions):
+        missing = ", ".join(p.replace("_", " ") for p in error.missing_permissions)
+        return f"I'm missing a permission here: {missing}. Ask a server admin."
+    if isinstance(error, app_commands.CheckFailure):
+        return str(error) or "You can't use this command here."
+    if isinstance(error, QuestionError):
+        return str(error)
+    return None
+
+
+class ErrorHandler(commands.Cog):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    async def handle(self, interaction: discord.Interaction, error: BaseException) -> None:
+        cause = _unwrap(error)
+        message = user_message(cause)
+        if message is None:
+            command = interaction.command.qualified_name if interaction.command else None
+            where = f"/{command}" if command else f"component {(interaction.data or {}).get('custom_id')!r}"
+            logger.error("error in %s (user %s)", where, interaction.user.id, exc_info=cause)
+            message = "Sorry, something went wrong on my side. It has been logged; please try again later."
+        elif not isinstance(cause, app_commands.CheckFailure):
+            logger.debug("user-facing error: %s", cause)
+        if interaction.type is discord.InteractionType.autocomplete:
+            return  # autocomplete has no message to reply with
+        await self.reply(interaction, message)
+
+    @staticmethod
+    async def reply(interaction: discord.Interaction, message: str) -> None:
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(message, ephemeral=True)
+            else:
+                await interaction.response.send_message(message, ephemeral=True)
+        except discord.HTTPException as exc:
+            # The interaction expired or was already answered elsewhere; nothing more to tell.
+            logger.warning("could not send an error reply: %s", exc)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(ErrorHandler(bot))

@@ -1,0 +1,78 @@
+"""Browsing the knowledge base: ``/search``, ``/source`` and ``/topics``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from .. import render
+from ..answering import fuzzy_filter
+from ..ui.paginator import Paginator
+
+logger = logging.getLogger(__name__)
+
+SEARCH_RESULTS = 10
+
+
+class Lookup(commands.Cog):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    @property
+    def kb(self):
+        return self.bot.assistant.kb
+
+    @app_commands.command(
+        name="search", description="Find passages in the knowledge base (only you see them)"
+    )
+    @app_commands.describe(query="Words to look for")
+    async def search(self, interaction: discord.Interaction, query: str) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        hits = await asyncio.to_thread(self.kb.search, query, SEARCH_RESULTS)
+        paginator = Paginator(render.search_pages(query, hits), owner_id=interaction.user.id)
+        await paginator.send(interaction, ephemeral=True)
+
+    @app_commands.command(name="source", description="Show one passage in full, with its citation")
+    @app_commands.describe(passage="The passage id (start typing a title or id)")
+    async def source(self, interaction: discord.Interaction, passage: str) -> None:
+        hit = self.kb.hit(passage.strip())
+        if hit is None:
+            await interaction.response.send_message(
+                "No passage has that id. Pick one from the suggestions, or find it with `/search`.",
+                ephemeral=True,
+            )
+            return
+        pages = render.passage_pages([hit], heading="Source")
+        await Paginator(pages, owner_id=interaction.user.id).send(interaction, ephemeral=False)
+
+    @source.autocomplete("passage")
+    async def passage_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        kb = self.kb
+        # Match on the id, the document title and the section; show "Section — Title".
+        searchable: dict[str, tuple[str, str]] = {}
+        for p in kb.passages:
+            if len(p.id) > render.CHOICE_NAME_LIMIT:
+                continue  # a choice value is at most 100 characters; such ids are typed in full
+            title = kb.documents[p.doc_id].title
+            name = f"{p.section_title} — {title}" if p.section_title else title
+            searchable[f"{p.id} {title} {p.section_title}"] = (name, p.id)
+        matches = fuzzy_filter(current, searchable)
+        return [
+            app_commands.Choice(name=render.choice_name(searchable[m][0]), value=searchable[m][1])
+            for m in matches
+        ]
+
+    @app_commands.command(name="topics", description="What the knowledge base covers: its documents")
+    async def topics(self, interaction: discord.Interaction) -> None:
+        pages = render.topic_pages(self.kb.topics())
+        await Paginator(pages, owner_id=interaction.user.id).send(interaction, ephemeral=False)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Lookup(bot))

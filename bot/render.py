@@ -1,0 +1,245 @@
+"""Answers, passages and topics as Discord embeds, always within Discord's limits.
+
+The one place where citations are formatted for Discord. Text from the knowledge base and from
+members is escaped (Markdown and mentions) before it is shown; long text is split or cut at a word,
+never rejected by Discord.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import discord
+
+from knowledge import Answer, Hit, Topic
+
+logger = logging.getLogger(__name__)
+
+# Discord's limits (https://discord.com/developers/docs/resources/message).
+CONTENT_LIMIT = 2000
+EMBED_TITLE_LIMIT = 256
+EMBED_DESCRIPTION_LIMIT = 4096
+EMBED_FIELD_NAME_LIMIT = 256
+EMBED_FIELD_VALUE_LIMIT = 1024
+EMBED_FOOTER_LIMIT = 2048
+EMBED_FIELDS_MAX = 25
+EMBED_TOTAL_LIMIT = 6000
+CHOICE_NAME_LIMIT = 100
+CHOICES_MAX = 25
+
+ANSWER_COLOUR = discord.Colour.blurple()
+DECLINED_COLOUR = discord.Colour.light_grey()
+PASSAGE_COLOUR = discord.Colour.dark_teal()
+
+SEARCH_PER_PAGE = 3
+TOPICS_PER_PAGE = 10
+EXCERPT_CHARS = 600
+
+
+def escape(text: str) -> str:
+    """Member or document text made inert: no Markdown formatting, no pings."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def shorten(text: str, limit: int, placeholder: str = "…") -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - len(placeholder), 0)]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    # Never end on a lone backslash: it would escape the placeholder.
+    return cut.rstrip("\\ ") + placeholder
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split ``text`` into pieces of at most ``limit`` characters at paragraph, line or word
+    boundaries (a single overlong word is cut)."""
+    pieces: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"))
+        if cut < limit // 2:
+            cut = window.rfind(" ")
+        if cut < limit // 4:
+            cut = limit
+        while cut > 1 and rest[cut - 1] == "\\":
+            cut -= 1  # keep an escape with the character it escapes
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces or [""]
+
+
+def join_within(lines: Sequence[str], limit: int, sep: str = "\n") -> str:
+    """Join ``lines`` up to ``limit`` characters; lines that don't fit are dropped whole (a final
+    line is shortened when nothing else would show)."""
+    out: list[str] = []
+    size = 0
+    for line in lines:
+        extra = len(line) + (len(sep) if out else 0)
+        if size + extra > limit:
+            if not out:
+                out.append(shorten(line, limit))
+            break
+        out.append(line)
+        size += extra
+    return sep.join(out)
+
+
+def citation_line(number: int, hit: Hit) -> str:
+    """``[1] Title › Section — reference (link)``, escaped, the link left clickable."""
+    where = " › ".join(part for part in (hit.title, hit.section) if part)
+    if hit.page:
+        where += f", p. {hit.page}"
+    line = f"[{number}] {escape(where)}"
+    if hit.reference and hit.reference != hit.title:
+        line += f" — {escape(hit.reference)}"
+    if hit.link:
+        line += f" (<{hit.link}>)" if " " not in hit.link else f" ({escape(hit.link)})"
+    return line
+
+
+def answer_embed(answer: Answer, *, answer_id: str) -> discord.Embed:
+    """The answer: its best sentences (matched terms bold) each with its source number, then the
+    numbered citations of the passages they came from."""
+    curated = answer.curated
+    if not answer.answered and curated is None:
+        return declined_embed(answer, answer_id=answer_id)
+    sentences, citations = [], []
+    offset = 0
+    if curated is not None:
+        # A moderator's answer comes first; its sources are numbered before the retrieved ones.
+        curated_hits = list(getattr(curated, "hits", None) or [])
+        marks = "".join(f"[{n}]" for n in range(1, len(curated_hits) + 1))
+        sentences.append(f"**From the moderators:** {escape(curated.text)} {marks}".rstrip())
+        citations += [citation_line(n, hit) for n, hit in enumerate(curated_hits, start=1)]
+        offset = len(curated_hits)
+    if answer.answered:
+        sentences += [f"{s.marked(escape=escape)} [{s.source + offset}]" for s in answer.sentences]
+        cited = sorted({s.source for s in answer.sentences})
+        citations += [
+            citation_line(n + offset, answer.hits[n - 1]) for n in cited if 0 < n <= len(answer.hits)
+        ]
+    sources = "\n\n**Sources**\n" + join_within(citations, EMBED_DESCRIPTION_LIMIT // 2)
+    body = join_within(sentences, EMBED_DESCRIPTION_LIMIT - len(sources), sep="\n\n")
+    embed = discord.Embed(
+        title=shorten(escape(answer.question), EMBED_TITLE_LIMIT),
+        description=body + sources,
+        colour=ANSWER_COLOUR,
+    )
+    embed.set_footer(
+        text=f"Answer {answer_id} · Sources shows the full passages · 👍/👎 help improve answers"
+    )
+    return embed
+
+
+def declined_embed(answer: Answer, *, answer_id: str) -> discord.Embed:
+    """Not answered: say so plainly, show the closest passages, say moderators can add an answer."""
+    intro = "I couldn't find an answer to that in the knowledge base."
+    if answer.hits:
+        lines = [intro, "", "**Closest passages**"]
+        for number, hit in enumerate(answer.hits[:3], start=1):
+            lines.append(citation_line(number, hit))
+            lines.append(f"> {escape(shorten(' '.join(hit.text.split()), 200))}")
+    else:
+        lines = [intro, "Nothing in it matches your question's words."]
+    lines += ["", "Moderators can add an answer for questions like this one."]
+    embed = discord.Embed(
+        title=shorten(f"No answer found: {escape(answer.question)}", EMBED_TITLE_LIMIT),
+        description=join_within(lines, EMBED_DESCRIPTION_LIMIT),
+        colour=DECLINED_COLOUR,
+    )
+    embed.set_footer(text=f"Answer {answer_id}")
+    return embed
+
+
+def passage_pages(hits: Sequence[Hit], *, heading: str = "Sources") -> list[discord.Embed]:
+    """Each passage in full, one (or, when very long, several) pages each, with its citation."""
+    pages: list[discord.Embed] = []
+    for number, hit in enumerate(hits, start=1):
+        citation = citation_line(number, hit)
+        # Documents are curated Markdown: keep their lists and emphasis, but never a ping.
+        parts = split_text(discord.utils.escape_mentions(hit.text), EMBED_DESCRIPTION_LIMIT)
+        for i, part in enumerate(parts, start=1):
+            title = f"{heading} [{number}] {hit.title}"
+            if len(parts) > 1:
+                title += f" ({i}/{len(parts)})"
+            embed = discord.Embed(
+                title=shorten(title, EMBED_TITLE_LIMIT), description=part, colour=PASSAGE_COLOUR
+            )
+            embed.add_field(name="Citation", value=shorten(citation, EMBED_FIELD_VALUE_LIMIT), inline=False)
+            embed.set_footer(text=shorten(f"Passage id: {hit.passage_id}", EMBED_FOOTER_LIMIT))
+            pages.append(embed)
+    return pages
+
+
+def search_pages(query: str, hits: Sequence[Hit], *, per_page: int = SEARCH_PER_PAGE) -> list[discord.Embed]:
+    """Search results: each passage's id, score and an excerpt, ``per_page`` to a page."""
+    title = shorten(f"Search: {escape(query)}", EMBED_TITLE_LIMIT)
+    if not hits:
+        return [
+            discord.Embed(
+                title=title,
+                description=(
+                    "No passage matches those words. Try other words, or `/topics` to see what is covered."
+                ),
+                colour=DECLINED_COLOUR,
+            )
+        ]
+    pages = []
+    per_page = max(1, min(per_page, EMBED_FIELDS_MAX))
+    for start in range(0, len(hits), per_page):
+        embed = discord.Embed(title=title, colour=PASSAGE_COLOUR)
+        for number, hit in enumerate(hits[start : start + per_page], start=start + 1):
+            name = shorten(
+                f"{number}. {' › '.join(p for p in (hit.title, hit.section) if p)}", EMBED_FIELD_NAME_LIMIT
+            )
+            head = f"`{hit.passage_id}` · score {hit.score:.2f}\n"
+            excerpt = escape(shorten(" ".join(hit.text.split()), EXCERPT_CHARS))
+            embed.add_field(name=name, value=shorten(head + excerpt, EMBED_FIELD_VALUE_LIMIT), inline=False)
+        embed.set_footer(text="/source <passage id> shows a passage in full")
+        pages.append(embed)
+    return pages
+
+
+def topic_pages(topics: Sequence[Topic], *, per_page: int = TOPICS_PER_PAGE) -> list[discord.Embed]:
+    """The documents of the knowledge base: title, passage count and reference."""
+    if not topics:
+        return [
+            discord.Embed(title="Topics", description="The knowledge base is empty.", colour=DECLINED_COLOUR)
+        ]
+    total = sum(t.passages for t in topics)
+    pages = []
+    for start in range(0, len(topics), per_page):
+        lines = []
+        for topic in topics[start : start + per_page]:
+            count = f"{topic.passages} passage{'s' if topic.passages != 1 else ''}"
+            lines.append(f"**{escape(shorten(topic.title, 300))}** — {count}")
+            reference = escape(shorten(topic.reference, 400)) if topic.reference else ""
+            link = f"<{topic.link}>" if topic.link and " " not in topic.link else ""
+            if reference or link:
+                lines.append(" ".join(part for part in (reference, link) if part))
+            lines.append("")
+        embed = discord.Embed(
+            title="Topics",
+            description=join_within(lines, EMBED_DESCRIPTION_LIMIT),
+            colour=PASSAGE_COLOUR,
+        )
+        embed.set_footer(text=f"{len(topics)} document(s), {total} passage(s)")
+        pages.append(embed)
+    return pages
+
+
+def choice_name(text: str) -> str:
+    """An autocomplete choice label: one line, at most 100 characters."""
+    return shorten(" ".join(text.split()), CHOICE_NAME_LIMIT) or "…"
+
+
+def content_within(lines: Sequence[str]) -> str:
+    """Message content from notice lines, within the 2,000-character limit."""
+    return join_within([line for line in lines if line], CONTENT_LIMIT, sep="\n")

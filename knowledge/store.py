@@ -1,0 +1,269 @@
+"""What the bot remembers between restarts, in one SQLite file in the state folder.
+
+Answers given (so buttons on old messages still work), feedback on them, and the days a member was
+shown the medical notice. WAL mode lets a backup (``sqlite3 citebot.sqlite3 ".backup ..."``) run
+while the bot writes. The schema is versioned: each entry of ``MIGRATIONS`` brings the file from
+one version to the next, so later features add a migration rather than editing an old one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+STORE_FILE = "citebot.sqlite3"
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: answers, feedback, medical-notice days
+    """
+    CREATE TABLE answers (
+        id          TEXT PRIMARY KEY,
+        question    TEXT NOT NULL,
+        context     TEXT NOT NULL DEFAULT '',   -- earlier turns a follow-up was asked with
+        passage_ids TEXT NOT NULL,          -- JSON list, best first, as numbered in the citations
+        answered    INTEGER NOT NULL,
+        user_id     INTEGER,
+        guild_id    INTEGER,
+        channel_id  INTEGER,
+        message_id  INTEGER,                 -- the Discord message showing it, once sent
+        created_at  REAL NOT NULL
+    );
+    CREATE INDEX answers_by_message ON answers (message_id);
+    CREATE INDEX answers_by_channel ON answers (channel_id, created_at);
+    CREATE TABLE feedback (
+        answer_id   TEXT NOT NULL REFERENCES answers(id) ON DELETE CASCADE,
+        user_id     INTEGER NOT NULL,
+        vote        INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+        reason      TEXT,
+        created_at  REAL NOT NULL,
+        PRIMARY KEY (answer_id, user_id)
+    );
+    CREATE TABLE notices_shown (
+        user_id     INTEGER NOT NULL,
+        day         TEXT NOT NULL,           -- ISO date, UTC
+        PRIMARY KEY (user_id, day)
+    );
+    """,
+    # 2: the review queue remembers what moderators dismissed
+    """
+    CREATE TABLE review_dismissed (
+        answer_id   TEXT PRIMARY KEY REFERENCES answers(id) ON DELETE CASCADE,
+        user_id     INTEGER,
+        created_at  REAL NOT NULL
+    );
+    """,
+)
+
+
+class StoreError(RuntimeError):
+    """The state file cannot be used (for example written by a newer citebot)."""
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    id: str
+    question: str
+    context: str
+    passage_ids: tuple[str, ...]
+    answered: bool
+    user_id: int | None
+    guild_id: int | None
+    channel_id: int | None
+    message_id: int | None
+    created_at: float
+
+
+@dataclass(frozen=True)
+class Feedback:
+    answer_id: str
+    user_id: int
+    vote: int
+    """1 for helpful, -1 for not helpful."""
+    reason: str | None
+    created_at: float
+
+
+class Store:
+    """A small SQLite store; safe to call from the event loop thread and worker threads."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._migrate()
+
+    @classmethod
+    def in_folder(cls, state_dir: Path | str) -> Store:
+        return cls(Path(state_dir) / STORE_FILE)
+
+    # -- schema --------------------------------------------------------------------------------
+
+    @property
+    def schema_version(self) -> int:
+        row = self._db.execute("SELECT version FROM schema_version").fetchone()
+        return int(row[0]) if row else 0
+
+    def _migrate(self) -> None:
+        with self._lock:
+            self._db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            current = self.schema_version
+            if current > len(MIGRATIONS):
+                raise StoreError(
+                    f"{self.path} has schema version {current}, newer than this citebot knows "
+                    f"({len(MIGRATIONS)}); upgrade citebot or restore an older backup"
+                )
+            for version in range(current + 1, len(MIGRATIONS) + 1):
+                # executescript commits first; wrap each step so it lands whole or not at all.
+                self._db.executescript(
+                    "BEGIN;\n"
+                    + MIGRATIONS[version - 1]
+                    + "\nDELETE FROM schema_version;"
+                    + f"\nINSERT INTO schema_version VALUES ({version});\nCOMMIT;"
+                )
+                logger.info("state store %s migrated to schema version %d", self.path, version)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- answers -------------------------------------------------------------------------------
+
+    def record_answer(
+        self,
+        question: str,
+        passage_ids: Sequence[str],
+        answered: bool,
+        *,
+        user_id: int | None = None,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        context: str = "",
+    ) -> str:
+        """Remember an answer; returns its id (12 hex digits, used in button custom ids)."""
+        answer_id = secrets.token_hex(6)
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO answers (id, question, context, passage_ids, answered, user_id, guild_id,"
+                " channel_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    answer_id,
+                    question,
+                    context,
+                    json.dumps(list(passage_ids)),
+                    int(answered),
+                    user_id,
+                    guild_id,
+                    channel_id,
+                    time.time(),
+                ),
+            )
+        return answer_id
+
+    def set_message(self, answer_id: str, message_id: int) -> None:
+        """Remember which message shows the answer, so a reply to it can be a follow-up."""
+        with self._lock:
+            self._db.execute("UPDATE answers SET message_id = ? WHERE id = ?", (message_id, answer_id))
+
+    def answer(self, answer_id: str) -> AnswerRecord | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM answers WHERE id = ?", (answer_id,)).fetchone()
+        return self._record(row)
+
+    def answer_for_message(self, message_id: int) -> AnswerRecord | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM answers WHERE message_id = ?", (message_id,)).fetchone()
+        return self._record(row)
+
+    def last_answer_in(self, channel_id: int) -> AnswerRecord | None:
+        """The latest answer given in a channel or thread: the turn a follow-up continues."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT * FROM answers WHERE channel_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+                (channel_id,),
+            ).fetchone()
+        return self._record(row)
+
+    @staticmethod
+    def _record(row: sqlite3.Row | None) -> AnswerRecord | None:
+        if row is None:
+            return None
+        return AnswerRecord(
+            id=row["id"],
+            question=row["question"],
+            context=row["context"],
+            passage_ids=tuple(json.loads(row["passage_ids"])),
+            answered=bool(row["answered"]),
+            user_id=row["user_id"],
+            guild_id=row["guild_id"],
+            channel_id=row["channel_id"],
+            message_id=row["message_id"],
+            created_at=row["created_at"],
+        )
+
+    # -- feedback ------------------------------------------------------------------------------
+
+    def set_feedback(self, answer_id: str, user_id: int, vote: int, reason: str | None = None) -> None:
+        """One vote per member per answer; voting again replaces it. ``reason`` None keeps an
+        earlier reason when the vote is unchanged."""
+        if vote not in (-1, 1):
+            raise ValueError("vote must be 1 or -1")
+        with self._lock:
+            self._db.execute(
+                """INSERT INTO feedback VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (answer_id, user_id) DO UPDATE SET
+                     reason = CASE WHEN excluded.vote = feedback.vote
+                                   THEN coalesce(excluded.reason, feedback.reason)
+                                   ELSE excluded.reason END,
+                     vote = excluded.vote,
+                     created_at = excluded.created_at""",
+                (answer_id, user_id, vote, reason, time.time()),
+            )
+
+    def feedback(self, answer_id: str) -> list[Feedback]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM feedback WHERE answer_id = ? ORDER BY created_at", (answer_id,)
+            ).fetchall()
+        return [Feedback(r["answer_id"], r["user_id"], r["vote"], r["reason"], r["created_at"]) for r in rows]
+
+    def feedback_totals(self, answer_id: str) -> tuple[int, int]:
+        """(helpful, not helpful) votes on an answer."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT sum(vote = 1), sum(vote = -1) FROM feedback WHERE answer_id = ?", (answer_id,)
+            ).fetchone()
+        return int(row[0] or 0), int(row[1] or 0)
+
+    # -- queries of other features (review queue, statistics) ---------------------------------
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+        """Rows of a read-only query, under the store's lock."""
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> int:
+        """Run one statement; returns the number of rows changed."""
+        with self._lock:
+            return self._db.execute(sql, params).rowcount
+
+    # -- notices -------------------------------------------------------------------------------
+
+    def mark_notice_shown(self, user_id: int, day: str) -> bool:
+        """Record that ``user_id`` saw the medical notice on ``day``; False if they already had."""
+        with self._lock:
+            cursor = self._db.execute("INSERT OR IGNORE INTO notices_shown VALUES (?, ?)", (user_id, day))
+        return cursor.rowcount == 1

@@ -1,0 +1,140 @@
+"""/ask, driven through simcord against the real built-in knowledge base."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from bot_helpers import ANSWERABLE, OFF_TOPIC, deferred, embed_text, server
+from discord import app_commands
+from simcord import assert_error
+
+from bot import create_bot
+from bot.config import CooldownConfig
+from knowledge import QuestionError
+
+
+async def test_member_asks_and_gets_a_cited_answer(simcord_env):
+    s = server(simcord_env)
+    result = await s.alice.slash(s.channel, "ask", question=ANSWERABLE)
+
+    assert deferred(simcord_env), "/ask must defer before retrieval"
+    response = result.response
+    assert not response.ephemeral
+    [embed] = response.embeds
+    assert embed.title == ANSWERABLE
+    # Best sentence with the matched terms in bold, then a numbered citation with the reference.
+    assert "**enteromammary**" in embed.description
+    assert "[1]" in embed.description
+    sources = embed.description.split("**Sources**", 1)[1]
+    assert sources.strip().startswith("[1] The enteromammary and mammary immune systems")
+    assert " › Enteromammary immune system — Guillen-Morales" in sources
+    assert "https://doi.org/10.3390/hygiene5040046" in sources
+    labels = [c["label"] for row in response.components for c in row["components"]]
+    assert labels == ["Sources", "👍", "👎"]
+
+
+async def test_sources_button_shows_full_passages_only_to_the_clicker(simcord_env, builtin_kb):
+    s = server(simcord_env)
+    asked = await s.alice.slash(s.channel, "ask", question=ANSWERABLE)
+
+    shown = await s.bob.click(asked.response, label="Sources")
+
+    assert shown.response.ephemeral
+    first = shown.response.embeds[0]
+    passage_id = first.footer.text.removeprefix("Passage id: ")
+    passage = builtin_kb.passage(passage_id)
+    assert passage is not None and passage.section == ("Enteromammary immune system",)
+    assert "gut-to-breast immune link" in first.description  # the whole passage, not a sentence
+    assert first.fields[0].name == "Citation" and "Guillen-Morales" in first.fields[0].value
+    # Invisible to everyone else in the channel.
+    assert all(m.id != shown.response.id for m in s.channel.history(viewer=s.alice))
+
+
+async def test_off_topic_question_is_declined_plainly(simcord_env):
+    s = server(simcord_env)
+    result = await s.alice.slash(s.channel, "ask", question=OFF_TOPIC)
+
+    [embed] = result.response.embeds
+    assert embed.title.startswith("No answer found")
+    assert "couldn't find an answer" in embed.description
+    assert "Moderators can add an answer" in embed.description
+    assert "**Sources**" not in embed.description
+
+
+async def test_private_answer_is_ephemeral(simcord_env):
+    s = server(simcord_env)
+    result = await s.alice.slash(s.channel, "ask", question=ANSWERABLE, private=True)
+    assert result.response.ephemeral
+    assert "**enteromammary**" in result.response.embeds[0].description
+
+
+async def test_mentions_inside_a_question_ping_nobody(simcord_env):
+    s = server(simcord_env)
+    role = s.guild.create_role("Parents", mentionable=True)
+    question = f"@everyone @here {role.mention} {s.bob.mention} {ANSWERABLE}"
+
+    result = await s.alice.slash(s.channel, "ask", question=question)
+
+    message = result.response.message
+    assert "**enteromammary**" in message.embeds[0].description  # the pings are not the question
+    assert message.mention_everyone is False
+    assert message.role_mentions == []
+    assert message.mentions == []
+    assert "@everyone" not in embed_text(message.embeds[0]).replace("@\u200beveryone", "")
+
+
+async def test_empty_question_gets_a_short_private_reply(simcord_env):
+    s = server(simcord_env)
+    result = await s.alice.slash(s.channel, "ask", question="   ")
+    assert result.response.ephemeral
+    assert "Please type a question" in result.response.content
+    assert not deferred(simcord_env)
+    assert_error(simcord_env, QuestionError)
+
+
+async def test_very_long_question_is_answered_within_discord_limits(simcord_env):
+    s = server(simcord_env)
+    question = ANSWERABLE + " " + "mammary immune cells " * 300  # ~6,300 characters
+    result = await s.alice.slash(s.channel, "ask", question=question[:6000])
+
+    response = result.response
+    assert "only the first 1,000 were used" in response.content
+    assert len(response.content) <= 2000
+    [embed] = response.embeds
+    assert len(embed.title) <= 256 and len(embed.description) <= 4096
+
+
+async def test_ask_autocompletes_document_titles(simcord_env, builtin_kb):
+    s = server(simcord_env)
+    choices = await s.alice.autocomplete(s.channel, "ask", "question", "mammary")
+    [title] = [doc.title for doc in builtin_kb.documents.values()]
+    assert [c["value"] for c in choices] == [title]
+    assert all(len(c["name"]) <= 100 for c in choices)
+    assert await s.alice.autocomplete(s.channel, "ask", "question", "sourdough") == []
+
+
+@pytest.fixture
+def simcord_bot(config, builtin_kb):
+    # One question per 30 seconds, so the second /ask is refused.
+    return create_bot(dataclasses.replace(config, cooldown=CooldownConfig(rate=1, per=30)), kb=builtin_kb)
+
+
+async def test_cooldown_refuses_politely_then_lets_the_member_ask_again(simcord_env):
+    s = server(simcord_env)
+    first = await s.alice.slash(s.channel, "ask", question=ANSWERABLE)
+    assert first.response.embeds
+
+    refused = await s.alice.slash(s.channel, "ask", question=ANSWERABLE)
+    assert refused.response.ephemeral
+    assert refused.response.content.startswith("Slow down a little: you can ask again in")
+    assert not refused.response.embeds
+    assert_error(simcord_env, app_commands.CommandOnCooldown)
+
+    # Another member is not affected.
+    other = await s.bob.slash(s.channel, "ask", question=ANSWERABLE)
+    assert other.response.embeds
+
+    await simcord_env.advance_time(31)
+    again = await s.alice.slash(s.channel, "ask", question=ANSWERABLE)
+    assert again.response.embeds and not again.response.ephemeral
