@@ -168,12 +168,15 @@ def _key_lines(text: str) -> dict[str, int]:
     lines: dict[str, int] = {}
     root = yaml.compose(text, Loader=yaml.SafeLoader)
 
-    def walk(node: Any, prefix: str) -> None:
+    def walk(node: Any, name: str) -> None:
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
-                name = f"{prefix}{key.value}"
-                lines.setdefault(name, key.start_mark.line + 1)
-                walk(value, name + ".")
+                child = f"{name}.{key.value}" if name else str(key.value)
+                lines.setdefault(child, key.start_mark.line + 1)
+                walk(value, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                lines.setdefault(f"{name}[{i}]", item.start_mark.line + 1)
 
     walk(root, "")
     return lines
@@ -190,7 +193,7 @@ class _Builder:
         self.where, self.lines, self.base = where, lines, base
 
     def fail(self, key: str, message: str) -> ConfigError:
-        line = self.lines.get(key)
+        line = self.lines.get(key) or self.lines.get(key.split("[", 1)[0])
         at = f"{self.where}:{line}" if line else self.where
         return ConfigError(f"{at}: {key}: {message}")
 

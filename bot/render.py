@@ -166,12 +166,9 @@ def passage_pages(hits: Sequence[Hit], *, heading: str = "Sources") -> list[disc
         # Documents are curated Markdown: keep their lists and emphasis, but never a ping.
         parts = split_text(discord.utils.escape_mentions(hit.text), EMBED_DESCRIPTION_LIMIT)
         for i, part in enumerate(parts, start=1):
-            title = f"{heading} [{number}] {hit.title}"
-            if len(parts) > 1:
-                title += f" ({i}/{len(parts)})"
-            embed = discord.Embed(
-                title=shorten(title, EMBED_TITLE_LIMIT), description=part, colour=PASSAGE_COLOUR
-            )
+            marker = f" ({i}/{len(parts)})" if len(parts) > 1 else ""
+            title = shorten(f"{heading} [{number}] {hit.title}", EMBED_TITLE_LIMIT - len(marker)) + marker
+            embed = discord.Embed(title=title, description=part, colour=PASSAGE_COLOUR)
             embed.add_field(name="Citation", value=shorten(citation, EMBED_FIELD_VALUE_LIMIT), inline=False)
             embed.set_footer(text=shorten(f"Passage id: {hit.passage_id}", EMBED_FOOTER_LIMIT))
             pages.append(embed)
