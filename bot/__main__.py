@@ -16,7 +16,9 @@ from pathlib import Path
 from knowledge import KnowledgeBase, QuestionError
 from knowledge.assistant import Assistant
 from knowledge.kb import CORPUS_DIR
+from knowledge.uploads import KnowledgeSources
 
+from . import cli_curation
 from .console import run_console
 from .text_render import render_answer
 
@@ -24,12 +26,12 @@ logger = logging.getLogger(__name__)
 
 
 def _load_kb(args: argparse.Namespace) -> KnowledgeBase:
-    folder = Path(args.knowledge) if args.knowledge else CORPUS_DIR
-    return KnowledgeBase.from_folder(folder, state_dir=args.state_dir)
+    # The knowledge folder plus the documents moderators uploaded, as the bot loads them.
+    return KnowledgeSources.resolve(args.knowledge, args.state_dir).load()
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    assistant = Assistant(_load_kb(args))
+    assistant = Assistant.with_state(_load_kb(args), args.state_dir)
     questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
     status = 0
     for question in questions:
@@ -68,7 +70,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    return run_console(Assistant(_load_kb(args)))
+    return run_console(Assistant.with_state(_load_kb(args), args.state_dir))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -108,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="connect to Discord (needs DISCORD_TOKEN)")
     run.add_argument("--config", metavar="FILE", help="YAML config (default: $CITEBOT_CONFIG)")
     run.set_defaults(func=cmd_run)
+
+    cli_curation.register(sub)
     return parser
 
 

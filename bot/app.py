@@ -21,6 +21,7 @@ from discord.ext import commands
 from knowledge import AnswerSettings, KnowledgeBase
 from knowledge.assistant import Assistant
 from knowledge.store import Store
+from knowledge.uploads import KnowledgeSources
 
 from .answering import AnswerService
 from .checks import CooldownBuckets
@@ -71,10 +72,8 @@ class CitebotBot(commands.Bot):
 
     def _load_kb(self) -> KnowledgeBase:
         config = self.config
-        if config.knowledge_dir is None:
-            kb = KnowledgeBase.default(state_dir=config.state_dir)
-        else:
-            kb = KnowledgeBase.from_folder(config.knowledge_dir, state_dir=config.state_dir)
+        # The knowledge folder (built-in when none is set) plus documents moderators uploaded.
+        kb = KnowledgeSources.resolve(config.knowledge_dir, config.state_dir).load()
         for error in kb.errors:
             logger.warning("knowledge base: %s", error)
         return kb

@@ -116,7 +116,9 @@ def answer_embed(answer: Answer, *, answer_id: str) -> discord.Embed:
         # A moderator's answer comes first; its sources are numbered before the retrieved ones.
         curated_hits = list(getattr(curated, "hits", None) or [])
         marks = "".join(f"[{n}]" for n in range(1, len(curated_hits) + 1))
-        sentences.append(f"**From the moderators:** {escape(curated.text)} {marks}".rstrip())
+        # Moderators write Markdown on purpose: keep it, but never let it ping.
+        moderators = discord.utils.escape_mentions(curated.text.strip())
+        sentences.append(f"**Answer from the moderators**\n{moderators} {marks}".rstrip())
         citations += [citation_line(n, hit) for n, hit in enumerate(curated_hits, start=1)]
         offset = len(curated_hits)
     if answer.answered:

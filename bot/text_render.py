@@ -20,7 +20,10 @@ def render_answer(answer: Answer) -> str:
     lines: list[str] = [f"note: {notice}" for notice in answer.notices]
     curated = answer.curated
     if curated is not None:
-        lines += ["Answer from the moderators:", curated.answer.strip(), ""]
+        lines += ["Answer from the moderators:", curated.answer.strip()]
+        if curated.hits:
+            lines += ["Their sources:", *(f"- {hit.citation}  ({hit.passage_id})" for hit in curated.hits)]
+        lines.append("")
     if answer.answered:
         lines.append(" ".join(f"{s.marked()} [{s.source}]" for s in answer.sentences))
         lines += ["", "Sources:", *render_sources(answer.hits)]

@@ -33,7 +33,7 @@ from .yaml_state import (
 
 if TYPE_CHECKING:
     from .kb import KnowledgeBase
-    from .models import Passage
+    from .models import Hit, Passage
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +107,9 @@ class CuratedAnswer:
     status: str = "active"
     stale_reason: str = ""
     history: list[Revision] = field(default_factory=list)
+    # The sources as passages of the current knowledge base, filled in on the copy that goes into
+    # an Answer (never stored: passages are looked up again at every question).
+    hits: list[Hit] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def text(self) -> str:

@@ -6,4 +6,7 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.exts.ask",
     "bot.exts.lookup",
     "bot.exts.conversation",
+    "bot.exts.curation",
+    "bot.exts.kb_admin",
+    "bot.exts.review",
 )

@@ -1,0 +1,146 @@
+"""Operators' commands for curated answers and the glossary, without Discord:
+
+    citebot faq export [FILE]        write curated answers as YAML (stdout when FILE is - or omitted)
+    citebot faq import FILE [--dry-run]
+    citebot glossary list | add TERM MEANING | remove TERM
+
+``bot/__main__.py`` calls :func:`register` to add them to its subcommands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from knowledge.atomic import StateWriteError
+from knowledge.curated import CuratedStore
+from knowledge.glossary import Glossary
+from knowledge.kb import default_state_dir
+from knowledge.yaml_state import StateFileError
+
+
+def _state_dir(args: argparse.Namespace) -> Path:
+    return Path(args.state_dir) if getattr(args, "state_dir", None) else default_state_dir()
+
+
+def _operator() -> str:
+    try:
+        return f"{getpass.getuser()} (command line)"
+    except (KeyError, OSError):
+        return "operator (command line)"
+
+
+def _report_load_error(error: StateFileError | None) -> None:
+    if error is not None:
+        print(f"warning: {error}; using the last good version", file=sys.stderr)
+
+
+def cmd_faq_export(args: argparse.Namespace) -> int:
+    store = CuratedStore.in_state_dir(_state_dir(args))
+    _report_load_error(store.load_error)
+    text = store.export_yaml()
+    if args.file in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        Path(args.file).write_text(text, encoding="utf-8")
+        print(
+            f"wrote {len(store.list(include_retired=True))} curated answer(s) to {args.file}", file=sys.stderr
+        )
+    return 0
+
+
+def cmd_faq_import(args: argparse.Namespace) -> int:
+    store = CuratedStore.in_state_dir(_state_dir(args))
+    _report_load_error(store.load_error)
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8-sig")
+        plan = store.plan_import(text, args.file)
+    except OSError as exc:
+        print(f"error: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except UnicodeDecodeError:
+        print(f"error: {args.file} is not UTF-8 text", file=sys.stderr)
+        return 1
+    except StateFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for entry in plan.added:
+        print(f"+ #{entry.id} {entry.question}")
+    for entry in plan.updated:
+        print(f"~ #{entry.id} {entry.question}")
+    if args.dry_run or not plan.changes:
+        print(f"{'dry run: ' if args.dry_run else ''}{plan.summary()}")
+        return 0
+    try:
+        store.apply_import(plan, by=_operator())
+    except StateWriteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"imported: {plan.summary()}")
+    return 0
+
+
+def cmd_glossary_list(args: argparse.Namespace) -> int:
+    glossary = Glossary.in_state_dir(_state_dir(args))
+    _report_load_error(glossary.load_error)
+    entries = glossary.entries()
+    for entry in entries:
+        print(f"{entry.term}\t{entry.means}")
+    if not entries:
+        print("the glossary is empty", file=sys.stderr)
+    return 0
+
+
+def cmd_glossary_add(args: argparse.Namespace) -> int:
+    glossary = Glossary.in_state_dir(_state_dir(args))
+    try:
+        entry = glossary.add(args.term, args.meaning, author=_operator())
+    except (StateFileError, StateWriteError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{entry.term} -> {entry.means}")
+    return 0
+
+
+def cmd_glossary_remove(args: argparse.Namespace) -> int:
+    glossary = Glossary.in_state_dir(_state_dir(args))
+    try:
+        entry = glossary.remove(args.term)
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 1
+    except StateWriteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"removed {entry.term}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``faq`` and ``glossary`` to the ``citebot`` command."""
+    state = argparse.ArgumentParser(add_help=False)
+    state.add_argument("--state-dir", metavar="DIR", help="state folder (default: $CITEBOT_STATE_DIR)")
+
+    faq = subparsers.add_parser("faq", help="export or import the moderators' curated answers")
+    faq_sub = faq.add_subparsers(dest="faq_command", required=True)
+    export = faq_sub.add_parser("export", parents=[state], help="write the curated answers as YAML")
+    export.add_argument("file", nargs="?", help="output file (default: stdout)")
+    export.set_defaults(func=cmd_faq_export)
+    load = faq_sub.add_parser("import", parents=[state], help="load curated answers from a YAML file")
+    load.add_argument("file", help="a file written by 'citebot faq export' or /faq export ('-' for stdin)")
+    load.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+    load.set_defaults(func=cmd_faq_import)
+
+    glossary = subparsers.add_parser("glossary", help="members' words mapped to the documents' terms")
+    glossary_sub = glossary.add_subparsers(dest="glossary_command", required=True)
+    listing = glossary_sub.add_parser("list", parents=[state], help="show the glossary")
+    listing.set_defaults(func=cmd_glossary_list)
+    add = glossary_sub.add_parser("add", parents=[state], help="map TERM to MEANING")
+    add.add_argument("term", help="what members say, e.g. 'first milk'")
+    add.add_argument("meaning", help="what the documents call it, e.g. colostrum")
+    add.set_defaults(func=cmd_glossary_add)
+    remove = glossary_sub.add_parser("remove", parents=[state], help="forget TERM")
+    remove.add_argument("term")
+    remove.set_defaults(func=cmd_glossary_remove)

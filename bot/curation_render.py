@@ -1,0 +1,204 @@
+"""Curated answers, the glossary, the review queue and statistics as Discord embeds.
+
+Citations use :func:`bot.render.citation_line` so a source reads the same everywhere. Moderators'
+answers are Markdown by design: they are shown as written, with mentions neutralised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import discord
+
+from knowledge import Hit
+from knowledge.curated import CuratedAnswer
+from knowledge.glossary import GlossaryEntry
+from knowledge.review import GlossarySuggestion, QuestionStats, ReviewGroup
+
+from . import render
+
+CURATED_COLOUR = discord.Colour.green()
+REVIEW_COLOUR = discord.Colour.orange()
+STALE_COLOUR = discord.Colour.gold()
+LIST_PER_PAGE = 10
+
+
+def _markdown(text: str) -> str:
+    return discord.utils.escape_mentions(text)
+
+
+def _when(stamp: str | float) -> str:
+    if isinstance(stamp, int | float):
+        return discord.utils.format_dt(datetime.fromtimestamp(stamp, UTC), "R")
+    try:
+        return discord.utils.format_dt(datetime.fromisoformat(stamp), "f")
+    except (TypeError, ValueError):
+        return stamp or "unknown"
+
+
+def curated_embed(entry: CuratedAnswer, hits: Sequence[Hit] = (), *, history: int = 5) -> discord.Embed:
+    """``/faq show``: everything about one curated answer."""
+    colour = STALE_COLOUR if entry.status == "stale" else CURATED_COLOUR
+    embed = discord.Embed(
+        title=render.shorten(f"#{entry.id} {entry.question}", render.EMBED_TITLE_LIMIT),
+        description=render.shorten(_markdown(entry.answer), 3000),
+        colour=colour,
+    )
+    if entry.phrasings:
+        embed.add_field(
+            name="Also matches",
+            value=render.join_within(
+                [f"• {render.escape(p)}" for p in entry.phrasings], render.EMBED_FIELD_VALUE_LIMIT
+            ),
+            inline=False,
+        )
+    found = {hit.passage_id: hit for hit in hits}
+    source_lines = []
+    for n, source in enumerate(entry.sources, start=1):
+        hit = found.get(source.passage_id)
+        source_lines.append(
+            render.citation_line(n, hit) if hit else f"[{n}] `{source.passage_id}` (no longer found)"
+        )
+    embed.add_field(
+        name="Sources",
+        value=render.join_within(source_lines, render.EMBED_FIELD_VALUE_LIMIT) or "None",
+        inline=False,
+    )
+    status = entry.status + (f": {entry.stale_reason}" if entry.stale_reason else "")
+    embed.add_field(
+        name="Status", value=render.shorten(render.escape(status), render.EMBED_FIELD_VALUE_LIMIT)
+    )
+    embed.add_field(name="Author", value=render.escape(entry.author) or "unknown")
+    embed.add_field(name="Updated", value=_when(entry.updated))
+    recent = [
+        f"{_when(r.at)} {render.escape(r.action)} by {render.escape(r.by)}" for r in entry.history[-history:]
+    ]
+    if recent:
+        embed.add_field(
+            name="History", value=render.join_within(recent, render.EMBED_FIELD_VALUE_LIMIT), inline=False
+        )
+    return embed
+
+
+def curated_list_pages(
+    entries: Sequence[CuratedAnswer], *, per_page: int = LIST_PER_PAGE
+) -> list[discord.Embed]:
+    if not entries:
+        return [
+            discord.Embed(
+                title="Curated answers",
+                description="There are no curated answers yet. `/faq add` writes one.",
+                colour=CURATED_COLOUR,
+            )
+        ]
+    pages = []
+    for start in range(0, len(entries), per_page):
+        chunk = entries[start : start + per_page]
+        lines = []
+        for entry in chunk:
+            flag = " ⚠️ sources changed" if entry.status == "stale" else ""
+            lines.append(f"**#{entry.id}** {render.escape(render.shorten(entry.question, 150))}{flag}")
+        embed = discord.Embed(
+            title=f"Curated answers ({len(entries)})", description="\n".join(lines), colour=CURATED_COLOUR
+        )
+        embed.set_footer(text="/faq show id shows one in full")
+        pages.append(embed)
+    return pages
+
+
+def glossary_pages(entries: Sequence[GlossaryEntry], *, per_page: int = 20) -> list[discord.Embed]:
+    if not entries:
+        return [
+            discord.Embed(title="Glossary", description="The glossary is empty. `/glossary add` adds a term.")
+        ]
+    pages = []
+    for start in range(0, len(entries), per_page):
+        lines = [
+            f"**{render.escape(e.term)}** → {render.escape(e.means)}"
+            for e in entries[start : start + per_page]
+        ]
+        pages.append(discord.Embed(title=f"Glossary ({len(entries)} terms)", description="\n".join(lines)))
+    return pages
+
+
+def review_group_embed(group: ReviewGroup, position: int, total: int) -> discord.Embed:
+    kinds = []
+    if group.declined:
+        kinds.append(f"declined {group.declined}×")
+    if group.downvotes:
+        kinds.append(f"👎 {group.downvotes}×")
+    embed = discord.Embed(
+        title=render.shorten(f"{group.question}", render.EMBED_TITLE_LIMIT),
+        description=f"Asked {group.count}× · {' · '.join(kinds)} · first asked {_when(group.first_asked)}",
+        colour=REVIEW_COLOUR,
+    )
+    others = group.wordings()[1:]
+    if others:
+        embed.add_field(
+            name="Also asked as",
+            value=render.join_within(
+                [f"• {render.escape(w)}" for w in others], render.EMBED_FIELD_VALUE_LIMIT
+            ),
+            inline=False,
+        )
+    if group.reasons:
+        embed.add_field(
+            name="Why members found the answer unhelpful",
+            value=render.join_within(
+                [f"• {render.escape(r)}" for r in group.reasons], render.EMBED_FIELD_VALUE_LIMIT
+            ),
+            inline=False,
+        )
+    embed.set_footer(text=f"Question {position}/{total} · Write answer saves a curated answer for it")
+    return embed
+
+
+def stale_embed(entry: CuratedAnswer) -> discord.Embed:
+    embed = discord.Embed(
+        title=render.shorten(f"Sources changed: #{entry.id} {entry.question}", render.EMBED_TITLE_LIMIT),
+        description=render.shorten(render.escape(entry.stale_reason or "A linked passage changed."), 1000)
+        + "\n\n**Keep** links the answer to the current passages, **Edit** opens it, "
+        "**Retire** stops serving it.",
+        colour=STALE_COLOUR,
+    )
+    embed.add_field(
+        name="Answer",
+        value=render.shorten(_markdown(entry.answer), render.EMBED_FIELD_VALUE_LIMIT),
+        inline=False,
+    )
+    return embed
+
+
+def review_summary_embed(groups: int, stale: int, suggestions: Sequence[GlossarySuggestion]) -> discord.Embed:
+    lines = [f"**{groups}** question group(s) waiting, **{stale}** curated answer(s) with changed sources."]
+    if suggestions:
+        lines += ["", "**Glossary suggestions** (words of declined questions the documents never use):"]
+        lines += [
+            f"• **{render.escape(s.word)}** ({s.count}×), "
+            f"e.g. “{render.escape(render.shorten(s.example, 80))}”"
+            for s in suggestions
+        ]
+        lines.append("`/glossary add term:<word> means:<the documents' term>` maps one.")
+    return discord.Embed(title="Review queue", description="\n".join(lines), colour=REVIEW_COLOUR)
+
+
+def stats_embed(
+    stats: QuestionStats, *, documents: int, passages: int, curated: int, glossary: int
+) -> discord.Embed:
+    embed = discord.Embed(title="Knowledge base statistics", colour=render.ANSWER_COLOUR)
+    embed.add_field(name="Documents", value=str(documents))
+    embed.add_field(name="Passages", value=str(passages))
+    embed.add_field(name="Curated answers", value=str(curated))
+    embed.add_field(name="Questions asked", value=str(stats.asked))
+    embed.add_field(name="Answered", value=f"{stats.answered} ({stats.answered_rate:.0%})")
+    embed.add_field(name="Feedback", value=f"👍 {stats.helpful} · 👎 {stats.not_helpful}")
+    embed.add_field(name="Glossary terms", value=str(glossary))
+
+    def listing(rows: Sequence[tuple[str, int]]) -> str:
+        lines = [f"{n}× {render.escape(render.shorten(q, 120))}" for q, n in rows]
+        return render.join_within(lines, render.EMBED_FIELD_VALUE_LIMIT) or "None yet"
+
+    embed.add_field(name="Top questions", value=listing(stats.top_questions), inline=False)
+    embed.add_field(name="Top declined", value=listing(stats.top_declined), inline=False)
+    return embed

@@ -1,0 +1,420 @@
+"""Moderator-curated answers and the glossary: ``/faq ...``, ``/glossary ...`` and the message
+context menu **Save as curated answer**.
+
+Every command is for moderators: hidden from others by ``default_permissions`` and checked on the
+server side by :func:`bot.checks.moderator_only` (server admins can override the former).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from knowledge.atomic import StateWriteError
+from knowledge.curated import CuratedAnswer, CuratedStore, SourceLink
+from knowledge.glossary import Glossary
+from knowledge.yaml_state import StateFileError
+
+from .. import curation_render as views
+from .. import render
+from ..checks import moderator_only
+from ..ui.curation import ConfirmView, CurateDraft, CurateModal
+from ..ui.paginator import Paginator
+
+if TYPE_CHECKING:
+    from ..app import CitebotBot
+
+logger = logging.getLogger(__name__)
+
+MODERATORS = discord.Permissions(manage_messages=True)
+MAX_IMPORT_BYTES = 1024 * 1024
+SAVE_MENU_NAME = "Save as curated answer"
+
+
+def who(user: discord.abc.User) -> str:
+    """How an author is recorded: readable, and unambiguous by id."""
+    return f"{user.name} ({user.id})"
+
+
+def write_failed_note(exc: StateWriteError) -> str:
+    return (
+        f"⚠️ It is in use now, but could not be saved to disk ({exc}). "
+        "It stays in memory and is written with the next change; tell the bot's operator."
+    )
+
+
+async def send_private(interaction: discord.Interaction, content: str | None = None, **kwargs) -> None:
+    """Reply privately, as a follow-up when the interaction was already answered."""
+    kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
+    if interaction.response.is_done():
+        await interaction.followup.send(content, ephemeral=True, **kwargs)
+    else:
+        await interaction.response.send_message(content, ephemeral=True, **kwargs)
+
+
+class Curation(commands.Cog):
+    """``/faq`` and ``/glossary``; the context menu that turns a message into a curated answer."""
+
+    faq = app_commands.Group(
+        name="faq", description="Moderators' curated answers", guild_only=True, default_permissions=MODERATORS
+    )
+    glossary_group = app_commands.Group(
+        name="glossary",
+        description="Map members' words to the documents' terms",
+        guild_only=True,
+        default_permissions=MODERATORS,
+    )
+
+    def __init__(self, bot: CitebotBot) -> None:
+        self.bot = bot
+        menu = app_commands.ContextMenu(name=SAVE_MENU_NAME, callback=self.save_as_curated)
+        self.save_menu = moderator_only()(menu)
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.save_menu)
+        self.bot.answers.suggesters.append(self._curated_suggestions)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.save_menu.name, type=self.save_menu.type)
+        if self._curated_suggestions in self.bot.answers.suggesters:
+            self.bot.answers.suggesters.remove(self._curated_suggestions)
+
+    # -- shared ------------------------------------------------------------------------------
+
+    @property
+    def store(self) -> CuratedStore:
+        store = self.bot.assistant.curated
+        if store is None:  # an Assistant built without state; give it one so edits persist
+            store = self.bot.assistant.curated = CuratedStore.in_state_dir(self.bot.config.state_dir)
+        return store
+
+    @property
+    def glossary(self) -> Glossary:
+        glossary = self.bot.assistant.glossary
+        if glossary is None:
+            glossary = self.bot.assistant.glossary = Glossary.in_state_dir(self.bot.config.state_dir)
+        return glossary
+
+    def _curated_suggestions(self, current: str) -> list[str]:
+        from ..answering import fuzzy_filter
+
+        store = self.bot.assistant.curated
+        return fuzzy_filter(current, [a.question for a in store.list()]) if store is not None else []
+
+    def _links(self, passage_ids: tuple[str, ...]) -> tuple[list[SourceLink], list[str]]:
+        kb = self.bot.assistant.kb
+        links, unknown = [], []
+        for pid in dict.fromkeys(passage_ids):
+            passage = kb.passage(pid)
+            if passage is None:
+                unknown.append(pid)
+            else:
+                links.append(SourceLink.of(passage))
+        return links, unknown
+
+    def _hits(self, entry: CuratedAnswer):
+        kb = self.bot.assistant.kb
+        return [hit for s in entry.sources if (hit := kb.hit(s.passage_id)) is not None]
+
+    async def open_editor(
+        self,
+        interaction: discord.Interaction,
+        draft: CurateDraft,
+        *,
+        answer_id: int | None = None,
+        origin: str = "",
+    ) -> None:
+        """Show the curate modal; submitting saves a new answer, or edits ``answer_id``."""
+
+        async def submitted(modal_interaction: discord.Interaction, values: CurateDraft) -> None:
+            await self.save(modal_interaction, values, answer_id=answer_id, origin=origin)
+
+        title = f"Edit curated answer #{answer_id}" if answer_id else "New curated answer"
+        await interaction.response.send_modal(CurateModal(draft, submitted, title=title))
+
+    async def save(
+        self,
+        interaction: discord.Interaction,
+        draft: CurateDraft,
+        *,
+        answer_id: int | None = None,
+        origin: str = "",
+    ) -> None:
+        links, unknown = self._links(draft.sources)
+        author = who(interaction.user)
+        note = ""
+        try:
+            if answer_id is None:
+                entry = await asyncio.to_thread(
+                    self.store.add,
+                    draft.question,
+                    draft.answer,
+                    author=author,
+                    phrasings=draft.phrasings,
+                    sources=links,
+                )
+            else:
+                entry = await asyncio.to_thread(
+                    self.store.edit,
+                    answer_id,
+                    by=author,
+                    question=draft.question,
+                    answer=draft.answer,
+                    phrasings=draft.phrasings,
+                    sources=links,
+                )
+        except StateWriteError as exc:
+            entry = self.store.get(answer_id) if answer_id else self.store.list(include_retired=True)[-1]
+            note = write_failed_note(exc)
+        except StateFileError as exc:
+            await send_private(interaction, f"Not saved: {exc.message}.")
+            return
+        except KeyError as exc:
+            await send_private(interaction, f"Not saved: {exc.args[0]}")
+            return
+        verb = "Saved" if answer_id is None else "Updated"
+        lines = [
+            f"{verb} curated answer **#{entry.id}**{origin}. Questions like it now get this answer first."
+        ]
+        if unknown:
+            lines.append(
+                "Unknown passage ids left out: " + ", ".join(f"`{render.escape(p)}`" for p in unknown)
+            )
+        if note:
+            lines.append(note)
+        logger.info("curated answer %d %s by %s", entry.id, verb.lower(), interaction.user.id)
+        await send_private(interaction, "\n".join(lines), embed=views.curated_embed(entry, self._hits(entry)))
+
+    async def _answer_id_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        words = current.casefold().split()
+        choices = []
+        for entry in self.store.list(include_retired=True):
+            label = f"#{entry.id} {entry.question}"
+            if all(w in label.casefold() for w in words):
+                choices.append(app_commands.Choice(name=render.choice_name(label), value=entry.id))
+        return choices[: render.CHOICES_MAX]
+
+    async def _require(self, interaction: discord.Interaction, answer_id: int) -> CuratedAnswer | None:
+        entry = self.store.get(answer_id)
+        if entry is None:
+            await send_private(
+                interaction, f"There is no curated answer #{answer_id}. `/faq list` shows them."
+            )
+        return entry
+
+    # -- /faq ---------------------------------------------------------------------------------
+
+    @faq.command(name="add", description="Write a curated answer")
+    @moderator_only()
+    async def faq_add(self, interaction: discord.Interaction) -> None:
+        await self.open_editor(interaction, CurateDraft())
+
+    @faq.command(name="edit", description="Edit a curated answer")
+    @app_commands.describe(id="The curated answer's number")
+    @moderator_only()
+    async def faq_edit(self, interaction: discord.Interaction, id: int) -> None:
+        entry = await self._require(interaction, id)
+        if entry is None:
+            return
+        draft = CurateDraft(
+            entry.question, entry.answer, tuple(entry.phrasings), tuple(s.passage_id for s in entry.sources)
+        )
+        await self.open_editor(interaction, draft, answer_id=entry.id)
+
+    @faq.command(name="remove", description="Delete a curated answer")
+    @app_commands.describe(id="The curated answer's number")
+    @moderator_only()
+    async def faq_remove(self, interaction: discord.Interaction, id: int) -> None:
+        entry = await self._require(interaction, id)
+        if entry is None:
+            return
+
+        async def confirmed(click: discord.Interaction) -> None:
+            try:
+                await asyncio.to_thread(self.store.remove, entry.id)
+                text = f"Deleted curated answer #{entry.id}."
+            except StateWriteError as exc:
+                text = f"Deleted curated answer #{entry.id}. {write_failed_note(exc)}"
+            except KeyError:
+                text = f"Curated answer #{entry.id} was already gone."
+            await click.response.edit_message(content=text, embed=None, view=None)
+
+        view = ConfirmView(interaction.user.id, confirmed, label="Delete")
+        await interaction.response.send_message(
+            f"Delete curated answer #{entry.id}? Its history goes too (`/faq export` keeps a copy).",
+            embed=views.curated_embed(entry, self._hits(entry)),
+            view=view,
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        view.message = await interaction.original_response()
+
+    @faq.command(name="list", description="All curated answers")
+    @moderator_only()
+    async def faq_list(self, interaction: discord.Interaction) -> None:
+        pages = views.curated_list_pages(self.store.list())
+        await Paginator(pages, owner_id=interaction.user.id).send(interaction, ephemeral=True)
+
+    @faq.command(name="show", description="One curated answer in full, with its sources and history")
+    @app_commands.describe(id="The curated answer's number")
+    @moderator_only()
+    async def faq_show(self, interaction: discord.Interaction, id: int) -> None:
+        entry = await self._require(interaction, id)
+        if entry is not None:
+            await send_private(interaction, embed=views.curated_embed(entry, self._hits(entry)))
+
+    @faq.command(name="export", description="Download the curated answers as YAML")
+    @moderator_only()
+    async def faq_export(self, interaction: discord.Interaction) -> None:
+        text = self.store.export_yaml()
+        count = len(self.store.list(include_retired=True))
+        await send_private(
+            interaction,
+            f"{count} curated answer(s). `/faq import` reads this file back.",
+            file=discord.File(io.BytesIO(text.encode("utf-8")), filename="curated.yaml"),
+        )
+
+    @faq.command(
+        name="import", description="Load curated answers from a YAML file (shows what changes first)"
+    )
+    @app_commands.describe(file="A file written by /faq export or citebot faq export")
+    @moderator_only()
+    async def faq_import(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        if file.size > MAX_IMPORT_BYTES:
+            await send_private(
+                interaction, f"That file is {file.size:,} bytes; the limit is {MAX_IMPORT_BYTES:,}."
+            )
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            text = (await file.read()).decode("utf-8-sig")
+            plan = self.store.plan_import(text, file.filename)
+        except UnicodeDecodeError:
+            await send_private(
+                interaction, f"`{render.escape(file.filename)}` is not UTF-8 text; nothing changed."
+            )
+            return
+        except StateFileError as exc:
+            await send_private(interaction, f"Nothing imported: {render.escape(str(exc))}")
+            return
+        if not plan.changes:
+            await send_private(interaction, f"Nothing to import: {plan.summary()}.")
+            return
+        listing = [f"+ #{e.id} {e.question}" for e in plan.added] + [
+            f"~ #{e.id} {e.question}" for e in plan.updated
+        ]
+
+        async def confirmed(click: discord.Interaction) -> None:
+            try:
+                await asyncio.to_thread(self.store.apply_import, plan, by=who(click.user))
+                text = f"Imported: {plan.summary()}."
+            except StateWriteError as exc:
+                text = f"Imported: {plan.summary()}. {write_failed_note(exc)}"
+            await click.response.edit_message(content=text, view=None)
+
+        view = ConfirmView(interaction.user.id, confirmed, label="Import", style=discord.ButtonStyle.primary)
+        body = render.join_within([render.escape(render.shorten(line, 150)) for line in listing], 1500)
+        view.message = await interaction.followup.send(
+            f"Dry run of `{render.escape(file.filename)}`: {plan.summary()}.\n{body}\nImport these?",
+            view=view,
+            ephemeral=True,
+            wait=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    faq_edit.autocomplete("id")(_answer_id_autocomplete)
+    faq_remove.autocomplete("id")(_answer_id_autocomplete)
+    faq_show.autocomplete("id")(_answer_id_autocomplete)
+
+    # -- the context menu ---------------------------------------------------------------------
+
+    async def save_as_curated(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """A bot answer: its question and best passage. A member's message: its text as the
+        question and the passage that best matches it."""
+        assistant = self.bot.assistant
+        record = None
+        if message.author.id == self.bot.user.id and self.bot.store is not None:
+            record = await asyncio.to_thread(self.bot.store.answer_for_message, message.id)
+        if record is not None:
+            question, passage_ids = record.question, record.passage_ids
+        else:
+            question = " ".join(message.content.split())
+            if not question:
+                await send_private(interaction, "That message has no text to use as a question.")
+                return
+            passage_ids = ()
+        question = question[:300]
+        try:
+            answer = await asyncio.to_thread(assistant.kb.answer, question, 3)
+        except ValueError:
+            answer = None
+        if not passage_ids and answer is not None:
+            passage_ids = tuple(hit.passage_id for hit in answer.hits)
+        text = " ".join(s.text for s in answer.sentences) if answer is not None and answer.answered else ""
+        draft = CurateDraft(question=question, answer=text, sources=tuple(passage_ids[:1]))
+        await self.open_editor(interaction, draft, origin=f" from {message.jump_url}")
+
+    # -- /glossary ----------------------------------------------------------------------------
+
+    @glossary_group.command(name="add", description="Map a member's word to the documents' term")
+    @app_commands.describe(
+        term="What members say, e.g. first milk", means="What the documents call it, e.g. colostrum"
+    )
+    @moderator_only()
+    async def glossary_add(self, interaction: discord.Interaction, term: str, means: str) -> None:
+        note = ""
+        try:
+            entry = await asyncio.to_thread(self.glossary.add, term, means, author=who(interaction.user))
+        except StateFileError as exc:
+            await send_private(interaction, f"Not added: {exc.message}.")
+            return
+        except StateWriteError as exc:
+            entry = self.glossary.get(term)
+            note = "\n" + write_failed_note(exc)
+        await send_private(
+            interaction,
+            f"Questions saying “{render.escape(entry.term)}” are now searched as "
+            f"“{render.escape(entry.means)}”.{note}",
+        )
+
+    @glossary_group.command(name="list", description="The glossary")
+    @moderator_only()
+    async def glossary_list(self, interaction: discord.Interaction) -> None:
+        pages = views.glossary_pages(self.glossary.entries())
+        await Paginator(pages, owner_id=interaction.user.id).send(interaction, ephemeral=True)
+
+    @glossary_group.command(name="remove", description="Remove a glossary term")
+    @app_commands.describe(term="The member's word to forget")
+    @moderator_only()
+    async def glossary_remove(self, interaction: discord.Interaction, term: str) -> None:
+        try:
+            entry = await asyncio.to_thread(self.glossary.remove, term)
+            text = f"Removed “{render.escape(entry.term)}” from the glossary."
+        except KeyError:
+            text = f"“{render.escape(term)}” is not in the glossary. `/glossary list` shows it."
+        except StateWriteError as exc:
+            text = f"Removed “{render.escape(term)}”. {write_failed_note(exc)}"
+        await send_private(interaction, text)
+
+    @glossary_remove.autocomplete("term")
+    async def _term_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        words = current.casefold().split()
+        terms = [e.term for e in self.glossary.entries() if all(w in e.term.casefold() for w in words)]
+        return [
+            app_commands.Choice(name=render.choice_name(t), value=t[:100])
+            for t in terms[: render.CHOICES_MAX]
+        ]
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Curation(bot))

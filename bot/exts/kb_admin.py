@@ -1,0 +1,193 @@
+"""``/kb``: moderators add and remove documents, rebuild the index and see statistics.
+
+A rebuild runs in a worker thread and the new knowledge base replaces ``assistant.kb`` in one
+assignment: questions asked meanwhile are answered by the old one, and if the rebuild fails the
+old one stays and the moderator is told why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from knowledge import KnowledgeBase
+from knowledge.atomic import StateWriteError
+from knowledge.review import question_stats
+from knowledge.uploads import DEFAULT_MAX_BYTES, KnowledgeSources, UploadError
+
+from .. import curation_render as views
+from .. import render
+from ..checks import moderator_only
+from .curation import MODERATORS, send_private
+
+if TYPE_CHECKING:
+    from ..app import CitebotBot
+
+logger = logging.getLogger(__name__)
+
+
+class ReloadError(RuntimeError):
+    """The new knowledge base could not be built; the old one is still answering."""
+
+
+class KnowledgeAdmin(commands.Cog):
+    kb_group = app_commands.Group(
+        name="kb",
+        description="Manage the knowledge base's documents",
+        guild_only=True,
+        default_permissions=MODERATORS,
+    )
+
+    def __init__(self, bot: CitebotBot) -> None:
+        self.bot = bot
+        self._reload_lock = asyncio.Lock()
+
+    @property
+    def sources(self) -> KnowledgeSources:
+        config = self.bot.config
+        return KnowledgeSources.resolve(config.knowledge_dir, config.state_dir)
+
+    @property
+    def max_bytes(self) -> int:
+        return int(getattr(self.bot.config, "max_upload_bytes", None) or DEFAULT_MAX_BYTES)
+
+    # -- reloading ----------------------------------------------------------------------------
+
+    async def reload(self) -> tuple[KnowledgeBase, float]:
+        """Build a new knowledge base off the event loop and swap it in; returns it and the
+        seconds it took. Raises :class:`ReloadError` and keeps the old one on failure."""
+        async with self._reload_lock:
+            assistant = self.bot.assistant
+            old = assistant.kb
+            started = time.perf_counter()
+            try:
+                new = await asyncio.to_thread(self.sources.load)
+            except Exception as exc:  # any failure leaves the old index answering
+                logger.exception("reloading the knowledge base failed; the previous one stays in use")
+                raise ReloadError(f"{type(exc).__name__}: {exc}") from exc
+            if not new.passages and old.passages:
+                problems = "; ".join(str(e) for e in new.errors[:3]) or "no documents were found"
+                raise ReloadError(f"the new knowledge base would be empty ({problems})")
+            new.answer_settings = old.answer_settings  # the operator's answer settings carry over
+            assistant.kb = new
+            elapsed = time.perf_counter() - started
+            logger.info(
+                "knowledge base reloaded: %d documents, %d passages in %.1fs",
+                len(new.documents),
+                len(new.passages),
+                elapsed,
+            )
+        review = self.bot.get_cog("Review")
+        if review is not None:
+            await review.check_sources(new)  # type: ignore[attr-defined]
+        return new, elapsed
+
+    async def _reload_and_report(self, interaction: discord.Interaction, done: str) -> None:
+        try:
+            kb, elapsed = await self.reload()
+        except ReloadError as exc:
+            await send_private(
+                interaction,
+                f"{done}\n⚠️ The rebuild failed, so the previous index is still answering: "
+                f"{render.escape(str(exc))}",
+            )
+            return
+        lines = [
+            done,
+            f"The index now has {len(kb.documents)} documents and {len(kb.passages)} passages "
+            f"(rebuilt in {elapsed:.1f}s).",
+        ]
+        if kb.errors:
+            lines.append("Problems: " + "; ".join(render.escape(str(e)) for e in kb.errors[:5]))
+        await send_private(interaction, render.join_within(lines, render.CONTENT_LIMIT))
+
+    # -- commands -----------------------------------------------------------------------------
+
+    @kb_group.command(name="add", description="Add a document (md, txt, html, pdf or jsonl)")
+    @app_commands.describe(file="The document to add")
+    @moderator_only()
+    async def kb_add(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        limit = self.max_bytes
+        if file.size > limit:
+            await send_private(
+                interaction,
+                f"“{render.escape(file.filename)}” is {file.size / 1024 / 1024:.1f} MB; "
+                f"the limit is {limit / 1024 / 1024:.1f} MB. Nothing was added.",
+            )
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        data = await file.read()
+        try:
+            path, docs, replaced = await asyncio.to_thread(
+                self.sources.add, file.filename, data, max_bytes=limit
+            )
+        except UploadError as exc:
+            await send_private(interaction, f"Not added: {render.escape(str(exc))}")
+            return
+        except StateWriteError as exc:
+            await send_private(
+                interaction, f"Not added: the knowledge folder cannot be written ({render.escape(str(exc))})."
+            )
+            return
+        titles = ", ".join(f"“{render.escape(d.title)}”" for d in docs[:3]) + (" …" if len(docs) > 3 else "")
+        verb = "Replaced" if replaced else "Added"
+        logger.info("%s %s by %s", verb.lower(), path, interaction.user.id)
+        await self._reload_and_report(interaction, f"{verb} `{render.escape(path.name)}`: {titles}.")
+
+    @kb_group.command(name="remove", description="Remove an uploaded document")
+    @app_commands.describe(document="The document to remove")
+    @moderator_only()
+    async def kb_remove(self, interaction: discord.Interaction, document: str) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            path, held = await asyncio.to_thread(self.sources.remove, self.bot.assistant.kb, document)
+        except UploadError as exc:
+            await send_private(interaction, f"Not removed: {render.escape(str(exc))}")
+            return
+        except StateWriteError as exc:
+            await send_private(interaction, f"Not removed: {render.escape(str(exc))}")
+            return
+        extra = f" (it held {held} documents)" if held > 1 else ""
+        await self._reload_and_report(interaction, f"Removed `{render.escape(path.name)}`{extra}.")
+
+    @kb_remove.autocomplete("document")
+    async def _document_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        words = current.casefold().split()
+        choices = []
+        for doc in self.sources.removable(self.bot.assistant.kb):
+            label = f"{doc.title} ({doc.id})"
+            if all(w in label.casefold() for w in words) and len(doc.id) <= 100:
+                choices.append(app_commands.Choice(name=render.choice_name(label), value=doc.id))
+        return choices[: render.CHOICES_MAX]
+
+    @kb_group.command(name="reload", description="Rebuild the index from the knowledge folder")
+    @moderator_only()
+    async def kb_reload(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self._reload_and_report(interaction, "Reloaded the knowledge folder.")
+
+    @kb_group.command(name="stats", description="Documents, passages and how questions have been answered")
+    @moderator_only()
+    async def kb_stats(self, interaction: discord.Interaction) -> None:
+        stats = await asyncio.to_thread(question_stats, self.bot.store)
+        assistant = self.bot.assistant
+        embed = views.stats_embed(
+            stats,
+            documents=len(assistant.kb.documents),
+            passages=len(assistant.kb.passages),
+            curated=len(assistant.curated) if assistant.curated is not None else 0,
+            glossary=len(assistant.glossary) if assistant.glossary is not None else 0,
+        )
+        await send_private(interaction, embed=embed)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(KnowledgeAdmin(bot))

@@ -1,0 +1,251 @@
+"""``/review``: declined and 👎 questions, grouped, oldest first, with **Write answer** and
+**Dismiss**; curated answers whose sources changed, with **Keep**, **Edit** and **Retire**; and
+glossary suggestions from the unknown words of declined questions.
+
+Curated answers flagged after a reload are also posted in the configured moderator channel with
+persistent Keep/Edit/Retire buttons (they keep working after a restart).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from knowledge.atomic import StateWriteError
+from knowledge.curated import CuratedAnswer
+from knowledge.review import ReviewGroup, ReviewQueue
+
+from .. import curation_render as views
+from ..checks import NotModerator, is_moderator, moderator_only
+from ..ui.curation import CurateDraft, CurateModal, ReviewPage, ReviewView, StaleAnswerButton, stale_view
+from .curation import Curation, send_private, who, write_failed_note
+
+if TYPE_CHECKING:
+    from knowledge import KnowledgeBase
+
+    from ..app import CitebotBot
+
+logger = logging.getLogger(__name__)
+
+
+class Review(commands.Cog):
+    def __init__(self, bot: CitebotBot) -> None:
+        self.bot = bot
+        self._startup: asyncio.Task | None = None
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(StaleAnswerButton)
+        # Documents may have changed while the bot was down: check the curated answers' sources
+        # once connected, so the notice can be posted.
+        self._startup = asyncio.create_task(self._check_after_start())
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(StaleAnswerButton)
+        if self._startup is not None:
+            self._startup.cancel()
+
+    @property
+    def curation(self) -> Curation:
+        cog = self.bot.get_cog("Curation")
+        if cog is None:
+            raise RuntimeError("the curation extension is not loaded")
+        return cog  # type: ignore[return-value]
+
+    # -- the source-change guard --------------------------------------------------------------
+
+    async def _check_after_start(self) -> None:
+        await self.bot.wait_until_ready()
+        try:
+            await self.check_sources(self.bot.assistant.kb)
+        except Exception:
+            logger.exception("checking curated answers' sources failed")
+
+    async def check_sources(self, kb: KnowledgeBase) -> list[CuratedAnswer]:
+        """Flag curated answers whose passages changed in ``kb`` and tell the moderator channel."""
+        store = self.curation.store
+        try:
+            flagged = await asyncio.to_thread(store.check_sources, kb)
+        except StateWriteError as exc:
+            logger.warning("flagged curated answers could not be saved: %s", exc)
+            flagged = store.stale()
+        if flagged:
+            logger.info("%d curated answer(s) have changed sources", len(flagged))
+            await self.notify(flagged)
+        return flagged
+
+    async def notify(self, flagged: Sequence[CuratedAnswer]) -> None:
+        channel_id = self.bot.config.moderator_channel
+        if channel_id is None:
+            return
+        channel = self.bot.get_channel(channel_id)
+        if channel is None:
+            logger.warning("moderator channel %s not found; flagged answers show in /review only", channel_id)
+            return
+        for entry in flagged:
+            try:
+                await channel.send(
+                    embed=views.stale_embed(entry),
+                    view=stale_view(entry.id),
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
+            except discord.HTTPException as exc:
+                logger.warning("could not post in the moderator channel: %s", exc)
+                return
+
+    async def stale_action(self, interaction: discord.Interaction, action: str, answer_id: int) -> None:
+        """Keep / Edit / Retire from the moderator channel's persistent buttons."""
+        if not is_moderator(interaction.user, self.bot.config.moderator_roles):
+            raise NotModerator()
+        if action == "edit":
+            await self._open_edit(interaction, answer_id)
+            return
+        text = await self._keep_or_retire(interaction, action, answer_id)
+        await interaction.response.edit_message(content=text, view=None)
+
+    async def _keep_or_retire(self, interaction: discord.Interaction, action: str, answer_id: int) -> str:
+        store = self.curation.store
+        by = who(interaction.user)
+        if store.get(answer_id) is None:
+            return f"Curated answer #{answer_id} no longer exists."
+        try:
+            if action == "keep":
+                entry = await asyncio.to_thread(store.relink, answer_id, self.bot.assistant.kb, by=by)
+                sources = ", ".join(f"`{s.passage_id}`" for s in entry.sources) or "none found"
+                return (
+                    f"Kept curated answer #{answer_id} ({interaction.user.mention}); sources now: {sources}."
+                )
+            await asyncio.to_thread(store.retire, answer_id, by=by)
+            return (
+                f"Retired curated answer #{answer_id} ({interaction.user.mention}); it is no longer served."
+            )
+        except StateWriteError as exc:
+            return f"Done for #{answer_id}. {write_failed_note(exc)}"
+
+    async def _open_edit(self, interaction: discord.Interaction, answer_id: int) -> None:
+        entry = self.curation.store.get(answer_id)
+        if entry is None:
+            await send_private(interaction, f"Curated answer #{answer_id} no longer exists.")
+            return
+        draft = CurateDraft(
+            entry.question, entry.answer, tuple(entry.phrasings), tuple(s.passage_id for s in entry.sources)
+        )
+        kb = self.bot.assistant.kb
+
+        async def saved(modal_interaction: discord.Interaction, values: CurateDraft) -> None:
+            await self.curation.save(modal_interaction, values, answer_id=answer_id)
+            current = self.curation.store.get(answer_id)
+            if current is not None and current.status == "stale":
+                # Editing is reviewing: the moderator has seen the new passages.
+                try:
+                    await asyncio.to_thread(
+                        self.curation.store.relink, answer_id, kb, by=who(modal_interaction.user)
+                    )
+                except StateWriteError as exc:
+                    logger.warning("relink after edit not saved: %s", exc)
+
+        await interaction.response.send_modal(
+            CurateModal(draft, saved, title=f"Edit curated answer #{answer_id}")
+        )
+
+    # -- /review ------------------------------------------------------------------------------
+
+    def _gather(self) -> tuple[list[ReviewGroup], list[CuratedAnswer], list]:
+        assistant = self.bot.assistant
+        queue = ReviewQueue(self.bot.store)
+        groups = queue.groups(curated=assistant.curated, kb=assistant.kb)
+        stale = assistant.curated.stale() if assistant.curated is not None else []
+        suggestions = queue.glossary_suggestions(assistant.kb, assistant.glossary)
+        return groups, stale, suggestions
+
+    @app_commands.command(name="review", description="Questions the bot could not answer well, oldest first")
+    @moderator_only()
+    async def review(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        groups, stale, suggestions = await asyncio.to_thread(self._gather)
+        if not groups and not stale:
+            text = "The review queue is empty: no declined or 👎 questions waiting."
+            await interaction.followup.send(
+                text,
+                embed=views.review_summary_embed(0, 0, suggestions) if suggestions else discord.utils.MISSING,
+                ephemeral=True,
+            )
+            return
+        pages = [ReviewPage(views.stale_embed(entry), "stale", str(entry.id)) for entry in stale]
+        pages += [
+            ReviewPage(views.review_group_embed(group, n, len(groups)), "group", group.key)
+            for n, group in enumerate(groups, start=1)
+        ]
+        view = ReviewView(interaction.user.id, pages, self._on_review_action)
+        view.groups = {group.key: group for group in groups}  # type: ignore[attr-defined]
+        summary = views.review_summary_embed(len(groups), len(stale), suggestions)
+        view.message = await interaction.followup.send(
+            embeds=[summary, view.page.embed],
+            view=view,
+            ephemeral=True,
+            wait=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    async def _on_review_action(
+        self, interaction: discord.Interaction, view: ReviewView, page: ReviewPage, action: str
+    ) -> None:
+        if action == "dismiss":
+            group: ReviewGroup = view.groups[page.key]  # type: ignore[attr-defined]
+            await asyncio.to_thread(
+                ReviewQueue(self.bot.store).dismiss, group.answer_ids, user_id=interaction.user.id
+            )
+            await self._after(interaction, view, f"Dismissed “{group.question}” ({group.count} question(s)).")
+        elif action == "write":
+            group = view.groups[page.key]  # type: ignore[attr-defined]
+            draft = CurateDraft(
+                question=group.question[:300],
+                phrasings=tuple(w[:300] for w in group.wordings()[1:10]),
+                sources=(group.best_passage_id,) if group.best_passage_id else (),
+            )
+
+            async def submitted(modal_interaction: discord.Interaction, values: CurateDraft) -> None:
+                await self.curation.save(modal_interaction, values)
+                await asyncio.to_thread(
+                    ReviewQueue(self.bot.store).dismiss, group.answer_ids, user_id=modal_interaction.user.id
+                )
+                view.drop_current()
+                await self._refresh(view)
+
+                await interaction.response.send_modal(
+                    CurateModal(draft, submitted, title="Answer this question")
+                )
+        elif action in ("keep", "retire"):
+            text = await self._keep_or_retire(interaction, action, int(page.key))
+            await self._after(interaction, view, text)
+        elif action == "edit":
+            await self._open_edit(interaction, int(page.key))
+
+    async def _after(self, interaction: discord.Interaction, view: ReviewView, text: str) -> None:
+        view.drop_current()
+        if view.pages:
+            await interaction.response.edit_message(content=text, embeds=[view.page.embed], view=view)
+        else:
+            await interaction.response.edit_message(
+                content=f"{text}\nThe review queue is now empty.", embeds=[], view=None
+            )
+
+    async def _refresh(self, view: ReviewView) -> None:
+        if view.message is None:
+            return
+        try:
+            if view.pages:
+                await view.message.edit(embeds=[view.page.embed], view=view)
+            else:
+                await view.message.edit(content="The review queue is now empty.", embeds=[], view=None)
+        except discord.HTTPException as exc:
+            logger.debug("could not refresh the review message: %s", exc)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Review(bot))
