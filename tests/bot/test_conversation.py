@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 
 import discord
 import pytest
@@ -115,6 +116,12 @@ async def test_help_channel_answers_only_when_confident(simcord_env, config, bui
         sent = await s.bob.send(s.channel, quiet)
         assert s.channel.last_message.id == sent.id, f"the bot should stay quiet on {quiet!r}"
 
+    # A red flag is worth speaking up for even without a confident answer.
+    await s.bob.send(s.channel, "my newborn has a fever since last night")
+    warning = s.channel.last_message
+    assert warning.author.id == s.guild.me.id
+    assert warning.content == config.notices.red_flag_message and not warning.embeds
+
     # Not a help channel: people talk without the bot joining in.
     sent = await s.alice.send(other, ANSWERABLE)
     assert other.last_message.id == sent.id
@@ -147,11 +154,19 @@ async def test_forum_posts_are_answered_when_confident(simcord_env, config, buil
     assert post.last_message.author.id == s.bob.id
 
 
+@pytest.fixture
+def info_logs(caplog):
+    caplog.set_level(logging.INFO, logger="bot")
+    return caplog
+
+
 @pytest.mark.simcord(approved_intents=discord.Intents.default())
-async def test_works_without_the_message_content_intent(simcord_env, config, builtin_kb):
+async def test_works_without_the_message_content_intent(info_logs, simcord_env):
     """The portal has not approved message content: mentions and slash commands still work."""
     s = server(simcord_env)
     assert not simcord_env.bot.intents.message_content
+    started = [r.getMessage() for r in info_logs.get_records("setup") if r.name == "bot.app"]
+    assert any("message content intent off: slash commands and @mentions only" in m for m in started)
 
     await s.alice.send(s.channel, f"{s.guild.me.mention} {ANSWERABLE}")
     assert "**enteromammary**" in s.channel.last_message.embeds[0].description
