@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -63,7 +63,7 @@ class Reply:
     view: discord.ui.View
     red_flag: bool
 
-    def send_kwargs(self) -> dict:
+    def send_kwargs(self) -> dict[str, Any]:
         # Echoed member text must never ping anyone, whatever the bot-wide default says.
         return {
             "content": self.content or None,

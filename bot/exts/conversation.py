@@ -19,6 +19,7 @@ import discord
 from discord.ext import commands
 
 from knowledge import Answer
+from knowledge.store import AnswerRecord
 
 from .. import render
 from ..answering import Reply
@@ -86,7 +87,7 @@ class Conversation(commands.Cog):
             return True
         return False
 
-    async def _previous_turn(self, message: discord.Message):
+    async def _previous_turn(self, message: discord.Message) -> AnswerRecord | None:
         """The answer this message follows up on: the one it replies to, or the last one in a
         thread the bot started."""
         store = self.bot.store

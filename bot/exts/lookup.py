@@ -9,6 +9,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from knowledge import KnowledgeBase
+
 from .. import render
 from ..answering import fuzzy_filter
 from ..ui.paginator import Paginator
@@ -23,7 +25,7 @@ class Lookup(commands.Cog):
         self.bot = bot
 
     @property
-    def kb(self):
+    def kb(self) -> KnowledgeBase:
         return self.bot.assistant.kb
 
     @app_commands.command(
