@@ -81,3 +81,14 @@ async def test_topics_lists_documents_with_counts_and_references(simcord_env, bu
     assert "Guillen-Morales" in embed.description
     assert f"<{topic.link}>" in embed.description
     assert result.response.components == []  # one page: no buttons
+
+
+async def test_search_buttons_are_disabled_when_the_pages_time_out(simcord_env):
+    s = server(simcord_env)
+    result = await s.alice.slash(s.channel, "search", query="immune system")
+    page = result.response
+    await simcord_env.advance_time(181)
+    buttons = [c for row in page.components for c in row["components"]]
+    assert buttons and all(b.get("disabled") for b in buttons)
+    with pytest.raises(SetupError, match="disabled"):
+        await s.alice.click(page, label="Next")
