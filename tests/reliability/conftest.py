@@ -1,0 +1,36 @@
+"""Fixtures for the reliability and security tests: a fresh bot and state folder per test over the
+built-in knowledge base (built once per session), as in tests/bot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot import create_bot
+from bot.config import Config
+from knowledge import KnowledgeBase
+
+
+@pytest.fixture(scope="session")
+def builtin_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    return KnowledgeBase.default(state_dir=tmp_path_factory.mktemp("kb-cache"))
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "state"
+    monkeypatch.setenv("CITEBOT_STATE_DIR", str(folder))
+    monkeypatch.delenv("CITEBOT_CONFIG", raising=False)
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    return folder
+
+
+@pytest.fixture
+def config(state_dir: Path) -> Config:
+    return Config(state_dir=state_dir)
+
+
+@pytest.fixture
+def simcord_bot(config: Config, builtin_kb: KnowledgeBase):
+    return create_bot(config, kb=builtin_kb)
