@@ -217,9 +217,7 @@ class Review(commands.Cog):
                 view.drop_current()
                 await self._refresh(view)
 
-                await interaction.response.send_modal(
-                    CurateModal(draft, submitted, title="Answer this question")
-                )
+            await interaction.response.send_modal(CurateModal(draft, submitted, title="Answer this question"))
         elif action in ("keep", "retire"):
             text = await self._keep_or_retire(interaction, action, int(page.key))
             await self._after(interaction, view, text)

@@ -1,0 +1,336 @@
+"""Moderators' curated answers and glossary, driven through simcord against the real bot."""
+
+from __future__ import annotations
+
+import errno
+from dataclasses import dataclass
+
+import discord
+import pytest
+import yaml
+from bot_helpers import embed_text
+from simcord import assert_error
+from simcord.actors import MemberActor
+from simcord.builders import ChannelHandle, GuildHandle
+
+from bot.checks import NotModerator
+from knowledge import atomic
+
+MODERATOR_COMMANDS = {
+    "faq add",
+    "faq list",
+    "faq show",
+    "faq export",
+    "faq import",
+    "kb add",
+    "kb reload",
+    "kb stats",
+    "glossary add",
+    "glossary list",
+    "review",
+}
+IBUPROFEN = "Is it safe to take ibuprofen while breastfeeding?"
+IBUPROFEN_ANSWER = "Yes: **ibuprofen** is compatible with breastfeeding at usual doses. Ask your pharmacist."
+
+
+@dataclass
+class Server:
+    guild: GuildHandle
+    channel: ChannelHandle
+    mod: MemberActor
+    alice: MemberActor
+
+
+def server(env) -> Server:
+    guild = env.create_guild()
+    mods = guild.create_role("Mods", permissions=discord.Permissions(manage_messages=True))
+    return Server(
+        guild=guild,
+        channel=guild.create_text_channel("help"),
+        mod=guild.add_member(env.create_user("mod"), roles=[mods]),
+        alice=guild.add_member(env.create_user("alice")),
+    )
+
+
+def modal_values(shown) -> dict[str, str]:
+    """The prefilled values of a modal the bot showed, by custom id."""
+    values = {}
+    for row in shown.modal["components"]:
+        for component in row.get("components", [row.get("component", row)]):
+            if "custom_id" in component:
+                values[component["custom_id"]] = component.get("value") or ""
+    return values
+
+
+def last_message(result):
+    """The bot's last message for an interaction (after a defer, the first follow-up fills the
+    deferred response, as on Discord)."""
+    return result.followups[-1] if result.followups else result.response
+
+
+def text_of(result) -> str:
+    messages = [result.response, *result.followups] if result.response else result.followups
+    parts = []
+    for message in messages:
+        parts.append(message.content or "")
+        parts += [embed_text(e) for e in message.embeds]
+    return "\n".join(parts)
+
+
+async def add_curated(s: Server, question: str, answer: str, phrasings: str = "", sources: str = ""):
+    shown = await s.mod.slash(s.channel, "faq add")
+    assert shown.modal is not None
+    return await s.mod.submit_modal(
+        shown,
+        {
+            "curate:question": question,
+            "curate:answer": answer,
+            "curate:phrasings": phrasings,
+            "curate:sources": sources,
+        },
+    )
+
+
+# -- who can use the moderator commands ---------------------------------------------------------------
+
+
+async def test_plain_members_neither_see_nor_run_moderator_commands(simcord_env):
+    s = server(simcord_env)
+    assert set(s.mod.available_commands(s.channel)) >= MODERATOR_COMMANDS
+    assert not MODERATOR_COMMANDS & set(s.alice.available_commands(s.channel))
+    assert "ask" in s.alice.available_commands(s.channel)
+
+
+async def test_an_admin_override_still_hits_the_server_side_check(simcord_env):
+    s = server(simcord_env)
+    # A server admin lets alice use /faq and the context menu in the integration settings...
+    for command in await simcord_env.bot.tree.fetch_commands():
+        if command.name in ("faq", "Save as curated answer"):
+            s.guild.set_command_permissions(command, {s.alice: True})
+    assert "faq list" in s.alice.available_commands(s.channel)
+
+    # ...but she is not a moderator, so the bot still refuses.
+    result = await s.alice.slash(s.channel, "faq add")
+    assert result.modal is None
+    assert result.response.ephemeral
+    assert result.response.content == "Only moderators can use this command."
+    assert_error(simcord_env, NotModerator)
+    posted = await s.alice.send(s.channel, "How does IgA reach milk?")
+    menu = await s.alice.context_menu(s.channel, "Save as curated answer", posted)
+    assert menu.modal is None and menu.response.content == "Only moderators can use this command."
+    assert_error(simcord_env, NotModerator)
+    assert len(simcord_env.bot.assistant.curated) == 0
+
+
+# -- curated answers -----------------------------------------------------------------------------------
+
+
+async def test_a_curated_answer_wins_over_retrieval(simcord_env, state_dir):
+    s = server(simcord_env)
+    saved = await add_curated(s, IBUPROFEN, IBUPROFEN_ANSWER, phrasings="Can I use ibuprofen when nursing?")
+    assert "Saved curated answer **#1**" in saved.response.content
+    assert saved.response.ephemeral
+
+    result = await s.alice.slash(s.channel, "ask", question="can i take ibuprofen while i'm breastfeeding")
+    [embed] = result.response.embeds
+    assert embed.description.startswith("**Answer from the moderators**\n" + IBUPROFEN_ANSWER)
+    assert "curated" not in (result.response.content or "")
+    # The file on disk holds it, with its author and history.
+    data = yaml.safe_load((state_dir / "curated.yaml").read_text())
+    [entry] = data["answers"]
+    assert entry["question"] == IBUPROFEN and entry["author"].startswith("mod (")
+    assert entry["history"][0]["action"] == "created"
+
+    # A question that is only close (pregnancy, not breastfeeding) does not get it.
+    other = await s.alice.slash(s.channel, "ask", question="Is it safe to take ibuprofen while pregnant?")
+    assert "Answer from the moderators" not in other.response.embeds[0].description
+
+
+async def test_curated_answer_keeps_retrieved_sources_after_it(simcord_env, builtin_kb):
+    s = server(simcord_env)
+    [passage] = [p for p in builtin_kb.passages if p.section == ("Enteromammary immune system",)][:1]
+    await add_curated(
+        s, "What is the enteromammary immune system?", "The gut-to-breast immune link.", sources=passage.id
+    )
+    result = await s.alice.slash(s.channel, "ask", question="what is the enteromammary immune system")
+    description = result.response.embeds[0].description
+    assert description.startswith("**Answer from the moderators**\nThe gut-to-breast immune link. [1]")
+    sources = description.split("**Sources**", 1)[1]
+    assert sources.strip().startswith("[1] The enteromammary and mammary immune systems")
+    assert "[2]" in description  # the retrieved evidence follows, numbered after it
+
+
+async def test_edit_show_list_and_remove(simcord_env):
+    s = server(simcord_env)
+    await add_curated(s, IBUPROFEN, IBUPROFEN_ANSWER)
+    shown = await s.mod.slash(s.channel, "faq edit", id=1)
+    assert modal_values(shown)["curate:question"] == IBUPROFEN
+    assert modal_values(shown)["curate:answer"] == IBUPROFEN_ANSWER
+    edited = await s.mod.submit_modal(
+        shown, {"curate:question": IBUPROFEN, "curate:answer": "Yes, at usual doses."}
+    )
+    assert "Updated curated answer **#1**" in edited.response.content
+
+    detail = await s.mod.slash(s.channel, "faq show", id=1)
+    text = text_of(detail)
+    assert "Yes, at usual doses." in text and "created by mod" in text and "edited by mod" in text
+
+    listing = await s.mod.slash(s.channel, "faq list")
+    assert (
+        "**#1** Is it safe to take ibuprofen while breastfeeding?" in listing.response.embeds[0].description
+    )
+
+    choices = await s.mod.autocomplete(s.channel, "faq remove", "id", "ibuprofen")
+    assert [c["value"] for c in choices] == [1]
+    asked = await s.mod.slash(s.channel, "faq remove", id=1)
+    assert "Delete curated answer #1?" in asked.response.content
+    done = await s.mod.click(asked.response, label="Delete")
+    assert done.response.content == "Deleted curated answer #1."
+    assert len(simcord_env.bot.assistant.curated) == 0
+    missing = await s.mod.slash(s.channel, "faq show", id=1)
+    assert "There is no curated answer #1" in missing.response.content
+
+
+async def test_save_as_curated_answer_from_a_bot_answer(simcord_env):
+    s = server(simcord_env)
+    question = "How does the mother's intestine influence the antibodies in breast milk?"
+    asked = await s.alice.slash(s.channel, "ask", question=question)
+
+    shown = await s.mod.context_menu(s.channel, "Save as curated answer", asked.response)
+    values = modal_values(shown)
+    assert values["curate:question"] == question
+    best = simcord_env.bot.assistant.kb.search(question, k=1)[0]
+    assert values["curate:sources"] == best.passage_id
+    assert values["curate:answer"]  # prefilled with the answer's sentences, to edit
+
+    saved = await s.mod.submit_modal(
+        shown, {**values, "curate:answer": "Immune cells primed in the gut travel to the breast."}
+    )
+    assert "Saved curated answer **#1** from https://discord.com/channels/" in saved.response.content
+
+    again = await s.alice.slash(
+        s.channel, "ask", question="how does the intestine of the mother influence breast milk antibodies"
+    )
+    description = again.response.embeds[0].description
+    assert description.startswith("**Answer from the moderators**\nImmune cells primed in the gut")
+
+
+async def test_save_as_curated_answer_from_a_members_message(simcord_env):
+    s = server(simcord_env)
+    posted = await s.alice.send(s.channel, "what is secretory IgA in breast milk?")
+    shown = await s.mod.context_menu(s.channel, "Save as curated answer", posted)
+    values = modal_values(shown)
+    assert values["curate:question"] == "what is secretory IgA in breast milk?"
+    assert simcord_env.bot.assistant.kb.passage(values["curate:sources"]) is not None
+    await s.mod.submit_modal(shown, {**values, "curate:answer": "The main antibody of milk."})
+    entry = simcord_env.bot.assistant.curated.get(1)
+    assert (
+        entry.answer == "The main antibody of milk."
+        and entry.sources[0].passage_id == values["curate:sources"]
+    )
+
+
+async def test_export_then_import_round_trips(simcord_env):
+    s = server(simcord_env)
+    await add_curated(s, IBUPROFEN, IBUPROFEN_ANSWER, phrasings="Can I use ibuprofen when nursing?")
+    await add_curated(s, "What is colostrum?", "The first milk.\n\n- rich in antibodies")
+    exported = await s.mod.slash(s.channel, "faq export")
+    [attachment] = exported.response.attachments
+    assert attachment.filename == "curated.yaml"
+    data = await attachment.read()
+    before = [(a.question, a.answer, a.phrasings) for a in simcord_env.bot.assistant.curated.list()]
+
+    for answer_id in (1, 2):
+        removing = await s.mod.slash(s.channel, "faq remove", id=answer_id)
+        await s.mod.click(removing.response, label="Delete")
+    assert len(simcord_env.bot.assistant.curated) == 0
+
+    dry_run = await s.mod.slash(s.channel, "faq import", file=("curated.yaml", data))
+    message = last_message(dry_run)
+    assert "2 new, 0 updated, 0 unchanged" in message.content
+    assert len(simcord_env.bot.assistant.curated) == 0  # nothing changes before the confirm
+    confirmed = await s.mod.click(message, label="Import")
+    assert "Imported: 2 new" in confirmed.response.content
+    after = [(a.question, a.answer, a.phrasings) for a in simcord_env.bot.assistant.curated.list()]
+    assert after == before
+
+    again = await s.mod.slash(s.channel, "faq import", file=("curated.yaml", data))
+    assert "Nothing to import: 0 new, 0 updated, 2 unchanged" in last_message(again).content
+
+
+async def test_importing_a_broken_file_says_where_and_changes_nothing(simcord_env):
+    s = server(simcord_env)
+    await add_curated(s, IBUPROFEN, IBUPROFEN_ANSWER)
+    broken = b"version: 1\nanswers:\n- id: 1\n  question: x\n  answer: [unclosed\n"
+    result = await s.mod.slash(s.channel, "faq import", file=("mine.yaml", broken))
+    text = last_message(result).content
+    assert text.startswith("Nothing imported: mine.yaml, line")
+    assert simcord_env.bot.assistant.curated.get(1).answer == IBUPROFEN_ANSWER
+
+
+async def test_a_full_disk_is_reported_and_the_answer_still_served(simcord_env, monkeypatch):
+    s = server(simcord_env)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic, "_write_temp", disk_full)
+    saved = await add_curated(s, IBUPROFEN, IBUPROFEN_ANSWER)
+    assert "could not be saved to disk" in saved.response.content
+    assert "No space left on device" in saved.response.content
+    answer = await s.alice.slash(s.channel, "ask", question=IBUPROFEN)
+    assert "Answer from the moderators" in answer.response.embeds[0].description
+    monkeypatch.undo()
+    await add_curated(s, "What is colostrum?", "The first milk.")
+    assert not simcord_env.bot.assistant.curated.pending
+
+
+# -- the glossary --------------------------------------------------------------------------------------
+
+
+async def test_glossary_expansion_changes_the_answer(simcord_env, state_dir):
+    s = server(simcord_env)
+    question = "How does the tummy of the mother send immune cells to the boobs?"
+    before = await s.alice.slash(s.channel, "ask", question=question)
+    assert before.response.embeds[0].title.startswith("No answer found")
+
+    added = await s.mod.slash(s.channel, "glossary add", term="tummy", means="gut")
+    assert "searched as “gut”" in added.response.content
+    await s.mod.slash(s.channel, "glossary add", term="boobs", means="mammary glands")
+    listing = await s.mod.slash(s.channel, "glossary list")
+    assert "**boobs** → mammary glands" in listing.response.embeds[0].description
+
+    after = await s.alice.slash(s.channel, "ask", question=question)
+    [embed] = after.response.embeds
+    assert embed.title == question  # the member's words are kept
+    assert "**Sources**" in embed.description
+    assert "Read “tummy” as “gut”" in after.response.content
+    assert "tummy" in (state_dir / "glossary.yaml").read_text()
+
+    removed = await s.mod.slash(s.channel, "glossary remove", term="tummy")
+    assert "Removed “tummy”" in removed.response.content
+
+
+async def test_context_menu_is_removed_when_the_extension_unloads(simcord_env):
+    bot = simcord_env.bot
+    assert any(
+        c.name == "Save as curated answer" for c in bot.tree.get_commands(type=discord.AppCommandType.message)
+    )
+    await bot.unload_extension("bot.exts.review")
+    await bot.unload_extension("bot.exts.curation")
+    assert not any(
+        c.name == "Save as curated answer" for c in bot.tree.get_commands(type=discord.AppCommandType.message)
+    )
+    await bot.load_extension("bot.exts.curation")
+    await bot.load_extension("bot.exts.review")
+    assert any(
+        c.name == "Save as curated answer" for c in bot.tree.get_commands(type=discord.AppCommandType.message)
+    )
+
+
+@pytest.fixture(autouse=True)
+def _no_cooldown(config, monkeypatch):
+    """Members here ask more than the default three questions a minute."""
+    from bot.config import CooldownConfig
+
+    object.__setattr__(config, "cooldown", CooldownConfig(rate=100, per=1.0))

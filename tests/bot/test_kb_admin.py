@@ -1,0 +1,185 @@
+"""/kb: uploads, removal, reloads that never leave members without answers, and statistics."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import discord
+import pytest
+from simcord import assert_error
+
+from bot.checks import NotModerator
+from knowledge.uploads import KnowledgeSources
+
+NEW_DOC = b"""---
+title: Storing expressed breast milk
+source: Lactation handbook (2024)
+---
+# Storing expressed breast milk
+
+## Fridge
+
+Freshly expressed breast milk keeps for up to four days in a refrigerator at 4 degrees Celsius.
+
+## Freezer
+
+Frozen breast milk is best used within six months; thaw it slowly in the refrigerator.
+"""
+NEW_QUESTION = "How long does expressed breast milk keep in the refrigerator?"
+
+
+def server(env):
+    guild = env.create_guild()
+    mods = guild.create_role("Mods", permissions=discord.Permissions(manage_messages=True))
+    channel = guild.create_text_channel("help")
+    mod = guild.add_member(env.create_user("mod"), roles=[mods])
+    alice = guild.add_member(env.create_user("alice"))
+    return guild, channel, mod, alice
+
+
+def last_message(result):
+    return result.followups[-1] if result.followups else result.response
+
+
+def uploads(state_dir):
+    folder = state_dir / "knowledge"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+async def test_a_moderator_adds_a_document_and_members_get_answers_from_it(simcord_env, state_dir):
+    _, channel, mod, alice = server(simcord_env)
+    before = await alice.slash(channel, "ask", question=NEW_QUESTION)
+    assert before.response.embeds[0].title.startswith("No answer found")
+
+    added = await mod.slash(channel, "kb add", file=("Milk storage.md", NEW_DOC))
+    text = last_message(added).content
+    assert text.startswith("Added `Milk-storage.md`: “Storing expressed breast milk”.")
+    assert "The index now has 2 documents" in text
+    # The built-in corpus is read-only, so the upload lives in the state folder.
+    assert uploads(state_dir) == ["Milk-storage.md"]
+
+    after = await alice.slash(channel, "ask", question=NEW_QUESTION)
+    description = after.response.embeds[0].description
+    assert "four days" in description
+    assert "Storing expressed breast milk › Fridge — Lactation handbook (2024)" in description
+
+    choices = await mod.autocomplete(channel, "kb remove", "document", "storing")
+    assert [c["value"] for c in choices] == ["uploads/milk-storage"]
+    removed = await mod.slash(channel, "kb remove", document="uploads/milk-storage")
+    assert last_message(removed).content.startswith("Removed `Milk-storage.md`.")
+    assert uploads(state_dir) == []
+    assert (state_dir / "removed").exists() and len(list((state_dir / "removed").iterdir())) == 1
+    gone = await alice.slash(channel, "ask", question=NEW_QUESTION)
+    assert gone.response.embeds[0].title.startswith("No answer found")
+
+
+async def test_the_built_in_article_cannot_be_removed(simcord_env):
+    _, channel, mod, _ = server(simcord_env)
+    doc_id = next(iter(simcord_env.bot.assistant.kb.documents))
+    result = await mod.slash(channel, "kb remove", document=doc_id)
+    assert "is not an uploaded document" in last_message(result).content
+    assert doc_id in simcord_env.bot.assistant.kb.documents
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("paper.pdf", b"just some text, not a PDF", "is named .pdf but is not a PDF"),
+        ("notes.md", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "holds image/png data"),
+        ("notes.md", "caf\u00e9".encode("latin-1") + b" au lait", "is not UTF-8 text"),
+        ("script.exe", b"MZ\x90\x00", "is not a supported file type"),
+        ("notes.md", b"---\ntitle: [unclosed\n---\nbody", "invalid YAML front matter"),
+        ("corpus.jsonl", b'{"_id": "1", "text": "ok"}\nnot json\n', "invalid JSON"),
+        ("big.txt", b"milk " * 500_000, "the limit is 2.0 MB"),
+    ],
+)
+async def test_a_bad_upload_gives_a_clear_error_and_changes_nothing(
+    simcord_env, state_dir, name, data, message
+):
+    _, channel, mod, _ = server(simcord_env)
+    kb = simcord_env.bot.assistant.kb
+    result = await mod.slash(channel, "kb add", file=(name, data))
+    text = last_message(result).content
+    assert message in text and ("Not added" in text or "Nothing was added" in text)
+    assert last_message(result).ephemeral
+    assert simcord_env.bot.assistant.kb is kb
+    assert uploads(state_dir) == []
+
+
+async def test_a_file_name_never_becomes_a_path(simcord_env, state_dir, tmp_path):
+    _, channel, mod, _ = server(simcord_env)
+    await mod.slash(channel, "kb add", file=("../../../escape.md", NEW_DOC))
+    assert uploads(state_dir) == ["escape.md"]
+    assert not (tmp_path / "escape.md").exists() and not (state_dir.parent.parent / "escape.md").exists()
+
+
+async def test_questions_asked_during_a_reload_are_answered_by_the_old_index(simcord_env, monkeypatch):
+    _, channel, _mod, alice = server(simcord_env)
+    old_kb = simcord_env.bot.assistant.kb
+    building, release = threading.Event(), threading.Event()
+    real_load = KnowledgeSources.load
+
+    def slow_load(self):
+        building.set()
+        release.wait(10)
+        return real_load(self)
+
+    monkeypatch.setattr(KnowledgeSources, "load", slow_load)
+    cog = simcord_env.bot.get_cog("KnowledgeAdmin")
+    reload = asyncio.create_task(cog.reload())
+    await asyncio.to_thread(building.wait, 10)
+
+    answered = await alice.slash(channel, "ask", question="What is the enteromammary immune system?")
+    assert "**enteromammary**" in answered.response.embeds[0].description
+    assert simcord_env.bot.assistant.kb is old_kb  # still the old one while the new one builds
+
+    release.set()
+    new_kb, _ = await reload
+    assert simcord_env.bot.assistant.kb is new_kb is not old_kb
+    again = await alice.slash(channel, "ask", question="What is the enteromammary immune system?")
+    assert "**enteromammary**" in again.response.embeds[0].description
+
+
+async def test_a_failed_reload_keeps_the_old_index_and_says_why(simcord_env, monkeypatch):
+    _, channel, mod, alice = server(simcord_env)
+    old_kb = simcord_env.bot.assistant.kb
+
+    def broken(self):
+        raise MemoryError("the index did not fit")
+
+    monkeypatch.setattr(KnowledgeSources, "load", broken)
+    result = await mod.slash(channel, "kb reload")
+    text = last_message(result).content
+    assert (
+        "The rebuild failed, so the previous index is still answering: MemoryError: the index did not fit"
+        in text
+    )
+    assert simcord_env.bot.assistant.kb is old_kb
+    answered = await alice.slash(channel, "ask", question="What is the enteromammary immune system?")
+    assert "**enteromammary**" in answered.response.embeds[0].description
+
+
+async def test_stats_count_questions_and_answers(simcord_env):
+    _, channel, mod, alice = server(simcord_env)
+    await alice.slash(channel, "ask", question="What is the enteromammary immune system?")
+    await alice.slash(channel, "ask", question="What is the capital of France?")
+    await mod.slash(channel, "ask", question="What is the capital of France?")
+    result = await mod.slash(channel, "kb stats")
+    [embed] = result.response.embeds
+    fields = {f.name: f.value for f in embed.fields}
+    assert fields["Documents"] == "1"
+    assert fields["Questions asked"] == "3"
+    assert fields["Answered"] == "1 (33%)"
+    assert fields["Top declined"] == "2× What is the capital of France?"
+
+
+async def test_members_cannot_upload(simcord_env):
+    guild, channel, _, alice = server(simcord_env)
+    for command in await simcord_env.bot.tree.fetch_commands():
+        if command.name == "kb":
+            guild.set_command_permissions(command, {alice: True})
+    result = await alice.slash(channel, "kb add", file=("Milk storage.md", NEW_DOC))
+    assert result.response.content == "Only moderators can use this command."
+    assert_error(simcord_env, NotModerator)
+    assert len(simcord_env.bot.assistant.kb.documents) == 1
