@@ -169,7 +169,9 @@ def passage_pages(hits: Sequence[Hit], *, heading: str = "Sources") -> list[disc
         parts = split_text(discord.utils.escape_mentions(hit.text), EMBED_DESCRIPTION_LIMIT)
         for i, part in enumerate(parts, start=1):
             marker = f" ({i}/{len(parts)})" if len(parts) > 1 else ""
-            title = shorten(f"{heading} [{number}] {hit.title}", EMBED_TITLE_LIMIT - len(marker)) + marker
+            title = (
+                shorten(f"{heading} [{number}] {escape(hit.title)}", EMBED_TITLE_LIMIT - len(marker)) + marker
+            )
             embed = discord.Embed(title=title, description=part, colour=PASSAGE_COLOUR)
             embed.add_field(name="Citation", value=shorten(citation, EMBED_FIELD_VALUE_LIMIT), inline=False)
             embed.set_footer(text=shorten(f"Passage id: {hit.passage_id}", EMBED_FOOTER_LIMIT))
@@ -196,7 +198,8 @@ def search_pages(query: str, hits: Sequence[Hit], *, per_page: int = SEARCH_PER_
         embed = discord.Embed(title=title, colour=PASSAGE_COLOUR)
         for number, hit in enumerate(hits[start : start + per_page], start=start + 1):
             name = shorten(
-                f"{number}. {' › '.join(p for p in (hit.title, hit.section) if p)}", EMBED_FIELD_NAME_LIMIT
+                f"{number}. {escape(' › '.join(p for p in (hit.title, hit.section) if p))}",
+                EMBED_FIELD_NAME_LIMIT,
             )
             head = f"`{hit.passage_id}` · score {hit.score:.2f}\n"
             excerpt = escape(shorten(" ".join(hit.text.split()), EXCERPT_CHARS))
