@@ -129,7 +129,7 @@ def review_group_embed(group: ReviewGroup, position: int, total: int) -> discord
     if group.downvotes:
         kinds.append(f"👎 {group.downvotes}×")
     embed = discord.Embed(
-        title=render.shorten(f"{group.question}", render.EMBED_TITLE_LIMIT),
+        title=render.shorten(render.escape(group.question), render.EMBED_TITLE_LIMIT),
         description=f"Asked {group.count}× · {' · '.join(kinds)} · first asked {_when(group.first_asked)}",
         colour=REVIEW_COLOUR,
     )

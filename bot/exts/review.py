@@ -200,7 +200,11 @@ class Review(commands.Cog):
             await asyncio.to_thread(
                 ReviewQueue(self.bot.store).dismiss, group.answer_ids, user_id=interaction.user.id
             )
-            await self._after(interaction, view, f"Dismissed “{group.question}” ({group.count} question(s)).")
+            await self._after(
+                interaction,
+                view,
+                f"Dismissed “{views.render.escape(group.question)}” ({group.count} question(s)).",
+            )
         elif action == "write":
             group = view.groups[page.key]  # type: ignore[attr-defined]
             draft = CurateDraft(
