@@ -87,6 +87,8 @@ class Config:
     forum_channels: frozenset[int] = frozenset()
     moderator_roles: frozenset[int] = frozenset()
     moderator_channel: int | None = None
+    max_upload_mb: float = 2.0
+    """Largest document ``/kb add`` accepts, in megabytes."""
     message_content: bool | None = None
     """Request the privileged message-content intent; None: only when help or forum channels are set."""
     answers: AnswerConfig = field(default_factory=AnswerConfig)
@@ -94,6 +96,10 @@ class Config:
     cooldown: CooldownConfig = field(default_factory=CooldownConfig)
     source: Path | None = None
     """The file this configuration was read from, for messages."""
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
 
     @property
     def wants_message_content(self) -> bool:
@@ -113,6 +119,7 @@ _TOP_KEYS = (
     "forum_channels",
     "moderator_roles",
     "moderator_channel",
+    "max_upload_mb",
     *_SECTIONS,
 )
 _SECTION_KEYS = {
@@ -310,6 +317,8 @@ class _Builder:
                 kwargs[key] = self.snowflakes(key, data[key])
         if data.get("moderator_channel") is not None:
             kwargs["moderator_channel"] = self.snowflake("moderator_channel", data["moderator_channel"])
+        if "max_upload_mb" in data:
+            kwargs["max_upload_mb"] = self.number("max_upload_mb", data["max_upload_mb"], low=0.01, high=25.0)
 
         answers = self.section(data, "answers")
         a: dict[str, Any] = {}

@@ -50,6 +50,13 @@ MAX_NAME_CHARS = 100
 UPLOADS_PREFIX = "uploads/"
 
 
+def human_size(size: int) -> str:
+    """``2.0 MB``, ``512 KB``: sizes as people read them."""
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f} MB"
+    return f"{max(size // 1024, 1)} KB"
+
+
 class UploadError(ValueError):
     """An upload that was refused; the message says why in words a moderator can act on."""
 
@@ -76,9 +83,7 @@ def check_upload(name: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) 
     """The safe file name and the documents the file holds; raises :class:`UploadError`."""
     safe = safe_filename(name)
     if len(data) > max_bytes:
-        raise UploadError(
-            f"“{safe}” is {len(data) / 1024 / 1024:.1f} MB; the limit is {max_bytes / 1024 / 1024:.1f} MB."
-        )
+        raise UploadError(f"“{safe}” is {human_size(len(data))}; the limit is {human_size(max_bytes)}.")
     if not data.strip():
         raise UploadError(f"“{safe}” is empty.")
     kind = UPLOAD_SUFFIXES[Path(safe).suffix]

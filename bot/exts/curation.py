@@ -49,6 +49,13 @@ def write_failed_note(exc: StateWriteError) -> str:
     )
 
 
+def file_warning(error: StateFileError | None) -> str | None:
+    """Tells moderators that a hand edit broke a state file, and where."""
+    if error is None:
+        return None
+    return f"⚠️ {render.escape(str(error))}. Until it is fixed, the last good version is used."
+
+
 async def send_private(interaction: discord.Interaction, content: str | None = None, **kwargs) -> None:
     """Reply privately, as a follow-up when the interaction was already answered."""
     kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
@@ -260,7 +267,10 @@ class Curation(commands.Cog):
     @faq.command(name="list", description="All curated answers")
     @moderator_only()
     async def faq_list(self, interaction: discord.Interaction) -> None:
+        warning = file_warning(self.store.refresh())
         pages = views.curated_list_pages(self.store.list())
+        if warning:
+            pages[0].description = f"{warning}\n\n{pages[0].description}"
         await Paginator(pages, owner_id=interaction.user.id).send(interaction, ephemeral=True)
 
     @faq.command(name="show", description="One curated answer in full, with its sources and history")
@@ -388,7 +398,10 @@ class Curation(commands.Cog):
     @glossary_group.command(name="list", description="The glossary")
     @moderator_only()
     async def glossary_list(self, interaction: discord.Interaction) -> None:
+        warning = file_warning(self.glossary.refresh())
         pages = views.glossary_pages(self.glossary.entries())
+        if warning:
+            pages[0].description = f"{warning}\n\n{pages[0].description}"
         await Paginator(pages, owner_id=interaction.user.id).send(interaction, ephemeral=True)
 
     @glossary_group.command(name="remove", description="Remove a glossary term")

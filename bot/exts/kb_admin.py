@@ -19,7 +19,7 @@ from discord.ext import commands
 from knowledge import KnowledgeBase
 from knowledge.atomic import StateWriteError
 from knowledge.review import question_stats
-from knowledge.uploads import DEFAULT_MAX_BYTES, KnowledgeSources, UploadError
+from knowledge.uploads import KnowledgeSources, UploadError, human_size
 
 from .. import curation_render as views
 from .. import render
@@ -55,7 +55,7 @@ class KnowledgeAdmin(commands.Cog):
 
     @property
     def max_bytes(self) -> int:
-        return int(getattr(self.bot.config, "max_upload_bytes", None) or DEFAULT_MAX_BYTES)
+        return self.bot.config.max_upload_bytes
 
     # -- reloading ----------------------------------------------------------------------------
 
@@ -117,8 +117,8 @@ class KnowledgeAdmin(commands.Cog):
         if file.size > limit:
             await send_private(
                 interaction,
-                f"“{render.escape(file.filename)}” is {file.size / 1024 / 1024:.1f} MB; "
-                f"the limit is {limit / 1024 / 1024:.1f} MB. Nothing was added.",
+                f"“{render.escape(file.filename)}” is {human_size(file.size)}; "
+                f"the limit is {human_size(limit)}. Nothing was added.",
             )
             return
         await interaction.response.defer(ephemeral=True, thinking=True)

@@ -20,11 +20,12 @@ from discord.ext import commands
 from knowledge.atomic import StateWriteError
 from knowledge.curated import CuratedAnswer
 from knowledge.review import ReviewGroup, ReviewQueue
+from knowledge.yaml_state import StateFileError
 
 from .. import curation_render as views
 from ..checks import NotModerator, is_moderator, moderator_only
 from ..ui.curation import CurateDraft, CurateModal, ReviewPage, ReviewView, StaleAnswerButton, stale_view
-from .curation import Curation, send_private, who, write_failed_note
+from .curation import Curation, file_warning, send_private, who, write_failed_note
 
 if TYPE_CHECKING:
     from knowledge import KnowledgeBase
@@ -163,13 +164,19 @@ class Review(commands.Cog):
         suggestions = queue.glossary_suggestions(assistant.kb, assistant.glossary)
         return groups, stale, suggestions
 
+    def _file_errors(self) -> list[StateFileError | None]:
+        """Mistakes in hand-edited state files (refreshed when the files changed)."""
+        assistant = self.bot.assistant
+        return [s.refresh() for s in (assistant.curated, assistant.glossary) if s is not None]
+
     @app_commands.command(name="review", description="Questions the bot could not answer well, oldest first")
     @moderator_only()
     async def review(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         groups, stale, suggestions = await asyncio.to_thread(self._gather)
+        warnings = [w for w in map(file_warning, self._file_errors()) if w]
         if not groups and not stale:
-            text = "The review queue is empty: no declined or 👎 questions waiting."
+            text = "\n".join([*warnings, "The review queue is empty: no declined or 👎 questions waiting."])
             await interaction.followup.send(
                 text,
                 embed=views.review_summary_embed(0, 0, suggestions) if suggestions else discord.utils.MISSING,
@@ -184,6 +191,8 @@ class Review(commands.Cog):
         view = ReviewView(interaction.user.id, pages, self._on_review_action)
         view.groups = {group.key: group for group in groups}  # type: ignore[attr-defined]
         summary = views.review_summary_embed(len(groups), len(stale), suggestions)
+        if warnings:
+            summary.description = "\n".join(warnings) + "\n\n" + summary.description
         view.message = await interaction.followup.send(
             embeds=[summary, view.page.embed],
             view=view,

@@ -285,6 +285,27 @@ async def test_a_full_disk_is_reported_and_the_answer_still_served(simcord_env, 
     assert not simcord_env.bot.assistant.curated.pending
 
 
+async def test_a_broken_hand_edit_is_reported_and_the_last_good_answers_stay(simcord_env, state_dir):
+    s = server(simcord_env)
+    await add_curated(s, IBUPROFEN, IBUPROFEN_ANSWER)
+    path = state_dir / "curated.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("status: active", "status: [oops"))
+    broken_line = next(n for n, line in enumerate(path.read_text().splitlines(), 1) if "[oops" in line)
+
+    listing = await s.mod.slash(s.channel, "faq list")
+    description = listing.response.embeds[0].description
+    assert description.startswith("⚠️ curated.yaml, line ")
+    assert int(description.split("line ", 1)[1].split(":", 1)[0]) in (broken_line, broken_line + 1)
+    assert "the last good version is used" in description
+    assert "**#1** Is it safe to take ibuprofen" in description
+
+    answer = await s.alice.slash(s.channel, "ask", question=IBUPROFEN)
+    assert "Answer from the moderators" in answer.response.embeds[0].description
+    queue = await s.mod.slash(s.channel, "review")
+    assert "⚠️ curated.yaml, line" in last_message(queue).content
+
+
 # -- the glossary --------------------------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 
 import discord
@@ -91,7 +92,7 @@ async def test_the_built_in_article_cannot_be_removed(simcord_env):
         ("script.exe", b"MZ\x90\x00", "is not a supported file type"),
         ("notes.md", b"---\ntitle: [unclosed\n---\nbody", "invalid YAML front matter"),
         ("corpus.jsonl", b'{"_id": "1", "text": "ok"}\nnot json\n', "invalid JSON"),
-        ("big.txt", b"milk " * 500_000, "the limit is 2.0 MB"),
+        ("big.txt", b"milk " * 500_000, "is 2.4 MB; the limit is 2.0 MB"),
     ],
 )
 async def test_a_bad_upload_gives_a_clear_error_and_changes_nothing(
@@ -172,6 +173,15 @@ async def test_stats_count_questions_and_answers(simcord_env):
     assert fields["Questions asked"] == "3"
     assert fields["Answered"] == "1 (33%)"
     assert fields["Top declined"] == "2× What is the capital of France?"
+
+
+async def test_the_upload_limit_comes_from_the_config(simcord_env, state_dir):
+    _, channel, mod, _ = server(simcord_env)
+    bot = simcord_env.bot
+    bot.config = dataclasses.replace(bot.config, max_upload_mb=0.25)
+    result = await mod.slash(channel, "kb add", file=("notes.txt", b"milk " * 60_000))
+    assert last_message(result).content == "“notes.txt” is 292 KB; the limit is 256 KB. Nothing was added."
+    assert uploads(state_dir) == []
 
 
 async def test_members_cannot_upload(simcord_env):

@@ -1,0 +1,109 @@
+"""Operators' curation commands and curated answers in the terminal, run as ``python -m bot``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+CURATED = """\
+version: 1
+answers:
+- id: 1
+  question: Is it safe to take ibuprofen while breastfeeding?
+  phrasings: ["Can I use ibuprofen when nursing?"]
+  answer: |
+    Yes, at usual doses.
+  sources: []
+"""
+
+
+def citebot(state: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    env["CITEBOT_STATE_DIR"] = str(state)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+    )
+
+
+def test_faq_import_export_round_trip(tmp_path):
+    state = tmp_path / "state"
+    source = tmp_path / "mine.yaml"
+    source.write_text(CURATED)
+
+    dry = citebot(state, "faq", "import", str(source), "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "+ #1 Is it safe to take ibuprofen while breastfeeding?" in dry.stdout
+    assert "dry run: 1 new, 0 updated, 0 unchanged" in dry.stdout
+    assert not (state / "curated.yaml").exists()
+
+    done = citebot(state, "faq", "import", str(source))
+    assert done.returncode == 0 and "imported: 1 new" in done.stdout
+
+    exported = citebot(state, "faq", "export")
+    data = yaml.safe_load(exported.stdout)
+    [entry] = data["answers"]
+    assert entry["answer"] == "Yes, at usual doses."
+    assert entry["history"][-1]["action"] == "imported"
+    again = citebot(state, "faq", "import", "-", stdin=exported.stdout)
+    assert "0 new, 0 updated, 1 unchanged" in again.stdout
+
+
+def test_faq_import_of_a_broken_file_names_the_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("answers:\n- id: 1\n  question: [oops\n")
+    out = citebot(tmp_path / "state", "faq", "import", str(bad))
+    assert out.returncode == 1
+    assert out.stderr.startswith("error: bad.yaml, line ")
+
+
+def test_glossary_commands(tmp_path):
+    state = tmp_path / "state"
+    assert citebot(state, "glossary", "add", "first milk", "colostrum").stdout == "first milk -> colostrum\n"
+    assert citebot(state, "glossary", "list").stdout == "first milk\tcolostrum\n"
+    assert citebot(state, "glossary", "remove", "First Milk").returncode == 0
+    missing = citebot(state, "glossary", "remove", "first milk")
+    assert missing.returncode == 1 and "not in the glossary" in missing.stderr
+
+
+def test_ask_json_and_the_console_show_curated_answers(tmp_path):
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "curated.yaml").write_text(CURATED)
+
+    out = citebot(state, "ask", "--json", "can I use ibuprofen when I'm nursing?")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["curated"] == {
+        "id": 1,
+        "question": "Is it safe to take ibuprofen while breastfeeding?",
+        "text": "Yes, at usual doses.",
+    }
+    plain = json.loads(citebot(state, "ask", "--json", "What is secretory IgA?").stdout)
+    assert plain["curated"] is None
+
+    console = citebot(state, "chat", stdin="Is it safe to take ibuprofen while breastfeeding?\n/quit\n")
+    assert "Answer from the moderators:\nYes, at usual doses." in console.stdout
+
+
+def test_glossary_changes_what_ask_answers(tmp_path):
+    state = tmp_path / "state"
+    question = "How does the tummy of the mother send immune cells to the boobs?"
+    before = json.loads(citebot(state, "ask", "--json", question).stdout)
+    citebot(state, "glossary", "add", "tummy", "gut")
+    citebot(state, "glossary", "add", "boobs", "mammary glands")
+    after = json.loads(citebot(state, "ask", "--json", question).stdout)
+    assert not before["answered"] and after["answered"]
+    assert after["question"] == question
+    assert any("“tummy” as “gut”" in notice for notice in after["notices"])

@@ -1,0 +1,94 @@
+"""Uploaded documents: names, type checks by content, and the folders a knowledge base loads."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfWriter
+
+from knowledge.kb import CORPUS_DIR
+from knowledge.uploads import KnowledgeSources, UploadError, check_upload, safe_filename
+
+DOC = b"# Milk storage\n\n## Fridge\n\nExpressed milk keeps four days in a refrigerator.\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [
+        ("../../etc/passwd.md", "passwd.md"),
+        ("..\\..\\windows\\evil.TXT", "evil.txt"),
+        ("My Notes (v2).MD", "My-Notes-v2.md"),
+        (".hidden.md", "hidden.md"),
+        ("...md", "document.md"),
+        ("/abs/path/Guide.html", "Guide.html"),
+        ("ｆｕｌｌ.md", "full.md"),
+    ],
+)
+def test_names_are_plain_file_names(name, safe):
+    assert safe_filename(name) == safe
+
+
+@pytest.mark.parametrize("name", ["photo.png", "archive.tar.gz", "README", "notes.md.exe", ""])
+def test_unsupported_types_are_refused(name):
+    with pytest.raises(UploadError, match="not a supported file type"):
+        safe_filename(name)
+
+
+def test_text_upload_is_parsed_before_it_is_accepted():
+    name, docs = check_upload("Milk storage.md", DOC)
+    assert name == "Milk-storage.md"
+    assert [d.title for d in docs] == ["Milk storage"]
+
+
+def test_a_real_pdf_is_accepted_and_a_fake_one_is_not():
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    with pytest.raises(UploadError, match="no extractable text"):
+        check_upload("blank.pdf", buffer.getvalue())  # a real PDF, but nothing to index
+    with pytest.raises(UploadError, match=r"is named \.pdf but is not a PDF"):
+        check_upload("paper.pdf", b"plain words")
+    with pytest.raises(UploadError, match="holds application/pdf data"):
+        check_upload("paper.md", buffer.getvalue())
+
+
+def test_size_limit():
+    with pytest.raises(UploadError, match="is 12 KB; the limit is 10 KB"):
+        check_upload("big.txt", b"x" * 12_345, max_bytes=10 * 1024)
+
+
+def test_built_in_corpus_is_read_only_so_uploads_go_to_the_state_folder(tmp_path):
+    sources = KnowledgeSources.resolve(None, tmp_path / "state")
+    assert sources.base == CORPUS_DIR.resolve()
+    assert sources.uploads == tmp_path / "state" / "knowledge"
+    builtin = sources.load()
+
+    path, docs, replaced = sources.add("Milk storage.md", DOC)
+    assert [d.title for d in docs] == ["Milk storage"]
+    assert path == tmp_path / "state" / "knowledge" / "Milk-storage.md" and not replaced
+    kb = sources.load()
+    assert set(kb.documents) == {*builtin.documents, "uploads/milk-storage"}
+    assert kb.search("refrigerator four days")[0].doc_id == "uploads/milk-storage"
+    assert [d.id for d in sources.removable(kb)] == ["uploads/milk-storage"]
+
+    assert sources.add("Milk storage.md", DOC + b"\nMore.\n")[2] is True  # replaced
+    removed, held = sources.remove(kb, "uploads/milk-storage")
+    assert removed.name == "Milk-storage.md" and held == 1
+    assert not path.exists() and len(list((tmp_path / "state" / "removed").iterdir())) == 1
+    assert set(sources.load().documents) == set(builtin.documents)
+    with pytest.raises(UploadError, match="not an uploaded document"):
+        sources.remove(kb, next(iter(builtin.documents)))
+
+
+def test_a_writable_knowledge_folder_takes_uploads_itself(tmp_path):
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "intro.md").write_text("# Intro\n\nColostrum is the first milk.\n")
+    sources = KnowledgeSources.resolve(folder, tmp_path / "state")
+    assert sources.uploads == folder.resolve() and not sources.separate_uploads
+    sources.add("storage.md", DOC)
+    kb = sources.load()
+    assert set(kb.documents) == {"intro", "storage"}
+    assert {d.id for d in sources.removable(kb)} == {"intro", "storage"}
