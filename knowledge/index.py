@@ -54,7 +54,7 @@ class IndexSettings:
     k1: float = 1.2
     b: float = 0.75
     typo_distance: int = 2
-    typo_min_length: int = 4
+    typo_min_length: int = 5
 
     def __post_init__(self) -> None:
         if self.weighting not in ("bm25", "tfidf"):
@@ -246,10 +246,13 @@ class SparseIndex:
         """The closest surface form seen at fit time within a small edit distance, or None.
 
         Candidates share the first letter and are within the distance in length, which bounds the
-        cost on large vocabularies; most typos keep the first letter."""
+        cost on large vocabularies; most typos keep the first letter. A correction keeps the word's
+        digits: codes and quantities ("hoxb4", "krt17", "400mg") are one character from other
+        codes that mean something else."""
         if word in self._corrections:
             return self._corrections[word]
         limit = self._max_distance(word)
+        digits = _digits(word)
         best: tuple[int, str] | None = None
         if limit:
             buckets = self._surface_buckets()
@@ -257,7 +260,10 @@ class SparseIndex:
                 candidates = buckets.get((word[0], length))
                 if not candidates:
                     continue
-                found = process.extractOne(word, candidates, scorer=Levenshtein.distance, score_cutoff=limit)
+                near = process.extract(
+                    word, candidates, scorer=Levenshtein.distance, score_cutoff=limit, limit=None
+                )
+                found = next((c for c in near if _digits(c[0]) == digits), None)
                 if found is None:
                     continue
                 # Ties go to the more frequent surface (lower position in frequency order).
@@ -378,6 +384,10 @@ def top_k_groups(
         owners, scores = owners[order], scores[order]
     starts = np.concatenate(([0], np.flatnonzero(owners[1:] != owners[:-1]) + 1))
     return top_k(owners[starts], np.maximum.reduceat(scores, starts), k)
+
+
+def _digits(word: str) -> str:
+    return "".join(ch for ch in word if ch.isdigit())
 
 
 def _pack_words(words: Sequence[str]) -> np.ndarray:

@@ -99,6 +99,15 @@ def test_unknown_words_far_from_every_word_are_dropped(index: SparseIndex) -> No
 
 def test_short_words_are_not_corrected(index: SparseIndex) -> None:
     assert index.query_terms("igb") == []  # "iga" is one letter away, but three letters is too short
+    assert index.query_terms("mulk") == []  # four letters: "milk" is near, but so are many words
+
+
+def test_corrections_keep_digits_so_codes_are_not_swapped() -> None:
+    index = SparseIndex().fit(["HOXB7 and interleukin6 expression", "immune response"])
+    assert index.query_terms("hoxb4") == []  # a different gene, not a typo of HOXB7
+    assert index.query_terms("interleukin8") == []
+    [typo] = index.query_terms("interleukn6")
+    assert typo.term == "interleukin6" and typo.corrected
 
 
 def test_typo_correction_can_be_turned_off() -> None:
