@@ -69,6 +69,18 @@ def evaluate(qrels: dict[str, dict[str, int]], run: Run) -> dict[str, float]:
     return {"ndcg@10": float(scores["ndcg@10"]), "recall@100": float(scores["recall@100"])}
 
 
+def ndcg_per_query(qrels: dict[str, dict[str, int]], run: Run) -> dict[str, float]:
+    """nDCG@10 of every judged query (zero when nothing was retrieved), for paired comparisons."""
+    from ranx import Qrels
+    from ranx import Run as RanxRun
+    from ranx import evaluate as ranx_evaluate
+
+    filled = {q: (run.get(q) or {"__none__": 0.0}) for q in qrels}
+    ranx_qrels = Qrels(qrels)
+    scores = ranx_evaluate(ranx_qrels, RanxRun(filled), "ndcg@10", return_mean=False)
+    return dict(zip(ranx_qrels.keys(), (float(s) for s in scores), strict=True))
+
+
 def ndcg_at_10_by_hand(relevance: dict[str, int], ranked: list[str]) -> float:
     """nDCG@10 from its definition, to cross-check the library on a few queries."""
     dcg = sum(relevance.get(d, 0) / math.log2(i + 2) for i, d in enumerate(ranked[:10]))
