@@ -324,7 +324,8 @@ def main(argv: list[str] | None = None) -> int:
         ]
     )
     print(text)
-    report.write("variants.md", text)
+    if not wanted:  # a partial run does not replace the full table
+        report.write("variants.md", text)
     return 0
 
 
