@@ -119,7 +119,8 @@ class AnswerService:
             answer_id = store.record_answer(
                 answer.question,
                 passage_ids,
-                answer.answered,
+                # A moderators' curated answer answers the question even when retrieval declined.
+                answer.answered or answer.curated is not None,
                 user_id=user_id,
                 guild_id=guild_id,
                 channel_id=channel_id,

@@ -41,7 +41,7 @@ def curated_embed(entry: CuratedAnswer, hits: Sequence[Hit] = (), *, history: in
     """``/faq show``: everything about one curated answer."""
     colour = STALE_COLOUR if entry.status == "stale" else CURATED_COLOUR
     embed = discord.Embed(
-        title=render.shorten(f"#{entry.id} {entry.question}", render.EMBED_TITLE_LIMIT),
+        title=render.shorten(f"#{entry.id} {render.escape(entry.question)}", render.EMBED_TITLE_LIMIT),
         description=render.shorten(_markdown(entry.answer), 3000),
         colour=colour,
     )
@@ -156,7 +156,9 @@ def review_group_embed(group: ReviewGroup, position: int, total: int) -> discord
 
 def stale_embed(entry: CuratedAnswer) -> discord.Embed:
     embed = discord.Embed(
-        title=render.shorten(f"Sources changed: #{entry.id} {entry.question}", render.EMBED_TITLE_LIMIT),
+        title=render.shorten(
+            f"Sources changed: #{entry.id} {render.escape(entry.question)}", render.EMBED_TITLE_LIMIT
+        ),
         description=render.shorten(render.escape(entry.stale_reason or "A linked passage changed."), 1000)
         + "\n\n**Keep** links the answer to the current passages, **Edit** opens it, "
         "**Retire** stops serving it.",

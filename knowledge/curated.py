@@ -733,14 +733,7 @@ class CuratedStore:
         with self.file.lock:
             self.refresh()
             entry = self._require(answer_id)
-            links = []
-            for source in entry.sources:
-                if _present(kb, source):
-                    links.append(source)
-                    continue
-                passage = _successor(kb, source)
-                if passage is not None and all(link.passage_id != passage.id for link in links):
-                    links.append(SourceLink.of(passage))
+            links = current_sources(entry, kb)
             entry.sources = links
             entry.status, entry.stale_reason, entry.updated = "active", "", now()
             entry.history.append(
@@ -753,6 +746,22 @@ class CuratedStore:
             )
             self._save()
             return entry
+
+
+def current_sources(entry: CuratedAnswer, kb: KnowledgeBase) -> list[SourceLink]:
+    """``entry``'s sources in ``kb``: unchanged ones as they are, changed ones replaced by the
+    same section's new version (else the passage most like the old excerpt), vanished ones
+    without a successor left out."""
+    links: list[SourceLink] = []
+    for source in entry.sources:
+        if _present(kb, source):
+            found: SourceLink | None = source
+        else:
+            passage = _successor(kb, source)
+            found = SourceLink.of(passage) if passage is not None else None
+        if found is not None and all(link.passage_id != found.passage_id for link in links):
+            links.append(found)
+    return links
 
 
 def _content(entry: CuratedAnswer) -> tuple:

@@ -23,6 +23,7 @@ from knowledge.yaml_state import StateFileError
 
 from .. import curation_render as views
 from .. import render
+from ..answering import fuzzy_filter
 from ..checks import moderator_only
 from ..ui.curation import ConfirmView, CurateDraft, CurateModal
 from ..ui.paginator import Paginator
@@ -109,8 +110,6 @@ class Curation(commands.Cog):
         return glossary
 
     def _curated_suggestions(self, current: str) -> list[str]:
-        from ..answering import fuzzy_filter
-
         store = self.bot.assistant.curated
         return fuzzy_filter(current, [a.question for a in store.list()]) if store is not None else []
 

@@ -18,7 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from knowledge.atomic import StateWriteError
-from knowledge.curated import CuratedAnswer
+from knowledge.curated import CuratedAnswer, current_sources
 from knowledge.review import ReviewGroup, ReviewQueue
 from knowledge.yaml_state import StateFileError
 
@@ -70,6 +70,10 @@ class Review(commands.Cog):
     async def check_sources(self, kb: KnowledgeBase) -> list[CuratedAnswer]:
         """Flag curated answers whose passages changed in ``kb`` and tell the moderator channel."""
         store = self.curation.store
+        if not kb.passages:
+            # An empty knowledge base (a missing folder) would flag every answer; that is a
+            # configuration problem, reported at load, not a change in the sources.
+            return []
         try:
             flagged = await asyncio.to_thread(store.check_sources, kb)
         except StateWriteError as exc:
@@ -133,19 +137,24 @@ class Review(commands.Cog):
         if entry is None:
             await send_private(interaction, f"Curated answer #{answer_id} no longer exists.")
             return
-        draft = CurateDraft(
-            entry.question, entry.answer, tuple(entry.phrasings), tuple(s.passage_id for s in entry.sources)
-        )
         kb = self.bot.assistant.kb
+        # Offer the passages as they are now, so saving the edit links the answer to them.
+        sources = current_sources(entry, kb) if entry.status == "stale" else entry.sources
+        draft = CurateDraft(
+            entry.question, entry.answer, tuple(entry.phrasings), tuple(s.passage_id for s in sources)
+        )
 
         async def saved(modal_interaction: discord.Interaction, values: CurateDraft) -> None:
             await self.curation.save(modal_interaction, values, answer_id=answer_id)
             current = self.curation.store.get(answer_id)
             if current is not None and current.status == "stale":
-                # Editing is reviewing: the moderator has seen the new passages.
+                # Editing is reviewing: the moderator has seen and chosen the current passages.
                 try:
                     await asyncio.to_thread(
-                        self.curation.store.relink, answer_id, kb, by=who(modal_interaction.user)
+                        self.curation.store.relink,
+                        answer_id,
+                        self.bot.assistant.kb,
+                        by=who(modal_interaction.user),
                     )
                 except StateWriteError as exc:
                     logger.warning("relink after edit not saved: %s", exc)

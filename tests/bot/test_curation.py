@@ -146,6 +146,19 @@ async def test_a_curated_answer_wins_over_retrieval(simcord_env, state_dir):
     assert "Answer from the moderators" not in other.response.embeds[0].description
 
 
+async def test_a_curated_answer_counts_as_answered(simcord_env):
+    s = server(simcord_env)
+    await add_curated(s, IBUPROFEN, IBUPROFEN_ANSWER)
+    await s.alice.slash(s.channel, "ask", question=IBUPROFEN)  # retrieval alone would decline this
+    stats = await s.mod.slash(s.channel, "kb stats")
+    fields = {f.name: f.value for f in stats.response.embeds[0].fields}
+    assert fields["Answered"] == "1 (100%)" and fields["Curated answers"] == "1"
+    queue = await s.mod.slash(s.channel, "review")
+    assert last_message(queue).content.startswith("The review queue is empty")
+    suggestions = await s.alice.autocomplete(s.channel, "ask", "question", "ibuprofen")
+    assert IBUPROFEN in [c["value"] for c in suggestions]
+
+
 async def test_curated_answer_keeps_retrieved_sources_after_it(simcord_env, builtin_kb):
     s = server(simcord_env)
     [passage] = [p for p in builtin_kb.passages if p.section == ("Enteromammary immune system",)][:1]

@@ -164,6 +164,41 @@ class TestChangedSources:
         assert entry.status == "active" and [s.passage_id for s in entry.sources] == [new_fridge.id]
         assert new_fridge.id != fridge.id
 
+    async def test_edit_from_the_moderator_channel_reviews_the_answer(self, simcord_env, knowledge_dir):
+        guild, channel, mod, _, _ = server(simcord_env)
+        mod_channel = guild.create_text_channel("moderators")
+        bot = simcord_env.bot
+        bot.config = dataclasses.replace(bot.config, moderator_channel=mod_channel.id)
+        [fridge] = [p for p in bot.assistant.kb.passages if "Fridge" in p.section]
+        bot.assistant.curated.add(
+            "How long does milk keep in the fridge?",
+            "Four days.",
+            author="mod",
+            sources=[SourceLink.of(fridge)],
+        )
+        (knowledge_dir / "milk-storage.md").write_text(ARTICLE.replace("four days", "three to four days"))
+        await mod.slash(channel, "kb reload")
+        [notice] = [m for m in mod_channel.history(viewer=mod) if m.embeds]
+
+        shown = await mod.click(notice, label="Edit")
+        assert shown.modal["title"] == "Edit curated answer #1"
+        [new_fridge] = [p for p in bot.assistant.kb.passages if "Fridge" in p.section]
+        prefilled = str(shown.modal)
+        assert new_fridge.id in prefilled and fridge.id not in prefilled  # the passage as it is now
+        saved = await mod.submit_modal(
+            shown,
+            {
+                "curate:question": "How long does milk keep in the fridge?",
+                "curate:answer": "Three to four days.",
+                "curate:sources": new_fridge.id,
+            },
+        )
+        assert "Updated curated answer **#1**" in saved.response.content
+        entry = bot.assistant.curated.get(1)
+        assert entry.answer == "Three to four days." and entry.status == "active"
+        assert [s.passage_id for s in entry.sources] == [new_fridge.id]
+        assert [r.action for r in entry.history] == ["created", "flagged", "edited", "relinked"]
+
     async def test_retire_stops_serving_a_flagged_answer(self, simcord_env, knowledge_dir):
         _guild, channel, mod, alice, _ = server(simcord_env)
         bot = simcord_env.bot
