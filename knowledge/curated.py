@@ -454,6 +454,9 @@ class ImportPlan:
 class CuratedStore:
     """The curated answers of one state folder.
 
+    Questions are matched in worker threads while moderators edit: changes build a new dict and
+    swap it in (copy on write), so a reader never iterates a dict that is being changed.
+
     Every change is written at once (atomically, the previous file kept as ``curated.yaml.bak``).
     If the write fails, the change is still served from memory, :attr:`pending` is True and the
     next change (or :meth:`flush`) writes everything; the caller gets a :class:`StateWriteError`
@@ -590,7 +593,7 @@ class CuratedStore:
                 )
             )
             entry.history.append(Revision(stamp, author, "created", entry.question, entry.answer))
-            self._answers[entry.id] = entry
+            self._answers = {**self._answers, entry.id: entry}
             self._save()
             return entry
 
@@ -627,14 +630,15 @@ class CuratedStore:
                     changed.answer if changed.answer != current.answer else "",
                 )
             )
-            self._answers[answer_id] = changed
+            self._answers = {**self._answers, answer_id: changed}
             self._save()
             return changed
 
     def remove(self, answer_id: int) -> CuratedAnswer:
         with self.file.lock:
             self.refresh()
-            removed = self._answers.pop(self._require(answer_id).id)
+            removed = self._require(answer_id)
+            self._answers = {k: v for k, v in self._answers.items() if k != answer_id}
             self._save()
             return removed
 
@@ -690,21 +694,23 @@ class CuratedStore:
         with self.file.lock:
             self.refresh()
             stamp = now()
+            answers = dict(self._answers)
             for entry in plan.added:
                 entry = replace(entry, history=[*entry.history, Revision(stamp, by, "imported")])
                 entry.created = entry.created or stamp
                 entry.updated = stamp
-                self._answers[entry.id] = entry
+                answers[entry.id] = entry
             for entry in plan.updated:
-                current = self._answers.get(entry.id)
+                current = answers.get(entry.id)
                 history = list(current.history) if current else list(entry.history)
                 history.append(Revision(stamp, by, "imported", entry.question, entry.answer))
-                self._answers[entry.id] = replace(
+                answers[entry.id] = replace(
                     entry,
                     history=history,
                     updated=stamp,
                     created=current.created if current else entry.created,
                 )
+            self._answers = answers
             self._save()
 
     # -- the documents behind the answers ---------------------------------------------------------

@@ -194,16 +194,18 @@ class Glossary:
             )
             if entry.key == term_key(entry.means):
                 raise StateFileError("glossary", "a term cannot mean itself")
-            self._entries[entry.key] = entry
+            self._entries = {**self._entries, entry.key: entry}  # copy on write: expand() reads concurrently
             self._save()
             return entry
 
     def remove(self, term: str) -> GlossaryEntry:
         with self.file.lock:
             self.refresh()
-            entry = self._entries.pop(term_key(term), None)
+            key = term_key(term)
+            entry = self._entries.get(key)
             if entry is None:
                 raise KeyError(f"“{term}” is not in the glossary.")
+            self._entries = {k: v for k, v in self._entries.items() if k != key}
             self._save()
             return entry
 
@@ -219,15 +221,16 @@ class Glossary:
         """``question`` with every glossary term replaced by its meaning (longest terms first,
         whole words only, matched on stems: "first-milk", "First Milk" both match)."""
         self.refresh()
-        if not self._entries:
+        entries = self._entries  # one consistent snapshot for the whole question
+        if not entries:
             return Expansion(question)
         spans = list(token_spans(question))
         stems = [stem(tok) for _, _, tok in spans]
-        longest = max(len(key) for key in self._entries)
+        longest = max(len(key) for key in entries)
         out, pos, i, applied = [], 0, 0, []
         while i < len(spans):
             for size in range(min(longest, len(spans) - i), 0, -1):
-                entry = self._entries.get(tuple(stems[i : i + size]))
+                entry = entries.get(tuple(stems[i : i + size]))
                 if entry is not None:
                     start, end = spans[i][0], spans[i + size - 1][1]
                     out += [question[pos:start], entry.means]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 
@@ -67,3 +68,30 @@ def test_expansion_changes_what_the_knowledge_base_answers(tmp_path, seed_kb):
     expanded = seed_kb.answer(glossary.expand(question).text)
     assert expanded.answered
     assert expanded.confidence > plain.confidence
+
+
+def test_questions_expand_safely_while_moderators_edit(tmp_path):
+    glossary = Glossary(tmp_path / "glossary.yaml")
+    glossary.add("tummy", "gut", author="mod")
+    failures: list[BaseException] = []
+    stop = threading.Event()
+
+    def ask() -> None:
+        try:
+            while not stop.is_set():
+                assert glossary.expand("my tummy hurts").text == "my gut hurts"
+        except BaseException as exc:  # surfaced below
+            failures.append(exc)
+
+    readers = [threading.Thread(target=ask) for _ in range(4)]
+    for reader in readers:
+        reader.start()
+    for n in range(60):
+        glossary.add(f"word{n}", "milk", author="mod")
+    for n in range(0, 60, 2):
+        glossary.remove(f"word{n}")
+    stop.set()
+    for reader in readers:
+        reader.join()
+    assert failures == []
+    assert len(Glossary(tmp_path / "glossary.yaml")) == 31
