@@ -22,6 +22,10 @@ CURATED_COLOUR = discord.Colour.green()
 REVIEW_COLOUR = discord.Colour.orange()
 STALE_COLOUR = discord.Colour.gold()
 LIST_PER_PAGE = 10
+# /faq show stays under Discord's 6,000 characters per embed whatever the answer holds:
+# 2,000 + 3 fields x 1,000 + status, author and dates.
+SHOW_ANSWER_CHARS = 2_000
+SHOW_FIELD_CHARS = 1_000
 
 
 def _markdown(text: str) -> str:
@@ -42,15 +46,13 @@ def curated_embed(entry: CuratedAnswer, hits: Sequence[Hit] = (), *, history: in
     colour = STALE_COLOUR if entry.status == "stale" else CURATED_COLOUR
     embed = discord.Embed(
         title=render.shorten(f"#{entry.id} {render.escape(entry.question)}", render.EMBED_TITLE_LIMIT),
-        description=render.shorten(_markdown(entry.answer), 3000),
+        description=render.shorten(_markdown(entry.answer), SHOW_ANSWER_CHARS),
         colour=colour,
     )
     if entry.phrasings:
         embed.add_field(
             name="Also matches",
-            value=render.join_within(
-                [f"• {render.escape(p)}" for p in entry.phrasings], render.EMBED_FIELD_VALUE_LIMIT
-            ),
+            value=render.join_within([f"• {render.escape(p)}" for p in entry.phrasings], SHOW_FIELD_CHARS),
             inline=False,
         )
     found = {hit.passage_id: hit for hit in hits}
@@ -62,22 +64,18 @@ def curated_embed(entry: CuratedAnswer, hits: Sequence[Hit] = (), *, history: in
         )
     embed.add_field(
         name="Sources",
-        value=render.join_within(source_lines, render.EMBED_FIELD_VALUE_LIMIT) or "None",
+        value=render.join_within(source_lines, SHOW_FIELD_CHARS) or "None",
         inline=False,
     )
     status = entry.status + (f": {entry.stale_reason}" if entry.stale_reason else "")
-    embed.add_field(
-        name="Status", value=render.shorten(render.escape(status), render.EMBED_FIELD_VALUE_LIMIT)
-    )
-    embed.add_field(name="Author", value=render.escape(entry.author) or "unknown")
+    embed.add_field(name="Status", value=render.shorten(render.escape(status), 300))
+    embed.add_field(name="Author", value=render.shorten(render.escape(entry.author), 200) or "unknown")
     embed.add_field(name="Updated", value=_when(entry.updated))
     recent = [
         f"{_when(r.at)} {render.escape(r.action)} by {render.escape(r.by)}" for r in entry.history[-history:]
     ]
     if recent:
-        embed.add_field(
-            name="History", value=render.join_within(recent, render.EMBED_FIELD_VALUE_LIMIT), inline=False
-        )
+        embed.add_field(name="History", value=render.join_within(recent, SHOW_FIELD_CHARS), inline=False)
     return embed
 
 

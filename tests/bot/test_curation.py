@@ -204,6 +204,26 @@ async def test_edit_show_list_and_remove(simcord_env):
     assert "There is no curated answer #1" in missing.response.content
 
 
+async def test_the_largest_curated_answer_fits_discords_limits(simcord_env):
+    s = server(simcord_env)
+    store = simcord_env.bot.assistant.curated
+    store.add(
+        "x" * 300,
+        "Long answer. " * 269,  # 3,497 characters, the most a curated answer holds
+        author="m" * 200,
+        phrasings=[f"phrasing {n} " + "y" * 280 for n in range(20)],
+    )
+    for _ in range(6):
+        store.edit(1, by="mod", answer="Edited. " * 437)
+    shown = await s.mod.slash(s.channel, "faq show", id=1)
+    [embed] = shown.response.embeds
+    assert len(embed) <= 6000 and embed.description.endswith("…")
+    listing = await s.mod.slash(s.channel, "faq list")
+    assert "**#1**" in listing.response.embeds[0].description
+    answer = await s.alice.slash(s.channel, "ask", question="x" * 300)
+    assert answer.response.embeds[0].description.startswith("**Answer from the moderators**")
+
+
 async def test_save_as_curated_answer_from_a_bot_answer(simcord_env):
     s = server(simcord_env)
     question = "How does the mother's intestine influence the antibodies in breast milk?"
