@@ -11,12 +11,15 @@ import json
 import logging
 import os
 import sys
-from pathlib import Path
+from dataclasses import replace
 
 from knowledge import KnowledgeBase, QuestionError
 from knowledge.assistant import Assistant
-from knowledge.kb import CORPUS_DIR
-from knowledge.uploads import KnowledgeSources
+from knowledge.curated import CuratedStore
+from knowledge.documents import load_folder
+from knowledge.glossary import Glossary
+from knowledge.kb import check_saved_index
+from knowledge.uploads import UPLOADS_PREFIX, KnowledgeSources
 
 from . import cli_curation
 from .console import run_console
@@ -25,9 +28,19 @@ from .text_render import render_answer
 logger = logging.getLogger(__name__)
 
 
+def _folders(args: argparse.Namespace) -> KnowledgeSources:
+    """The knowledge and state folders: the command line first, then the config file the bot uses
+    (``--config`` or ``$CITEBOT_CONFIG``), then the defaults."""
+    from .config import load_config
+
+    config = load_config(getattr(args, "config", None))
+    args.state_dir = args.state_dir or config.state_dir
+    return KnowledgeSources.resolve(args.knowledge or config.knowledge_dir, args.state_dir)
+
+
 def _load_kb(args: argparse.Namespace) -> KnowledgeBase:
     # The knowledge folder plus the documents moderators uploaded, as the bot loads them.
-    return KnowledgeSources.resolve(args.knowledge, args.state_dir).load()
+    return _folders(args).load()
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -56,17 +69,44 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    folder = Path(args.knowledge) if args.knowledge else CORPUS_DIR
-    kb = KnowledgeBase.from_folder(folder, state_dir=args.state_dir, cache=not args.check)
-    print(f"knowledge folder: {folder}")
+    sources = _folders(args)
+    if args.check:
+        kb, problems = _check(sources)
+    else:
+        kb = sources.load()
+        problems = [str(error) for error in kb.errors]
+    print(f"knowledge folder: {sources.base}")
+    if sources.separate_uploads:
+        print(f"uploaded documents: {sources.uploads}")
     print(f"documents: {len(kb.documents)}")
     print(f"passages: {len(kb.passages)}")
     print(f"vocabulary: {kb.vocabulary_size} terms")
-    for error in kb.errors:
-        print(f"error: {error}")
-    if kb.errors:
-        print(f"{len(kb.errors)} problem(s) found")
-    return 1 if kb.errors else 0
+    for problem in problems:
+        print(f"error: {problem}")
+    print(f"{len(problems)} problem(s) found" if problems else "no problems found")
+    return 1 if problems else 0
+
+
+def _check(sources: KnowledgeSources) -> tuple[KnowledgeBase, list[str]]:
+    """Validate everything citebot reads — documents, uploads, the saved index, curated answers
+    and the glossary — writing nothing. (The config was read before this, or citebot stopped.)"""
+    docs, errors = load_folder(sources.base)
+    if sources.separate_uploads and sources.uploads.is_dir():
+        uploaded, upload_errors = load_folder(sources.uploads)
+        docs += [replace(doc, id=UPLOADS_PREFIX + doc.id) for doc in uploaded]
+        errors += upload_errors
+    kb = KnowledgeBase.from_documents(docs, errors=errors)
+    problems = [str(error) for error in errors]
+    saved = check_saved_index(sources.base, state_dir=sources.state_dir)
+    if saved is not None:
+        problems.append(str(saved))
+    for state_file in (
+        CuratedStore.in_state_dir(sources.state_dir),
+        Glossary.in_state_dir(sources.state_dir),
+    ):
+        if state_file.load_error is not None:
+            problems.append(f"{state_file.load_error.path}: {state_file.load_error}")
+    return kb, problems
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -75,14 +115,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .app import run_bot
-    from .config import ConfigError, load_config
+    from .config import load_config
 
-    try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    run_bot(config)
+    run_bot(load_config(args.config))
     return 0
 
 
@@ -92,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--knowledge", metavar="DIR", help="knowledge folder (default: the built-in one)")
     common.add_argument("--state-dir", metavar="DIR", help="state folder (default: $CITEBOT_STATE_DIR)")
+    common.add_argument("--config", metavar="FILE", help="the bot's YAML config (default: $CITEBOT_CONFIG)")
     sub = parser.add_subparsers(dest="command")
 
     ask = sub.add_parser("ask", parents=[common], help="answer a question (or one per stdin line)")
@@ -131,7 +167,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     if getattr(args, "k", 1) < 1:
         parser.error("-k must be at least 1")
-    return args.func(args)
+    from .config import ConfigError
+
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -121,8 +121,7 @@ class KnowledgeBase:
         every question; ``kb.errors`` says why."""
         folder = Path(path).expanduser().resolve()
         fingerprint = folder_fingerprint(folder, settings, chunk_chars)
-        cache_dir = (Path(state_dir) if state_dir else default_state_dir()) / "index"
-        slot = cache_dir / hashlib.sha1(str(folder).encode()).hexdigest()[:12]
+        slot = _cache_slot(folder, state_dir)
         if cache:
             kb = _load_cached(slot / fingerprint, folder, fingerprint)
             if kb is not None:
@@ -262,6 +261,12 @@ def folder_fingerprint(folder: Path, settings: IndexSettings | None, chunk_chars
     return digest.hexdigest()[:20]
 
 
+def _cache_slot(folder: Path, state_dir: Path | str | None) -> Path:
+    """Where the index of ``folder`` is saved: one slot per knowledge folder."""
+    cache_dir = (Path(state_dir) if state_dir else default_state_dir()) / "index"
+    return cache_dir / hashlib.sha1(str(folder).encode()).hexdigest()[:12]
+
+
 def _jsonable(value: Any) -> Any:
     return str(value)
 
@@ -306,33 +311,59 @@ def _save_cached(kb: KnowledgeBase, slot: Path, fingerprint: str) -> None:
         logger.warning("could not save the index in %s (%s); it will be rebuilt next start", slot, exc)
 
 
+def _read_cached(folder: Path, source: Path, fingerprint: str) -> KnowledgeBase:
+    """The knowledge base saved in ``folder``; raises ValueError/OSError/KeyError/TypeError when it
+    is unusable (truncated, corrupt, of another version)."""
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    if manifest.get("version") != CACHE_VERSION or manifest.get("fingerprint") != fingerprint:
+        raise ValueError("saved by another version of citebot")
+    docs = [Document(d["id"], d["title"], d["text"], d["metadata"]) for d in manifest["documents"]]
+    texts = {d.id: d.text for d in docs}
+    passages = [
+        Passage(
+            p["id"],
+            p["doc_id"],
+            tuple(p["section"]),
+            texts[p["doc_id"]][p["start"] : p["end"]],
+            p["start"],
+            p["end"],
+            p["page"],
+        )
+        for p in manifest["passages"]
+    ]
+    errors = [LoadError(**e) for e in manifest["errors"]]
+    index = SparseIndex.load(folder / "index")
+    if index.n_rows != len(passages):
+        raise ValueError(f"index has {index.n_rows} rows for {len(passages)} passages")
+    return KnowledgeBase(docs, passages, index, errors, source=source, fingerprint=fingerprint)
+
+
 def _load_cached(folder: Path, source: Path, fingerprint: str) -> KnowledgeBase | None:
-    manifest_path = folder / "manifest.json"
-    if not manifest_path.exists():
+    if not (folder / "manifest.json").exists():
         return None
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if manifest.get("version") != CACHE_VERSION or manifest.get("fingerprint") != fingerprint:
-            return None
-        docs = [Document(d["id"], d["title"], d["text"], d["metadata"]) for d in manifest["documents"]]
-        texts = {d.id: d.text for d in docs}
-        passages = [
-            Passage(
-                p["id"],
-                p["doc_id"],
-                tuple(p["section"]),
-                texts[p["doc_id"]][p["start"] : p["end"]],
-                p["start"],
-                p["end"],
-                p["page"],
-            )
-            for p in manifest["passages"]
-        ]
-        errors = [LoadError(**e) for e in manifest["errors"]]
-        index = SparseIndex.load(folder / "index")
-        if index.n_rows != len(passages):
-            raise ValueError(f"index has {index.n_rows} rows for {len(passages)} passages")
+        return _read_cached(folder, source, fingerprint)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         logger.warning("the saved index in %s is unusable (%s); rebuilding", folder, exc)
         return None
-    return KnowledgeBase(docs, passages, index, errors, source=source, fingerprint=fingerprint)
+
+
+def check_saved_index(
+    path: Path | str,
+    *,
+    state_dir: Path | str | None = None,
+    settings: IndexSettings | None = None,
+    chunk_chars: int = DEFAULT_CHUNK_CHARS,
+) -> LoadError | None:
+    """What is wrong with the index saved for the knowledge folder ``path``, if one is saved and
+    unusable (it would be rebuilt at the next start)."""
+    folder = Path(path).expanduser().resolve()
+    fingerprint = folder_fingerprint(folder, settings, chunk_chars)
+    saved = _cache_slot(folder, state_dir) / fingerprint
+    if not (saved / "manifest.json").exists():
+        return None
+    try:
+        _read_cached(saved, folder, fingerprint)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return LoadError(str(saved), f"the saved index is unusable and will be rebuilt ({exc})")
+    return None

@@ -116,3 +116,40 @@ def test_no_token_runs_the_local_console(state):
     assert "mastitis" in out.stdout.lower()
     assert "No passage has the id 'nope'" in out.stdout
     assert "/source ID" in out.stdout
+
+
+def test_index_check_lists_every_problem_and_writes_nothing(tmp_path, state):
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "good.md").write_text("# Good\n\nColostrum is the first milk.\n")
+    (folder / "bad.md").write_text("---\ntitle: ok\ntags: [a,\n---\nBody\n")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    assert citebot("index", "--knowledge", str(folder), env=state).returncode == 1  # saves the index
+    state_dir = tmp_path / "state"
+    [arrays] = state_dir.glob("index/*/*/index/index.npz")
+    arrays.write_bytes(arrays.read_bytes()[:100])  # a truncated saved index
+    (state_dir / "curated.yaml").write_text("answers:\n  - question: [unclosed\n")
+    (state_dir / "glossary.yaml").write_text("terms: {first milk: \n")
+    config = tmp_path / "citebot.yaml"
+    config.write_text(f"knowledge_dir: {folder}\nstate_dir: {state_dir}\n")
+    before = sorted(p.relative_to(state_dir) for p in state_dir.rglob("*"))
+
+    out = citebot("index", "--check", "--config", str(config), env=state)
+
+    assert out.returncode == 1
+    errors = [line for line in out.stdout.splitlines() if line.startswith("error: ")]
+    assert any(("bad.md:3" in e or "bad.md:4" in e) and "YAML" in e for e in errors), errors
+    assert any("broken.pdf" in e for e in errors), errors
+    assert any("saved index is unusable" in e for e in errors), errors
+    assert any("curated.yaml, line " in e for e in errors), errors
+    assert any("glossary.yaml" in e for e in errors), errors
+    assert "5 problem(s) found" in out.stdout
+    assert sorted(p.relative_to(state_dir) for p in state_dir.rglob("*")) == before
+
+
+def test_invalid_config_is_a_clear_error_naming_the_key(tmp_path, state):
+    config = tmp_path / "citebot.yaml"
+    config.write_text("answers:\n  private: maybe\n")
+    out = citebot("ask", "What is IgA?", "--config", str(config), env=state)
+    assert out.returncode == 2
+    assert "answers.private" in out.stderr and "citebot.yaml" in out.stderr
