@@ -17,12 +17,17 @@ from pathlib import Path
 from knowledge.atomic import StateWriteError
 from knowledge.curated import CuratedStore
 from knowledge.glossary import Glossary
-from knowledge.kb import default_state_dir
 from knowledge.yaml_state import StateFileError
 
 
 def _state_dir(args: argparse.Namespace) -> Path:
-    return Path(args.state_dir) if getattr(args, "state_dir", None) else default_state_dir()
+    """``--state-dir``, else the state folder of the config the bot uses (``--config`` or
+    ``$CITEBOT_CONFIG``), else the default: the files the running bot reads."""
+    if getattr(args, "state_dir", None):
+        return Path(args.state_dir)
+    from .config import load_config
+
+    return load_config(getattr(args, "config", None)).state_dir
 
 
 def _operator() -> str:
@@ -118,29 +123,47 @@ def cmd_glossary_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def _with_config_errors(handler):
+    """A broken config file is reported like ``citebot run`` reports it, not as a traceback."""
+
+    def run(args: argparse.Namespace) -> int:
+        from .config import ConfigError
+
+        try:
+            return handler(args)
+        except ConfigError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+
+    return run
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``faq`` and ``glossary`` to the ``citebot`` command."""
     state = argparse.ArgumentParser(add_help=False)
-    state.add_argument("--state-dir", metavar="DIR", help="state folder (default: $CITEBOT_STATE_DIR)")
+    state.add_argument(
+        "--state-dir", metavar="DIR", help="state folder (default: the config's, else $CITEBOT_STATE_DIR)"
+    )
+    state.add_argument("--config", metavar="FILE", help="the bot's YAML config (default: $CITEBOT_CONFIG)")
 
     faq = subparsers.add_parser("faq", help="export or import the moderators' curated answers")
     faq_sub = faq.add_subparsers(dest="faq_command", required=True)
     export = faq_sub.add_parser("export", parents=[state], help="write the curated answers as YAML")
     export.add_argument("file", nargs="?", help="output file (default: stdout)")
-    export.set_defaults(func=cmd_faq_export)
+    export.set_defaults(func=_with_config_errors(cmd_faq_export))
     load = faq_sub.add_parser("import", parents=[state], help="load curated answers from a YAML file")
     load.add_argument("file", help="a file written by 'citebot faq export' or /faq export ('-' for stdin)")
     load.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
-    load.set_defaults(func=cmd_faq_import)
+    load.set_defaults(func=_with_config_errors(cmd_faq_import))
 
     glossary = subparsers.add_parser("glossary", help="members' words mapped to the documents' terms")
     glossary_sub = glossary.add_subparsers(dest="glossary_command", required=True)
     listing = glossary_sub.add_parser("list", parents=[state], help="show the glossary")
-    listing.set_defaults(func=cmd_glossary_list)
+    listing.set_defaults(func=_with_config_errors(cmd_glossary_list))
     add = glossary_sub.add_parser("add", parents=[state], help="map TERM to MEANING")
     add.add_argument("term", help="what members say, e.g. 'first milk'")
     add.add_argument("meaning", help="what the documents call it, e.g. colostrum")
-    add.set_defaults(func=cmd_glossary_add)
+    add.set_defaults(func=_with_config_errors(cmd_glossary_add))
     remove = glossary_sub.add_parser("remove", parents=[state], help="forget TERM")
     remove.add_argument("term")
-    remove.set_defaults(func=cmd_glossary_remove)
+    remove.set_defaults(func=_with_config_errors(cmd_glossary_remove))

@@ -77,6 +77,18 @@ def test_glossary_commands(tmp_path):
     assert missing.returncode == 1 and "not in the glossary" in missing.stderr
 
 
+def test_the_bots_config_names_the_state_folder(tmp_path):
+    config = tmp_path / "citebot.yaml"
+    config.write_text("state_dir: bot-state\n")
+    out = citebot(tmp_path / "elsewhere", "glossary", "add", "tummy", "gut", "--config", str(config))
+    assert out.returncode == 0, out.stderr
+    assert "tummy" in (tmp_path / "bot-state" / "glossary.yaml").read_text()
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("answers:\n  private: yes please\n")
+    failed = citebot(tmp_path / "elsewhere", "faq", "export", "--config", str(broken))
+    assert failed.returncode == 2 and failed.stderr.startswith(f"error: {broken}:2: answers.private")
+
+
 def test_ask_json_and_the_console_show_curated_answers(tmp_path):
     state = tmp_path / "state"
     state.mkdir()
