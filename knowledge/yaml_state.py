@@ -142,6 +142,3 @@ class YamlStateFile:
             raise
         self.pending, self.write_error = False, None
         self._stamp = self._disk_stamp()
-
-    def note_written_elsewhere(self) -> None:
-        self._stamp = self._disk_stamp()

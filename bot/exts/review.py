@@ -192,13 +192,12 @@ class Review(commands.Cog):
                 ephemeral=True,
             )
             return
-        pages = [ReviewPage(views.stale_embed(entry), "stale", str(entry.id)) for entry in stale]
+        pages = [ReviewPage(views.stale_embed(entry), "stale", str(entry.id), entry) for entry in stale]
         pages += [
-            ReviewPage(views.review_group_embed(group, n, len(groups)), "group", group.key)
+            ReviewPage(views.review_group_embed(group, n, len(groups)), "group", group.key, group)
             for n, group in enumerate(groups, start=1)
         ]
         view = ReviewView(interaction.user.id, pages, self._on_review_action)
-        view.groups = {group.key: group for group in groups}  # type: ignore[attr-defined]
         summary = views.review_summary_embed(len(groups), len(stale), suggestions)
         if warnings:
             summary.description = "\n".join(warnings) + "\n\n" + summary.description
@@ -214,7 +213,7 @@ class Review(commands.Cog):
         self, interaction: discord.Interaction, view: ReviewView, page: ReviewPage, action: str
     ) -> None:
         if action == "dismiss":
-            group: ReviewGroup = view.groups[page.key]  # type: ignore[attr-defined]
+            group: ReviewGroup = page.item
             await asyncio.to_thread(
                 ReviewQueue(self.bot.store).dismiss, group.answer_ids, user_id=interaction.user.id
             )
@@ -224,7 +223,7 @@ class Review(commands.Cog):
                 f"Dismissed “{views.render.escape(group.question)}” ({group.count} question(s)).",
             )
         elif action == "write":
-            group = view.groups[page.key]  # type: ignore[attr-defined]
+            group = page.item
             draft = CurateDraft(
                 question=group.question[:300],
                 phrasings=tuple(w[:300] for w in group.wordings()[1:10]),

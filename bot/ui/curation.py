@@ -170,6 +170,7 @@ class ReviewPage:
     embed: discord.Embed
     kind: str  # "group" (questions waiting) or "stale" (a curated answer whose sources changed)
     key: str  # the group's key or the curated answer's id
+    item: Any = None  # what the page shows (a ReviewGroup or a CuratedAnswer), for the callbacks
 
 
 ReviewAction = Callable[[discord.Interaction, "ReviewView", ReviewPage, str], Awaitable[None]]
@@ -242,9 +243,6 @@ class ReviewView(OwnerView):
 
 
 # -- persistent buttons on the moderator channel's notices ----------------------------------------
-
-
-FlagCallback = Callable[[discord.Interaction, str, int], Awaitable[None]]
 
 
 class StaleAnswerButton(
