@@ -11,7 +11,7 @@ import yaml
 from bot_helpers import embed_text
 from simcord import assert_error
 from simcord.actors import MemberActor
-from simcord.builders import ChannelHandle, GuildHandle
+from simcord.builders import ChannelHandle, GuildHandle, RoleHandle
 
 from bot.checks import NotModerator
 from knowledge import atomic
@@ -39,6 +39,7 @@ class Server:
     channel: ChannelHandle
     mod: MemberActor
     alice: MemberActor
+    mods: RoleHandle
 
 
 def server(env) -> Server:
@@ -49,6 +50,7 @@ def server(env) -> Server:
         channel=guild.create_text_channel("help"),
         mod=guild.add_member(env.create_user("mod"), roles=[mods]),
         alice=guild.add_member(env.create_user("alice")),
+        mods=mods,
     )
 
 
@@ -222,6 +224,19 @@ async def test_the_largest_curated_answer_fits_discords_limits(simcord_env):
     assert "**#1**" in listing.response.embeds[0].description
     answer = await s.alice.slash(s.channel, "ask", question="x" * 300)
     assert answer.response.embeds[0].description.startswith("**Answer from the moderators**")
+
+
+async def test_an_unconfirmed_removal_expires_and_changes_nothing(simcord_env):
+    s = server(simcord_env)
+    await add_curated(s, IBUPROFEN, IBUPROFEN_ANSWER)
+    asked = await s.mod.slash(s.channel, "faq remove", id=1)
+    assert asked.response.ephemeral  # only the moderator who asked can see, let alone click
+
+    await simcord_env.advance_time(301)
+    buttons = [c for row in asked.response.components for c in row["components"]]
+    assert [b["label"] for b in buttons] == ["Delete", "Cancel"]
+    assert all(b["disabled"] for b in buttons)
+    assert simcord_env.bot.assistant.curated.get(1) is not None
 
 
 async def test_save_as_curated_answer_from_a_bot_answer(simcord_env):
