@@ -54,15 +54,20 @@ def test_search_limits_to_k_and_breaks_ties_by_row(index: SparseIndex) -> None:
     assert scores[0] == scores[1]
 
 
-def _random_corpus(rng: np.random.Generator, n_docs: int) -> list[str]:
-    words = [f"word{chr(97 + i)}{chr(97 + j)}" for i in range(8) for j in range(8)]
+def _random_corpus(rng: np.random.Generator, n_docs: int, letters: int = 8) -> list[str]:
+    words = [f"word{chr(97 + i)}{chr(97 + j)}" for i in range(letters) for j in range(letters)]
     return [" ".join(rng.choice(words, size=rng.integers(3, 40))) for _ in range(n_docs)]
 
 
-@pytest.mark.parametrize(("k1", "b"), [(1.2, 0.75), (0.9, 0.4), (2.0, 1.0)])
-def test_scores_equal_bm25s_lucene_scores(k1: float, b: float) -> None:
+# 60 documents over 64 words: postings are dense (accumulated in a buffer); 400 documents over
+# 676 words: postings are sparse (sorted and summed). Both paths must give BM25's scores.
+@pytest.mark.parametrize(
+    ("k1", "b", "n_docs", "letters"),
+    [(1.2, 0.75, 60, 8), (0.9, 0.4, 60, 8), (2.0, 1.0, 60, 8), (1.2, 0.75, 400, 26)],
+)
+def test_scores_equal_bm25s_lucene_scores(k1: float, b: float, n_docs: int, letters: int) -> None:
     rng = np.random.default_rng(7)
-    corpus = _random_corpus(rng, 60)
+    corpus = _random_corpus(rng, n_docs, letters)
     ours = SparseIndex(IndexSettings(k1=k1, b=b, typo_distance=0)).fit(corpus)
     reference = bm25s.BM25(method="lucene", k1=k1, b=b)
     reference.index([analyze(text) for text in corpus], show_progress=False)
@@ -72,6 +77,18 @@ def test_scores_equal_bm25s_lucene_scores(k1: float, b: float) -> None:
         got = np.zeros(len(corpus))
         got[rows] = scores
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_large_queries_accumulated_column_by_column_score_the_same(monkeypatch) -> None:
+    import knowledge.index as index_module
+
+    corpus = _random_corpus(np.random.default_rng(3), 200)
+    index = SparseIndex().fit(corpus)
+    expected = index.score("wordaa wordbc wordhh wordab")
+    monkeypatch.setattr(index_module, "_BINCOUNT_MAX_POSTINGS", 0)
+    rows, scores = index.score("wordaa wordbc wordhh wordab")
+    assert rows.tolist() == expected[0].tolist()
+    np.testing.assert_allclose(scores, expected[1], rtol=1e-6)
 
 
 def test_query_terms_carry_idf_and_corrections(index: SparseIndex) -> None:
