@@ -112,7 +112,9 @@ class AnswerService:
         """Record ``answer`` and build its reply. ``asked`` is the member's own words, checked for
         red flags (the answer's question may have been shortened)."""
         store = self.bot.store
-        passage_ids = list(dict.fromkeys(hit.passage_id for hit in cited_hits(answer)))
+        # Not deduplicated: Sources page n must be the passage the embed cites as [n], even when a
+        # curated answer's source is also a retrieved passage.
+        passage_ids = [hit.passage_id for hit in cited_hits(answer)]
         day = discord.utils.utcnow().date().isoformat()
 
         def remember() -> tuple[str, bool]:
