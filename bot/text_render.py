@@ -12,33 +12,35 @@ from knowledge.text import snippet
 DECLINE = "That is not in the knowledge base."
 
 
-def render_sources(hits: list[Hit]) -> list[str]:
-    return [f"[{n}] {hit.citation}  ({hit.passage_id})" for n, hit in enumerate(hits, start=1)]
+def _source(number: int, hit: Hit) -> str:
+    return f"[{number}] {hit.citation}  ({hit.passage_id})"
 
 
 def render_answer(answer: Answer) -> str:
+    """The answer as the bot's embed says it: the moderators' answer first, then the best
+    sentences, each with the number of its source, then the sources cited."""
     lines: list[str] = [f"note: {notice}" for notice in answer.notices]
+    sources: list[str] = []
+    offset = 0
     curated = answer.curated
     if curated is not None:
-        lines += ["Answer from the moderators:", curated.answer.strip()]
-        if curated.hits:
-            lines += ["Their sources:", *(f"- {hit.citation}  ({hit.passage_id})" for hit in curated.hits)]
-        lines.append("")
+        marks = "".join(f"[{n}]" for n in range(1, len(curated.hits) + 1))
+        lines += ["Answer from the moderators:", f"{curated.text.strip()} {marks}".rstrip(), ""]
+        sources += [_source(n, hit) for n, hit in enumerate(curated.hits, start=1)]
+        offset = len(curated.hits)
     if answer.answered:
-        lines.append(" ".join(f"{s.marked()} [{s.source}]" for s in answer.sentences))
-        lines += ["", "Sources:", *render_sources(answer.hits)]
+        lines.append(" ".join(f"{s.marked()} [{s.source + offset}]" for s in answer.sentences))
+        cited = sorted({s.source for s in answer.sentences})
+        sources += [_source(n + offset, answer.hits[n - 1]) for n in cited if 0 < n <= len(answer.hits)]
     elif curated is None:
         lines.append(DECLINE)
         if answer.hits:
-            lines += ["The closest passages:"]
+            lines.append("The closest passages:")
             for n, hit in enumerate(answer.hits, start=1):
-                lines += [
-                    f"[{n}] {hit.citation}  ({hit.passage_id})",
-                    f"    {snippet(hit.text, answer.question)}",
-                ]
-    elif answer.hits:
-        lines += ["Related passages:", *render_sources(answer.hits)]
-    return "\n".join(lines)
+                lines += [_source(n, hit), f"    {snippet(hit.text, answer.question)}"]
+    if sources:
+        lines += ["", "Sources:", *sources]
+    return "\n".join(lines).strip("\n")
 
 
 def render_hits(hits: list[Hit], query: str = "") -> str:

@@ -192,11 +192,29 @@ def best_sentences(
         chosen.append((rank, order, body, hit))
         covered |= found
     chosen.sort(key=lambda c: (c[0], c[1]))
-    sentences = [
-        Sentence(text=body, source=rank + 1, passage_id=hit.passage_id, marks=_marks(body, wanted))
-        for rank, order, body, hit in chosen
-    ]
+    sentences = []
+    for rank, order, body, hit in chosen:
+        text = _with_list(body, hit.text, order)
+        sentences.append(
+            Sentence(text=text, source=rank + 1, passage_id=hit.passage_id, marks=_marks(text, wanted))
+        )
     return sentences, max(c[1] for c in candidates)
+
+
+def _with_list(body: str, passage: str, order: int, limit: int = 600) -> str:
+    """A sentence that introduces a list ("This covers:") is nothing without the list: the list
+    items that follow it in the passage come with it, up to ``limit`` characters."""
+    if not body.rstrip().endswith(":"):
+        return body
+    lines = [body]
+    size = len(body)
+    for start, end in sentence_spans(passage)[order + 1 :]:
+        item = passage[start:end]
+        if not _BULLET.match(item) or size + len(item) > limit:
+            break
+        lines.append(item.strip())
+        size += len(item) + 1
+    return "\n".join(lines)
 
 
 def answer(

@@ -107,3 +107,15 @@ def test_ranking_order_on_a_tiny_corpus():
     assert [h.doc_id for h in kb.search("dogs bark", k=3)][:2] == ["dogs", "both"]
     assert kb.search("the of and") == []
     assert [d for d, _ in kb.search_documents("cat purring", k=2)] == ["cats", "both"]
+
+
+def test_a_sentence_that_introduces_a_list_brings_the_list(kb):
+    answer = kb.answer("What does the maternal-infant immune system cover?")
+    [covers] = [s for s in answer.sentences if s.text.startswith("This covers:")]
+    assert (
+        "- Prenatal immunity" in covers.text and "- Postnatal immunity through breastfeeding" in covers.text
+    )
+    assert all(
+        covers.text[s:e].lower() in {"covers", "immunity", "immune", "maternal", "infant"}
+        for s, e in covers.marks
+    )
