@@ -51,7 +51,7 @@ class AnswerConfig:
     reply_in_thread: bool = False
     """Answer mentions and help-channel questions in a new thread instead of inline."""
     min_confidence: float | None = None
-    """Share of the question the best passage must cover to answer; None keeps the calibrated 0.6."""
+    """Share of the question the best sentence must cover to answer; None keeps the calibrated 0.45."""
     auto_min_confidence: float = 0.75
     """Stricter bar for unprompted answers in help and forum channels: quiet unless confident."""
     max_sentences: int = 3
