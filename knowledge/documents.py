@@ -37,6 +37,10 @@ FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
 
 # A hostile PDF can hold thousands of pages; past this we stop and say so.
 MAX_PDF_PAGES = 2_000
+# Laying out HTML costs time in proportion to nesting depth times size (Beautiful Soup walks a
+# block's whole subtree to insert after it): 400,000 nested <div>s would take hours. Real pages
+# nest a few dozen levels.
+MAX_HTML_DEPTH = 256
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$\n?", re.S | re.M)
 _H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.M)
@@ -104,22 +108,39 @@ def parse_html(raw: bytes, path: Path, doc_id: str) -> Document:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(raw, "html.parser")
+    depth = _html_depth(soup)
+    if depth > MAX_HTML_DEPTH:
+        raise DocumentError(path, f"the HTML is nested {depth} levels deep; the limit is {MAX_HTML_DEPTH}")
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    # Edits stay inside each element (clear, insert at 0, append): inserting beside an element or
+    # removing it makes Beautiful Soup scan all its siblings, quadratic on a page of 100,000 <p>s.
     for tag in soup(["script", "style", "noscript", "template", "head", "nav", "footer"]):
-        tag.decompose()
+        tag.clear()
     for heading in soup.find_all(re.compile(r"^h[1-6]$")):
         level = int(heading.name[1])
-        heading.replace_with(f"\n\n{'#' * level} {heading.get_text(' ', strip=True)}\n\n")
+        text = heading.get_text(" ", strip=True)
+        heading.clear()
+        heading.append(f"\n\n{'#' * level} {text}\n\n")
     for item in soup.find_all("li"):
-        item.insert_before("\n- ")
+        item.insert(0, "\n- ")
     for block in soup.find_all(["p", "div", "br", "tr", "ul", "ol", "pre", "blockquote", "section"]):
-        block.insert_after("\n\n")
+        block.append("\n\n")
     lines = (re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in soup.get_text().split("\n"))
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     if not title:
         heading = _H1.search(text)
         title = heading.group(1) if heading else _title_from_stem(path)
     return Document(doc_id, title, text, {"path": str(path), "format": "html"})
+
+
+def _html_depth(soup: Any) -> int:
+    """The deepest element nesting, found without recursion (deep trees would overflow it)."""
+    deepest, stack = 0, [(soup, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in getattr(node, "contents", ()))
+    return deepest
 
 
 def parse_pdf(raw: bytes | Path, path: Path, doc_id: str) -> Document:
