@@ -1,0 +1,167 @@
+"""``/kb add``: size cap, type sniffed from content, bounded work on hostile PDFs and HTML, file
+names that never become paths, and a rejected upload that changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+
+import pytest
+from reliability_helpers import last_message, make_pdf, server
+
+from knowledge.documents import MAX_HTML_DEPTH, MAX_PDF_PAGES
+from knowledge.uploads import DEFAULT_MAX_BYTES, UploadError, check_upload, safe_filename
+
+DOC = b"# Milk storage\n\n## Fridge\n\nExpressed breast milk keeps for up to four days in a refrigerator.\n"
+
+
+def snapshot(*folders: Path) -> dict[str, str]:
+    """Every file below the folders with its content hash."""
+    out = {}
+    for folder in folders:
+        if folder.exists():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    out[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+# -- names ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("../../etc/passwd.md", "passwd.md"),
+        ("/etc/passwd.md", "passwd.md"),
+        ("..\\..\\Windows\\system.ini.md", "system.ini.md"),
+        ("notes\x00.md", "notes.md"),
+        ("..md", "document.md"),
+        (".hidden.md", "hidden.md"),
+        ("a/../../b/../c.md", "c.md"),
+        ("My Notes (v2).MD", "My-Notes-v2.md"),
+        ("x" * 500 + ".md", "x" * 100 + ".md"),
+        ("ｆｕｌｌｗｉｄｔｈ／ｐａｔｈ．ｍｄ", "path.md"),
+    ],
+)
+def test_file_names_never_become_paths(sent, stored):
+    name = safe_filename(sent)
+    assert name == stored
+    assert "/" not in name and "\\" not in name and "\x00" not in name and not name.startswith(".")
+
+
+@pytest.mark.parametrize("sent", ["passwd", "evil.md.exe", "index.md\x00.sh", "script.py", ""])
+def test_names_without_a_supported_type_are_refused(sent):
+    with pytest.raises(UploadError, match="not a supported file type"):
+        check_upload(sent, DOC)
+
+
+# -- content ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("paper.pdf", b"# Just Markdown\n\nNot a PDF at all.\n", "is named .pdf but is not a PDF"),
+        ("notes.md", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "holds image/png data"),
+        ("notes.md", make_pdf(["A PDF named .md"]), "holds application/pdf data"),
+        ("notes.md", b"text with a NUL \x00 byte in it", "binary data"),
+        ("notes.txt", b"\xff\xfe\xfd not utf-8", "not UTF-8 text"),
+        ("notes.md", b"   \n\t\n", "is empty"),
+        ("page.html", b"<html><script>only(script)</script></html>", "no text to index"),
+        ("scan.pdf", make_pdf([""]), "no extractable text"),
+        ("corpus.jsonl", b'{"_id": "a", "text": "fine"}\n{broken\n', "invalid JSON"),
+        ("front.md", b"---\ntitle: a: b\n---\nText.\n", "invalid YAML front matter"),
+    ],
+)
+def test_the_type_is_sniffed_from_the_content(name, data, reason):
+    with pytest.raises(UploadError, match=reason):
+        check_upload(name, data)
+
+
+def test_the_size_cap_counts_bytes_not_what_the_client_claims():
+    check_upload("ok.md", DOC + b"x" * (1000 - len(DOC)), max_bytes=1000)
+    with pytest.raises(UploadError, match="the limit is"):
+        check_upload("big.md", DOC + b"x" * (1001 - len(DOC)), max_bytes=1000)
+
+
+# -- bounded work -----------------------------------------------------------------------------------
+
+
+def timed(name: str, data: bytes) -> tuple[float, str]:
+    started = time.perf_counter()
+    try:
+        _, docs = check_upload(name, data, max_bytes=DEFAULT_MAX_BYTES)
+        outcome = f"loaded {sum(len(d.text) for d in docs)} characters"
+    except UploadError as exc:
+        outcome = f"refused: {exc}"
+    return time.perf_counter() - started, outcome
+
+
+def test_deeply_nested_html_is_refused_quickly():
+    seconds, outcome = timed("deep.html", b"<div>" * 100_000 + b"text")
+    assert outcome.startswith("refused") and f"the limit is {MAX_HTML_DEPTH}" in outcome
+    assert seconds < 5
+
+
+@pytest.mark.parametrize(
+    "unit", [b"<p>word</p>", b"<li>item</li>", b"<h2>Title</h2>", b"<p>a<script>x</script></p>"]
+)
+def test_html_with_many_siblings_loads_in_linear_time(unit):
+    # 300 KB of siblings under one parent: quadratic layout would take minutes.
+    seconds, outcome = timed("wide.html", b"<html><body><div>" + unit * (300_000 // len(unit)))
+    assert outcome.startswith("loaded"), outcome
+    assert seconds < 5
+
+
+def test_pdfs_with_too_many_pages_are_refused_before_any_text_is_extracted():
+    seconds, outcome = timed("many.pdf", make_pdf([f"Page {i}." for i in range(MAX_PDF_PAGES + 1)]))
+    assert f"has {MAX_PDF_PAGES + 1} pages; the limit is {MAX_PDF_PAGES}" in outcome
+    assert seconds < 5
+
+
+def test_a_long_pdf_within_the_limits_loads_every_page():
+    seconds, outcome = timed("long.pdf", make_pdf([f"Colostrum page {i}." for i in range(400)]))
+    assert outcome.startswith("loaded")
+    assert seconds < 10
+
+
+# -- through the bot: a rejected upload changes nothing ------------------------------------------------
+
+
+REJECTED = [
+    ("../../etc/passwd", b"root:x:0:0"),
+    ("fake.pdf", b"# plain text"),
+    ("binary.md", b"\x7fELF\x02\x01\x01" + b"\x00" * 200),
+    ("deep.html", b"<div>" * 5000),
+    ("huge.md", b"# Big\n\n" + b"word " * (DEFAULT_MAX_BYTES // 5 + 10)),
+]
+
+
+async def test_rejected_uploads_change_nothing(simcord_env, state_dir, tmp_path):
+    s = server(simcord_env)
+    kb_before = simcord_env.bot.assistant.kb
+    root = tmp_path.parent
+    before = snapshot(state_dir, root / "etc")
+    for name, data in REJECTED:
+        result = await s.manager.slash(s.channel, "kb add", file=(name, data))
+        reply = last_message(result)
+        assert reply.ephemeral
+        assert "Not added" in reply.content or "Nothing was added" in reply.content, reply.content
+        assert snapshot(state_dir, root / "etc") == before, name
+        assert simcord_env.bot.assistant.kb is kb_before  # no reload happened
+    assert not (state_dir / "knowledge").exists() or not any((state_dir / "knowledge").iterdir())
+
+
+async def test_a_traversal_name_lands_inside_the_uploads_folder(simcord_env, state_dir):
+    s = server(simcord_env)
+    result = await s.manager.slash(s.channel, "kb add", file=("../../../../tmp/../etc/evil.md", DOC))
+    assert "Added `evil.md`" in last_message(result).content
+    [stored] = list((state_dir / "knowledge").iterdir())
+    assert stored.resolve() == (state_dir / "knowledge" / "evil.md").resolve()
+    assert not Path("/etc/evil.md").exists()
+    asked = await s.member.slash(
+        s.channel, "ask", question="How long does expressed milk keep in the fridge?"
+    )
+    assert "four days" in asked.response.embeds[0].description
