@@ -344,7 +344,7 @@ class SparseIndex:
                 terms = _unpack_words(arrays["terms"])
                 surfaces = _unpack_words(arrays["surfaces"])
         except (OSError, EOFError, KeyError, TypeError, ValueError, zipfile.BadZipFile) as exc:
-            raise IndexFormatError(f"cannot read the index in {folder}: {exc}") from exc
+            raise IndexFormatError(f"cannot read {folder / _ARRAYS}: {exc}") from exc
         problems = []
         if len(terms) != n_terms or len(idf) != n_terms or len(indptr) != n_terms + 1:
             problems.append("vocabulary size does not match")
