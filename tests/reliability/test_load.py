@@ -120,7 +120,6 @@ async def test_100_concurrent_asks_and_a_reload_under_load(simcord_env, load_con
     # the collector's way, as a long-running service's start-up objects are.
     gc.collect()
     gc.freeze()
-    monkeypatch.setattr(gc, "unfreeze", gc.unfreeze)  # restored below; keeps later tests unaffected
 
     loop = asyncio.get_running_loop()
     loop.set_debug(True)
