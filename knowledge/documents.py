@@ -177,7 +177,9 @@ def parse_pdf(raw: bytes | Path, path: Path, doc_id: str) -> Document:
 def parse_jsonl(text: str, path: Path) -> tuple[list[Document], list[LoadError]]:
     """BEIR corpus lines ``{"_id", "title", "text"}``: one document each; bad lines are reported."""
     docs, errors = [], []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at "\n" only: splitlines() would also split inside a JSON string holding U+2028,
+    # U+0085 or a form feed, which JSON allows unescaped.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
