@@ -8,6 +8,7 @@ never rejected by Discord.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 
 import discord
@@ -35,11 +36,22 @@ PASSAGE_COLOUR = discord.Colour.dark_teal()
 SEARCH_PER_PAGE = 3
 TOPICS_PER_PAGE = 10
 EXCERPT_CHARS = 600
+_URL = re.compile(r"https?://[^\s<>]+")
+_BRACKETS = re.compile(r"([\[\]])")
 
 
 def escape(text: str) -> str:
-    """Member or document text made inert: no Markdown formatting, no pings."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+    """Member or document text made inert: no Markdown formatting, no pings.
+
+    Brackets are escaped one by one, and the text between them separately: discord.py's
+    ``escape_markdown`` treats ``[a](b) **x** [c](d)`` as one masked link and leaves the bold inside
+    it as it was, so "[1] **Answer from the moderators** [2](x)" would pass for the bot's own.
+    """
+    pieces = _BRACKETS.split(text)
+    escaped = "".join(
+        "\\" + piece if piece in ("[", "]") else discord.utils.escape_markdown(piece) for piece in pieces
+    )
+    return discord.utils.escape_mentions(escaped)
 
 
 def shorten(text: str, limit: int, placeholder: str = "…") -> str:
@@ -91,6 +103,12 @@ def join_within(lines: Sequence[str], limit: int, sep: str = "\n") -> str:
     return sep.join(out)
 
 
+def is_url(link: str) -> bool:
+    """A web address that can be shown as a link; anything else (a "url" front matter key holding
+    ``@everyone``, say) is shown as escaped text."""
+    return bool(_URL.fullmatch(link))
+
+
 def citation_line(number: int, hit: Hit) -> str:
     """``[1] Title › Section — reference (link)``, escaped, the link left clickable."""
     where = " › ".join(part for part in (hit.title, hit.section) if part)
@@ -100,7 +118,7 @@ def citation_line(number: int, hit: Hit) -> str:
     if hit.reference and hit.reference != hit.title:
         line += f" — {escape(hit.reference)}"
     if hit.link:
-        line += f" (<{hit.link}>)" if " " not in hit.link else f" ({escape(hit.link)})"
+        line += f" (<{hit.link}>)" if is_url(hit.link) else f" ({escape(hit.link)})"
     return line
 
 
@@ -223,7 +241,7 @@ def topic_pages(topics: Sequence[Topic], *, per_page: int = TOPICS_PER_PAGE) -> 
             count = f"{topic.passages} passage{'s' if topic.passages != 1 else ''}"
             lines.append(f"**{escape(shorten(topic.title, 300))}** — {count}")
             reference = escape(shorten(topic.reference, 400)) if topic.reference else ""
-            link = f"<{topic.link}>" if topic.link and " " not in topic.link else ""
+            link = f"<{topic.link}>" if is_url(topic.link) else escape(topic.link)
             if reference or link:
                 lines.append(" ".join(part for part in (reference, link) if part))
             lines.append("")
