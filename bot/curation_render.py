@@ -38,7 +38,7 @@ def _when(stamp: str | float) -> str:
     try:
         return discord.utils.format_dt(datetime.fromisoformat(stamp), "f")
     except (TypeError, ValueError):
-        return stamp or "unknown"
+        return render.escape(stamp) or "unknown"  # a hand-edited file may hold any text here
 
 
 def curated_embed(entry: CuratedAnswer, hits: Sequence[Hit] = (), *, history: int = 5) -> discord.Embed:
@@ -70,7 +70,7 @@ def curated_embed(entry: CuratedAnswer, hits: Sequence[Hit] = (), *, history: in
     status = entry.status + (f": {entry.stale_reason}" if entry.stale_reason else "")
     embed.add_field(name="Status", value=render.shorten(render.escape(status), 300))
     embed.add_field(name="Author", value=render.shorten(render.escape(entry.author), 200) or "unknown")
-    embed.add_field(name="Updated", value=_when(entry.updated))
+    embed.add_field(name="Updated", value=render.shorten(_when(entry.updated), 200))
     recent = [
         f"{_when(r.at)} {render.escape(r.action)} by {render.escape(r.by)}" for r in entry.history[-history:]
     ]
@@ -116,7 +116,9 @@ def glossary_pages(entries: Sequence[GlossaryEntry], *, per_page: int = 20) -> l
             f"**{render.escape(e.term)}** → {render.escape(e.means)}"
             for e in entries[start : start + per_page]
         ]
-        pages.append(discord.Embed(title=f"Glossary ({len(entries)} terms)", description="\n".join(lines)))
+        # Escaping can double a term's length: never let a page of Markdown-heavy terms overflow.
+        description = render.join_within(lines, render.EMBED_DESCRIPTION_LIMIT)
+        pages.append(discord.Embed(title=f"Glossary ({len(entries)} terms)", description=description))
     return pages
 
 
