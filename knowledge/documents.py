@@ -148,7 +148,6 @@ def parse_pdf(raw: bytes | Path, path: Path, doc_id: str) -> Document:
     import io
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(raw) if isinstance(raw, bytes) else raw)
@@ -165,7 +164,10 @@ def parse_pdf(raw: bytes | Path, path: Path, doc_id: str) -> Document:
         info_title = (reader.metadata.title if reader.metadata else None) or ""
     except DocumentError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    except Exception as exc:
+        # pypdf raises many kinds of errors on damaged files (PdfReadError, LimitReachedError on
+        # reference loops, IndexError, RecursionError...): each must fail this one file, never
+        # the whole knowledge base.
         raise DocumentError(path, f"not a readable PDF ({exc.__class__.__name__}: {exc})") from None
     text = "\n\n".join(parts)
     if not text.strip():
