@@ -223,7 +223,7 @@ async def test_a_reload_onto_broken_documents_keeps_the_last_good_index(simcord_
     assert "secretory IgA" in after.response.embeds[0].description
 
 
-# -- what `citebot index --check` does not check yet ---------------------------------------------------
+# -- `citebot index --check` checks the state and the config too ---------------------------------
 
 
 def _check(tmp_path, capsys, *extra: str) -> tuple[int, str]:
@@ -232,7 +232,6 @@ def _check(tmp_path, capsys, *extra: str) -> tuple[int, str]:
     return status, capsys.readouterr().out
 
 
-@pytest.mark.xfail(strict=True, reason="citebot index --check does not yet check curated.yaml")
 def test_index_check_lists_a_broken_curated_file(tmp_path, capsys):
     state = tmp_path / "state"
     state.mkdir()
@@ -241,7 +240,6 @@ def test_index_check_lists_a_broken_curated_file(tmp_path, capsys):
     assert status == 1 and "curated.yaml, line 4" in out
 
 
-@pytest.mark.xfail(strict=True, reason="citebot index --check does not yet check glossary.yaml")
 def test_index_check_lists_a_broken_glossary(tmp_path, capsys):
     state = tmp_path / "state"
     state.mkdir()
@@ -250,16 +248,17 @@ def test_index_check_lists_a_broken_glossary(tmp_path, capsys):
     assert status == 1 and "glossary.yaml, line 3" in out
 
 
-@pytest.mark.xfail(strict=True, reason="citebot index --check does not yet check the config file")
 def test_index_check_lists_a_broken_config(tmp_path, capsys, monkeypatch):
     config = tmp_path / "citebot.yaml"
     config.write_text("answers:\n  private: yes please\n")
     monkeypatch.setenv("CITEBOT_CONFIG", str(config))
-    status, out = _check(tmp_path, capsys, "--state-dir", str(tmp_path / "state"))
-    assert status == 1 and f"{config}:2: answers.private" in out
+    # A broken config stops every command at once, naming the file and line.
+    folder = knowledge_folder(tmp_path, broken=False)
+    status = citebot(["index", "--check", "--knowledge", str(folder), "--state-dir", str(tmp_path / "s")])
+    assert status == 2
+    assert f"error: {config}:2: answers.private" in capsys.readouterr().err
 
 
-@pytest.mark.xfail(strict=True, reason="citebot index --check does not yet check the saved index")
 def test_index_check_lists_a_truncated_saved_index(tmp_path, capsys):
     folder = knowledge_folder(tmp_path, broken=False)
     state = tmp_path / "state"
