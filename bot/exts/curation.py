@@ -66,6 +66,16 @@ async def send_private(interaction: discord.Interaction, content: str | None = N
         await interaction.response.send_message(content, ephemeral=True, **kwargs)
 
 
+async def send_pages(
+    interaction: discord.Interaction, pages: list[discord.Embed], file_error: StateFileError | None
+) -> None:
+    """A private listing, headed by a warning when a hand edit broke the file it lists."""
+    warning = file_warning(file_error)
+    if warning:
+        pages[0].description = f"{warning}\n\n{pages[0].description}"
+    await Paginator(pages, owner_id=interaction.user.id).send(interaction, ephemeral=True)
+
+
 class Curation(commands.Cog):
     """``/faq`` and ``/glossary``; the context menu that turns a message into a curated answer."""
 
@@ -266,11 +276,8 @@ class Curation(commands.Cog):
     @faq.command(name="list", description="All curated answers")
     @moderator_only()
     async def faq_list(self, interaction: discord.Interaction) -> None:
-        warning = file_warning(self.store.refresh())
-        pages = views.curated_list_pages(self.store.list())
-        if warning:
-            pages[0].description = f"{warning}\n\n{pages[0].description}"
-        await Paginator(pages, owner_id=interaction.user.id).send(interaction, ephemeral=True)
+        error = self.store.refresh()  # first: a hand edit since the last look is listed too
+        await send_pages(interaction, views.curated_list_pages(self.store.list()), error)
 
     @faq.command(name="show", description="One curated answer in full, with its sources and history")
     @app_commands.describe(id="The curated answer's number")
@@ -397,11 +404,8 @@ class Curation(commands.Cog):
     @glossary_group.command(name="list", description="The glossary")
     @moderator_only()
     async def glossary_list(self, interaction: discord.Interaction) -> None:
-        warning = file_warning(self.glossary.refresh())
-        pages = views.glossary_pages(self.glossary.entries())
-        if warning:
-            pages[0].description = f"{warning}\n\n{pages[0].description}"
-        await Paginator(pages, owner_id=interaction.user.id).send(interaction, ephemeral=True)
+        error = self.glossary.refresh()
+        await send_pages(interaction, views.glossary_pages(self.glossary.entries()), error)
 
     @glossary_group.command(name="remove", description="Remove a glossary term")
     @app_commands.describe(term="The member's word to forget")
