@@ -1,5 +1,5 @@
-"""Fixtures for driving the real bot with simcord: a fresh bot and state folder per test, over the
-real built-in knowledge base (built once per session)."""
+"""Fixtures for driving the real bot with simcord (tests/bot, tests/reliability): a fresh bot and
+state folder per test over the real built-in knowledge base (built once per session)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "state"
     monkeypatch.setenv("CITEBOT_STATE_DIR", str(folder))
     monkeypatch.delenv("CITEBOT_CONFIG", raising=False)
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
     return folder
 
 
