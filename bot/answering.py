@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from knowledge import Answer, Hit
-from knowledge.answer import clean_question
 
 from . import render
 from .ui.answer import ReasonModal, answer_view
@@ -93,11 +92,7 @@ class AnswerService:
         """Only the answer (raises QuestionError for an empty question)."""
         k = self.bot.config.answers.passages
         question = without_mentions(question) or question
-        _, notices = clean_question(question)
-        answer = await asyncio.to_thread(self.bot.assistant.ask, question, context=context, k=k)
-        # Say when the question was shortened, whether or not the pipeline passed that on.
-        answer.notices[:0] = [n for n in notices if n not in answer.notices]
-        return answer
+        return await asyncio.to_thread(self.bot.assistant.ask, question, context=context, k=k)
 
     async def reply(
         self,
