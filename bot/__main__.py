@@ -11,15 +11,13 @@ import json
 import logging
 import os
 import sys
-from dataclasses import replace
 
 from knowledge import KnowledgeBase, QuestionError
 from knowledge.assistant import Assistant
 from knowledge.curated import CuratedStore
-from knowledge.documents import load_folder
 from knowledge.glossary import Glossary
 from knowledge.kb import check_saved_index
-from knowledge.uploads import UPLOADS_PREFIX, KnowledgeSources
+from knowledge.uploads import KnowledgeSources
 
 from . import cli_curation
 from .console import run_console
@@ -90,11 +88,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 def _check(sources: KnowledgeSources) -> tuple[KnowledgeBase, list[str]]:
     """Validate everything citebot reads — documents, uploads, the saved index, curated answers
     and the glossary — writing nothing. (The config was read before this, or citebot stopped.)"""
-    docs, errors = load_folder(sources.base)
-    if sources.separate_uploads and sources.uploads.is_dir():
-        uploaded, upload_errors = load_folder(sources.uploads)
-        docs += [replace(doc, id=UPLOADS_PREFIX + doc.id) for doc in uploaded]
-        errors += upload_errors
+    docs, errors = sources.documents()
     kb = KnowledgeBase.from_documents(docs, errors=errors)
     problems = [str(error) for error in errors]
     saved = check_saved_index(sources.base, state_dir=sources.state_dir)

@@ -32,7 +32,7 @@ from .documents import (
     parse_text,
 )
 from .kb import CORPUS_DIR, KnowledgeBase, default_state_dir
-from .models import Document
+from .models import Document, LoadError
 
 logger = logging.getLogger(__name__)
 
@@ -141,16 +141,28 @@ class KnowledgeSources:
     def separate_uploads(self) -> bool:
         return self.uploads != self.base
 
+    @property
+    def has_uploads(self) -> bool:
+        """Whether documents were uploaded to a folder of their own."""
+        return self.separate_uploads and self.uploads.is_dir() and any(self.uploads.iterdir())
+
+    def documents(self) -> tuple[list[Document], list[LoadError]]:
+        """The documents of ``base`` and of the uploads folder (their ids under ``uploads/``)."""
+        docs, errors = load_folder(self.base)
+        if self.has_uploads:
+            uploaded, upload_errors = load_folder(self.uploads)
+            docs += [replace(doc, id=UPLOADS_PREFIX + doc.id) for doc in uploaded]
+            errors += upload_errors
+        return docs, errors
+
     def load(self) -> KnowledgeBase:
-        """The knowledge base of ``base`` plus the uploads folder (their ids under ``uploads/``)."""
-        kb = KnowledgeBase.from_folder(self.base, state_dir=self.state_dir)
-        if not self.separate_uploads or not self.uploads.is_dir() or not any(self.uploads.iterdir()):
-            return kb
-        docs, errors = load_folder(self.uploads)
-        uploaded = [replace(doc, id=UPLOADS_PREFIX + doc.id) for doc in docs]
-        combined = KnowledgeBase.from_documents(
-            [*kb.documents.values(), *uploaded], errors=[*kb.errors, *errors]
-        )
+        """The knowledge base of ``base`` plus the uploads folder. Without uploads the saved index
+        of ``base`` is reused; with them the whole is indexed once (the saved one would be
+        thrown away)."""
+        if not self.has_uploads:
+            return KnowledgeBase.from_folder(self.base, state_dir=self.state_dir)
+        docs, errors = self.documents()
+        combined = KnowledgeBase.from_documents(docs, errors=errors)
         combined.source = self.base
         return combined
 
