@@ -103,6 +103,43 @@ def _check(sources: KnowledgeSources) -> tuple[KnowledgeBase, list[str]]:
     return kb, problems
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Run a question set against the knowledge folder: 1 when a threshold is missed, 2 for a
+    broken question set."""
+    from knowledge.evaluation import QuestionSetError, format_report, load_question_set, run_question_set
+
+    try:
+        questions = load_question_set(args.file)
+    except QuestionSetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    assistant = Assistant.with_state(_load_kb(args), args.state_dir)
+    report = run_question_set(assistant.ask, questions, half=args.half)
+    if not report.outcomes:
+        print(f"error: {args.file}: no questions in the {args.half} half", file=sys.stderr)
+        return 2
+    title = f"question set: {args.file}" + (f" ({args.half} half)" if args.half else "")
+    print("\n".join(format_report(report, title)))
+    missed = []
+    if args.min_right is not None and report.right_rate < args.min_right:
+        missed.append(f"answered from a right section {report.right_rate:.0%} < {args.min_right:.0%}")
+    if args.max_off_topic is not None and report.off_topic_rate > args.max_off_topic:
+        missed.append(f"off-topic answered {report.off_topic_rate:.0%} > {args.max_off_topic:.0%}")
+    for line in missed:
+        print(f"threshold missed: {line}")
+    return 1 if missed else 0
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a fraction between 0 and 1, not {text!r}")
+    return value
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     return run_console(Assistant.with_state(_load_kb(args), args.state_dir))
 
@@ -133,6 +170,17 @@ def build_parser() -> argparse.ArgumentParser:
     index = sub.add_parser("index", parents=[common], help="build or validate the index and report problems")
     index.add_argument("--check", action="store_true", help="validate everything, write nothing")
     index.set_defaults(func=cmd_index)
+
+    evaluate = sub.add_parser("eval", parents=[common], help="run a YAML question set and report the rates")
+    evaluate.add_argument("file", help="the question set (answerable and off_topic questions)")
+    evaluate.add_argument("--half", choices=("tune", "test"), help="only the questions of this half")
+    evaluate.add_argument(
+        "--min-right", type=_fraction, metavar="F", help="fail below this share answered from a right section"
+    )
+    evaluate.add_argument(
+        "--max-off-topic", type=_fraction, metavar="F", help="fail above this share of off-topic answered"
+    )
+    evaluate.set_defaults(func=cmd_eval)
 
     chat = sub.add_parser("chat", parents=[common], help="the local console")
     chat.set_defaults(func=cmd_chat)
