@@ -132,6 +132,16 @@ def test_eval_half_runs_only_that_half(folder):
     assert "answered from a right section: 1/2 (50%)" in test.stdout
 
 
+def test_eval_says_when_a_half_has_no_questions(folder):
+    (folder / "unsplit.yaml").write_text(
+        'answerable:\n  - {question: "How often should I water tomato plants?", section: [Watering]}\n',
+        encoding="utf-8",
+    )
+    out = run_eval(folder, "--half", "test", file="unsplit.yaml")
+    assert out.returncode == 2
+    assert "error: unsplit.yaml: no questions in the test half" in out.stderr
+
+
 def test_eval_names_the_file_and_line_of_broken_yaml(folder):
     (folder / "broken.yaml").write_text(
         "answerable:\n"
