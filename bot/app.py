@@ -9,10 +9,10 @@ commands. ``run_bot(config)`` adds the token from the environment and connects.
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
 import os
 import sys
+from dataclasses import replace
 
 import discord
 from discord import app_commands
@@ -23,7 +23,7 @@ from knowledge.assistant import Assistant
 from knowledge.store import Store
 from knowledge.uploads import KnowledgeSources
 
-from .answering import AnswerService
+from .answering import ReplyService
 from .checks import CooldownBuckets
 from .config import Config, load_config
 from .exts import EXTENSIONS
@@ -32,6 +32,17 @@ from .ui.answer import DYNAMIC_ITEMS
 logger = logging.getLogger(__name__)
 
 TOKEN_ENV = "DISCORD_TOKEN"
+
+
+def answer_settings(config: Config) -> AnswerSettings:
+    """The judge's settings from the ``answers`` section of the config (defaults where unset)."""
+    answers = config.answers
+    defaults = AnswerSettings()
+    return replace(
+        defaults,
+        min_confidence=defaults.min_confidence if answers.min_confidence is None else answers.min_confidence,
+        max_sentences=answers.max_sentences,
+    )
 
 
 class CitebotTree(app_commands.CommandTree):
@@ -62,7 +73,7 @@ class CitebotBot(commands.Bot):
         self._initial_kb = kb
         self.assistant: Assistant | None = None
         self.store: Store | None = None
-        self.answers = AnswerService(self)
+        self.answers = ReplyService(self)
         self.ask_cooldowns = CooldownBuckets(config.cooldown.rate, config.cooldown.per)
 
     def __repr__(self) -> str:
@@ -80,19 +91,10 @@ class CitebotBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         kb = self._initial_kb or await asyncio.to_thread(self._load_kb)
-        answers = self.config.answers
-        if answers.min_confidence is not None or answers.max_sentences != AnswerSettings().max_sentences:
-            defaults = kb.answer_settings
-            kb = copy.copy(kb)  # a shallow copy: the caller's knowledge base keeps its own settings
-            kb.answer_settings = AnswerSettings(
-                min_coverage=answers.min_confidence
-                if answers.min_confidence is not None
-                else defaults.min_coverage,
-                max_sentences=answers.max_sentences,
-                context_weight=defaults.context_weight,
-            )
         # Curated answers and the glossary live in the state folder beside the store.
-        self.assistant = await asyncio.to_thread(Assistant.with_state, kb, self.config.state_dir)
+        self.assistant = await asyncio.to_thread(
+            Assistant.with_state, kb, self.config.state_dir, settings=answer_settings(self.config)
+        )
         self.store = await asyncio.to_thread(Store.in_folder, self.config.state_dir)
         logger.info(
             "knowledge base: %d documents, %d passages; state in %s",

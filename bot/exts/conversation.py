@@ -104,7 +104,7 @@ class Conversation(commands.Cog):
     async def _answer(self, message: discord.Message, text: str, *, context: str = "", auto: bool) -> None:
         service = self.bot.answers
         try:
-            answer = await service.answer(text, context=context)
+            answer = await service.ask(text, context=context)
         except Exception:
             logger.exception("answering a message failed")
             if not auto:
@@ -132,7 +132,7 @@ class Conversation(commands.Cog):
             q for q in (body, f"{thread.name}. {body}" if body else "", thread.name) if q
         )
         for question in candidates:
-            answer = await service.answer(question)
+            answer = await service.ask(question)
             if service.confident(answer):
                 await self._send(message, answer, asked=question, in_thread=False)
                 return
