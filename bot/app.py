@@ -53,12 +53,16 @@ class CitebotTree(app_commands.CommandTree):
 
 
 def build_intents(config: Config) -> discord.Intents:
+    """The gateway intents: the defaults, plus message content when the config needs it."""
     intents = discord.Intents.default()  # guilds, guild messages, no privileged intents
     intents.message_content = config.wants_message_content
     return intents
 
 
 class CitebotBot(commands.Bot):
+    """The bot: its config, the :class:`~knowledge.Assistant` that answers (set up at login), the
+    state store and the :class:`~bot.answering.ReplyService` the extensions reply through."""
+
     def __init__(self, config: Config, *, kb: KnowledgeBase | None = None) -> None:
         super().__init__(
             # Prefix commands are unused; a mention prefix keeps them from ever matching plain text.
@@ -90,6 +94,8 @@ class CitebotBot(commands.Bot):
         return kb
 
     async def setup_hook(self) -> None:
+        """At login: load the knowledge base, build the assistant with the config's answer
+        settings, open the store, load the extensions and sync the commands."""
         kb = self._initial_kb or await asyncio.to_thread(self._load_kb)
         # Curated answers and the glossary live in the state folder beside the store.
         self.assistant = await asyncio.to_thread(
@@ -114,6 +120,7 @@ class CitebotBot(commands.Bot):
         await self.tree.sync()
 
     async def close(self) -> None:
+        """Disconnect, then close the state store."""
         await super().close()
         if self.store is not None:
             self.store.close()

@@ -61,4 +61,5 @@ class Ask(commands.Cog):
 
 
 async def setup(bot: commands.Bot) -> None:
+    """Load the extension."""
     await bot.add_cog(Ask(bot))
