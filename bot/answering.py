@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
@@ -22,9 +22,21 @@ from .ui.answer import ReasonModal, answer_view
 from .ui.paginator import Paginator
 
 if TYPE_CHECKING:
-    from .app import CitebotBot
+    from knowledge.assistant import Assistant
+    from knowledge.store import Store
+
+    from .config import Config
 
 logger = logging.getLogger(__name__)
+
+
+class AnsweringBot(Protocol):
+    """What the reply service reads from the bot (:class:`bot.app.CitebotBot` has it), so that
+    this module needs nothing from ``bot.app``."""
+
+    config: Config
+    assistant: Assistant | None
+    store: Store | None
 
 
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
@@ -70,7 +82,7 @@ class ReplyService:
     """The bot's side of answering: asks the :class:`~knowledge.Assistant`, records the answer in
     the store, builds the reply (notices, embed, buttons) and serves the buttons afterwards."""
 
-    def __init__(self, bot: CitebotBot) -> None:
+    def __init__(self, bot: AnsweringBot) -> None:
         self.bot = bot
         self._red_flags = bot.config.notices.compiled_red_flags()
         # Sources of /ask autocomplete suggestions; curated questions add theirs here.
