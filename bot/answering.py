@@ -11,27 +11,32 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
-from knowledge import Answer, Hit
+from knowledge import Answer, Hit, Question
 
 from . import render
 from .ui.answer import ReasonModal, answer_view
 from .ui.paginator import Paginator
 
 if TYPE_CHECKING:
-    from .app import CitebotBot
+    from knowledge.assistant import Assistant
+    from knowledge.store import Store
+
+    from .config import Config
 
 logger = logging.getLogger(__name__)
 
 
-def cited_hits(answer: Answer) -> list[Hit]:
-    """The passages behind a reply, as the Sources button shows them: a moderators' curated
-    answer's sources first, then the retrieved passages."""
-    curated = list(getattr(answer.curated, "hits", None) or [])
-    return curated + list(answer.hits)
+class AnsweringBot(Protocol):
+    """What the reply service reads from the bot (:class:`bot.app.CitebotBot` has it), so that
+    this module needs nothing from ``bot.app``."""
+
+    config: Config
+    assistant: Assistant | None
+    store: Store | None
 
 
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
@@ -63,6 +68,7 @@ class Reply:
     red_flag: bool
 
     def send_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``send``/``reply``/``edit_original_response``."""
         # Echoed member text must never ping anyone, whatever the bot-wide default says.
         return {
             "content": self.content or None,
@@ -72,8 +78,11 @@ class Reply:
         }
 
 
-class AnswerService:
-    def __init__(self, bot: CitebotBot) -> None:
+class ReplyService:
+    """The bot's side of answering: asks the :class:`~knowledge.Assistant`, records the answer in
+    the store, builds the reply (notices, embed, buttons) and serves the buttons afterwards."""
+
+    def __init__(self, bot: AnsweringBot) -> None:
         self.bot = bot
         self._red_flags = bot.config.notices.compiled_red_flags()
         # Sources of /ask autocomplete suggestions; curated questions add theirs here.
@@ -82,16 +91,24 @@ class AnswerService:
     # -- asking -------------------------------------------------------------------------------
 
     def is_red_flag(self, text: str) -> bool:
+        """Whether ``text`` matches a red-flag pattern (see ``notices.red_flags``)."""
         return any(pattern.search(text) for pattern in self._red_flags)
 
     def confident(self, answer: Answer) -> bool:
         """Good enough to post unprompted (help channels, forum posts)."""
         return answer.answered and answer.confidence >= self.bot.config.answers.auto_min_confidence
 
-    async def answer(self, question: str, *, context: str = "") -> Answer:
-        """Only the answer (raises QuestionError for an empty question)."""
+    @staticmethod
+    def question(text: str) -> Question:
+        """A member's words as a question: mentions out, cleaned; raises QuestionError when empty."""
+        return Question.parse(without_mentions(text) or text)
+
+    async def ask(self, question: str | Question, *, context: str = "") -> Answer:
+        """Only the answer, from the assistant in a worker thread (raises QuestionError for an
+        empty question)."""
         k = self.bot.config.answers.passages
-        question = without_mentions(question) or question
+        if not isinstance(question, Question):
+            question = self.question(question)
         return await asyncio.to_thread(self.bot.assistant.ask, question, context=context, k=k)
 
     async def reply(
@@ -109,7 +126,7 @@ class AnswerService:
         store = self.bot.store
         # Not deduplicated: Sources page n must be the passage the embed cites as [n], even when a
         # curated answer's source is also a retrieved passage.
-        passage_ids = [hit.passage_id for hit in cited_hits(answer)]
+        passage_ids = [hit.passage_id for hit in answer.sources()]
         day = discord.utils.utcnow().date().isoformat()
 
         def remember() -> tuple[str, bool]:
@@ -162,10 +179,12 @@ class AnswerService:
     # -- buttons ------------------------------------------------------------------------------
 
     def hits_of(self, passage_ids: tuple[str, ...]) -> list[Hit]:
+        """The passages still in the knowledge base, in order, as citable hits."""
         kb = self.bot.assistant.kb
         return [hit for pid in passage_ids if (hit := kb.hit(pid)) is not None]
 
     async def show_sources(self, interaction: discord.Interaction, answer_id: str) -> None:
+        """The Sources button: the answer's passages in full, numbered as the answer cites them."""
         record = await asyncio.to_thread(self.bot.store.answer, answer_id)
         hits = self.hits_of(record.passage_ids) if record else []
         if not hits:
@@ -178,6 +197,7 @@ class AnswerService:
         await paginator.send(interaction, ephemeral=True)
 
     async def vote(self, interaction: discord.Interaction, answer_id: str, vote: int) -> None:
+        """The 👍/👎 buttons: record the vote; 👎 asks why."""
         store = self.bot.store
         if await asyncio.to_thread(store.answer, answer_id) is None:
             await interaction.response.send_message("That answer is no longer on record.", ephemeral=True)
@@ -190,6 +210,7 @@ class AnswerService:
             await interaction.response.send_modal(ReasonModal(answer_id, interaction.user.id))
 
     async def save_reason(self, interaction: discord.Interaction, answer_id: str, reason: str | None) -> None:
+        """The 👎 modal: record why the answer did not help."""
         await asyncio.to_thread(self.bot.store.set_feedback, answer_id, interaction.user.id, -1, reason)
         await interaction.response.send_message(
             "Thanks, noted. Moderators review answers marked not helpful.", ephemeral=True

@@ -9,10 +9,10 @@ commands. ``run_bot(config)`` adds the token from the environment and connects.
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
 import os
 import sys
+from dataclasses import replace
 
 import discord
 from discord import app_commands
@@ -23,7 +23,7 @@ from knowledge.assistant import Assistant
 from knowledge.store import Store
 from knowledge.uploads import KnowledgeSources
 
-from .answering import AnswerService
+from .answering import ReplyService
 from .checks import CooldownBuckets
 from .config import Config, load_config
 from .exts import EXTENSIONS
@@ -34,6 +34,17 @@ logger = logging.getLogger(__name__)
 TOKEN_ENV = "DISCORD_TOKEN"
 
 
+def answer_settings(config: Config) -> AnswerSettings:
+    """The judge's settings from the ``answers`` section of the config (defaults where unset)."""
+    answers = config.answers
+    defaults = AnswerSettings()
+    return replace(
+        defaults,
+        min_confidence=defaults.min_confidence if answers.min_confidence is None else answers.min_confidence,
+        max_sentences=answers.max_sentences,
+    )
+
+
 class CitebotTree(app_commands.CommandTree):
     """Sends every application-command error to the one error handler."""
 
@@ -42,12 +53,16 @@ class CitebotTree(app_commands.CommandTree):
 
 
 def build_intents(config: Config) -> discord.Intents:
+    """The gateway intents: the defaults, plus message content when the config needs it."""
     intents = discord.Intents.default()  # guilds, guild messages, no privileged intents
     intents.message_content = config.wants_message_content
     return intents
 
 
 class CitebotBot(commands.Bot):
+    """The bot: its config, the :class:`~knowledge.Assistant` that answers (set up at login), the
+    state store and the :class:`~bot.answering.ReplyService` the extensions reply through."""
+
     def __init__(self, config: Config, *, kb: KnowledgeBase | None = None) -> None:
         super().__init__(
             # Prefix commands are unused; a mention prefix keeps them from ever matching plain text.
@@ -62,7 +77,7 @@ class CitebotBot(commands.Bot):
         self._initial_kb = kb
         self.assistant: Assistant | None = None
         self.store: Store | None = None
-        self.answers = AnswerService(self)
+        self.answers = ReplyService(self)
         self.ask_cooldowns = CooldownBuckets(config.cooldown.rate, config.cooldown.per)
 
     def __repr__(self) -> str:
@@ -79,20 +94,13 @@ class CitebotBot(commands.Bot):
         return kb
 
     async def setup_hook(self) -> None:
+        """At login: load the knowledge base, build the assistant with the config's answer
+        settings, open the store, load the extensions and sync the commands."""
         kb = self._initial_kb or await asyncio.to_thread(self._load_kb)
-        answers = self.config.answers
-        if answers.min_confidence is not None or answers.max_sentences != AnswerSettings().max_sentences:
-            defaults = kb.answer_settings
-            kb = copy.copy(kb)  # a shallow copy: the caller's knowledge base keeps its own settings
-            kb.answer_settings = AnswerSettings(
-                min_coverage=answers.min_confidence
-                if answers.min_confidence is not None
-                else defaults.min_coverage,
-                max_sentences=answers.max_sentences,
-                context_weight=defaults.context_weight,
-            )
         # Curated answers and the glossary live in the state folder beside the store.
-        self.assistant = await asyncio.to_thread(Assistant.with_state, kb, self.config.state_dir)
+        self.assistant = await asyncio.to_thread(
+            Assistant.with_state, kb, self.config.state_dir, settings=answer_settings(self.config)
+        )
         self.store = await asyncio.to_thread(Store.in_folder, self.config.state_dir)
         logger.info(
             "knowledge base: %d documents, %d passages; state in %s",
@@ -112,6 +120,7 @@ class CitebotBot(commands.Bot):
         await self.tree.sync()
 
     async def close(self) -> None:
+        """Disconnect, then close the state store."""
         await super().close()
         if self.store is not None:
             self.store.close()

@@ -54,6 +54,7 @@ def _count(n: int, noun: str) -> str:
 
 
 def run_console(assistant: Assistant, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+    """Answer lines from ``stdin`` until it ends or ``/quit``; returns the exit status."""
     kb = assistant.kb
     interactive = stdin.isatty()
     stdout.write(

@@ -1,6 +1,7 @@
 """Answers, passages and topics as Discord embeds, always within Discord's limits.
 
-The one place where citations are formatted for Discord. Text from the knowledge base and from
+Citations are written by :meth:`knowledge.Hit.cite`, escaped here for Discord, and numbered as
+:meth:`knowledge.Answer.sources` numbers them. Text from the knowledge base and from
 members is escaped (Markdown and mentions) before it is shown; long text is split or cut at a word,
 never rejected by Discord.
 """
@@ -111,15 +112,11 @@ def is_url(link: str) -> bool:
 
 def citation_line(number: int, hit: Hit) -> str:
     """``[1] Title › Section — reference (link)``, escaped, the link left clickable."""
-    where = " › ".join(part for part in (hit.title, hit.section) if part)
-    if hit.page:
-        where += f", p. {hit.page}"
-    line = f"[{number}] {escape(where)}"
-    if hit.reference and hit.reference != hit.title:
-        line += f" — {escape(hit.reference)}"
-    if hit.link:
-        line += f" (<{hit.link}>)" if is_url(hit.link) else f" ({escape(hit.link)})"
-    return line
+    return f"[{number}] " + hit.cite(escape=escape, show_link=_show_link)
+
+
+def _show_link(link: str) -> str:
+    return f"<{link}>" if is_url(link) else escape(link)
 
 
 def answer_embed(answer: Answer, *, answer_id: str) -> discord.Embed:
@@ -128,23 +125,16 @@ def answer_embed(answer: Answer, *, answer_id: str) -> discord.Embed:
     curated = answer.curated
     if not answer.answered and curated is None:
         return declined_embed(answer, answer_id=answer_id)
-    sentences, citations = [], []
-    offset = 0
+    sentences = []
     if curated is not None:
         # A moderator's answer comes first; its sources are numbered before the retrieved ones.
-        curated_hits = list(getattr(curated, "hits", None) or [])
-        marks = "".join(f"[{n}]" for n in range(1, len(curated_hits) + 1))
+        marks = "".join(f"[{n}]" for n in range(1, len(curated.hits) + 1))
         # Moderators write Markdown on purpose: keep it, but never let it ping.
         moderators = discord.utils.escape_mentions(curated.text.strip())
         sentences.append(f"**Answer from the moderators**\n{moderators} {marks}".rstrip())
-        citations += [citation_line(n, hit) for n, hit in enumerate(curated_hits, start=1)]
-        offset = len(curated_hits)
     if answer.answered:
-        sentences += [f"{s.marked(escape=escape)} [{s.source + offset}]" for s in answer.sentences]
-        cited = sorted({s.source for s in answer.sentences})
-        citations += [
-            citation_line(n + offset, answer.hits[n - 1]) for n in cited if 0 < n <= len(answer.hits)
-        ]
+        sentences += [f"{s.marked(escape=escape)} [{answer.number(s)}]" for s in answer.sentences]
+    citations = [citation_line(n, hit) for n, hit in answer.cited()]
     sources = "\n\n**Sources**\n" + join_within(citations, EMBED_DESCRIPTION_LIMIT // 2)
     body = join_within(sentences, EMBED_DESCRIPTION_LIMIT - len(sources), sep="\n\n")
     embed = discord.Embed(
@@ -163,7 +153,7 @@ def declined_embed(answer: Answer, *, answer_id: str) -> discord.Embed:
     intro = "I couldn't find an answer to that in the knowledge base."
     if answer.hits:
         lines = [intro, "", "**Closest passages**"]
-        for number, hit in enumerate(answer.hits[:3], start=1):
+        for number, hit in enumerate(answer.sources()[:3], start=1):
             lines.append(citation_line(number, hit))
             lines.append(f"> {escape(shorten(' '.join(hit.text.split()), 200))}")
     else:

@@ -20,30 +20,26 @@ def render_answer(answer: Answer) -> str:
     """The answer as the bot's embed says it: the moderators' answer first, then the best
     sentences, each with the number of its source, then the sources cited."""
     lines: list[str] = [f"note: {notice}" for notice in answer.notices]
-    sources: list[str] = []
-    offset = 0
     curated = answer.curated
     if curated is not None:
         marks = "".join(f"[{n}]" for n in range(1, len(curated.hits) + 1))
         lines += ["Answer from the moderators:", f"{curated.text.strip()} {marks}".rstrip(), ""]
-        sources += [_source(n, hit) for n, hit in enumerate(curated.hits, start=1)]
-        offset = len(curated.hits)
     if answer.answered:
-        lines.append(" ".join(f"{s.marked()} [{s.source + offset}]" for s in answer.sentences))
-        cited = sorted({s.source for s in answer.sentences})
-        sources += [_source(n + offset, answer.hits[n - 1]) for n in cited if 0 < n <= len(answer.hits)]
+        lines.append(" ".join(f"{s.marked()} [{answer.number(s)}]" for s in answer.sentences))
     elif curated is None:
         lines.append(DECLINE)
         if answer.hits:
             lines.append("The closest passages:")
-            for n, hit in enumerate(answer.hits, start=1):
+            for n, hit in enumerate(answer.sources(), start=1):
                 lines += [_source(n, hit), f"    {snippet(hit.text, answer.question)}"]
+    sources = [_source(n, hit) for n, hit in answer.cited()]
     if sources:
         lines += ["", "Sources:", *sources]
     return "\n".join(lines).strip("\n")
 
 
 def render_hits(hits: list[Hit], query: str = "") -> str:
+    """Search results: each passage's number, id, score, citation and an excerpt."""
     if not hits:
         return "No passage matches."
     out = []
@@ -57,6 +53,7 @@ def render_hits(hits: list[Hit], query: str = "") -> str:
 
 
 def render_passage(kb: KnowledgeBase, passage_id: str) -> str:
+    """One passage in full with its citation, or why there is none."""
     hit = kb.hit(passage_id.strip())
     if hit is None:
         return f"No passage has the id {passage_id!r}. /search shows passage ids."
@@ -64,6 +61,7 @@ def render_passage(kb: KnowledgeBase, passage_id: str) -> str:
 
 
 def render_topics(topics: list[Topic]) -> str:
+    """The documents, each with its passage count, reference and link."""
     if not topics:
         return "The knowledge base is empty."
     lines = []

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from .assistant import Assistant
+from .evidence import AnswerSettings
 from .kb import KnowledgeBase
 from .models import Answer, Hit
 from .yaml_state import StateFileError, line_of, mapping_value, parse_yaml, sequence_items
@@ -20,6 +22,8 @@ from .yaml_state import StateFileError, line_of, mapping_value, parse_yaml, sequ
 
 @dataclass
 class SeedReport:
+    """Counts from one run over a question set, and the questions that went wrong."""
+
     answerable: int = 0
     answered: int = 0
     top1: int = 0
@@ -30,30 +34,40 @@ class SeedReport:
 
     @property
     def answered_rate(self) -> float:
+        """Share of answerable questions answered."""
         return self.answered / self.answerable if self.answerable else 0.0
 
     @property
     def top1_accuracy(self) -> float:
+        """Share of answerable questions whose first passage is in the right section."""
         return self.top1 / self.answerable if self.answerable else 0.0
 
     @property
     def top3_accuracy(self) -> float:
+        """Share of answerable questions with the right section among the first three passages."""
         return self.top3 / self.answerable if self.answerable else 0.0
 
     @property
     def decline_rate(self) -> float:
+        """Share of off-topic questions declined."""
         return self.declined / self.off_topic if self.off_topic else 0.0
 
 
 def evaluate(
-    kb: KnowledgeBase, answerable: Iterable[Mapping[str, object]], off_topic: Iterable[str]
+    kb: KnowledgeBase,
+    answerable: Iterable[Mapping[str, object]],
+    off_topic: Iterable[str],
+    *,
+    settings: AnswerSettings | None = None,
 ) -> SeedReport:
     """``answerable`` items are ``{"question": str, "section": [headings that hold the answer]}``;
-    a question counts for top-k when one of the first k passages stands under one of them."""
+    a question counts for top-k when one of the first k passages stands under one of them.
+    Questions go through the answer pipeline (:class:`Assistant`) without curated answers."""
+    assistant = Assistant(kb, settings=settings)
     report = SeedReport()
     for item in answerable:
         question, sections = str(item["question"]), set(_as_list(item["section"]))
-        answer = kb.answer(question)
+        answer = assistant.ask(question)
         report.answerable += 1
         report.answered += answer.answered
         found = [hit.section in sections for hit in answer.hits]
@@ -63,7 +77,7 @@ def evaluate(
             report.misses.append(question)
     for question in off_topic:
         report.off_topic += 1
-        declined = not kb.answer(question).answered
+        declined = not assistant.ask(question).answered
         report.declined += declined
         if not declined:
             report.misses.append(question)

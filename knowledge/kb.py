@@ -16,12 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from . import answer as answering
 from .chunking import DEFAULT_CHUNK_CHARS, chunk_document
 from .documents import dedupe, iter_files, load_folder
-from .index import IndexSettings, SparseIndex, top_k_groups
-from .models import Answer, Document, Hit, LoadError, Passage
-from .text import STOP_WORDS, analyze, tokens
+from .index import IndexSettings, SparseIndex, top_k, top_k_groups
+from .models import Document, Hit, LoadError, Passage
+from .text import STOP_WORDS, tokens
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +59,8 @@ def _index_text(doc: Document, passage: Passage) -> str:
 
 class KnowledgeBase:
     """Documents split into passages and indexed. Build with :meth:`from_folder`,
-    :meth:`from_documents` or :meth:`default`; then :meth:`search` and :meth:`answer`."""
+    :meth:`from_documents` or :meth:`default`; then :meth:`search`. Answers come from
+    :class:`knowledge.assistant.Assistant`, which holds the answer settings."""
 
     def __init__(
         self,
@@ -71,7 +71,6 @@ class KnowledgeBase:
         *,
         source: Path | None = None,
         fingerprint: str = "",
-        answer_settings: answering.AnswerSettings | None = None,
     ) -> None:
         self.documents: dict[str, Document] = {doc.id: doc for doc in documents}
         self.passages = passages
@@ -79,14 +78,12 @@ class KnowledgeBase:
         self.errors = list(errors or [])
         self.source = source
         self.fingerprint = fingerprint
-        self.answer_settings = answer_settings or answering.AnswerSettings()
         self._by_id = {p.id: i for i, p in enumerate(passages)}
         doc_order = {doc_id: i for i, doc_id in enumerate(self.documents)}
         self._row_doc = np.fromiter(
             (doc_order[p.doc_id] for p in passages), dtype=np.int64, count=len(passages)
         )
         self._doc_ids = list(self.documents)
-        self._terms: dict[str, frozenset[str]] = {}
         self.rarest_weight = math.log(1 + (max(len(passages), 1) - 0.5) / 1.5)
 
     # -- construction -------------------------------------------------------------------------
@@ -100,6 +97,7 @@ class KnowledgeBase:
         chunk_chars: int = DEFAULT_CHUNK_CHARS,
         errors: list[LoadError] | None = None,
     ) -> KnowledgeBase:
+        """Split ``documents`` into passages and index them (duplicates are dropped)."""
         docs = dedupe(documents)
         by_id = {doc.id: doc for doc in docs}
         passages = [p for doc in docs for p in chunk_document(doc, chunk_chars)]
@@ -144,28 +142,18 @@ class KnowledgeBase:
 
     @property
     def vocabulary_size(self) -> int:
+        """How many distinct terms the index holds."""
         return self.index.vocabulary_size
 
     def passage(self, passage_id: str) -> Passage | None:
+        """The passage with that id, or None."""
         row = self._by_id.get(passage_id)
         return self.passages[row] if row is not None else None
 
     def hit(self, passage_id: str) -> Hit | None:
+        """The passage with that id as a citable hit (score 0), or None."""
         row = self._by_id.get(passage_id)
         return self._hit(row, 0.0) if row is not None else None
-
-    def citation(self, passage: Passage) -> str:
-        """``Title › Section, p. N — reference (link)``: one format everywhere a source is shown."""
-        doc = self.documents[passage.doc_id]
-        where = " › ".join(part for part in (doc.title, *passage.section) if part)
-        if passage.page:
-            where += f", p. {passage.page}"
-        ref = doc.reference
-        if ref and ref != doc.title:
-            where += f" — {ref}"
-        if doc.link:
-            where += f" ({doc.link})"
-        return where
 
     def _hit(self, row: int, score: float) -> Hit:
         passage = self.passages[row]
@@ -177,13 +165,13 @@ class KnowledgeBase:
             section=passage.section_title,
             text=passage.text,
             score=float(score),
-            citation=self.citation(passage),
             reference=doc.reference,
             link=doc.link,
             page=passage.page,
         )
 
     def topics(self) -> list[Topic]:
+        """The documents, in load order, with their passage counts."""
         counts: dict[str, int] = {}
         for passage in self.passages:
             counts[passage.doc_id] = counts.get(passage.doc_id, 0) + 1
@@ -192,21 +180,12 @@ class KnowledgeBase:
             for doc in self.documents.values()
         ]
 
-    def terms_of(self, passage_id: str) -> frozenset[str]:
-        """The index terms of a passage as indexed (title and heading included)."""
-        terms = self._terms.get(passage_id)
-        if terms is None:
-            passage = self.passages[self._by_id[passage_id]]
-            terms = frozenset(analyze(_index_text(self.documents[passage.doc_id], passage)))
-            self._terms[passage_id] = terms
-        return terms
-
     def unknown_words(self, text: str) -> list[str]:
         """Content words of ``text`` that no passage contains, even after typo correction."""
         known = {qt.token for qt in self.index.query_terms(text)}
         return [t for t in dict.fromkeys(tokens(text)) if t not in STOP_WORDS and t not in known]
 
-    # -- search and answer --------------------------------------------------------------------
+    # -- search -------------------------------------------------------------------------------
 
     def _scores(
         self, query: str, context: str = "", context_weight: float = 0.35
@@ -226,12 +205,7 @@ class KnowledgeBase:
         if not self.passages or k <= 0:
             return []
         if context:
-            rows, scores = self._scores(query, context, context_weight)
-            if len(rows) > k:
-                top = np.argpartition(-scores, k - 1)[:k]
-                rows, scores = rows[top], scores[top]
-            order = np.lexsort((rows, -scores))
-            rows, scores = rows[order], scores[order]
+            rows, scores = top_k(*self._scores(query, context, context_weight), k)
         else:
             rows, scores = self.index.search(query, k)
         return [self._hit(int(r), float(s)) for r, s in zip(rows, scores, strict=True) if s > 0]
@@ -241,10 +215,6 @@ class KnowledgeBase:
         rows, scores = self.index.score(query)
         docs, best = top_k_groups(rows, scores, self._row_doc, k)
         return [(self._doc_ids[d], float(s)) for d, s in zip(docs.tolist(), best.tolist(), strict=True)]
-
-    def answer(self, question: str, k: int = 5, *, context: str = "") -> Answer:
-        """Answer ``question`` from the passages, or decline with the closest ones."""
-        return answering.answer(self, question, k, context=context)
 
 
 # -- the cache in the state folder --------------------------------------------------------------

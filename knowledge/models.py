@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -22,6 +23,7 @@ class Document:
 
     @property
     def meta(self) -> dict[str, Any]:
+        """The front matter, empty when there is none."""
         return self.metadata or {}
 
     @property
@@ -40,6 +42,7 @@ class Document:
 
     @property
     def link(self) -> str:
+        """The web address to cite: ``url``, else the DOI as a link, else nothing."""
         meta = self.meta
         if meta.get("url"):
             return str(meta["url"])
@@ -67,16 +70,48 @@ class Passage:
 
     @property
     def content_hash(self) -> str:
+        """The hash of the passage's text, the last part of its id."""
         return self.id.rsplit("-", 1)[-1]
 
     @property
     def section_title(self) -> str:
+        """The section path as shown: ``Heading › Subheading``."""
         return " › ".join(self.section)
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def format_citation(
+    title: str,
+    section: str = "",
+    page: int | None = None,
+    reference: str = "",
+    link: str = "",
+    *,
+    escape: Callable[[str], str] = _same,
+    show_link: Callable[[str], str] | None = None,
+) -> str:
+    """``Title › Section, p. N — reference (link)``: the one format wherever a source is shown.
+
+    ``escape`` makes the text safe for where it is shown (Discord Markdown, say) and ``show_link``
+    writes the link (default: escaped as text); plain text by default.
+    """
+    where = " › ".join(part for part in (title, section) if part)
+    if page:
+        where += f", p. {page}"
+    out = escape(where)
+    if reference and reference != title:
+        out += f" — {escape(reference)}"
+    if link:
+        out += f" ({show_link(link) if show_link else escape(link)})"
+    return out
 
 
 @dataclass(frozen=True)
 class Hit:
-    """A retrieved passage with its score and a ready-to-show citation."""
+    """A retrieved passage with its score and what its citation is made of."""
 
     doc_id: str
     passage_id: str
@@ -84,12 +119,31 @@ class Hit:
     section: str
     text: str
     score: float
-    citation: str
     reference: str = ""
     link: str = ""
     page: int | None = None
 
+    @property
+    def citation(self) -> str:
+        """The citation as plain text (see :func:`format_citation`)."""
+        return self.cite()
+
+    def cite(
+        self, *, escape: Callable[[str], str] = _same, show_link: Callable[[str], str] | None = None
+    ) -> str:
+        """The citation, with ``escape`` and ``show_link`` as in :func:`format_citation`."""
+        return format_citation(
+            self.title,
+            self.section,
+            self.page,
+            self.reference,
+            self.link,
+            escape=escape,
+            show_link=show_link,
+        )
+
     def to_dict(self) -> dict[str, Any]:
+        """The hit as ``citebot ask --json`` prints it."""
         return {
             "doc_id": self.doc_id,
             "passage_id": self.passage_id,
@@ -124,24 +178,70 @@ class Sentence:
         return "".join(out)
 
 
-@dataclass
+@dataclass(frozen=True)
+class CuratedReply:
+    """A moderators' curated answer as it leads an :class:`Answer`: its number, question and
+    Markdown text, and its sources as passages of the knowledge base that answered."""
+
+    id: int
+    question: str
+    text: str
+    hits: tuple[Hit, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hits", tuple(self.hits))
+
+    def to_summary(self) -> dict[str, Any]:
+        """The curated part as ``citebot ask --json`` prints it."""
+        return {"id": self.id, "question": self.question, "text": self.text}
+
+
+@dataclass(frozen=True)
 class Answer:
-    """What the knowledge base says about a question.
+    """What the knowledge base says about a question, finished: nothing changes it afterwards.
 
     ``answered`` is False when the evidence is too weak: ``hits`` then holds the closest passages
-    and ``sentences`` is empty. ``notices`` are short user-facing remarks (a shortened question).
-    ``curated`` is filled by the curation layer when a moderator's answer matches.
+    and ``sentences`` is empty. ``notices`` are short user-facing remarks (a shortened question, a
+    glossary rewrite). ``curated`` is the moderators' answer when one matches.
+
+    Sources are numbered once, by :meth:`sources`: the curated answer's first, then the retrieved
+    passages. Every renderer cites ``[n]`` as ``sources()[n - 1]``.
     """
 
     question: str
     answered: bool
-    hits: list[Hit] = field(default_factory=list)
-    sentences: list[Sentence] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
-    curated: Any = None
+    hits: tuple[Hit, ...] = ()
+    sentences: tuple[Sentence, ...] = ()
+    notices: tuple[str, ...] = ()
+    curated: CuratedReply | None = None
     confidence: float = 0.0
 
+    def __post_init__(self) -> None:
+        for name in ("hits", "sentences", "notices"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+    def sources(self) -> tuple[Hit, ...]:
+        """Every source in ``[n]`` order: the curated answer's, then the retrieved passages (not
+        deduplicated, so ``[n]`` always names the same passage)."""
+        curated = self.curated.hits if self.curated is not None else ()
+        return curated + self.hits
+
+    def number(self, sentence: Sentence) -> int:
+        """The ``[n]`` a sentence of this answer cites."""
+        return sentence.source + (len(self.curated.hits) if self.curated is not None else 0)
+
+    def cited(self) -> list[tuple[int, Hit]]:
+        """The numbered sources the answer shows: all of the curated answer's, then the retrieved
+        passages its sentences quote (when it answered), in ``[n]`` order."""
+        sources = self.sources()
+        curated = len(self.curated.hits) if self.curated is not None else 0
+        numbers = list(range(1, curated + 1))
+        if self.answered:
+            numbers += sorted({self.number(s) for s in self.sentences if 0 < s.source <= len(self.hits)})
+        return [(n, sources[n - 1]) for n in numbers]
+
     def to_dict(self) -> dict[str, Any]:
+        """The answer as ``citebot ask --json`` prints it."""
         curated = self.curated.to_summary() if self.curated is not None else None
         return {
             "question": self.question,

@@ -8,8 +8,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from knowledge.answer import clean_question
-
 from .. import render
 from ..checks import ask_cooldown
 
@@ -17,6 +15,8 @@ logger = logging.getLogger(__name__)
 
 
 class Ask(commands.Cog):
+    """``/ask`` and its autocomplete."""
+
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
 
@@ -28,12 +28,13 @@ class Ask(commands.Cog):
     @app_commands.guild_only()
     @ask_cooldown()
     async def ask(self, interaction: discord.Interaction, question: str, private: bool | None = None) -> None:
-        clean_question(question)  # an empty question is answered at once, before deferring
+        """Answer ``question`` with citations, privately when asked or configured."""
         service = self.bot.answers
+        asked = service.question(question)  # an empty question is answered at once, before deferring
         ephemeral = self.bot.config.answers.private if private is None else private
         # Retrieval can take longer than Discord's 3 seconds on a large knowledge base.
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-        answer = await service.answer(question)
+        answer = await service.ask(asked)
         reply = await service.reply(
             answer,
             user_id=interaction.user.id,
@@ -51,6 +52,7 @@ class Ask(commands.Cog):
     async def question_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
+        """Document titles and curated questions matching what is typed so far."""
         suggestions = self.bot.answers.suggestions(current)[: render.CHOICES_MAX]
         return [
             app_commands.Choice(name=render.choice_name(text), value=render.choice_name(text))
@@ -59,4 +61,5 @@ class Ask(commands.Cog):
 
 
 async def setup(bot: commands.Bot) -> None:
+    """Load the extension."""
     await bot.add_cog(Ask(bot))

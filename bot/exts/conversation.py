@@ -35,6 +35,8 @@ EMPTY_MENTION_REPLY = (
 
 
 class Conversation(commands.Cog):
+    """Answers to @mentions, follow-ups, help channels and forum posts (see the module docstring)."""
+
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
         # Forum posts created since start whose opening message hasn't arrived yet.
@@ -44,11 +46,13 @@ class Conversation(commands.Cog):
 
     @commands.Cog.listener()
     async def on_thread_create(self, thread: discord.Thread) -> None:
+        """Note new forum posts, whose opening message may arrive after the thread."""
         if thread.parent_id in self.bot.config.forum_channels and thread.owner_id != self.bot.user.id:
             self._new_posts.add(thread.id)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
+        """Answer a message that asks the bot, follows up on an answer or asks in a help channel."""
         if message.author.bot or message.guild is None or self.bot.user is None:
             return
         channel = message.channel
@@ -104,7 +108,7 @@ class Conversation(commands.Cog):
     async def _answer(self, message: discord.Message, text: str, *, context: str = "", auto: bool) -> None:
         service = self.bot.answers
         try:
-            answer = await service.answer(text, context=context)
+            answer = await service.ask(text, context=context)
         except Exception:
             logger.exception("answering a message failed")
             if not auto:
@@ -132,7 +136,7 @@ class Conversation(commands.Cog):
             q for q in (body, f"{thread.name}. {body}" if body else "", thread.name) if q
         )
         for question in candidates:
-            answer = await service.answer(question)
+            answer = await service.ask(question)
             if service.confident(answer):
                 await self._send(message, answer, asked=question, in_thread=False)
                 return
@@ -174,4 +178,5 @@ class Conversation(commands.Cog):
 
 
 async def setup(bot: commands.Bot) -> None:
+    """Load the extension."""
     await bot.add_cog(Conversation(bot))

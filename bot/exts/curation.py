@@ -369,7 +369,7 @@ class Curation(commands.Cog):
             passage_ids = ()
         question = question[:300]
         try:
-            answer = await asyncio.to_thread(assistant.kb.answer, question, 3)
+            answer = await asyncio.to_thread(assistant.ask, question, k=3)
         except ValueError:
             answer = None
         if not passage_ids and answer is not None:

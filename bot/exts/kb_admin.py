@@ -74,8 +74,7 @@ class KnowledgeAdmin(commands.Cog):
             if not new.passages and old.passages:
                 problems = "; ".join(str(e) for e in new.errors[:3]) or "no documents were found"
                 raise ReloadError(f"the new knowledge base would be empty ({problems})")
-            new.answer_settings = old.answer_settings  # the operator's answer settings carry over
-            assistant.kb = new
+            assistant.kb = new  # the assistant's answer settings stay as they are
             elapsed = time.perf_counter() - started
             logger.info(
                 "knowledge base reloaded: %d documents, %d passages in %.1fs",

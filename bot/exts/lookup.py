@@ -21,11 +21,14 @@ SEARCH_RESULTS = 10
 
 
 class Lookup(commands.Cog):
+    """``/search``, ``/source`` and ``/topics``: looking into the knowledge base directly."""
+
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
 
     @property
     def kb(self) -> KnowledgeBase:
+        """The knowledge base answering now (a reload replaces it)."""
         return self.bot.assistant.kb
 
     @app_commands.command(
@@ -33,6 +36,7 @@ class Lookup(commands.Cog):
     )
     @app_commands.describe(query="Words to look for")
     async def search(self, interaction: discord.Interaction, query: str) -> None:
+        """The best passages for ``query``, privately, a few to a page."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         hits = await asyncio.to_thread(self.kb.search, query, SEARCH_RESULTS)
         paginator = Paginator(render.search_pages(query, hits), owner_id=interaction.user.id)
@@ -41,6 +45,7 @@ class Lookup(commands.Cog):
     @app_commands.command(name="source", description="Show one passage in full, with its citation")
     @app_commands.describe(passage="The passage id (start typing a title or id)")
     async def source(self, interaction: discord.Interaction, passage: str) -> None:
+        """One passage in full with its citation."""
         hit = self.kb.hit(passage.strip())
         if hit is None:
             await interaction.response.send_message(
@@ -55,6 +60,7 @@ class Lookup(commands.Cog):
     async def passage_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
+        """Passage ids whose id, title or section match what is typed so far."""
         kb = self.kb
         # Match on the id, the document title and the section; show "Section — Title".
         searchable: dict[str, tuple[str, str]] = {}
@@ -72,9 +78,11 @@ class Lookup(commands.Cog):
 
     @app_commands.command(name="topics", description="What the knowledge base covers: its documents")
     async def topics(self, interaction: discord.Interaction) -> None:
+        """The documents of the knowledge base."""
         pages = render.topic_pages(self.kb.topics())
         await Paginator(pages, owner_id=interaction.user.id).send(interaction, ephemeral=False)
 
 
 async def setup(bot: commands.Bot) -> None:
+    """Load the extension."""
     await bot.add_cog(Lookup(bot))

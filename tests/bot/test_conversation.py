@@ -11,6 +11,7 @@ from bot_helpers import ANSWERABLE, OFF_TOPIC, server
 from simcord.builders import ChannelHandle
 
 from bot import create_bot
+from knowledge import Assistant
 
 # Answered by /ask, but not with the confidence an unprompted answer needs (checked in the test).
 BORDERLINE = "How are IgG antibodies transferred before birth?"
@@ -72,7 +73,9 @@ async def test_replying_to_an_answer_asks_a_follow_up(simcord_env, builtin_kb):
     record = simcord_env.bot.store.answer_for_message(follow_up.id)
     assert record.question == "when is it most active?"
     assert record.context == "What is the mammary immune system?"
-    expected = builtin_kb.answer("when is it most active?", context="What is the mammary immune system?")
+    expected = Assistant(builtin_kb).ask(
+        "when is it most active?", context="What is the mammary immune system?"
+    )
     assert expected.answered
     cited = expected.hits[expected.sentences[0].source - 1]
     assert f"› {cited.section}" in follow_up.embeds[0].description
@@ -103,7 +106,7 @@ async def test_help_channel_answers_only_when_confident(simcord_env, config, bui
     other = s.guild.create_text_channel("chat")
     config = await restart_with(simcord_env, config, builtin_kb, help_channels=frozenset({s.channel.id}))
     assert config.wants_message_content
-    borderline = builtin_kb.answer(BORDERLINE)
+    borderline = Assistant(builtin_kb).ask(BORDERLINE)
     assert borderline.answered and borderline.confidence < config.answers.auto_min_confidence, (
         "precondition: /ask answers this question, but below the bar for unprompted answers"
     )

@@ -10,6 +10,7 @@ import discord
 import pytest
 from simcord import assert_error
 
+from bot import create_bot
 from bot.checks import NotModerator
 from knowledge.uploads import KnowledgeSources
 
@@ -193,3 +194,24 @@ async def test_members_cannot_upload(simcord_env):
     assert result.response.content == "Only moderators can use this command."
     assert_error(simcord_env, NotModerator)
     assert len(simcord_env.bot.assistant.kb.documents) == 1
+
+
+async def test_the_configured_answer_settings_hold_before_and_after_a_reload(simcord_env, config, builtin_kb):
+    strict = dataclasses.replace(config.answers, min_confidence=1.0, max_sentences=1)
+    await simcord_env.restart_bot(create_bot(dataclasses.replace(config, answers=strict), kb=builtin_kb))
+    _, channel, mod, _alice = server(simcord_env)  # moderators have no /ask cooldown
+    borderline = "How are IgG antibodies transferred before birth?"  # answered at the default bar
+    sure = "What is the enteromammary immune system?"
+
+    async def shown(question):
+        embed = (await mod.slash(channel, "ask", question=question)).response.embeds[0]
+        return embed.title.startswith("No answer found"), embed.description.split("\n\n**Sources**")[0]
+
+    assert (await shown(borderline))[0]
+    declined, body = await shown(sure)
+    assert not declined and body.count("[") == 1  # one sentence, one citation mark
+
+    reloaded = await mod.slash(channel, "kb reload")
+    assert "The index now has" in last_message(reloaded).content
+    assert (await shown(borderline))[0]
+    assert await shown(sure) == (declined, body)

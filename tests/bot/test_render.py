@@ -14,7 +14,6 @@ def _hit(n: int, text: str, **kw) -> Hit:
         section=kw.get("section", "Section"),
         text=text,
         score=1.5,
-        citation="unused",
         reference=kw.get("reference", "Author A. A very long reference. " * 30),
         link=kw.get("link", "https://example.org/doc_with_underscores"),
     )

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 import yaml
 
-from knowledge import Document, KnowledgeBase, QuestionError
-from knowledge.answer import MAX_QUESTION_CHARS
+from knowledge import (
+    Answer,
+    AnswerSettings,
+    Assistant,
+    CuratedReply,
+    Document,
+    KnowledgeBase,
+    QuestionError,
+    Sentence,
+)
+from knowledge.question import MAX_QUESTION_CHARS
 
 QUESTIONS = yaml.safe_load((Path(__file__).with_name("seed_questions.yaml")).read_text(encoding="utf-8"))
 
@@ -18,9 +28,14 @@ def kb(tmp_path_factory):
     return KnowledgeBase.default(state_dir=tmp_path_factory.mktemp("state"))
 
 
+@pytest.fixture(scope="module")
+def assistant(kb):
+    return Assistant(kb)
+
+
 @pytest.mark.parametrize("item", QUESTIONS["answerable"], ids=lambda item: item["question"][:40])
-def test_answerable_questions_are_answered_from_the_right_section(kb, item):
-    answer = kb.answer(item["question"])
+def test_answerable_questions_are_answered_from_the_right_section(kb, assistant, item):
+    answer = assistant.ask(item["question"])
     assert answer.answered, f"declined (confidence {answer.confidence})"
     top_sections = {hit.section for hit in answer.hits[:3]}
     assert top_sections & set(item["section"]), top_sections
@@ -29,14 +44,14 @@ def test_answerable_questions_are_answered_from_the_right_section(kb, item):
 
 
 @pytest.mark.parametrize("question", QUESTIONS["off_topic"], ids=lambda q: q[:40])
-def test_off_topic_questions_are_declined_with_closest_passages(kb, question):
-    answer = kb.answer(question)
+def test_off_topic_questions_are_declined_with_closest_passages(kb, assistant, question):
+    answer = assistant.ask(question)
     assert not answer.answered, [s.text for s in answer.sentences]
-    assert answer.sentences == []
+    assert answer.sentences == ()
 
 
-def test_sentences_are_cited_and_marked(kb):
-    answer = kb.answer("Which antibody is secreted into breast milk?")
+def test_sentences_are_cited_and_marked(kb, assistant):
+    answer = assistant.ask("Which antibody is secreted into breast milk?")
     assert answer.answered
     for sentence in answer.sentences:
         hit = answer.hits[sentence.source - 1]
@@ -46,26 +61,26 @@ def test_sentences_are_cited_and_marked(kb):
     assert "**IgA**" in marked or "**antibodies**" in marked
 
 
-def test_citation_names_title_section_reference_and_link(kb):
+def test_citation_names_title_section_reference_and_link(kb, assistant):
     [hit] = kb.search("secretory IgA", k=1)
     assert hit.section == "Enteromammary immune system"
     assert hit.citation.startswith(hit.title + " › Enteromammary immune system — Guillen-Morales DdJ")
     assert hit.citation.endswith("(https://doi.org/10.3390/hygiene5040046)")
 
 
-def test_typo_tolerance_finds_the_passage(kb):
+def test_typo_tolerance_finds_the_passage(kb, assistant):
     [hit] = kb.search("enteromamary imune system", k=1)
     assert hit.section == "Enteromammary immune system"
 
 
-def test_empty_question_is_a_clear_error(kb):
+def test_empty_question_is_a_clear_error(kb, assistant):
     for question in ["", "   ", "\n\t"]:
         with pytest.raises(QuestionError, match="empty"):
-            kb.answer(question)
+            assistant.ask(question)
 
 
-def test_long_question_is_truncated_with_a_notice(kb):
-    answer = kb.answer("What is the enteromammary immune system? " * 300)
+def test_long_question_is_truncated_with_a_notice(kb, assistant):
+    answer = assistant.ask("What is the enteromammary immune system? " * 300)
     assert len(answer.question) <= MAX_QUESTION_CHARS
     assert answer.notices and "1,000" in answer.notices[0]
     assert answer.answered
@@ -75,14 +90,14 @@ def test_long_question_is_truncated_with_a_notice(kb):
     "question",
     ["🙂" * 50, "免疫系统是什么？", "\x00\x01\x02 IgA \x7f", "?!?!", "a" * 5000, "IgA" + "\u200b" * 20],
 )
-def test_odd_input_never_crashes(kb, question):
-    answer = kb.answer(question)
+def test_odd_input_never_crashes(kb, assistant, question):
+    answer = assistant.ask(question)
     assert answer.answered in {True, False}
 
 
-def test_follow_up_context_counts(kb):
-    plain = kb.answer("and during lactation?")
-    follow = kb.answer("and during lactation?", context="How do antibodies get into milk?")
+def test_follow_up_context_counts(kb, assistant):
+    plain = assistant.ask("and during lactation?")
+    follow = assistant.ask("and during lactation?", context="How do antibodies get into milk?")
     assert follow.answered
     assert follow.hits[0].section == "The mammary immune system"
     assert plain.question == follow.question
@@ -91,8 +106,8 @@ def test_follow_up_context_counts(kb):
 def test_empty_knowledge_base_declines(tmp_path):
     kb = KnowledgeBase.from_folder(tmp_path / "missing", state_dir=tmp_path / "state")
     assert kb.errors and "not found" in kb.errors[0].message
-    answer = kb.answer("What is IgA?")
-    assert not answer.answered and answer.hits == []
+    answer = Assistant(kb).ask("What is IgA?")
+    assert not answer.answered and answer.hits == ()
     assert kb.search("IgA") == []
 
 
@@ -109,8 +124,8 @@ def test_ranking_order_on_a_tiny_corpus():
     assert [d for d, _ in kb.search_documents("cat purring", k=2)] == ["cats", "both"]
 
 
-def test_a_sentence_that_introduces_a_list_brings_the_list(kb):
-    answer = kb.answer("What does the maternal-infant immune system cover?")
+def test_a_sentence_that_introduces_a_list_brings_the_list(kb, assistant):
+    answer = assistant.ask("What does the maternal-infant immune system cover?")
     [covers] = [s for s in answer.sentences if s.text.startswith("This covers:")]
     assert (
         "- Prenatal immunity" in covers.text and "- Postnatal immunity through breastfeeding" in covers.text
@@ -119,3 +134,42 @@ def test_a_sentence_that_introduces_a_list_brings_the_list(kb):
         covers.text[s:e].lower() in {"covers", "immunity", "immune", "maternal", "infant"}
         for s, e in covers.marks
     )
+
+
+def test_an_answer_is_finished_when_it_is_returned(assistant):
+    answer = assistant.ask("Which antibody is secreted into breast milk?")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        answer.question = "something else"  # type: ignore[misc]
+    assert isinstance(answer.hits, tuple) and isinstance(answer.sentences, tuple)
+
+
+def test_sources_are_numbered_once_curated_first_then_retrieved_passages(kb):
+    hits = kb.search("secretory IgA in milk", k=3)
+    curated = CuratedReply(7, "What is sIgA?", "Secretory IgA.", hits=[hits[2]])
+    sentence = Sentence(hits[1].text[:20], 2, hits[1].passage_id)
+    answer = Answer("What is sIgA?", True, hits, [sentence], curated=curated)
+    # Not deduplicated: [1] is the curated source even though it is also retrieved passage [4].
+    assert answer.sources() == (hits[2], *hits)
+    assert answer.number(sentence) == 3
+    assert answer.cited() == [(1, hits[2]), (3, hits[1])]
+    declined = Answer("What is sIgA?", False, hits, curated=curated)
+    assert declined.cited() == [(1, hits[2])]
+
+
+def test_a_follow_up_search_breaks_ties_to_the_earlier_passage():
+    # Four passages tie for the question and its context; the fifth scores higher.
+    texts = ["Dogs bark at cats.", "Dogs bark at owls.", "Dogs bark at cars.", "Dogs bark at kids."]
+    docs = [Document(f"d{n}", "Note", text) for n, text in enumerate([*texts, "Dogs bark, dogs bark."])]
+    kb = KnowledgeBase.from_documents(docs)
+    assert [h.doc_id for h in kb.search("dogs bark", k=3)] == ["d4", "d0", "d1"]
+    assert [h.doc_id for h in kb.search("dogs bark", k=3, context="barking dogs")] == ["d4", "d0", "d1"]
+
+
+def test_settings_decide_and_stay_with_the_assistant(kb):
+    question = "Which antibody is secreted into breast milk?"
+    strict = Assistant(kb, settings=AnswerSettings(min_confidence=1.01, max_sentences=1))
+    assert not strict.ask(question).answered
+    one = Assistant(kb, settings=AnswerSettings(max_sentences=1)).ask(question)
+    assert one.answered and len(one.sentences) == 1
+    strict.kb = KnowledgeBase.from_documents(list(kb.documents.values()))  # a reload
+    assert strict.settings.min_confidence == 1.01 and not strict.ask(question).answered

@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from knowledge import KnowledgeBase
+from knowledge.assistant import Assistant
 from knowledge.glossary import Glossary
 from knowledge.yaml_state import StateFileError
 
@@ -61,11 +62,11 @@ def test_bad_terms_are_refused(tmp_path):
 
 def test_expansion_changes_what_the_knowledge_base_answers(tmp_path, seed_kb):
     question = "How does the tummy of the mother send immune cells to the boobs?"
-    plain = seed_kb.answer(question)
+    plain = Assistant(seed_kb).ask(question)
     glossary = Glossary(tmp_path / "glossary.yaml")
     glossary.add("tummy", "gut", author="mod")
     glossary.add("boobs", "mammary glands", author="mod")
-    expanded = seed_kb.answer(glossary.expand(question).text)
+    expanded = Assistant(seed_kb).ask(glossary.expand(question).text)
     assert expanded.answered
     assert expanded.confidence > plain.confidence
 

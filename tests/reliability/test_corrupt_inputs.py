@@ -74,7 +74,7 @@ def test_broken_documents_are_named_and_the_rest_still_answers(tmp_path):
     assert len(kb.errors) == len(EXPECTED)
     # The good document and the good JSONL line still load and answer.
     assert set(kb.documents) == {"colostrum", "a"}
-    assert kb.answer(QUESTION).answered
+    assert Assistant(kb).ask(QUESTION).answered
 
 
 def test_index_check_lists_every_document_problem(tmp_path, capsys):
@@ -187,7 +187,7 @@ def test_a_truncated_saved_index_is_rebuilt_and_answers_the_same(tmp_path, caplo
         again = KnowledgeBase.from_folder(folder, state_dir=state)
     assert "unusable" in caplog.text and "rebuilding" in caplog.text
     assert [hit.passage_id for hit in again.search(QUESTION)] == expected
-    assert again.answer(QUESTION).answered
+    assert Assistant(again).ask(QUESTION).answered
     # The rebuilt cache is whole again.
     assert KnowledgeBase.from_folder(folder, state_dir=state).errors == []
 

@@ -16,7 +16,7 @@ from reliability_helpers import make_pdf
 
 from bot import curation_render, render
 from bot.text_render import render_answer
-from knowledge import Answer, Hit, QuestionError, Sentence, Topic
+from knowledge import Answer, CuratedReply, Hit, QuestionError, Sentence, Topic
 from knowledge.assistant import Assistant
 from knowledge.curated import CuratedAnswer, CuratedStore, Revision
 from knowledge.documents import DocumentError, parse_jsonl, parse_pdf, parse_text
@@ -100,7 +100,6 @@ def hits(draw, max_size: int = 5) -> list[Hit]:
                 section=draw(texts),
                 text=text,
                 score=draw(st.floats(0, 1e6, allow_nan=False)),
-                citation=draw(texts),
                 reference=draw(texts),
                 link=draw(st.one_of(st.just(""), st.just("https://example.org/a b"), texts)),
                 page=draw(st.one_of(st.none(), st.integers(1, 5000))),
@@ -125,7 +124,7 @@ def answers(draw) -> Answer:
     found = draw(hits())
     curated = None
     if draw(st.booleans()):
-        curated = CuratedAnswer(1, draw(texts), draw(huge_texts).strip() or "x", hits=draw(hits(3)))
+        curated = CuratedReply(1, draw(texts), draw(huge_texts).strip() or "x", hits=draw(hits(3)))
     return Answer(
         question=draw(huge_texts),
         answered=draw(st.booleans()),

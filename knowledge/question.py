@@ -1,0 +1,104 @@
+"""A member's question made ready for the pipeline: cleaned once, with the notices that cleaning
+raised, and split into the content words that the evidence is judged on."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from .text import STOP_WORDS, tokens
+
+MAX_QUESTION_CHARS = 1_000
+
+# Words that say what kind of answer is wanted rather than what it is about ("explain the ...",
+# "tell me about ..."): they carry no evidence either way.
+QUESTION_WORDS = frozenset(
+    [
+        "explain",
+        "tell",
+        "describe",
+        "mean",
+        "means",
+        "meaning",
+        "define",
+        "definition",
+        "know",
+        "please",
+        "thing",
+        "things",
+        "happen",
+        "happens",
+        "exactly",
+        "actually",
+        "really",
+        "basically",
+        "difference",
+        "differ",
+        "differs",
+        "example",
+        "examples",
+        "info",
+        "information",
+        "question",
+        "answer",
+        "wonder",
+        "wondering",
+        "kind",
+        "kinds",
+        "type",
+        "types",
+        "way",
+        "ways",
+        "look",
+        "looks",
+        "like",
+        "article",
+        "paper",
+        "study",
+        "document",
+        "page",
+        "text",
+        "source",
+        "sources",
+    ]
+)
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked; the message is meant for the person who asked."""
+
+
+def clean_question(question: str) -> tuple[str, list[str]]:
+    """Control characters out, whitespace collapsed, length capped. Raises QuestionError if empty."""
+    notices: list[str] = []
+    text = "".join(" " if unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co"} else ch for ch in question)
+    text = " ".join(text.split())
+    if not text:
+        raise QuestionError("Please type a question: the one received was empty.")
+    if len(text) > MAX_QUESTION_CHARS:
+        text = text[:MAX_QUESTION_CHARS].rsplit(" ", 1)[0] or text[:MAX_QUESTION_CHARS]
+        notices.append(
+            f"Your question was {len(question):,} characters long; only the first "
+            f"{MAX_QUESTION_CHARS:,} were used."
+        )
+    return text, notices
+
+
+@dataclass(frozen=True)
+class Question:
+    """A cleaned question: ``text`` is what is answered, ``notices`` say what cleaning changed
+    (a shortened question). Make one with :meth:`parse`."""
+
+    text: str
+    notices: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, question: str) -> Question:
+        """Clean ``question``; raises :class:`QuestionError` when nothing is left to ask."""
+        text, notices = clean_question(question)
+        return cls(text, tuple(notices))
+
+
+def content_words(text: str) -> list[str]:
+    """The words of ``text`` that say what it is about: no stop words, no question words, no repeats."""
+    return [t for t in dict.fromkeys(tokens(text)) if t not in STOP_WORDS and t not in QUESTION_WORDS]
