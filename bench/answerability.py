@@ -1,7 +1,7 @@
 """Answerability at scale: does citebot answer the questions its documents answer and decline the
 others? A BEIR corpus is indexed without the relevant documents of about half the test queries
 (a seeded, fixed choice); every test query is then asked through the public API
-(``KnowledgeBase.from_documents`` and ``kb.answer``). A query is answerable when at least one of its
+(``KnowledgeBase.from_documents`` and ``Assistant.ask``). A query is answerable when at least one of its
 relevant documents is still in. Reported: precision and recall of answering, and the ROC AUC of
 ``Answer.confidence`` separating answerable from unanswerable queries (scikit-learn). SciFact is the
 set to tune on; NFCorpus is reported only. Run: python bench/answerability.py"""
@@ -19,7 +19,7 @@ from pathlib import Path
 from beir import Dataset, load
 from sklearn.metrics import roc_auc_score
 
-from knowledge import Document, KnowledgeBase
+from knowledge import Assistant, Document, KnowledgeBase
 
 RESULTS = Path(__file__).with_name("results") / "answerability.md"
 SEED = 20261127
@@ -61,12 +61,12 @@ def run(name: str) -> Result:
     removed_docs = {doc for query in held_out(data) for doc in data.qrels[query]}
     docs = [Document(doc_id, *fields) for doc_id, fields in data.corpus.items() if doc_id not in removed_docs]
     started = time.perf_counter()
-    kb = KnowledgeBase.from_documents(docs)
+    assistant = Assistant(KnowledgeBase.from_documents(docs))
     labels, scores = [], []
     answered = answered_answerable = answered_relevant = 0
     for query_id, text in sorted(data.queries.items()):
         relevant = set(data.qrels[query_id]) - removed_docs
-        answer = kb.answer(text)
+        answer = assistant.ask(text)
         labels.append(bool(relevant))
         scores.append(answer.confidence)
         if answer.answered:

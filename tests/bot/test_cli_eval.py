@@ -55,14 +55,14 @@ def citebot(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def folder(tmp_path):
-    (tmp_path / "knowledge").mkdir()
-    (tmp_path / "knowledge" / "tomatoes.md").write_text(DOCUMENT, encoding="utf-8")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "tomatoes.md").write_text(DOCUMENT, encoding="utf-8")
     (tmp_path / "questions.yaml").write_text(QUESTIONS, encoding="utf-8")
     return tmp_path
 
 
 def run_eval(folder: Path, *args: str, file: str = "questions.yaml") -> subprocess.CompletedProcess:
-    return citebot("eval", file, "--knowledge", "knowledge", "--state-dir", "state", *args, cwd=folder)
+    return citebot("eval", file, "--knowledge", "docs", "--state-dir", "state", *args, cwd=folder)
 
 
 def test_eval_reports_the_rates_and_every_failure(folder):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge import Document, KnowledgeBase
+from knowledge import Assistant, Document, KnowledgeBase
 from knowledge.evaluation import QuestionSetError, load_question_set, run_question_set
 
 TOMATOES = Document(
@@ -20,8 +20,8 @@ BEES = Document(
 
 
 @pytest.fixture(scope="module")
-def kb():
-    return KnowledgeBase.from_documents([TOMATOES, BEES])
+def ask():
+    return Assistant(KnowledgeBase.from_documents([TOMATOES, BEES])).ask
 
 
 def write(tmp_path, text):
@@ -30,7 +30,7 @@ def write(tmp_path, text):
     return path
 
 
-def test_any_heading_on_the_section_path_counts(kb, tmp_path):
+def test_any_heading_on_the_section_path_counts(ask, tmp_path):
     questions = load_question_set(
         write(
             tmp_path,
@@ -40,20 +40,20 @@ def test_any_heading_on_the_section_path_counts(kb, tmp_path):
             '  - {question: "How often do tomato plants need watering in summer?", section: [Harvest]}\n',
         )
     )
-    report = run_question_set(kb.answer, questions)
+    report = run_question_set(ask, questions)
     assert [o.right for o in report.outcomes] == [True, True, False]
     assert report.outcomes[2].describe() == "answered from Care › Watering"
 
 
-def test_source_questions_must_cite_the_named_document(kb, tmp_path):
+def test_source_questions_must_cite_the_named_document(ask, tmp_path):
     text = 'answerable:\n  - {question: "Where should a beehive stand?", section: [source]}\n'
-    assert run_question_set(kb.answer, load_question_set(write(tmp_path, text))).right == 1
+    assert run_question_set(ask, load_question_set(write(tmp_path, text))).right == 1
     named = load_question_set(write(tmp_path, "document: tomatoes\n" + text))
     assert named.document == "tomatoes"
-    assert run_question_set(kb.answer, named).right == 0
+    assert run_question_set(ask, named).right == 0
 
 
-def test_a_half_keeps_only_its_questions(kb, tmp_path):
+def test_a_half_keeps_only_its_questions(ask, tmp_path):
     questions = load_question_set(
         write(
             tmp_path,
@@ -65,12 +65,12 @@ def test_a_half_keeps_only_its_questions(kb, tmp_path):
             '  - "What is the capital of France?"\n',
         )
     )
-    report = run_question_set(kb.answer, questions, half="test")
+    report = run_question_set(ask, questions, half="test")
     assert [o.question.question for o in report.outcomes] == [
         "When are tomatoes ripe?",
         "How do I fix a bicycle tyre?",
     ]
-    assert len(run_question_set(kb.answer, questions).outcomes) == 4
+    assert len(run_question_set(ask, questions).outcomes) == 4
 
 
 @pytest.mark.parametrize(
