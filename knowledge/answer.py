@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .chunking import sentence_spans
+from .errors import QuestionError
 from .models import Answer, Hit, Sentence
 from .text import STOP_WORDS, analyze, stem, token_spans, tokens
 
@@ -74,10 +75,6 @@ QUESTION_WORDS = frozenset(
         "sources",
     ]
 )
-
-
-class QuestionError(ValueError):
-    """A question that cannot be asked; the message is meant for the person who asked."""
 
 
 @dataclass(frozen=True)
