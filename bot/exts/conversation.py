@@ -12,6 +12,7 @@ message-content intent; help channels and forum bodies need it (forum titles don
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
@@ -93,12 +94,12 @@ class Conversation(commands.Cog):
         store = self.bot.store
         ref = message.reference
         if ref is not None and ref.message_id is not None:
-            record = store.answer_for_message(ref.message_id)
+            record = await asyncio.to_thread(store.answer_for_message, ref.message_id)
             if record is not None:
                 return record
         channel = message.channel
         if isinstance(channel, discord.Thread) and channel.owner_id == self.bot.user.id:
-            return store.last_answer_in(channel.id)
+            return await asyncio.to_thread(store.last_answer_in, channel.id)
         return None
 
     async def _answer(self, message: discord.Message, text: str, *, context: str = "", auto: bool) -> None:

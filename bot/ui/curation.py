@@ -273,19 +273,12 @@ class StaleAnswerButton(
         return cls(match["action"], int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = interaction.client.get_cog("Review")  # type: ignore[attr-defined]
-        try:
-            if cog is None:
-                await interaction.response.send_message(
-                    "Reviewing is not available right now.", ephemeral=True
-                )
-                return
-            await cog.stale_action(interaction, self.action, self.answer_id)
-        except Exception as error:
-            await report_error(interaction, error)
+        """Hand the click to whoever handles reviews (``Review.on_stale_answer_action``)."""
+        interaction.client.dispatch("stale_answer_action", interaction, self.action, self.answer_id)
 
 
 def stale_view(answer_id: int) -> discord.ui.View:
+    """The persistent Keep/Edit/Retire buttons for one flagged curated answer."""
     view = discord.ui.View(timeout=None)
     for action in ("keep", "edit", "retire"):
         view.add_item(StaleAnswerButton(action, answer_id))

@@ -15,6 +15,7 @@ from simcord.actors import MemberActor
 from simcord.builders import ChannelHandle, GuildHandle, RoleHandle
 
 from bot.checks import NotModerator
+from bot.utils import Refused
 from knowledge import atomic
 
 MODERATOR_COMMANDS = {
@@ -216,6 +217,7 @@ async def test_edit_show_list_and_remove(simcord_env):
     assert len(simcord_env.bot.assistant.curated) == 0
     missing = await s.mod.slash(s.channel, "faq show", id=1)
     assert "There is no curated answer #1" in missing.response.content
+    assert_error(simcord_env, Refused, contains="There is no curated answer #1")
 
 
 async def test_the_largest_curated_answer_fits_discords_limits(simcord_env):
@@ -325,6 +327,7 @@ async def test_importing_a_broken_file_says_where_and_changes_nothing(simcord_en
     result = await s.mod.slash(s.channel, "faq import", file=("mine.yaml", broken))
     text = last_message(result).content
     assert text.startswith("Nothing imported: mine.yaml, line")
+    assert_error(simcord_env, Refused, contains="mine.yaml, line")
     assert simcord_env.bot.assistant.curated.get(1).answer == IBUPROFEN_ANSWER
 
 
