@@ -43,34 +43,42 @@ class ReviewGroup:
 
     @property
     def question(self) -> str:
+        """The oldest wording."""
         return self.items[0].question
 
     @property
     def key(self) -> str:
+        """The group's id: its oldest answer's id."""
         return self.items[0].answer_id
 
     @property
     def count(self) -> int:
+        """How many times it was asked."""
         return len(self.items)
 
     @property
     def declined(self) -> int:
+        """How many of those were declined."""
         return sum(item.declined for item in self.items)
 
     @property
     def downvotes(self) -> int:
+        """👎 votes on all of its answers."""
         return sum(item.downvotes for item in self.items)
 
     @property
     def first_asked(self) -> float:
+        """When it was first asked (Unix time)."""
         return self.items[0].created_at
 
     @property
     def answer_ids(self) -> list[str]:
+        """The answers in the group, oldest first."""
         return [item.answer_id for item in self.items]
 
     @property
     def reasons(self) -> list[str]:
+        """The reasons members gave with their 👎."""
         return [reason for item in self.items for reason in item.reasons]
 
     def wordings(self) -> list[str]:
@@ -88,6 +96,8 @@ class ReviewGroup:
 
 @dataclass(frozen=True)
 class GlossarySuggestion:
+    """A word of declined questions the knowledge base never uses, how often, and an example."""
+
     word: str
     count: int
     example: str
@@ -95,6 +105,8 @@ class GlossarySuggestion:
 
 @dataclass(frozen=True)
 class QuestionStats:
+    """How questions have been answered, for ``/kb stats``."""
+
     asked: int
     answered: int
     declined: int
@@ -105,10 +117,13 @@ class QuestionStats:
 
     @property
     def answered_rate(self) -> float:
+        """Share of questions answered (0 when none was asked)."""
         return self.answered / self.asked if self.asked else 0.0
 
 
 class ReviewQueue:
+    """The review queue of one store: questions to look at, grouped, and glossary suggestions."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
 

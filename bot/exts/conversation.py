@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
@@ -24,6 +25,9 @@ from knowledge.store import AnswerRecord
 
 from .. import render
 from ..answering import Reply
+
+if TYPE_CHECKING:
+    from ..app import CitebotBot
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +40,9 @@ EMPTY_MENTION_REPLY = (
 
 
 class Conversation(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    """Answers @mentions, follow-ups and questions in help channels and forum posts."""
+
+    def __init__(self, bot: CitebotBot) -> None:
         self.bot = bot
         # Forum posts created since start whose opening message hasn't arrived yet.
         self._new_posts: set[int] = set()
@@ -174,5 +180,6 @@ class Conversation(commands.Cog):
         await self.bot.answers.sent(reply, sent.id)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: CitebotBot) -> None:
+    """Load the extension."""
     await bot.add_cog(Conversation(bot))

@@ -53,11 +53,13 @@ class KnowledgeAdmin(commands.Cog):
 
     @property
     def sources(self) -> KnowledgeSources:
+        """The knowledge folder and the uploads folder of the config."""
         config = self.bot.config
         return KnowledgeSources.resolve(config.knowledge_dir, config.state_dir)
 
     @property
     def max_bytes(self) -> int:
+        """The largest upload accepted, in bytes."""
         return self.bot.config.max_upload_bytes
 
     # -- reloading ----------------------------------------------------------------------------

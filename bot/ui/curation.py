@@ -113,6 +113,7 @@ class OwnerView(discord.ui.View):
         return False
 
     def disable(self) -> None:
+        """Grey out every button (after a timeout)."""
         for item in self.children:
             if isinstance(item, discord.ui.Button | discord.ui.Select):
                 item.disabled = True
@@ -188,9 +189,11 @@ class ReviewView(OwnerView):
 
     @property
     def page(self) -> ReviewPage:
+        """The page shown now."""
         return self.pages[self.index]
 
     def refresh_buttons(self) -> None:
+        """Show the buttons that fit the current page and position."""
         self.clear_items()
         if len(self.pages) > 1:
             self.add_item(self._button("◀", "review:prev", discord.ButtonStyle.secondary, self.index == 0))
