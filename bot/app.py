@@ -159,7 +159,7 @@ class CitebotBot(commands.Bot):
             logger.error("unhandled error in an interaction", exc_info=error)
 
 
-def create_bot(config: Config | None = None, *, kb: KnowledgeBase | None = None) -> commands.Bot:
+def create_bot(config: Config | None = None, *, kb: KnowledgeBase | None = None) -> CitebotBot:
     """A ready bot; without a config, the one named by ``$CITEBOT_CONFIG`` or the defaults."""
     return CitebotBot(config if config is not None else load_config(), kb=kb)
 
