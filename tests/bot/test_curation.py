@@ -395,6 +395,23 @@ async def test_glossary_expansion_changes_the_answer(simcord_env, state_dir):
     assert "Removed “tummy”" in removed.response.content
 
 
+async def test_removing_a_term_that_is_not_in_the_glossary_says_so_privately(simcord_env):
+    s = server(simcord_env)
+    missing = await s.mod.slash(s.channel, "glossary remove", term="tummy")
+    assert missing.response.ephemeral
+    assert missing.response.content == "“tummy” is not in the glossary. `/glossary list` shows it."
+    assert_error(simcord_env, Refused, contains="not in the glossary")
+
+
+async def test_a_term_that_means_itself_is_refused_in_plain_words(simcord_env):
+    s = server(simcord_env)
+    refused = await s.mod.slash(s.channel, "glossary add", term="Colostrum", means="colostrum")
+    assert refused.response.ephemeral
+    assert refused.response.content == "Not added: a term cannot mean itself."
+    assert_error(simcord_env, Refused, contains="cannot mean itself")
+    assert len(simcord_env.bot.assistant.glossary) == 0
+
+
 async def test_context_menu_is_removed_when_the_extension_unloads(simcord_env):
     bot = simcord_env.bot
     assert any(
