@@ -33,7 +33,7 @@ def _state_dir(args: argparse.Namespace) -> Path:
 def _operator() -> str:
     try:
         return f"{getpass.getuser()} (command line)"
-    except (KeyError, OSError):
+    except (KeyError, OSError):  # getpass's own errors: no user name in the environment or passwd
         return "operator (command line)"
 
 
