@@ -15,6 +15,7 @@ import sys
 from knowledge import KnowledgeBase, QuestionError
 from knowledge.assistant import Assistant
 from knowledge.curated import CuratedStore
+from knowledge.errors import CitebotError, StateWriteError
 from knowledge.glossary import Glossary
 from knowledge.kb import check_saved_index
 from knowledge.uploads import KnowledgeSources
@@ -216,6 +217,17 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except CitebotError as exc:
+        print(f"error: {cli_message(exc)}", file=sys.stderr)
+        return 1
+
+
+def cli_message(error: CitebotError) -> str:
+    """What the command line says for one of citebot's errors: a change that could not be written
+    is lost when the command ends, so it says so."""
+    if isinstance(error, StateWriteError):
+        return f"{error}; nothing was saved"
+    return str(error)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from dataclasses import replace
+from typing import TYPE_CHECKING, cast
 
 import discord
 from discord import app_commands
@@ -20,6 +21,8 @@ from discord.ext import commands
 
 from knowledge import AnswerSettings, KnowledgeBase
 from knowledge.assistant import Assistant
+from knowledge.curated import CuratedStore
+from knowledge.glossary import Glossary
 from knowledge.store import Store
 from knowledge.uploads import KnowledgeSources
 
@@ -28,6 +31,9 @@ from .checks import CooldownBuckets
 from .config import Config, load_config
 from .exts import EXTENSIONS
 from .ui.answer import DYNAMIC_ITEMS
+
+if TYPE_CHECKING:
+    from .exts.errors import ErrorHandler
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +55,8 @@ class CitebotTree(app_commands.CommandTree):
     """Sends every application-command error to the one error handler."""
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        await self.client.report_error(interaction, error)  # type: ignore[attr-defined]
+        """Hand ``error`` to :meth:`CitebotBot.report_error`."""
+        await cast("CitebotBot", self.client).report_error(interaction, error)
 
 
 def build_intents(config: Config) -> discord.Intents:
@@ -60,8 +67,13 @@ def build_intents(config: Config) -> discord.Intents:
 
 
 class CitebotBot(commands.Bot):
-    """The bot: its config, the :class:`~knowledge.Assistant` that answers (set up at login), the
-    state store and the :class:`~bot.answering.ReplyService` the extensions reply through."""
+    """citebot on Discord: its config, the :class:`~knowledge.Assistant` that answers (set up at
+    login), the state store and the :class:`~bot.answering.ReplyService` the extensions reply through.
+
+    Extensions talk to each other through bot events, not by looking each other up:
+    ``knowledge_reloaded(kb)`` after ``/kb`` rebuilt the index, ``stale_answer_action(interaction,
+    action, answer_id)`` when a moderator-channel notice's button is clicked.
+    """
 
     def __init__(self, config: Config, *, kb: KnowledgeBase | None = None) -> None:
         super().__init__(
@@ -79,6 +91,8 @@ class CitebotBot(commands.Bot):
         self.store: Store | None = None
         self.answers = ReplyService(self)
         self.ask_cooldowns = CooldownBuckets(config.cooldown.rate, config.cooldown.per)
+        # Set by the ``bot.exts.errors`` extension while it is loaded.
+        self.error_handler: ErrorHandler | None = None
 
     def __repr__(self) -> str:
         return f"<CitebotBot config={self.config.source or 'defaults'}>"
@@ -126,18 +140,33 @@ class CitebotBot(commands.Bot):
             self.store.close()
             self.store = None
 
+    # -- the moderators' state ----------------------------------------------------------------
+
+    @property
+    def curated(self) -> CuratedStore:
+        """The curated answers being served (from the state folder); available once started."""
+        if self.assistant is None or self.assistant.curated is None:
+            raise RuntimeError("the bot has not loaded its state yet")
+        return self.assistant.curated
+
+    @property
+    def glossary(self) -> Glossary:
+        """The glossary questions are rewritten with (from the state folder); available once started."""
+        if self.assistant is None or self.assistant.glossary is None:
+            raise RuntimeError("the bot has not loaded its state yet")
+        return self.assistant.glossary
+
     # -- errors -------------------------------------------------------------------------------
 
     async def report_error(self, interaction: discord.Interaction, error: Exception) -> None:
         """The one place errors from commands, buttons and modals go (see ``bot.exts.errors``)."""
-        handler = self.get_cog("ErrorHandler")
-        if handler is not None:
-            await handler.handle(interaction, error)  # type: ignore[attr-defined]
+        if self.error_handler is not None:
+            await self.error_handler.handle(interaction, error)
         else:
             logger.error("unhandled error in an interaction", exc_info=error)
 
 
-def create_bot(config: Config | None = None, *, kb: KnowledgeBase | None = None) -> commands.Bot:
+def create_bot(config: Config | None = None, *, kb: KnowledgeBase | None = None) -> CitebotBot:
     """A ready bot; without a config, the one named by ``$CITEBOT_CONFIG`` or the defaults."""
     return CitebotBot(config if config is not None else load_config(), kb=kb)
 

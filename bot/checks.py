@@ -9,9 +9,15 @@ from typing import TypeVar
 import discord
 from discord import app_commands
 
+from .utils import citebot
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# What a moderator command's ``default_permissions`` asks for: who sees it before server admins
+# change the integration settings.
+MODERATORS = discord.Permissions(manage_messages=True)
 
 
 class NotModerator(app_commands.CheckFailure):
@@ -43,7 +49,7 @@ def moderator_only() -> Callable[[T], T]:
     """
 
     async def predicate(interaction: discord.Interaction) -> bool:
-        roles = interaction.client.config.moderator_roles  # type: ignore[attr-defined]
+        roles = citebot(interaction).config.moderator_roles
         if is_moderator(interaction.user, roles):
             return True
         raise NotModerator()
@@ -69,7 +75,8 @@ class CooldownBuckets:
 
     def hit(self, key: int, now: float) -> float | None:
         """Use one token for ``key`` at ``now``; the seconds to wait if none is left."""
-        for stale in [k for k, b in self._buckets.items() if now > b._last + b.per]:
+        # A bucket back to full tokens remembers nothing; dropping it keeps the map small.
+        for stale in [k for k, b in self._buckets.items() if b.get_tokens(now) >= b.rate]:
             del self._buckets[stale]
         bucket = self._buckets.get(key)
         if bucket is None:
@@ -85,11 +92,11 @@ def ask_cooldown() -> Callable[[T], T]:
     """The config-driven per-member cooldown on ``/ask`` (moderators are exempt)."""
 
     async def predicate(interaction: discord.Interaction) -> bool:
-        bot = interaction.client
-        if is_moderator(interaction.user, bot.config.moderator_roles):  # type: ignore[attr-defined]
+        bot = citebot(interaction)
+        if is_moderator(interaction.user, bot.config.moderator_roles):
             return True
         # The interaction's own timestamp, as discord.py's cooldowns use: immune to a slow handler.
-        bot.ask_cooldowns.hit(interaction.user.id, interaction.created_at.timestamp())  # type: ignore[attr-defined]
+        bot.ask_cooldowns.hit(interaction.user.id, interaction.created_at.timestamp())
         return True
 
     return app_commands.check(predicate)

@@ -4,7 +4,8 @@
     citebot faq import FILE [--dry-run]
     citebot glossary list | add TERM MEANING | remove TERM
 
-``bot/__main__.py`` calls :func:`register` to add them to its subcommands.
+``bot/__main__.py`` calls :func:`register` to add them to its subcommands and reports citebot's
+errors (:mod:`knowledge.errors`) raised here as ``error: ...`` with exit status 1.
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ import getpass
 import sys
 from pathlib import Path
 
-from knowledge.atomic import StateWriteError
 from knowledge.curated import CuratedStore
+from knowledge.errors import StateFileError
 from knowledge.glossary import Glossary
-from knowledge.yaml_state import StateFileError
 
 
 def _state_dir(args: argparse.Namespace) -> Path:
@@ -33,7 +33,7 @@ def _state_dir(args: argparse.Namespace) -> Path:
 def _operator() -> str:
     try:
         return f"{getpass.getuser()} (command line)"
-    except (KeyError, OSError):
+    except (KeyError, OSError):  # getpass's own errors: no user name in the environment or passwd
         return "operator (command line)"
 
 
@@ -43,6 +43,7 @@ def _report_load_error(error: StateFileError | None) -> None:
 
 
 def cmd_faq_export(args: argparse.Namespace) -> int:
+    """``citebot faq export``: the curated answers as YAML, to a file or stdout."""
     store = CuratedStore.in_state_dir(_state_dir(args))
     _report_load_error(store.load_error)
     text = store.export_yaml()
@@ -57,20 +58,18 @@ def cmd_faq_export(args: argparse.Namespace) -> int:
 
 
 def cmd_faq_import(args: argparse.Namespace) -> int:
+    """``citebot faq import``: show what a file changes, then apply it (unless ``--dry-run``)."""
     store = CuratedStore.in_state_dir(_state_dir(args))
     _report_load_error(store.load_error)
     try:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8-sig")
-        plan = store.plan_import(text, args.file)
     except OSError as exc:
         print(f"error: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     except UnicodeDecodeError:
         print(f"error: {args.file} is not UTF-8 text", file=sys.stderr)
         return 1
-    except StateFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    plan = store.plan_import(text, args.file)
     for entry in plan.added:
         print(f"+ #{entry.id} {entry.question}")
     for entry in plan.updated:
@@ -78,16 +77,13 @@ def cmd_faq_import(args: argparse.Namespace) -> int:
     if args.dry_run or not plan.changes:
         print(f"{'dry run: ' if args.dry_run else ''}{plan.summary()}")
         return 0
-    try:
-        store.apply_import(plan, by=_operator())
-    except StateWriteError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    store.apply_import(plan, by=_operator())
     print(f"imported: {plan.summary()}")
     return 0
 
 
 def cmd_glossary_list(args: argparse.Namespace) -> int:
+    """``citebot glossary list``: one ``term<TAB>meaning`` per line."""
     glossary = Glossary.in_state_dir(_state_dir(args))
     _report_load_error(glossary.load_error)
     entries = glossary.entries()
@@ -99,43 +95,19 @@ def cmd_glossary_list(args: argparse.Namespace) -> int:
 
 
 def cmd_glossary_add(args: argparse.Namespace) -> int:
+    """``citebot glossary add TERM MEANING``."""
     glossary = Glossary.in_state_dir(_state_dir(args))
-    try:
-        entry = glossary.add(args.term, args.meaning, author=_operator())
-    except (StateFileError, StateWriteError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    entry = glossary.add(args.term, args.meaning, author=_operator())
     print(f"{entry.term} -> {entry.means}")
     return 0
 
 
 def cmd_glossary_remove(args: argparse.Namespace) -> int:
+    """``citebot glossary remove TERM``."""
     glossary = Glossary.in_state_dir(_state_dir(args))
-    try:
-        entry = glossary.remove(args.term)
-    except KeyError as exc:
-        print(f"error: {exc.args[0]}", file=sys.stderr)
-        return 1
-    except StateWriteError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    entry = glossary.remove(args.term)
     print(f"removed {entry.term}")
     return 0
-
-
-def _with_config_errors(handler):
-    """A broken config file is reported like ``citebot run`` reports it, not as a traceback."""
-
-    def run(args: argparse.Namespace) -> int:
-        from .config import ConfigError
-
-        try:
-            return handler(args)
-        except ConfigError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-
-    return run
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -150,20 +122,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     faq_sub = faq.add_subparsers(dest="faq_command", required=True)
     export = faq_sub.add_parser("export", parents=[state], help="write the curated answers as YAML")
     export.add_argument("file", nargs="?", help="output file (default: stdout)")
-    export.set_defaults(func=_with_config_errors(cmd_faq_export))
+    export.set_defaults(func=cmd_faq_export)
     load = faq_sub.add_parser("import", parents=[state], help="load curated answers from a YAML file")
     load.add_argument("file", help="a file written by 'citebot faq export' or /faq export ('-' for stdin)")
     load.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
-    load.set_defaults(func=_with_config_errors(cmd_faq_import))
+    load.set_defaults(func=cmd_faq_import)
 
     glossary = subparsers.add_parser("glossary", help="members' words mapped to the documents' terms")
     glossary_sub = glossary.add_subparsers(dest="glossary_command", required=True)
     listing = glossary_sub.add_parser("list", parents=[state], help="show the glossary")
-    listing.set_defaults(func=_with_config_errors(cmd_glossary_list))
+    listing.set_defaults(func=cmd_glossary_list)
     add = glossary_sub.add_parser("add", parents=[state], help="map TERM to MEANING")
     add.add_argument("term", help="what members say, e.g. 'first milk'")
     add.add_argument("meaning", help="what the documents call it, e.g. colostrum")
-    add.set_defaults(func=_with_config_errors(cmd_glossary_add))
+    add.set_defaults(func=cmd_glossary_add)
     remove = glossary_sub.add_parser("remove", parents=[state], help="forget TERM")
     remove.add_argument("term")
-    remove.set_defaults(func=_with_config_errors(cmd_glossary_remove))
+    remove.set_defaults(func=cmd_glossary_remove)

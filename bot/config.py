@@ -1,7 +1,9 @@
 """The bot's configuration: one YAML file read with ``yaml.safe_load`` into frozen dataclasses.
 
-Every key is optional; a missing file section takes the defaults below. Mistakes are reported at
-start, naming the file, the key and (where YAML knows it) the line. The Discord token never goes
+Every key is optional; a missing file section takes the defaults below. Each key is declared once,
+as a dataclass field whose :func:`setting` metadata says how its value is read and checked; the
+allowed keys and the checks come from those fields. Mistakes are reported at start, naming the
+file, the key and (where YAML knows it) the line. The Discord token never goes
 in this file or in these objects: it is read from ``DISCORD_TOKEN`` when the bot connects.
 """
 
@@ -11,7 +13,7 @@ import difflib
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -42,31 +44,59 @@ class ConfigError(ValueError):
     """The configuration cannot be used; the message names the file, line and key."""
 
 
+def setting(
+    default: Any = MISSING,
+    *,
+    read: str,
+    nullable: bool = False,
+    default_factory: Any = MISSING,
+    **limits: Any,
+) -> Any:
+    """A config key: the dataclass field with its default, how its YAML value is read (the name of
+    a ``_Reader`` method, given ``limits`` such as ``low``/``high``), and whether ``null`` is allowed
+    (it then keeps the default)."""
+    metadata = {"read": read, "nullable": nullable, "limits": limits}
+    if default_factory is not MISSING:
+        return field(default_factory=default_factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+def section(cls: type) -> Any:
+    """A config section: a mapping of its own keys, read into the dataclass ``cls``."""
+    return field(default_factory=cls, metadata={"read": "section", "nullable": True, "limits": {}})
+
+
 @dataclass(frozen=True)
 class AnswerConfig:
     """How answers are given."""
 
-    private: bool = False
+    private: bool = setting(False, read="boolean")
     """``/ask`` answers only the asker (ephemeral) unless the member chooses otherwise."""
-    reply_in_thread: bool = False
+    reply_in_thread: bool = setting(False, read="boolean")
     """Answer mentions and help-channel questions in a new thread instead of inline."""
-    min_confidence: float | None = None
+    min_confidence: float | None = setting(None, read="number", nullable=True, low=0.0, high=1.0)
     """Share of the question the best sentence must cover to answer; None keeps the calibrated 0.45."""
-    auto_min_confidence: float = 0.75
+    auto_min_confidence: float = setting(0.75, read="number", low=0.0, high=1.0)
     """Stricter bar for unprompted answers in help and forum channels: quiet unless confident."""
-    max_sentences: int = 3
-    passages: int = 5
+    max_sentences: int = setting(3, read="integer", low=1)
+    """At most this many sentences in an answer."""
+    passages: int = setting(5, read="integer", low=1)
+    """Passages retrieved per question (the sources shown)."""
 
 
 @dataclass(frozen=True)
 class NoticeConfig:
-    medical: str = DEFAULT_MEDICAL_NOTICE
+    """What the bot says besides the answer."""
+
+    medical: str = setting(DEFAULT_MEDICAL_NOTICE, read="text")
     """Shown once per member per day."""
-    red_flag_message: str = DEFAULT_RED_FLAG_MESSAGE
-    red_flags: tuple[str, ...] = DEFAULT_RED_FLAGS
+    red_flag_message: str = setting(DEFAULT_RED_FLAG_MESSAGE, read="text")
+    """Shown before the answer to a question matching ``red_flags``."""
+    red_flags: tuple[str, ...] = setting(DEFAULT_RED_FLAGS, read="patterns")
     """Regular expressions; a question matching any gets ``red_flag_message`` before the answer."""
 
     def compiled_red_flags(self) -> tuple[re.Pattern[str], ...]:
+        """``red_flags`` compiled, case-insensitive."""
         return tuple(re.compile(p, re.IGNORECASE) for p in self.red_flags)
 
 
@@ -74,67 +104,56 @@ class NoticeConfig:
 class CooldownConfig:
     """``rate`` uses of ``/ask`` per ``per`` seconds for each member (moderators are exempt)."""
 
-    rate: int = 3
-    per: float = 60.0
+    rate: int = setting(3, read="integer", low=1)
+    per: float = setting(60.0, read="number", low=0.0)
 
 
 @dataclass(frozen=True)
 class Config:
-    knowledge_dir: Path | None = None
+    """The whole configuration; the keys of the YAML file are these fields (but ``source``)."""
+
+    knowledge_dir: Path | None = setting(None, read="path", nullable=True)
     """Folder of documents; None uses the built-in knowledge base."""
-    state_dir: Path = field(default_factory=default_state_dir)
-    help_channels: frozenset[int] = frozenset()
-    forum_channels: frozenset[int] = frozenset()
-    moderator_roles: frozenset[int] = frozenset()
-    moderator_channel: int | None = None
-    max_upload_mb: float = 2.0
-    """Largest document ``/kb add`` accepts, in megabytes."""
-    message_content: bool | None = None
+    state_dir: Path = setting(read="path", nullable=True, default_factory=default_state_dir)
+    """Folder of the bot's state: the SQLite store, curated answers, glossary, uploads."""
+    message_content: bool | None = setting(None, read="boolean", nullable=True)
     """Request the privileged message-content intent; None: only when help or forum channels are set."""
-    answers: AnswerConfig = field(default_factory=AnswerConfig)
-    notices: NoticeConfig = field(default_factory=NoticeConfig)
-    cooldown: CooldownConfig = field(default_factory=CooldownConfig)
-    source: Path | None = None
-    """The file this configuration was read from, for messages."""
+    help_channels: frozenset[int] = setting(frozenset(), read="snowflakes", nullable=True)
+    """Channels where questions are answered unprompted when the bot is confident."""
+    forum_channels: frozenset[int] = setting(frozenset(), read="snowflakes", nullable=True)
+    """Forums whose new posts are answered when the bot is confident."""
+    moderator_roles: frozenset[int] = setting(frozenset(), read="snowflakes", nullable=True)
+    """Roles that count as moderators (besides members who can manage messages)."""
+    moderator_channel: int | None = setting(None, read="snowflake", nullable=True)
+    """Where curated answers whose sources changed are announced."""
+    max_upload_mb: float = setting(2.0, read="number", low=0.01, high=25.0)
+    """Largest document ``/kb add`` accepts, in megabytes."""
+    answers: AnswerConfig = section(AnswerConfig)
+    notices: NoticeConfig = section(NoticeConfig)
+    cooldown: CooldownConfig = section(CooldownConfig)
+    source: Path | None = field(default=None, metadata={"read": None})
+    """The file this configuration was read from, for messages; not a key of the file."""
 
     @property
     def max_upload_bytes(self) -> int:
+        """``max_upload_mb`` in bytes."""
         return int(self.max_upload_mb * 1024 * 1024)
 
     @property
     def wants_message_content(self) -> bool:
+        """Whether to ask for the message-content intent: as configured, else when help or forum
+        channels need it."""
         if self.message_content is not None:
             return self.message_content
         return bool(self.help_channels or self.forum_channels)
 
 
+def config_keys(cls: type) -> tuple[str, ...]:
+    """The keys a config section (or the top level, :class:`Config`) accepts, in declared order."""
+    return tuple(f.name for f in fields(cls) if f.metadata.get("read"))
+
+
 # -- loading -----------------------------------------------------------------------------------
-
-_SECTIONS: dict[str, type] = {"answers": AnswerConfig, "notices": NoticeConfig, "cooldown": CooldownConfig}
-_TOP_KEYS = (
-    "knowledge_dir",
-    "state_dir",
-    "message_content",
-    "help_channels",
-    "forum_channels",
-    "moderator_roles",
-    "moderator_channel",
-    "max_upload_mb",
-    *_SECTIONS,
-)
-_SECTION_KEYS = {
-    "answers": (
-        "private",
-        "reply_in_thread",
-        "min_confidence",
-        "auto_min_confidence",
-        "max_sentences",
-        "passages",
-    ),
-    "notices": ("medical", "red_flag_message", "red_flags"),
-    "cooldown": ("rate", "per"),
-}
-
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     """Read the configuration from ``path``, else ``$CITEBOT_CONFIG``, else use the defaults."""
@@ -167,7 +186,7 @@ def parse_config(text: str, *, source: Path | None = None) -> Config:
         data = {}
     if not isinstance(data, Mapping):
         raise ConfigError(f"{where}: the config must be a mapping of keys to values, not {_kind(data)}")
-    return _Builder(where, lines, source.parent if source else Path.cwd()).build(data)
+    return _Reader(where, lines, source.parent if source else Path.cwd()).section("", data, Config)
 
 
 def _key_lines(text: str) -> dict[str, int]:
@@ -195,7 +214,9 @@ def _kind(value: Any) -> str:
     )
 
 
-class _Builder:
+class _Reader:
+    """Reads values of the YAML file into config fields; each method checks one kind of value."""
+
     def __init__(self, where: str, lines: dict[str, int], base: Path) -> None:
         self.where, self.lines, self.base = where, lines, base
 
@@ -217,18 +238,12 @@ class _Builder:
 
     # value readers ---------------------------------------------------------------------------
 
-    def boolean(self, key: str, value: Any, *, optional: bool = False) -> bool | None:
-        if value is None and optional:
-            return None
+    def boolean(self, key: str, value: Any) -> bool:
         if not isinstance(value, bool):
             raise self.fail(key, f"expected true or false, got {value!r}")
         return value
 
-    def number(
-        self, key: str, value: Any, *, low: float, high: float | None = None, optional: bool = False
-    ) -> float | None:
-        if value is None and optional:
-            return None
+    def number(self, key: str, value: Any, *, low: float, high: float | None = None) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(key, f"expected a number, got {value!r}")
         if value < low or (high is not None and value > high):
@@ -254,8 +269,6 @@ class _Builder:
         return value
 
     def snowflakes(self, key: str, value: Any) -> frozenset[int]:
-        if value is None:
-            return frozenset()
         if not isinstance(value, list):
             raise self.fail(key, f"expected a list of Discord ids, got {_kind(value)}")
         return frozenset(self.snowflake(f"{key}[{i}]", v) for i, v in enumerate(value))
@@ -267,9 +280,7 @@ class _Builder:
             raise self.fail(key, f"must be at most 1000 characters (it is {len(value)})")
         return value.strip()
 
-    def path(self, key: str, value: Any) -> Path | None:
-        if value is None:
-            return None
+    def path(self, key: str, value: Any) -> Path:
         if not isinstance(value, str) or not value.strip():
             raise self.fail(key, f"expected a folder path, got {value!r}")
         folder = Path(os.path.expandvars(value)).expanduser()
@@ -290,69 +301,28 @@ class _Builder:
             out.append(pattern)
         return tuple(out)
 
-    def section(self, data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-        value = data.get(name)
-        if value is None:
-            return {}
+    # a section, and the whole file (the section named "") ---------------------------------------
+
+    def section(self, name: str, value: Any, cls: type) -> Any:
+        """Read a mapping into the dataclass ``cls``: unknown keys are refused, each key is read
+        as its field declares, and missing (or null, where allowed) keys keep their defaults."""
         if not isinstance(value, Mapping):
             raise self.fail(name, f"expected a mapping of keys, got {_kind(value)}")
-        self.check_keys(value, _SECTION_KEYS[name], prefix=f"{name}.")
-        return value
-
-    # the whole file --------------------------------------------------------------------------
-
-    def build(self, data: Mapping[str, Any]) -> Config:
-        self.check_keys(data, _TOP_KEYS)
-        kwargs: dict[str, Any] = {"source": Path(self.where) if self.where != "<config>" else None}
-        if "knowledge_dir" in data:
-            kwargs["knowledge_dir"] = self.path("knowledge_dir", data["knowledge_dir"])
-        if data.get("state_dir") is not None:
-            kwargs["state_dir"] = self.path("state_dir", data["state_dir"])
-        if "message_content" in data:
-            kwargs["message_content"] = self.boolean(
-                "message_content", data["message_content"], optional=True
-            )
-        for key in ("help_channels", "forum_channels", "moderator_roles"):
-            if key in data:
-                kwargs[key] = self.snowflakes(key, data[key])
-        if data.get("moderator_channel") is not None:
-            kwargs["moderator_channel"] = self.snowflake("moderator_channel", data["moderator_channel"])
-        if "max_upload_mb" in data:
-            kwargs["max_upload_mb"] = self.number("max_upload_mb", data["max_upload_mb"], low=0.01, high=25.0)
-
-        answers = self.section(data, "answers")
-        a: dict[str, Any] = {}
-        for key in ("private", "reply_in_thread"):
-            if key in answers:
-                a[key] = self.boolean(f"answers.{key}", answers[key])
-        if "min_confidence" in answers:
-            a["min_confidence"] = self.number(
-                "answers.min_confidence", answers["min_confidence"], low=0.0, high=1.0, optional=True
-            )
-        if "auto_min_confidence" in answers:
-            a["auto_min_confidence"] = self.number(
-                "answers.auto_min_confidence", answers["auto_min_confidence"], low=0.0, high=1.0
-            )
-        if "max_sentences" in answers:
-            a["max_sentences"] = self.integer("answers.max_sentences", answers["max_sentences"], low=1)
-        if "passages" in answers:
-            a["passages"] = self.integer("answers.passages", answers["passages"], low=1)
-        kwargs["answers"] = AnswerConfig(**a)
-
-        notices = self.section(data, "notices")
-        n: dict[str, Any] = {}
-        for key in ("medical", "red_flag_message"):
-            if key in notices:
-                n[key] = self.text(f"notices.{key}", notices[key])
-        if "red_flags" in notices:
-            n["red_flags"] = self.patterns("notices.red_flags", notices["red_flags"])
-        kwargs["notices"] = NoticeConfig(**n)
-
-        cooldown = self.section(data, "cooldown")
-        c: dict[str, Any] = {}
-        if "rate" in cooldown:
-            c["rate"] = self.integer("cooldown.rate", cooldown["rate"], low=1)
-        if "per" in cooldown:
-            c["per"] = self.number("cooldown.per", cooldown["per"], low=0.0)
-        kwargs["cooldown"] = CooldownConfig(**c)
-        return Config(**kwargs)
+        prefix = f"{name}." if name else ""
+        self.check_keys(value, config_keys(cls), prefix=prefix)
+        kwargs: dict[str, Any] = {}
+        for spec in fields(cls):
+            read = spec.metadata.get("read")
+            if not read or spec.name not in value:
+                continue
+            item = value[spec.name]
+            if item is None and spec.metadata["nullable"]:
+                continue
+            key = f"{prefix}{spec.name}"
+            if read == "section":
+                kwargs[spec.name] = self.section(key, item, spec.default_factory)
+            else:
+                kwargs[spec.name] = getattr(self, read)(key, item, **spec.metadata["limits"])
+        if cls is Config:
+            kwargs["source"] = Path(self.where) if self.where != "<config>" else None
+        return cls(**kwargs)

@@ -82,6 +82,7 @@ def curated_embed(entry: CuratedAnswer, hits: Sequence[Hit] = (), *, history: in
 def curated_list_pages(
     entries: Sequence[CuratedAnswer], *, per_page: int = LIST_PER_PAGE
 ) -> list[discord.Embed]:
+    """Pages listing curated answers, one line each."""
     if not entries:
         return [
             discord.Embed(
@@ -106,6 +107,7 @@ def curated_list_pages(
 
 
 def glossary_pages(entries: Sequence[GlossaryEntry], *, per_page: int = 20) -> list[discord.Embed]:
+    """Pages listing the glossary, one term per line."""
     if not entries:
         return [
             discord.Embed(title="Glossary", description="The glossary is empty. `/glossary add` adds a term.")
@@ -123,6 +125,7 @@ def glossary_pages(entries: Sequence[GlossaryEntry], *, per_page: int = 20) -> l
 
 
 def review_group_embed(group: ReviewGroup, position: int, total: int) -> discord.Embed:
+    """One group of similar questions in the review queue."""
     kinds = []
     if group.declined:
         kinds.append(f"declined {group.declined}×")
@@ -155,6 +158,7 @@ def review_group_embed(group: ReviewGroup, position: int, total: int) -> discord
 
 
 def stale_embed(entry: CuratedAnswer) -> discord.Embed:
+    """A curated answer whose sources changed, with why."""
     embed = discord.Embed(
         title=render.shorten(
             f"Sources changed: #{entry.id} {render.escape(entry.question)}", render.EMBED_TITLE_LIMIT
@@ -173,6 +177,7 @@ def stale_embed(entry: CuratedAnswer) -> discord.Embed:
 
 
 def review_summary_embed(groups: int, stale: int, suggestions: Sequence[GlossarySuggestion]) -> discord.Embed:
+    """The head of ``/review``: what waits, and glossary suggestions."""
     lines = [f"**{groups}** question group(s) waiting, **{stale}** curated answer(s) with changed sources."]
     if suggestions:
         lines += ["", "**Glossary suggestions** (words of declined questions the documents never use):"]
@@ -188,6 +193,7 @@ def review_summary_embed(groups: int, stale: int, suggestions: Sequence[Glossary
 def stats_embed(
     stats: QuestionStats, *, documents: int, passages: int, curated: int, glossary: int
 ) -> discord.Embed:
+    """``/kb stats``: documents, passages, curated answers and how questions were answered."""
     embed = discord.Embed(title="Knowledge base statistics", colour=render.ANSWER_COLOUR)
     embed.add_field(name="Documents", value=str(documents))
     embed.add_field(name="Passages", value=str(passages))

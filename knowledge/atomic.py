@@ -13,21 +13,11 @@ import os
 import tempfile
 from pathlib import Path
 
+from .errors import StateWriteError
+
 logger = logging.getLogger(__name__)
 
-
-class StateWriteError(OSError):
-    """The state folder could not be written (read-only, full, missing). The message says which
-    file and why, in words a moderator can act on."""
-
-    def __init__(self, path: Path, exc: OSError) -> None:
-        self.path = path
-        self.cause = exc
-        reason = exc.strerror or str(exc)
-        super().__init__(exc.errno, f"could not write {path}: {reason}")
-
-    def __str__(self) -> str:
-        return self.args[1] if len(self.args) > 1 else super().__str__()
+__all__ = ["StateWriteError", "atomic_write_bytes", "atomic_write_text"]
 
 
 def _write_temp(folder: Path, name: str, data: bytes) -> Path:

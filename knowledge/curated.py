@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .answer import QUESTION_WORDS
-from .atomic import StateWriteError
+from .errors import NotFoundError, StateWriteError
 from .text import STOP_WORDS, stem, tokens
 from .yaml_state import (
     StateFileError,
@@ -527,9 +527,9 @@ class CuratedStore:
                 logger.error("%s; still serving the previous curated answers", exc)
             return self.file.load_error
 
-    def _save(self) -> None:
+    def _save(self, done: object = None) -> None:
         self._matcher = None
-        self.file.write(dump_curated(self._answers.values()))
+        self.file.write(dump_curated(self._answers.values()), done=done)
 
     def flush(self) -> None:
         """Write pending changes now; raises :class:`StateWriteError` if still impossible."""
@@ -596,7 +596,7 @@ class CuratedStore:
             )
             entry.history.append(Revision(stamp, author, "created", entry.question, entry.answer))
             self._answers = {**self._answers, entry.id: entry}
-            self._save()
+            self._save(entry)
             return entry
 
     def edit(
@@ -633,7 +633,7 @@ class CuratedStore:
                 )
             )
             self._answers = {**self._answers, answer_id: changed}
-            self._save()
+            self._save(changed)
             return changed
 
     def remove(self, answer_id: int) -> CuratedAnswer:
@@ -641,7 +641,7 @@ class CuratedStore:
             self.refresh()
             removed = self._require(answer_id)
             self._answers = {k: v for k, v in self._answers.items() if k != answer_id}
-            self._save()
+            self._save(removed)
             return removed
 
     def retire(self, answer_id: int, *, by: str) -> CuratedAnswer:
@@ -657,13 +657,13 @@ class CuratedStore:
             stamp = now()
             entry.status, entry.stale_reason, entry.updated = status, reason, stamp
             entry.history.append(Revision(stamp, by, status if status != "active" else "kept", note=note))
-            self._save()
+            self._save(entry)
             return entry
 
     def _require(self, answer_id: int) -> CuratedAnswer:
         entry = self._answers.get(answer_id)
         if entry is None:
-            raise KeyError(f"There is no curated answer with id {answer_id}.")
+            raise NotFoundError(f"There is no curated answer with id {answer_id}.")
         return entry
 
     def _validated(self, entry: CuratedAnswer) -> CuratedAnswer:
@@ -713,7 +713,7 @@ class CuratedStore:
                     created=current.created if current else entry.created,
                 )
             self._answers = answers
-            self._save()
+            self._save(plan)
 
     # -- the documents behind the answers ---------------------------------------------------------
 
@@ -732,7 +732,7 @@ class CuratedStore:
                 entry.history.append(Revision(now(), by, "flagged", note=entry.stale_reason))
                 flagged.append(entry)
             if flagged:
-                self._save()
+                self._save(flagged)
         return flagged
 
     def relink(self, answer_id: int, kb: KnowledgeBase, *, by: str) -> CuratedAnswer:
@@ -752,7 +752,7 @@ class CuratedStore:
                     note="sources: " + (", ".join(s.passage_id for s in links) or "none"),
                 )
             )
-            self._save()
+            self._save(entry)
             return entry
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import NotFoundError
 from .text import normalize, stem, token_spans, tokens
 from .yaml_state import (
     StateFileError,
@@ -195,7 +196,7 @@ class Glossary:
             if entry.key == term_key(entry.means):
                 raise StateFileError("glossary", "a term cannot mean itself")
             self._entries = {**self._entries, entry.key: entry}  # copy on write: expand() reads concurrently
-            self._save()
+            self._save(entry)
             return entry
 
     def remove(self, term: str) -> GlossaryEntry:
@@ -204,9 +205,9 @@ class Glossary:
             key = term_key(term)
             entry = self._entries.get(key)
             if entry is None:
-                raise KeyError(f"“{term}” is not in the glossary.")
+                raise NotFoundError(f"“{term}” is not in the glossary.")
             self._entries = {k: v for k, v in self._entries.items() if k != key}
-            self._save()
+            self._save(entry)
             return entry
 
     def flush(self) -> None:
@@ -214,8 +215,9 @@ class Glossary:
             if self.file.pending:
                 self._save()
 
-    def _save(self) -> None:
-        self.file.write(dump_glossary(sorted(self._entries.values(), key=lambda e: normalize(e.term))))
+    def _save(self, done: object = None) -> None:
+        entries = sorted(self._entries.values(), key=lambda e: normalize(e.term))
+        self.file.write(dump_glossary(entries), done=done)
 
     def expand(self, question: str) -> Expansion:
         """``question`` with every glossary term replaced by its meaning (longest terms first,

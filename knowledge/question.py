@@ -6,6 +6,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from .errors import QuestionError
 from .text import STOP_WORDS, tokens
 
 MAX_QUESTION_CHARS = 1_000
@@ -62,10 +63,6 @@ QUESTION_WORDS = frozenset(
         "sources",
     ]
 )
-
-
-class QuestionError(ValueError):
-    """A question that cannot be asked; the message is meant for the person who asked."""
 
 
 def clean_question(question: str) -> tuple[str, list[str]]:

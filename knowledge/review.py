@@ -8,35 +8,31 @@ index has never seen) are offered as glossary entries.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .curated import CuratedStore, question_terms, similarity
+from .store import ReviewItem
 
 if TYPE_CHECKING:
     from .glossary import Glossary
     from .kb import KnowledgeBase
     from .store import Store
 
+__all__ = [
+    "GlossarySuggestion",
+    "QuestionStats",
+    "ReviewGroup",
+    "ReviewItem",
+    "ReviewQueue",
+    "question_stats",
+]
+
 # Two questions with a Dice similarity this high ask the same thing worded differently; lower than
 # the curated-answer threshold since a group only saves a moderator reading twice.
 GROUP_SIMILARITY = 0.6
 MAX_ITEMS = 2_000
-
-
-@dataclass(frozen=True)
-class ReviewItem:
-    """One question in the queue: declined, marked not helpful, or both."""
-
-    answer_id: str
-    question: str
-    created_at: float
-    declined: bool
-    downvotes: int
-    reasons: tuple[str, ...]
-    passage_ids: tuple[str, ...]
 
 
 @dataclass
@@ -47,34 +43,42 @@ class ReviewGroup:
 
     @property
     def question(self) -> str:
+        """The oldest wording."""
         return self.items[0].question
 
     @property
     def key(self) -> str:
+        """The group's id: its oldest answer's id."""
         return self.items[0].answer_id
 
     @property
     def count(self) -> int:
+        """How many times it was asked."""
         return len(self.items)
 
     @property
     def declined(self) -> int:
+        """How many of those were declined."""
         return sum(item.declined for item in self.items)
 
     @property
     def downvotes(self) -> int:
+        """👎 votes on all of its answers."""
         return sum(item.downvotes for item in self.items)
 
     @property
     def first_asked(self) -> float:
+        """When it was first asked (Unix time)."""
         return self.items[0].created_at
 
     @property
     def answer_ids(self) -> list[str]:
+        """The answers in the group, oldest first."""
         return [item.answer_id for item in self.items]
 
     @property
     def reasons(self) -> list[str]:
+        """The reasons members gave with their 👎."""
         return [reason for item in self.items for reason in item.reasons]
 
     def wordings(self) -> list[str]:
@@ -92,6 +96,8 @@ class ReviewGroup:
 
 @dataclass(frozen=True)
 class GlossarySuggestion:
+    """A word of declined questions the knowledge base never uses, how often, and an example."""
+
     word: str
     count: int
     example: str
@@ -99,6 +105,8 @@ class GlossarySuggestion:
 
 @dataclass(frozen=True)
 class QuestionStats:
+    """How questions have been answered, for ``/kb stats``."""
+
     asked: int
     answered: int
     declined: int
@@ -109,43 +117,19 @@ class QuestionStats:
 
     @property
     def answered_rate(self) -> float:
+        """Share of questions answered (0 when none was asked)."""
         return self.answered / self.asked if self.asked else 0.0
 
 
 class ReviewQueue:
+    """The review queue of one store: questions to look at, grouped, and glossary suggestions."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
 
     def items(self, limit: int = MAX_ITEMS) -> list[ReviewItem]:
         """Questions waiting for review, oldest first."""
-        rows = self.store.query(
-            """
-            SELECT a.id, a.question, a.created_at, a.answered, a.passage_ids,
-                   (SELECT count(*) FROM feedback f WHERE f.answer_id = a.id AND f.vote = -1) AS downvotes,
-                   (SELECT json_group_array(f.reason) FROM feedback f
-                     WHERE f.answer_id = a.id AND f.vote = -1 AND f.reason IS NOT NULL AND f.reason != '')
-                     AS reasons
-              FROM answers a
-             WHERE a.id NOT IN (SELECT answer_id FROM review_dismissed)
-               AND (a.answered = 0
-                    OR EXISTS (SELECT 1 FROM feedback f WHERE f.answer_id = a.id AND f.vote = -1))
-             ORDER BY a.created_at, a.rowid
-             LIMIT ?
-            """,
-            (limit,),
-        )
-        return [
-            ReviewItem(
-                answer_id=row["id"],
-                question=row["question"],
-                created_at=row["created_at"],
-                declined=not row["answered"],
-                downvotes=int(row["downvotes"]),
-                reasons=tuple(json.loads(row["reasons"] or "[]")),
-                passage_ids=tuple(json.loads(row["passage_ids"])),
-            )
-            for row in rows
-        ]
+        return self.store.review_items(limit)
 
     def groups(
         self,
@@ -176,14 +160,7 @@ class ReviewQueue:
 
     def dismiss(self, answer_ids: list[str], *, user_id: int | None = None) -> int:
         """Take questions out of the queue; returns how many were still in it."""
-        changed = 0
-        for answer_id in answer_ids:
-            changed += self.store.execute(
-                "INSERT OR IGNORE INTO review_dismissed (answer_id, user_id, created_at)"
-                " SELECT id, ?, strftime('%s', 'now') FROM answers WHERE id = ?",
-                (user_id, answer_id),
-            )
-        return changed
+        return sum(self.store.dismiss_from_review(answer_id, user_id=user_id) for answer_id in answer_ids)
 
     def glossary_suggestions(
         self, kb: KnowledgeBase, glossary: Glossary | None = None, *, limit: int = 5
@@ -206,26 +183,14 @@ class ReviewQueue:
 
 def question_stats(store: Store, *, top: int = 5) -> QuestionStats:
     """How the bot has been doing: questions asked, answered, declined, votes, and the most asked."""
-    [totals] = store.query("SELECT count(*) AS asked, coalesce(sum(answered), 0) AS answered FROM answers")
-    [votes] = store.query(
-        "SELECT coalesce(sum(vote = 1), 0) AS up, coalesce(sum(vote = -1), 0) AS down FROM feedback"
-    )
-
-    def most_asked(where: str) -> list[tuple[str, int]]:
-        rows = store.query(
-            f"SELECT question, count(*) AS n FROM answers {where}"
-            " GROUP BY lower(question) ORDER BY n DESC, min(created_at) LIMIT ?",
-            (top,),
-        )
-        return [(row["question"], int(row["n"])) for row in rows]
-
-    asked, answered = int(totals["asked"]), int(totals["answered"])
+    asked, answered = store.answer_totals()
+    helpful, not_helpful = store.vote_totals()
     return QuestionStats(
         asked=asked,
         answered=answered,
         declined=asked - answered,
-        helpful=int(votes["up"]),
-        not_helpful=int(votes["down"]),
-        top_questions=most_asked(""),
-        top_declined=most_asked("WHERE answered = 0"),
+        helpful=helpful,
+        not_helpful=not_helpful,
+        top_questions=store.most_asked(top),
+        top_declined=store.most_asked(top, declined_only=True),
     )

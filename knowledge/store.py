@@ -70,6 +70,8 @@ class StoreError(RuntimeError):
 
 @dataclass(frozen=True)
 class AnswerRecord:
+    """One answer the bot gave: what was asked, the passages cited, where it was shown."""
+
     id: str
     question: str
     context: str
@@ -83,13 +85,16 @@ class AnswerRecord:
 
 
 @dataclass(frozen=True)
-class Feedback:
+class ReviewItem:
+    """One question in the moderators' review queue: declined, marked not helpful, or both."""
+
     answer_id: str
-    user_id: int
-    vote: int
-    """1 for helpful, -1 for not helpful."""
-    reason: str | None
+    question: str
     created_at: float
+    declined: bool
+    downvotes: int
+    reasons: tuple[str, ...]
+    passage_ids: tuple[str, ...]
 
 
 class Store:
@@ -112,12 +117,14 @@ class Store:
 
     @classmethod
     def in_folder(cls, state_dir: Path | str) -> Store:
+        """The store in a state folder (created when missing)."""
         return cls(Path(state_dir) / STORE_FILE)
 
     # -- schema --------------------------------------------------------------------------------
 
     @property
     def schema_version(self) -> int:
+        """The schema version the file is at."""
         row = self._db.execute("SELECT version FROM schema_version").fetchone()
         return int(row[0]) if row else 0
 
@@ -141,6 +148,7 @@ class Store:
                 logger.info("state store %s migrated to schema version %d", self.path, version)
 
     def close(self) -> None:
+        """Close the database; the store cannot be used afterwards."""
         with self._lock:
             self._db.close()
 
@@ -183,11 +191,13 @@ class Store:
             self._db.execute("UPDATE answers SET message_id = ? WHERE id = ?", (message_id, answer_id))
 
     def answer(self, answer_id: str) -> AnswerRecord | None:
+        """The answer with this id, if recorded."""
         with self._lock:
             row = self._db.execute("SELECT * FROM answers WHERE id = ?", (answer_id,)).fetchone()
         return self._record(row)
 
     def answer_for_message(self, message_id: int) -> AnswerRecord | None:
+        """The answer a Discord message shows, if any."""
         with self._lock:
             row = self._db.execute("SELECT * FROM answers WHERE message_id = ?", (message_id,)).fetchone()
         return self._record(row)
@@ -237,32 +247,78 @@ class Store:
                 (answer_id, user_id, vote, reason, time.time()),
             )
 
-    def feedback(self, answer_id: str) -> list[Feedback]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT * FROM feedback WHERE answer_id = ? ORDER BY created_at", (answer_id,)
-            ).fetchall()
-        return [Feedback(r["answer_id"], r["user_id"], r["vote"], r["reason"], r["created_at"]) for r in rows]
-
-    def feedback_totals(self, answer_id: str) -> tuple[int, int]:
-        """(helpful, not helpful) votes on an answer."""
+    def vote_totals(self) -> tuple[int, int]:
+        """(helpful, not helpful) votes on all answers."""
         with self._lock:
             row = self._db.execute(
-                "SELECT sum(vote = 1), sum(vote = -1) FROM feedback WHERE answer_id = ?", (answer_id,)
+                "SELECT coalesce(sum(vote = 1), 0), coalesce(sum(vote = -1), 0) FROM feedback"
             ).fetchone()
-        return int(row[0] or 0), int(row[1] or 0)
+        return int(row[0]), int(row[1])
 
-    # -- queries of other features (review queue, statistics) ---------------------------------
+    # -- statistics ----------------------------------------------------------------------------
 
-    def query(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
-        """Rows of a read-only query, under the store's lock."""
+    def answer_totals(self) -> tuple[int, int]:
+        """(asked, answered): every question recorded, and those the bot answered."""
         with self._lock:
-            return self._db.execute(sql, params).fetchall()
+            row = self._db.execute("SELECT count(*), coalesce(sum(answered), 0) FROM answers").fetchone()
+        return int(row[0]), int(row[1])
 
-    def execute(self, sql: str, params: Sequence[object] = ()) -> int:
-        """Run one statement; returns the number of rows changed."""
+    def most_asked(self, top: int, *, declined_only: bool = False) -> list[tuple[str, int]]:
+        """The ``top`` questions asked most often (ignoring case), with their counts; ties go to the
+        one asked first."""
+        where = "WHERE answered = 0" if declined_only else ""
         with self._lock:
-            return self._db.execute(sql, params).rowcount
+            rows = self._db.execute(
+                f"SELECT question, count(*) AS n FROM answers {where}"
+                " GROUP BY lower(question) ORDER BY n DESC, min(created_at) LIMIT ?",
+                (top,),
+            ).fetchall()
+        return [(row["question"], int(row["n"])) for row in rows]
+
+    # -- the review queue ----------------------------------------------------------------------
+
+    def review_items(self, limit: int) -> list[ReviewItem]:
+        """Declined or 👎 answers not yet dismissed, oldest first, with their 👎 count and reasons."""
+        with self._lock:
+            rows = self._db.execute(
+                """
+                SELECT a.id, a.question, a.created_at, a.answered, a.passage_ids,
+                       (SELECT count(*) FROM feedback f WHERE f.answer_id = a.id AND f.vote = -1)
+                         AS downvotes,
+                       (SELECT json_group_array(f.reason) FROM feedback f
+                         WHERE f.answer_id = a.id AND f.vote = -1 AND f.reason IS NOT NULL AND f.reason != '')
+                         AS reasons
+                  FROM answers a
+                 WHERE a.id NOT IN (SELECT answer_id FROM review_dismissed)
+                   AND (a.answered = 0
+                        OR EXISTS (SELECT 1 FROM feedback f WHERE f.answer_id = a.id AND f.vote = -1))
+                 ORDER BY a.created_at, a.rowid
+                 LIMIT ?
+                """,
+                (limit,),
+            ).fetchall()
+        return [
+            ReviewItem(
+                answer_id=row["id"],
+                question=row["question"],
+                created_at=row["created_at"],
+                declined=not row["answered"],
+                downvotes=int(row["downvotes"]),
+                reasons=tuple(json.loads(row["reasons"] or "[]")),
+                passage_ids=tuple(json.loads(row["passage_ids"])),
+            )
+            for row in rows
+        ]
+
+    def dismiss_from_review(self, answer_id: str, *, user_id: int | None = None) -> bool:
+        """Take an answer out of the review queue; False when it was not in it (or is unknown)."""
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT OR IGNORE INTO review_dismissed (answer_id, user_id, created_at)"
+                " SELECT id, ?, ? FROM answers WHERE id = ?",
+                (user_id, time.time(), answer_id),
+            )
+        return cursor.rowcount == 1
 
     # -- notices -------------------------------------------------------------------------------
 

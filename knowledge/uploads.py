@@ -21,7 +21,7 @@ from pathlib import Path
 
 import filetype
 
-from .atomic import StateWriteError, atomic_write_bytes
+from .atomic import atomic_write_bytes
 from .documents import (
     DocumentError,
     doc_id_for,
@@ -31,6 +31,7 @@ from .documents import (
     parse_pdf,
     parse_text,
 )
+from .errors import StateWriteError, UploadError
 from .kb import CORPUS_DIR, KnowledgeBase, default_state_dir
 from .models import Document, LoadError
 
@@ -55,10 +56,6 @@ def human_size(size: int) -> str:
     if size >= 1024 * 1024:
         return f"{size / 1024 / 1024:.1f} MB"
     return f"{max(size // 1024, 1)} KB"
-
-
-class UploadError(ValueError):
-    """An upload that was refused; the message says why in words a moderator can act on."""
 
 
 def safe_filename(name: str) -> str:

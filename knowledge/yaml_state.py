@@ -16,25 +16,10 @@ from typing import Any
 
 import yaml
 
-from .atomic import StateWriteError, atomic_write_text
+from .atomic import atomic_write_text
+from .errors import StateFileError, StateWriteError
 
 logger = logging.getLogger(__name__)
-
-
-class StateFileError(ValueError):
-    """A state file that cannot be used. ``str()`` reads like ``curated.yaml, line 12, entry 3: ...``."""
-
-    def __init__(self, path: Path | str, message: str, *, line: int | None = None, entry: str = "") -> None:
-        self.path = str(path)
-        self.message = message
-        self.line = line
-        self.entry = entry
-        where = Path(self.path).name
-        if line:
-            where += f", line {line}"
-        if entry:
-            where += f", {entry}"
-        super().__init__(f"{where}: {message}")
 
 
 def parse_yaml(text: str, path: Path | str) -> tuple[Any, yaml.Node | None]:
@@ -132,11 +117,13 @@ class YamlStateFile:
         self._stamp = stamp
         return text
 
-    def write(self, text: str) -> None:
-        """Write ``text``; on failure remember it is pending and raise :class:`StateWriteError`."""
+    def write(self, text: str, *, done: object = None) -> None:
+        """Write ``text``; on failure remember it is pending and raise :class:`StateWriteError`
+        carrying ``done``, what the change produced in memory."""
         try:
             atomic_write_text(self.path, text)
         except StateWriteError as exc:
+            exc.done = done
             self.pending, self.write_error = True, exc
             logger.warning("%s; the change is kept in memory and retried on the next write", exc)
             raise

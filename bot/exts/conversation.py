@@ -12,8 +12,10 @@ message-content intent; help channels and forum bodies need it (forum titles don
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
@@ -23,6 +25,9 @@ from knowledge.store import AnswerRecord
 
 from .. import render
 from ..answering import Reply
+
+if TYPE_CHECKING:
+    from ..app import CitebotBot
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +40,9 @@ EMPTY_MENTION_REPLY = (
 
 
 class Conversation(commands.Cog):
-    """Answers to @mentions, follow-ups, help channels and forum posts (see the module docstring)."""
+    """Answers @mentions, follow-ups and questions in help channels and forum posts."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: CitebotBot) -> None:
         self.bot = bot
         # Forum posts created since start whose opening message hasn't arrived yet.
         self._new_posts: set[int] = set()
@@ -97,12 +102,12 @@ class Conversation(commands.Cog):
         store = self.bot.store
         ref = message.reference
         if ref is not None and ref.message_id is not None:
-            record = store.answer_for_message(ref.message_id)
+            record = await asyncio.to_thread(store.answer_for_message, ref.message_id)
             if record is not None:
                 return record
         channel = message.channel
         if isinstance(channel, discord.Thread) and channel.owner_id == self.bot.user.id:
-            return store.last_answer_in(channel.id)
+            return await asyncio.to_thread(store.last_answer_in, channel.id)
         return None
 
     async def _answer(self, message: discord.Message, text: str, *, context: str = "", auto: bool) -> None:
@@ -177,6 +182,6 @@ class Conversation(commands.Cog):
         await self.bot.answers.sent(reply, sent.id)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: CitebotBot) -> None:
     """Load the extension."""
     await bot.add_cog(Conversation(bot))

@@ -16,64 +16,25 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from knowledge.atomic import StateWriteError
-from knowledge.curated import CuratedAnswer, CuratedStore, SourceLink
+from knowledge.curated import CuratedAnswer, CuratedStore
+from knowledge.errors import NotFoundError, StateWriteError
 from knowledge.glossary import Glossary
-from knowledge.yaml_state import StateFileError
 
-from .. import curation_render as views
 from .. import render
 from ..answering import fuzzy_filter
-from ..checks import moderator_only
+from ..checks import MODERATORS, moderator_only
+from ..curation_render import curated_embed, curated_list_pages, glossary_pages
 from ..ui.curation import ConfirmView, CurateDraft, CurateModal
-from ..ui.paginator import Paginator
+from ..utils import Refused, refused_as, send_pages, send_private, who, write_failed_note
+from ._curating import save_draft, source_hits
 
 if TYPE_CHECKING:
     from ..app import CitebotBot
 
 logger = logging.getLogger(__name__)
 
-MODERATORS = discord.Permissions(manage_messages=True)
 MAX_IMPORT_BYTES = 1024 * 1024
 SAVE_MENU_NAME = "Save as curated answer"
-
-
-def who(user: discord.abc.User) -> str:
-    """How an author is recorded: readable, and unambiguous by id."""
-    return f"{user.name} ({user.id})"
-
-
-def write_failed_note(exc: StateWriteError) -> str:
-    return (
-        f"⚠️ It is in use now, but could not be saved to disk ({exc}). "
-        "It stays in memory and is written with the next change; tell the bot's operator."
-    )
-
-
-def file_warning(error: StateFileError | None) -> str | None:
-    """Tells moderators that a hand edit broke a state file, and where."""
-    if error is None:
-        return None
-    return f"⚠️ {render.escape(str(error))}. Until it is fixed, the last good version is used."
-
-
-async def send_private(interaction: discord.Interaction, content: str | None = None, **kwargs) -> None:
-    """Reply privately, as a follow-up when the interaction was already answered."""
-    kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
-    if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=True, **kwargs)
-    else:
-        await interaction.response.send_message(content, ephemeral=True, **kwargs)
-
-
-async def send_pages(
-    interaction: discord.Interaction, pages: list[discord.Embed], file_error: StateFileError | None
-) -> None:
-    """A private listing, headed by a warning when a hand edit broke the file it lists."""
-    warning = file_warning(file_error)
-    if warning:
-        pages[0].description = f"{warning}\n\n{pages[0].description}"
-    await Paginator(pages, owner_id=interaction.user.id).send(interaction, ephemeral=True)
 
 
 class Curation(commands.Cog):
@@ -107,36 +68,16 @@ class Curation(commands.Cog):
 
     @property
     def store(self) -> CuratedStore:
-        store = self.bot.assistant.curated
-        if store is None:  # an Assistant built without state; give it one so edits persist
-            store = self.bot.assistant.curated = CuratedStore.in_state_dir(self.bot.config.state_dir)
-        return store
+        """The curated answers being served."""
+        return self.bot.curated
 
     @property
     def glossary(self) -> Glossary:
-        glossary = self.bot.assistant.glossary
-        if glossary is None:
-            glossary = self.bot.assistant.glossary = Glossary.in_state_dir(self.bot.config.state_dir)
-        return glossary
+        """The glossary questions are rewritten with."""
+        return self.bot.glossary
 
     def _curated_suggestions(self, current: str) -> list[str]:
-        store = self.bot.assistant.curated
-        return fuzzy_filter(current, [a.question for a in store.list()]) if store is not None else []
-
-    def _links(self, passage_ids: tuple[str, ...]) -> tuple[list[SourceLink], list[str]]:
-        kb = self.bot.assistant.kb
-        links, unknown = [], []
-        for pid in dict.fromkeys(passage_ids):
-            passage = kb.passage(pid)
-            if passage is None:
-                unknown.append(pid)
-            else:
-                links.append(SourceLink.of(passage))
-        return links, unknown
-
-    def _hits(self, entry: CuratedAnswer):
-        kb = self.bot.assistant.kb
-        return [hit for s in entry.sources if (hit := kb.hit(s.passage_id)) is not None]
+        return fuzzy_filter(current, [a.question for a in self.store.list()])
 
     async def open_editor(
         self,
@@ -162,50 +103,8 @@ class Curation(commands.Cog):
         answer_id: int | None = None,
         origin: str = "",
     ) -> None:
-        links, unknown = self._links(draft.sources)
-        author = who(interaction.user)
-        note = ""
-        try:
-            if answer_id is None:
-                entry = await asyncio.to_thread(
-                    self.store.add,
-                    draft.question,
-                    draft.answer,
-                    author=author,
-                    phrasings=draft.phrasings,
-                    sources=links,
-                )
-            else:
-                entry = await asyncio.to_thread(
-                    self.store.edit,
-                    answer_id,
-                    by=author,
-                    question=draft.question,
-                    answer=draft.answer,
-                    phrasings=draft.phrasings,
-                    sources=links,
-                )
-        except StateWriteError as exc:
-            entry = self.store.get(answer_id) if answer_id else self.store.list(include_retired=True)[-1]
-            note = write_failed_note(exc)
-        except StateFileError as exc:
-            await send_private(interaction, f"Not saved: {exc.message}.")
-            return
-        except KeyError as exc:
-            await send_private(interaction, f"Not saved: {exc.args[0]}")
-            return
-        verb = "Saved" if answer_id is None else "Updated"
-        lines = [
-            f"{verb} curated answer **#{entry.id}**{origin}. Questions like it now get this answer first."
-        ]
-        if unknown:
-            lines.append(
-                "Unknown passage ids left out: " + ", ".join(f"`{render.escape(p)}`" for p in unknown)
-            )
-        if note:
-            lines.append(note)
-        logger.info("curated answer %d %s by %s", entry.id, verb.lower(), interaction.user.id)
-        await send_private(interaction, "\n".join(lines), embed=views.curated_embed(entry, self._hits(entry)))
+        """Save a submitted draft (see :func:`bot.exts._curating.save_draft`)."""
+        await save_draft(self.bot, interaction, draft, answer_id=answer_id, origin=origin)
 
     async def _answer_id_autocomplete(
         self, interaction: discord.Interaction, current: str
@@ -218,12 +117,12 @@ class Curation(commands.Cog):
                 choices.append(app_commands.Choice(name=render.choice_name(label), value=entry.id))
         return choices[: render.CHOICES_MAX]
 
-    async def _require(self, interaction: discord.Interaction, answer_id: int) -> CuratedAnswer | None:
+    def _require(self, answer_id: int) -> CuratedAnswer:
+        """The answer numbered ``answer_id``; a missing one is refused through the error handler."""
         entry = self.store.get(answer_id)
         if entry is None:
-            await send_private(
-                interaction, f"There is no curated answer #{answer_id}. `/faq list` shows them."
-            )
+            missing = NotFoundError(f"There is no curated answer #{answer_id}.")
+            raise Refused(missing, "{} `/faq list` shows them.")
         return entry
 
     # -- /faq ---------------------------------------------------------------------------------
@@ -237,9 +136,7 @@ class Curation(commands.Cog):
     @app_commands.describe(id="The curated answer's number")
     @moderator_only()
     async def faq_edit(self, interaction: discord.Interaction, id: int) -> None:
-        entry = await self._require(interaction, id)
-        if entry is None:
-            return
+        entry = self._require(id)
         draft = CurateDraft(
             entry.question, entry.answer, tuple(entry.phrasings), tuple(s.passage_id for s in entry.sources)
         )
@@ -249,9 +146,7 @@ class Curation(commands.Cog):
     @app_commands.describe(id="The curated answer's number")
     @moderator_only()
     async def faq_remove(self, interaction: discord.Interaction, id: int) -> None:
-        entry = await self._require(interaction, id)
-        if entry is None:
-            return
+        entry = self._require(id)
 
         async def confirmed(click: discord.Interaction) -> None:
             try:
@@ -259,14 +154,14 @@ class Curation(commands.Cog):
                 text = f"Deleted curated answer #{entry.id}."
             except StateWriteError as exc:
                 text = f"Deleted curated answer #{entry.id}. {write_failed_note(exc)}"
-            except KeyError:
+            except NotFoundError:
                 text = f"Curated answer #{entry.id} was already gone."
             await click.response.edit_message(content=text, embed=None, view=None)
 
         view = ConfirmView(interaction.user.id, confirmed, label="Delete")
         await interaction.response.send_message(
             f"Delete curated answer #{entry.id}? Its history goes too (`/faq export` keeps a copy).",
-            embed=views.curated_embed(entry, self._hits(entry)),
+            embed=curated_embed(entry, source_hits(self.bot, entry)),
             view=view,
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
@@ -277,15 +172,14 @@ class Curation(commands.Cog):
     @moderator_only()
     async def faq_list(self, interaction: discord.Interaction) -> None:
         error = self.store.refresh()  # first: a hand edit since the last look is listed too
-        await send_pages(interaction, views.curated_list_pages(self.store.list()), error)
+        await send_pages(interaction, curated_list_pages(self.store.list()), error)
 
     @faq.command(name="show", description="One curated answer in full, with its sources and history")
     @app_commands.describe(id="The curated answer's number")
     @moderator_only()
     async def faq_show(self, interaction: discord.Interaction, id: int) -> None:
-        entry = await self._require(interaction, id)
-        if entry is not None:
-            await send_private(interaction, embed=views.curated_embed(entry, self._hits(entry)))
+        entry = self._require(id)
+        await send_private(interaction, embed=curated_embed(entry, source_hits(self.bot, entry)))
 
     @faq.command(name="export", description="Download the curated answers as YAML")
     @moderator_only()
@@ -312,15 +206,13 @@ class Curation(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             text = (await file.read()).decode("utf-8-sig")
-            plan = self.store.plan_import(text, file.filename)
         except UnicodeDecodeError:
             await send_private(
                 interaction, f"`{render.escape(file.filename)}` is not UTF-8 text; nothing changed."
             )
             return
-        except StateFileError as exc:
-            await send_private(interaction, f"Nothing imported: {render.escape(str(exc))}")
-            return
+        with refused_as("Nothing imported: {}"):
+            plan = self.store.plan_import(text, file.filename)
         if not plan.changes:
             await send_private(interaction, f"Nothing to import: {plan.summary()}.")
             return
@@ -387,14 +279,12 @@ class Curation(commands.Cog):
     @moderator_only()
     async def glossary_add(self, interaction: discord.Interaction, term: str, means: str) -> None:
         note = ""
-        try:
-            entry = await asyncio.to_thread(self.glossary.add, term, means, author=who(interaction.user))
-        except StateFileError as exc:
-            await send_private(interaction, f"Not added: {exc.message}.")
-            return
-        except StateWriteError as exc:
-            entry = self.glossary.get(term)
-            note = "\n" + write_failed_note(exc)
+        with refused_as("Not added: {}", brief=True):
+            try:
+                entry = await asyncio.to_thread(self.glossary.add, term, means, author=who(interaction.user))
+            except StateWriteError as exc:
+                entry = exc.done
+                note = "\n" + write_failed_note(exc)
         await send_private(
             interaction,
             f"Questions saying “{render.escape(entry.term)}” are now searched as "
@@ -405,19 +295,18 @@ class Curation(commands.Cog):
     @moderator_only()
     async def glossary_list(self, interaction: discord.Interaction) -> None:
         error = self.glossary.refresh()
-        await send_pages(interaction, views.glossary_pages(self.glossary.entries()), error)
+        await send_pages(interaction, glossary_pages(self.glossary.entries()), error)
 
     @glossary_group.command(name="remove", description="Remove a glossary term")
     @app_commands.describe(term="The member's word to forget")
     @moderator_only()
     async def glossary_remove(self, interaction: discord.Interaction, term: str) -> None:
-        try:
-            entry = await asyncio.to_thread(self.glossary.remove, term)
-            text = f"Removed “{render.escape(entry.term)}” from the glossary."
-        except KeyError:
-            text = f"“{render.escape(term)}” is not in the glossary. `/glossary list` shows it."
-        except StateWriteError as exc:
-            text = f"Removed “{render.escape(term)}”. {write_failed_note(exc)}"
+        with refused_as("{} `/glossary list` shows it."):
+            try:
+                entry = await asyncio.to_thread(self.glossary.remove, term)
+                text = f"Removed “{render.escape(entry.term)}” from the glossary."
+            except StateWriteError as exc:
+                text = f"Removed “{render.escape(exc.done.term)}”. {write_failed_note(exc)}"
         await send_private(interaction, text)
 
     @glossary_remove.autocomplete("term")
@@ -432,5 +321,6 @@ class Curation(commands.Cog):
         ]
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: CitebotBot) -> None:
+    """Load the extension."""
     await bot.add_cog(Curation(bot))

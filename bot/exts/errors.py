@@ -1,18 +1,26 @@
 """The one error handler for slash commands, autocomplete, buttons and modals.
 
-Checks, cooldowns and mistakes in what a member typed get a short private reply; anything else is
-logged with its traceback and the member gets a short apology.
+Checks, cooldowns, mistakes in what a member typed and citebot's own errors
+(:mod:`knowledge.errors`: not found, a broken state file, a refused upload or question) get a
+short private reply; anything else is logged with its traceback and the member gets a short apology.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from knowledge import QuestionError
+from knowledge.errors import CitebotError
+
+from .. import render
+from ..utils import Refused
+
+if TYPE_CHECKING:
+    from ..app import CitebotBot
 
 logger = logging.getLogger(__name__)
 
@@ -36,16 +44,28 @@ def user_message(error: BaseException) -> str | None:
         return f"I'm missing a permission here: {missing}. Ask a server admin."
     if isinstance(error, app_commands.CheckFailure):
         return str(error) or "You can't use this command here."
-    if isinstance(error, QuestionError):
-        return str(error)
+    if isinstance(error, Refused):
+        return error.message()
+    if isinstance(error, CitebotError):
+        return render.escape(str(error))
     return None
 
 
 class ErrorHandler(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    """Answers every interaction error; the bot hands them over in :meth:`CitebotBot.report_error`."""
+
+    def __init__(self, bot: CitebotBot) -> None:
         self.bot = bot
 
+    async def cog_load(self) -> None:
+        self.bot.error_handler = self
+
+    async def cog_unload(self) -> None:
+        if self.bot.error_handler is self:
+            self.bot.error_handler = None
+
     async def handle(self, interaction: discord.Interaction, error: BaseException) -> None:
+        """Reply to ``interaction`` with the message for ``error``; log it if it is a bug."""
         cause = _unwrap(error)
         message = user_message(cause)
         if message is None:
@@ -61,15 +81,18 @@ class ErrorHandler(commands.Cog):
 
     @staticmethod
     async def reply(interaction: discord.Interaction, message: str) -> None:
+        """A private reply, as a follow-up when the interaction was already answered."""
+        mentions = discord.AllowedMentions.none()
         try:
             if interaction.response.is_done():
-                await interaction.followup.send(message, ephemeral=True)
+                await interaction.followup.send(message, ephemeral=True, allowed_mentions=mentions)
             else:
-                await interaction.response.send_message(message, ephemeral=True)
+                await interaction.response.send_message(message, ephemeral=True, allowed_mentions=mentions)
         except discord.HTTPException as exc:
             # The interaction expired or was already answered elsewhere; nothing more to tell.
             logger.warning("could not send an error reply: %s", exc)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: CitebotBot) -> None:
+    """Load the extension."""
     await bot.add_cog(ErrorHandler(bot))

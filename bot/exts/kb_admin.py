@@ -17,14 +17,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from knowledge import KnowledgeBase
-from knowledge.atomic import StateWriteError
+from knowledge.errors import StateWriteError
 from knowledge.review import question_stats
-from knowledge.uploads import KnowledgeSources, UploadError, human_size
+from knowledge.uploads import KnowledgeSources, human_size
 
-from .. import curation_render as views
 from .. import render
-from ..checks import moderator_only
-from .curation import MODERATORS, send_private
+from ..checks import MODERATORS, moderator_only
+from ..curation_render import stats_embed
+from ..utils import refused_as, send_private
 
 if TYPE_CHECKING:
     from ..app import CitebotBot
@@ -37,6 +37,9 @@ class ReloadError(RuntimeError):
 
 
 class KnowledgeAdmin(commands.Cog):
+    """``/kb``: add, remove and reload documents; statistics. A finished reload is announced with the
+    ``knowledge_reloaded`` event (listeners get the new :class:`KnowledgeBase`)."""
+
     kb_group = app_commands.Group(
         name="kb",
         description="Manage the knowledge base's documents",
@@ -50,11 +53,13 @@ class KnowledgeAdmin(commands.Cog):
 
     @property
     def sources(self) -> KnowledgeSources:
+        """The knowledge folder and the uploads folder of the config."""
         config = self.bot.config
         return KnowledgeSources.resolve(config.knowledge_dir, config.state_dir)
 
     @property
     def max_bytes(self) -> int:
+        """The largest upload accepted, in bytes."""
         return self.bot.config.max_upload_bytes
 
     # -- reloading ----------------------------------------------------------------------------
@@ -82,9 +87,7 @@ class KnowledgeAdmin(commands.Cog):
                 len(new.passages),
                 elapsed,
             )
-        review = self.bot.get_cog("Review")
-        if review is not None:
-            await review.check_sources(new)  # type: ignore[attr-defined]
+        self.bot.dispatch("knowledge_reloaded", new)
         return new, elapsed
 
     async def _reload_and_report(self, interaction: discord.Interaction, done: str) -> None:
@@ -122,18 +125,17 @@ class KnowledgeAdmin(commands.Cog):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         data = await file.read()
-        try:
-            path, docs, replaced = await asyncio.to_thread(
-                self.sources.add, file.filename, data, max_bytes=limit
-            )
-        except UploadError as exc:
-            await send_private(interaction, f"Not added: {render.escape(str(exc))}")
-            return
-        except StateWriteError as exc:
-            await send_private(
-                interaction, f"Not added: the knowledge folder cannot be written ({render.escape(str(exc))})."
-            )
-            return
+        with refused_as("Not added: {}"):
+            try:
+                path, docs, replaced = await asyncio.to_thread(
+                    self.sources.add, file.filename, data, max_bytes=limit
+                )
+            except StateWriteError as exc:  # nothing was added: name the folder, not only the file
+                await send_private(
+                    interaction,
+                    f"Not added: the knowledge folder cannot be written ({render.escape(str(exc))}).",
+                )
+                return
         titles = ", ".join(f"“{render.escape(d.title)}”" for d in docs[:3]) + (" …" if len(docs) > 3 else "")
         verb = "Replaced" if replaced else "Added"
         logger.info("%s %s by %s", verb.lower(), path, interaction.user.id)
@@ -144,14 +146,8 @@ class KnowledgeAdmin(commands.Cog):
     @moderator_only()
     async def kb_remove(self, interaction: discord.Interaction, document: str) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
+        with refused_as("Not removed: {}"):
             path, held = await asyncio.to_thread(self.sources.remove, self.bot.assistant.kb, document)
-        except UploadError as exc:
-            await send_private(interaction, f"Not removed: {render.escape(str(exc))}")
-            return
-        except StateWriteError as exc:
-            await send_private(interaction, f"Not removed: {render.escape(str(exc))}")
-            return
         extra = f" (it held {held} documents)" if held > 1 else ""
         await self._reload_and_report(interaction, f"Removed `{render.escape(path.name)}`{extra}.")
 
@@ -178,7 +174,7 @@ class KnowledgeAdmin(commands.Cog):
     async def kb_stats(self, interaction: discord.Interaction) -> None:
         stats = await asyncio.to_thread(question_stats, self.bot.store)
         assistant = self.bot.assistant
-        embed = views.stats_embed(
+        embed = stats_embed(
             stats,
             documents=len(assistant.kb.documents),
             passages=len(assistant.kb.passages),
@@ -188,5 +184,6 @@ class KnowledgeAdmin(commands.Cog):
         await send_private(interaction, embed=embed)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: CitebotBot) -> None:
+    """Load the extension."""
     await bot.add_cog(KnowledgeAdmin(bot))

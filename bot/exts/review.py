@@ -17,15 +17,17 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from knowledge.atomic import StateWriteError
 from knowledge.curated import CuratedAnswer, current_sources
+from knowledge.errors import StateFileError, StateWriteError
 from knowledge.review import ReviewGroup, ReviewQueue
-from knowledge.yaml_state import StateFileError
 
-from .. import curation_render as views
+from .. import render
 from ..checks import NotModerator, is_moderator, moderator_only
+from ..curation_render import review_group_embed, review_summary_embed, stale_embed
 from ..ui.curation import CurateDraft, CurateModal, ReviewPage, ReviewView, StaleAnswerButton, stale_view
-from .curation import Curation, file_warning, send_private, who, write_failed_note
+from ..ui.errors import report_error
+from ..utils import file_warning, send_private, who, write_failed_note
+from ._curating import save_draft
 
 if TYPE_CHECKING:
     from knowledge import KnowledgeBase
@@ -36,6 +38,9 @@ logger = logging.getLogger(__name__)
 
 
 class Review(commands.Cog):
+    """``/review`` and the source-change guard: listens for ``knowledge_reloaded`` (checks curated
+    answers' sources) and ``stale_answer_action`` (the moderator channel's Keep/Edit/Retire)."""
+
     def __init__(self, bot: CitebotBot) -> None:
         self.bot = bot
         self._startup: asyncio.Task | None = None
@@ -51,14 +56,25 @@ class Review(commands.Cog):
         if self._startup is not None:
             self._startup.cancel()
 
-    @property
-    def curation(self) -> Curation:
-        cog = self.bot.get_cog("Curation")
-        if cog is None:
-            raise RuntimeError("the curation extension is not loaded")
-        return cog  # type: ignore[return-value]
-
     # -- the source-change guard --------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_knowledge_reloaded(self, kb: KnowledgeBase) -> None:
+        """A moderator rebuilt the knowledge base: flag curated answers whose sources changed."""
+        try:
+            await self.check_sources(kb)
+        except Exception:
+            logger.exception("checking curated answers' sources after a reload failed")
+
+    @commands.Cog.listener()
+    async def on_stale_answer_action(
+        self, interaction: discord.Interaction, action: str, answer_id: int
+    ) -> None:
+        """A click on a moderator-channel notice's Keep/Edit/Retire (see :class:`StaleAnswerButton`)."""
+        try:
+            await self.stale_action(interaction, action, answer_id)
+        except Exception as error:
+            await report_error(interaction, error)
 
     async def _check_after_start(self) -> None:
         await self.bot.wait_until_ready()
@@ -69,7 +85,7 @@ class Review(commands.Cog):
 
     async def check_sources(self, kb: KnowledgeBase) -> list[CuratedAnswer]:
         """Flag curated answers whose passages changed in ``kb`` and tell the moderator channel."""
-        store = self.curation.store
+        store = self.bot.curated
         if not kb.passages:
             # An empty knowledge base (a missing folder) would flag every answer; that is a
             # configuration problem, reported at load, not a change in the sources.
@@ -85,6 +101,7 @@ class Review(commands.Cog):
         return flagged
 
     async def notify(self, flagged: Sequence[CuratedAnswer]) -> None:
+        """Post each flagged answer in the moderator channel, with Keep/Edit/Retire buttons."""
         channel_id = self.bot.config.moderator_channel
         if channel_id is None:
             return
@@ -95,7 +112,7 @@ class Review(commands.Cog):
         for entry in flagged:
             try:
                 await channel.send(
-                    embed=views.stale_embed(entry),
+                    embed=stale_embed(entry),
                     view=stale_view(entry.id),
                     allowed_mentions=discord.AllowedMentions.none(),
                 )
@@ -114,7 +131,7 @@ class Review(commands.Cog):
         await interaction.response.edit_message(content=text, view=None)
 
     async def _keep_or_retire(self, interaction: discord.Interaction, action: str, answer_id: int) -> str:
-        store = self.curation.store
+        store = self.bot.curated
         by = who(interaction.user)
         if store.get(answer_id) is None:
             return f"Curated answer #{answer_id} no longer exists."
@@ -133,7 +150,7 @@ class Review(commands.Cog):
             return f"Done for #{answer_id}. {write_failed_note(exc)}"
 
     async def _open_edit(self, interaction: discord.Interaction, answer_id: int) -> None:
-        entry = self.curation.store.get(answer_id)
+        entry = self.bot.curated.get(answer_id)
         if entry is None:
             await send_private(interaction, f"Curated answer #{answer_id} no longer exists.")
             return
@@ -145,13 +162,13 @@ class Review(commands.Cog):
         )
 
         async def saved(modal_interaction: discord.Interaction, values: CurateDraft) -> None:
-            await self.curation.save(modal_interaction, values, answer_id=answer_id)
-            current = self.curation.store.get(answer_id)
+            await save_draft(self.bot, modal_interaction, values, answer_id=answer_id)
+            current = self.bot.curated.get(answer_id)
             if current is not None and current.status == "stale":
                 # Editing is reviewing: the moderator has seen and chosen the current passages.
                 try:
                     await asyncio.to_thread(
-                        self.curation.store.relink,
+                        self.bot.curated.relink,
                         answer_id,
                         self.bot.assistant.kb,
                         by=who(modal_interaction.user),
@@ -188,17 +205,17 @@ class Review(commands.Cog):
             text = "\n".join([*warnings, "The review queue is empty: no declined or 👎 questions waiting."])
             await interaction.followup.send(
                 text,
-                embed=views.review_summary_embed(0, 0, suggestions) if suggestions else discord.utils.MISSING,
+                embed=review_summary_embed(0, 0, suggestions) if suggestions else discord.utils.MISSING,
                 ephemeral=True,
             )
             return
-        pages = [ReviewPage(views.stale_embed(entry), "stale", str(entry.id), entry) for entry in stale]
+        pages = [ReviewPage(stale_embed(entry), "stale", str(entry.id), entry) for entry in stale]
         pages += [
-            ReviewPage(views.review_group_embed(group, n, len(groups)), "group", group.key, group)
+            ReviewPage(review_group_embed(group, n, len(groups)), "group", group.key, group)
             for n, group in enumerate(groups, start=1)
         ]
         view = ReviewView(interaction.user.id, pages, self._on_review_action)
-        summary = views.review_summary_embed(len(groups), len(stale), suggestions)
+        summary = review_summary_embed(len(groups), len(stale), suggestions)
         if warnings:
             summary.description = "\n".join(warnings) + "\n\n" + summary.description
         view.message = await interaction.followup.send(
@@ -220,7 +237,7 @@ class Review(commands.Cog):
             await self._after(
                 interaction,
                 view,
-                f"Dismissed “{views.render.escape(group.question)}” ({group.count} question(s)).",
+                f"Dismissed “{render.escape(group.question)}” ({group.count} question(s)).",
             )
         elif action == "write":
             group = page.item
@@ -231,7 +248,7 @@ class Review(commands.Cog):
             )
 
             async def submitted(modal_interaction: discord.Interaction, values: CurateDraft) -> None:
-                await self.curation.save(modal_interaction, values)
+                await save_draft(self.bot, modal_interaction, values)
                 await asyncio.to_thread(
                     ReviewQueue(self.bot.store).dismiss, group.answer_ids, user_id=modal_interaction.user.id
                 )
@@ -266,5 +283,6 @@ class Review(commands.Cog):
             logger.debug("could not refresh the review message: %s", exc)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: CitebotBot) -> None:
+    """Load the extension."""
     await bot.add_cog(Review(bot))

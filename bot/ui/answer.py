@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 
+from ..utils import citebot
 from .errors import report_error
+
+if TYPE_CHECKING:
+    from ..answering import AnswerService
 
 logger = logging.getLogger(__name__)
 
@@ -18,8 +22,8 @@ ANSWER_ID = r"(?P<answer_id>[0-9a-f]{12})"
 REASON_INPUT_ID = "citebot:why:reason"
 
 
-def _service(interaction: discord.Interaction) -> Any:
-    return interaction.client.answers  # type: ignore[attr-defined]
+def _service(interaction: discord.Interaction) -> AnswerService:
+    return citebot(interaction).answers
 
 
 class SourcesButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"citebot:src:{ANSWER_ID}"):

@@ -113,6 +113,7 @@ class OwnerView(discord.ui.View):
         return False
 
     def disable(self) -> None:
+        """Grey out every button (after a timeout)."""
         for item in self.children:
             if isinstance(item, discord.ui.Button | discord.ui.Select):
                 item.disabled = True
@@ -188,9 +189,11 @@ class ReviewView(OwnerView):
 
     @property
     def page(self) -> ReviewPage:
+        """The page shown now."""
         return self.pages[self.index]
 
     def refresh_buttons(self) -> None:
+        """Show the buttons that fit the current page and position."""
         self.clear_items()
         if len(self.pages) > 1:
             self.add_item(self._button("◀", "review:prev", discord.ButtonStyle.secondary, self.index == 0))
@@ -273,19 +276,12 @@ class StaleAnswerButton(
         return cls(match["action"], int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = interaction.client.get_cog("Review")  # type: ignore[attr-defined]
-        try:
-            if cog is None:
-                await interaction.response.send_message(
-                    "Reviewing is not available right now.", ephemeral=True
-                )
-                return
-            await cog.stale_action(interaction, self.action, self.answer_id)
-        except Exception as error:
-            await report_error(interaction, error)
+        """Hand the click to whoever handles reviews (``Review.on_stale_answer_action``)."""
+        interaction.client.dispatch("stale_answer_action", interaction, self.action, self.answer_id)
 
 
 def stale_view(answer_id: int) -> discord.ui.View:
+    """The persistent Keep/Edit/Retire buttons for one flagged curated answer."""
     view = discord.ui.View(timeout=None)
     for action in ("keep", "edit", "retire"):
         view.add_item(StaleAnswerButton(action, answer_id))

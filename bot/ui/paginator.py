@@ -29,6 +29,7 @@ class Paginator(discord.ui.View):
 
     @property
     def needed(self) -> bool:
+        """Whether there is more than one page (else no buttons)."""
         return len(self.pages) > 1
 
     def _update(self) -> None:

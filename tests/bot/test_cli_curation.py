@@ -119,3 +119,14 @@ def test_glossary_changes_what_ask_answers(tmp_path):
     assert not before["answered"] and after["answered"]
     assert after["question"] == question
     assert any("“tummy” as “gut”" in notice for notice in after["notices"])
+
+
+def test_a_state_folder_that_cannot_be_written_is_an_error_that_says_nothing_was_saved(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the state folder should be")
+    out = citebot(blocker / "state", "glossary", "add", "first milk", "colostrum")
+    assert out.returncode == 1
+    [error] = [line for line in out.stderr.splitlines() if line.startswith("error: ")]
+    assert error.startswith("error: could not write ") and "glossary.yaml" in error
+    assert error.endswith("nothing was saved")
+    assert "Traceback" not in out.stderr

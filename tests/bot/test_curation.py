@@ -15,6 +15,7 @@ from simcord.actors import MemberActor
 from simcord.builders import ChannelHandle, GuildHandle, RoleHandle
 
 from bot.checks import NotModerator
+from bot.utils import Refused
 from knowledge import atomic
 
 MODERATOR_COMMANDS = {
@@ -216,6 +217,7 @@ async def test_edit_show_list_and_remove(simcord_env):
     assert len(simcord_env.bot.assistant.curated) == 0
     missing = await s.mod.slash(s.channel, "faq show", id=1)
     assert "There is no curated answer #1" in missing.response.content
+    assert_error(simcord_env, Refused, contains="There is no curated answer #1")
 
 
 async def test_the_largest_curated_answer_fits_discords_limits(simcord_env):
@@ -325,6 +327,7 @@ async def test_importing_a_broken_file_says_where_and_changes_nothing(simcord_en
     result = await s.mod.slash(s.channel, "faq import", file=("mine.yaml", broken))
     text = last_message(result).content
     assert text.startswith("Nothing imported: mine.yaml, line")
+    assert_error(simcord_env, Refused, contains="mine.yaml, line")
     assert simcord_env.bot.assistant.curated.get(1).answer == IBUPROFEN_ANSWER
 
 
@@ -390,6 +393,23 @@ async def test_glossary_expansion_changes_the_answer(simcord_env, state_dir):
 
     removed = await s.mod.slash(s.channel, "glossary remove", term="tummy")
     assert "Removed “tummy”" in removed.response.content
+
+
+async def test_removing_a_term_that_is_not_in_the_glossary_says_so_privately(simcord_env):
+    s = server(simcord_env)
+    missing = await s.mod.slash(s.channel, "glossary remove", term="tummy")
+    assert missing.response.ephemeral
+    assert missing.response.content == "“tummy” is not in the glossary. `/glossary list` shows it."
+    assert_error(simcord_env, Refused, contains="not in the glossary")
+
+
+async def test_a_term_that_means_itself_is_refused_in_plain_words(simcord_env):
+    s = server(simcord_env)
+    refused = await s.mod.slash(s.channel, "glossary add", term="Colostrum", means="colostrum")
+    assert refused.response.ephemeral
+    assert refused.response.content == "Not added: a term cannot mean itself."
+    assert_error(simcord_env, Refused, contains="cannot mean itself")
+    assert len(simcord_env.bot.assistant.glossary) == 0
 
 
 async def test_context_menu_is_removed_when_the_extension_unloads(simcord_env):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot_helpers import ANSWERABLE, answer_id_of, server
 
 from bot import create_bot
+from knowledge.review import ReviewQueue, question_stats
 from knowledge.store import Store
 
 
@@ -20,7 +21,7 @@ async def test_votes_are_recorded_one_per_member_and_changeable(simcord_env, con
     down = await s.bob.click(asked.response, label="👎")
     assert down.modal is not None
     store = simcord_env.bot.store
-    assert store.feedback_totals(answer_id) == (1, 1)
+    assert store.vote_totals() == (1, 1)
     submitted = await s.bob.submit_modal(
         down, {"citebot:why:reason": "It doesn't say how the cells get there"}
     )
@@ -28,9 +29,11 @@ async def test_votes_are_recorded_one_per_member_and_changeable(simcord_env, con
 
     # Alice changes her mind: still one vote for her.
     await s.alice.click(asked.response, label="👎")
-    votes = {f.user_id: (f.vote, f.reason) for f in store.feedback(answer_id)}
-    assert votes == {s.alice.id: (-1, None), s.bob.id: (-1, "It doesn't say how the cells get there")}
-    assert store.feedback_totals(answer_id) == (0, 2)
+    assert store.vote_totals() == (0, 2)
+    # Moderators see both 👎 and the one reason given in /review.
+    [item] = ReviewQueue(store).items()
+    assert item.answer_id == answer_id and item.downvotes == 2
+    assert item.reasons == ("It doesn't say how the cells get there",)
 
 
 async def test_feedback_and_buttons_survive_a_restart(simcord_env, config, builtin_kb):
@@ -52,10 +55,12 @@ async def test_feedback_and_buttons_survive_a_restart(simcord_env, config, built
     await simcord_env.restart_bot(create_bot(config, kb=builtin_kb))
     store = Store.in_folder(config.state_dir)
     try:
-        votes = {f.user_id: (f.vote, f.reason) for f in store.feedback(answer_id)}
+        votes = question_stats(store)
+        [item] = ReviewQueue(store).items()
     finally:
         store.close()
-    assert votes == {s.alice.id: (1, None), s.bob.id: (-1, "too short")}
+    assert (votes.helpful, votes.not_helpful) == (1, 1)
+    assert (item.answer_id, item.downvotes, item.reasons) == (answer_id, 1, ("too short",))
 
 
 async def test_sources_button_for_an_unknown_answer_says_so(simcord_env, config, builtin_kb, tmp_path):

@@ -12,6 +12,7 @@ from simcord import assert_error
 
 from bot import create_bot
 from bot.checks import NotModerator
+from bot.utils import Refused
 from knowledge.uploads import KnowledgeSources
 
 NEW_DOC = b"""---
@@ -81,6 +82,7 @@ async def test_the_built_in_article_cannot_be_removed(simcord_env):
     doc_id = next(iter(simcord_env.bot.assistant.kb.documents))
     result = await mod.slash(channel, "kb remove", document=doc_id)
     assert "is not an uploaded document" in last_message(result).content
+    assert_error(simcord_env, Refused, contains="is not an uploaded document")
     assert doc_id in simcord_env.bot.assistant.kb.documents
 
 
@@ -105,6 +107,8 @@ async def test_a_bad_upload_gives_a_clear_error_and_changes_nothing(
     text = last_message(result).content
     assert message in text and ("Not added" in text or "Nothing was added" in text)
     assert last_message(result).ephemeral
+    # Refusals reach the one error handler; nothing else went wrong.
+    assert all(isinstance(getattr(e, "original", e), Refused) for e in simcord_env.errors)
     assert simcord_env.bot.assistant.kb is kb
     assert uploads(state_dir) == []
 

@@ -19,7 +19,7 @@ from knowledge.curated import (
     SourceLink,
     kb_weight,
 )
-from knowledge.yaml_state import StateFileError
+from knowledge.errors import NotFoundError, StateFileError
 
 PARAPHRASES = Path(__file__).with_name("curated_paraphrases.yaml")
 
@@ -138,6 +138,8 @@ def test_full_disk_keeps_the_change_in_memory_and_writes_it_later(tmp_path, monk
     with pytest.raises(StateWriteError) as caught:
         store.add("How do I store milk?", "In the fridge.", author="mod")
     assert str(caught.value).endswith("curated.yaml: No space left on device")
+    # The error carries the answer that was added in memory: callers report it without guessing.
+    assert caught.value.done.id == 2 and caught.value.done.question == "How do I store milk?"
     assert store.pending
     assert store.match("how do i store milk") is not None  # served from memory
     assert len(CuratedStore(tmp_path / "curated.yaml")) == 1  # the file still holds the last write
@@ -280,3 +282,10 @@ def test_changed_source_is_flagged_and_keep_relinks_it(tmp_path):
     assert [s.passage_id for s in kept.sources] == [new_colostrum.id]
     assert kept.status == "active"
     assert store.check_sources(after) == []
+
+
+def test_a_missing_answer_is_reported_as_not_found_in_plain_words(tmp_path):
+    store = CuratedStore(tmp_path / "curated.yaml")
+    with pytest.raises(NotFoundError) as caught:
+        store.remove(7)
+    assert str(caught.value) == "There is no curated answer with id 7."

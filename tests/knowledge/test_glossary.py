@@ -9,8 +9,8 @@ import pytest
 
 from knowledge import KnowledgeBase
 from knowledge.assistant import Assistant
+from knowledge.errors import NotFoundError, StateFileError
 from knowledge.glossary import Glossary
-from knowledge.yaml_state import StateFileError
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def test_glossary_persists_and_remove(tmp_path):
     assert [(e.term, e.means, e.author) for e in again.entries()] == [("first milk", "colostrum", "mod")]
     again.remove("First Milk")
     assert Glossary(tmp_path / "glossary.yaml").entries() == []
-    with pytest.raises(KeyError):
+    with pytest.raises(NotFoundError):
         again.remove("first milk")
 
 

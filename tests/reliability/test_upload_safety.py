@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from reliability_helpers import last_message, make_pdf, server
 
+from bot.utils import Refused
 from knowledge.documents import MAX_HTML_DEPTH, MAX_PDF_PAGES
 from knowledge.uploads import DEFAULT_MAX_BYTES, UploadError, check_upload, safe_filename
 
@@ -151,6 +152,8 @@ async def test_rejected_uploads_change_nothing(simcord_env, state_dir, tmp_path)
         assert "Not added" in reply.content or "Nothing was added" in reply.content, reply.content
         assert snapshot(state_dir, root / "etc") == before, name
         assert simcord_env.bot.assistant.kb is kb_before  # no reload happened
+    # Refusals reach the one error handler; nothing else went wrong.
+    assert all(isinstance(getattr(e, "original", e), Refused) for e in simcord_env.errors)
     assert not (state_dir / "knowledge").exists() or not any((state_dir / "knowledge").iterdir())
 
 

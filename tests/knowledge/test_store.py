@@ -1,4 +1,5 @@
-"""The SQLite state store: versioned schema, WAL, one changeable vote per member per answer."""
+"""The SQLite state store: versioned schema, WAL, one changeable vote per member per answer,
+statistics and the review queue."""
 
 from __future__ import annotations
 
@@ -39,22 +40,47 @@ def test_reopening_keeps_everything(tmp_path):
         assert record.passage_ids == ("a#x-1", "a#y-2") and record.answered and record.user_id == 7
         assert again.answer_for_message(555).id == answer_id
         assert again.last_answer_in(2).id == answer_id
-        assert [(f.user_id, f.vote, f.reason) for f in again.feedback(answer_id)] == [(7, -1, "vague")]
+        [item] = again.review_items(10)
+        assert (item.answer_id, item.downvotes, item.reasons) == (answer_id, 1, ("vague",))
+        assert again.vote_totals() == (0, 1)
     finally:
         again.close()
 
 
 def test_one_vote_per_member_per_answer(store):
-    answer_id = store.record_answer("q?", [], False)
+    answer_id = store.record_answer("q?", [], True)
     store.set_feedback(answer_id, 1, -1, "wrong section")
     store.set_feedback(answer_id, 1, -1)  # the modal was closed: the reason stays
-    assert [(f.vote, f.reason) for f in store.feedback(answer_id)] == [(-1, "wrong section")]
+    [item] = store.review_items(10)
+    assert (item.downvotes, item.reasons) == (1, ("wrong section",))
+    assert store.vote_totals() == (0, 1)
     store.set_feedback(answer_id, 1, 1)  # changed to helpful: the old reason goes
     store.set_feedback(answer_id, 2, 1)
-    assert store.feedback_totals(answer_id) == (2, 0)
-    assert [(f.user_id, f.vote, f.reason) for f in store.feedback(answer_id)] == [(1, 1, None), (2, 1, None)]
+    assert store.vote_totals() == (2, 0)
+    assert store.review_items(10) == []  # an answered question with no 👎 is not for review
+    store.set_feedback(answer_id, 1, -1)  # and back to 👎 without a reason: the old one is gone
+    [item] = store.review_items(10)
+    assert (item.downvotes, item.reasons) == (1, ())
     with pytest.raises(ValueError):
         store.set_feedback(answer_id, 1, 0)
+
+
+def test_statistics_and_dismissing_from_review(store):
+    first = store.record_answer("What is colostrum?", [], True)
+    store.record_answer("what is colostrum?", [], False)
+    store.record_answer("Is IgA in milk?", [], False)
+    assert store.answer_totals() == (3, 1)
+    # Wordings differing only in case count as one question.
+    top = [(question.lower(), n) for question, n in store.most_asked(5)]
+    assert top == [("what is colostrum?", 2), ("is iga in milk?", 1)]
+    assert store.most_asked(5, declined_only=True) == [("what is colostrum?", 1), ("Is IgA in milk?", 1)]
+    assert [i.question for i in store.review_items(10)] == ["what is colostrum?", "Is IgA in milk?"]
+    declined = store.review_items(10)[0].answer_id
+    assert store.dismiss_from_review(declined, user_id=9) is True
+    assert store.dismiss_from_review(declined, user_id=9) is False  # already out of the queue
+    assert store.dismiss_from_review(first) is True  # any recorded answer can be dismissed
+    assert store.dismiss_from_review("000000000000") is False  # unknown ids change nothing
+    assert [i.question for i in store.review_items(10)] == ["Is IgA in milk?"]
 
 
 def test_notice_is_remembered_per_member_and_day(store):

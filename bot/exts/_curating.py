@@ -1,0 +1,94 @@
+"""Saving a moderator's draft as a curated answer: shared by ``/faq``, the context menu and
+``/review`` (Write answer, Edit)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+
+from knowledge.curated import CuratedAnswer, SourceLink
+from knowledge.errors import StateWriteError
+from knowledge.models import Hit
+
+from .. import render
+from ..curation_render import curated_embed
+from ..ui.curation import CurateDraft
+from ..utils import refused_as, send_private, who, write_failed_note
+
+if TYPE_CHECKING:
+    from ..app import CitebotBot
+
+logger = logging.getLogger(__name__)
+
+
+def source_links(bot: CitebotBot, passage_ids: tuple[str, ...]) -> tuple[list[SourceLink], list[str]]:
+    """Links to the passages named in a draft, and the ids the knowledge base does not know."""
+    kb = bot.assistant.kb
+    links, unknown = [], []
+    for pid in dict.fromkeys(passage_ids):
+        passage = kb.passage(pid)
+        if passage is None:
+            unknown.append(pid)
+        else:
+            links.append(SourceLink.of(passage))
+    return links, unknown
+
+
+def source_hits(bot: CitebotBot, entry: CuratedAnswer) -> list[Hit]:
+    """The passages a curated answer cites, as the knowledge base holds them now."""
+    kb = bot.assistant.kb
+    return [hit for s in entry.sources if (hit := kb.hit(s.passage_id)) is not None]
+
+
+async def save_draft(
+    bot: CitebotBot,
+    interaction: discord.Interaction,
+    draft: CurateDraft,
+    *,
+    answer_id: int | None = None,
+    origin: str = "",
+) -> CuratedAnswer:
+    """Save ``draft`` as a new curated answer, or as an edit of ``answer_id``, and tell the
+    moderator privately. An invalid draft or a missing answer is refused through the error handler;
+    a change that could not be written to disk is saved in memory and the reply says so."""
+    store = bot.curated
+    links, unknown = source_links(bot, draft.sources)
+    author = who(interaction.user)
+    note = ""
+    with refused_as("Not saved: {}", brief=True):
+        try:
+            if answer_id is None:
+                entry = await asyncio.to_thread(
+                    store.add,
+                    draft.question,
+                    draft.answer,
+                    author=author,
+                    phrasings=draft.phrasings,
+                    sources=links,
+                )
+            else:
+                entry = await asyncio.to_thread(
+                    store.edit,
+                    answer_id,
+                    by=author,
+                    question=draft.question,
+                    answer=draft.answer,
+                    phrasings=draft.phrasings,
+                    sources=links,
+                )
+        except StateWriteError as exc:
+            entry = exc.done
+            note = write_failed_note(exc)
+    verb = "Saved" if answer_id is None else "Updated"
+    lines = [f"{verb} curated answer **#{entry.id}**{origin}. Questions like it now get this answer first."]
+    if unknown:
+        lines.append("Unknown passage ids left out: " + ", ".join(f"`{render.escape(p)}`" for p in unknown))
+    if note:
+        lines.append(note)
+    logger.info("curated answer %d %s by %s", entry.id, verb.lower(), interaction.user.id)
+    embed = curated_embed(entry, source_hits(bot, entry))
+    await send_private(interaction, "\n".join(lines), embed=embed)
+    return entry

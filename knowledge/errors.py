@@ -1,0 +1,76 @@
+"""The errors citebot reports to people, in one place.
+
+Every error a member, moderator or operator is meant to read derives from :class:`CitebotError`;
+its ``str()`` is the message to show. The Discord bot (``bot.exts.errors``) and the command line
+(``bot.__main__``) each map them once. Anything else is a bug and is logged with its traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class CitebotError(Exception):
+    """An expected problem whose message is written for the person who caused or can fix it."""
+
+
+class NotFoundError(CitebotError, KeyError):
+    """No entry with that id or name (a curated answer, a glossary term, a document).
+
+    A ``KeyError`` too, so older callers keep working; unlike ``KeyError`` its ``str()`` is the
+    plain message, not its repr.
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "not found"
+
+
+class StateFileError(CitebotError, ValueError):
+    """A state file that cannot be used. ``str()`` reads like ``curated.yaml, line 12, entry 3: ...``."""
+
+    def __init__(self, path: Path | str, message: str, *, line: int | None = None, entry: str = "") -> None:
+        self.path = str(path)
+        self.message = message
+        self.line = line
+        self.entry = entry
+        where = Path(self.path).name
+        if line:
+            where += f", line {line}"
+        if entry:
+            where += f", {entry}"
+        super().__init__(f"{where}: {message}")
+
+
+class StateWriteError(CitebotError, OSError):
+    """A file in the state folder could not be written (read-only, full, missing); the message says
+    which file and why. For curated answers and the glossary the change is in use in memory and is
+    written with the next one: :attr:`done` is what it produced (the new, changed or removed entry),
+    so the caller can report it without looking it up. For an upload, nothing was added."""
+
+    def __init__(self, path: Path, exc: OSError, *, done: object = None) -> None:
+        self.path = path
+        self.cause = exc
+        self.done = done
+        reason = exc.strerror or str(exc)
+        super().__init__(exc.errno, f"could not write {path}: {reason}")
+
+    def __str__(self) -> str:
+        return self.args[1] if len(self.args) > 1 else super().__str__()
+
+
+class UploadError(CitebotError, ValueError):
+    """An upload that was refused; the message says why in words a moderator can act on."""
+
+
+class QuestionError(CitebotError, ValueError):
+    """A question that cannot be asked; the message is meant for the person who asked."""
+
+
+__all__ = [
+    "CitebotError",
+    "NotFoundError",
+    "QuestionError",
+    "StateFileError",
+    "StateWriteError",
+    "UploadError",
+]
