@@ -8,6 +8,7 @@ rather than added to. Stored as ``glossary.yaml`` in the state folder, written a
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from .text import normalize, stem, token_spans, tokens
 from .yaml_state import (
     StateFileError,
-    YamlStateFile,
+    YamlState,
     dump_yaml,
     line_of,
     mapping_value,
@@ -35,6 +36,8 @@ MAX_MEANING_CHARS = 120
 
 @dataclass(frozen=True)
 class GlossaryEntry:
+    """One glossary line: members write ``term``, the knowledge base says ``means``."""
+
     term: str
     means: str
     author: str = ""
@@ -42,9 +45,11 @@ class GlossaryEntry:
 
     @property
     def key(self) -> tuple[str, ...]:
+        """The term as matched (see :func:`term_key`)."""
         return term_key(self.term)
 
     def to_yaml(self) -> dict[str, str]:
+        """The entry as written in ``glossary.yaml``."""
         return {"term": self.term, "means": self.means, "author": self.author, "added": self.added}
 
 
@@ -67,6 +72,7 @@ def _clean(value: Any, key: str, limit: int, path, line, entry) -> str:
 
 
 def parse_glossary(text: str, path: Path | str) -> list[GlossaryEntry]:
+    """Validate a glossary file; raises :class:`StateFileError` naming line and entry."""
     data, root = parse_yaml(text, path)
     if data is None:
         return []
@@ -112,6 +118,7 @@ def parse_glossary(text: str, path: Path | str) -> list[GlossaryEntry]:
 
 
 def dump_glossary(entries: list[GlossaryEntry]) -> str:
+    """``entries`` as the text of ``glossary.yaml``, with a header for hand editors."""
     header = "# citebot glossary: members' words -> the knowledge base's terms. Editable by hand.\n"
     return header + dump_yaml({"version": FORMAT_VERSION, "terms": [e.to_yaml() for e in entries]})
 
@@ -124,54 +131,37 @@ class Expansion:
     applied: tuple[tuple[str, str], ...] = ()
 
     def notice(self) -> str:
+        """One sentence telling the member how their words were read."""
         parts = [f"“{typed}” as “{means}”" for typed, means in self.applied]
         return "Read " + ", ".join(parts) + " (from the moderators' glossary)."
 
 
-class Glossary:
+class Glossary(YamlState[GlossaryEntry]):
     """The glossary of one state folder. Changes are written at once; when the folder cannot be
     written the change is kept in memory and retried with the next one (StateWriteError raised)."""
 
+    label = "glossary terms"
+
     def __init__(self, path: Path | str) -> None:
-        self.file = YamlStateFile(path)
         self._entries: dict[tuple[str, ...], GlossaryEntry] = {}
-        try:
-            self._load()
-        except StateFileError as exc:
-            self.file.load_error = exc
-            logger.error("%s; starting with an empty glossary", exc)
+        super().__init__(path)
 
     @classmethod
     def in_state_dir(cls, state_dir: Path | str) -> Glossary:
+        """The glossary kept as ``glossary.yaml`` in ``state_dir``."""
         return cls(Path(state_dir) / FILE_NAME)
 
-    @property
-    def path(self) -> Path:
-        return self.file.path
+    def _parse(self, text: str, path: Path | str) -> list[GlossaryEntry]:
+        return parse_glossary(text, path)
 
-    @property
-    def load_error(self) -> StateFileError | None:
-        return self.file.load_error
-
-    def _load(self) -> None:
-        text = self.file.read()
-        entries = parse_glossary(text, self.path) if text is not None else []
+    def _set(self, entries: Iterable[GlossaryEntry]) -> None:
         self._entries = {e.key: e for e in entries}
-        self.file.load_error = None
 
-    def refresh(self) -> StateFileError | None:
-        """Pick up hand edits; an invalid file keeps the current glossary (the error is returned)."""
-        with self.file.lock:
-            if self.file.pending or not self.file.changed_on_disk():
-                return self.file.load_error
-            try:
-                self._load()
-            except StateFileError as exc:
-                self.file.load_error = exc
-                logger.error("%s; still using the previous glossary", exc)
-            return self.file.load_error
+    def _dump(self) -> str:
+        return dump_glossary(sorted(self._entries.values(), key=lambda e: normalize(e.term)))
 
     def entries(self) -> list[GlossaryEntry]:
+        """Every entry, by term, after picking up hand edits."""
         self.refresh()
         return sorted(self._entries.values(), key=lambda e: normalize(e.term))
 
@@ -179,6 +169,7 @@ class Glossary:
         return len(self._entries)
 
     def get(self, term: str) -> GlossaryEntry | None:
+        """The entry for ``term`` however it is written ("First-Milk" finds "first milk")."""
         return self._entries.get(term_key(term))
 
     def add(self, term: str, means: str, *, author: str) -> GlossaryEntry:
@@ -199,6 +190,8 @@ class Glossary:
             return entry
 
     def remove(self, term: str) -> GlossaryEntry:
+        """Remove ``term`` and return its entry; KeyError when it is not in the glossary,
+        StateWriteError when the change could not be written (it is still used)."""
         with self.file.lock:
             self.refresh()
             key = term_key(term)
@@ -208,14 +201,6 @@ class Glossary:
             self._entries = {k: v for k, v in self._entries.items() if k != key}
             self._save()
             return entry
-
-    def flush(self) -> None:
-        with self.file.lock:
-            if self.file.pending:
-                self._save()
-
-    def _save(self) -> None:
-        self.file.write(dump_glossary(sorted(self._entries.values(), key=lambda e: normalize(e.term))))
 
     def expand(self, question: str) -> Expansion:
         """``question`` with every glossary term replaced by its meaning (longest terms first,

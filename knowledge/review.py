@@ -13,7 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .curated import CuratedStore, question_terms, similarity
+from .curated import CuratedStore
+from .matching import question_terms, similarity
 
 if TYPE_CHECKING:
     from .glossary import Glossary
