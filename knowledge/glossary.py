@@ -7,7 +7,6 @@ rather than added to. Stored as ``glossary.yaml`` in the state folder, written a
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +24,6 @@ from .yaml_state import (
     sequence_items,
     timestamp,
 )
-
-logger = logging.getLogger(__name__)
 
 FILE_NAME = "glossary.yaml"
 FORMAT_VERSION = 1
