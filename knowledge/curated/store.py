@@ -36,7 +36,7 @@ class ImportPlan:
     unchanged: list[CuratedAnswer] = field(default_factory=list)
 
     def summary(self) -> str:
-        """"2 new, 1 updated, 5 unchanged"."""
+        """What would change, in words: ``2 new, 1 updated, 5 unchanged``."""
         parts = [f"{len(self.added)} new", f"{len(self.updated)} updated", f"{len(self.unchanged)} unchanged"]
         return ", ".join(parts)
 
