@@ -1,13 +1,13 @@
 """The glossary: members' words mapped to the knowledge base's terms ("first milk" -> colostrum).
 
 Questions are rewritten with it before retrieval: a word the knowledge base never uses counts
-against the evidence (see :mod:`knowledge.answer`), so "first milk" is *replaced* by "colostrum"
+against the evidence (see :mod:`knowledge.evidence`), so "first milk" is *replaced* by "colostrum"
 rather than added to. Stored as ``glossary.yaml`` in the state folder, written atomically.
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from .errors import NotFoundError
 from .text import normalize, stem, token_spans, tokens
 from .yaml_state import (
     StateFileError,
-    YamlStateFile,
+    YamlState,
     dump_yaml,
     line_of,
     mapping_value,
@@ -26,8 +26,6 @@ from .yaml_state import (
     timestamp,
 )
 
-logger = logging.getLogger(__name__)
-
 FILE_NAME = "glossary.yaml"
 FORMAT_VERSION = 1
 MAX_TERM_CHARS = 60
@@ -36,6 +34,8 @@ MAX_MEANING_CHARS = 120
 
 @dataclass(frozen=True)
 class GlossaryEntry:
+    """One glossary line: members write ``term``, the knowledge base says ``means``."""
+
     term: str
     means: str
     author: str = ""
@@ -43,9 +43,11 @@ class GlossaryEntry:
 
     @property
     def key(self) -> tuple[str, ...]:
+        """The term as matched (see :func:`term_key`)."""
         return term_key(self.term)
 
     def to_yaml(self) -> dict[str, str]:
+        """The entry as written in ``glossary.yaml``."""
         return {"term": self.term, "means": self.means, "author": self.author, "added": self.added}
 
 
@@ -68,6 +70,7 @@ def _clean(value: Any, key: str, limit: int, path, line, entry) -> str:
 
 
 def parse_glossary(text: str, path: Path | str) -> list[GlossaryEntry]:
+    """Validate a glossary file; raises :class:`StateFileError` naming line and entry."""
     data, root = parse_yaml(text, path)
     if data is None:
         return []
@@ -113,6 +116,7 @@ def parse_glossary(text: str, path: Path | str) -> list[GlossaryEntry]:
 
 
 def dump_glossary(entries: list[GlossaryEntry]) -> str:
+    """``entries`` as the text of ``glossary.yaml``, with a header for hand editors."""
     header = "# citebot glossary: members' words -> the knowledge base's terms. Editable by hand.\n"
     return header + dump_yaml({"version": FORMAT_VERSION, "terms": [e.to_yaml() for e in entries]})
 
@@ -125,54 +129,37 @@ class Expansion:
     applied: tuple[tuple[str, str], ...] = ()
 
     def notice(self) -> str:
+        """One sentence telling the member how their words were read."""
         parts = [f"“{typed}” as “{means}”" for typed, means in self.applied]
         return "Read " + ", ".join(parts) + " (from the moderators' glossary)."
 
 
-class Glossary:
+class Glossary(YamlState[GlossaryEntry]):
     """The glossary of one state folder. Changes are written at once; when the folder cannot be
     written the change is kept in memory and retried with the next one (StateWriteError raised)."""
 
+    label = "glossary terms"
+
     def __init__(self, path: Path | str) -> None:
-        self.file = YamlStateFile(path)
         self._entries: dict[tuple[str, ...], GlossaryEntry] = {}
-        try:
-            self._load()
-        except StateFileError as exc:
-            self.file.load_error = exc
-            logger.error("%s; starting with an empty glossary", exc)
+        super().__init__(path)
 
     @classmethod
     def in_state_dir(cls, state_dir: Path | str) -> Glossary:
+        """The glossary kept as ``glossary.yaml`` in ``state_dir``."""
         return cls(Path(state_dir) / FILE_NAME)
 
-    @property
-    def path(self) -> Path:
-        return self.file.path
+    def _parse(self, text: str, path: Path | str) -> list[GlossaryEntry]:
+        return parse_glossary(text, path)
 
-    @property
-    def load_error(self) -> StateFileError | None:
-        return self.file.load_error
-
-    def _load(self) -> None:
-        text = self.file.read()
-        entries = parse_glossary(text, self.path) if text is not None else []
+    def _set(self, entries: Iterable[GlossaryEntry]) -> None:
         self._entries = {e.key: e for e in entries}
-        self.file.load_error = None
 
-    def refresh(self) -> StateFileError | None:
-        """Pick up hand edits; an invalid file keeps the current glossary (the error is returned)."""
-        with self.file.lock:
-            if self.file.pending or not self.file.changed_on_disk():
-                return self.file.load_error
-            try:
-                self._load()
-            except StateFileError as exc:
-                self.file.load_error = exc
-                logger.error("%s; still using the previous glossary", exc)
-            return self.file.load_error
+    def _dump(self) -> str:
+        return dump_glossary(sorted(self._entries.values(), key=lambda e: normalize(e.term)))
 
     def entries(self) -> list[GlossaryEntry]:
+        """Every entry, by term, after picking up hand edits."""
         self.refresh()
         return sorted(self._entries.values(), key=lambda e: normalize(e.term))
 
@@ -180,6 +167,7 @@ class Glossary:
         return len(self._entries)
 
     def get(self, term: str) -> GlossaryEntry | None:
+        """The entry for ``term`` however it is written ("First-Milk" finds "first milk")."""
         return self._entries.get(term_key(term))
 
     def add(self, term: str, means: str, *, author: str) -> GlossaryEntry:
@@ -200,6 +188,8 @@ class Glossary:
             return entry
 
     def remove(self, term: str) -> GlossaryEntry:
+        """Remove ``term`` and return its entry; NotFoundError when it is not in the glossary,
+        StateWriteError when the change could not be written (it is still used)."""
         with self.file.lock:
             self.refresh()
             key = term_key(term)
@@ -209,15 +199,6 @@ class Glossary:
             self._entries = {k: v for k, v in self._entries.items() if k != key}
             self._save(entry)
             return entry
-
-    def flush(self) -> None:
-        with self.file.lock:
-            if self.file.pending:
-                self._save()
-
-    def _save(self, done: object = None) -> None:
-        entries = sorted(self._entries.values(), key=lambda e: normalize(e.term))
-        self.file.write(dump_glossary(entries), done=done)
 
     def expand(self, question: str) -> Expansion:
         """``question`` with every glossary term replaced by its meaning (longest terms first,

@@ -8,6 +8,7 @@ the sum of its terms' columns and costs as much as those columns' postings, not 
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import zipfile
@@ -97,7 +98,33 @@ class _SurfaceRecorder:
 
 
 class SparseIndex:
-    """BM25 over passages. ``SparseIndex(settings).fit(texts)``, then :meth:`search`/:meth:`score`."""
+    """BM25 over passages. ``SparseIndex(settings).fit(texts)``, then :meth:`search`/:meth:`score`.
+
+    Parameters
+    ----------
+    settings : IndexSettings, optional
+        How passages are weighted; the defaults when omitted.
+
+    Attributes
+    ----------
+    settings : IndexSettings
+        The settings the index was built (or saved) with.
+    matrix_ : scipy.sparse.csc_matrix of shape (n_rows, n_terms), float32
+        Each row's precomputed weight for each term (BM25 or tf-idf, idf included), stored
+        column-wise so a query reads only its terms' postings.
+    idf_ : numpy.ndarray of shape (n_terms,), float32
+        Each term's inverse document frequency (Lucene's BM25 idf, always positive).
+    terms_ : list of str
+        The vocabulary: stemmed terms in sorted order; ``terms_[j]`` is column ``j``.
+    vocabulary_ : dict of str to int
+        Each term's column, the inverse of ``terms_``.
+    surfaces_ : list of str
+        The words as written in the texts (before stemming), most frequent first; typo
+        correction compares query words with these.
+
+    Attributes ending in ``_`` exist once :meth:`fit` or :meth:`load` has run; read them for
+    diagnostics, and prefer :meth:`term_weight` and :meth:`term_with_prefix` to look terms up.
+    """
 
     def __init__(self, settings: IndexSettings | None = None) -> None:
         self.settings = settings or IndexSettings()
@@ -167,13 +194,32 @@ class SparseIndex:
 
     @property
     def n_rows(self) -> int:
+        """How many texts (passages) the index holds."""
         self._check_fitted()
         return self.matrix_.shape[0]
 
     @property
     def vocabulary_size(self) -> int:
+        """How many distinct terms the index holds."""
         self._check_fitted()
         return len(self.terms_)
+
+    # -- terms ----------------------------------------------------------------------------------
+
+    def term_weight(self, term: str) -> float | None:
+        """The idf of a vocabulary ``term`` (a stem, as :func:`knowledge.text.stem` gives it), or
+        None when the index has never seen it. Rarer terms weigh more."""
+        self._check_fitted()
+        column = self.vocabulary_.get(term)
+        return None if column is None else float(self.idf_[column])
+
+    def term_with_prefix(self, prefix: str) -> str | None:
+        """The first vocabulary term, in sorted order, that starts with ``prefix`` (``prefix``
+        itself when it is a term), or None. Finds a stem's longer forms ("breastfe" ->
+        "breastfeed")."""
+        self._check_fitted()
+        at = bisect.bisect_left(self.terms_, prefix)
+        return self.terms_[at] if at < len(self.terms_) and self.terms_[at].startswith(prefix) else None
 
     # -- queries --------------------------------------------------------------------------------
 

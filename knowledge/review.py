@@ -12,7 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .curated import CuratedStore, question_terms, similarity
+from .curated import CuratedStore
+from .matching import question_terms, similarity
 from .store import ReviewItem
 
 if TYPE_CHECKING:

@@ -47,6 +47,7 @@ def token_spans(text: str) -> Iterator[tuple[int, int, str]]:
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
+    """The English Snowball stem of one lower-cased token ("breastfeeding" -> "breastfeed")."""
     return _stemmer.stemWord(word)
 
 

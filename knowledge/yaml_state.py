@@ -3,16 +3,21 @@
 Loading validates everything and reports problems with the file, the line (from the YAML marks)
 and the entry; an invalid file never replaces the state already being served. Writing goes through
 :mod:`knowledge.atomic`; when the folder cannot be written the change stays in memory and is
-written with the next change (or :meth:`YamlStateFile.flush`).
+written with the next change (or :meth:`YamlState.flush`).
+
+:class:`YamlState` is the part every such file shares (loading with the error kept, picking up
+hand edits, flushing a pending change); :class:`YamlStateFile` is its file side.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Generic, TypeVar
 
 import yaml
 
@@ -45,10 +50,12 @@ def mapping_value(node: yaml.Node | None, key: str) -> yaml.Node | None:
 
 
 def line_of(node: yaml.Node | None) -> int | None:
+    """The 1-based line a node starts on, or None without a node."""
     return node.start_mark.line + 1 if node is not None else None
 
 
 def sequence_items(node: yaml.Node | None) -> list[yaml.Node | None]:
+    """The item nodes of a sequence node (empty for anything else), for the items' lines."""
     return list(node.value) if isinstance(node, yaml.SequenceNode) else []
 
 
@@ -62,6 +69,7 @@ def timestamp(value: Any) -> str:
 
 
 def now() -> str:
+    """The current UTC time as ISO 8601 text to the second, as stored in the state files."""
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
@@ -78,6 +86,7 @@ _BlockDumper.add_representer(str, _str_representer)
 
 
 def dump_yaml(data: Any) -> str:
+    """``data`` as YAML in the order given, multi-line text as ``|`` blocks, Unicode as is."""
     return yaml.dump(data, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=100)
 
 
@@ -101,6 +110,8 @@ class YamlStateFile:
         return stat.st_mtime_ns, stat.st_size
 
     def changed_on_disk(self) -> bool:
+        """Whether the file's modification time or size differs from when it was last read or
+        written here (a hand edit, or the file appearing or disappearing)."""
         return self._disk_stamp() != self._stamp
 
     def read(self) -> str | None:
@@ -129,3 +140,102 @@ class YamlStateFile:
             raise
         self.pending, self.write_error = False, None
         self._stamp = self._disk_stamp()
+
+
+ItemT = TypeVar("ItemT")
+
+
+class YamlState(ABC, Generic[ItemT]):
+    """State served from memory and kept in one YAML file that moderators may also edit by hand.
+
+    Loading keeps the error of an invalid file (:attr:`load_error`) instead of raising;
+    :meth:`refresh` picks up hand edits, and an invalid edit never replaces the state being
+    served. Changes are written at once (atomically, the previous file kept as ``<name>.bak``);
+    when that fails the change is still served, :attr:`pending` is True and the next change (or
+    :meth:`flush`) writes everything. Subclasses say how the file is parsed (:meth:`_parse`), held
+    (:meth:`_set`) and written (:meth:`_dump`), and take ``self.file.lock`` around changes.
+    """
+
+    #: What the file holds, for log messages ("curated answers").
+    label: ClassVar[str] = "entries"
+    #: Whether a file that is unusable at start-up is replaced by its ``.bak`` (one write back).
+    start_from_backup: ClassVar[bool] = False
+
+    def __init__(self, path: Path | str) -> None:
+        self.file = YamlStateFile(path)
+        self._load_initial()
+
+    @property
+    def path(self) -> Path:
+        """The YAML file."""
+        return self.file.path
+
+    @property
+    def load_error(self) -> StateFileError | None:
+        """Why the file on disk is not being served (line and entry included), or None."""
+        return self.file.load_error
+
+    @property
+    def pending(self) -> bool:
+        """Whether a change is only in memory because writing it failed."""
+        return self.file.pending
+
+    @abstractmethod
+    def _parse(self, text: str, path: Path | str) -> list[ItemT]:
+        """Validate a file's text; raises :class:`StateFileError` naming line and entry."""
+
+    @abstractmethod
+    def _set(self, items: Iterable[ItemT]) -> None:
+        """Serve ``items`` from now on (replacing the state as a whole: readers hold snapshots)."""
+
+    @abstractmethod
+    def _dump(self) -> str:
+        """The state being served as the file's text."""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    def _load_initial(self) -> None:
+        try:
+            self._load()
+        except StateFileError as exc:
+            self.file.load_error = exc
+            if not self.start_from_backup:
+                logger.error("%s; starting with no %s", exc, self.label)
+                return
+            logger.error("%s; trying the backup", exc)
+            backup = self.path.with_name(self.path.name + ".bak")
+            try:
+                self._set(self._parse(backup.read_text(encoding="utf-8"), backup))
+            except (OSError, StateFileError) as bak_exc:
+                logger.error("the backup is unusable too (%s); starting with no %s", bak_exc, self.label)
+
+    def _load(self) -> None:
+        text = self.file.read()
+        self._set(self._parse(text, self.path) if text is not None else [])
+        self.file.load_error = None
+
+    def refresh(self) -> StateFileError | None:
+        """Pick up hand edits. An invalid file keeps the current state; the error is returned
+        (and kept in :attr:`load_error`) so it can be shown. Pending changes are never dropped."""
+        with self.file.lock:
+            if self.file.pending or not self.file.changed_on_disk():
+                return self.file.load_error
+            try:
+                self._load()
+                logger.info("reloaded %s: %d %s", self.path, len(self), self.label)
+            except StateFileError as exc:
+                self.file.load_error = exc
+                logger.error("%s; still serving the previous %s", exc, self.label)
+            return self.file.load_error
+
+    def _save(self, done: object = None) -> None:
+        """Write the state; raises :class:`StateWriteError` carrying ``done`` (the change then
+        stays pending)."""
+        self.file.write(self._dump(), done=done)
+
+    def flush(self) -> None:
+        """Write pending changes now; raises :class:`StateWriteError` if still impossible."""
+        with self.file.lock:
+            if self.file.pending:
+                self._save()

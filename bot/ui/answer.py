@@ -14,7 +14,7 @@ from ..utils import citebot
 from .errors import report_error
 
 if TYPE_CHECKING:
-    from ..answering import AnswerService
+    from ..answering import ReplyService
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ ANSWER_ID = r"(?P<answer_id>[0-9a-f]{12})"
 REASON_INPUT_ID = "citebot:why:reason"
 
 
-def _service(interaction: discord.Interaction) -> AnswerService:
+def _service(interaction: discord.Interaction) -> ReplyService:
     return citebot(interaction).answers
 
 

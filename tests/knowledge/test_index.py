@@ -103,6 +103,23 @@ def test_query_terms_carry_idf_and_corrections(index: SparseIndex) -> None:
     assert by_token["infant"].weight > by_token["imune"].weight
 
 
+def test_term_weight_is_the_idf_a_query_word_carries(index: SparseIndex) -> None:
+    [infant] = index.query_terms("infant")
+    assert index.term_weight(infant.term) == infant.weight
+    # "immun" is in two passages, "infant" in one: the rarer term weighs more.
+    assert index.term_weight("infant") > index.term_weight("immun") > 0
+    assert index.term_weight("xylophon") is None  # never seen
+    assert index.term_weight("the") is None  # stop words are not indexed
+    assert index.term_weight("imune") is None  # no typo correction: terms are looked up as given
+
+
+def test_term_with_prefix_finds_a_stems_longer_forms(index: SparseIndex) -> None:
+    assert index.term_with_prefix("mammar") == "mammari"
+    assert index.term_with_prefix("immun") == "immun"  # a term is its own first completion
+    assert index.term_with_prefix("immuno") == "immunoglobulin"
+    assert index.term_with_prefix("zeb") is None
+
+
 def test_a_misspelled_question_finds_the_passage(index: SparseIndex) -> None:
     rows, _ = index.search("enteromamary imune system", k=1)
     assert rows[0] == 1
@@ -144,6 +161,15 @@ def test_save_and_load_give_the_same_results(index: SparseIndex, tmp_path) -> No
         assert a_rows.tolist() == b_rows.tolist()
         np.testing.assert_array_equal(a_scores, b_scores)
     assert loaded.query_terms("imune gut") == index.query_terms("imune gut")
+
+
+def test_term_lookups_are_the_same_after_save_and_load(index: SparseIndex, tmp_path) -> None:
+    index.save(tmp_path / "ix")
+    loaded = SparseIndex.load(tmp_path / "ix")
+    for term in ("immun", "infant", "mammari", "xylophon"):
+        assert loaded.term_weight(term) == index.term_weight(term)
+    for prefix in ("mammar", "immuno", "ent", "zeb"):
+        assert loaded.term_with_prefix(prefix) == index.term_with_prefix(prefix)
 
 
 def test_saved_files_hold_no_pickle(index: SparseIndex, tmp_path) -> None:
@@ -208,6 +234,8 @@ def test_all_stop_word_query_gives_empty_results(index: SparseIndex) -> None:
 def test_using_the_index_before_fit_is_a_clear_error() -> None:
     with pytest.raises(NotFittedError, match="fit"):
         SparseIndex().search("milk")
+    with pytest.raises(NotFittedError, match="fit"):
+        SparseIndex().term_weight("milk")
 
 
 def test_sublinear_tfidf_weighting_ranks_too() -> None:

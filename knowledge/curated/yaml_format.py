@@ -1,0 +1,190 @@
+"""The ``curated.yaml`` format: validating a file (hand-edited, imported or made in the bot) and
+writing one. Every problem is reported with the file, the line and the entry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ..yaml_state import (
+    StateFileError,
+    dump_yaml,
+    line_of,
+    mapping_value,
+    parse_yaml,
+    sequence_items,
+    timestamp,
+)
+from .records import STATUSES, CuratedAnswer, Revision, SourceLink
+
+FORMAT_VERSION = 1
+MAX_QUESTION_CHARS = 300
+MAX_ANSWER_CHARS = 3_500
+MAX_PHRASINGS = 20
+
+
+def _text_field(item: dict, key: str, path, line, entry, *, required: bool, limit: int) -> str:
+    value = item.get(key)
+    if value is None or value == "":
+        if required:
+            raise StateFileError(path, f"{key!r} is missing or empty", line=line, entry=entry)
+        return ""
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise StateFileError(
+            path, f"{key!r} must be text, not {type(value).__name__}", line=line, entry=entry
+        )
+    text = str(value).strip()
+    if required and not text:
+        raise StateFileError(path, f"{key!r} is missing or empty", line=line, entry=entry)
+    if len(text) > limit:
+        raise StateFileError(
+            path, f"{key!r} is {len(text)} characters; the limit is {limit}", line=line, entry=entry
+        )
+    return text
+
+
+def _entry_from_yaml(item: Any, node, path: Path | str, index: int) -> CuratedAnswer:
+    line = line_of(node)
+    entry = f"entry {index}"
+    if not isinstance(item, dict):
+        raise StateFileError(
+            path, "each answer must be a mapping (question:, answer:, ...)", line=line, entry=entry
+        )
+    raw_id = item.get("id")
+    if not isinstance(raw_id, int) or isinstance(raw_id, bool) or raw_id < 1:
+        raise StateFileError(
+            path,
+            f"'id' must be a positive whole number, not {raw_id!r}",
+            line=line_of(mapping_value(node, "id")) or line,
+            entry=entry,
+        )
+    entry = f"entry {index} (id {raw_id})"
+
+    def where(key: str) -> int | None:
+        return line_of(mapping_value(node, key)) or line
+
+    question = _text_field(
+        item, "question", path, where("question"), entry, required=True, limit=MAX_QUESTION_CHARS
+    )
+    answer = _text_field(item, "answer", path, where("answer"), entry, required=True, limit=MAX_ANSWER_CHARS)
+    phrasings = item.get("phrasings") or []
+    if isinstance(phrasings, str):
+        phrasings = [phrasings]
+    if not isinstance(phrasings, list) or not all(isinstance(p, str) for p in phrasings):
+        raise StateFileError(
+            path, "'phrasings' must be a list of questions", line=where("phrasings"), entry=entry
+        )
+    if len(phrasings) > MAX_PHRASINGS:
+        raise StateFileError(path, f"at most {MAX_PHRASINGS} phrasings", line=where("phrasings"), entry=entry)
+    phrasings = [" ".join(p.split()) for p in phrasings if p.strip()]
+    sources = []
+    for s_index, (src, src_node) in enumerate(
+        _with_nodes(item.get("sources") or [], mapping_value(node, "sources")), start=1
+    ):
+        src_line = line_of(src_node) or where("sources")
+        if not isinstance(src, dict) or not isinstance(src.get("passage"), str) or not src["passage"].strip():
+            raise StateFileError(
+                path, f"source {s_index} needs 'passage: <passage id>'", line=src_line, entry=entry
+            )
+        passage_id = src["passage"].strip()
+        content_hash = str(src.get("hash") or passage_id.rsplit("-", 1)[-1])
+        sources.append(SourceLink(passage_id, content_hash, str(src.get("excerpt") or "")))
+    status = item.get("status") or "active"
+    if status not in STATUSES:
+        raise StateFileError(
+            path,
+            f"'status' must be one of {', '.join(STATUSES)}, not {status!r}",
+            line=where("status"),
+            entry=entry,
+        )
+    history = []
+    for rev in item.get("history") or []:
+        if not isinstance(rev, dict):
+            raise StateFileError(
+                path, "'history' must be a list of mappings", line=where("history"), entry=entry
+            )
+        history.append(
+            Revision(
+                at=timestamp(rev.get("at")),
+                by=str(rev.get("by") or ""),
+                action=str(rev.get("action") or "edited"),
+                question=str(rev.get("question") or ""),
+                answer=str(rev.get("answer") or ""),
+                note=str(rev.get("note") or ""),
+            )
+        )
+    return CuratedAnswer(
+        id=raw_id,
+        question=question,
+        answer=answer,
+        phrasings=phrasings,
+        sources=sources,
+        author=str(item.get("author") or ""),
+        created=timestamp(item.get("created")),
+        updated=timestamp(item.get("updated")),
+        status=status,
+        stale_reason=str(item.get("stale_reason") or ""),
+        history=history,
+    )
+
+
+def _with_nodes(values: Any, node) -> Iterable[tuple[Any, Any]]:
+    if not isinstance(values, list):
+        values = [values]
+    nodes = sequence_items(node)
+    for i, value in enumerate(values):
+        yield value, nodes[i] if i < len(nodes) else node
+
+
+def parse_curated(text: str, path: Path | str) -> list[CuratedAnswer]:
+    """Validate a curated answers file; raises :class:`StateFileError` naming line and entry."""
+    data, root = parse_yaml(text, path)
+    if data is None:
+        return []
+    if isinstance(data, list):  # a bare list of answers is accepted too (handy for imports)
+        items, items_node = data, root
+    elif isinstance(data, dict):
+        items, items_node = data.get("answers") or [], mapping_value(root, "answers")
+        version = data.get("version", FORMAT_VERSION)
+        if version != FORMAT_VERSION:
+            raise StateFileError(
+                path,
+                f"unknown format version {version!r} (expected {FORMAT_VERSION})",
+                line=line_of(mapping_value(root, "version")),
+            )
+    else:
+        raise StateFileError(path, "the file must hold 'answers:' with a list of answers", line=1)
+    if not isinstance(items, list):
+        raise StateFileError(path, "'answers' must be a list", line=line_of(items_node))
+    answers: list[CuratedAnswer] = []
+    seen: dict[int, int] = {}
+    for index, (item, node) in enumerate(_with_nodes(items, items_node), start=1):
+        answer = _entry_from_yaml(item, node, path, index)
+        if answer.id in seen:
+            raise StateFileError(
+                path,
+                f"id {answer.id} is also used by entry {seen[answer.id]}",
+                line=line_of(node),
+                entry=f"entry {index} (id {answer.id})",
+            )
+        seen[answer.id] = index
+        answers.append(answer)
+    return answers
+
+
+def dump_curated(answers: Iterable[CuratedAnswer]) -> str:
+    """``answers`` as the text of ``curated.yaml``, with a header for hand editors."""
+    header = (
+        "# citebot curated answers. You may edit this file by hand: it is checked when it changes,\n"
+        "# and if it has a mistake the bot keeps serving the previous answers and says where it is.\n"
+    )
+    return header + dump_yaml({"version": FORMAT_VERSION, "answers": [a.to_yaml() for a in answers]})
+
+
+def check_entry(entry: CuratedAnswer) -> CuratedAnswer:
+    """``entry`` as it would load from a file: an entry made in the bot is checked the same way
+    as a hand edit (:class:`StateFileError` when invalid; text trimmed)."""
+    text = dump_yaml({"version": FORMAT_VERSION, "answers": [entry.to_yaml()]})
+    [checked] = parse_curated(text, f"curated answer {entry.id}")
+    return checked
