@@ -3,7 +3,7 @@
 Run it where Debian's ``wordnet-base`` (1:3.0-37) is installed::
 
     apt-get install -y wordnet-base
-    python tools/build_thesaurus.py            # writes knowledge/data/thesaurus.tsv.gz + manifest
+    .venv/bin/python tools/build_thesaurus.py   # writes knowledge/data/thesaurus.tsv.gz + manifest
 
 It reads the database files directly (format in wndb(5)), refuses input files whose sha256 differs
 from the ones pinned below, and writes the same bytes every time: the table is committed, so citebot
@@ -28,8 +28,9 @@ What the table keeps, and why (strict on purpose: loose expansion answered off-t
   ``MAX_NARROWER`` hyponyms ("car" has dozens of kinds, none of which is what a member meant).
   Verb hierarchies are shallow, so no verbs.
 
-Each line: ``word<TAB>relation:target|target<TAB>relation:target...``, lines sorted by word, targets
-sorted; the gzip header has no name and no time, so the output is byte-for-byte reproducible.
+Each line: ``related-stem<TAB>related word<TAB>code:word|code:word...`` (see :func:`render`), lines
+and entries sorted; the gzip header has no name and no time, so the output is byte-for-byte
+reproducible (given the pinned PyStemmer, which makes the stems).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ import sys
 from collections import defaultdict, deque
 from pathlib import Path
 from typing import NamedTuple
+
+import Stemmer
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = Path("/usr/share/wordnet")
@@ -222,14 +225,30 @@ def build(source: Path) -> dict[str, dict[str, set[str]]]:
 
 
 def render(table: dict[str, dict[str, set[str]]]) -> bytes:
-    """The table as sorted, gzipped TSV with a fixed header: the same input gives the same bytes."""
-    lines = [f"# citebot thesaurus from {SOURCE_NAME}; licence: WORDNET-LICENSE; tools/build_thesaurus.py"]
-    for word in sorted(table):
-        groups = [f"{r}:{'|'.join(sorted(table[word][r]))}" for r in RELATIONS if table[word].get(r)]
-        if groups:
-            lines.append("\t".join([word, *groups]))
-    text = ("\n".join(lines) + "\n").encode("utf-8")
-    return gzip.compress(text, compresslevel=9, mtime=0)
+    """The table as sorted, gzipped TSV with a fixed header: the same input gives the same bytes.
+
+    Lines are keyed by the Snowball stem of the related word (of its first word, for two words), so
+    that restricting the table to an index vocabulary of stems reads only the lines of that
+    vocabulary's terms: ``stem<TAB>related word<TAB>code:word|code:word...``, where each ``word`` has
+    the related word as its relation (code: first letter of the relation's name). A second header
+    line lists the keys, so that a loader gets the stems of the table's words without a scan.
+    """
+    stemmer = Stemmer.Stemmer("english")  # knowledge.text.stem's stemmer (PyStemmer, pinned)
+    sources: dict[str, list[str]] = defaultdict(list)
+    for word, relations in table.items():
+        for relation in RELATIONS:
+            for target in relations.get(relation, ()):
+                sources[target].append(f"{relation[0]}:{word}")
+    lines = sorted(
+        (stemmer.stemWord(target.split()[0]), target, "|".join(sorted(entries)))
+        for target, entries in sources.items()
+    )
+    out = [
+        f"# citebot thesaurus from {SOURCE_NAME}; licence: WORDNET-LICENSE; tools/build_thesaurus.py",
+        "# keys " + " ".join(sorted({key for key, _, _ in lines})),  # the spelling rules' word list
+    ]
+    out.extend("\t".join(line) for line in lines)
+    return gzip.compress(("\n".join(out) + "\n").encode("utf-8"), compresslevel=9, mtime=0)
 
 
 def manifest_path(output: Path) -> Path:
