@@ -72,6 +72,9 @@ MORPHEME_WEIGHT = 0.5
 # inside unrelated words ("cat" in "catalase", "moth" in "mother").
 MIN_PART = 4
 MIN_ROOT = 5
+# What a known term must add to a root to count as a derived word: "trans" + "placent" yes, but
+# "place" + "nt" is not a word built on "place".
+MIN_AFFIX = 3
 
 _CODES = {name[0]: name for name in RELATION_WEIGHTS}
 _VOWELS = "aeiouy"
@@ -293,7 +296,7 @@ class Thesaurus:
         2. Compound join: a known term that is two words run together ("breastmilk") for the member
            phrase of those two words ("breast milk"); both parts must be words of the table.
         3. Morpheme: a known term that starts or ends with an unknown word's root, the rest being at
-           least two letters ("transplacent" for "placenta"); WordNet's derived forms, weighted
+           least :data:`MIN_AFFIX` letters ("transplacent" for "placenta"); WordNet's derived forms, weighted
            higher, win where both apply.
         (Splitting a member's compound, "breastmilk" -> breast + milk, happens in :meth:`Bridge.terms`.)
         """
@@ -337,8 +340,8 @@ class Thesaurus:
                 left, right = term[:cut], term[cut:]
                 if self._is_word(left) and self._is_word(right):
                     add(f"{left} {right}", term, COMPOUND_WEIGHT)
-            # 3. morpheme: pieces of at least MIN_ROOT letters leaving at least two
-            for cut in range(2, len(term) - 1):
+            # 3. morpheme: pieces of at least MIN_ROOT letters leaving at least MIN_AFFIX
+            for cut in range(MIN_AFFIX, len(term) - MIN_AFFIX + 1):
                 for piece in (term[:cut], term[cut:]):
                     if len(piece) < MIN_ROOT:
                         continue
