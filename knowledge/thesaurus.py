@@ -27,7 +27,6 @@ checks that it reproduces the committed table byte for byte.
 from __future__ import annotations
 
 import bisect
-import gzip
 import hashlib
 import json
 import logging
@@ -178,6 +177,8 @@ class Thesaurus:
 
     def load(self) -> None:
         """Read and check the table now; ThesaurusError says what is wrong with a damaged one."""
+        if self._text:
+            return
         if self._table_path is None or self._manifest_path is None:
             self._text = ""
             return
@@ -194,8 +195,8 @@ class Thesaurus:
                 f"{expected}; rebuild it with tools/build_thesaurus.py"
             )
         try:
-            content = gzip.decompress(raw).decode("utf-8")
-        except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+            content = zlib.decompress(raw, wbits=31).decode("utf-8")  # 31: one gzip member, as written
+        except (zlib.error, UnicodeDecodeError) as exc:
             raise ThesaurusError(f"{self._table_path} is not a readable gzip table: {exc}") from exc
         first = content.find("\n") + 1
         second = content.find("\n", first) + 1
@@ -254,8 +255,11 @@ class Thesaurus:
             yield _CODES[entry[0]], entry[2:]
 
     def related(self, word: str) -> list[Relation]:
-        """The words the table relates to ``word`` (a lower-case lemma), strongest first."""
+        """The words the table relates to ``word`` (one or two words), strongest first."""
+        word = " ".join(text.tokens(word))
         content = self._content
+        if not word:
+            return []
         found = set()
         for match in re.finditer(rf"(?<=[\t|])([a-z]):{re.escape(word)}(?=[|\n])", content):
             line_start = content.rfind("\n", 0, match.start()) + 1
