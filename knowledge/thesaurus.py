@@ -35,7 +35,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -268,11 +268,16 @@ class Thesaurus:
             found.add(Relation(target, relation, RELATION_WEIGHTS[relation]))
         return sorted(found, key=lambda r: (-r.weight, r.relation, r.word))
 
-    def _is_word(self, word_stem: str) -> bool:
-        """Whether ``word_stem`` is the stem of a table word (and no stop word), by binary search."""
+    def _is_key(self, key: str) -> bool:
+        """Whether the table has lines for ``key``: a binary search of the key list, faster than
+        one of the text."""
         keys = self._keys
-        at = bisect.bisect_left(keys, word_stem)
-        return at < len(keys) and keys[at] == word_stem and word_stem not in text.STOP_WORDS
+        at = bisect.bisect_left(keys, key)
+        return at < len(keys) and keys[at] == key
+
+    def _is_word(self, word_stem: str) -> bool:
+        """Whether ``word_stem`` is the stem of a table word and no stop word."""
+        return word_stem not in text.STOP_WORDS and self._is_key(word_stem)
 
     def _with_root(self, root: str) -> Iterator[str]:
         """The table words' stems that are ``root`` plus final vowels ("placenta" for "placent")."""
@@ -300,8 +305,8 @@ class Thesaurus:
         2. Compound join: a known term that is two words run together ("breastmilk") for the member
            phrase of those two words ("breast milk"); both parts must be words of the table.
         3. Morpheme: a known term that starts or ends with an unknown word's root, the rest being at
-           least :data:`MIN_AFFIX` letters ("transplacent" for "placenta"); WordNet's derived forms, weighted
-           higher, win where both apply.
+           least :data:`MIN_AFFIX` letters ("transplacent" for "placenta"); WordNet's derived forms,
+           weighted higher, win where both apply.
         (Splitting a member's compound, "breastmilk" -> breast + milk, happens in :meth:`Bridge.terms`.)
         """
         known = set(vocabulary)
@@ -312,12 +317,16 @@ class Thesaurus:
             if weight > entries[key].get(term, 0.0):
                 entries[key][term] = weight
 
-        def stems(phrase: str) -> list[str]:
-            return [stem(w) for w in phrase.split()]
+        @cache  # sources recur under many related words
+        def stems(phrase: str) -> tuple[str, ...]:
+            return tuple(stem(w) for w in phrase.split())
 
         if stem is text.stem:
             lines: Iterable[tuple[str, str, str]] = (
-                (term, target, e) for term in sorted(known) for target, e in self._lines(term)
+                (term, target, e)
+                for term in sorted(known)
+                if self._is_key(term)
+                for target, e in self._lines(term)
             )
         else:
             lines = ((stem(target.split()[0]), target, e) for _, target, e in self._all_lines())
