@@ -220,6 +220,11 @@ class Thesaurus:
         return self._text
 
     @property
+    def _key_list(self) -> list[str]:
+        self._content  # noqa: B018 -- loads the table on first use
+        return self._keys
+
+    @property
     def empty(self) -> bool:
         """True when there is no table (none given, or it failed to load)."""
         return not self._content
@@ -271,7 +276,7 @@ class Thesaurus:
     def _is_key(self, key: str) -> bool:
         """Whether the table has lines for ``key``: a binary search of the key list, faster than
         one of the text."""
-        keys = self._keys
+        keys = self._key_list
         at = bisect.bisect_left(keys, key)
         return at < len(keys) and keys[at] == key
 
@@ -281,7 +286,7 @@ class Thesaurus:
 
     def _with_root(self, root: str) -> Iterator[str]:
         """The table words' stems that are ``root`` plus final vowels ("placenta" for "placent")."""
-        keys = self._keys
+        keys = self._key_list
         at = bisect.bisect_left(keys, root)
         while at < len(keys) and keys[at].startswith(root):
             if keys[at].rstrip(_VOWELS) == root:

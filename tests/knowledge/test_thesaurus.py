@@ -68,6 +68,12 @@ def test_unrelated_words_stay_away_from_the_articles_topics(thesaurus, article_v
         assert not reached & {"infant", "mammari", "immun", "breast"}, word
 
 
+def test_a_fresh_thesaurus_loads_itself_on_first_restrict(article_vocabulary):
+    bridge = Thesaurus().restrict(article_vocabulary)
+    assert "infant" in bridge.terms("baby")
+    assert "transplacent" in bridge.terms("placenta")
+
+
 def test_restriction_keeps_only_vocabulary_terms(thesaurus):
     vocabulary = {"infant", "microb", "stomach", "breast", "gland", "mammari"}
     bridge = thesaurus.restrict(vocabulary)
