@@ -1,0 +1,373 @@
+"""Everyday words to the knowledge base's words: a WordNet thesaurus and the bridge made from it.
+
+Members ask about a "baby", a "tummy" or "germs"; documents say "infant", "stomach", "microbes". The
+:class:`Thesaurus` knows how English words relate; :meth:`Thesaurus.restrict` turns it, once per
+index build, into a small :class:`Bridge` from words the index does *not* know to terms it does,
+each with a partial-credit weight, which is stored with the index and consulted per question.
+
+Source and licence: ``knowledge/data/thesaurus.tsv.gz`` is derived from WordNet 3.0 (Princeton
+University; Debian package ``wordnet-base`` 1:3.0-37) under the WordNet 3.0 licence, whose text ships
+beside it in ``knowledge/data/WORDNET-LICENSE``. Nothing is downloaded at run time.
+
+Pinning: ``tools/build_thesaurus.py`` refuses WordNet files whose sha256 differs from the ones it was
+written for, and records the table's own sha256 in ``knowledge/data/thesaurus.manifest.json``; the
+table is checked against it when loaded, and a damaged table is reported (:class:`ThesaurusError`)
+or, when loaded implicitly, logged as a warning and replaced by an empty thesaurus, so answering
+goes on without everyday-word help.
+
+Rebuild (after changing the build rules, or PyStemmer, which makes the table's stems)::
+
+    apt-get install -y wordnet-base
+    .venv/bin/python tools/build_thesaurus.py
+
+Which WordNet relations the table keeps, and why so few, is in that script's docstring. A test
+checks that it reproduces the committed table byte for byte.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import logging
+import re
+import zlib
+from collections import defaultdict
+from collections.abc import Callable, Container, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from . import text
+
+logger = logging.getLogger(__name__)
+
+DATA_DIR = Path(__file__).with_name("data")
+TABLE = DATA_DIR / "thesaurus.tsv.gz"
+MANIFEST = DATA_DIR / "thesaurus.manifest.json"
+_HEADER = "# citebot thesaurus"
+_KEYS = "# keys "
+
+# Partial credit for a member word reaching a knowledge-base term, by how it got there. A synonym
+# names the same thing; a derived form (immune/immunity) or pertainym (mamma/mammary) the same idea
+# in another part of speech; a broader or narrower term (tummy -> belly) a neighbour, so half.
+RELATION_WEIGHTS: dict[str, float] = {
+    "synonym": 0.8,
+    "derived": 0.7,
+    "pertainym": 0.7,
+    "broader": 0.5,
+    "narrower": 0.5,
+}
+# "breast milk" written as one word ("breastmilk") or two: the same words, so near full credit.
+COMPOUND_WEIGHT = 0.9
+# A two-word related word ("mammary gland") matches as a phrase only when both words are present,
+# which a bag of terms cannot see: each of its terms earns this share of the relation's weight.
+PHRASE_SHARE = 0.5
+# A known term that starts or ends with the member word's root ("placenta" in "transplacental"):
+# usually a derived word, but found by spelling alone, so no more than a broader term.
+MORPHEME_WEIGHT = 0.5
+# Shortest compound part and shortest root the spelling rules trust: shorter pieces are found
+# inside unrelated words ("cat" in "catalase", "moth" in "mother").
+MIN_PART = 4
+MIN_ROOT = 5
+# What a known term must add to a root to count as a derived word: "trans" + "placent" yes, but
+# "place" + "nt" is not a word built on "place".
+MIN_AFFIX = 3
+
+_CODES = {name[0]: name for name in RELATION_WEIGHTS}
+_VOWELS = "aeiouy"
+
+
+class ThesaurusError(ValueError):
+    """The thesaurus table is missing, damaged or not the one its manifest describes."""
+
+
+class Relation(NamedTuple):
+    """A word related to the one looked up, how, and the credit that relation earns."""
+
+    word: str
+    relation: str
+    weight: float
+
+
+@dataclass
+class Bridge:
+    """Member words (surface forms and their stems, one or two words) -> index terms with a weight.
+
+    Made by :meth:`Thesaurus.restrict` when an index is built; JSON-serialisable to be stored with it.
+    """
+
+    entries: dict[str, dict[str, float]]
+    stem: Callable[[str], str] = field(default=text.stem, repr=False, compare=False)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def terms(self, word: str, known: Container[str] | None = None) -> dict[str, float]:
+        """Index terms (stems) for a member's word or two-word phrase, with weights; {} when none.
+
+        Looks up the words as typed, then their stems. With ``known`` (the index vocabulary), a word
+        that the index does not know and that splits into two known words ("breastmilk" -> breast,
+        milk) gets both: members' compounds cannot be listed ahead, so this rule runs here.
+        """
+        words = text.tokens(word)
+        if not words:
+            return {}
+        phrase = " ".join(words)
+        found = self.entries.get(phrase)
+        if found is None:
+            found = self.entries.get(" ".join(self.stem(w) for w in words))
+        if found is not None:
+            return dict(found)
+        if known is not None and len(words) == 1 and self.stem(phrase) not in known:
+            return _split(phrase, known, self.stem)
+        return {}
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict with sorted keys, so the same bridge always serialises the same."""
+        return {"format": 1, "entries": {k: dict(sorted(v.items())) for k, v in sorted(self.entries.items())}}
+
+    @classmethod
+    def from_json(cls, data: Any, stem: Callable[[str], str] = text.stem) -> Bridge:
+        """The bridge :meth:`to_json` wrote; ValueError for anything else."""
+        if not isinstance(data, dict) or data.get("format") != 1 or not isinstance(data.get("entries"), dict):
+            raise ValueError("not a saved everyday-words bridge (format 1)")
+        entries: dict[str, dict[str, float]] = {}
+        for key, terms in data["entries"].items():
+            if not isinstance(terms, dict) or not all(
+                isinstance(t, str) and isinstance(w, int | float) and 0 < w <= 1 for t, w in terms.items()
+            ):
+                raise ValueError(f"bridge entry {key!r} is not a map of terms to weights in (0, 1]")
+            entries[str(key)] = {t: float(w) for t, w in terms.items()}
+        return cls(entries, stem)
+
+
+def _split(word: str, known: Container[str], stem: Callable[[str], str]) -> dict[str, float]:
+    """A compound member word as its two known parts, the most even split winning; {} if none."""
+    best: tuple[int, str, str] | None = None
+    for cut in range(MIN_PART, len(word) - MIN_PART + 1):
+        left, right = word[:cut], word[cut:]
+        if left in text.STOP_WORDS or right in text.STOP_WORDS:
+            continue
+        pair = (stem(left), stem(right))
+        if pair[0] in known and pair[1] in known:
+            balance = min(len(left), len(right))
+            if best is None or balance > best[0]:
+                best = (balance, *pair)
+    return {best[1]: COMPOUND_WEIGHT, best[2]: COMPOUND_WEIGHT} if best else {}
+
+
+class Thesaurus:
+    """The shipped WordNet table, loaded on first use; see the module docstring."""
+
+    def __init__(self, table: Path | None = TABLE, manifest: Path | None = MANIFEST) -> None:
+        """A thesaurus over ``table`` (None: an empty thesaurus); nothing is read until it is used."""
+        self._table_path = table
+        self._manifest_path = manifest
+        self._text: str | None = None if table is not None else ""
+        self._start = 0  # where the first table line starts, after the header
+        self._keys: list[str] = []  # the sorted line keys: Snowball stems of the table's words
+
+    @classmethod
+    @lru_cache(maxsize=1)
+    def default(cls) -> Thesaurus:
+        """The shipped thesaurus, one per process."""
+        return cls()
+
+    def load(self) -> None:
+        """Read and check the table now; ThesaurusError says what is wrong with a damaged one."""
+        if self._text:
+            return
+        if self._table_path is None or self._manifest_path is None:
+            self._text = ""
+            return
+        try:
+            manifest = json.loads(self._manifest_path.read_text(encoding="utf-8"))
+            expected = manifest["table_sha256"]
+            raw = self._table_path.read_bytes()
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ThesaurusError(f"cannot read the thesaurus table or its manifest: {exc}") from exc
+        digest = hashlib.sha256(raw).hexdigest()
+        if digest != expected:
+            raise ThesaurusError(
+                f"{self._table_path} is damaged: sha256 {digest}, but {self._manifest_path.name} records "
+                f"{expected}; rebuild it with tools/build_thesaurus.py"
+            )
+        try:
+            content = zlib.decompress(raw, wbits=31).decode("utf-8")  # 31: one gzip member, as written
+        except (zlib.error, UnicodeDecodeError) as exc:
+            raise ThesaurusError(f"{self._table_path} is not a readable gzip table: {exc}") from exc
+        first = content.find("\n") + 1
+        second = content.find("\n", first) + 1
+        if not content.startswith(_HEADER) or not content.startswith(_KEYS, first) or not second:
+            raise ThesaurusError(f"{self._table_path} is not a citebot thesaurus table")
+        self._keys = content[first + len(_KEYS) : second - 1].split(" ")
+        self._start = second
+        self._text = content
+
+    @property
+    def _content(self) -> str:
+        if self._text is None:
+            try:
+                self.load()
+            except ThesaurusError as exc:
+                logger.warning("everyday-word help is off: %s", exc)
+                self._text = ""
+                self._start = 0
+                self._keys = []
+        assert self._text is not None
+        return self._text
+
+    @property
+    def _key_list(self) -> list[str]:
+        self._content  # noqa: B018 -- loads the table on first use
+        return self._keys
+
+    @property
+    def empty(self) -> bool:
+        """True when there is no table (none given, or it failed to load)."""
+        return not self._content
+
+    def _lines(self, key: str) -> Iterator[tuple[str, str]]:
+        """(related word, entries) of the lines whose key is ``key``: binary search in sorted text."""
+        content = self._content
+        lo, hi = self._start, len(content)
+        while lo < hi:  # lo and hi are line starts; lines before lo have smaller keys
+            mid = (lo + hi) // 2
+            start = content.rfind("\n", lo, mid)
+            start = lo if start < 0 else start + 1
+            if content[start : content.find("\t", start)] < key:
+                lo = content.find("\n", start) + 1
+            else:
+                hi = start
+        prefix = key + "\t"
+        while content.startswith(prefix, lo):
+            end = content.find("\n", lo)
+            _, target, entries = content[lo:end].split("\t")
+            yield target, entries
+            lo = end + 1
+
+    def _all_lines(self) -> Iterator[tuple[str, str, str]]:
+        content = self._content
+        for line in content[self._start :].splitlines():
+            key, target, entries = line.split("\t")
+            yield key, target, entries
+
+    @staticmethod
+    def _entries(entries: str) -> Iterator[tuple[str, str]]:
+        for entry in entries.split("|"):
+            yield _CODES[entry[0]], entry[2:]
+
+    def related(self, word: str) -> list[Relation]:
+        """The words the table relates to ``word`` (one or two words), strongest first."""
+        word = " ".join(text.tokens(word))
+        content = self._content
+        if not word:
+            return []
+        found = set()
+        for match in re.finditer(rf"(?<=[\t|])([a-z]):{re.escape(word)}(?=[|\n])", content):
+            line_start = content.rfind("\n", 0, match.start()) + 1
+            target = content[line_start : content.index("\n", line_start)].split("\t")[1]
+            relation = _CODES[match.group(1)]
+            found.add(Relation(target, relation, RELATION_WEIGHTS[relation]))
+        return sorted(found, key=lambda r: (-r.weight, r.relation, r.word))
+
+    def _is_key(self, key: str) -> bool:
+        """Whether the table has lines for ``key``: a binary search of the key list, faster than
+        one of the text."""
+        keys = self._key_list
+        at = bisect.bisect_left(keys, key)
+        return at < len(keys) and keys[at] == key
+
+    def _is_word(self, word_stem: str) -> bool:
+        """Whether ``word_stem`` is the stem of a table word and no stop word."""
+        return word_stem not in text.STOP_WORDS and self._is_key(word_stem)
+
+    def _with_root(self, root: str) -> Iterator[str]:
+        """The table words' stems that are ``root`` plus final vowels ("placenta" for "placent")."""
+        keys = self._key_list
+        at = bisect.bisect_left(keys, root)
+        while at < len(keys) and keys[at].startswith(root):
+            if keys[at].rstrip(_VOWELS) == root:
+                yield keys[at]
+            at += 1
+
+    def restrict(
+        self,
+        vocabulary: Iterable[str],
+        stem: Callable[[str], str] = text.stem,
+        weights: dict[str, float] | None = None,
+    ) -> Bridge:
+        """The bridge from words outside ``vocabulary`` (an index's Snowball stems) to words in it.
+
+        ``stem`` is the index's stemmer, applied to member words; the table's keys are Snowball stems
+        (knowledge.text.stem), so another stemmer is served by a slower pass over the whole table.
+        ``weights`` overrides :data:`RELATION_WEIGHTS`. Rules, each at its own weight:
+
+        1. WordNet relations of a word the vocabulary does not know, into words all of whose stems it
+           does (a two-word related word needs both, and each gets :data:`PHRASE_SHARE` of the weight).
+        2. Compound join: a known term that is two words run together ("breastmilk") for the member
+           phrase of those two words ("breast milk"); both parts must be words of the table.
+        3. Morpheme: a known term that starts or ends with an unknown word's root, the rest being at
+           least :data:`MIN_AFFIX` letters ("transplacent" for "placenta"); WordNet's derived forms,
+           weighted higher, win where both apply.
+        (Splitting a member's compound, "breastmilk" -> breast + milk, happens in :meth:`Bridge.terms`.)
+        """
+        known = set(vocabulary)
+        weights = {**RELATION_WEIGHTS, **(weights or {})}
+        entries: dict[str, dict[str, float]] = defaultdict(dict)
+
+        def add(key: str, term: str, weight: float) -> None:
+            if weight > entries[key].get(term, 0.0):
+                entries[key][term] = weight
+
+        @cache  # sources recur under many related words
+        def stems(phrase: str) -> tuple[str, ...]:
+            return tuple(stem(w) for w in phrase.split())
+
+        if stem is text.stem:
+            lines: Iterable[tuple[str, str, str]] = (
+                (term, target, e)
+                for term in sorted(known)
+                if self._is_key(term)
+                for target, e in self._lines(term)
+            )
+        else:
+            lines = ((stem(target.split()[0]), target, e) for _, target, e in self._all_lines())
+        for term, target, entries_text in lines:
+            if term not in known:
+                continue
+            terms = [term, *stems(target)[1:]]
+            if not all(t in known for t in terms):
+                continue
+            share = 1.0 if len(terms) == 1 else PHRASE_SHARE
+            for relation, source in self._entries(entries_text):
+                source_stems = stems(source)
+                if all(s in known for s in source_stems):
+                    continue  # the index knows the member's word: no need to guess
+                for t in terms:
+                    add(source, t, weights[relation] * share)
+                    add(" ".join(source_stems), t, weights[relation] * share)
+
+        for term in sorted(known) if not self.empty else ():
+            if not term.isalpha():
+                continue
+            # 2. compound join
+            for cut in range(MIN_PART, len(term) - MIN_PART + 1):
+                left, right = term[:cut], term[cut:]
+                if self._is_word(left) and self._is_word(right):
+                    add(f"{left} {right}", term, COMPOUND_WEIGHT)
+            # 3. morpheme: pieces of at least MIN_ROOT letters leaving at least MIN_AFFIX
+            for cut in range(MIN_AFFIX, len(term) - MIN_AFFIX + 1):
+                for piece in (term[:cut], term[cut:]):
+                    if len(piece) < MIN_ROOT:
+                        continue
+                    for word_stem in self._with_root(piece):
+                        if word_stem not in known:
+                            add(word_stem, term, MORPHEME_WEIGHT)
+        # A surface form whose terms are its stem's adds nothing: Bridge.terms falls back to the stem.
+        for key in [k for k in entries if " ".join(stems(k)) != k]:
+            if entries[key] == entries.get(" ".join(stems(key))):
+                del entries[key]
+        return Bridge(dict(entries), stem)
