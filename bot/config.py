@@ -10,6 +10,7 @@ in this file or in these objects: it is read from ``DISCORD_TOKEN`` when the bot
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -105,7 +106,7 @@ class CooldownConfig:
     """``rate`` uses of ``/ask`` per ``per`` seconds for each member (moderators are exempt)."""
 
     rate: int = setting(3, read="integer", low=1)
-    per: float = setting(60.0, read="number", low=0.0)
+    per: float = setting(60.0, read="number", low=0.0, high=86_400.0)
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,8 @@ class _Reader:
     def number(self, key: str, value: Any, *, low: float, high: float | None = None) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(key, f"expected a number, got {value!r}")
+        if not math.isfinite(value):
+            raise self.fail(key, f"expected a finite number, got {value!r}")
         if value < low or (high is not None and value > high):
             bound = f"between {low} and {high}" if high is not None else f"at least {low}"
             raise self.fail(key, f"must be {bound}, got {value!r}")

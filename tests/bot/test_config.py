@@ -84,6 +84,13 @@ def test_citebot_config_names_the_file(monkeypatch, tmp_path):
             "answers:\n  min_confidence: 2\n",
             "citebot.yaml:2: answers.min_confidence: must be between 0.0 and 1.0",
         ),
+        (
+            "answers:\n  min_confidence: .nan\n",
+            "citebot.yaml:2: answers.min_confidence: expected a finite number, got nan",
+        ),
+        ("cooldown:\n  per: .inf\n", "citebot.yaml:2: cooldown.per: expected a finite number, got inf"),
+        ("cooldown:\n  per: 1000000\n", "citebot.yaml:2: cooldown.per: must be between 0.0 and 86400.0"),
+        ("max_upload_mb: -.inf\n", "citebot.yaml:1: max_upload_mb: expected a finite number, got -inf"),
         ("moderator_roles: [abc]\n", "citebot.yaml:1: moderator_roles[0]: expected a Discord id"),
         ("help_channels: 12345\n", "citebot.yaml:1: help_channels: expected a list of Discord ids"),
         (
