@@ -206,6 +206,11 @@ class CitebotBot(commands.Bot):
         """Leave a server that is not on the allowlist as soon as someone adds the bot."""
         await self._leave_if_not_allowed(guild)
 
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """Leave a server outside the allowlist when it becomes available (at start, or when the
+        gateway announces a server as available rather than joined)."""
+        await self._leave_if_not_allowed(guild)
+
     async def on_ready(self) -> None:
         """Leave the servers outside the allowlist (added while the bot was down)."""
         for guild in list(self.guilds):
