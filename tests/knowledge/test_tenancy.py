@@ -72,6 +72,29 @@ def test_servers_without_uploads_share_the_base_and_uploads_stay_with_their_serv
         store.close()
 
 
+def test_a_changed_knowledge_folder_reaches_every_server_at_the_next_reload(tmp_path):
+    folder = tmp_path / "operator-kb"
+    folder.mkdir()
+    for name, text in BASE_DOCS.items():
+        (folder / name).write_text(text)
+    store = Store.in_folder(tmp_path / "state")
+    try:
+        servers = Servers(KnowledgeSources.resolve(folder, tmp_path / "state"), store)
+        a, b = servers.get(1), servers.get(2)
+        b.sources.add("fridge.md", UPLOAD)
+        servers.install(2, *servers.build(2))
+        unchanged = servers.base
+        servers.install(1, *servers.build(1))  # nothing changed: every server keeps what it had
+        assert servers.base is unchanged and a.kb is unchanged and "uploads/fridge" in b.kb.documents
+
+        (folder / "new.md").write_text("# Lanolin\n\nLanolin soothes sore nipples.\n")
+        servers.install(1, *servers.build(1))  # a reload in A
+        assert "new" in a.kb.documents and a.kb is servers.base
+        assert {"new", "uploads/fridge"} <= set(b.kb.documents)  # B's knowledge has the new base too
+    finally:
+        store.close()
+
+
 def test_choosing_a_server_on_the_command_line(tmp_path):
     assert choose_server(tmp_path, None) is None
     server_dir(tmp_path, 5).mkdir(parents=True)
