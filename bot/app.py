@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import sys
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
@@ -99,6 +100,7 @@ class CitebotBot(commands.Bot):
         self._initial_kb = kb
         self._servers: Servers | None = None
         self._store: Store | None = None
+        self._warm_up: asyncio.Task | None = None
         self.answers = ReplyService(self)
         self.ask_cooldowns = CooldownBuckets(config.cooldown.rate, config.cooldown.per)
         # Set by the ``bot.exts.errors`` extension while it is loaded.
@@ -115,8 +117,8 @@ class CitebotBot(commands.Bot):
         return KnowledgeSources.resolve(self.config.knowledge_dir, self.config.state_dir)
 
     def _open_state(self) -> tuple[Store, Servers]:
-        """Load the shared knowledge base, open the store, move single-pool files of an older
-        citebot to their server, and load the servers that have files."""
+        """Load the shared knowledge base, open the store and move single-pool files of an older
+        citebot to their server."""
         kb = self._initial_kb or self.sources.load_base()
         for error in kb.errors:
             logger.warning("knowledge base: %s", error)
@@ -124,23 +126,29 @@ class CitebotBot(commands.Bot):
         try:
             adopt_single_pool(self.config.state_dir, store, self.config.guilds)
             servers = Servers(self.sources, store, base=kb, settings=answer_settings(self.config))
-            loaded = servers.load_known()
         except BaseException:
             store.close()
             raise
         logger.info(
-            "knowledge base: %d documents, %d passages; %d server(s) with state in %s",
+            "knowledge base: %d documents, %d passages; state in %s",
             len(kb.documents),
             len(kb.passages),
-            len(loaded),
             self.config.state_dir,
         )
         return store, servers
 
+    async def _load_servers(self, servers: Servers) -> list[ServerState]:
+        started = time.perf_counter()
+        loaded = await asyncio.to_thread(servers.load_known)
+        logger.info("%d server(s) with state loaded in %.1fs", len(loaded), time.perf_counter() - started)
+        return loaded
+
     async def setup_hook(self) -> None:
-        """At login: load the shared knowledge base and each server's state, open the store, load
-        the extensions and sync the commands."""
+        """At login: load the shared knowledge base, open the store, load the extensions and sync
+        the commands. The servers with state are loaded in the background meanwhile (a server
+        asked before its turn is loaded at once)."""
         self._store, self._servers = await asyncio.to_thread(self._open_state)
+        self._warm_up = asyncio.create_task(self._load_servers(self._servers))
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
@@ -173,6 +181,15 @@ class CitebotBot(commands.Bot):
         """The states of the servers loaded so far, for checks that run without an interaction
         (each result still belongs to one server)."""
         return self._servers.loaded() if self._servers is not None else []
+
+    async def wait_for_servers(self) -> list[ServerState]:
+        """Wait until the servers with state are loaded (see :meth:`setup_hook`); their states."""
+        if self._warm_up is not None:
+            try:
+                await asyncio.shield(self._warm_up)
+            except Exception:
+                logger.exception("loading the servers' state failed; each is loaded when first used")
+        return self.servers_loaded()
 
     async def reload_knowledge(self, guild_id: int | None, check=None) -> KnowledgeBase:
         """Load the shared knowledge folder and ``guild_id``'s uploads again in a worker thread;

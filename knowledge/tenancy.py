@@ -157,9 +157,13 @@ class Servers:
         key = int(guild_id) if guild_id is not None else None
         with self._lock:
             state = self._states.get(key)
-            if state is None:
-                state = self._states[key] = self._create(key)
+        if state is not None:
             return state
+        # Created outside the lock, so loading one server never holds up questions in the
+        # others; if two threads create the same one, the first stored wins and both return it.
+        created = self._create(key)
+        with self._lock:
+            return self._states.setdefault(key, created)
 
     def loaded(self) -> list[ServerState]:
         """The servers' states created so far (not direct messages)."""
@@ -167,8 +171,8 @@ class Servers:
             return [s for g, s in self._states.items() if g is not None]
 
     def load_known(self) -> list[ServerState]:
-        """Create the state of every server with files in the state folder (at start, in a worker
-        thread, so a first question there does not wait for its uploads to be indexed)."""
+        """Create the state of every server with files in the state folder (after start, in a
+        worker thread, so a first question there does not wait for its uploads to be indexed)."""
         return [self.get(guild_id) for guild_id in servers_with_state(self.state_dir)]
 
     def _create(self, guild_id: int | None) -> ServerState:

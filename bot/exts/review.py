@@ -82,7 +82,7 @@ class Review(commands.Cog):
 
     async def _check_after_start(self) -> None:
         await self.bot.wait_until_ready()
-        for state in self.bot.servers_loaded():
+        for state in await self.bot.wait_for_servers():
             try:
                 await self.check_sources(state)
             except Exception:
