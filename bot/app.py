@@ -210,6 +210,15 @@ class CitebotBot(commands.Bot):
         guilds = self.config.guilds
         return guild_id is None or not guilds or guild_id in guilds
 
+    def dispatch(self, event_name: str, /, *args: object, **kwargs: object) -> None:
+        """Messages and new threads in a server outside the allowlist are not handled (the bot is
+        leaving it); every other event goes on as usual."""
+        if event_name in ("message", "thread_create") and args:
+            guild = getattr(args[0], "guild", None)
+            if guild is not None and not self.allowed(guild.id):
+                return
+        super().dispatch(event_name, *args, **kwargs)
+
     async def _leave_if_not_allowed(self, guild: discord.Guild) -> None:
         if self.allowed(guild.id):
             return

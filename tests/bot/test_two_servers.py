@@ -283,6 +283,16 @@ async def test_the_bot_leaves_servers_outside_the_allowlist(simcord_env, config,
     assert {g.id for g in simcord_env.bot.guilds} == {kept.id}
 
 
+async def test_messages_from_a_server_outside_the_allowlist_are_not_answered(simcord_env, two):
+    a, b = two
+    bot = simcord_env.bot
+    bot.config = dataclasses.replace(bot.config, guilds=frozenset({a.guild.id}))
+    await b.alice.send(b.channel, f"{b.guild.me.mention} {ENTEROMAMMARY}")
+    assert b.channel.last_message.author.id == b.alice.id  # no reply
+    await a.alice.send(a.channel, f"{a.guild.me.mention} {ENTEROMAMMARY}")
+    assert a.channel.last_message.author.id == a.guild.me.id
+
+
 # -- upgrading from the single-pool layout -------------------------------------------------------------
 
 OLD_CURATED = f"""\
