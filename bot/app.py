@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
@@ -191,7 +192,9 @@ class CitebotBot(commands.Bot):
                 logger.exception("loading the servers' state failed; each is loaded when first used")
         return self.servers_loaded()
 
-    async def reload_knowledge(self, guild_id: int | None, check=None) -> KnowledgeBase:
+    async def reload_knowledge(
+        self, guild_id: int | None, check: Callable[[KnowledgeBase, KnowledgeBase], None] | None = None
+    ) -> KnowledgeBase:
         """Load the shared knowledge folder and ``guild_id``'s uploads again in a worker thread;
         ``check(old, new)`` may raise to keep the old one. Returns the server's new knowledge base."""
         servers = self._servers

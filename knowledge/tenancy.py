@@ -1,6 +1,6 @@
 """Every Discord server its own: the one place that decides whose state a request reaches.
 
-``Servers(sources, state_dir, store)`` hands out one :class:`ServerState` per server
+``Servers(sources, store)`` hands out one :class:`ServerState` per server
 (``servers.get(guild_id)``), created on first use and cached: its own curated answers, glossary,
 uploaded documents and a :class:`~knowledge.store.ServerStore` that puts the server into every
 query. Nothing else opens those files, so one server's moderators can never read or change
