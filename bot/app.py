@@ -163,6 +163,8 @@ class CitebotBot(commands.Bot):
 
     async def close(self) -> None:
         """Disconnect, then close the state store."""
+        if self._warm_up is not None:
+            self._warm_up.cancel()
         await super().close()
         if self._store is not None:
             self._store.close()

@@ -293,5 +293,9 @@ def adopt_single_pool(state_dir: Path | str, store: Store, allowed: Iterable[int
             ", ".join(map(str, candidates)) or "none yet",
         )
         return None
-    assign_single_pool(state_dir, candidates[0])
+    try:
+        assign_single_pool(state_dir, candidates[0])
+    except AssignError as exc:  # the server's own files win; the bot starts without the old ones
+        logger.warning("the old curated answers, glossary and uploads were not moved: %s", exc)
+        return None
     return candidates[0]

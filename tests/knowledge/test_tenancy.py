@@ -126,6 +126,11 @@ def test_assigning_never_overwrites_a_servers_own_files(tmp_path):
     (server_dir(tmp_path, 3) / "glossary.yaml").write_text("version: 1\nterms:\n- term: a\n  means: b\n")
     with pytest.raises(AssignError, match="already has"):
         assign_single_pool(tmp_path, 3)
+    store = Store.in_folder(tmp_path)
+    try:
+        assert adopt_single_pool(tmp_path, store, allowed=[3]) is None  # at start: logged, not fatal
+    finally:
+        store.close()
     assert (tmp_path / "glossary.yaml").exists()
     assert "term: a" in (server_dir(tmp_path, 3) / "glossary.yaml").read_text()
     assert not list(tmp_path.glob("backup-*"))
