@@ -115,8 +115,13 @@ class ReplyService:
         k = self.bot.config.answers.passages
         if not isinstance(question, Question):
             question = self.question(question)
-        assistant = self.bot.server(guild_id).assistant
-        return await asyncio.to_thread(assistant.ask, question, context=context, k=k)
+        asked = question
+
+        def answer() -> Answer:
+            # In the worker thread too: a server not loaded yet is loaded here, off the event loop.
+            return self.bot.server(guild_id).assistant.ask(asked, context=context, k=k)
+
+        return await asyncio.to_thread(answer)
 
     async def reply(
         self,
