@@ -18,6 +18,14 @@ from knowledge.curated import CuratedStore
 from knowledge.errors import CitebotError, StateWriteError
 from knowledge.glossary import Glossary
 from knowledge.kb import check_saved_index
+from knowledge.tenancy import (
+    UPLOADS_DIR,
+    choose_server,
+    server_assistant,
+    server_dir,
+    servers_with_state,
+    single_pool_files,
+)
 from knowledge.uploads import KnowledgeSources
 
 from . import cli_curation
@@ -37,13 +45,16 @@ def _folders(args: argparse.Namespace) -> KnowledgeSources:
     return KnowledgeSources.resolve(args.knowledge or config.knowledge_dir, args.state_dir)
 
 
-def _load_kb(args: argparse.Namespace) -> KnowledgeBase:
-    # The knowledge folder plus the documents moderators uploaded, as the bot loads them.
-    return _folders(args).load()
+def _assistant(args: argparse.Namespace) -> Assistant:
+    """The assistant of ``--server`` (else of the only server with state; else the shared
+    knowledge alone), as the bot answers there: its curated answers, glossary and uploads."""
+    sources = _folders(args)
+    guild_id = choose_server(args.state_dir, args.server)
+    return server_assistant(sources, guild_id, sources.load_base())[0]
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    assistant = Assistant.with_state(_load_kb(args), args.state_dir)
+    assistant = _assistant(args)
     questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
     status = 0
     for question in questions:
@@ -69,14 +80,22 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_index(args: argparse.Namespace) -> int:
     sources = _folders(args)
+    if args.server is not None:
+        sources = sources.with_uploads(server_dir(sources.state_dir, args.server) / UPLOADS_DIR)
     if args.check:
         kb, problems = _check(sources)
     else:
         kb = sources.load()
         problems = [str(error) for error in kb.errors]
     print(f"knowledge folder: {sources.base}")
-    if sources.separate_uploads:
-        print(f"uploaded documents: {sources.uploads}")
+    if sources.uploads is not None:
+        print(f"uploaded documents of server {args.server}: {sources.uploads}")
+    waiting = single_pool_files(sources.state_dir)
+    if waiting:
+        print(
+            "not yet assigned to a server: " + ", ".join(p.name for p in waiting)
+            + " (citebot state assign --server ID)"
+        )
     print(f"documents: {len(kb.documents)}")
     print(f"passages: {len(kb.passages)}")
     print(f"vocabulary: {kb.vocabulary_size} terms")
@@ -87,19 +106,21 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def _check(sources: KnowledgeSources) -> tuple[KnowledgeBase, list[str]]:
-    """Validate everything citebot reads — documents, uploads, the saved index, curated answers
-    and the glossary — writing nothing. (The config was read before this, or citebot stopped.)"""
+    """Validate everything citebot reads — documents, uploads, the saved index, every server's
+    curated answers and glossary (and those not yet assigned to a server) — writing nothing. (The
+    config was read before this, or citebot stopped.)"""
     docs, errors = sources.documents()
     kb = KnowledgeBase.from_documents(docs, errors=errors)
     problems = [str(error) for error in errors]
     saved = check_saved_index(sources.base, state_dir=sources.state_dir)
     if saved is not None:
         problems.append(str(saved))
-    for state_file in (
-        CuratedStore.in_state_dir(sources.state_dir),
-        Glossary.in_state_dir(sources.state_dir),
-    ):
-        if state_file.load_error is not None:
+    state = sources.state_dir
+    folders = [state, *(server_dir(state, guild_id) for guild_id in servers_with_state(state))]
+    for folder in folders:
+        for state_file in (CuratedStore.in_state_dir(folder), Glossary.in_state_dir(folder)):
+            if state_file.load_error is None:
+                continue
             problems.append(f"{state_file.load_error.path}: {state_file.load_error}")
     return kb, problems
 
@@ -114,7 +135,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     except QuestionSetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    assistant = Assistant.with_state(_load_kb(args), args.state_dir)
+    assistant = _assistant(args)
     report = run_question_set(assistant.ask, questions, half=args.half)
     if not report.outcomes:
         print(f"error: {args.file}: no questions in the {args.half} half", file=sys.stderr)
@@ -142,7 +163,7 @@ def _fraction(text: str) -> float:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    return run_console(Assistant.with_state(_load_kb(args), args.state_dir))
+    return run_console(_assistant(args))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -160,6 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--knowledge", metavar="DIR", help="knowledge folder (default: the built-in one)")
     common.add_argument("--state-dir", metavar="DIR", help="state folder (default: $CITEBOT_STATE_DIR)")
     common.add_argument("--config", metavar="FILE", help="the bot's YAML config (default: $CITEBOT_CONFIG)")
+    common.add_argument(
+        "--server",
+        type=int,
+        metavar="ID",
+        help="answer as in this Discord server: its curated answers, glossary and uploads "
+        "(default: the only server with state; else the shared knowledge)",
+    )
     sub = parser.add_subparsers(dest="command")
 
     ask = sub.add_parser("ask", parents=[common], help="answer a question (or one per stdin line)")

@@ -22,8 +22,7 @@ from .ui.answer import ReasonModal, answer_view
 from .ui.paginator import Paginator
 
 if TYPE_CHECKING:
-    from knowledge.assistant import Assistant
-    from knowledge.store import Store
+    from knowledge.tenancy import ServerState
 
     from .config import Config
 
@@ -35,8 +34,9 @@ class AnsweringBot(Protocol):
     this module needs nothing from ``bot.app``."""
 
     config: Config
-    assistant: Assistant | None
-    store: Store | None
+
+    def server(self, guild_id: int | None) -> ServerState:
+        """The state of one server (None: direct messages)."""
 
 
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
@@ -62,6 +62,7 @@ class Reply:
 
     answer: Answer
     answer_id: str
+    guild_id: int | None
     content: str
     embed: discord.Embed
     view: discord.ui.View
@@ -78,15 +79,20 @@ class Reply:
         }
 
 
+Suggester = Callable[["ServerState", str], Iterable[str]]
+
+
 class ReplyService:
-    """The bot's side of answering: asks the :class:`~knowledge.Assistant`, records the answer in
-    the store, builds the reply (notices, embed, buttons) and serves the buttons afterwards."""
+    """The bot's side of answering: asks the server's :class:`~knowledge.Assistant`, records the
+    answer in the server's store, builds the reply (notices, embed, buttons) and serves the buttons
+    afterwards. Every call names the server (the interaction's or message's guild)."""
 
     def __init__(self, bot: AnsweringBot) -> None:
         self.bot = bot
         self._red_flags = bot.config.notices.compiled_red_flags()
-        # Sources of /ask autocomplete suggestions; curated questions add theirs here.
-        self.suggesters: list[Callable[[str], Iterable[str]]] = [self._title_suggestions]
+        # Sources of /ask autocomplete suggestions, each given the asker's server; curated
+        # questions add theirs here.
+        self.suggesters: list[Suggester] = [self._title_suggestions]
 
     # -- asking -------------------------------------------------------------------------------
 
@@ -103,13 +109,19 @@ class ReplyService:
         """A member's words as a question: mentions out, cleaned; raises QuestionError when empty."""
         return Question.parse(without_mentions(text) or text)
 
-    async def ask(self, question: str | Question, *, context: str = "") -> Answer:
-        """Only the answer, from the assistant in a worker thread (raises QuestionError for an
-        empty question)."""
+    async def ask(self, question: str | Question, *, guild_id: int | None, context: str = "") -> Answer:
+        """Only the answer, from the server's assistant in a worker thread (raises QuestionError
+        for an empty question)."""
         k = self.bot.config.answers.passages
         if not isinstance(question, Question):
             question = self.question(question)
-        return await asyncio.to_thread(self.bot.assistant.ask, question, context=context, k=k)
+        asked = question
+
+        def answer() -> Answer:
+            # In the worker thread too: a server not loaded yet is loaded here, off the event loop.
+            return self.bot.server(guild_id).assistant.ask(asked, context=context, k=k)
+
+        return await asyncio.to_thread(answer)
 
     async def reply(
         self,
@@ -123,7 +135,7 @@ class ReplyService:
     ) -> Reply:
         """Record ``answer`` and build its reply. ``asked`` is the member's own words, checked for
         red flags (the answer's question may have been shortened)."""
-        store = self.bot.store
+        store = self.bot.server(guild_id).store
         # Not deduplicated: Sources page n must be the passage the embed cites as [n], even when a
         # curated answer's source is also a retrieved passage.
         passage_ids = [hit.passage_id for hit in answer.sources()]
@@ -136,7 +148,6 @@ class ReplyService:
                 # A moderators' curated answer answers the question even when retrieval declined.
                 answer.answered or answer.curated is not None,
                 user_id=user_id,
-                guild_id=guild_id,
                 channel_id=channel_id,
                 context=context,
             )
@@ -154,6 +165,7 @@ class ReplyService:
         return Reply(
             answer=answer,
             answer_id=answer_id,
+            guild_id=guild_id,
             content=render.content_within(lines),
             embed=render.answer_embed(answer, answer_id=answer_id),
             view=answer_view(answer_id, sources=bool(passage_ids)),
@@ -162,31 +174,38 @@ class ReplyService:
 
     async def sent(self, reply: Reply, message_id: int) -> None:
         """Remember the message showing ``reply``: replying to it asks a follow-up."""
-        await asyncio.to_thread(self.bot.store.set_message, reply.answer_id, message_id)
+        store = self.bot.server(reply.guild_id).store
+        await asyncio.to_thread(store.set_message, reply.answer_id, message_id)
 
-    def suggestions(self, current: str) -> list[str]:
-        """Autocomplete for questions: every suggester's matches, in order, without repeats."""
+    def suggestions(self, current: str, *, guild_id: int | None) -> list[str]:
+        """Autocomplete for questions in a server: every suggester's matches, in order, without
+        repeats."""
+        state = self.bot.server(guild_id)
         seen: dict[str, None] = {}
         for suggest in self.suggesters:
-            for text in suggest(current):
+            for text in suggest(state, current):
                 seen.setdefault(text, None)
         return list(seen)
 
-    def _title_suggestions(self, current: str) -> list[str]:
-        titles = [doc.title for doc in self.bot.assistant.kb.documents.values()]
+    @staticmethod
+    def _title_suggestions(state: ServerState, current: str) -> list[str]:
+        titles = [doc.title for doc in state.kb.documents.values()]
         return fuzzy_filter(current, titles)
 
     # -- buttons ------------------------------------------------------------------------------
 
-    def hits_of(self, passage_ids: tuple[str, ...]) -> list[Hit]:
-        """The passages still in the knowledge base, in order, as citable hits."""
-        kb = self.bot.assistant.kb
+    @staticmethod
+    def hits_of(state: ServerState, passage_ids: tuple[str, ...]) -> list[Hit]:
+        """The passages still in the server's knowledge base, in order, as citable hits."""
+        kb = state.kb
         return [hit for pid in passage_ids if (hit := kb.hit(pid)) is not None]
 
     async def show_sources(self, interaction: discord.Interaction, answer_id: str) -> None:
-        """The Sources button: the answer's passages in full, numbered as the answer cites them."""
-        record = await asyncio.to_thread(self.bot.store.answer, answer_id)
-        hits = self.hits_of(record.passage_ids) if record else []
+        """The Sources button: the answer's passages in full, numbered as the answer cites them.
+        An answer of another server is not found."""
+        state = self.bot.server(interaction.guild_id)
+        record = await asyncio.to_thread(state.store.answer, answer_id)
+        hits = self.hits_of(state, record.passage_ids) if record else []
         if not hits:
             await interaction.response.send_message(
                 "Those sources are no longer in the knowledge base; ask again for a fresh answer.",
@@ -197,8 +216,9 @@ class ReplyService:
         await paginator.send(interaction, ephemeral=True)
 
     async def vote(self, interaction: discord.Interaction, answer_id: str, vote: int) -> None:
-        """The 👍/👎 buttons: record the vote; 👎 asks why."""
-        store = self.bot.store
+        """The 👍/👎 buttons: record the vote; 👎 asks why. An answer of another server is not
+        on record here."""
+        store = self.bot.server(interaction.guild_id).store
         if await asyncio.to_thread(store.answer, answer_id) is None:
             await interaction.response.send_message("That answer is no longer on record.", ephemeral=True)
             return
@@ -211,7 +231,10 @@ class ReplyService:
 
     async def save_reason(self, interaction: discord.Interaction, answer_id: str, reason: str | None) -> None:
         """The 👎 modal: record why the answer did not help."""
-        await asyncio.to_thread(self.bot.store.set_feedback, answer_id, interaction.user.id, -1, reason)
+        store = self.bot.server(interaction.guild_id).store
+        if not await asyncio.to_thread(store.set_feedback, answer_id, interaction.user.id, -1, reason):
+            await interaction.response.send_message("That answer is no longer on record.", ephemeral=True)
+            return
         await interaction.response.send_message(
             "Thanks, noted. Moderators review answers marked not helpful.", ephemeral=True
         )

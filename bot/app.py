@@ -12,6 +12,8 @@ import asyncio
 import logging
 import os
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
@@ -20,10 +22,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from knowledge import AnswerSettings, KnowledgeBase
-from knowledge.assistant import Assistant
-from knowledge.curated import CuratedStore
-from knowledge.glossary import Glossary
 from knowledge.store import Store
+from knowledge.tenancy import Servers, ServerState, adopt_single_pool
 from knowledge.uploads import KnowledgeSources
 
 from .answering import ReplyService
@@ -52,7 +52,16 @@ def answer_settings(config: Config) -> AnswerSettings:
 
 
 class CitebotTree(app_commands.CommandTree):
-    """Sends every application-command error to the one error handler."""
+    """Sends every application-command error to the one error handler, and ignores servers that
+    are not on the config's allowlist."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Refuse commands from a server outside the allowlist (the bot is leaving it)."""
+        bot = cast("CitebotBot", self.client)
+        if bot.allowed(interaction.guild_id):
+            return True
+        logger.warning("ignored a command from server %s, which is not in guilds", interaction.guild_id)
+        return False
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """Hand ``error`` to :meth:`CitebotBot.report_error`."""
@@ -67,12 +76,15 @@ def build_intents(config: Config) -> discord.Intents:
 
 
 class CitebotBot(commands.Bot):
-    """citebot on Discord: its config, the :class:`~knowledge.Assistant` that answers (set up at
-    login), the state store and the :class:`~bot.answering.ReplyService` the extensions reply through.
+    """citebot on Discord: its config, each server's state (set up at login) and the
+    :class:`~bot.answering.ReplyService` the extensions reply through.
 
-    Extensions talk to each other through bot events, not by looking each other up:
-    ``knowledge_reloaded(kb)`` after ``/kb`` rebuilt the index, ``stale_answer_action(interaction,
-    action, answer_id)`` when a moderator-channel notice's button is clicked.
+    A server's curated answers, glossary, uploads and stored answers are reached only through
+    :meth:`server` with the guild of the interaction or message at hand, so nothing a cog does in
+    one server can reach another's. Extensions talk to each other through bot events, not by
+    looking each other up: ``knowledge_reloaded(guild_id, kb)`` after ``/kb`` rebuilt a server's
+    index, ``stale_answer_action(interaction, action, answer_id)`` when a moderator-channel
+    notice's button is clicked.
     """
 
     def __init__(self, config: Config, *, kb: KnowledgeBase | None = None) -> None:
@@ -87,8 +99,9 @@ class CitebotBot(commands.Bot):
         )
         self.config = config
         self._initial_kb = kb
-        self.assistant: Assistant | None = None
-        self.store: Store | None = None
+        self._servers: Servers | None = None
+        self._store: Store | None = None
+        self._warm_up: asyncio.Task | None = None
         self.answers = ReplyService(self)
         self.ask_cooldowns = CooldownBuckets(config.cooldown.rate, config.cooldown.per)
         # Set by the ``bot.exts.errors`` extension while it is loaded.
@@ -99,29 +112,44 @@ class CitebotBot(commands.Bot):
 
     # -- start and stop -----------------------------------------------------------------------
 
-    def _load_kb(self) -> KnowledgeBase:
-        config = self.config
-        # The knowledge folder (built-in when none is set) plus documents moderators uploaded.
-        kb = KnowledgeSources.resolve(config.knowledge_dir, config.state_dir).load()
+    @property
+    def sources(self) -> KnowledgeSources:
+        """The shared knowledge folder (built-in when none is set) and the state folder."""
+        return KnowledgeSources.resolve(self.config.knowledge_dir, self.config.state_dir)
+
+    def _open_state(self) -> tuple[Store, Servers]:
+        """Load the shared knowledge base, open the store and move single-pool files of an older
+        citebot to their server."""
+        kb = self._initial_kb or self.sources.load_base()
         for error in kb.errors:
             logger.warning("knowledge base: %s", error)
-        return kb
-
-    async def setup_hook(self) -> None:
-        """At login: load the knowledge base, build the assistant with the config's answer
-        settings, open the store, load the extensions and sync the commands."""
-        kb = self._initial_kb or await asyncio.to_thread(self._load_kb)
-        # Curated answers and the glossary live in the state folder beside the store.
-        self.assistant = await asyncio.to_thread(
-            Assistant.with_state, kb, self.config.state_dir, settings=answer_settings(self.config)
-        )
-        self.store = await asyncio.to_thread(Store.in_folder, self.config.state_dir)
+        store = Store.in_folder(self.config.state_dir)
+        try:
+            adopt_single_pool(self.config.state_dir, store, self.config.guilds)
+            servers = Servers(self.sources, store, base=kb, settings=answer_settings(self.config))
+        except BaseException:
+            store.close()
+            raise
         logger.info(
             "knowledge base: %d documents, %d passages; state in %s",
             len(kb.documents),
             len(kb.passages),
             self.config.state_dir,
         )
+        return store, servers
+
+    async def _load_servers(self, servers: Servers) -> list[ServerState]:
+        started = time.perf_counter()
+        loaded = await asyncio.to_thread(servers.load_known)
+        logger.info("%d server(s) with state loaded in %.1fs", len(loaded), time.perf_counter() - started)
+        return loaded
+
+    async def setup_hook(self) -> None:
+        """At login: load the shared knowledge base, open the store, load the extensions and sync
+        the commands. The servers with state are loaded in the background meanwhile (a server
+        asked before its turn is loaded at once)."""
+        self._store, self._servers = await asyncio.to_thread(self._open_state)
+        self._warm_up = asyncio.create_task(self._load_servers(self._servers))
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
@@ -135,26 +163,89 @@ class CitebotBot(commands.Bot):
 
     async def close(self) -> None:
         """Disconnect, then close the state store."""
+        if self._warm_up is not None:
+            self._warm_up.cancel()
         await super().close()
-        if self.store is not None:
-            self.store.close()
-            self.store = None
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
-    # -- the moderators' state ----------------------------------------------------------------
+    # -- servers ------------------------------------------------------------------------------
 
-    @property
-    def curated(self) -> CuratedStore:
-        """The curated answers being served (from the state folder); available once started."""
-        if self.assistant is None or self.assistant.curated is None:
+    def server(self, guild_id: int | None) -> ServerState:
+        """The state of the server an interaction or message came from (None: a direct message,
+        which gets the shared knowledge only); available once started. The only way to reach
+        curated answers, the glossary, uploads and stored answers."""
+        if self._servers is None:
             raise RuntimeError("the bot has not loaded its state yet")
-        return self.assistant.curated
+        return self._servers.get(guild_id)
 
-    @property
-    def glossary(self) -> Glossary:
-        """The glossary questions are rewritten with (from the state folder); available once started."""
-        if self.assistant is None or self.assistant.glossary is None:
+    def servers_loaded(self) -> list[ServerState]:
+        """The states of the servers loaded so far, for checks that run without an interaction
+        (each result still belongs to one server)."""
+        return self._servers.loaded() if self._servers is not None else []
+
+    async def wait_for_servers(self) -> list[ServerState]:
+        """Wait until the servers with state are loaded (see :meth:`setup_hook`); their states."""
+        if self._warm_up is not None:
+            try:
+                await asyncio.shield(self._warm_up)
+            except Exception:
+                logger.exception("loading the servers' state failed; each is loaded when first used")
+        return self.servers_loaded()
+
+    async def reload_knowledge(
+        self, guild_id: int | None, check: Callable[[KnowledgeBase, KnowledgeBase], None] | None = None
+    ) -> KnowledgeBase:
+        """Load the shared knowledge folder and ``guild_id``'s uploads again in a worker thread;
+        ``check(old, new)`` may raise to keep the old one. Returns the server's new knowledge base."""
+        servers = self._servers
+        if servers is None:
             raise RuntimeError("the bot has not loaded its state yet")
-        return self.assistant.glossary
+        old = servers.get(guild_id).kb
+        base, kb = await asyncio.to_thread(servers.build, guild_id)
+        if check is not None:
+            check(old, kb)
+        await asyncio.to_thread(servers.install, guild_id, base, kb)
+        return kb
+
+    def allowed(self, guild_id: int | None) -> bool:
+        """Whether the bot may serve ``guild_id`` (direct messages always; servers unless an
+        allowlist is configured without them)."""
+        guilds = self.config.guilds
+        return guild_id is None or not guilds or guild_id in guilds
+
+    def dispatch(self, event_name: str, /, *args: object, **kwargs: object) -> None:
+        """Messages and new threads in a server outside the allowlist are not handled (the bot is
+        leaving it); every other event goes on as usual."""
+        if event_name in ("message", "thread_create") and args:
+            guild = getattr(args[0], "guild", None)
+            if guild is not None and not self.allowed(guild.id):
+                return
+        super().dispatch(event_name, *args, **kwargs)
+
+    async def _leave_if_not_allowed(self, guild: discord.Guild) -> None:
+        if self.allowed(guild.id):
+            return
+        logger.warning("leaving server %s (%s): it is not in the config's guilds", guild.id, guild.name)
+        try:
+            await guild.leave()
+        except discord.HTTPException as exc:
+            logger.warning("could not leave server %s: %s", guild.id, exc)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """Leave a server that is not on the allowlist as soon as someone adds the bot."""
+        await self._leave_if_not_allowed(guild)
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """Leave a server outside the allowlist when it becomes available (at start, or when the
+        gateway announces a server as available rather than joined)."""
+        await self._leave_if_not_allowed(guild)
+
+    async def on_ready(self) -> None:
+        """Leave the servers outside the allowlist (added while the bot was down)."""
+        for guild in list(self.guilds):
+            await self._leave_if_not_allowed(guild)
 
     # -- errors -------------------------------------------------------------------------------
 

@@ -3,6 +3,10 @@
     citebot faq export [FILE]        write curated answers as YAML (stdout when FILE is - or omitted)
     citebot faq import FILE [--dry-run]
     citebot glossary list | add TERM MEANING | remove TERM
+    citebot state list | assign --server ID
+
+Curated answers and glossaries belong to one Discord server each: ``--server ID`` chooses it (with
+only one server with state, that one is used; with several, the command names them and stops).
 
 ``bot/__main__.py`` calls :func:`register` to add them to its subcommands and reports citebot's
 errors (:mod:`knowledge.errors`) raised here as ``error: ...`` with exit status 1.
@@ -16,8 +20,15 @@ import sys
 from pathlib import Path
 
 from knowledge.curated import CuratedStore
-from knowledge.errors import StateFileError
+from knowledge.errors import CitebotError, StateFileError
 from knowledge.glossary import Glossary
+from knowledge.tenancy import (
+    assign_single_pool,
+    choose_server,
+    server_dir,
+    servers_with_state,
+    single_pool_files,
+)
 
 
 def _state_dir(args: argparse.Namespace) -> Path:
@@ -28,6 +39,17 @@ def _state_dir(args: argparse.Namespace) -> Path:
     from .config import load_config
 
     return load_config(getattr(args, "config", None)).state_dir
+
+
+def _server_folder(args: argparse.Namespace) -> Path:
+    """The folder of the server the command acts on (``--server``, else the only one with state)."""
+    state = _state_dir(args)
+    guild_id = choose_server(state, args.server)
+    if guild_id is None:
+        raise CitebotError(
+            f"no server has curated answers or a glossary in {state} yet; choose one with --server ID"
+        )
+    return server_dir(state, guild_id)
 
 
 def _operator() -> str:
@@ -44,7 +66,7 @@ def _report_load_error(error: StateFileError | None) -> None:
 
 def cmd_faq_export(args: argparse.Namespace) -> int:
     """``citebot faq export``: the curated answers as YAML, to a file or stdout."""
-    store = CuratedStore.in_state_dir(_state_dir(args))
+    store = CuratedStore.in_state_dir(_server_folder(args))
     _report_load_error(store.load_error)
     text = store.export_yaml()
     if args.file in (None, "-"):
@@ -59,7 +81,7 @@ def cmd_faq_export(args: argparse.Namespace) -> int:
 
 def cmd_faq_import(args: argparse.Namespace) -> int:
     """``citebot faq import``: show what a file changes, then apply it (unless ``--dry-run``)."""
-    store = CuratedStore.in_state_dir(_state_dir(args))
+    store = CuratedStore.in_state_dir(_server_folder(args))
     _report_load_error(store.load_error)
     try:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8-sig")
@@ -84,7 +106,7 @@ def cmd_faq_import(args: argparse.Namespace) -> int:
 
 def cmd_glossary_list(args: argparse.Namespace) -> int:
     """``citebot glossary list``: one ``term<TAB>meaning`` per line."""
-    glossary = Glossary.in_state_dir(_state_dir(args))
+    glossary = Glossary.in_state_dir(_server_folder(args))
     _report_load_error(glossary.load_error)
     entries = glossary.entries()
     for entry in entries:
@@ -96,7 +118,7 @@ def cmd_glossary_list(args: argparse.Namespace) -> int:
 
 def cmd_glossary_add(args: argparse.Namespace) -> int:
     """``citebot glossary add TERM MEANING``."""
-    glossary = Glossary.in_state_dir(_state_dir(args))
+    glossary = Glossary.in_state_dir(_server_folder(args))
     entry = glossary.add(args.term, args.meaning, author=_operator())
     print(f"{entry.term} -> {entry.means}")
     return 0
@@ -104,9 +126,32 @@ def cmd_glossary_add(args: argparse.Namespace) -> int:
 
 def cmd_glossary_remove(args: argparse.Namespace) -> int:
     """``citebot glossary remove TERM``."""
-    glossary = Glossary.in_state_dir(_state_dir(args))
+    glossary = Glossary.in_state_dir(_server_folder(args))
     entry = glossary.remove(args.term)
     print(f"removed {entry.term}")
+    return 0
+
+
+def cmd_state_list(args: argparse.Namespace) -> int:
+    """``citebot state list``: the servers with state, and files waiting for a server."""
+    state = _state_dir(args)
+    for guild_id in servers_with_state(state):
+        print(f"{guild_id}\t{server_dir(state, guild_id)}")
+    waiting = single_pool_files(state)
+    if waiting:
+        names = ", ".join(p.name for p in waiting)
+        print(f"not assigned to a server: {names} (citebot state assign --server ID)", file=sys.stderr)
+    return 0
+
+
+def cmd_state_assign(args: argparse.Namespace) -> int:
+    """``citebot state assign --server ID``: move the curated answers, glossary and uploads kept
+    from before servers had their own state to that server (after a backup)."""
+    moved = assign_single_pool(_state_dir(args), args.server)
+    if not moved:
+        print("nothing to assign: no curated answers, glossary or uploads of old versions", file=sys.stderr)
+        return 0
+    print(f"moved to server {args.server}: {', '.join(p.name for p in moved)}")
     return 0
 
 
@@ -117,6 +162,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--state-dir", metavar="DIR", help="state folder (default: the config's, else $CITEBOT_STATE_DIR)"
     )
     state.add_argument("--config", metavar="FILE", help="the bot's YAML config (default: $CITEBOT_CONFIG)")
+    state.add_argument(
+        "--server", type=int, metavar="ID", help="the Discord server (default: the only one with state)"
+    )
 
     faq = subparsers.add_parser("faq", help="export or import the moderators' curated answers")
     faq_sub = faq.add_subparsers(dest="faq_command", required=True)
@@ -139,3 +187,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     remove = glossary_sub.add_parser("remove", parents=[state], help="forget TERM")
     remove.add_argument("term")
     remove.set_defaults(func=cmd_glossary_remove)
+
+    folder = argparse.ArgumentParser(add_help=False)
+    folder.add_argument(
+        "--state-dir", metavar="DIR", help="state folder (default: the config's, else $CITEBOT_STATE_DIR)"
+    )
+    folder.add_argument("--config", metavar="FILE", help="the bot's YAML config (default: $CITEBOT_CONFIG)")
+    servers = subparsers.add_parser("state", help="servers with state; assign state kept from older versions")
+    servers_sub = servers.add_subparsers(dest="state_command", required=True)
+    listing = servers_sub.add_parser("list", parents=[folder], help="the servers with state")
+    listing.set_defaults(func=cmd_state_list)
+    assign = servers_sub.add_parser(
+        "assign", parents=[folder], help="move curated answers, glossary and uploads of old versions to one"
+    )
+    assign.add_argument("--server", type=int, metavar="ID", required=True, help="the Discord server's id")
+    assign.set_defaults(func=cmd_state_assign)

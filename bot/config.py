@@ -117,6 +117,8 @@ class Config:
     """Folder of documents; None uses the built-in knowledge base."""
     state_dir: Path = setting(read="path", nullable=True, default_factory=default_state_dir)
     """Folder of the bot's state: the SQLite store, curated answers, glossary, uploads."""
+    guilds: frozenset[int] = setting(frozenset(), read="snowflakes", nullable=True)
+    """Servers the bot may be in; it leaves any other. Empty: any server that adds it."""
     message_content: bool | None = setting(None, read="boolean", nullable=True)
     """Request the privileged message-content intent; None: only when help or forum channels are set."""
     help_channels: frozenset[int] = setting(frozenset(), read="snowflakes", nullable=True)

@@ -19,7 +19,7 @@ from .store import ReviewItem
 if TYPE_CHECKING:
     from .glossary import Glossary
     from .kb import KnowledgeBase
-    from .store import Store
+    from .store import ServerStore
 
 __all__ = [
     "GlossarySuggestion",
@@ -123,9 +123,9 @@ class QuestionStats:
 
 
 class ReviewQueue:
-    """The review queue of one store: questions to look at, grouped, and glossary suggestions."""
+    """The review queue of one server: questions to look at, grouped, and glossary suggestions."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: ServerStore) -> None:
         self.store = store
 
     def items(self, limit: int = MAX_ITEMS) -> list[ReviewItem]:
@@ -182,7 +182,7 @@ class ReviewQueue:
         return [GlossarySuggestion(word, count, examples[word]) for word, count in ranked[:limit]]
 
 
-def question_stats(store: Store, *, top: int = 5) -> QuestionStats:
+def question_stats(store: ServerStore, *, top: int = 5) -> QuestionStats:
     """How the bot has been doing: questions asked, answered, declined, votes, and the most asked."""
     asked, answered = store.answer_totals()
     helpful, not_helpful = store.vote_totals()

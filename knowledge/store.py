@@ -1,7 +1,12 @@
 """What the bot remembers between restarts, in one SQLite file in the state folder.
 
 Answers given (so buttons on old messages still work), feedback on them, and the days a member was
-shown the medical notice. WAL mode lets a backup (``sqlite3 citebot.sqlite3 ".backup ..."``) run
+shown the medical notice. Every row belongs to one Discord server (``guild_id``; NULL, or 0 for
+notices, is direct messages), and the only way to read or write rows is a :class:`ServerStore`
+(``store.server(guild_id)``), which puts its server into every query: one server never sees or
+changes another's answers, votes, reasons, review queue or statistics.
+
+WAL mode lets a backup (``sqlite3 citebot.sqlite3 ".backup ..."``) run
 while the bot writes. The schema is versioned: each entry of ``MIGRATIONS`` brings the file from
 one version to the next, so later features add a migration rather than editing an old one.
 """
@@ -61,6 +66,30 @@ MIGRATIONS: tuple[str, ...] = (
         created_at  REAL NOT NULL
     );
     """,
+    # 3: every row names its server; notices are remembered per server
+    """
+    ALTER TABLE feedback ADD COLUMN guild_id INTEGER;
+    UPDATE feedback SET guild_id = (SELECT a.guild_id FROM answers a WHERE a.id = feedback.answer_id);
+    CREATE INDEX feedback_by_guild ON feedback (guild_id);
+    ALTER TABLE review_dismissed ADD COLUMN guild_id INTEGER;
+    UPDATE review_dismissed
+       SET guild_id = (SELECT a.guild_id FROM answers a WHERE a.id = review_dismissed.answer_id);
+    CREATE INDEX answers_by_guild ON answers (guild_id, created_at);
+    CREATE TABLE notices_shown_by_server (
+        guild_id    INTEGER NOT NULL DEFAULT 0,  -- 0: direct messages
+        user_id     INTEGER NOT NULL,
+        day         TEXT NOT NULL,
+        PRIMARY KEY (guild_id, user_id, day)
+    );
+    -- Days already shown stay shown in the one server a single-server bot was in.
+    INSERT INTO notices_shown_by_server (guild_id, user_id, day)
+    SELECT CASE WHEN (SELECT count(DISTINCT guild_id) FROM answers WHERE guild_id IS NOT NULL) = 1
+                THEN (SELECT guild_id FROM answers WHERE guild_id IS NOT NULL LIMIT 1) ELSE 0 END,
+           user_id, day
+      FROM notices_shown;
+    DROP TABLE notices_shown;
+    ALTER TABLE notices_shown_by_server RENAME TO notices_shown;
+    """,
 )
 
 
@@ -98,7 +127,10 @@ class ReviewItem:
 
 
 class Store:
-    """A small SQLite store; safe to call from the event loop thread and worker threads."""
+    """A small SQLite store; safe to call from the event loop thread and worker threads.
+
+    It holds the connection and the schema; what is in it is reached per server with
+    :meth:`server`."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -147,10 +179,46 @@ class Store:
                 )
                 logger.info("state store %s migrated to schema version %d", self.path, version)
 
+    def server(self, guild_id: int | None) -> ServerStore:
+        """The rows of one server (None: direct messages)."""
+        return ServerStore(self, guild_id)
+
+    def guild_ids(self) -> list[int]:
+        """The servers that have stored answers, in the order they first asked."""
+        rows = self._fetchall(
+            "SELECT guild_id FROM answers WHERE guild_id IS NOT NULL"
+            " GROUP BY guild_id ORDER BY min(created_at)",
+            (),
+        )
+        return [int(row[0]) for row in rows]
+
+    def _fetchone(self, sql: str, params: tuple) -> sqlite3.Row | None:
+        with self._lock:
+            return self._db.execute(sql, params).fetchone()
+
+    def _fetchall(self, sql: str, params: tuple) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def _execute(self, sql: str, params: tuple) -> int:
+        """Run a change; returns the number of rows it changed."""
+        with self._lock:
+            return self._db.execute(sql, params).rowcount
+
     def close(self) -> None:
         """Close the database; the store cannot be used afterwards."""
         with self._lock:
             self._db.close()
+
+
+@dataclass(frozen=True)
+class ServerStore:
+    """The rows of one server in a :class:`Store`. Every query names ``guild_id`` (``IS``, so
+    None matches direct messages), so an answer id, message or channel of another server is
+    simply not found here, and a vote or dismissal of one is refused."""
+
+    store: Store
+    guild_id: int | None
 
     # -- answers -------------------------------------------------------------------------------
 
@@ -161,142 +229,132 @@ class Store:
         answered: bool,
         *,
         user_id: int | None = None,
-        guild_id: int | None = None,
         channel_id: int | None = None,
         context: str = "",
     ) -> str:
-        """Remember an answer; returns its id (12 hex digits, used in button custom ids)."""
+        """Remember an answer given in this server; returns its id (12 hex digits, used in button
+        custom ids)."""
         answer_id = secrets.token_hex(6)
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO answers (id, question, context, passage_ids, answered, user_id, guild_id,"
-                " channel_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    answer_id,
-                    question,
-                    context,
-                    json.dumps(list(passage_ids)),
-                    int(answered),
-                    user_id,
-                    guild_id,
-                    channel_id,
-                    time.time(),
-                ),
-            )
+        self.store._execute(
+            "INSERT INTO answers (id, question, context, passage_ids, answered, user_id, guild_id,"
+            " channel_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                answer_id,
+                question,
+                context,
+                json.dumps(list(passage_ids)),
+                int(answered),
+                user_id,
+                self.guild_id,
+                channel_id,
+                time.time(),
+            ),
+        )
         return answer_id
 
     def set_message(self, answer_id: str, message_id: int) -> None:
         """Remember which message shows the answer, so a reply to it can be a follow-up."""
-        with self._lock:
-            self._db.execute("UPDATE answers SET message_id = ? WHERE id = ?", (message_id, answer_id))
+        self.store._execute(
+            "UPDATE answers SET message_id = ? WHERE id = ? AND guild_id IS ?",
+            (message_id, answer_id, self.guild_id),
+        )
 
     def answer(self, answer_id: str) -> AnswerRecord | None:
-        """The answer with this id, if recorded."""
-        with self._lock:
-            row = self._db.execute("SELECT * FROM answers WHERE id = ?", (answer_id,)).fetchone()
-        return self._record(row)
+        """The answer with this id, if recorded in this server."""
+        row = self.store._fetchone(
+            "SELECT * FROM answers WHERE id = ? AND guild_id IS ?", (answer_id, self.guild_id)
+        )
+        return _record(row)
 
     def answer_for_message(self, message_id: int) -> AnswerRecord | None:
-        """The answer a Discord message shows, if any."""
-        with self._lock:
-            row = self._db.execute("SELECT * FROM answers WHERE message_id = ?", (message_id,)).fetchone()
-        return self._record(row)
+        """The answer a Discord message of this server shows, if any."""
+        row = self.store._fetchone(
+            "SELECT * FROM answers WHERE message_id = ? AND guild_id IS ?", (message_id, self.guild_id)
+        )
+        return _record(row)
 
     def last_answer_in(self, channel_id: int) -> AnswerRecord | None:
         """The latest answer given in a channel or thread: the turn a follow-up continues."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT * FROM answers WHERE channel_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
-                (channel_id,),
-            ).fetchone()
-        return self._record(row)
-
-    @staticmethod
-    def _record(row: sqlite3.Row | None) -> AnswerRecord | None:
-        if row is None:
-            return None
-        return AnswerRecord(
-            id=row["id"],
-            question=row["question"],
-            context=row["context"],
-            passage_ids=tuple(json.loads(row["passage_ids"])),
-            answered=bool(row["answered"]),
-            user_id=row["user_id"],
-            guild_id=row["guild_id"],
-            channel_id=row["channel_id"],
-            message_id=row["message_id"],
-            created_at=row["created_at"],
+        row = self.store._fetchone(
+            "SELECT * FROM answers WHERE channel_id = ? AND guild_id IS ?"
+            " ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            (channel_id, self.guild_id),
         )
+        return _record(row)
 
     # -- feedback ------------------------------------------------------------------------------
 
-    def set_feedback(self, answer_id: str, user_id: int, vote: int, reason: str | None = None) -> None:
+    def set_feedback(self, answer_id: str, user_id: int, vote: int, reason: str | None = None) -> bool:
         """One vote per member per answer; voting again replaces it. ``reason`` None keeps an
-        earlier reason when the vote is unchanged."""
+        earlier reason when the vote is unchanged. False (nothing recorded) when the answer is not
+        one of this server's."""
         if vote not in (-1, 1):
             raise ValueError("vote must be 1 or -1")
-        with self._lock:
-            self._db.execute(
-                """INSERT INTO feedback VALUES (?, ?, ?, ?, ?)
-                   ON CONFLICT (answer_id, user_id) DO UPDATE SET
-                     reason = CASE WHEN excluded.vote = feedback.vote
-                                   THEN coalesce(excluded.reason, feedback.reason)
-                                   ELSE excluded.reason END,
-                     vote = excluded.vote,
-                     created_at = excluded.created_at""",
-                (answer_id, user_id, vote, reason, time.time()),
-            )
+        changed = self.store._execute(
+            """INSERT INTO feedback (answer_id, user_id, vote, reason, created_at, guild_id)
+               SELECT id, ?, ?, ?, ?, guild_id FROM answers WHERE id = ? AND guild_id IS ?
+               ON CONFLICT (answer_id, user_id) DO UPDATE SET
+                 reason = CASE WHEN excluded.vote = feedback.vote
+                               THEN coalesce(excluded.reason, feedback.reason)
+                               ELSE excluded.reason END,
+                 vote = excluded.vote,
+                 created_at = excluded.created_at""",
+            (user_id, vote, reason, time.time(), answer_id, self.guild_id),
+        )
+        return changed == 1
 
     def vote_totals(self) -> tuple[int, int]:
-        """(helpful, not helpful) votes on all answers."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT coalesce(sum(vote = 1), 0), coalesce(sum(vote = -1), 0) FROM feedback"
-            ).fetchone()
+        """(helpful, not helpful) votes on this server's answers."""
+        row = self.store._fetchone(
+            "SELECT coalesce(sum(vote = 1), 0), coalesce(sum(vote = -1), 0) FROM feedback"
+            " WHERE guild_id IS ?",
+            (self.guild_id,),
+        )
         return int(row[0]), int(row[1])
 
     # -- statistics ----------------------------------------------------------------------------
 
     def answer_totals(self) -> tuple[int, int]:
-        """(asked, answered): every question recorded, and those the bot answered."""
-        with self._lock:
-            row = self._db.execute("SELECT count(*), coalesce(sum(answered), 0) FROM answers").fetchone()
+        """(asked, answered): every question recorded in this server, and those the bot answered."""
+        row = self.store._fetchone(
+            "SELECT count(*), coalesce(sum(answered), 0) FROM answers WHERE guild_id IS ?", (self.guild_id,)
+        )
         return int(row[0]), int(row[1])
 
     def most_asked(self, top: int, *, declined_only: bool = False) -> list[tuple[str, int]]:
-        """The ``top`` questions asked most often (ignoring case), with their counts; ties go to the
-        one asked first."""
-        where = "WHERE answered = 0" if declined_only else ""
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT question, count(*) AS n FROM answers {where}"
-                " GROUP BY lower(question) ORDER BY n DESC, min(created_at) LIMIT ?",
-                (top,),
-            ).fetchall()
+        """The ``top`` questions asked most often here (ignoring case), with their counts; ties go
+        to the one asked first."""
+        declined = "AND answered = 0" if declined_only else ""
+        rows = self.store._fetchall(
+            f"SELECT question, count(*) AS n FROM answers WHERE guild_id IS ? {declined}"
+            " GROUP BY lower(question) ORDER BY n DESC, min(created_at) LIMIT ?",
+            (self.guild_id, top),
+        )
         return [(row["question"], int(row["n"])) for row in rows]
 
     # -- the review queue ----------------------------------------------------------------------
 
     def review_items(self, limit: int) -> list[ReviewItem]:
-        """Declined or 👎 answers not yet dismissed, oldest first, with their 👎 count and reasons."""
-        with self._lock:
-            rows = self._db.execute(
-                """
-                SELECT a.id, a.question, a.created_at, a.answered, a.passage_ids,
-                       (SELECT count(*) FROM feedback f WHERE f.answer_id = a.id AND f.vote = -1)
-                         AS downvotes,
-                       (SELECT json_group_array(f.reason) FROM feedback f
-                         WHERE f.answer_id = a.id AND f.vote = -1 AND f.reason IS NOT NULL AND f.reason != '')
-                         AS reasons
-                  FROM answers a
-                 WHERE a.id NOT IN (SELECT answer_id FROM review_dismissed)
-                   AND (a.answered = 0
-                        OR EXISTS (SELECT 1 FROM feedback f WHERE f.answer_id = a.id AND f.vote = -1))
-                 ORDER BY a.created_at, a.rowid
-                 LIMIT ?
-                """,
-                (limit,),
-            ).fetchall()
+        """Declined or 👎 answers of this server not yet dismissed, oldest first, with their 👎
+        count and reasons."""
+        rows = self.store._fetchall(
+            """
+            SELECT a.id, a.question, a.created_at, a.answered, a.passage_ids,
+                   (SELECT count(*) FROM feedback f WHERE f.answer_id = a.id AND f.vote = -1)
+                     AS downvotes,
+                   (SELECT json_group_array(f.reason) FROM feedback f
+                     WHERE f.answer_id = a.id AND f.vote = -1 AND f.reason IS NOT NULL AND f.reason != '')
+                     AS reasons
+              FROM answers a
+             WHERE a.guild_id IS ?
+               AND a.id NOT IN (SELECT answer_id FROM review_dismissed WHERE guild_id IS ?)
+               AND (a.answered = 0
+                    OR EXISTS (SELECT 1 FROM feedback f WHERE f.answer_id = a.id AND f.vote = -1))
+             ORDER BY a.created_at, a.rowid
+             LIMIT ?
+            """,
+            (self.guild_id, self.guild_id, limit),
+        )
         return [
             ReviewItem(
                 answer_id=row["id"],
@@ -311,19 +369,39 @@ class Store:
         ]
 
     def dismiss_from_review(self, answer_id: str, *, user_id: int | None = None) -> bool:
-        """Take an answer out of the review queue; False when it was not in it (or is unknown)."""
-        with self._lock:
-            cursor = self._db.execute(
-                "INSERT OR IGNORE INTO review_dismissed (answer_id, user_id, created_at)"
-                " SELECT id, ?, ? FROM answers WHERE id = ?",
-                (user_id, time.time(), answer_id),
-            )
-        return cursor.rowcount == 1
+        """Take an answer of this server out of its review queue; False when it was not in it (or
+        is unknown here)."""
+        changed = self.store._execute(
+            "INSERT OR IGNORE INTO review_dismissed (answer_id, user_id, created_at, guild_id)"
+            " SELECT id, ?, ?, guild_id FROM answers WHERE id = ? AND guild_id IS ?",
+            (user_id, time.time(), answer_id, self.guild_id),
+        )
+        return changed == 1
 
     # -- notices -------------------------------------------------------------------------------
 
     def mark_notice_shown(self, user_id: int, day: str) -> bool:
-        """Record that ``user_id`` saw the medical notice on ``day``; False if they already had."""
-        with self._lock:
-            cursor = self._db.execute("INSERT OR IGNORE INTO notices_shown VALUES (?, ?)", (user_id, day))
-        return cursor.rowcount == 1
+        """Record that ``user_id`` saw the medical notice in this server on ``day``; False if they
+        already had."""
+        changed = self.store._execute(
+            "INSERT OR IGNORE INTO notices_shown (guild_id, user_id, day) VALUES (?, ?, ?)",
+            (self.guild_id or 0, user_id, day),
+        )
+        return changed == 1
+
+
+def _record(row: sqlite3.Row | None) -> AnswerRecord | None:
+    if row is None:
+        return None
+    return AnswerRecord(
+        id=row["id"],
+        question=row["question"],
+        context=row["context"],
+        passage_ids=tuple(json.loads(row["passage_ids"])),
+        answered=bool(row["answered"]),
+        user_id=row["user_id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        message_id=row["message_id"],
+        created_at=row["created_at"],
+    )

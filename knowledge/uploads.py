@@ -4,14 +4,13 @@ An upload is checked before anything is written: its size, its type by content (
 ``filetype``, UTF-8 for text), and that it parses as a document. Its name never becomes a path:
 only a sanitised base name is used, inside the uploads folder.
 
-Operators give a knowledge folder; when it cannot be written (or is the built-in corpus, which is
-read-only) uploads go to ``<state>/knowledge/``, which is loaded together with it.
+Operators give a knowledge folder, which every server reads and the bot never writes; each
+server's uploads go to its own folder under the state folder and are loaded together with it.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 import shutil
 import time
@@ -117,92 +116,133 @@ def check_upload(name: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) 
 
 @dataclass(frozen=True)
 class KnowledgeSources:
-    """Where the knowledge base comes from and where uploads go.
+    """Where a server's knowledge base comes from and where its uploads go.
 
-    ``base`` is the configured knowledge folder (the built-in corpus when none is configured);
-    ``uploads`` is ``base`` itself when it is writable, else ``<state>/knowledge``.
+    ``base`` is the operator's knowledge folder (the built-in corpus when none is configured),
+    shared by every server and never written here. ``uploads`` is one server's own folder under
+    the state folder (``<state>/servers/<id>/knowledge``), or None for the shared knowledge alone
+    (direct messages, the command line without ``--server``). Uploaded documents get ids under
+    ``uploads/``, so they can never take the place of an operator's document.
     """
 
     base: Path
-    uploads: Path
     state_dir: Path
+    uploads: Path | None = None
 
     @classmethod
-    def resolve(cls, knowledge_dir: Path | str | None, state_dir: Path | str | None) -> KnowledgeSources:
+    def resolve(
+        cls,
+        knowledge_dir: Path | str | None,
+        state_dir: Path | str | None,
+        *,
+        uploads: Path | str | None = None,
+    ) -> KnowledgeSources:
+        """The configured knowledge folder (None: the built-in one) and state folder, with an
+        optional uploads folder."""
         state = Path(state_dir) if state_dir else default_state_dir()
         base = Path(knowledge_dir).expanduser().resolve() if knowledge_dir else CORPUS_DIR.resolve()
-        writable = base != CORPUS_DIR.resolve() and base.is_dir() and os.access(base, os.W_OK)
-        return cls(base, base if writable else state / "knowledge", state)
+        return cls(base, state, Path(uploads) if uploads is not None else None)
 
-    @property
-    def separate_uploads(self) -> bool:
-        return self.uploads != self.base
+    def with_uploads(self, uploads: Path | None) -> KnowledgeSources:
+        """The same knowledge folder with another server's uploads folder."""
+        return replace(self, uploads=uploads)
 
     @property
     def has_uploads(self) -> bool:
-        """Whether documents were uploaded to a folder of their own."""
-        return self.separate_uploads and self.uploads.is_dir() and any(self.uploads.iterdir())
+        """Whether this server has uploaded documents."""
+        return self.uploads is not None and self.uploads.is_dir() and any(self.uploads.iterdir())
+
+    def uploaded_documents(self) -> tuple[list[Document], list[LoadError]]:
+        """The documents of the uploads folder, their ids under ``uploads/``."""
+        if not self.has_uploads:
+            return [], []
+        uploaded, errors = load_folder(self.uploads)
+        return [replace(doc, id=UPLOADS_PREFIX + doc.id) for doc in uploaded], errors
 
     def documents(self) -> tuple[list[Document], list[LoadError]]:
-        """The documents of ``base`` and of the uploads folder (their ids under ``uploads/``)."""
+        """The documents of ``base`` and of the uploads folder."""
         docs, errors = load_folder(self.base)
-        if self.has_uploads:
-            uploaded, upload_errors = load_folder(self.uploads)
-            docs += [replace(doc, id=UPLOADS_PREFIX + doc.id) for doc in uploaded]
-            errors += upload_errors
-        return docs, errors
+        uploaded, upload_errors = self.uploaded_documents()
+        return docs + uploaded, errors + upload_errors
 
-    def load(self) -> KnowledgeBase:
-        """The knowledge base of ``base`` plus the uploads folder. Without uploads the saved index
-        of ``base`` is reused; with them the whole is indexed once (the saved one would be
-        thrown away)."""
+    def load_base(self) -> KnowledgeBase:
+        """The shared knowledge base of ``base``, reusing the index saved in the state folder."""
+        return KnowledgeBase.from_folder(self.base, state_dir=self.state_dir)
+
+    def load(self, base: KnowledgeBase | None = None) -> KnowledgeBase:
+        """The knowledge base of ``base`` plus the uploads. Without uploads it is the shared one
+        itself (``base`` when given, else loaded); with them, the base's documents and the
+        uploads are indexed together (see :mod:`knowledge.tenancy` for why)."""
+        shared = base if base is not None else self.load_base()
         if not self.has_uploads:
-            return KnowledgeBase.from_folder(self.base, state_dir=self.state_dir)
-        docs, errors = self.documents()
-        combined = KnowledgeBase.from_documents(docs, errors=errors)
+            return shared
+        uploaded, errors = self.uploaded_documents()
+        combined = KnowledgeBase.from_documents(
+            [*shared.documents.values(), *uploaded], errors=[*shared.errors, *errors]
+        )
         combined.source = self.base
         return combined
 
     def file_of(self, kb: KnowledgeBase, doc_id: str) -> Path | None:
-        """The uploaded file holding ``doc_id``, or None when it is not a removable upload."""
+        """The uploaded file of this server holding ``doc_id``, or None when it is not one."""
         doc = kb.documents.get(doc_id)
         raw = doc.meta.get("path") if doc else None
-        if not raw:
+        if not raw or self.uploads is None or not doc_id.startswith(UPLOADS_PREFIX):
             return None
         path = Path(str(raw)).resolve()
         uploads = self.uploads.resolve()
         return path if path.is_relative_to(uploads) and path.is_file() else None
 
     def removable(self, kb: KnowledgeBase) -> list[Document]:
+        """This server's uploaded documents in ``kb``: what ``/kb remove`` may remove."""
         return [doc for doc in kb.documents.values() if self.file_of(kb, doc.id) is not None]
 
     def add(
         self, name: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES
     ) -> tuple[Path, list[Document], bool]:
-        """Check and write an upload; returns (path, documents, replaced an existing file).
-        Raises :class:`UploadError` (nothing written) or :class:`StateWriteError`."""
+        """Check and write an upload into this server's folder; returns (path, documents,
+        replaced an earlier upload of the same name). Raises :class:`UploadError` (nothing
+        written) or :class:`StateWriteError`."""
+        if self.uploads is None:
+            raise UploadError("Documents can only be added in a server.")
         safe, docs = check_upload(name, data, max_bytes=max_bytes)
         target = self.uploads / safe
         replaced = target.exists()
+        if replaced:
+            self._keep_removed(target)  # the earlier version is kept, as a removed upload is
         atomic_write_bytes(target, data, backup=False)
         logger.info("added %s (%d document(s))", target, len(docs))
         return target, docs, replaced
 
     def remove(self, kb: KnowledgeBase, doc_id: str) -> tuple[Path, int]:
-        """Move the file holding ``doc_id`` to ``<state>/removed/``; returns (file, documents in it)."""
+        """Move this server's file holding ``doc_id`` to its ``removed/`` folder; returns (file,
+        documents in it)."""
         path = self.file_of(kb, doc_id)
-        if path is None:
+        if path is None or self.uploads is None:
             raise UploadError(f"“{doc_id}” is not an uploaded document; only uploads can be removed here.")
         held = sum(
             1
             for doc in kb.documents.values()
             if str(doc.meta.get("path")) and Path(str(doc.meta["path"])).resolve() == path
         )
-        removed = self.state_dir / "removed"
-        try:
-            removed.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(path), removed / f"{time.strftime('%Y%m%d-%H%M%S')}-{path.name}")
-        except OSError as exc:
-            raise StateWriteError(path, exc) from exc
+        self._keep_removed(path, move=True)
         logger.info("removed %s (%d document(s))", path, held)
         return path, held
+
+    def _keep_removed(self, path: Path, *, move: bool = False) -> None:
+        """Move (or copy) an upload into the server's ``removed/`` folder, stamped with the time."""
+        removed = path.parent.parent / "removed"
+        try:
+            removed.mkdir(parents=True, exist_ok=True)
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            target = removed / f"{stamp}-{path.name}"
+            number = 1
+            while target.exists():  # never overwrite an earlier removed copy
+                number += 1
+                target = removed / f"{stamp}-{number}-{path.name}"
+            if move:
+                shutil.move(str(path), target)
+            else:
+                shutil.copy2(path, target)
+        except OSError as exc:
+            raise StateWriteError(path, exc) from exc

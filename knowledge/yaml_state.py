@@ -27,12 +27,21 @@ from .errors import StateFileError, StateWriteError
 logger = logging.getLogger(__name__)
 
 
+# The safe loader (what yaml.safe_load uses), in C when PyYAML was built with libyaml: the same
+# rules, several times faster, which matters when a bot in many servers reads all their files.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_yaml(text: str, path: Path | str) -> tuple[Any, yaml.Node | None]:
-    """The data and the node tree (for line numbers). Raises :class:`StateFileError` with the line
-    of a syntax error."""
+    """The data and the node tree (for line numbers), parsed once with the safe loader. Raises
+    :class:`StateFileError` with the line of a syntax error."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = _SAFE_LOADER(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]

@@ -9,24 +9,35 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from knowledge.curated import CuratedAnswer, SourceLink
-from knowledge.errors import StateWriteError
+from knowledge.curated import CuratedAnswer, CuratedStore, SourceLink
+from knowledge.errors import NotFoundError, StateWriteError
 from knowledge.models import Hit
 
 from .. import render
 from ..curation_render import curated_embed
 from ..ui.curation import CurateDraft
-from ..utils import refused_as, send_private, who, write_failed_note
+from ..utils import Refused, refused_as, send_private, who, write_failed_note
 
 if TYPE_CHECKING:
+    from knowledge import KnowledgeBase
+    from knowledge.tenancy import ServerState
+
     from ..app import CitebotBot
 
 logger = logging.getLogger(__name__)
 
 
-def source_links(bot: CitebotBot, passage_ids: tuple[str, ...]) -> tuple[list[SourceLink], list[str]]:
+def moderated(bot: CitebotBot, interaction: discord.Interaction) -> tuple[ServerState, CuratedStore]:
+    """The server an interaction came from and its curated answers: a moderator's command only
+    ever acts on the server it was used in (never in direct messages, which have none)."""
+    state = bot.server(interaction.guild_id)
+    if state.curated is None:
+        raise Refused(NotFoundError("Curated answers belong to a server; use this in one."))
+    return state, state.curated
+
+
+def source_links(kb: KnowledgeBase, passage_ids: tuple[str, ...]) -> tuple[list[SourceLink], list[str]]:
     """Links to the passages named in a draft, and the ids the knowledge base does not know."""
-    kb = bot.assistant.kb
     links, unknown = [], []
     for pid in dict.fromkeys(passage_ids):
         passage = kb.passage(pid)
@@ -37,9 +48,8 @@ def source_links(bot: CitebotBot, passage_ids: tuple[str, ...]) -> tuple[list[So
     return links, unknown
 
 
-def source_hits(bot: CitebotBot, entry: CuratedAnswer) -> list[Hit]:
-    """The passages a curated answer cites, as the knowledge base holds them now."""
-    kb = bot.assistant.kb
+def source_hits(kb: KnowledgeBase, entry: CuratedAnswer) -> list[Hit]:
+    """The passages a curated answer cites, as the server's knowledge base holds them now."""
     return [hit for s in entry.sources if (hit := kb.hit(s.passage_id)) is not None]
 
 
@@ -51,11 +61,12 @@ async def save_draft(
     answer_id: int | None = None,
     origin: str = "",
 ) -> CuratedAnswer:
-    """Save ``draft`` as a new curated answer, or as an edit of ``answer_id``, and tell the
-    moderator privately. An invalid draft or a missing answer is refused through the error handler;
-    a change that could not be written to disk is saved in memory and the reply says so."""
-    store = bot.curated
-    links, unknown = source_links(bot, draft.sources)
+    """Save ``draft`` as a new curated answer of the interaction's server, or as an edit of its
+    ``answer_id``, and tell the moderator privately. An invalid draft or a missing answer is refused
+    through the error handler; a change that could not be written to disk is saved in memory and
+    the reply says so."""
+    state, store = moderated(bot, interaction)
+    links, unknown = source_links(state.kb, draft.sources)
     author = who(interaction.user)
     note = ""
     with refused_as("Not saved: {}", brief=True):
@@ -89,6 +100,6 @@ async def save_draft(
     if note:
         lines.append(note)
     logger.info("curated answer %d %s by %s", entry.id, verb.lower(), interaction.user.id)
-    embed = curated_embed(entry, source_hits(bot, entry))
+    embed = curated_embed(entry, source_hits(state.kb, entry))
     await send_private(interaction, "\n".join(lines), embed=embed)
     return entry

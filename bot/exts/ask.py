@@ -34,7 +34,7 @@ class Ask(commands.Cog):
         ephemeral = self.bot.config.answers.private if private is None else private
         # Retrieval can take longer than Discord's 3 seconds on a large knowledge base.
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-        answer = await service.ask(asked)
+        answer = await service.ask(asked, guild_id=interaction.guild_id)
         reply = await service.reply(
             answer,
             user_id=interaction.user.id,
@@ -52,8 +52,9 @@ class Ask(commands.Cog):
     async def question_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        """Document titles and curated questions matching what is typed so far."""
-        suggestions = self.bot.answers.suggestions(current)[: render.CHOICES_MAX]
+        """This server's document titles and curated questions matching what is typed so far."""
+        suggestions = self.bot.answers.suggestions(current, guild_id=interaction.guild_id)
+        suggestions = suggestions[: render.CHOICES_MAX]
         return [
             app_commands.Choice(name=render.choice_name(text), value=render.choice_name(text))
             for text in suggestions

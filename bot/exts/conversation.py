@@ -99,7 +99,7 @@ class Conversation(commands.Cog):
     async def _previous_turn(self, message: discord.Message) -> AnswerRecord | None:
         """The answer this message follows up on: the one it replies to, or the last one in a
         thread the bot started."""
-        store = self.bot.store
+        store = self.bot.server(message.guild.id).store
         ref = message.reference
         if ref is not None and ref.message_id is not None:
             record = await asyncio.to_thread(store.answer_for_message, ref.message_id)
@@ -113,7 +113,7 @@ class Conversation(commands.Cog):
     async def _answer(self, message: discord.Message, text: str, *, context: str = "", auto: bool) -> None:
         service = self.bot.answers
         try:
-            answer = await service.ask(text, context=context)
+            answer = await service.ask(text, guild_id=message.guild.id, context=context)
         except Exception:
             logger.exception("answering a message failed")
             if not auto:
@@ -141,7 +141,7 @@ class Conversation(commands.Cog):
             q for q in (body, f"{thread.name}. {body}" if body else "", thread.name) if q
         )
         for question in candidates:
-            answer = await service.ask(question)
+            answer = await service.ask(question, guild_id=message.guild.id)
             if service.confident(answer):
                 await self._send(message, answer, asked=question, in_thread=False)
                 return

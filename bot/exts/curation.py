@@ -26,9 +26,11 @@ from ..checks import MODERATORS, moderator_only
 from ..curation_render import curated_embed, curated_list_pages, glossary_pages
 from ..ui.curation import ConfirmView, CurateDraft, CurateModal
 from ..utils import Refused, refused_as, send_pages, send_private, who, write_failed_note
-from ._curating import save_draft, source_hits
+from ._curating import moderated, save_draft, source_hits
 
 if TYPE_CHECKING:
+    from knowledge.tenancy import ServerState
+
     from ..app import CitebotBot
 
 logger = logging.getLogger(__name__)
@@ -66,18 +68,22 @@ class Curation(commands.Cog):
 
     # -- shared ------------------------------------------------------------------------------
 
-    @property
-    def store(self) -> CuratedStore:
-        """The curated answers being served."""
-        return self.bot.curated
+    def store(self, interaction: discord.Interaction) -> CuratedStore:
+        """The curated answers of the server the interaction came from."""
+        return moderated(self.bot, interaction)[1]
 
-    @property
-    def glossary(self) -> Glossary:
-        """The glossary questions are rewritten with."""
-        return self.bot.glossary
+    def glossary(self, interaction: discord.Interaction) -> Glossary:
+        """The glossary of the server the interaction came from."""
+        glossary = self.bot.server(interaction.guild_id).glossary
+        if glossary is None:
+            raise Refused(NotFoundError("The glossary belongs to a server; use this in one."))
+        return glossary
 
-    def _curated_suggestions(self, current: str) -> list[str]:
-        return fuzzy_filter(current, [a.question for a in self.store.list()])
+    @staticmethod
+    def _curated_suggestions(state: ServerState, current: str) -> list[str]:
+        if state.curated is None:
+            return []
+        return fuzzy_filter(current, [a.question for a in state.curated.list()])
 
     async def open_editor(
         self,
@@ -111,15 +117,16 @@ class Curation(commands.Cog):
     ) -> list[app_commands.Choice[int]]:
         words = current.casefold().split()
         choices = []
-        for entry in self.store.list(include_retired=True):
+        for entry in self.store(interaction).list(include_retired=True):
             label = f"#{entry.id} {entry.question}"
             if all(w in label.casefold() for w in words):
                 choices.append(app_commands.Choice(name=render.choice_name(label), value=entry.id))
         return choices[: render.CHOICES_MAX]
 
-    def _require(self, answer_id: int) -> CuratedAnswer:
-        """The answer numbered ``answer_id``; a missing one is refused through the error handler."""
-        entry = self.store.get(answer_id)
+    def _require(self, interaction: discord.Interaction, answer_id: int) -> CuratedAnswer:
+        """The answer numbered ``answer_id`` in the interaction's server; a missing one is refused
+        through the error handler."""
+        entry = self.store(interaction).get(answer_id)
         if entry is None:
             missing = NotFoundError(f"There is no curated answer #{answer_id}.")
             raise Refused(missing, "{} `/faq list` shows them.")
@@ -136,7 +143,7 @@ class Curation(commands.Cog):
     @app_commands.describe(id="The curated answer's number")
     @moderator_only()
     async def faq_edit(self, interaction: discord.Interaction, id: int) -> None:
-        entry = self._require(id)
+        entry = self._require(interaction, id)
         draft = CurateDraft(
             entry.question, entry.answer, tuple(entry.phrasings), tuple(s.passage_id for s in entry.sources)
         )
@@ -146,11 +153,12 @@ class Curation(commands.Cog):
     @app_commands.describe(id="The curated answer's number")
     @moderator_only()
     async def faq_remove(self, interaction: discord.Interaction, id: int) -> None:
-        entry = self._require(id)
+        entry = self._require(interaction, id)
+        state, store = moderated(self.bot, interaction)
 
         async def confirmed(click: discord.Interaction) -> None:
             try:
-                await asyncio.to_thread(self.store.remove, entry.id)
+                await asyncio.to_thread(store.remove, entry.id)
                 text = f"Deleted curated answer #{entry.id}."
             except StateWriteError as exc:
                 text = f"Deleted curated answer #{entry.id}. {write_failed_note(exc)}"
@@ -161,7 +169,7 @@ class Curation(commands.Cog):
         view = ConfirmView(interaction.user.id, confirmed, label="Delete")
         await interaction.response.send_message(
             f"Delete curated answer #{entry.id}? Its history goes too (`/faq export` keeps a copy).",
-            embed=curated_embed(entry, source_hits(self.bot, entry)),
+            embed=curated_embed(entry, source_hits(state.kb, entry)),
             view=view,
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
@@ -171,21 +179,24 @@ class Curation(commands.Cog):
     @faq.command(name="list", description="All curated answers")
     @moderator_only()
     async def faq_list(self, interaction: discord.Interaction) -> None:
-        error = self.store.refresh()  # first: a hand edit since the last look is listed too
-        await send_pages(interaction, curated_list_pages(self.store.list()), error)
+        store = self.store(interaction)
+        error = store.refresh()  # first: a hand edit since the last look is listed too
+        await send_pages(interaction, curated_list_pages(store.list()), error)
 
     @faq.command(name="show", description="One curated answer in full, with its sources and history")
     @app_commands.describe(id="The curated answer's number")
     @moderator_only()
     async def faq_show(self, interaction: discord.Interaction, id: int) -> None:
-        entry = self._require(id)
-        await send_private(interaction, embed=curated_embed(entry, source_hits(self.bot, entry)))
+        entry = self._require(interaction, id)
+        kb = self.bot.server(interaction.guild_id).kb
+        await send_private(interaction, embed=curated_embed(entry, source_hits(kb, entry)))
 
     @faq.command(name="export", description="Download the curated answers as YAML")
     @moderator_only()
     async def faq_export(self, interaction: discord.Interaction) -> None:
-        text = self.store.export_yaml()
-        count = len(self.store.list(include_retired=True))
+        store = self.store(interaction)
+        text = store.export_yaml()
+        count = len(store.list(include_retired=True))
         await send_private(
             interaction,
             f"{count} curated answer(s). `/faq import` reads this file back.",
@@ -198,6 +209,7 @@ class Curation(commands.Cog):
     @app_commands.describe(file="A file written by /faq export or citebot faq export")
     @moderator_only()
     async def faq_import(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        store = self.store(interaction)
         if file.size > MAX_IMPORT_BYTES:
             await send_private(
                 interaction, f"That file is {file.size:,} bytes; the limit is {MAX_IMPORT_BYTES:,}."
@@ -212,7 +224,7 @@ class Curation(commands.Cog):
             )
             return
         with refused_as("Nothing imported: {}"):
-            plan = self.store.plan_import(text, file.filename)
+            plan = store.plan_import(text, file.filename)
         if not plan.changes:
             await send_private(interaction, f"Nothing to import: {plan.summary()}.")
             return
@@ -222,7 +234,7 @@ class Curation(commands.Cog):
 
         async def confirmed(click: discord.Interaction) -> None:
             try:
-                await asyncio.to_thread(self.store.apply_import, plan, by=who(click.user))
+                await asyncio.to_thread(store.apply_import, plan, by=who(click.user))
                 text = f"Imported: {plan.summary()}."
             except StateWriteError as exc:
                 text = f"Imported: {plan.summary()}. {write_failed_note(exc)}"
@@ -247,10 +259,12 @@ class Curation(commands.Cog):
     async def save_as_curated(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """A bot answer: its question and best passage. A member's message: its text as the
         question and the passage that best matches it."""
-        assistant = self.bot.assistant
+        state, _ = moderated(self.bot, interaction)
+        assistant = state.assistant
         record = None
-        if message.author.id == self.bot.user.id and self.bot.store is not None:
-            record = await asyncio.to_thread(self.bot.store.answer_for_message, message.id)
+        if message.author.id == self.bot.user.id:
+            # Only an answer given in this server: the store does not find another server's.
+            record = await asyncio.to_thread(state.store.answer_for_message, message.id)
         if record is not None:
             question, passage_ids = record.question, record.passage_ids
         else:
@@ -281,7 +295,8 @@ class Curation(commands.Cog):
         note = ""
         with refused_as("Not added: {}", brief=True):
             try:
-                entry = await asyncio.to_thread(self.glossary.add, term, means, author=who(interaction.user))
+                glossary = self.glossary(interaction)
+                entry = await asyncio.to_thread(glossary.add, term, means, author=who(interaction.user))
             except StateWriteError as exc:
                 entry = exc.done
                 note = "\n" + write_failed_note(exc)
@@ -294,8 +309,9 @@ class Curation(commands.Cog):
     @glossary_group.command(name="list", description="The glossary")
     @moderator_only()
     async def glossary_list(self, interaction: discord.Interaction) -> None:
-        error = self.glossary.refresh()
-        await send_pages(interaction, glossary_pages(self.glossary.entries()), error)
+        glossary = self.glossary(interaction)
+        error = glossary.refresh()
+        await send_pages(interaction, glossary_pages(glossary.entries()), error)
 
     @glossary_group.command(name="remove", description="Remove a glossary term")
     @app_commands.describe(term="The member's word to forget")
@@ -303,7 +319,7 @@ class Curation(commands.Cog):
     async def glossary_remove(self, interaction: discord.Interaction, term: str) -> None:
         with refused_as("{} `/glossary list` shows it."):
             try:
-                entry = await asyncio.to_thread(self.glossary.remove, term)
+                entry = await asyncio.to_thread(self.glossary(interaction).remove, term)
                 text = f"Removed “{render.escape(entry.term)}” from the glossary."
             except StateWriteError as exc:
                 text = f"Removed “{render.escape(exc.done.term)}”. {write_failed_note(exc)}"
@@ -314,7 +330,8 @@ class Curation(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         words = current.casefold().split()
-        terms = [e.term for e in self.glossary.entries() if all(w in e.term.casefold() for w in words)]
+        entries = self.glossary(interaction).entries()
+        terms = [e.term for e in entries if all(w in e.term.casefold() for w in words)]
         return [
             app_commands.Choice(name=render.choice_name(t), value=t[:100])
             for t in terms[: render.CHOICES_MAX]

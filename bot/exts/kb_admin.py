@@ -1,8 +1,10 @@
-"""``/kb``: moderators add and remove documents, rebuild the index and see statistics.
+"""``/kb``: moderators add and remove their server's documents, rebuild the index and see their
+server's statistics.
 
-A rebuild runs in a worker thread and the new knowledge base replaces ``assistant.kb`` in one
-assignment: questions asked meanwhile are answered by the old one, and if the rebuild fails the
-old one stays and the moderator is told why.
+Uploads go to the server's own folder (never into the operator's knowledge folder) and only that
+server's uploads can be removed. A rebuild runs in a worker thread and the new knowledge base
+replaces the server's in one assignment: questions asked meanwhile are answered by the old one,
+and if the rebuild fails the old one stays and the moderator is told why.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from discord.ext import commands
 from knowledge import KnowledgeBase
 from knowledge.errors import StateWriteError
 from knowledge.review import question_stats
-from knowledge.uploads import KnowledgeSources, human_size
+from knowledge.uploads import human_size
 
 from .. import render
 from ..checks import MODERATORS, moderator_only
@@ -38,7 +40,7 @@ class ReloadError(RuntimeError):
 
 class KnowledgeAdmin(commands.Cog):
     """``/kb``: add, remove and reload documents; statistics. A finished reload is announced with the
-    ``knowledge_reloaded`` event (listeners get the new :class:`KnowledgeBase`)."""
+    ``knowledge_reloaded`` event (listeners get the server's id and its new :class:`KnowledgeBase`)."""
 
     kb_group = app_commands.Group(
         name="kb",
@@ -52,34 +54,31 @@ class KnowledgeAdmin(commands.Cog):
         self._reload_lock = asyncio.Lock()
 
     @property
-    def sources(self) -> KnowledgeSources:
-        """The knowledge folder and the uploads folder of the config."""
-        config = self.bot.config
-        return KnowledgeSources.resolve(config.knowledge_dir, config.state_dir)
-
-    @property
     def max_bytes(self) -> int:
         """The largest upload accepted, in bytes."""
         return self.bot.config.max_upload_bytes
 
     # -- reloading ----------------------------------------------------------------------------
 
-    async def reload(self) -> tuple[KnowledgeBase, float]:
-        """Build a new knowledge base off the event loop and swap it in; returns it and the
-        seconds it took. Raises :class:`ReloadError` and keeps the old one on failure."""
-        async with self._reload_lock:
-            assistant = self.bot.assistant
-            old = assistant.kb
-            started = time.perf_counter()
-            try:
-                new = await asyncio.to_thread(self.sources.load)
-            except Exception as exc:  # any failure leaves the old index answering
-                logger.exception("reloading the knowledge base failed; the previous one stays in use")
-                raise ReloadError(f"{type(exc).__name__}: {exc}") from exc
+    async def reload(self, guild_id: int | None) -> tuple[KnowledgeBase, float]:
+        """Build the knowledge folder and the server's uploads again off the event loop and swap
+        them in; returns the server's new knowledge base and the seconds it took. Raises
+        :class:`ReloadError` and keeps the old one on failure."""
+
+        def check(old: KnowledgeBase, new: KnowledgeBase) -> None:
             if not new.passages and old.passages:
                 problems = "; ".join(str(e) for e in new.errors[:3]) or "no documents were found"
                 raise ReloadError(f"the new knowledge base would be empty ({problems})")
-            assistant.kb = new  # the assistant's answer settings stay as they are
+
+        async with self._reload_lock:
+            started = time.perf_counter()
+            try:
+                new = await self.bot.reload_knowledge(guild_id, check)
+            except ReloadError:
+                raise
+            except Exception as exc:  # any failure leaves the old index answering
+                logger.exception("reloading the knowledge base failed; the previous one stays in use")
+                raise ReloadError(f"{type(exc).__name__}: {exc}") from exc
             elapsed = time.perf_counter() - started
             logger.info(
                 "knowledge base reloaded: %d documents, %d passages in %.1fs",
@@ -87,12 +86,12 @@ class KnowledgeAdmin(commands.Cog):
                 len(new.passages),
                 elapsed,
             )
-        self.bot.dispatch("knowledge_reloaded", new)
+        self.bot.dispatch("knowledge_reloaded", guild_id, new)
         return new, elapsed
 
     async def _reload_and_report(self, interaction: discord.Interaction, done: str) -> None:
         try:
-            kb, elapsed = await self.reload()
+            kb, elapsed = await self.reload(interaction.guild_id)
         except ReloadError as exc:
             await send_private(
                 interaction,
@@ -123,17 +122,18 @@ class KnowledgeAdmin(commands.Cog):
                 f"the limit is {human_size(limit)}. Nothing was added.",
             )
             return
+        sources = self.bot.server(interaction.guild_id).sources
         await interaction.response.defer(ephemeral=True, thinking=True)
         data = await file.read()
         with refused_as("Not added: {}"):
             try:
                 path, docs, replaced = await asyncio.to_thread(
-                    self.sources.add, file.filename, data, max_bytes=limit
+                    sources.add, file.filename, data, max_bytes=limit
                 )
             except StateWriteError as exc:  # nothing was added: name the folder, not only the file
                 await send_private(
                     interaction,
-                    f"Not added: the knowledge folder cannot be written ({render.escape(str(exc))}).",
+                    f"Not added: the uploads folder cannot be written ({render.escape(str(exc))}).",
                 )
                 return
         titles = ", ".join(f"“{render.escape(d.title)}”" for d in docs[:3]) + (" …" if len(docs) > 3 else "")
@@ -141,13 +141,14 @@ class KnowledgeAdmin(commands.Cog):
         logger.info("%s %s by %s", verb.lower(), path, interaction.user.id)
         await self._reload_and_report(interaction, f"{verb} `{render.escape(path.name)}`: {titles}.")
 
-    @kb_group.command(name="remove", description="Remove an uploaded document")
+    @kb_group.command(name="remove", description="Remove a document uploaded in this server")
     @app_commands.describe(document="The document to remove")
     @moderator_only()
     async def kb_remove(self, interaction: discord.Interaction, document: str) -> None:
+        state = self.bot.server(interaction.guild_id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         with refused_as("Not removed: {}"):
-            path, held = await asyncio.to_thread(self.sources.remove, self.bot.assistant.kb, document)
+            path, held = await asyncio.to_thread(state.sources.remove, state.kb, document)
         extra = f" (it held {held} documents)" if held > 1 else ""
         await self._reload_and_report(interaction, f"Removed `{render.escape(path.name)}`{extra}.")
 
@@ -157,13 +158,14 @@ class KnowledgeAdmin(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         words = current.casefold().split()
         choices = []
-        for doc in self.sources.removable(self.bot.assistant.kb):
+        state = self.bot.server(interaction.guild_id)
+        for doc in state.sources.removable(state.kb):
             label = f"{doc.title} ({doc.id})"
             if all(w in label.casefold() for w in words) and len(doc.id) <= 100:
                 choices.append(app_commands.Choice(name=render.choice_name(label), value=doc.id))
         return choices[: render.CHOICES_MAX]
 
-    @kb_group.command(name="reload", description="Rebuild the index from the knowledge folder")
+    @kb_group.command(name="reload", description="Rebuild the index from the knowledge folder and uploads")
     @moderator_only()
     async def kb_reload(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -172,8 +174,9 @@ class KnowledgeAdmin(commands.Cog):
     @kb_group.command(name="stats", description="Documents, passages and how questions have been answered")
     @moderator_only()
     async def kb_stats(self, interaction: discord.Interaction) -> None:
-        stats = await asyncio.to_thread(question_stats, self.bot.store)
-        assistant = self.bot.assistant
+        state = self.bot.server(interaction.guild_id)
+        stats = await asyncio.to_thread(question_stats, state.store)
+        assistant = state.assistant
         embed = stats_embed(
             stats,
             documents=len(assistant.kb.documents),

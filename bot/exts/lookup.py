@@ -26,10 +26,10 @@ class Lookup(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
 
-    @property
-    def kb(self) -> KnowledgeBase:
-        """The knowledge base answering now (a reload replaces it)."""
-        return self.bot.assistant.kb
+    def kb(self, interaction: discord.Interaction) -> KnowledgeBase:
+        """The knowledge base answering in the interaction's server now: the shared knowledge and
+        that server's own uploads (a reload replaces it)."""
+        return self.bot.server(interaction.guild_id).kb
 
     @app_commands.command(
         name="search", description="Find passages in the knowledge base (only you see them)"
@@ -38,7 +38,7 @@ class Lookup(commands.Cog):
     async def search(self, interaction: discord.Interaction, query: str) -> None:
         """The best passages for ``query``, privately, a few to a page."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        hits = await asyncio.to_thread(self.kb.search, query, SEARCH_RESULTS)
+        hits = await asyncio.to_thread(self.kb(interaction).search, query, SEARCH_RESULTS)
         paginator = Paginator(render.search_pages(query, hits), owner_id=interaction.user.id)
         await paginator.send(interaction, ephemeral=True)
 
@@ -46,7 +46,7 @@ class Lookup(commands.Cog):
     @app_commands.describe(passage="The passage id (start typing a title or id)")
     async def source(self, interaction: discord.Interaction, passage: str) -> None:
         """One passage in full with its citation."""
-        hit = self.kb.hit(passage.strip())
+        hit = self.kb(interaction).hit(passage.strip())
         if hit is None:
             await interaction.response.send_message(
                 "No passage has that id. Pick one from the suggestions, or find it with `/search`.",
@@ -61,7 +61,7 @@ class Lookup(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Passage ids whose id, title or section match what is typed so far."""
-        kb = self.kb
+        kb = self.kb(interaction)
         # Match on the id, the document title and the section; show "Section — Title".
         searchable: dict[str, tuple[str, str]] = {}
         for p in kb.passages:
@@ -79,7 +79,7 @@ class Lookup(commands.Cog):
     @app_commands.command(name="topics", description="What the knowledge base covers: its documents")
     async def topics(self, interaction: discord.Interaction) -> None:
         """The documents of the knowledge base."""
-        pages = render.topic_pages(self.kb.topics())
+        pages = render.topic_pages(self.kb(interaction).topics())
         await Paginator(pages, owner_id=interaction.user.id).send(interaction, ephemeral=False)
 
 

@@ -27,10 +27,11 @@ from ..curation_render import review_group_embed, review_summary_embed, stale_em
 from ..ui.curation import CurateDraft, CurateModal, ReviewPage, ReviewView, StaleAnswerButton, stale_view
 from ..ui.errors import report_error
 from ..utils import file_warning, send_private, who, write_failed_note
-from ._curating import save_draft
+from ._curating import moderated, save_draft
 
 if TYPE_CHECKING:
     from knowledge import KnowledgeBase
+    from knowledge.tenancy import ServerState
 
     from ..app import CitebotBot
 
@@ -39,7 +40,8 @@ logger = logging.getLogger(__name__)
 
 class Review(commands.Cog):
     """``/review`` and the source-change guard: listens for ``knowledge_reloaded`` (checks curated
-    answers' sources) and ``stale_answer_action`` (the moderator channel's Keep/Edit/Retire)."""
+    answers' sources) and ``stale_answer_action`` (the moderator channel's Keep/Edit/Retire).
+    Everything here acts on the server of the interaction, or on one loaded server at a time."""
 
     def __init__(self, bot: CitebotBot) -> None:
         self.bot = bot
@@ -59,12 +61,14 @@ class Review(commands.Cog):
     # -- the source-change guard --------------------------------------------------------------
 
     @commands.Cog.listener()
-    async def on_knowledge_reloaded(self, kb: KnowledgeBase) -> None:
-        """A moderator rebuilt the knowledge base: flag curated answers whose sources changed."""
-        try:
-            await self.check_sources(kb)
-        except Exception:
-            logger.exception("checking curated answers' sources after a reload failed")
+    async def on_knowledge_reloaded(self, guild_id: int | None, kb: KnowledgeBase) -> None:
+        """A moderator rebuilt a server's knowledge base (and perhaps the shared one every server
+        reads): flag curated answers whose sources changed, server by server."""
+        for state in self.bot.servers_loaded():
+            try:
+                await self.check_sources(state)
+            except Exception:
+                logger.exception("checking server %s's curated answers after a reload failed", state.guild_id)
 
     @commands.Cog.listener()
     async def on_stale_answer_action(
@@ -78,14 +82,18 @@ class Review(commands.Cog):
 
     async def _check_after_start(self) -> None:
         await self.bot.wait_until_ready()
-        try:
-            await self.check_sources(self.bot.assistant.kb)
-        except Exception:
-            logger.exception("checking curated answers' sources failed")
+        for state in await self.bot.wait_for_servers():
+            try:
+                await self.check_sources(state)
+            except Exception:
+                logger.exception("checking server %s's curated answers' sources failed", state.guild_id)
 
-    async def check_sources(self, kb: KnowledgeBase) -> list[CuratedAnswer]:
-        """Flag curated answers whose passages changed in ``kb`` and tell the moderator channel."""
-        store = self.bot.curated
+    async def check_sources(self, state: ServerState) -> list[CuratedAnswer]:
+        """Flag the server's curated answers whose passages changed in its knowledge base and tell
+        the moderator channel (when it is in that server)."""
+        store, kb = state.curated, state.kb
+        if store is None or not len(store):
+            return []
         if not kb.passages:
             # An empty knowledge base (a missing folder) would flag every answer; that is a
             # configuration problem, reported at load, not a change in the sources.
@@ -96,18 +104,21 @@ class Review(commands.Cog):
             logger.warning("flagged curated answers could not be saved: %s", exc)
             flagged = store.stale()
         if flagged:
-            logger.info("%d curated answer(s) have changed sources", len(flagged))
-            await self.notify(flagged)
+            logger.info("server %s: %d curated answer(s) have changed sources", state.guild_id, len(flagged))
+            await self.notify(state, flagged)
         return flagged
 
-    async def notify(self, flagged: Sequence[CuratedAnswer]) -> None:
-        """Post each flagged answer in the moderator channel, with Keep/Edit/Retire buttons."""
+    async def notify(self, state: ServerState, flagged: Sequence[CuratedAnswer]) -> None:
+        """Post each flagged answer in the moderator channel, with Keep/Edit/Retire buttons; only
+        when that channel is in the answers' own server (other servers see them in /review)."""
         channel_id = self.bot.config.moderator_channel
         if channel_id is None:
             return
         channel = self.bot.get_channel(channel_id)
         if channel is None:
             logger.warning("moderator channel %s not found; flagged answers show in /review only", channel_id)
+            return
+        if getattr(getattr(channel, "guild", None), "id", None) != state.guild_id:
             return
         for entry in flagged:
             try:
@@ -131,13 +142,13 @@ class Review(commands.Cog):
         await interaction.response.edit_message(content=text, view=None)
 
     async def _keep_or_retire(self, interaction: discord.Interaction, action: str, answer_id: int) -> str:
-        store = self.bot.curated
+        state, store = moderated(self.bot, interaction)
         by = who(interaction.user)
         if store.get(answer_id) is None:
             return f"Curated answer #{answer_id} no longer exists."
         try:
             if action == "keep":
-                entry = await asyncio.to_thread(store.relink, answer_id, self.bot.assistant.kb, by=by)
+                entry = await asyncio.to_thread(store.relink, answer_id, state.kb, by=by)
                 sources = ", ".join(f"`{s.passage_id}`" for s in entry.sources) or "none found"
                 return (
                     f"Kept curated answer #{answer_id} ({interaction.user.mention}); sources now: {sources}."
@@ -150,11 +161,12 @@ class Review(commands.Cog):
             return f"Done for #{answer_id}. {write_failed_note(exc)}"
 
     async def _open_edit(self, interaction: discord.Interaction, answer_id: int) -> None:
-        entry = self.bot.curated.get(answer_id)
+        state, store = moderated(self.bot, interaction)
+        entry = store.get(answer_id)
         if entry is None:
             await send_private(interaction, f"Curated answer #{answer_id} no longer exists.")
             return
-        kb = self.bot.assistant.kb
+        kb = state.kb
         # Offer the passages as they are now, so saving the edit links the answer to them.
         sources = current_sources(entry, kb) if entry.status == "stale" else entry.sources
         draft = CurateDraft(
@@ -163,16 +175,11 @@ class Review(commands.Cog):
 
         async def saved(modal_interaction: discord.Interaction, values: CurateDraft) -> None:
             await save_draft(self.bot, modal_interaction, values, answer_id=answer_id)
-            current = self.bot.curated.get(answer_id)
+            current = store.get(answer_id)
             if current is not None and current.status == "stale":
                 # Editing is reviewing: the moderator has seen and chosen the current passages.
                 try:
-                    await asyncio.to_thread(
-                        self.bot.curated.relink,
-                        answer_id,
-                        self.bot.assistant.kb,
-                        by=who(modal_interaction.user),
-                    )
+                    await asyncio.to_thread(store.relink, answer_id, state.kb, by=who(modal_interaction.user))
                 except StateWriteError as exc:
                     logger.warning("relink after edit not saved: %s", exc)
 
@@ -182,25 +189,28 @@ class Review(commands.Cog):
 
     # -- /review ------------------------------------------------------------------------------
 
-    def _gather(self) -> tuple[list[ReviewGroup], list[CuratedAnswer], list]:
-        assistant = self.bot.assistant
-        queue = ReviewQueue(self.bot.store)
+    @staticmethod
+    def _gather(state: ServerState) -> tuple[list[ReviewGroup], list[CuratedAnswer], list]:
+        assistant = state.assistant
+        queue = ReviewQueue(state.store)
         groups = queue.groups(curated=assistant.curated, kb=assistant.kb)
         stale = assistant.curated.stale() if assistant.curated is not None else []
         suggestions = queue.glossary_suggestions(assistant.kb, assistant.glossary)
         return groups, stale, suggestions
 
-    def _file_errors(self) -> list[StateFileError | None]:
-        """Mistakes in hand-edited state files (refreshed when the files changed)."""
-        assistant = self.bot.assistant
+    @staticmethod
+    def _file_errors(state: ServerState) -> list[StateFileError | None]:
+        """Mistakes in the server's hand-edited state files (refreshed when the files changed)."""
+        assistant = state.assistant
         return [s.refresh() for s in (assistant.curated, assistant.glossary) if s is not None]
 
     @app_commands.command(name="review", description="Questions the bot could not answer well, oldest first")
     @moderator_only()
     async def review(self, interaction: discord.Interaction) -> None:
+        state = self.bot.server(interaction.guild_id)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        groups, stale, suggestions = await asyncio.to_thread(self._gather)
-        warnings = [w for w in map(file_warning, self._file_errors()) if w]
+        groups, stale, suggestions = await asyncio.to_thread(self._gather, state)
+        warnings = [w for w in map(file_warning, self._file_errors(state)) if w]
         if not groups and not stale:
             text = "\n".join([*warnings, "The review queue is empty: no declined or 👎 questions waiting."])
             await interaction.followup.send(
@@ -229,11 +239,10 @@ class Review(commands.Cog):
     async def _on_review_action(
         self, interaction: discord.Interaction, view: ReviewView, page: ReviewPage, action: str
     ) -> None:
+        queue = ReviewQueue(self.bot.server(interaction.guild_id).store)
         if action == "dismiss":
             group: ReviewGroup = page.item
-            await asyncio.to_thread(
-                ReviewQueue(self.bot.store).dismiss, group.answer_ids, user_id=interaction.user.id
-            )
+            await asyncio.to_thread(queue.dismiss, group.answer_ids, user_id=interaction.user.id)
             await self._after(
                 interaction,
                 view,
@@ -249,9 +258,7 @@ class Review(commands.Cog):
 
             async def submitted(modal_interaction: discord.Interaction, values: CurateDraft) -> None:
                 await save_draft(self.bot, modal_interaction, values)
-                await asyncio.to_thread(
-                    ReviewQueue(self.bot.store).dismiss, group.answer_ids, user_id=modal_interaction.user.id
-                )
+                await asyncio.to_thread(queue.dismiss, group.answer_ids, user_id=modal_interaction.user.id)
                 view.drop_current()
                 await self._refresh(view)
 

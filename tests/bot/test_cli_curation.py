@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
+SERVER = "111"
 CURATED = """\
 version: 1
 answers:
@@ -42,13 +43,13 @@ def test_faq_import_export_round_trip(tmp_path):
     source = tmp_path / "mine.yaml"
     source.write_text(CURATED)
 
-    dry = citebot(state, "faq", "import", str(source), "--dry-run")
+    dry = citebot(state, "faq", "import", str(source), "--dry-run", "--server", SERVER)
     assert dry.returncode == 0, dry.stderr
     assert "+ #1 Is it safe to take ibuprofen while breastfeeding?" in dry.stdout
     assert "dry run: 1 new, 0 updated, 0 unchanged" in dry.stdout
-    assert not (state / "curated.yaml").exists()
+    assert not (state / "servers" / SERVER / "curated.yaml").exists()
 
-    done = citebot(state, "faq", "import", str(source))
+    done = citebot(state, "faq", "import", str(source), "--server", SERVER)
     assert done.returncode == 0 and "imported: 1 new" in done.stdout
 
     exported = citebot(state, "faq", "export")
@@ -63,14 +64,15 @@ def test_faq_import_export_round_trip(tmp_path):
 def test_faq_import_of_a_broken_file_names_the_line(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("answers:\n- id: 1\n  question: [oops\n")
-    out = citebot(tmp_path / "state", "faq", "import", str(bad))
+    out = citebot(tmp_path / "state", "faq", "import", str(bad), "--server", SERVER)
     assert out.returncode == 1
     assert out.stderr.startswith("error: bad.yaml, line ")
 
 
 def test_glossary_commands(tmp_path):
     state = tmp_path / "state"
-    assert citebot(state, "glossary", "add", "first milk", "colostrum").stdout == "first milk -> colostrum\n"
+    added = citebot(state, "glossary", "add", "first milk", "colostrum", "--server", SERVER)
+    assert added.stdout == "first milk -> colostrum\n"
     assert citebot(state, "glossary", "list").stdout == "first milk\tcolostrum\n"
     assert citebot(state, "glossary", "remove", "First Milk").returncode == 0
     missing = citebot(state, "glossary", "remove", "first milk")
@@ -80,9 +82,11 @@ def test_glossary_commands(tmp_path):
 def test_the_bots_config_names_the_state_folder(tmp_path):
     config = tmp_path / "citebot.yaml"
     config.write_text("state_dir: bot-state\n")
-    out = citebot(tmp_path / "elsewhere", "glossary", "add", "tummy", "gut", "--config", str(config))
+    out = citebot(
+        tmp_path / "elsewhere", "glossary", "add", "tummy", "gut", "--config", str(config), "--server", SERVER
+    )
     assert out.returncode == 0, out.stderr
-    assert "tummy" in (tmp_path / "bot-state" / "glossary.yaml").read_text()
+    assert "tummy" in (tmp_path / "bot-state" / "servers" / SERVER / "glossary.yaml").read_text()
     broken = tmp_path / "broken.yaml"
     broken.write_text("answers:\n  private: yes please\n")
     failed = citebot(tmp_path / "elsewhere", "faq", "export", "--config", str(broken))
@@ -91,8 +95,8 @@ def test_the_bots_config_names_the_state_folder(tmp_path):
 
 def test_ask_json_and_the_console_show_curated_answers(tmp_path):
     state = tmp_path / "state"
-    state.mkdir()
-    (state / "curated.yaml").write_text(CURATED)
+    (state / "servers" / SERVER).mkdir(parents=True)
+    (state / "servers" / SERVER / "curated.yaml").write_text(CURATED)
 
     out = citebot(state, "ask", "--json", "can I use ibuprofen when I'm nursing?")
     assert out.returncode == 0, out.stderr
@@ -113,8 +117,8 @@ def test_glossary_changes_what_ask_answers(tmp_path):
     state = tmp_path / "state"
     question = "How does the tummy of the mother send immune cells to the boobs?"
     before = json.loads(citebot(state, "ask", "--json", question).stdout)
-    citebot(state, "glossary", "add", "tummy", "gut")
-    citebot(state, "glossary", "add", "boobs", "mammary glands")
+    citebot(state, "glossary", "add", "tummy", "gut", "--server", SERVER)
+    citebot(state, "glossary", "add", "boobs", "mammary glands")  # the only server with state
     after = json.loads(citebot(state, "ask", "--json", question).stdout)
     assert not before["answered"] and after["answered"]
     assert after["question"] == question
@@ -124,9 +128,49 @@ def test_glossary_changes_what_ask_answers(tmp_path):
 def test_a_state_folder_that_cannot_be_written_is_an_error_that_says_nothing_was_saved(tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the state folder should be")
-    out = citebot(blocker / "state", "glossary", "add", "first milk", "colostrum")
+    out = citebot(blocker / "state", "glossary", "add", "first milk", "colostrum", "--server", SERVER)
     assert out.returncode == 1
     [error] = [line for line in out.stderr.splitlines() if line.startswith("error: ")]
     assert error.startswith("error: could not write ") and "glossary.yaml" in error
     assert error.endswith("nothing was saved")
     assert "Traceback" not in out.stderr
+
+
+def test_curation_commands_act_on_one_server_and_name_them_when_it_is_unclear(tmp_path):
+    state = tmp_path / "state"
+    source = tmp_path / "mine.yaml"
+    source.write_text(CURATED)
+    none_yet = citebot(state, "faq", "export")
+    assert none_yet.returncode == 1 and "choose one with --server ID" in none_yet.stderr
+    assert citebot(state, "faq", "import", str(source), "--server", "111").returncode == 0
+    assert citebot(state, "glossary", "add", "tummy", "gut", "--server", "222").returncode == 0
+
+    unclear = citebot(state, "faq", "export")
+    assert unclear.returncode == 1
+    assert "2 servers have state" in unclear.stderr and "111, 222" in unclear.stderr
+    assert yaml.safe_load(citebot(state, "faq", "export", "--server", "222").stdout)["answers"] == []
+    ibuprofen = "Is it safe to take ibuprofen while breastfeeding?"
+    in_111 = json.loads(citebot(state, "ask", "--json", ibuprofen, "--server", "111").stdout)
+    in_222 = json.loads(citebot(state, "ask", "--json", ibuprofen, "--server", "222").stdout)
+    assert in_111["curated"]["text"] == "Yes, at usual doses." and in_222["curated"] is None
+    assert citebot(state, "ask", "--json", ibuprofen).returncode == 1  # which server's answer?
+    assert citebot(state, "glossary", "list", "--server", "111").stdout == ""
+
+
+def test_state_kept_from_before_servers_is_assigned_to_one_with_a_backup(tmp_path):
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "curated.yaml").write_text(CURATED)
+    (state / "knowledge").mkdir()
+    (state / "knowledge" / "notes.md").write_text("# Notes\n\nColostrum is the first milk.\n")
+    waiting = citebot(state, "state", "list")
+    assert "not assigned to a server: curated.yaml, knowledge" in waiting.stderr
+
+    moved = citebot(state, "state", "assign", "--server", "333")
+    assert moved.returncode == 0 and "moved to server 333: curated.yaml, knowledge" in moved.stdout
+    assert (state / "servers" / "333" / "curated.yaml").read_text() == CURATED
+    assert (state / "servers" / "333" / "knowledge" / "notes.md").exists()
+    [backup] = state.glob("backup-*")
+    assert (backup / "curated.yaml").read_text() == CURATED and (backup / "knowledge" / "notes.md").exists()
+    assert not (state / "curated.yaml").exists()
+    assert citebot(state, "state", "list").stdout == f"333\t{state / 'servers' / '333'}\n"

@@ -42,10 +42,10 @@ def test_the_example_config_is_valid_and_documents_every_key():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Running on Discord", 1)[1]
     keys = [
-        "knowledge_dir", "state_dir", "message_content", "help_channels", "forum_channels", "moderator_roles",
-        "moderator_channel", "answers.private", "answers.reply_in_thread", "answers.min_confidence",
-        "answers.auto_min_confidence", "answers.max_sentences", "answers.passages", "notices.medical",
-        "notices.red_flag_message", "notices.red_flags", "cooldown.rate", "cooldown.per",
+        "knowledge_dir", "state_dir", "guilds", "message_content", "help_channels", "forum_channels",
+        "moderator_roles", "moderator_channel", "answers.private", "answers.reply_in_thread",
+        "answers.min_confidence", "answers.auto_min_confidence", "answers.max_sentences", "answers.passages",
+        "notices.medical", "notices.red_flag_message", "notices.red_flags", "cooldown.rate", "cooldown.per",
     ]  # fmt: skip
     for key in keys:
         assert f"{key.rsplit('.', 1)[-1]}:" in text, f"config.example.yaml lacks {key}"

@@ -70,7 +70,7 @@ async def test_replying_to_an_answer_asks_a_follow_up(simcord_env, builtin_kb):
 
     follow_up = s.channel.last_message
     assert follow_up.id != first.id and follow_up.author.id == s.guild.me.id
-    record = simcord_env.bot.store.answer_for_message(follow_up.id)
+    record = simcord_env.bot.server(s.guild.id).store.answer_for_message(follow_up.id)
     assert record.question == "when is it most active?"
     assert record.context == "What is the mammary immune system?"
     expected = Assistant(builtin_kb).ask(
@@ -97,7 +97,7 @@ async def test_answers_in_a_thread_and_takes_follow_ups_there(simcord_env, confi
     await s.alice.send(thread, f"{s.guild.me.mention} which cells are part of it?")
     replies = [m for m in thread.history() if m.author.id == s.guild.me.id]
     assert len(replies) == 2
-    record = simcord_env.bot.store.answer_for_message(replies[-1].id)
+    record = simcord_env.bot.server(s.guild.id).store.answer_for_message(replies[-1].id)
     assert record.context == "What is the mammary immune system?"
 
 

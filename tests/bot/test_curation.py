@@ -56,6 +56,11 @@ def server(env) -> Server:
     )
 
 
+def server_files(state_dir, s: Server):
+    """The folder of one server's curated answers and glossary."""
+    return state_dir / "servers" / str(s.guild.id)
+
+
 def modal_values(shown) -> dict[str, str]:
     """The prefilled values of a modal the bot showed, by custom id."""
     values = {}
@@ -123,7 +128,7 @@ async def test_an_admin_override_still_hits_the_server_side_check(simcord_env):
     menu = await s.alice.context_menu(s.channel, "Save as curated answer", posted)
     assert menu.modal is None and menu.response.content == "Only moderators can use this command."
     assert_error(simcord_env, NotModerator)
-    assert len(simcord_env.bot.assistant.curated) == 0
+    assert len(simcord_env.bot.server(s.guild.id).assistant.curated) == 0
 
 
 # -- curated answers -----------------------------------------------------------------------------------
@@ -140,7 +145,7 @@ async def test_a_curated_answer_wins_over_retrieval(simcord_env, state_dir):
     assert embed.description.startswith("**Answer from the moderators**\n" + IBUPROFEN_ANSWER)
     assert "curated" not in (result.response.content or "")
     # The file on disk holds it, with its author and history.
-    data = yaml.safe_load((state_dir / "curated.yaml").read_text())
+    data = yaml.safe_load((server_files(state_dir, s) / "curated.yaml").read_text())
     [entry] = data["answers"]
     assert entry["question"] == IBUPROFEN and entry["author"].startswith("mod (")
     assert entry["history"][0]["action"] == "created"
@@ -214,7 +219,7 @@ async def test_edit_show_list_and_remove(simcord_env):
     assert "Delete curated answer #1?" in asked.response.content
     done = await s.mod.click(asked.response, label="Delete")
     assert done.response.content == "Deleted curated answer #1."
-    assert len(simcord_env.bot.assistant.curated) == 0
+    assert len(simcord_env.bot.server(s.guild.id).assistant.curated) == 0
     missing = await s.mod.slash(s.channel, "faq show", id=1)
     assert "There is no curated answer #1" in missing.response.content
     assert_error(simcord_env, Refused, contains="There is no curated answer #1")
@@ -222,7 +227,7 @@ async def test_edit_show_list_and_remove(simcord_env):
 
 async def test_the_largest_curated_answer_fits_discords_limits(simcord_env):
     s = server(simcord_env)
-    store = simcord_env.bot.assistant.curated
+    store = simcord_env.bot.server(s.guild.id).assistant.curated
     store.add(
         "x" * 300,
         "Long answer. " * 269,  # 3,497 characters, the most a curated answer holds
@@ -250,7 +255,7 @@ async def test_an_unconfirmed_removal_expires_and_changes_nothing(simcord_env):
     buttons = [c for row in asked.response.components for c in row["components"]]
     assert [b["label"] for b in buttons] == ["Delete", "Cancel"]
     assert all(b["disabled"] for b in buttons)
-    assert simcord_env.bot.assistant.curated.get(1) is not None
+    assert simcord_env.bot.server(s.guild.id).assistant.curated.get(1) is not None
 
 
 async def test_save_as_curated_answer_from_a_bot_answer(simcord_env):
@@ -261,7 +266,7 @@ async def test_save_as_curated_answer_from_a_bot_answer(simcord_env):
     shown = await s.mod.context_menu(s.channel, "Save as curated answer", asked.response)
     values = modal_values(shown)
     assert values["curate:question"] == question
-    best = simcord_env.bot.assistant.kb.search(question, k=1)[0]
+    best = simcord_env.bot.server(s.guild.id).assistant.kb.search(question, k=1)[0]
     assert values["curate:sources"] == best.passage_id
     assert values["curate:answer"]  # prefilled with the answer's sentences, to edit
 
@@ -283,9 +288,9 @@ async def test_save_as_curated_answer_from_a_members_message(simcord_env):
     shown = await s.mod.context_menu(s.channel, "Save as curated answer", posted)
     values = modal_values(shown)
     assert values["curate:question"] == "what is secretory IgA in breast milk?"
-    assert simcord_env.bot.assistant.kb.passage(values["curate:sources"]) is not None
+    assert simcord_env.bot.server(s.guild.id).assistant.kb.passage(values["curate:sources"]) is not None
     await s.mod.submit_modal(shown, {**values, "curate:answer": "The main antibody of milk."})
-    entry = simcord_env.bot.assistant.curated.get(1)
+    entry = simcord_env.bot.server(s.guild.id).assistant.curated.get(1)
     assert (
         entry.answer == "The main antibody of milk."
         and entry.sources[0].passage_id == values["curate:sources"]
@@ -300,20 +305,21 @@ async def test_export_then_import_round_trips(simcord_env):
     [attachment] = exported.response.attachments
     assert attachment.filename == "curated.yaml"
     data = await attachment.read()
-    before = [(a.question, a.answer, a.phrasings) for a in simcord_env.bot.assistant.curated.list()]
+    curated = simcord_env.bot.server(s.guild.id).curated
+    before = [(a.question, a.answer, a.phrasings) for a in curated.list()]
 
     for answer_id in (1, 2):
         removing = await s.mod.slash(s.channel, "faq remove", id=answer_id)
         await s.mod.click(removing.response, label="Delete")
-    assert len(simcord_env.bot.assistant.curated) == 0
+    assert len(simcord_env.bot.server(s.guild.id).assistant.curated) == 0
 
     dry_run = await s.mod.slash(s.channel, "faq import", file=("curated.yaml", data))
     message = last_message(dry_run)
     assert "2 new, 0 updated, 0 unchanged" in message.content
-    assert len(simcord_env.bot.assistant.curated) == 0  # nothing changes before the confirm
+    assert len(curated) == 0  # nothing changes before the confirm
     confirmed = await s.mod.click(message, label="Import")
     assert "Imported: 2 new" in confirmed.response.content
-    after = [(a.question, a.answer, a.phrasings) for a in simcord_env.bot.assistant.curated.list()]
+    after = [(a.question, a.answer, a.phrasings) for a in curated.list()]
     assert after == before
 
     again = await s.mod.slash(s.channel, "faq import", file=("curated.yaml", data))
@@ -328,7 +334,7 @@ async def test_importing_a_broken_file_says_where_and_changes_nothing(simcord_en
     text = last_message(result).content
     assert text.startswith("Nothing imported: mine.yaml, line")
     assert_error(simcord_env, Refused, contains="mine.yaml, line")
-    assert simcord_env.bot.assistant.curated.get(1).answer == IBUPROFEN_ANSWER
+    assert simcord_env.bot.server(s.guild.id).assistant.curated.get(1).answer == IBUPROFEN_ANSWER
 
 
 async def test_a_full_disk_is_reported_and_the_answer_still_served(simcord_env, monkeypatch):
@@ -345,13 +351,13 @@ async def test_a_full_disk_is_reported_and_the_answer_still_served(simcord_env, 
     assert "Answer from the moderators" in answer.response.embeds[0].description
     monkeypatch.undo()
     await add_curated(s, "What is colostrum?", "The first milk.")
-    assert not simcord_env.bot.assistant.curated.pending
+    assert not simcord_env.bot.server(s.guild.id).assistant.curated.pending
 
 
 async def test_a_broken_hand_edit_is_reported_and_the_last_good_answers_stay(simcord_env, state_dir):
     s = server(simcord_env)
     await add_curated(s, IBUPROFEN, IBUPROFEN_ANSWER)
-    path = state_dir / "curated.yaml"
+    path = server_files(state_dir, s) / "curated.yaml"
     text = path.read_text()
     path.write_text(text.replace("status: active", "status: [oops"))
     broken_line = next(n for n, line in enumerate(path.read_text().splitlines(), 1) if "[oops" in line)
@@ -389,7 +395,7 @@ async def test_glossary_expansion_changes_the_answer(simcord_env, state_dir):
     assert embed.title == question  # the member's words are kept
     assert "**Sources**" in embed.description
     assert "Read “tummy” as “gut”" in after.response.content
-    assert "tummy" in (state_dir / "glossary.yaml").read_text()
+    assert "tummy" in (server_files(state_dir, s) / "glossary.yaml").read_text()
 
     removed = await s.mod.slash(s.channel, "glossary remove", term="tummy")
     assert "Removed “tummy”" in removed.response.content
@@ -409,7 +415,7 @@ async def test_a_term_that_means_itself_is_refused_in_plain_words(simcord_env):
     assert refused.response.ephemeral
     assert refused.response.content == "Not added: a term cannot mean itself."
     assert_error(simcord_env, Refused, contains="cannot mean itself")
-    assert len(simcord_env.bot.assistant.glossary) == 0
+    assert len(simcord_env.bot.server(s.guild.id).assistant.glossary) == 0
 
 
 async def test_context_menu_is_removed_when_the_extension_unloads(simcord_env):

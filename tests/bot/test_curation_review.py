@@ -130,11 +130,11 @@ class TestChangedSources:
         mod_channel = guild.create_text_channel("moderators")
         bot = simcord_env.bot
         bot.config = dataclasses.replace(bot.config, moderator_channel=mod_channel.id)
-        kb = bot.assistant.kb
+        kb = bot.server(guild.id).assistant.kb
         [fridge] = [
             p for p in kb.passages if p.section == ("Milk storage", "Fridge") or "Fridge" in p.section
         ]
-        bot.assistant.curated.add(
+        bot.server(guild.id).assistant.curated.add(
             "How long does milk keep in the fridge?",
             "Four days.",
             author="mod",
@@ -148,7 +148,7 @@ class TestChangedSources:
         [notice] = [m for m in mod_channel.history(viewer=mod) if m.embeds]
         assert notice.embeds[0].title == "Sources changed: #1 How long does milk keep in the fridge?"
         assert fridge.id in notice.embeds[0].description
-        assert bot.assistant.curated.get(1).status == "stale"
+        assert bot.server(guild.id).assistant.curated.get(1).status == "stale"
 
         # /review lists it too, first.
         queue = review_message(await mod.slash(channel, "review"))
@@ -159,8 +159,8 @@ class TestChangedSources:
         assert refused.response.content == "Only moderators can use this command."
         kept = await mod.click(notice, label="Keep")
         assert kept.response.content.startswith("Kept curated answer #1")
-        entry = bot.assistant.curated.get(1)
-        [new_fridge] = [p for p in bot.assistant.kb.passages if "Fridge" in p.section]
+        entry = bot.server(guild.id).assistant.curated.get(1)
+        [new_fridge] = [p for p in bot.server(guild.id).assistant.kb.passages if "Fridge" in p.section]
         assert entry.status == "active" and [s.passage_id for s in entry.sources] == [new_fridge.id]
         assert new_fridge.id != fridge.id
 
@@ -169,8 +169,8 @@ class TestChangedSources:
         mod_channel = guild.create_text_channel("moderators")
         bot = simcord_env.bot
         bot.config = dataclasses.replace(bot.config, moderator_channel=mod_channel.id)
-        [fridge] = [p for p in bot.assistant.kb.passages if "Fridge" in p.section]
-        bot.assistant.curated.add(
+        [fridge] = [p for p in bot.server(guild.id).assistant.kb.passages if "Fridge" in p.section]
+        bot.server(guild.id).assistant.curated.add(
             "How long does milk keep in the fridge?",
             "Four days.",
             author="mod",
@@ -182,7 +182,7 @@ class TestChangedSources:
 
         shown = await mod.click(notice, label="Edit")
         assert shown.modal["title"] == "Edit curated answer #1"
-        [new_fridge] = [p for p in bot.assistant.kb.passages if "Fridge" in p.section]
+        [new_fridge] = [p for p in bot.server(guild.id).assistant.kb.passages if "Fridge" in p.section]
         prefilled = str(shown.modal)
         assert new_fridge.id in prefilled and fridge.id not in prefilled  # the passage as it is now
         saved = await mod.submit_modal(
@@ -194,16 +194,16 @@ class TestChangedSources:
             },
         )
         assert "Updated curated answer **#1**" in saved.response.content
-        entry = bot.assistant.curated.get(1)
+        entry = bot.server(guild.id).assistant.curated.get(1)
         assert entry.answer == "Three to four days." and entry.status == "active"
         assert [s.passage_id for s in entry.sources] == [new_fridge.id]
         assert [r.action for r in entry.history] == ["created", "flagged", "edited", "relinked"]
 
     async def test_retire_stops_serving_a_flagged_answer(self, simcord_env, knowledge_dir):
-        _guild, channel, mod, alice, _ = server(simcord_env)
+        guild, channel, mod, alice, _ = server(simcord_env)
         bot = simcord_env.bot
-        [freezer] = [p for p in bot.assistant.kb.passages if "Freezer" in p.section]
-        bot.assistant.curated.add(
+        [freezer] = [p for p in bot.server(guild.id).assistant.kb.passages if "Freezer" in p.section]
+        bot.server(guild.id).assistant.curated.add(
             "Can I freeze breast milk?",
             "Yes, for six months.",
             author="mod",

@@ -20,7 +20,7 @@ async def test_votes_are_recorded_one_per_member_and_changeable(simcord_env, con
     # 👎 asks why in a modal; the vote counts even before (or without) a reason.
     down = await s.bob.click(asked.response, label="👎")
     assert down.modal is not None
-    store = simcord_env.bot.store
+    store = simcord_env.bot.server(s.guild.id).store
     assert store.vote_totals() == (1, 1)
     submitted = await s.bob.submit_modal(
         down, {"citebot:why:reason": "It doesn't say how the cells get there"}
@@ -53,12 +53,13 @@ async def test_feedback_and_buttons_survive_a_restart(simcord_env, config, built
 
     # The vote from before the restart is still there, next to the new one, in the state folder.
     await simcord_env.restart_bot(create_bot(config, kb=builtin_kb))
-    store = Store.in_folder(config.state_dir)
+    database = Store.in_folder(config.state_dir)
+    store = database.server(s.guild.id)
     try:
         votes = question_stats(store)
         [item] = ReviewQueue(store).items()
     finally:
-        store.close()
+        database.close()
     assert (votes.helpful, votes.not_helpful) == (1, 1)
     assert (item.answer_id, item.downvotes, item.reasons) == (answer_id, 1, ("too short",))
 

@@ -45,13 +45,14 @@ def last_message(result):
     return result.followups[-1] if result.followups else result.response
 
 
-def uploads(state_dir):
-    folder = state_dir / "knowledge"
+def uploads(state_dir, guild):
+    """The files uploaded in one server (its own folder in the state folder)."""
+    folder = state_dir / "servers" / str(guild.id) / "knowledge"
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
 async def test_a_moderator_adds_a_document_and_members_get_answers_from_it(simcord_env, state_dir):
-    _, channel, mod, alice = server(simcord_env)
+    guild, channel, mod, alice = server(simcord_env)
     before = await alice.slash(channel, "ask", question=NEW_QUESTION)
     assert before.response.embeds[0].title.startswith("No answer found")
 
@@ -59,8 +60,8 @@ async def test_a_moderator_adds_a_document_and_members_get_answers_from_it(simco
     text = last_message(added).content
     assert text.startswith("Added `Milk-storage.md`: “Storing expressed breast milk”.")
     assert "The index now has 2 documents" in text
-    # The built-in corpus is read-only, so the upload lives in the state folder.
-    assert uploads(state_dir) == ["Milk-storage.md"]
+    # The upload lives in the server's own folder in the state folder.
+    assert uploads(state_dir, guild) == ["Milk-storage.md"]
 
     after = await alice.slash(channel, "ask", question=NEW_QUESTION)
     description = after.response.embeds[0].description
@@ -71,19 +72,20 @@ async def test_a_moderator_adds_a_document_and_members_get_answers_from_it(simco
     assert [c["value"] for c in choices] == ["uploads/milk-storage"]
     removed = await mod.slash(channel, "kb remove", document="uploads/milk-storage")
     assert last_message(removed).content.startswith("Removed `Milk-storage.md`.")
-    assert uploads(state_dir) == []
-    assert (state_dir / "removed").exists() and len(list((state_dir / "removed").iterdir())) == 1
+    assert uploads(state_dir, guild) == []
+    removed_folder = state_dir / "servers" / str(guild.id) / "removed"
+    assert len(list(removed_folder.iterdir())) == 1
     gone = await alice.slash(channel, "ask", question=NEW_QUESTION)
     assert gone.response.embeds[0].title.startswith("No answer found")
 
 
 async def test_the_built_in_article_cannot_be_removed(simcord_env):
-    _, channel, mod, _ = server(simcord_env)
-    doc_id = next(iter(simcord_env.bot.assistant.kb.documents))
+    guild, channel, mod, _ = server(simcord_env)
+    doc_id = next(iter(simcord_env.bot.server(guild.id).kb.documents))
     result = await mod.slash(channel, "kb remove", document=doc_id)
     assert "is not an uploaded document" in last_message(result).content
     assert_error(simcord_env, Refused, contains="is not an uploaded document")
-    assert doc_id in simcord_env.bot.assistant.kb.documents
+    assert doc_id in simcord_env.bot.server(guild.id).kb.documents
 
 
 @pytest.mark.parametrize(
@@ -101,67 +103,69 @@ async def test_the_built_in_article_cannot_be_removed(simcord_env):
 async def test_a_bad_upload_gives_a_clear_error_and_changes_nothing(
     simcord_env, state_dir, name, data, message
 ):
-    _, channel, mod, _ = server(simcord_env)
-    kb = simcord_env.bot.assistant.kb
+    guild, channel, mod, _ = server(simcord_env)
+    kb = simcord_env.bot.server(guild.id).kb
     result = await mod.slash(channel, "kb add", file=(name, data))
     text = last_message(result).content
     assert message in text and ("Not added" in text or "Nothing was added" in text)
     assert last_message(result).ephemeral
     # Refusals reach the one error handler; nothing else went wrong.
     assert all(isinstance(getattr(e, "original", e), Refused) for e in simcord_env.errors)
-    assert simcord_env.bot.assistant.kb is kb
-    assert uploads(state_dir) == []
+    assert simcord_env.bot.server(guild.id).kb is kb
+    assert uploads(state_dir, guild) == []
 
 
 async def test_a_file_name_never_becomes_a_path(simcord_env, state_dir, tmp_path):
-    _, channel, mod, _ = server(simcord_env)
+    guild, channel, mod, _ = server(simcord_env)
     await mod.slash(channel, "kb add", file=("../../../escape.md", NEW_DOC))
-    assert uploads(state_dir) == ["escape.md"]
+    assert uploads(state_dir, guild) == ["escape.md"]
     assert not (tmp_path / "escape.md").exists() and not (state_dir.parent.parent / "escape.md").exists()
 
 
 async def test_questions_asked_during_a_reload_are_answered_by_the_old_index(simcord_env, monkeypatch):
-    _, channel, _mod, alice = server(simcord_env)
-    old_kb = simcord_env.bot.assistant.kb
+    guild, channel, _mod, alice = server(simcord_env)
+    old_kb = simcord_env.bot.server(guild.id).kb
     building, release = threading.Event(), threading.Event()
-    real_load = KnowledgeSources.load
+    real_load = KnowledgeSources.load_base
 
     def slow_load(self):
         building.set()
         release.wait(10)
-        return real_load(self)
+        kb = real_load(self)
+        kb.fingerprint = "changed on disk"  # as if the operator had edited the knowledge folder
+        return kb
 
-    monkeypatch.setattr(KnowledgeSources, "load", slow_load)
+    monkeypatch.setattr(KnowledgeSources, "load_base", slow_load)
     cog = simcord_env.bot.get_cog("KnowledgeAdmin")
-    reload = asyncio.create_task(cog.reload())
+    reload = asyncio.create_task(cog.reload(guild.id))
     await asyncio.to_thread(building.wait, 10)
 
     answered = await alice.slash(channel, "ask", question="What is the enteromammary immune system?")
     assert "**enteromammary**" in answered.response.embeds[0].description
-    assert simcord_env.bot.assistant.kb is old_kb  # still the old one while the new one builds
+    assert simcord_env.bot.server(guild.id).kb is old_kb  # still the old one while the new one builds
 
     release.set()
     new_kb, _ = await reload
-    assert simcord_env.bot.assistant.kb is new_kb is not old_kb
+    assert simcord_env.bot.server(guild.id).kb is new_kb is not old_kb
     again = await alice.slash(channel, "ask", question="What is the enteromammary immune system?")
     assert "**enteromammary**" in again.response.embeds[0].description
 
 
 async def test_a_failed_reload_keeps_the_old_index_and_says_why(simcord_env, monkeypatch):
-    _, channel, mod, alice = server(simcord_env)
-    old_kb = simcord_env.bot.assistant.kb
+    guild, channel, mod, alice = server(simcord_env)
+    old_kb = simcord_env.bot.server(guild.id).kb
 
     def broken(self):
         raise MemoryError("the index did not fit")
 
-    monkeypatch.setattr(KnowledgeSources, "load", broken)
+    monkeypatch.setattr(KnowledgeSources, "load_base", broken)
     result = await mod.slash(channel, "kb reload")
     text = last_message(result).content
     assert (
         "The rebuild failed, so the previous index is still answering: MemoryError: the index did not fit"
         in text
     )
-    assert simcord_env.bot.assistant.kb is old_kb
+    assert simcord_env.bot.server(guild.id).kb is old_kb
     answered = await alice.slash(channel, "ask", question="What is the enteromammary immune system?")
     assert "**enteromammary**" in answered.response.embeds[0].description
 
@@ -181,12 +185,12 @@ async def test_stats_count_questions_and_answers(simcord_env):
 
 
 async def test_the_upload_limit_comes_from_the_config(simcord_env, state_dir):
-    _, channel, mod, _ = server(simcord_env)
+    guild, channel, mod, _ = server(simcord_env)
     bot = simcord_env.bot
     bot.config = dataclasses.replace(bot.config, max_upload_mb=0.25)
     result = await mod.slash(channel, "kb add", file=("notes.txt", b"milk " * 60_000))
     assert last_message(result).content == "“notes.txt” is 292 KB; the limit is 256 KB. Nothing was added."
-    assert uploads(state_dir) == []
+    assert uploads(state_dir, guild) == []
 
 
 async def test_members_cannot_upload(simcord_env):
@@ -197,7 +201,7 @@ async def test_members_cannot_upload(simcord_env):
     result = await alice.slash(channel, "kb add", file=("Milk storage.md", NEW_DOC))
     assert result.response.content == "Only moderators can use this command."
     assert_error(simcord_env, NotModerator)
-    assert len(simcord_env.bot.assistant.kb.documents) == 1
+    assert len(simcord_env.bot.server(guild.id).kb.documents) == 1
 
 
 async def test_the_configured_answer_settings_hold_before_and_after_a_reload(simcord_env, config, builtin_kb):

@@ -8,14 +8,14 @@ from knowledge import KnowledgeBase
 from knowledge.curated import CuratedStore
 from knowledge.glossary import Glossary
 from knowledge.review import ReviewQueue, question_stats
-from knowledge.store import Store
+from knowledge.store import ServerStore, Store
 
 
 @pytest.fixture
 def store(tmp_path):
-    store = Store.in_folder(tmp_path)
-    yield store
-    store.close()
+    database = Store.in_folder(tmp_path)
+    yield database.server(2)
+    database.close()
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +23,8 @@ def seed_kb(tmp_path_factory) -> KnowledgeBase:
     return KnowledgeBase.default(state_dir=tmp_path_factory.mktemp("state"))
 
 
-def ask(store: Store, question: str, answered: bool, passages=("doc#a-1",)) -> str:
-    return store.record_answer(question, list(passages), answered, user_id=1, guild_id=2, channel_id=3)
+def ask(store: ServerStore, question: str, answered: bool, passages=("doc#a-1",)) -> str:
+    return store.record_answer(question, list(passages), answered, user_id=1, channel_id=3)
 
 
 def test_declined_and_downvoted_questions_are_queued_oldest_first_and_grouped(store):

@@ -11,14 +11,19 @@ from knowledge.store import MIGRATIONS, Store, StoreError
 
 
 @pytest.fixture
-def store(tmp_path):
+def database(tmp_path):
     s = Store.in_folder(tmp_path)
     yield s
     s.close()
 
 
-def test_schema_is_versioned_and_in_wal_mode(store, tmp_path):
-    assert store.schema_version == len(MIGRATIONS)
+@pytest.fixture
+def store(database):
+    return database.server(10)
+
+
+def test_schema_is_versioned_and_in_wal_mode(database, tmp_path):
+    assert database.schema_version == len(MIGRATIONS)
     db = sqlite3.connect(tmp_path / "citebot.sqlite3")
     try:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -29,12 +34,13 @@ def test_schema_is_versioned_and_in_wal_mode(store, tmp_path):
 
 def test_reopening_keeps_everything(tmp_path):
     first = Store.in_folder(tmp_path)
-    answer_id = first.record_answer("q?", ["a#x-1", "a#y-2"], True, user_id=7, guild_id=1, channel_id=2)
-    first.set_message(answer_id, 555)
-    first.set_feedback(answer_id, 7, -1, "vague")
+    answer_id = first.server(1).record_answer("q?", ["a#x-1", "a#y-2"], True, user_id=7, channel_id=2)
+    first.server(1).set_message(answer_id, 555)
+    first.server(1).set_feedback(answer_id, 7, -1, "vague")
     first.close()
 
-    again = Store.in_folder(tmp_path)
+    reopened = Store.in_folder(tmp_path)
+    again = reopened.server(1)
     try:
         record = again.answer(answer_id)
         assert record.passage_ids == ("a#x-1", "a#y-2") and record.answered and record.user_id == 7
@@ -43,8 +49,9 @@ def test_reopening_keeps_everything(tmp_path):
         [item] = again.review_items(10)
         assert (item.answer_id, item.downvotes, item.reasons) == (answer_id, 1, ("vague",))
         assert again.vote_totals() == (0, 1)
+        assert record.guild_id == 1
     finally:
-        again.close()
+        reopened.close()
 
 
 def test_one_vote_per_member_per_answer(store):
@@ -98,3 +105,63 @@ def test_a_newer_schema_is_refused(tmp_path):
     db.close()
     with pytest.raises(StoreError, match="newer than this citebot knows"):
         Store.in_folder(tmp_path)
+
+
+def test_one_server_never_reads_or_changes_anothers_rows(database):
+    a, b = database.server(1), database.server(2)
+    asked = a.record_answer("Private question in A", ["a#x-1"], False, user_id=7, channel_id=70)
+    a.set_message(asked, 700)
+    a.set_feedback(asked, 7, -1, "A's reason")
+    assert b.answer(asked) is None and b.answer_for_message(700) is None and b.last_answer_in(70) is None
+    assert b.review_items(10) == [] and b.answer_totals() == (0, 0) and b.vote_totals() == (0, 0)
+    assert b.most_asked(5) == []
+    # B cannot vote on, dismiss or re-point A's answer.
+    assert b.set_feedback(asked, 8, 1) is False
+    assert b.dismiss_from_review(asked) is False
+    b.set_message(asked, 999)
+    [item] = a.review_items(10)
+    assert (item.question, item.downvotes, item.reasons) == ("Private question in A", 1, ("A's reason",))
+    assert a.vote_totals() == (0, 1) and a.answer(asked).message_id == 700
+    # Direct messages are a scope of their own too.
+    assert database.server(None).answer(asked) is None
+
+
+def test_the_medical_notice_is_remembered_per_server(database):
+    assert database.server(1).mark_notice_shown(5, "2026-01-01") is True
+    assert database.server(2).mark_notice_shown(5, "2026-01-01") is True
+    assert database.server(1).mark_notice_shown(5, "2026-01-01") is False
+
+
+def _old_schema(path, version: int) -> None:
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for script in MIGRATIONS[:version]:
+        db.executescript(script)
+    db.execute(f"INSERT INTO schema_version VALUES ({version})")
+    db.commit()
+    db.close()
+
+
+def test_upgrading_a_single_server_store_keeps_every_row_in_its_server(tmp_path):
+    path = tmp_path / "citebot.sqlite3"
+    _old_schema(path, 2)
+    db = sqlite3.connect(path)
+    db.execute(
+        "INSERT INTO answers (id, question, passage_ids, answered, guild_id, created_at)"
+        " VALUES ('aaaaaaaaaaaa', 'old question', '[]', 0, 42, 1.0)"
+    )
+    db.execute("INSERT INTO feedback VALUES ('aaaaaaaaaaaa', 7, -1, 'old reason', 2.0)")
+    db.execute("INSERT INTO notices_shown VALUES (7, '2026-01-01')")
+    db.commit()
+    db.close()
+
+    store = Store(path)
+    try:
+        assert store.schema_version == len(MIGRATIONS) and store.guild_ids() == [42]
+        [item] = store.server(42).review_items(10)
+        assert (item.question, item.reasons) == ("old question", ("old reason",))
+        assert store.server(42).vote_totals() == (0, 1)
+        assert store.server(42).mark_notice_shown(7, "2026-01-01") is False  # already shown that day
+        assert store.server(43).review_items(10) == []
+    finally:
+        store.close()

@@ -59,36 +59,49 @@ def test_size_limit():
         check_upload("big.txt", b"x" * 12_345, max_bytes=10 * 1024)
 
 
-def test_built_in_corpus_is_read_only_so_uploads_go_to_the_state_folder(tmp_path):
-    sources = KnowledgeSources.resolve(None, tmp_path / "state")
+def test_uploads_go_to_the_servers_own_folder_and_search_with_the_built_in_corpus(tmp_path):
+    own = tmp_path / "state" / "servers" / "1" / "knowledge"
+    sources = KnowledgeSources.resolve(None, tmp_path / "state", uploads=own)
     assert sources.base == CORPUS_DIR.resolve()
-    assert sources.uploads == tmp_path / "state" / "knowledge"
     builtin = sources.load()
 
     path, docs, replaced = sources.add("Milk storage.md", DOC)
     assert [d.title for d in docs] == ["Milk storage"]
-    assert path == tmp_path / "state" / "knowledge" / "Milk-storage.md" and not replaced
-    kb = sources.load()
+    assert path == own / "Milk-storage.md" and not replaced
+    kb = sources.load(builtin)
     assert set(kb.documents) == {*builtin.documents, "uploads/milk-storage"}
     assert kb.search("refrigerator four days")[0].doc_id == "uploads/milk-storage"
     assert [d.id for d in sources.removable(kb)] == ["uploads/milk-storage"]
 
-    assert sources.add("Milk storage.md", DOC + b"\nMore.\n")[2] is True  # replaced
+    assert sources.add("Milk storage.md", DOC + b"\nMore.\n")[2] is True  # replaced; the old one is kept
     removed, held = sources.remove(kb, "uploads/milk-storage")
     assert removed.name == "Milk-storage.md" and held == 1
-    assert not path.exists() and len(list((tmp_path / "state" / "removed").iterdir())) == 1
-    assert set(sources.load().documents) == set(builtin.documents)
+    assert not path.exists() and len(list((own.parent / "removed").iterdir())) == 2
+    assert sources.load(builtin) is builtin  # no uploads left: the shared knowledge base itself
     with pytest.raises(UploadError, match="not an uploaded document"):
         sources.remove(kb, next(iter(builtin.documents)))
 
 
-def test_a_writable_knowledge_folder_takes_uploads_itself(tmp_path):
+def test_a_writable_knowledge_folder_is_never_written(tmp_path):
     folder = tmp_path / "kb"
     folder.mkdir()
     (folder / "intro.md").write_text("# Intro\n\nColostrum is the first milk.\n")
-    sources = KnowledgeSources.resolve(folder, tmp_path / "state")
-    assert sources.uploads == folder.resolve() and not sources.separate_uploads
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    own = tmp_path / "state" / "servers" / "1" / "knowledge"
+    sources = KnowledgeSources.resolve(folder, tmp_path / "state", uploads=own)
+    sources.add("intro.md", b"# Not the operator's intro\n\nSomething else entirely.\n")
     sources.add("storage.md", DOC)
     kb = sources.load()
-    assert set(kb.documents) == {"intro", "storage"}
-    assert {d.id for d in sources.removable(kb)} == {"intro", "storage"}
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert set(kb.documents) == {"intro", "uploads/intro", "uploads/storage"}
+    assert {d.id for d in sources.removable(kb)} == {"uploads/intro", "uploads/storage"}
+    with pytest.raises(UploadError, match="not an uploaded document"):
+        sources.remove(kb, "intro")
+    assert (folder / "intro.md").exists()
+
+
+def test_without_a_server_nothing_can_be_uploaded(tmp_path):
+    sources = KnowledgeSources.resolve(None, tmp_path / "state")
+    with pytest.raises(UploadError, match="only be added in a server"):
+        sources.add("storage.md", DOC)
+    assert not (tmp_path / "state").exists()

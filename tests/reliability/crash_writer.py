@@ -24,7 +24,7 @@ KEEP = 12  # entries kept in each file, so every write stays small and fast
 def main(state_dir: Path, ready: Callable[[], None] = lambda: print("ready", flush=True)) -> None:
     curated = CuratedStore.in_state_dir(state_dir)
     glossary = Glossary.in_state_dir(state_dir)
-    store = Store.in_folder(state_dir)
+    store = Store.in_folder(state_dir).server(1)
     announced = False
     while True:
         number = max((a.id for a in curated.list(include_retired=True)), default=0) + 1

@@ -148,6 +148,7 @@ async def test_moderators_are_told_when_the_disk_refuses_and_nothing_is_lost(
     from reliability_helpers import last_message, server
 
     s = server(simcord_env)
+    files = state_dir / "servers" / str(s.guild.id)  # the server's own curated answers and glossary
     real_replace = os.replace
 
     def refuse(src, dst, *args, **kwargs):
@@ -169,8 +170,8 @@ async def test_moderators_are_told_when_the_disk_refuses_and_nothing_is_lost(
     assert "could not be saved to disk" in reply and os.strerror(code) in reply
     added = await s.manager.slash(s.channel, "glossary add", term="first milk", means="colostrum")
     assert "could not be saved to disk" in last_message(added).content
-    assert not (state_dir / "curated.yaml").exists()
-    assert not [p for p in state_dir.iterdir() if p.name.endswith(".tmp")]  # no debris left
+    assert not (files / "curated.yaml").exists()
+    assert not [p for p in state_dir.rglob("*.tmp")]  # no debris left
 
     # Members get the moderators' answer meanwhile, from memory.
     asked = await s.member.slash(s.channel, "ask", question="is ibuprofen safe while breastfeeding")
@@ -188,8 +189,8 @@ async def test_moderators_are_told_when_the_disk_refuses_and_nothing_is_lost(
             "curate:sources": "",
         },
     )
-    on_disk = parse_curated((state_dir / "curated.yaml").read_text(), "curated.yaml")
+    on_disk = parse_curated((files / "curated.yaml").read_text(), "curated.yaml")
     assert [a.id for a in on_disk] == [1, 2]
     await s.manager.slash(s.channel, "glossary add", term="foremilk", means="milk at the start of a feed")
-    terms = parse_glossary((state_dir / "glossary.yaml").read_text(), "glossary.yaml")
+    terms = parse_glossary((files / "glossary.yaml").read_text(), "glossary.yaml")
     assert {t.term for t in terms} == {"first milk", "foremilk"}

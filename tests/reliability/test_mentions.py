@@ -138,7 +138,8 @@ async def test_document_text_is_shown_everywhere_without_pings(simcord_env, s):
         assert_pings_nobody(message, s.admin.id)
         assert_no_raw_imitation(all_text(message))
 
-    passage_id = next(p.id for p in simcord_env.bot.assistant.kb.passages if p.doc_id == "uploads/hostile")
+    kb = simcord_env.bot.server(s.guild.id).kb
+    passage_id = next(p.id for p in kb.passages if p.doc_id == "uploads/hostile")
     shown = await s.member.slash(s.channel, "source", passage=passage_id)
     for message in messages_of(shown):
         assert_pings_nobody(message, s.admin.id)

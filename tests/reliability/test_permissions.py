@@ -115,7 +115,7 @@ async def test_server_side_check_when_an_admin_opens_every_command_to_everyone(s
     else:
         assert set(refused) == MODERATOR_COMMANDS and menu_refused
         # Nothing a refused command would have changed did change.
-        assistant = simcord_env.bot.assistant
+        assistant = simcord_env.bot.server(s.guild.id).assistant
         assert len(assistant.curated) == 0 and len(assistant.glossary) == 0
         assert not any(doc_id.startswith("uploads/") for doc_id in assistant.kb.documents)
 

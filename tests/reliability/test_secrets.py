@@ -76,7 +76,8 @@ async def test_reprs_and_logs_of_a_running_bot_hold_no_token(simcord_env, state_
     caplog.set_level(logging.DEBUG)
     bot = simcord_env.bot
     config = bot.config
-    texts = [repr(bot), str(bot), repr(config), str(config), repr(vars(config)), repr(bot.assistant)]
+    texts = [repr(bot), str(bot), repr(config), str(config), repr(vars(config))]
+    texts.append(repr(bot.server(None).assistant))
     texts += [repr(create_bot(Config(state_dir=state_dir))), repr(load_config())]
     for text in texts:
         assert_no_token(text)

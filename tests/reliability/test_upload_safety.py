@@ -142,7 +142,7 @@ REJECTED = [
 
 async def test_rejected_uploads_change_nothing(simcord_env, state_dir, tmp_path):
     s = server(simcord_env)
-    kb_before = simcord_env.bot.assistant.kb
+    kb_before = simcord_env.bot.server(s.guild.id).kb
     root = tmp_path.parent
     before = snapshot(state_dir, root / "etc")
     for name, data in REJECTED:
@@ -151,18 +151,20 @@ async def test_rejected_uploads_change_nothing(simcord_env, state_dir, tmp_path)
         assert reply.ephemeral
         assert "Not added" in reply.content or "Nothing was added" in reply.content, reply.content
         assert snapshot(state_dir, root / "etc") == before, name
-        assert simcord_env.bot.assistant.kb is kb_before  # no reload happened
+        assert simcord_env.bot.server(s.guild.id).kb is kb_before  # no reload happened
     # Refusals reach the one error handler; nothing else went wrong.
     assert all(isinstance(getattr(e, "original", e), Refused) for e in simcord_env.errors)
-    assert not (state_dir / "knowledge").exists() or not any((state_dir / "knowledge").iterdir())
+    uploads = state_dir / "servers" / str(s.guild.id) / "knowledge"
+    assert not uploads.exists() or not any(uploads.iterdir())
 
 
 async def test_a_traversal_name_lands_inside_the_uploads_folder(simcord_env, state_dir):
     s = server(simcord_env)
     result = await s.manager.slash(s.channel, "kb add", file=("../../../../tmp/../etc/evil.md", DOC))
     assert "Added `evil.md`" in last_message(result).content
-    [stored] = list((state_dir / "knowledge").iterdir())
-    assert stored.resolve() == (state_dir / "knowledge" / "evil.md").resolve()
+    uploads = state_dir / "servers" / str(s.guild.id) / "knowledge"
+    [stored] = list(uploads.iterdir())
+    assert stored.resolve() == (uploads / "evil.md").resolve()
     assert not Path("/etc/evil.md").exists()
     asked = await s.member.slash(
         s.channel, "ask", question="How long does expressed milk keep in the fridge?"

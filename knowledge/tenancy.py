@@ -1,0 +1,301 @@
+"""Every Discord server its own: the one place that decides whose state a request reaches.
+
+``Servers(sources, store)`` hands out one :class:`ServerState` per server
+(``servers.get(guild_id)``), created on first use and cached: its own curated answers, glossary,
+uploaded documents and a :class:`~knowledge.store.ServerStore` that puts the server into every
+query. Nothing else opens those files, so one server's moderators can never read or change
+another's. ``servers.get(None)`` (direct messages, the command line without a server) answers
+from the shared knowledge only: no curated answers, no glossary, nothing to moderate.
+
+Files: ``<state>/servers/<guild_id>/curated.yaml``, ``glossary.yaml`` and ``knowledge/`` (uploads);
+the SQLite store stays one file with the server on every row.
+
+Shared and own knowledge: the operator's knowledge folder is the base every server reads. A
+server without uploads answers from the very same :class:`KnowledgeBase` object as the others. A
+server with uploads gets the base's documents and its uploads indexed together, built once and
+cached until the base or its uploads change. Searching two indexes and merging was the other
+choice, but BM25 scores from two indexes are not comparable (each has its own document
+frequencies and lengths), so a merged ranking would favour whichever index is smaller; one index
+keeps ranking and the evidence judge exactly as for a single server. The cost is memory: one
+extra copy of the base's index per server *with uploads* (see ``bench/servers.py``).
+
+Upgrading from the single-pool layout (``<state>/curated.yaml``, ``glossary.yaml``,
+``knowledge/``): :func:`adopt_single_pool` moves those files to the one server the bot was used
+in, after a backup; with several candidates they stay put and unused until the operator runs
+``citebot state assign --server ID`` (:func:`assign_single_pool`).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .assistant import Assistant
+from .curated import CuratedStore
+from .errors import CitebotError
+from .evidence import AnswerSettings
+from .glossary import Glossary
+from .kb import KnowledgeBase
+from .store import ServerStore, Store
+from .uploads import KnowledgeSources
+
+logger = logging.getLogger(__name__)
+
+SERVERS_DIR = "servers"
+UPLOADS_DIR = "knowledge"
+# What the single-pool layout kept at the top of the state folder (with their .bak copies).
+SINGLE_POOL_FILES = ("curated.yaml", "curated.yaml.bak", "glossary.yaml", "glossary.yaml.bak")
+SINGLE_POOL_UPLOADS = "knowledge"
+
+
+def server_dir(state_dir: Path | str, guild_id: int) -> Path:
+    """The folder of one server's files in the state folder."""
+    return Path(state_dir) / SERVERS_DIR / str(int(guild_id))
+
+
+def servers_with_state(state_dir: Path | str) -> list[int]:
+    """The servers that have a folder of their own in the state folder, in id order."""
+    root = Path(state_dir) / SERVERS_DIR
+    if not root.is_dir():
+        return []
+    return sorted(int(p.name) for p in root.iterdir() if p.is_dir() and p.name.isdigit())
+
+
+def server_assistant(
+    sources: KnowledgeSources,
+    guild_id: int | None,
+    base: KnowledgeBase,
+    *,
+    settings: AnswerSettings | None = None,
+) -> tuple[Assistant, KnowledgeSources]:
+    """The assistant of one server over the shared ``base`` (its curated answers, glossary and
+    uploads from its folder), and its sources; for None, the shared knowledge alone."""
+    if guild_id is None:
+        shared = sources.with_uploads(None)
+        return Assistant(base, settings=settings), shared
+    folder = server_dir(sources.state_dir, guild_id)
+    own = sources.with_uploads(folder / UPLOADS_DIR)
+    assistant = Assistant(
+        own.load(base),
+        settings=settings,
+        curated=CuratedStore.in_state_dir(folder),
+        glossary=Glossary.in_state_dir(folder),
+    )
+    return assistant, own
+
+
+@dataclass(frozen=True)
+class ServerState:
+    """One server's view of citebot: who it is, the assistant that answers there (with that
+    server's curated answers, glossary and knowledge base), its rows of the store and where its
+    uploads go. For direct messages ``guild_id``, ``folder``, ``curated`` and ``glossary`` are None."""
+
+    guild_id: int | None
+    assistant: Assistant
+    store: ServerStore
+    sources: KnowledgeSources
+    folder: Path | None
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """The knowledge base answering in this server now (a reload replaces it)."""
+        return self.assistant.kb
+
+    @property
+    def curated(self) -> CuratedStore | None:
+        """This server's curated answers (None in direct messages)."""
+        return self.assistant.curated
+
+    @property
+    def glossary(self) -> Glossary | None:
+        """This server's glossary (None in direct messages)."""
+        return self.assistant.glossary
+
+
+class Servers:
+    """The servers' states over one shared knowledge folder and one store; thread-safe.
+
+    ``base`` is the shared knowledge base when it is already loaded (else it is loaded from
+    ``sources`` on first use).
+    """
+
+    def __init__(
+        self,
+        sources: KnowledgeSources,
+        store: Store,
+        *,
+        base: KnowledgeBase | None = None,
+        settings: AnswerSettings | None = None,
+    ) -> None:
+        self.sources = sources.with_uploads(None)
+        self.store = store
+        self.settings = settings or AnswerSettings()
+        self._base = base
+        self._lock = threading.RLock()
+        self._states: dict[int | None, ServerState] = {}
+
+    @property
+    def state_dir(self) -> Path:
+        """The state folder all servers' files live in."""
+        return self.sources.state_dir
+
+    @property
+    def base(self) -> KnowledgeBase:
+        """The shared knowledge base every server reads."""
+        with self._lock:
+            if self._base is None:
+                self._base = self.sources.load_base()
+            return self._base
+
+    def get(self, guild_id: int | None) -> ServerState:
+        """The state of server ``guild_id`` (None: direct messages), created on first use."""
+        key = int(guild_id) if guild_id is not None else None
+        with self._lock:
+            state = self._states.get(key)
+        if state is not None:
+            return state
+        # Created outside the lock, so loading one server never holds up questions in the
+        # others; if two threads create the same one, the first stored wins and both return it.
+        created = self._create(key)
+        with self._lock:
+            return self._states.setdefault(key, created)
+
+    def loaded(self) -> list[ServerState]:
+        """The servers' states created so far (not direct messages)."""
+        with self._lock:
+            return [s for g, s in self._states.items() if g is not None]
+
+    def load_known(self) -> list[ServerState]:
+        """Create the state of every server with files in the state folder (after start, in a
+        worker thread, so a first question there does not wait for its uploads to be indexed)."""
+        return [self.get(guild_id) for guild_id in servers_with_state(self.state_dir)]
+
+    def _create(self, guild_id: int | None) -> ServerState:
+        assistant, sources = server_assistant(self.sources, guild_id, self.base, settings=self.settings)
+        folder = server_dir(self.state_dir, guild_id) if guild_id is not None else None
+        return ServerState(guild_id, assistant, self.store.server(guild_id), sources, folder)
+
+    # -- reloading ---------------------------------------------------------------------------
+
+    def build(self, guild_id: int | None) -> tuple[KnowledgeBase, KnowledgeBase]:
+        """Load the knowledge folder and this server's uploads again, changing nothing yet;
+        returns (shared base, this server's knowledge base). The base object stays the same when
+        the folder did not change. Pass the result to :meth:`install`."""
+        base = self.sources.load_base()
+        current = self.base
+        if base.fingerprint and base.fingerprint == current.fingerprint:
+            base = current  # unchanged: keep sharing the object every server already uses
+        return base, self.get(guild_id).sources.load(base)
+
+    def install(self, guild_id: int | None, base: KnowledgeBase, kb: KnowledgeBase) -> None:
+        """Answer from a built knowledge base: ``kb`` in ``guild_id``; when the shared base
+        changed, every other server's too (those with uploads are indexed again here)."""
+        with self._lock:
+            changed = base is not self._base
+            self._base = base
+            states = list(self._states.items())
+        for other, state in states:
+            if other == guild_id:
+                state.assistant.kb = kb
+            elif changed:
+                state.assistant.kb = state.sources.load(base)
+
+
+# -- upgrading the single-pool layout -----------------------------------------------------------
+
+
+class AssignError(CitebotError):
+    """The single-pool files cannot be moved to a server (the message says why)."""
+
+
+class ServerChoiceError(CitebotError):
+    """A command needs a server and several have state; the message lists them."""
+
+
+def choose_server(state_dir: Path | str, server: int | None) -> int | None:
+    """The server a command-line call acts on: ``server`` when given; else the only server with
+    state; None when no server has any (the shared knowledge). Raises :class:`ServerChoiceError`
+    naming the servers when there are several."""
+    if server is not None:
+        return server
+    known = servers_with_state(state_dir)
+    if len(known) > 1:
+        raise ServerChoiceError(
+            f"{len(known)} servers have state in {state_dir}: {', '.join(map(str, known))}; "
+            "choose one with --server ID"
+        )
+    return known[0] if known else None
+
+
+def single_pool_files(state_dir: Path | str) -> list[Path]:
+    """The files and folders of the single-pool layout still at the top of the state folder."""
+    state = Path(state_dir)
+    found = [state / name for name in SINGLE_POOL_FILES if (state / name).is_file()]
+    uploads = state / SINGLE_POOL_UPLOADS
+    if uploads.is_dir() and any(uploads.iterdir()):
+        found.append(uploads)
+    return found
+
+
+def assign_single_pool(state_dir: Path | str, guild_id: int) -> list[Path]:
+    """Move the single-pool curated answers, glossary and uploads to server ``guild_id``, after
+    copying them to ``<state>/backup-<time>/``; returns what moved. Raises :class:`AssignError`
+    when the server already has such files (nothing is overwritten or moved then)."""
+    state = Path(state_dir)
+    old = single_pool_files(state)
+    if not old:
+        return []
+    target = server_dir(state, guild_id)
+    clashes = [
+        target / path.name for path in old if (target / path.name).exists() and not path.name.endswith(".bak")
+    ]
+    if clashes:
+        names = ", ".join(str(p) for p in clashes)
+        raise AssignError(f"server {guild_id} already has {names}; move or merge them by hand, nothing moved")
+    backup = state / f"backup-{time.strftime('%Y%m%d-%H%M%S')}"
+    try:
+        backup.mkdir(parents=True, exist_ok=True)
+        for path in old:
+            if path.is_dir():
+                shutil.copytree(path, backup / path.name, dirs_exist_ok=True)
+            else:
+                shutil.copy2(path, backup / path.name)
+        target.mkdir(parents=True, exist_ok=True)
+        for path in old:
+            shutil.move(str(path), target / path.name)
+    except OSError as exc:
+        raise AssignError(f"could not move {state}'s files to {target}: {exc.strerror or exc}") from exc
+    logger.warning(
+        "moved %s to server %s (a copy is in %s)", ", ".join(p.name for p in old), guild_id, backup
+    )
+    return old
+
+
+def adopt_single_pool(state_dir: Path | str, store: Store, allowed: Iterable[int] = ()) -> int | None:
+    """At start: move single-pool files to the one server they can belong to, the only server of
+    the allowlist or else the only one in the stored answers; returns it, or None when nothing
+    moved (nothing to move, or several servers: then the operator is told how to choose)."""
+    if not single_pool_files(state_dir):
+        return None
+    allowed = sorted(set(allowed))
+    candidates = allowed or store.guild_ids()
+    if len(candidates) != 1:
+        logger.warning(
+            "the state folder %s has curated answers, a glossary or uploads from before servers had "
+            "their own; they are not used until you choose their server: citebot state assign "
+            "--server ID (servers seen: %s)",
+            state_dir,
+            ", ".join(map(str, candidates)) or "none yet",
+        )
+        return None
+    try:
+        assign_single_pool(state_dir, candidates[0])
+    except AssignError as exc:  # the server's own files win; the bot starts without the old ones
+        logger.warning("the old curated answers, glossary and uploads were not moved: %s", exc)
+        return None
+    return candidates[0]
