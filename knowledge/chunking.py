@@ -93,7 +93,7 @@ def sections(doc: Document) -> Iterator[tuple[tuple[str, ...], int, int]]:
     reads "Title › Section" rather than "Title › Title › Section".
     """
     text = doc.text
-    markdown = doc.meta.get("format", "markdown") in {"markdown", "html"}
+    markdown = doc.meta.get("format", "markdown") in {"markdown", "html", "rst"}
     path: list[tuple[int, str]] = []
     body_start = 0
     offset = 0

@@ -1,4 +1,5 @@
-"""Loading documents from files: Markdown/text with YAML front matter, HTML, PDF and BEIR JSONL.
+"""Loading documents from files: Markdown/text with YAML front matter, reStructuredText, HTML, PDF
+and BEIR JSONL.
 
 Every loader returns :class:`~knowledge.models.Document` objects whose ``text`` is Markdown-ish:
 headings are ``#`` lines so the chunker can keep section paths whatever the source format was.
@@ -21,7 +22,11 @@ logger = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 HTML_SUFFIXES = {".html", ".htm"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".jsonl"}
+RST_SUFFIXES = {".rst", ".rest"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | RST_SUFFIXES | {".pdf", ".jsonl"}
+# Per-folder settings beside the documents (reST has no front matter): ``base_url`` of the
+# published pages, so citations link to ``base_url + page.html#section``.
+FOLDER_SETTINGS = "citebot.yaml"
 
 # Front matter keys and the types they may hold; anything else is kept but warned about.
 FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
@@ -101,6 +106,59 @@ def parse_text(text: str, path: Path, doc_id: str, fmt: str) -> Document:
         title = heading.group(1) if heading else None
     meta.update(path=str(path), format=fmt)
     return Document(doc_id, str(title or _title_from_stem(path)), body, meta)
+
+
+def parse_rst(text: str, path: Path, doc_id: str, base_url: str = "") -> Document:
+    """reStructuredText (Sphinx docs) through docutils: sections become headings, roles their text,
+    literal blocks code. With ``base_url`` the document links to its published page and each
+    section to its anchor there."""
+    from .rst import rst_to_text
+
+    try:
+        parsed = rst_to_text(text, str(path))
+    except Exception as exc:
+        # docutils reports markup problems as messages (silenced); what still raises is a bug in
+        # a directive or a pathological input, and must fail this one file only.
+        problem = f"{exc.__class__.__name__}: {exc}"
+        raise DocumentError(path, f"not readable reStructuredText ({problem})") from None
+    meta: dict[str, Any] = {"path": str(path), "format": "rst"}
+    if base_url:
+        meta["url"] = base_url
+        meta["anchors"] = [anchor for anchor in parsed.anchors if anchor[1]]
+    return Document(doc_id, parsed.title or _title_from_stem(path), parsed.text, meta)
+
+
+def folder_settings(folder: Path, root: Path | None = None) -> dict[str, Any]:
+    """The ``citebot.yaml`` settings that apply in ``folder``: the nearest one at or above it (up
+    to ``root``), with the folder it was found in under ``"folder"``; empty when there is none."""
+    folder = folder.resolve()
+    stop = root.resolve() if root is not None else None
+    for candidate in (folder, *folder.parents):
+        settings_file = candidate / FOLDER_SETTINGS
+        if settings_file.is_file():
+            try:
+                loaded = yaml.safe_load(settings_file.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+                logger.warning("%s: ignored, not readable YAML (%s)", settings_file, exc)
+                return {}
+            if not isinstance(loaded, dict):
+                logger.warning("%s: ignored, it should hold 'base_url: https://...'", settings_file)
+                return {}
+            return {**loaded, "folder": candidate}
+        if stop is None or candidate == stop or not candidate.is_relative_to(stop):
+            break
+    return {}
+
+
+def page_url(path: Path, settings: dict[str, Any]) -> str:
+    """The published address of the reST page ``path`` under ``settings["base_url"]``:
+    ``https://docs.example.org/en/latest/`` + ``guide/faq.rst`` -> ``.../guide/faq.html``."""
+    base = settings.get("base_url")
+    if not isinstance(base, str) or not base.strip():
+        return ""
+    base = base.strip()
+    rel = path.resolve().relative_to(settings["folder"]).with_suffix(".html").as_posix()
+    return (base if base.endswith("/") else base + "/") + rel
 
 
 def parse_html(raw: bytes, path: Path, doc_id: str) -> Document:
@@ -219,6 +277,9 @@ def load_file(path: Path, root: Path | None = None) -> tuple[list[Document], lis
         return [parse_text(_decode(raw, path), path, doc_id, "markdown")], []
     if suffix == ".txt":
         return [parse_text(_decode(raw, path), path, doc_id, "text")], []
+    if suffix in RST_SUFFIXES:
+        url = page_url(path, folder_settings(path.parent, root))
+        return [parse_rst(_decode(raw, path), path, doc_id, url)], []
     if suffix in HTML_SUFFIXES:
         return [parse_html(raw, path, doc_id)], []
     if suffix == ".pdf":
@@ -247,6 +308,8 @@ def load_folder(folder: Path | str) -> tuple[list[Document], list[LoadError]]:
     errors: list[LoadError] = []
     seen: dict[str, str] = {}
     for path in iter_files(folder):
+        if path.name == FOLDER_SETTINGS:
+            continue
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             logger.warning("skipping %s: unsupported file type", path)
             continue

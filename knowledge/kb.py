@@ -166,7 +166,7 @@ class KnowledgeBase:
             text=passage.text,
             score=float(score),
             reference=doc.reference,
-            link=doc.link,
+            link=doc.link_at(passage.start),
             page=passage.page,
         )
 

@@ -50,6 +50,18 @@ class Document:
             return f"https://doi.org/{meta['doi']}"
         return ""
 
+    def link_at(self, offset: int) -> str:
+        """The web address to cite for the text at ``offset``: :attr:`link`, with the anchor of
+        the section there when the document has ``anchors`` (``[[offset, id], ...]``, reST pages
+        published with a base URL)."""
+        link = self.link
+        anchor = ""
+        for start, name in self.meta.get("anchors") or ():
+            if start > offset:
+                break
+            anchor = name
+        return f"{link}#{anchor}" if link and anchor else link
+
 
 @dataclass(frozen=True)
 class Passage:
