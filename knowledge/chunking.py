@@ -7,6 +7,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 
+from .code import code_spans, fenced_blocks, inside
 from .models import Document, Passage
 from .text import normalize
 
@@ -59,11 +60,25 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 
     A rule-based splitter: statistical ones (pysbd, punkt) are slower by orders of magnitude at
     indexing time and need data downloads; these rules cover scientific and help-desk prose.
+    Code is never split: a fenced block is one "sentence" of its own, and nothing inside an inline
+    code span ends a sentence.
     """
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     pos = start
+    for block_start, block_end in [*fenced_blocks(text, start, end), (end, end)]:
+        _prose_spans(text, pos, block_start, spans)
+        _append_trimmed(text, block_start, block_end, spans)
+        pos = block_end
+    return spans
+
+
+def _prose_spans(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    code = code_spans(text, start, end) if "`" in text[start:end] else []
+    pos = start
     for match in _SENTENCE_END.finditer(text, start, end):
+        if code and inside(code, match.start(), match.end()):
+            continue
         stop = match.end() if match.group().strip() else match.start()
         if text[match.start()] == ".":
             word = re.search(r"([A-Za-z][A-Za-z. ]{0,5})$", text[max(pos, match.start() - 8) : match.start()])
@@ -74,7 +89,6 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         _append_trimmed(text, pos, stop, spans)
         pos = match.end()
     _append_trimmed(text, pos, end, spans)
-    return spans
 
 
 def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
@@ -145,9 +159,11 @@ def _pack(spans: list[tuple[int, int]], target: int) -> Iterator[tuple[int, int]
 
 
 def _split_long(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:
-    """A 'sentence' longer than twice the target (a table, a run-on list) is cut at spaces."""
+    """A 'sentence' longer than twice the target (a table, a run-on list) is cut at spaces; a code
+    block is cut at line ends instead, so no line of code is broken."""
+    gap = "\n" if text.startswith(("```", "~~~"), start) else " "
     while end - start > limit:
-        cut = text.rfind(" ", start + limit // 2, start + limit)
+        cut = text.rfind(gap, start + limit // 2, start + limit)
         cut = cut if cut > start else start + limit
         yield start, cut
         start = cut

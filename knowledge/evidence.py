@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .chunking import sentence_spans
+from .code import code_spans, inside
 from .models import Hit, Passage, Sentence
-from .text import STOP_WORDS, analyze, stem, token_spans
+from .text import STOP_WORDS, analyze, is_identifier, stem, token_spans
 
 if TYPE_CHECKING:
     from .index import QueryTerm
@@ -61,6 +62,8 @@ class QuestionWeights:
         weighted = []
         for word in words:
             qt = by_token.get(word)
+            if qt is None and is_identifier(word):
+                continue  # an identifier the index lacks whole: its parts stand for it
             if qt is None:
                 weighted.append((None, rarest_weight))
             else:
@@ -80,7 +83,13 @@ class QuestionWeights:
 
 
 def _marks(text: str, terms: set[str]) -> tuple[tuple[int, int], ...]:
-    return tuple((s, e) for s, e, tok in token_spans(text) if tok not in STOP_WORDS and stem(tok) in terms)
+    # Never inside code: Discord shows ** within `code` as two asterisks.
+    code = code_spans(text) if "`" in text or "~~~" in text else []
+    return tuple(
+        (s, e)
+        for s, e, tok in token_spans(text)
+        if tok not in STOP_WORDS and stem(tok) in terms and not (code and inside(code, s, e))
+    )
 
 
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")

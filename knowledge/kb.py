@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 CORPUS_DIR = Path(__file__).with_name("corpus")
 # Bump when the cached layout or the way passages are made changes, so old caches are rebuilt.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def default_state_dir() -> Path:

@@ -179,14 +179,46 @@ class Sentence:
     passage_id: str
     marks: tuple[tuple[int, int], ...] = ()
 
-    def marked(self, before: str = "**", after: str = "**", escape=lambda s: s) -> str:
-        """The sentence with matched terms wrapped (Markdown bold by default)."""
-        out, pos = [], 0
-        for start, end in self.marks:
-            out.append(escape(self.text[pos:start]))
-            out.append(before + escape(self.text[start:end]) + after)
+    def marked(
+        self,
+        before: str = "**",
+        after: str = "**",
+        escape: Callable[[str], str] = _same,
+        code: Callable[[str], str] | None = None,
+    ) -> str:
+        """The sentence with matched terms wrapped (Markdown bold by default) and the rest passed
+        through ``escape``. Code (inline spans, fenced blocks) is never marked inside: it goes
+        through ``code`` whole (default: ``escape``), so a renderer can keep it as code."""
+        from .code import code_spans
+
+        text = self.text
+        show_code = code or escape
+        code_parts = code_spans(text) if "`" in text or "~~~" in text else []
+        marks: list[tuple[int, int]] = []
+        for start, end in sorted(self.marks):
+            if any(s < end and start < e for s, e in code_parts):
+                continue
+            if marks and start <= marks[-1][1]:  # an identifier and its parts: one mark
+                marks[-1] = (marks[-1][0], max(end, marks[-1][1]))
+            else:
+                marks.append((start, end))
+        out: list[str] = []
+
+        def prose(begin: int, stop: int) -> None:
+            pos = begin
+            for start, end in marks:
+                if begin <= start and end <= stop:
+                    out.append(escape(text[pos:start]))
+                    out.append(before + escape(text[start:end]) + after)
+                    pos = end
+            out.append(escape(text[pos:stop]))
+
+        pos = 0
+        for start, end in code_parts:
+            prose(pos, start)
+            out.append(show_code(text[start:end]))
             pos = end
-        out.append(escape(self.text[pos:]))
+        prose(pos, len(text))
         return "".join(out)
 
 

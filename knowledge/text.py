@@ -13,6 +13,15 @@ import Stemmer
 # Words of two or more letters/digits, keeping inner hyphens and apostrophes out: "gut-to-breast"
 # yields three tokens, so a question about the "gut" finds it.
 _TOKEN = re.compile(r"[^\W_]{2,}", re.UNICODE)
+# Identifiers from code (on_message, Client.change_presence, discord.py) are also kept whole, beside
+# their parts: a question naming one finds the passages naming exactly it first. A dotted run counts
+# only when a part after a dot starts with a letter (not "3.11") and one part has two or more
+# characters (not "e.g").
+_IDENTIFIER = re.compile(
+    r"(?<![\w.])_*[^\W\d]\w*(?:\.[^\W\d]\w*)+(?!\w)"  # dotted: Client.change_presence, discord.py
+    r"|(?<![\w.])\w*_\w*[^\W_]\w*",  # with underscores: on_message, __init__
+    re.UNICODE,
+)
 
 # scikit-learn's English stop words, read from a data file: importing scikit-learn costs about a
 # second, and a cold `citebot ask` must answer in less.
@@ -31,18 +40,39 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+def is_identifier(word: str) -> bool:
+    """Whether ``word`` is a whole code identifier (``on_message``, ``client.run``), not a plain word."""
+    return ("_" in word or "." in word) and bool(_IDENTIFIER.fullmatch(word)) and _long_part(word)
+
+
+def _long_part(word: str) -> bool:
+    return any(len(part) > 1 for part in re.split(r"[._]+", word))
+
+
+def _identifiers(text: str) -> Iterator[re.Match[str]]:
+    if "_" not in text and "." not in text:
+        return
+    for match in _IDENTIFIER.finditer(text):
+        if _long_part(match.group()) and not _TOKEN.fullmatch(match.group()):
+            yield match
+
+
 def tokens(text: str) -> list[str]:
-    """Lower-cased word tokens, stop words included."""
-    return _TOKEN.findall(normalize(text))
+    """Lower-cased word tokens, stop words included, then whole identifiers (see ``_IDENTIFIER``)."""
+    folded = normalize(text)
+    return _TOKEN.findall(folded) + [m.group() for m in _identifiers(folded)]
 
 
 def token_spans(text: str) -> Iterator[tuple[int, int, str]]:
-    """(start, end, lower-cased token) for each word of ``text``, with offsets into ``text``.
+    """(start, end, lower-cased token) for each word of ``text``, with offsets into ``text``, in
+    order of position; a whole identifier comes before the parts it overlaps.
 
     NFKC can change lengths, so spans are found on the original text and only the token is folded.
     """
-    for match in _TOKEN.finditer(text):
-        yield match.start(), match.end(), normalize(match.group())
+    found = [(m.start(), -m.end(), m.group()) for m in _TOKEN.finditer(text)]
+    found += [(m.start(), -m.end(), m.group()) for m in _identifiers(text)]
+    for start, neg_end, word in sorted(found):
+        yield start, -neg_end, normalize(word)
 
 
 @lru_cache(maxsize=200_000)
