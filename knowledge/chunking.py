@@ -21,6 +21,13 @@ DEFAULT_CHUNK_CHARS = 800
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
 _FENCE = re.compile(r"^(```|~~~)")
+# An FAQ entry's question on a line of its own, bold or after "Q:": a heading for the answer below
+# it, so the question counts for matching but is never quoted back as the answer.
+_QUESTION_LINE = re.compile(
+    r"^[ \t]*(?:\*\*|__)(?P<bold>[^*_\s][^\n]*?\?)(?:\*\*|__)[ \t]*$"
+    r"|^[ \t]*(?:Q|Question)[ \t]*[:.][ \t]*(?P<plain>\S[^\n]*\?)[ \t]*$",
+    re.I,
+)
 
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and a capital, digit,
 # quote or bullet; or at a blank line / list item. Abbreviations that end in a dot do not end one.
@@ -104,7 +111,9 @@ def sections(doc: Document) -> Iterator[tuple[tuple[str, ...], int, int]]:
     """(section path, body start, body end) for each stretch of text under one heading.
 
     A top-level heading that repeats the document title is not part of the path, so a citation
-    reads "Title › Section" rather than "Title › Title › Section".
+    reads "Title › Section" rather than "Title › Title › Section". An FAQ question on a line of
+    its own (``**How do I...?**``, ``Q: ...?``) heads the answer under it, one level below the
+    heading it is in.
     """
     text = doc.text
     markdown = doc.meta.get("format", "markdown") in {"markdown", "html", "rst"}
@@ -112,15 +121,24 @@ def sections(doc: Document) -> Iterator[tuple[tuple[str, ...], int, int]]:
     body_start = 0
     offset = 0
     in_fence = False
+    question_level: int | None = None
     title_key = normalize(doc.title).strip()
     for line in text.splitlines(keepends=True):
         stripped = line.rstrip("\r\n")
         if markdown and _FENCE.match(stripped):
             in_fence = not in_fence
         heading = _HEADING.match(stripped) if markdown and not in_fence else None
-        if heading:
+        question = _QUESTION_LINE.match(stripped) if markdown and not in_fence and not heading else None
+        if heading or question:
             yield tuple(name for _, name in path), body_start, offset
-            level, name = len(heading.group(1)), heading.group(2).strip()
+            if heading:
+                level, name = len(heading.group(1)), heading.group(2).strip()
+                question_level = None
+            else:
+                name = (question.group("bold") or question.group("plain")).strip()
+                if question_level is None:
+                    question_level = path[-1][0] + 1 if path else 1
+                level = question_level
             path = [(lvl, n) for lvl, n in path if lvl < level]
             if not (level == 1 and normalize(name).strip() == title_key):
                 path.append((level, name))

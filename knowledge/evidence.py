@@ -110,12 +110,15 @@ def best_sentences(
     candidates = []
     for rank, (hit, passage) in enumerate(zip(hits[:3], passages[:3], strict=False)):
         heading = set(analyze(" ".join(passage.section))) if passage else set()
+        # Under an FAQ question the body answers it even in other words ("Why is my bot offline?"
+        # -> "Check the token."): its sentences stand on the heading's terms alone.
+        faq = bool(passage and passage.section and passage.section[-1].rstrip().endswith("?"))
         for order, (start, end) in enumerate(sentence_spans(hit.text)):
             raw = hit.text[start:end]
             bullet = _BULLET.match(raw)
             body = raw[bullet.end() :] if bullet else raw
             found = {stem(tok) for _, _, tok in token_spans(body)} & wanted
-            if not found:
+            if not found and not (faq and heading & wanted):
                 continue
             cov = question.coverage(found | (heading & wanted))
             candidates.append((cov * (1.0 - 0.1 * rank), cov, rank, order, body, found, hit))

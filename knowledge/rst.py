@@ -238,6 +238,15 @@ class _Writer:
             return "" if raw.startswith("|") else _role_text(raw.strip("`*|_"))
         return "".join(self.inline(child) for child in node.children)
 
+    def question(self, node: nodes.Element) -> str:
+        """An FAQ question standing alone (a rubric, a bold paragraph) as a bold line, which the
+        chunker takes for the heading of the answer below it; "" for anything else."""
+        text = self.paragraph(node)
+        alone = isinstance(node, nodes.rubric) or (
+            len(node.children) == 1 and isinstance(node[0], (nodes.strong, nodes.emphasis))
+        )
+        return f"**{text}**" if alone and text.endswith("?") and "\n" not in text else ""
+
     def paragraph(self, node: nodes.Node) -> str:
         return re.sub(r"[ \t]+", " ", self.inline(node)).strip()
 
@@ -251,15 +260,15 @@ class _Writer:
         if isinstance(node, nodes.section):
             self.section(node, depth + 1)
         elif isinstance(node, (nodes.paragraph, nodes.rubric)):
-            self.block(self.paragraph(node))
+            self.block(self.question(node) or self.paragraph(node))
         elif isinstance(node, (nodes.literal_block, nodes.doctest_block)):
             self.code(node)
         elif isinstance(node, (nodes.bullet_list, nodes.enumerated_list)):
             self.items(node, depth)
         elif isinstance(node, nodes.definition_list):
             for item in node.children:
-                terms = [self.paragraph(c) for c in item.children if isinstance(c, nodes.term)]
-                self.block(" ".join(t for t in terms if t))
+                terms = " ".join(self.paragraph(c) for c in item.children if isinstance(c, nodes.term))
+                self.block(f"**{terms.strip()}**" if terms.strip().endswith("?") else terms)
                 for child in item.children:
                     if isinstance(child, nodes.definition):
                         self.walk(child, depth)
