@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -27,6 +28,9 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | RST_SUFFIXES | {".pdf", ".j
 # Per-folder settings beside the documents (reST has no front matter): ``base_url`` of the
 # published pages, so citations link to ``base_url + page.html#section``.
 FOLDER_SETTINGS = "citebot.yaml"
+# The file that marks a folder as citebot's state (saved index, curated answers): the folder walk
+# never enters it, wherever it lies, so the state is never read as knowledge.
+STATE_MARKER = ".citebot-state"
 
 # Front matter keys and the types they may hold; anything else is kept but warned about.
 FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
@@ -290,11 +294,24 @@ def load_file(path: Path, root: Path | None = None) -> tuple[list[Document], lis
 
 
 def iter_files(folder: Path) -> Iterator[Path]:
-    """Files below ``folder`` in a stable order, hidden files and folders left out."""
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+    """Files below ``folder`` in a stable order, hidden files and folders left out, and so is any
+    folder below it holding citebot's state (it carries :data:`STATE_MARKER`)."""
+    found: list[Path] = []
+    for here, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and not Path(here, d, STATE_MARKER).exists()]
+        found += [Path(here, name) for name in files if not name.startswith(".")]
+    for path in sorted(found):
+        if path.is_file():
             yield path
+
+
+def mark_state_dir(state_dir: Path) -> None:
+    """Put :data:`STATE_MARKER` in ``state_dir`` (created if need be) so that no folder walk reads
+    the state as knowledge, even when it lies inside a knowledge folder."""
+    marker = state_dir / STATE_MARKER
+    if not marker.exists():
+        state_dir.mkdir(parents=True, exist_ok=True)
+        marker.write_text("citebot's state: saved index, curated answers. Never read as knowledge.\n")
 
 
 def load_folder(folder: Path | str) -> tuple[list[Document], list[LoadError]]:

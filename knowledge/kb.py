@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .chunking import DEFAULT_CHUNK_CHARS, chunk_document
-from .documents import dedupe, iter_files, load_folder
+from .documents import dedupe, iter_files, load_folder, mark_state_dir
 from .index import IndexSettings, SparseIndex, top_k, top_k_groups
 from .models import Document, Hit, LoadError, Passage
 from .text import STOP_WORDS, tokens
@@ -246,6 +246,7 @@ def _save_cached(kb: KnowledgeBase, slot: Path, fingerprint: str) -> None:
     cache or none. Older caches of the same folder are removed."""
     try:
         slot.mkdir(parents=True, exist_ok=True)
+        mark_state_dir(slot.parent.parent)  # <state>/index/<slot>: the state folder itself
         tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=slot))
         kb.index.save(tmp / "index")
         manifest = {
