@@ -21,6 +21,11 @@ DEFAULT_CHUNK_CHARS = 800
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
 _FENCE = re.compile(r"^(```|~~~)")
+# A Setext heading's underline: "Title\n=====" is level 1, "Title\n-----" level 2.
+# A heading's attribute list (Python-Markdown, MkDocs, Pandoc): "Install {: #git }", "Setup {#setup}".
+_HEADING_ATTRS = re.compile(r"\s*\{:?\s*[#.][^{}]*\}\s*$|\s*\{:[^{}]*\}\s*$")
+_UNDERLINE = re.compile(r"^[ \t]{0,3}(=+|-+)[ \t]*$")
+_NOT_SETEXT_TEXT = re.compile(r"^\s*(?:[-*+>|]|\d+[.)]|#|```|~~~|<)|^\s{4}")
 # An FAQ entry's question on a line of its own, bold or after "Q:": a heading for the answer below
 # it, so the question counts for matching but is never quoted back as the answer.
 _QUESTION_LINE = re.compile(
@@ -123,16 +128,22 @@ def sections(doc: Document) -> Iterator[tuple[tuple[str, ...], int, int]]:
     in_fence = False
     question_level: int | None = None
     title_key = normalize(doc.title).strip()
-    for line in text.splitlines(keepends=True):
+    lines = text.splitlines(keepends=True)
+    for number, line in enumerate(lines):
         stripped = line.rstrip("\r\n")
         if markdown and _FENCE.match(stripped):
             in_fence = not in_fence
         heading = _HEADING.match(stripped) if markdown and not in_fence else None
-        question = _QUESTION_LINE.match(stripped) if markdown and not in_fence and not heading else None
-        if heading or question:
+        setext = _setext_level(lines, number) if markdown and not in_fence and not heading else 0
+        plain = markdown and not in_fence and not heading and not setext
+        question = _QUESTION_LINE.match(stripped) if plain else None
+        if setext == -1:  # the underline of the heading just above
+            body_start = offset + len(line)
+        elif heading or setext or question:
             yield tuple(name for _, name in path), body_start, offset
-            if heading:
-                level, name = len(heading.group(1)), heading.group(2).strip()
+            if heading or setext:
+                level = len(heading.group(1)) if heading else setext
+                name = _HEADING_ATTRS.sub("", heading.group(2) if heading else stripped).strip()
                 question_level = None
             else:
                 name = (question.group("bold") or question.group("plain")).strip()
@@ -145,6 +156,24 @@ def sections(doc: Document) -> Iterator[tuple[tuple[str, ...], int, int]]:
             body_start = offset + len(line)
         offset += len(line)
     yield tuple(name for _, name in path), body_start, len(text)
+
+
+def _setext_level(lines: list[str], number: int) -> int:
+    """1 or 2 when ``lines[number]`` is a one-line paragraph underlined with ``=`` or ``-`` (a Setext
+    heading), -1 when it is such an underline, else 0. A ``---`` after a blank line is a rule."""
+    below = lines[number + 1].rstrip("\r\n") if number + 1 < len(lines) else ""
+    if below:
+        underline = _UNDERLINE.match(below)
+        if underline and _setext_text(lines, number):
+            return 1 if underline.group(1)[0] == "=" else 2
+    underline = _UNDERLINE.match(lines[number].rstrip("\r\n"))
+    return -1 if underline and number > 0 and _setext_text(lines, number - 1) else 0
+
+
+def _setext_text(lines: list[str], number: int) -> bool:
+    line = lines[number].strip()
+    above = lines[number - 1].strip() if number > 0 else ""
+    return bool(line) and not above and not _NOT_SETEXT_TEXT.match(lines[number]) and len(line) <= 200
 
 
 def _slug(section: tuple[str, ...]) -> str:

@@ -53,6 +53,8 @@ MAX_HTML_DEPTH = 256
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$\n?", re.S | re.M)
 _H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.M)
+# MultiMarkdown / Python-Markdown metadata: "Key: value" lines opening the file, then a blank line.
+_KEY_VALUE_HEAD = re.compile(r"\A((?:[A-Za-z][\w-]*:[ \t]*[^\n]*\n)+)(?:[ \t]*\n|\Z)")
 
 
 class DocumentError(ValueError):
@@ -102,14 +104,30 @@ def split_front_matter(text: str, path: Path | str) -> tuple[dict[str, Any], str
 
 
 def parse_text(text: str, path: Path, doc_id: str, fmt: str) -> Document:
-    """Markdown or plain text with optional front matter."""
+    """Markdown or plain text with optional front matter (YAML between ``---`` lines, or
+    MultiMarkdown ``Title: ...`` lines opening a Markdown file)."""
     meta, body, _ = split_front_matter(text, path)
+    if not meta and fmt == "markdown":
+        meta, body = _key_value_head(body)
     title = meta.get("title")
     if not title and fmt == "markdown":
         heading = _H1.search(body)
         title = heading.group(1) if heading else None
     meta.update(path=str(path), format=fmt)
     return Document(doc_id, str(title or _title_from_stem(path)), body, meta)
+
+
+def _key_value_head(body: str) -> tuple[dict[str, Any], str]:
+    """MultiMarkdown metadata lines, taken only when the first key is a known front matter key (so
+    a file opening with "Note: ..." keeps its text)."""
+    match = _KEY_VALUE_HEAD.match(body)
+    if not match:
+        return {}, body
+    pairs = [line.split(":", 1) for line in match.group(1).splitlines()]
+    if pairs[0][0].strip().lower() not in FRONT_MATTER_TYPES:
+        return {}, body
+    meta = {key.strip().lower(): value.strip() for key, value in pairs if value.strip()}
+    return {k: v for k, v in meta.items() if k in FRONT_MATTER_TYPES}, body[match.end() :]
 
 
 def parse_rst(text: str, path: Path, doc_id: str, base_url: str = "") -> Document:

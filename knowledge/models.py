@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -186,17 +187,21 @@ class Sentence:
         escape: Callable[[str], str] = _same,
         code: Callable[[str], str] | None = None,
     ) -> str:
-        """The sentence with matched terms wrapped (Markdown bold by default) and the rest passed
-        through ``escape``. Code (inline spans, fenced blocks) is never marked inside: it goes
-        through ``code`` whole (default: ``escape``), so a renderer can keep it as code."""
+        """The sentence as an answer shows it: matched terms wrapped (Markdown bold by default) and
+        the rest passed through ``escape``. Code (inline spans, fenced blocks) is never marked
+        inside: it goes through ``code`` whole (default: ``escape``), so a renderer can keep it as
+        code. A Markdown link shows its text only: its target is usually a page of the source site
+        (``index.md``, ``#usage``) that means nothing in a chat."""
         from .code import code_spans
 
         text = self.text
         show_code = code or escape
         code_parts = code_spans(text) if "`" in text or "~~~" in text else []
+        hidden = _link_syntax(text, code_parts) if "[" in text else []
+        parts = sorted([(s, e, True) for s, e in code_parts] + [(s, e, False) for s, e in hidden])
         marks: list[tuple[int, int]] = []
         for start, end in sorted(self.marks):
-            if any(s < end and start < e for s, e in code_parts):
+            if any(s < end and start < e for s, e, _ in parts):
                 continue
             if marks and start <= marks[-1][1]:  # an identifier and its parts: one mark
                 marks[-1] = (marks[-1][0], max(end, marks[-1][1]))
@@ -214,12 +219,29 @@ class Sentence:
             out.append(escape(text[pos:stop]))
 
         pos = 0
-        for start, end in code_parts:
+        for start, end, is_code in parts:
             prose(pos, start)
-            out.append(show_code(text[start:end]))
+            if is_code:
+                out.append(show_code(text[start:end]))
             pos = end
         prose(pos, len(text))
         return "".join(out)
+
+
+# A Markdown link or image: [text](target), [text][ref], [text][]; the text may hold inline code.
+_LINK = re.compile(r"(!?\[)([^\[\]\n]*)(\]\([^()\s]*(?:\s+\"[^\"\n]*\")?\)|\]\[[^\[\]\n]*\])")
+
+
+def _link_syntax(text: str, code: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans of Markdown link syntax in ``text`` outside ``code``: the ``[`` and the ``](target)``
+    around each link's text."""
+    masked = list(text)
+    for start, end in code:
+        masked[start:end] = "x" * (end - start)
+    spans = []
+    for match in _LINK.finditer("".join(masked)):
+        spans += [match.span(1), match.span(3)]
+    return spans
 
 
 @dataclass(frozen=True)

@@ -132,3 +132,10 @@ def test_marked_passes_code_through_its_own_renderer():
 def test_an_identifier_and_its_parts_make_one_mark():
     sentence = Sentence("Handle on_message events.", 1, "p", marks=((7, 17), (7, 9), (10, 17)))
     assert sentence.marked() == "Handle **on_message** events."
+
+
+def test_a_markdown_link_shows_its_text_only_and_code_inside_it_stays_code():
+    text = "Enable [`codehilite`][codehilite] as the [usage notes](../usage.md#setup) say, [bug tracker][]."
+    usage, setup = text.index("usage"), text.index("setup")
+    sentence = Sentence(text, 1, "p", marks=((usage, usage + 5), (setup, setup + 5)))
+    assert sentence.marked() == "Enable `codehilite` as the **usage** notes say, bug tracker."
