@@ -190,14 +190,15 @@ class Sentence:
         """The sentence as an answer shows it: matched terms wrapped (Markdown bold by default) and
         the rest passed through ``escape``. Code (inline spans, fenced blocks) is never marked
         inside: it goes through ``code`` whole (default: ``escape``), so a renderer can keep it as
-        code. A Markdown link shows its text only: its target is usually a page of the source site
-        (``index.md``, ``#usage``) that means nothing in a chat."""
+        code. Markdown syntax the renderer would show raw is left out: a link shows its text only
+        (its target, ``index.md`` or ``#usage``, means nothing in a chat), and attribute lists
+        and the delimiters of the document's own bold are dropped."""
         from .code import code_spans
 
         text = self.text
         show_code = code or escape
         code_parts = code_spans(text) if "`" in text or "~~~" in text else []
-        hidden = _link_syntax(text, code_parts) if "[" in text else []
+        hidden = _markup_syntax(text, code_parts) if any(c in text for c in "[{*_") else []
         parts = sorted([(s, e, True) for s, e in code_parts] + [(s, e, False) for s, e in hidden])
         marks: list[tuple[int, int]] = []
         for start, end in sorted(self.marks):
@@ -228,20 +229,32 @@ class Sentence:
         return "".join(out)
 
 
-# A Markdown link or image: [text](target), [text][ref], [text][]; the text may hold inline code.
+# Markdown syntax an answer does not show: a link's or image's brackets and target ([text](target),
+# [text][ref], [text][]; the text may hold inline code), an attribute list ({: #id .class }), and
+# the delimiters of the document's own bold (**text**, __text__): answers bold the matched words,
+# and a document's bold shown as literal asterisks would look like a broken mark. Single-asterisk
+# emphasis is left to the renderer's escaping.
 _LINK = re.compile(r"(!?\[)([^\[\]\n]*)(\]\([^()\s]*(?:\s+\"[^\"\n]*\")?\)|\]\[[^\[\]\n]*\])")
+_ATTRIBUTES = re.compile(r"[ \t]*\{:[^{}\n]*\}")
+_STRONG = re.compile(r"(?<![\w*])(\*\*|__)(?=[^\s*_])[^\n]*?(?<=[^\s*_\\])(\1)(?![\w*])")
 
 
-def _link_syntax(text: str, code: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The spans of Markdown link syntax in ``text`` outside ``code``: the ``[`` and the ``](target)``
-    around each link's text."""
+def _markup_syntax(text: str, code: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans of Markdown syntax in ``text`` outside ``code`` that an answer leaves out."""
     masked = list(text)
     for start, end in code:
         masked[start:end] = "x" * (end - start)
+    plain = "".join(masked)
     spans = []
-    for match in _LINK.finditer("".join(masked)):
-        spans += [match.span(1), match.span(3)]
-    return spans
+    if "[" in plain:
+        for match in _LINK.finditer(plain):
+            spans += [match.span(1), match.span(3)]
+    if "{:" in plain:
+        spans += [match.span() for match in _ATTRIBUTES.finditer(plain)]
+    if "**" in plain or "__" in plain:
+        for match in _STRONG.finditer(plain):
+            spans += [match.span(1), match.span(2)]
+    return sorted(spans)
 
 
 @dataclass(frozen=True)

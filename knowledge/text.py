@@ -22,6 +22,7 @@ _IDENTIFIER = re.compile(
     r"|(?<![\w.])\w*_\w*[^\W_]\w*",  # with underscores: on_message, __init__
     re.UNICODE,
 )
+_LINK_TARGET = re.compile(r"(?<=\])\([^()\s]*(?:\s+\"[^\"\n]*\")?\)")
 
 # scikit-learn's English stop words, read from a data file: importing scikit-learn costs about a
 # second, and a cold `citebot ask` must answer in less.
@@ -49,18 +50,29 @@ def _long_part(word: str) -> bool:
     return any(len(part) > 1 for part in re.split(r"[._]+", word))
 
 
-def _identifiers(text: str) -> Iterator[re.Match[str]]:
-    if "_" not in text and "." not in text:
-        return
-    for match in _IDENTIFIER.finditer(text):
-        if _long_part(match.group()) and not _TOKEN.fullmatch(match.group()):
-            yield match
+def _identifier_spans(text: str) -> Iterator[tuple[int, int, str]]:
+    """Whole identifiers (``_IDENTIFIER``) with their spans, without the underscores around them:
+    ``__output_format__`` is Markdown bold as often as it is code."""
+    if "_" in text or "." in text:
+        for match in _IDENTIFIER.finditer(text):
+            word = match.group()
+            start = match.start() + len(word) - len(word.lstrip("_"))
+            word = word.strip("_")
+            if ("_" in word or "." in word) and _long_part(word):
+                yield start, start + len(word), word
+
+
+def _outside(spans: list[tuple[int, int]], start: int) -> bool:
+    return not any(s <= start < e for s, e in spans)
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-cased word tokens, stop words included, then whole identifiers (see ``_IDENTIFIER``)."""
+    """Lower-cased word tokens, stop words included, then whole identifiers; words of a Markdown
+    link's target (``](../usage.md#setup)``) are left out."""
     folded = normalize(text)
-    return _TOKEN.findall(folded) + [m.group() for m in _identifiers(folded)]
+    if "](" in folded:
+        folded = _LINK_TARGET.sub("] ", folded)
+    return _TOKEN.findall(folded) + [word for _, _, word in _identifier_spans(folded)]
 
 
 def token_spans(text: str) -> Iterator[tuple[int, int, str]]:
@@ -69,10 +81,12 @@ def token_spans(text: str) -> Iterator[tuple[int, int, str]]:
 
     NFKC can change lengths, so spans are found on the original text and only the token is folded.
     """
+    targets = [m.span() for m in _LINK_TARGET.finditer(text)] if "](" in text else []
     found = [(m.start(), -m.end(), m.group()) for m in _TOKEN.finditer(text)]
-    found += [(m.start(), -m.end(), m.group()) for m in _identifiers(text)]
+    found += [(start, -end, word) for start, end, word in _identifier_spans(text)]
     for start, neg_end, word in sorted(found):
-        yield start, -neg_end, normalize(word)
+        if not targets or _outside(targets, start):
+            yield start, -neg_end, normalize(word)
 
 
 @lru_cache(maxsize=200_000)

@@ -139,3 +139,8 @@ def test_a_markdown_link_shows_its_text_only_and_code_inside_it_stays_code():
     usage, setup = text.index("usage"), text.index("setup")
     sentence = Sentence(text, 1, "p", marks=((usage, usage + 5), (setup, setup + 5)))
     assert sentence.marked() == "Enable `codehilite` as the **usage** notes say, bug tracker."
+
+
+def test_attribute_lists_and_the_documents_own_bold_are_not_shown_but_code_keeps_them():
+    sentence = Sentence("__output_format__{: #output_format }: **Required**, see `**kwargs`.", 1, "p")
+    assert sentence.marked() == "output_format: Required, see `**kwargs`."
