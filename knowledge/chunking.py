@@ -25,6 +25,9 @@ _FENCE = re.compile(r"^(```|~~~)")
 # A heading's attribute list (Python-Markdown, MkDocs, Pandoc): "Install {: #git }", "Setup {#setup}".
 _HEADING_ATTRS = re.compile(r"\s*\{:?\s*[#.][^{}]*\}\s*$|\s*\{:[^{}]*\}\s*$")
 _UNDERLINE = re.compile(r"^[ \t]{0,3}(=+|-+)[ \t]*$")
+# In plain text a run of three or more of one punctuation character under a line underlines it
+# (reST style; a shorter run is more likely a dash).
+_TEXT_UNDERLINE = re.compile(r"^[ \t]{0,3}(([=\-~*^+#_:\"])\2{2,})[ \t]*$")
 _NOT_SETEXT_TEXT = re.compile(r"^\s*(?:[-*+>|]|\d+[.)]|#|```|~~~|<)|^\s{4}")
 # An FAQ entry's question on a line of its own, bold or after "Q:": a heading for the answer below
 # it, so the question counts for matching but is never quoted back as the answer.
@@ -118,31 +121,39 @@ def sections(doc: Document) -> Iterator[tuple[tuple[str, ...], int, int]]:
     A top-level heading that repeats the document title is not part of the path, so a citation
     reads "Title › Section" rather than "Title › Title › Section". An FAQ question on a line of
     its own (``**How do I...?**``, ``Q: ...?``) heads the answer under it, one level below the
-    heading it is in.
+    heading it is in. Plain text has headings too: ``#`` lines, and lines underlined with a run of
+    one punctuation character (levels in the order the characters first appear, as in reST).
     """
     text = doc.text
-    markdown = doc.meta.get("format", "markdown") in {"markdown", "html", "rst"}
+    fmt = doc.meta.get("format", "markdown")
+    markdown = fmt in {"markdown", "html", "rst", "text"}
+    underlines = _TEXT_UNDERLINE if fmt == "text" else _UNDERLINE
+    adornments: list[str] = ["=", "-"] if fmt != "text" else []
     path: list[tuple[int, str]] = []
     body_start = 0
     offset = 0
-    in_fence = False
+    in_fence = ""
     question_level: int | None = None
     title_key = normalize(doc.title).strip()
     lines = text.splitlines(keepends=True)
     for number, line in enumerate(lines):
         stripped = line.rstrip("\r\n")
-        if markdown and _FENCE.match(stripped):
-            in_fence = not in_fence
         heading = _HEADING.match(stripped) if markdown and not in_fence else None
-        setext = _setext_level(lines, number) if markdown and not in_fence and not heading else 0
+        setext = _setext_level(lines, number, underlines) if markdown and not in_fence and not heading else ""
+        fence = _FENCE.match(stripped) if markdown and setext != "underline" else None  # "~~~" may underline
+        if fence and (not in_fence or fence.group(1) == in_fence):
+            in_fence = "" if in_fence else fence.group(1)  # a block closes with the fence it opened with
+            heading, setext = None, ""
         plain = markdown and not in_fence and not heading and not setext
         question = _QUESTION_LINE.match(stripped) if plain else None
-        if setext == -1:  # the underline of the heading just above
+        if setext == "underline":  # the underline of the heading just above
             body_start = offset + len(line)
         elif heading or setext or question:
             yield tuple(name for _, name in path), body_start, offset
             if heading or setext:
-                level = len(heading.group(1)) if heading else setext
+                if setext and setext not in adornments:
+                    adornments.append(setext)
+                level = len(heading.group(1)) if heading else adornments.index(setext) + 1
                 name = _HEADING_ATTRS.sub("", heading.group(2) if heading else stripped).strip()
                 question_level = None
             else:
@@ -158,16 +169,19 @@ def sections(doc: Document) -> Iterator[tuple[tuple[str, ...], int, int]]:
     yield tuple(name for _, name in path), body_start, len(text)
 
 
-def _setext_level(lines: list[str], number: int) -> int:
-    """1 or 2 when ``lines[number]`` is a one-line paragraph underlined with ``=`` or ``-`` (a Setext
-    heading), -1 when it is such an underline, else 0. A ``---`` after a blank line is a rule."""
+def _setext_level(lines: list[str], number: int, underlines: re.Pattern[str]) -> str:
+    """The underline character when ``lines[number]`` is a one-line paragraph underlined by the
+    next line (a Setext heading), ``"underline"`` when it is such an underline, else ``""``. A
+    ``---`` after a blank line is a rule, not an underline."""
     below = lines[number + 1].rstrip("\r\n") if number + 1 < len(lines) else ""
     if below:
-        underline = _UNDERLINE.match(below)
+        underline = underlines.match(below)
         if underline and _setext_text(lines, number):
-            return 1 if underline.group(1)[0] == "=" else 2
-    underline = _UNDERLINE.match(lines[number].rstrip("\r\n"))
-    return -1 if underline and number > 0 and _setext_text(lines, number - 1) else 0
+            return underline.group(1)[0]
+    underline = underlines.match(lines[number].rstrip("\r\n"))
+    if underline and number > 0 and _setext_text(lines, number - 1):
+        return "underline"
+    return ""
 
 
 def _setext_text(lines: list[str], number: int) -> bool:

@@ -53,6 +53,8 @@ MAX_HTML_DEPTH = 256
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$\n?", re.S | re.M)
 _H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.M)
+# A title underlined (and maybe overlined) with a run of "=" opening the text: "Guide\n=====".
+_UNDERLINED_TITLE = re.compile(r"\A\s*(?:=+[ \t]*\n)?[ \t]*([^\s=][^\n]*?)[ \t]*\n={3,}[ \t]*(?:\n|\Z)")
 # MultiMarkdown / Python-Markdown metadata: "Key: value" lines opening the file, then a blank line.
 _KEY_VALUE_HEAD = re.compile(r"\A((?:[A-Za-z][\w-]*:[ \t]*[^\n]*\n)+)(?:[ \t]*\n|\Z)")
 
@@ -110,9 +112,10 @@ def parse_text(text: str, path: Path, doc_id: str, fmt: str) -> Document:
     if not meta and fmt == "markdown":
         meta, body = _key_value_head(body)
     title = meta.get("title")
-    if not title and fmt == "markdown":
+    if not title:
+        underlined = _UNDERLINED_TITLE.match(body)
         heading = _H1.search(body)
-        title = heading.group(1) if heading else None
+        title = underlined.group(1) if underlined else heading.group(1) if heading else None
     meta.update(path=str(path), format=fmt)
     return Document(doc_id, str(title or _title_from_stem(path)), body, meta)
 

@@ -154,3 +154,36 @@ def test_rst_is_accepted_as_an_upload():
     name, [doc] = check_upload("FAQ.rst", FAQ.encode())
     assert name == "FAQ.rst"
     assert doc.title == "Frequently Asked Questions" and "`Client.change_presence`" in doc.text
+
+
+PLAIN = """\
+Bot notes
+=========
+
+Running
+-------
+
+How do I run it?
+~~~~~~~~~~~~~~~~
+
+Use the run command -- with the token -- from the bot folder.
+
+```
+run
+~~~~
+# not a heading
+```
+
+# Installing
+
+Install it with pip.
+"""
+
+
+def test_plain_text_headings_underlined_or_hashed_become_sections(tmp_path):
+    [doc], _ = load_file(write(tmp_path / "notes.txt", PLAIN), tmp_path)
+    by_section = {p.section: p.text for p in chunk_document(doc)}
+    assert by_section[("Running", "How do I run it?")].startswith("Use the run command -- with the token")
+    assert "# not a heading" in by_section[("Running", "How do I run it?")]
+    assert by_section[("Installing",)] == "Install it with pip."
+    assert not any("~~~~~~" in text or "=====" in text for text in by_section.values())
