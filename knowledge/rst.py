@@ -57,6 +57,14 @@ _DIRECTIVE_NAME = re.compile(r"^[ \t]*\.\.[ \t]+([A-Za-z][\w:+.-]*)[ \t]*::", re
 _TITLED_TARGET = re.compile(r"^(.*?)\s*<([^<>]+)>$", re.S)
 _LANGUAGE = re.compile(r"^[\w+#.-]{1,30}$")
 
+# Lines that read as code rather than prose, and those that read as Python in particular.
+_CODE_LINE = re.compile(
+    r"^\s*(?:def |class |import |from \S+ import |@\w|>>> |\$ |return\b|raise |yield |await |async |"
+    r"(?:if|for|while|with|elif|else|try|except|finally)\b.*:$|[\w.\[\]'\"]+\s*[-+*/]?=\s|[\w.]+\(.*\)\s*$|"
+    r"[)\]}],?\s*$|#|//|\{|\})"
+)
+_PYTHON_LINE = re.compile(r"^\s*(?:def |class |import |from \S+ import |@\w)", re.M)
+
 _lock = threading.Lock()
 _SETTINGS = {
     "report_level": 5,  # no system message is ever reported or kept in the tree
@@ -147,6 +155,14 @@ class _Generic(Directive):
     def run(self) -> list[nodes.Node]:
         name = self.name.rsplit(":", 1)[-1].lower()
         argument = " ".join(self.arguments).strip()
+        if self.content and _looks_like_code(self.content):
+            # A project's own directive holding an example (click's ``.. click:example::``):
+            # reST would reflow it into paragraphs; it is code.
+            code = "\n".join(self.content)
+            block = nodes.literal_block(code, code)
+            if _PYTHON_LINE.search(code):
+                block["language"] = "python"
+            return [block]
         container = nodes.container()
         if name in _VERSION_NOTES and argument:
             version, _, rest = argument.partition(" ")
@@ -159,6 +175,12 @@ class _Generic(Directive):
         if self.content:
             self.state.nested_parse(self.content, self.content_offset, container)
         return [container]
+
+
+def _looks_like_code(content: Any) -> bool:
+    """Whether most non-blank lines of a directive's content read as code."""
+    lines = [line for line in content if line.strip()]
+    return bool(lines) and sum(1 for line in lines if _CODE_LINE.match(line)) >= 0.6 * len(lines)
 
 
 def _register(source: str) -> None:

@@ -187,3 +187,18 @@ def test_plain_text_headings_underlined_or_hashed_become_sections(tmp_path):
     assert "# not a heading" in by_section[("Running", "How do I run it?")]
     assert by_section[("Installing",)] == "Install it with pip."
     assert not any("~~~~~~" in text or "=====" in text for text in by_section.values())
+
+
+def test_an_unknown_directive_holding_code_stays_code(tmp_path):
+    source = (
+        "Prompts\n=======\n\nAsk for a password:\n\n.. click:example::\n\n"
+        "    @click.command()\n    @click.option('--password', prompt=True)\n"
+        "    def encode(password):\n        click.echo(password)\n\n"
+        ".. project:tip::\n\n    Prompts hide the input when asked to.\n"
+    )
+    [doc], _ = load_file(write(tmp_path / "prompts.rst", source), tmp_path)
+    assert (
+        "```python\n@click.command()\n@click.option('--password', prompt=True)\n"
+        "def encode(password):\n    click.echo(password)\n```" in doc.text
+    )
+    assert "Prompts hide the input when asked to." in doc.text and "```\nPrompts" not in doc.text
