@@ -281,11 +281,44 @@ def parse_jsonl(text: str, path: Path) -> tuple[list[Document], list[LoadError]]
     return docs, errors
 
 
+# Below this many bytes an encoding cannot be told reliably from the text (four bytes of Latin-1
+# read as well as UTF-16): such a file must be UTF-8.
+MIN_DETECT_BYTES = 64
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
 def _decode(raw: bytes, path: Path) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DocumentError(path, f"not UTF-8 text (byte {exc.start})") from None
+        detected = _detect(raw)
+        if detected is None:
+            raise DocumentError(path, f"not UTF-8 text (byte {exc.start})") from None
+        encoding, text = detected
+        line = raw[: exc.start].count(b"\n") + 1
+        logger.warning("%s:%d: not UTF-8; read as %s (save it as UTF-8 to be sure)", path, line, encoding)
+        return text
+
+
+def _detect(raw: bytes) -> tuple[str, str] | None:
+    """The encoding charset-normalizer finds for ``raw`` and the text, when ``raw`` reads as text
+    (a legacy single-byte encoding such as Windows-1252); None for binary data or too little text."""
+    if len(raw) < MIN_DETECT_BYTES or b"\x00" in raw:
+        return None
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    if best is None or best.encoding.startswith(("utf_16", "utf_32")):
+        return None
+    text = str(best)
+    if _CONTROL.search(text):
+        return None
+    # Code pages that agree on every byte of the file read the same: name the common Western one.
+    try:
+        western = raw.decode("cp1252") == text
+    except UnicodeDecodeError:
+        western = False
+    return ("cp1252" if western else best.encoding), text
 
 
 def load_file(path: Path, root: Path | None = None) -> tuple[list[Document], list[LoadError]]:
