@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .chunking import sentence_spans
-from .code import code_spans, inside
+from .code import block_language, code_spans, inside
 from .models import Hit, Passage, Sentence
 from .text import STOP_WORDS, analyze, is_identifier, stem, token_spans
 
@@ -146,12 +146,17 @@ def best_sentences(
 
 def _with_list(body: str, passage: str, order: int, limit: int = 600) -> str:
     """A sentence that introduces a list ("This covers:") is nothing without the list: the list
-    items that follow it in the passage come with it, up to ``limit`` characters."""
+    items that follow it in the passage come with it, up to ``limit`` characters; one that
+    introduces a code block comes with the block."""
     if not body.rstrip().endswith(":"):
         return body
+    following = sentence_spans(passage)[order + 1 :]
+    if following and block_language(passage[following[0][0] : following[0][1]]) is not None:
+        # "Install it with:" is nothing without the command: the code block comes with it.
+        return f"{body}\n{passage[following[0][0] : following[0][1]]}"
     lines = [body]
     size = len(body)
-    for start, end in sentence_spans(passage)[order + 1 :]:
+    for start, end in following:
         item = passage[start:end]
         if not _BULLET.match(item) or size + len(item) > limit:
             break

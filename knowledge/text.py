@@ -71,7 +71,7 @@ def tokens(text: str) -> list[str]:
     link's target (``](../usage.md#setup)``) are left out."""
     folded = normalize(text)
     if "](" in folded:
-        folded = _LINK_TARGET.sub("] ", folded)
+        folded = _LINK_TARGET.sub(" ", folded)
     return _TOKEN.findall(folded) + [word for _, _, word in _identifier_spans(folded)]
 
 

@@ -89,6 +89,13 @@ def test_a_code_block_is_quoted_whole_and_unmarked():
     assert "```sh\npython -m pip install -U discord.py\n```" in text
 
 
+def test_a_sentence_introducing_a_code_block_comes_with_it():
+    answer = Assistant(kb()).ask("How do I install the library?")
+    assert answer.answered
+    command = "```sh\npython -m pip install -U discord.py\n```"
+    assert answer.sentences[0].text == f"Install the library with pip:\n{command}"
+
+
 def test_identifiers_in_questions_find_the_same_identifiers():
     assistant = Assistant(kb())
     answer = assistant.ask("when is on_message called?")
