@@ -118,8 +118,10 @@ class KnowledgeBase:
         folder is unchanged. A missing or empty folder gives an empty knowledge base that declines
         every question; ``kb.errors`` says why."""
         folder = Path(path).expanduser().resolve()
-        fingerprint = folder_fingerprint(folder, settings, chunk_chars)
         slot = _cache_slot(folder, state_dir)
+        if cache:
+            _mark_state(slot.parent.parent)  # before the walk: a state folder inside is left out
+        fingerprint = folder_fingerprint(folder, settings, chunk_chars)
         if cache:
             kb = _load_cached(slot / fingerprint, folder, fingerprint)
             if kb is not None:
@@ -237,6 +239,13 @@ def _cache_slot(folder: Path, state_dir: Path | str | None) -> Path:
     return cache_dir / hashlib.sha1(str(folder).encode()).hexdigest()[:12]
 
 
+def _mark_state(state_dir: Path) -> None:
+    try:
+        mark_state_dir(state_dir)
+    except OSError as exc:
+        logger.warning("could not mark the state folder %s (%s)", state_dir, exc)
+
+
 def _jsonable(value: Any) -> Any:
     return str(value)
 
@@ -246,7 +255,6 @@ def _save_cached(kb: KnowledgeBase, slot: Path, fingerprint: str) -> None:
     cache or none. Older caches of the same folder are removed."""
     try:
         slot.mkdir(parents=True, exist_ok=True)
-        mark_state_dir(slot.parent.parent)  # <state>/index/<slot>: the state folder itself
         tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=slot))
         kb.index.save(tmp / "index")
         manifest = {

@@ -15,6 +15,8 @@ DOC = "# Storage\n\nExpressed milk keeps four days in a refrigerator.\n"
 def test_a_state_folder_inside_the_knowledge_folder_is_not_read(tmp_path, caplog, monkeypatch):
     (tmp_path / "storage.md").write_text(DOC, encoding="utf-8")
     state = tmp_path / "state"
+    state.mkdir()
+    (state / "curated.yaml").write_text("answers: []\n", encoding="utf-8")  # state written earlier
     with caplog.at_level(logging.WARNING):
         first = KnowledgeBase.from_folder(tmp_path, state_dir=state)
     assert (state / STATE_MARKER).is_file()
