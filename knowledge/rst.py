@@ -29,7 +29,7 @@ _CODE_ROLES = {
 # Directives with nothing a reader should see: tables of contents, index entries, API
 # auto-documentation (its text lives in the code, not in the file) and includes of other files.
 _SILENT = {
-    "toctree", "index", "include", "literalinclude", "currentmodule", "module", "highlight",
+    "toctree", "index", "include", "literalinclude", "currentmodule", "module",
     "autoclass", "autofunction", "automethod", "autoexception", "automodule", "autodata",
     "autoattribute", "autoproperty", "autosummary", "tabularcolumns", "rst-class", "default-role",
     "default-domain", "sectionauthor", "moduleauthor", "codeauthor", "testsetup", "testcleanup",
@@ -124,6 +124,20 @@ class _Silent(Directive):
         return []
 
 
+class _highlight(nodes.Invisible, nodes.Element):  # lower case, as docutils names its nodes
+    """Where ``.. highlight:: LANG`` sets the language of the literal blocks that follow."""
+
+
+class _Highlight(Directive):
+    """``highlight:: html+jinja``: the language of later ``::`` blocks that name none."""
+
+    required_arguments = 1
+    option_spec = _AnyOptions()
+
+    def run(self) -> list[nodes.Node]:
+        return [_highlight(language=self.arguments[0].strip())]
+
+
 class _CodeBlock(Directive):
     """``code-block:: python``: a literal block tagged with its language."""
 
@@ -194,7 +208,9 @@ def _register(source: str) -> None:
             roles.register_local_role(name, _generic_role)
     for name in {n.lower() for n in _DIRECTIVE_NAME.findall(source)}:
         short = name.rsplit(":", 1)[-1]
-        if short in _SILENT or name in _SILENT:
+        if short == "highlight":
+            directives.register_directive(name, _Highlight)
+        elif short in _SILENT or name in _SILENT:
             directives.register_directive(name, _Silent)
         elif short in _CODE_DIRECTIVES:
             directives.register_directive(name, _CodeBlock)
@@ -234,6 +250,7 @@ class _Writer:
         self.size = 0
         self.title = ""
         self.anchors: list[list[Any]] = []
+        self.language = ""  # set by .. highlight::
 
     def emit(self, text: str) -> None:
         self.parts.append(text)
@@ -279,7 +296,9 @@ class _Writer:
             self.visit(child, depth)
 
     def visit(self, node: nodes.Node, depth: int) -> None:
-        if isinstance(node, nodes.section):
+        if isinstance(node, _highlight):
+            self.language = node["language"] if _LANGUAGE.match(node["language"]) else ""
+        elif isinstance(node, nodes.section):
             self.section(node, depth + 1)
         elif isinstance(node, (nodes.paragraph, nodes.rubric)):
             self.block(self.question(node) or self.paragraph(node))
@@ -340,6 +359,7 @@ class _Writer:
         )
         if isinstance(node, nodes.doctest_block) and not language:
             language = "pycon"
+        language = language or self.language
         fence = "~~~~" if "```" in code else "```"
         self.block(f"{fence}{language}\n{code}\n{fence}")
 

@@ -202,3 +202,9 @@ def test_an_unknown_directive_holding_code_stays_code(tmp_path):
         "def encode(password):\n    click.echo(password)\n```" in doc.text
     )
     assert "Prompts hide the input when asked to." in doc.text and "```\nPrompts" not in doc.text
+
+
+def test_highlight_sets_the_language_of_later_literal_blocks(tmp_path):
+    source = "T\n=\n\nBefore::\n\n    x = 1\n\n.. highlight:: html+jinja\n\nAfter::\n\n    {{ x }}\n"
+    [doc], _ = load_file(write(tmp_path / "t.rst", source), tmp_path)
+    assert "```\nx = 1\n```" in doc.text and "```html+jinja\n{{ x }}\n```" in doc.text
