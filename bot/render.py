@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 import discord
 
-from knowledge import Answer, Hit, Topic
+from knowledge import Answer, Hit, Sentence, Topic
+from knowledge.code import block_language
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,9 @@ PASSAGE_COLOUR = discord.Colour.dark_teal()
 SEARCH_PER_PAGE = 3
 TOPICS_PER_PAGE = 10
 EXCERPT_CHARS = 600
+# A code block quoted in an answer: long enough for a typical example, short enough to leave room
+# for the other sentences and the sources in one embed.
+CODE_BLOCK_CHARS = 1200
 _URL = re.compile(r"https?://[^\s<>]+")
 _BRACKETS = re.compile(r"([\[\]])")
 
@@ -119,6 +123,34 @@ def _show_link(link: str) -> str:
     return f"<{link}>" if is_url(link) else escape(link)
 
 
+def show_code(code: str) -> str:
+    """Code quoted from a document, shown as code: an inline span as written, a fenced block as a
+    ``` block with its language (Discord renders no ~~~ fences), cut at a line end to
+    ``CODE_BLOCK_CHARS``. Markdown inside code is inert; mentions are still made inert."""
+    language = block_language(code)
+    if language is None:
+        return discord.utils.escape_mentions(code)
+    body = code.strip().split("\n")[1:]
+    if body and body[-1].strip().strip("`~") == "":
+        body = body[:-1]
+    lines, size = [], 0
+    for line in body:
+        if size + len(line) + 1 > CODE_BLOCK_CHARS:
+            lines.append("…")
+            break
+        lines.append(line)
+        size += len(line) + 1
+    text = discord.utils.escape_mentions("\n".join(lines)).replace("```", "`\u200b``")
+    return f"```{language}\n{text}\n```"
+
+
+def answer_sentence(answer: Answer, sentence: Sentence) -> str:
+    """One answer sentence, matched words bold outside code, with its ``[n]``; after a code block
+    the number goes on a line of its own."""
+    shown = sentence.marked(escape=escape, code=show_code)
+    return f"{shown}{chr(10) if shown.endswith('```') else ' '}[{answer.number(sentence)}]"
+
+
 def answer_embed(answer: Answer, *, answer_id: str) -> discord.Embed:
     """The answer: its best sentences (matched terms bold) each with its source number, then the
     numbered citations of the passages they came from."""
@@ -133,7 +165,7 @@ def answer_embed(answer: Answer, *, answer_id: str) -> discord.Embed:
         moderators = discord.utils.escape_mentions(curated.text.strip())
         sentences.append(f"**Answer from the moderators**\n{moderators} {marks}".rstrip())
     if answer.answered:
-        sentences += [f"{s.marked(escape=escape)} [{answer.number(s)}]" for s in answer.sentences]
+        sentences += [answer_sentence(answer, s) for s in answer.sentences]
     citations = [citation_line(n, hit) for n, hit in answer.cited()]
     sources = "\n\n**Sources**\n" + join_within(citations, EMBED_DESCRIPTION_LIMIT // 2)
     body = join_within(sentences, EMBED_DESCRIPTION_LIMIT - len(sources), sep="\n\n")

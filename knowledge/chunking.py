@@ -7,6 +7,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 
+from .code import code_spans, fenced_blocks, inside
 from .models import Document, Passage
 from .text import normalize
 
@@ -20,6 +21,21 @@ DEFAULT_CHUNK_CHARS = 800
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
 _FENCE = re.compile(r"^(```|~~~)")
+# A Setext heading's underline: "Title\n=====" is level 1, "Title\n-----" level 2.
+# A heading's attribute list (Python-Markdown, MkDocs, Pandoc): "Install {: #git }", "Setup {#setup}".
+_HEADING_ATTRS = re.compile(r"\s*\{:?\s*[#.][^{}]*\}\s*$|\s*\{:[^{}]*\}\s*$")
+_UNDERLINE = re.compile(r"^[ \t]{0,3}(=+|-+)[ \t]*$")
+# In plain text a run of three or more of one punctuation character under a line underlines it
+# (reST style; a shorter run is more likely a dash).
+_TEXT_UNDERLINE = re.compile(r"^[ \t]{0,3}(([=\-~*^+#_:\"])\2{2,})[ \t]*$")
+_NOT_SETEXT_TEXT = re.compile(r"^\s*(?:[-*+>|]|\d+[.)]|#|```|~~~|<)|^\s{4}")
+# An FAQ entry's question on a line of its own, bold or after "Q:": a heading for the answer below
+# it, so the question counts for matching but is never quoted back as the answer.
+_QUESTION_LINE = re.compile(
+    r"^[ \t]*(?:\*\*|__)(?P<bold>[^*_\s][^\n]*?\?)(?:\*\*|__)[ \t]*$"
+    r"|^[ \t]*(?:Q|Question)[ \t]*[:.][ \t]*(?P<plain>\S[^\n]*\?)[ \t]*$",
+    re.I,
+)
 
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and a capital, digit,
 # quote or bullet; or at a blank line / list item. Abbreviations that end in a dot do not end one.
@@ -59,11 +75,25 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 
     A rule-based splitter: statistical ones (pysbd, punkt) are slower by orders of magnitude at
     indexing time and need data downloads; these rules cover scientific and help-desk prose.
+    Code is never split: a fenced block is one "sentence" of its own, and nothing inside an inline
+    code span ends a sentence.
     """
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     pos = start
+    for block_start, block_end in [*fenced_blocks(text, start, end), (end, end)]:
+        _prose_spans(text, pos, block_start, spans)
+        _append_trimmed(text, block_start, block_end, spans)
+        pos = block_end
+    return spans
+
+
+def _prose_spans(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    code = code_spans(text, start, end) if "`" in text[start:end] else []
+    pos = start
     for match in _SENTENCE_END.finditer(text, start, end):
+        if code and inside(code, match.start(), match.end()):
+            continue
         stop = match.end() if match.group().strip() else match.start()
         if text[match.start()] == ".":
             word = re.search(r"([A-Za-z][A-Za-z. ]{0,5})$", text[max(pos, match.start() - 8) : match.start()])
@@ -74,7 +104,6 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         _append_trimmed(text, pos, stop, spans)
         pos = match.end()
     _append_trimmed(text, pos, end, spans)
-    return spans
 
 
 def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
@@ -90,29 +119,75 @@ def sections(doc: Document) -> Iterator[tuple[tuple[str, ...], int, int]]:
     """(section path, body start, body end) for each stretch of text under one heading.
 
     A top-level heading that repeats the document title is not part of the path, so a citation
-    reads "Title › Section" rather than "Title › Title › Section".
+    reads "Title › Section" rather than "Title › Title › Section". An FAQ question on a line of
+    its own (``**How do I...?**``, ``Q: ...?``) heads the answer under it, one level below the
+    heading it is in. Plain text has headings too: ``#`` lines, and lines underlined with a run of
+    one punctuation character (levels in the order the characters first appear, as in reST).
     """
     text = doc.text
-    markdown = doc.meta.get("format", "markdown") in {"markdown", "html"}
+    fmt = doc.meta.get("format", "markdown")
+    markdown = fmt in {"markdown", "html", "rst", "text"}
+    underlines = _TEXT_UNDERLINE if fmt == "text" else _UNDERLINE
+    adornments: list[str] = ["=", "-"] if fmt != "text" else []
     path: list[tuple[int, str]] = []
     body_start = 0
     offset = 0
-    in_fence = False
+    in_fence = ""
+    question_level: int | None = None
     title_key = normalize(doc.title).strip()
-    for line in text.splitlines(keepends=True):
+    lines = text.splitlines(keepends=True)
+    for number, line in enumerate(lines):
         stripped = line.rstrip("\r\n")
-        if markdown and _FENCE.match(stripped):
-            in_fence = not in_fence
         heading = _HEADING.match(stripped) if markdown and not in_fence else None
-        if heading:
+        setext = _setext_level(lines, number, underlines) if markdown and not in_fence and not heading else ""
+        fence = _FENCE.match(stripped) if markdown and setext != "underline" else None  # "~~~" may underline
+        if fence and (not in_fence or fence.group(1) == in_fence):
+            in_fence = "" if in_fence else fence.group(1)  # a block closes with the fence it opened with
+            heading, setext = None, ""
+        plain = markdown and not in_fence and not heading and not setext
+        question = _QUESTION_LINE.match(stripped) if plain else None
+        if setext == "underline":  # the underline of the heading just above
+            body_start = offset + len(line)
+        elif heading or setext or question:
             yield tuple(name for _, name in path), body_start, offset
-            level, name = len(heading.group(1)), heading.group(2).strip()
+            if heading or setext:
+                if setext and setext not in adornments:
+                    adornments.append(setext)
+                level = len(heading.group(1)) if heading else adornments.index(setext) + 1
+                name = _HEADING_ATTRS.sub("", heading.group(2) if heading else stripped).strip()
+                question_level = None
+            else:
+                name = (question.group("bold") or question.group("plain")).strip()
+                if question_level is None:
+                    question_level = path[-1][0] + 1 if path else 1
+                level = question_level
             path = [(lvl, n) for lvl, n in path if lvl < level]
             if not (level == 1 and normalize(name).strip() == title_key):
                 path.append((level, name))
             body_start = offset + len(line)
         offset += len(line)
     yield tuple(name for _, name in path), body_start, len(text)
+
+
+def _setext_level(lines: list[str], number: int, underlines: re.Pattern[str]) -> str:
+    """The underline character when ``lines[number]`` is a one-line paragraph underlined by the
+    next line (a Setext heading), ``"underline"`` when it is such an underline, else ``""``. A
+    ``---`` after a blank line is a rule, not an underline."""
+    below = lines[number + 1].rstrip("\r\n") if number + 1 < len(lines) else ""
+    if below:
+        underline = underlines.match(below)
+        if underline and _setext_text(lines, number):
+            return underline.group(1)[0]
+    underline = underlines.match(lines[number].rstrip("\r\n"))
+    if underline and number > 0 and _setext_text(lines, number - 1):
+        return "underline"
+    return ""
+
+
+def _setext_text(lines: list[str], number: int) -> bool:
+    line = lines[number].strip()
+    above = lines[number - 1].strip() if number > 0 else ""
+    return bool(line) and not above and not _NOT_SETEXT_TEXT.match(lines[number]) and len(line) <= 200
 
 
 def _slug(section: tuple[str, ...]) -> str:
@@ -145,9 +220,11 @@ def _pack(spans: list[tuple[int, int]], target: int) -> Iterator[tuple[int, int]
 
 
 def _split_long(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:
-    """A 'sentence' longer than twice the target (a table, a run-on list) is cut at spaces."""
+    """A 'sentence' longer than twice the target (a table, a run-on list) is cut at spaces; a code
+    block is cut at line ends instead, so no line of code is broken."""
+    gap = "\n" if text.startswith(("```", "~~~"), start) else " "
     while end - start > limit:
-        cut = text.rfind(" ", start + limit // 2, start + limit)
+        cut = text.rfind(gap, start + limit // 2, start + limit)
         cut = cut if cut > start else start + limit
         yield start, cut
         start = cut

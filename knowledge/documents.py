@@ -1,4 +1,5 @@
-"""Loading documents from files: Markdown/text with YAML front matter, HTML, PDF and BEIR JSONL.
+"""Loading documents from files: Markdown/text with YAML front matter, reStructuredText, HTML, PDF
+and BEIR JSONL.
 
 Every loader returns :class:`~knowledge.models.Document` objects whose ``text`` is Markdown-ish:
 headings are ``#`` lines so the chunker can keep section paths whatever the source format was.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -21,7 +23,14 @@ logger = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 HTML_SUFFIXES = {".html", ".htm"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".jsonl"}
+RST_SUFFIXES = {".rst", ".rest"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | RST_SUFFIXES | {".pdf", ".jsonl"}
+# Per-folder settings beside the documents (reST has no front matter): ``base_url`` of the
+# published pages, so citations link to ``base_url + page.html#section``.
+FOLDER_SETTINGS = "citebot.yaml"
+# The file that marks a folder as citebot's state (saved index, curated answers): the folder walk
+# never enters it, wherever it lies, so the state is never read as knowledge.
+STATE_MARKER = ".citebot-state"
 
 # Front matter keys and the types they may hold; anything else is kept but warned about.
 FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
@@ -44,6 +53,10 @@ MAX_HTML_DEPTH = 256
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$\n?", re.S | re.M)
 _H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.M)
+# A title underlined (and maybe overlined) with a run of "=" opening the text: "Guide\n=====".
+_UNDERLINED_TITLE = re.compile(r"\A\s*(?:=+[ \t]*\n)?[ \t]*([^\s=][^\n]*?)[ \t]*\n={3,}[ \t]*(?:\n|\Z)")
+# MultiMarkdown / Python-Markdown metadata: "Key: value" lines opening the file, then a blank line.
+_KEY_VALUE_HEAD = re.compile(r"\A((?:[A-Za-z][\w-]*:[ \t]*[^\n]*\n)+)(?:[ \t]*\n|\Z)")
 
 
 class DocumentError(ValueError):
@@ -93,14 +106,84 @@ def split_front_matter(text: str, path: Path | str) -> tuple[dict[str, Any], str
 
 
 def parse_text(text: str, path: Path, doc_id: str, fmt: str) -> Document:
-    """Markdown or plain text with optional front matter."""
+    """Markdown or plain text with optional front matter (YAML between ``---`` lines, or
+    MultiMarkdown ``Title: ...`` lines opening a Markdown file)."""
     meta, body, _ = split_front_matter(text, path)
+    if not meta and fmt == "markdown":
+        meta, body = _key_value_head(body)
     title = meta.get("title")
-    if not title and fmt == "markdown":
+    if not title:
+        underlined = _UNDERLINED_TITLE.match(body)
         heading = _H1.search(body)
-        title = heading.group(1) if heading else None
+        title = underlined.group(1) if underlined else heading.group(1) if heading else None
     meta.update(path=str(path), format=fmt)
     return Document(doc_id, str(title or _title_from_stem(path)), body, meta)
+
+
+def _key_value_head(body: str) -> tuple[dict[str, Any], str]:
+    """MultiMarkdown metadata lines, taken only when the first key is a known front matter key (so
+    a file opening with "Note: ..." keeps its text)."""
+    match = _KEY_VALUE_HEAD.match(body)
+    if not match:
+        return {}, body
+    pairs = [line.split(":", 1) for line in match.group(1).splitlines()]
+    if pairs[0][0].strip().lower() not in FRONT_MATTER_TYPES:
+        return {}, body
+    meta = {key.strip().lower(): value.strip() for key, value in pairs if value.strip()}
+    return {k: v for k, v in meta.items() if k in FRONT_MATTER_TYPES}, body[match.end() :]
+
+
+def parse_rst(text: str, path: Path, doc_id: str, base_url: str = "") -> Document:
+    """reStructuredText (Sphinx docs) through docutils: sections become headings, roles their text,
+    literal blocks code. With ``base_url`` the document links to its published page and each
+    section to its anchor there."""
+    from .rst import rst_to_text
+
+    try:
+        parsed = rst_to_text(text, str(path))
+    except Exception as exc:
+        # docutils reports markup problems as messages (silenced); what still raises is a bug in
+        # a directive or a pathological input, and must fail this one file only.
+        problem = f"{exc.__class__.__name__}: {exc}"
+        raise DocumentError(path, f"not readable reStructuredText ({problem})") from None
+    meta: dict[str, Any] = {"path": str(path), "format": "rst"}
+    if base_url:
+        meta["url"] = base_url
+        meta["anchors"] = [anchor for anchor in parsed.anchors if anchor[1]]
+    return Document(doc_id, parsed.title or _title_from_stem(path), parsed.text, meta)
+
+
+def folder_settings(folder: Path, root: Path | None = None) -> dict[str, Any]:
+    """The ``citebot.yaml`` settings that apply in ``folder``: the nearest one at or above it (up
+    to ``root``), with the folder it was found in under ``"folder"``; empty when there is none."""
+    folder = folder.resolve()
+    stop = root.resolve() if root is not None else None
+    for candidate in (folder, *folder.parents):
+        settings_file = candidate / FOLDER_SETTINGS
+        if settings_file.is_file():
+            try:
+                loaded = yaml.safe_load(settings_file.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+                logger.warning("%s: ignored, not readable YAML (%s)", settings_file, exc)
+                return {}
+            if not isinstance(loaded, dict):
+                logger.warning("%s: ignored, it should hold 'base_url: https://...'", settings_file)
+                return {}
+            return {**loaded, "folder": candidate}
+        if stop is None or candidate == stop or not candidate.is_relative_to(stop):
+            break
+    return {}
+
+
+def page_url(path: Path, settings: dict[str, Any]) -> str:
+    """The published address of the reST page ``path`` under ``settings["base_url"]``:
+    ``https://docs.example.org/en/latest/`` + ``guide/faq.rst`` -> ``.../guide/faq.html``."""
+    base = settings.get("base_url")
+    if not isinstance(base, str) or not base.strip():
+        return ""
+    base = base.strip()
+    rel = path.resolve().relative_to(settings["folder"]).with_suffix(".html").as_posix()
+    return (base if base.endswith("/") else base + "/") + rel
 
 
 def parse_html(raw: bytes, path: Path, doc_id: str) -> Document:
@@ -198,11 +281,44 @@ def parse_jsonl(text: str, path: Path) -> tuple[list[Document], list[LoadError]]
     return docs, errors
 
 
+# Below this many bytes an encoding cannot be told reliably from the text (four bytes of Latin-1
+# read as well as UTF-16): such a file must be UTF-8.
+MIN_DETECT_BYTES = 64
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
 def _decode(raw: bytes, path: Path) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DocumentError(path, f"not UTF-8 text (byte {exc.start})") from None
+        detected = _detect(raw)
+        if detected is None:
+            raise DocumentError(path, f"not UTF-8 text (byte {exc.start})") from None
+        encoding, text = detected
+        line = raw[: exc.start].count(b"\n") + 1
+        logger.warning("%s:%d: not UTF-8; read as %s (save it as UTF-8 to be sure)", path, line, encoding)
+        return text
+
+
+def _detect(raw: bytes) -> tuple[str, str] | None:
+    """The encoding charset-normalizer finds for ``raw`` and the text, when ``raw`` reads as text
+    (a legacy single-byte encoding such as Windows-1252); None for binary data or too little text."""
+    if len(raw) < MIN_DETECT_BYTES or b"\x00" in raw:
+        return None
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    if best is None or best.encoding.startswith(("utf_16", "utf_32")):
+        return None
+    text = str(best)
+    if _CONTROL.search(text):
+        return None
+    # Code pages that agree on every byte of the file read the same: name the common Western one.
+    try:
+        western = raw.decode("cp1252") == text
+    except UnicodeDecodeError:
+        western = False
+    return ("cp1252" if western else best.encoding), text
 
 
 def load_file(path: Path, root: Path | None = None) -> tuple[list[Document], list[LoadError]]:
@@ -219,6 +335,9 @@ def load_file(path: Path, root: Path | None = None) -> tuple[list[Document], lis
         return [parse_text(_decode(raw, path), path, doc_id, "markdown")], []
     if suffix == ".txt":
         return [parse_text(_decode(raw, path), path, doc_id, "text")], []
+    if suffix in RST_SUFFIXES:
+        url = page_url(path, folder_settings(path.parent, root))
+        return [parse_rst(_decode(raw, path), path, doc_id, url)], []
     if suffix in HTML_SUFFIXES:
         return [parse_html(raw, path, doc_id)], []
     if suffix == ".pdf":
@@ -229,11 +348,24 @@ def load_file(path: Path, root: Path | None = None) -> tuple[list[Document], lis
 
 
 def iter_files(folder: Path) -> Iterator[Path]:
-    """Files below ``folder`` in a stable order, hidden files and folders left out."""
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+    """Files below ``folder`` in a stable order, hidden files and folders left out, and so is any
+    folder below it holding citebot's state (it carries :data:`STATE_MARKER`)."""
+    found: list[Path] = []
+    for here, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and not Path(here, d, STATE_MARKER).exists()]
+        found += [Path(here, name) for name in files if not name.startswith(".")]
+    for path in sorted(found):
+        if path.is_file():
             yield path
+
+
+def mark_state_dir(state_dir: Path) -> None:
+    """Put :data:`STATE_MARKER` in ``state_dir`` (created if need be) so that no folder walk reads
+    the state as knowledge, even when it lies inside a knowledge folder."""
+    marker = state_dir / STATE_MARKER
+    if not marker.exists():
+        state_dir.mkdir(parents=True, exist_ok=True)
+        marker.write_text("citebot's state: saved index, curated answers. Never read as knowledge.\n")
 
 
 def load_folder(folder: Path | str) -> tuple[list[Document], list[LoadError]]:
@@ -247,6 +379,8 @@ def load_folder(folder: Path | str) -> tuple[list[Document], list[LoadError]]:
     errors: list[LoadError] = []
     seen: dict[str, str] = {}
     for path in iter_files(folder):
+        if path.name == FOLDER_SETTINGS:
+            continue
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             logger.warning("skipping %s: unsupported file type", path)
             continue

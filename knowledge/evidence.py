@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .chunking import sentence_spans
+from .code import block_language, code_spans, inside
 from .models import Hit, Passage, Sentence
-from .text import STOP_WORDS, analyze, stem, token_spans
+from .text import STOP_WORDS, analyze, is_identifier, stem, token_spans
 
 if TYPE_CHECKING:
     from .index import QueryTerm
@@ -61,6 +62,8 @@ class QuestionWeights:
         weighted = []
         for word in words:
             qt = by_token.get(word)
+            if qt is None and is_identifier(word):
+                continue  # an identifier the index lacks whole: its parts stand for it
             if qt is None:
                 weighted.append((None, rarest_weight))
             else:
@@ -80,7 +83,13 @@ class QuestionWeights:
 
 
 def _marks(text: str, terms: set[str]) -> tuple[tuple[int, int], ...]:
-    return tuple((s, e) for s, e, tok in token_spans(text) if tok not in STOP_WORDS and stem(tok) in terms)
+    # Never inside code: Discord shows ** within `code` as two asterisks.
+    code = code_spans(text) if "`" in text or "~~~" in text else []
+    return tuple(
+        (s, e)
+        for s, e, tok in token_spans(text)
+        if tok not in STOP_WORDS and stem(tok) in terms and not (code and inside(code, s, e))
+    )
 
 
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
@@ -101,12 +110,15 @@ def best_sentences(
     candidates = []
     for rank, (hit, passage) in enumerate(zip(hits[:3], passages[:3], strict=False)):
         heading = set(analyze(" ".join(passage.section))) if passage else set()
+        # Under an FAQ question the body answers it even in other words ("Why is my bot offline?"
+        # -> "Check the token."): its sentences stand on the heading's terms alone.
+        faq = bool(passage and passage.section and passage.section[-1].rstrip().endswith("?"))
         for order, (start, end) in enumerate(sentence_spans(hit.text)):
             raw = hit.text[start:end]
             bullet = _BULLET.match(raw)
             body = raw[bullet.end() :] if bullet else raw
             found = {stem(tok) for _, _, tok in token_spans(body)} & wanted
-            if not found:
+            if not found and not (faq and heading & wanted):
                 continue
             cov = question.coverage(found | (heading & wanted))
             candidates.append((cov * (1.0 - 0.1 * rank), cov, rank, order, body, found, hit))
@@ -134,12 +146,17 @@ def best_sentences(
 
 def _with_list(body: str, passage: str, order: int, limit: int = 600) -> str:
     """A sentence that introduces a list ("This covers:") is nothing without the list: the list
-    items that follow it in the passage come with it, up to ``limit`` characters."""
+    items that follow it in the passage come with it, up to ``limit`` characters; one that
+    introduces a code block comes with the block."""
     if not body.rstrip().endswith(":"):
         return body
+    following = sentence_spans(passage)[order + 1 :]
+    if following and block_language(passage[following[0][0] : following[0][1]]) is not None:
+        # "Install it with:" is nothing without the command: the code block comes with it.
+        return f"{body}\n{passage[following[0][0] : following[0][1]]}"
     lines = [body]
     size = len(body)
-    for start, end in sentence_spans(passage)[order + 1 :]:
+    for start, end in following:
         item = passage[start:end]
         if not _BULLET.match(item) or size + len(item) > limit:
             break

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .chunking import DEFAULT_CHUNK_CHARS, chunk_document
-from .documents import dedupe, iter_files, load_folder
+from .documents import dedupe, iter_files, load_folder, mark_state_dir
 from .index import IndexSettings, SparseIndex, top_k, top_k_groups
 from .models import Document, Hit, LoadError, Passage
 from .text import STOP_WORDS, tokens
@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 CORPUS_DIR = Path(__file__).with_name("corpus")
 # Bump when the cached layout or the way passages are made changes, so old caches are rebuilt.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def default_state_dir() -> Path:
@@ -118,8 +118,10 @@ class KnowledgeBase:
         folder is unchanged. A missing or empty folder gives an empty knowledge base that declines
         every question; ``kb.errors`` says why."""
         folder = Path(path).expanduser().resolve()
-        fingerprint = folder_fingerprint(folder, settings, chunk_chars)
         slot = _cache_slot(folder, state_dir)
+        if cache:
+            _mark_state(slot.parent.parent)  # before the walk: a state folder inside is left out
+        fingerprint = folder_fingerprint(folder, settings, chunk_chars)
         if cache:
             kb = _load_cached(slot / fingerprint, folder, fingerprint)
             if kb is not None:
@@ -166,7 +168,7 @@ class KnowledgeBase:
             text=passage.text,
             score=float(score),
             reference=doc.reference,
-            link=doc.link,
+            link=doc.link_at(passage.start),
             page=passage.page,
         )
 
@@ -235,6 +237,13 @@ def _cache_slot(folder: Path, state_dir: Path | str | None) -> Path:
     """Where the index of ``folder`` is saved: one slot per knowledge folder."""
     cache_dir = (Path(state_dir) if state_dir else default_state_dir()) / "index"
     return cache_dir / hashlib.sha1(str(folder).encode()).hexdigest()[:12]
+
+
+def _mark_state(state_dir: Path) -> None:
+    try:
+        mark_state_dir(state_dir)
+    except OSError as exc:
+        logger.warning("could not mark the state folder %s (%s)", state_dir, exc)
 
 
 def _jsonable(value: Any) -> Any:

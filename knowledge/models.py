@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +50,18 @@ class Document:
         if meta.get("doi"):
             return f"https://doi.org/{meta['doi']}"
         return ""
+
+    def link_at(self, offset: int) -> str:
+        """The web address to cite for the text at ``offset``: :attr:`link`, with the anchor of
+        the section there when the document has ``anchors`` (``[[offset, id], ...]``, reST pages
+        published with a base URL)."""
+        link = self.link
+        anchor = ""
+        for start, name in self.meta.get("anchors") or ():
+            if start > offset:
+                break
+            anchor = name
+        return f"{link}#{anchor}" if link and anchor else link
 
 
 @dataclass(frozen=True)
@@ -167,15 +180,81 @@ class Sentence:
     passage_id: str
     marks: tuple[tuple[int, int], ...] = ()
 
-    def marked(self, before: str = "**", after: str = "**", escape=lambda s: s) -> str:
-        """The sentence with matched terms wrapped (Markdown bold by default)."""
-        out, pos = [], 0
-        for start, end in self.marks:
-            out.append(escape(self.text[pos:start]))
-            out.append(before + escape(self.text[start:end]) + after)
+    def marked(
+        self,
+        before: str = "**",
+        after: str = "**",
+        escape: Callable[[str], str] = _same,
+        code: Callable[[str], str] | None = None,
+    ) -> str:
+        """The sentence as an answer shows it: matched terms wrapped (Markdown bold by default) and
+        the rest passed through ``escape``. Code (inline spans, fenced blocks) is never marked
+        inside: it goes through ``code`` whole (default: ``escape``), so a renderer can keep it as
+        code. Markdown syntax the renderer would show raw is left out: a link shows its text only
+        (its target, ``index.md`` or ``#usage``, means nothing in a chat), and attribute lists
+        and the delimiters of the document's own bold are dropped."""
+        from .code import code_spans
+
+        text = self.text
+        show_code = code or escape
+        code_parts = code_spans(text) if "`" in text or "~~~" in text else []
+        hidden = _markup_syntax(text, code_parts) if any(c in text for c in "[{*_") else []
+        parts = sorted([(s, e, True) for s, e in code_parts] + [(s, e, False) for s, e in hidden])
+        marks: list[tuple[int, int]] = []
+        for start, end in sorted(self.marks):
+            if any(s < end and start < e for s, e, _ in parts):
+                continue
+            if marks and start <= marks[-1][1]:  # an identifier and its parts: one mark
+                marks[-1] = (marks[-1][0], max(end, marks[-1][1]))
+            else:
+                marks.append((start, end))
+        out: list[str] = []
+
+        def prose(begin: int, stop: int) -> None:
+            pos = begin
+            for start, end in marks:
+                if begin <= start and end <= stop:
+                    out.append(escape(text[pos:start]))
+                    out.append(before + escape(text[start:end]) + after)
+                    pos = end
+            out.append(escape(text[pos:stop]))
+
+        pos = 0
+        for start, end, is_code in parts:
+            prose(pos, start)
+            if is_code:
+                out.append(show_code(text[start:end]))
             pos = end
-        out.append(escape(self.text[pos:]))
+        prose(pos, len(text))
         return "".join(out)
+
+
+# Markdown syntax an answer does not show: a link's or image's brackets and target ([text](target),
+# [text][ref], [text][]; the text may hold inline code), an attribute list ({: #id .class }), and
+# the delimiters of the document's own bold (**text**, __text__): answers bold the matched words,
+# and a document's bold shown as literal asterisks would look like a broken mark. Single-asterisk
+# emphasis is left to the renderer's escaping.
+_LINK = re.compile(r"(!?\[)([^\[\]\n]*)(\]\([^()\s]*(?:\s+\"[^\"\n]*\")?\)|\]\[[^\[\]\n]*\])")
+_ATTRIBUTES = re.compile(r"[ \t]*\{:[^{}\n]*\}")
+_STRONG = re.compile(r"(?<![\w*])(\*\*|__)(?=[^\s*_])[^\n]*?(?<=[^\s*_\\])(\1)(?![\w*])")
+
+
+def _markup_syntax(text: str, code: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans of Markdown syntax in ``text`` outside ``code`` that an answer leaves out."""
+    masked = list(text)
+    for start, end in code:
+        masked[start:end] = "x" * (end - start)
+    plain = "".join(masked)
+    spans = []
+    if "[" in plain:
+        for match in _LINK.finditer(plain):
+            spans += [match.span(1), match.span(3)]
+    if "{:" in plain:
+        spans += [match.span() for match in _ATTRIBUTES.finditer(plain)]
+    if "**" in plain or "__" in plain:
+        for match in _STRONG.finditer(plain):
+            spans += [match.span(1), match.span(2)]
+    return sorted(spans)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,16 @@ import Stemmer
 # Words of two or more letters/digits, keeping inner hyphens and apostrophes out: "gut-to-breast"
 # yields three tokens, so a question about the "gut" finds it.
 _TOKEN = re.compile(r"[^\W_]{2,}", re.UNICODE)
+# Identifiers from code (on_message, Client.change_presence, discord.py) are also kept whole, beside
+# their parts: a question naming one finds the passages naming exactly it first. A dotted run counts
+# only when a part after a dot starts with a letter (not "3.11") and one part has two or more
+# characters (not "e.g").
+_IDENTIFIER = re.compile(
+    r"(?<![\w.])_*[^\W\d]\w*(?:\.[^\W\d]\w*)+(?!\w)"  # dotted: Client.change_presence, discord.py
+    r"|(?<![\w.])\w*_\w*[^\W_]\w*",  # with underscores: on_message, __init__
+    re.UNICODE,
+)
+_LINK_TARGET = re.compile(r"(?<=\])\([^()\s]*(?:\s+\"[^\"\n]*\")?\)")
 
 # scikit-learn's English stop words, read from a data file: importing scikit-learn costs about a
 # second, and a cold `citebot ask` must answer in less.
@@ -31,18 +41,52 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+def is_identifier(word: str) -> bool:
+    """Whether ``word`` is a whole code identifier (``on_message``, ``client.run``), not a plain word."""
+    return ("_" in word or "." in word) and bool(_IDENTIFIER.fullmatch(word)) and _long_part(word)
+
+
+def _long_part(word: str) -> bool:
+    return any(len(part) > 1 for part in re.split(r"[._]+", word))
+
+
+def _identifier_spans(text: str) -> Iterator[tuple[int, int, str]]:
+    """Whole identifiers (``_IDENTIFIER``) with their spans, without the underscores around them:
+    ``__output_format__`` is Markdown bold as often as it is code."""
+    if "_" in text or "." in text:
+        for match in _IDENTIFIER.finditer(text):
+            word = match.group()
+            start = match.start() + len(word) - len(word.lstrip("_"))
+            word = word.strip("_")
+            if ("_" in word or "." in word) and _long_part(word):
+                yield start, start + len(word), word
+
+
+def _outside(spans: list[tuple[int, int]], start: int) -> bool:
+    return not any(s <= start < e for s, e in spans)
+
+
 def tokens(text: str) -> list[str]:
-    """Lower-cased word tokens, stop words included."""
-    return _TOKEN.findall(normalize(text))
+    """Lower-cased word tokens, stop words included, then whole identifiers; words of a Markdown
+    link's target (``](../usage.md#setup)``) are left out."""
+    folded = normalize(text)
+    if "](" in folded:
+        folded = _LINK_TARGET.sub(" ", folded)
+    return _TOKEN.findall(folded) + [word for _, _, word in _identifier_spans(folded)]
 
 
 def token_spans(text: str) -> Iterator[tuple[int, int, str]]:
-    """(start, end, lower-cased token) for each word of ``text``, with offsets into ``text``.
+    """(start, end, lower-cased token) for each word of ``text``, with offsets into ``text``, in
+    order of position; a whole identifier comes before the parts it overlaps.
 
     NFKC can change lengths, so spans are found on the original text and only the token is folded.
     """
-    for match in _TOKEN.finditer(text):
-        yield match.start(), match.end(), normalize(match.group())
+    targets = [m.span() for m in _LINK_TARGET.finditer(text)] if "](" in text else []
+    found = [(m.start(), -m.end(), m.group()) for m in _TOKEN.finditer(text)]
+    found += [(start, -end, word) for start, end, word in _identifier_spans(text)]
+    for start, neg_end, word in sorted(found):
+        if not targets or _outside(targets, start):
+            yield start, -neg_end, normalize(word)
 
 
 @lru_cache(maxsize=200_000)

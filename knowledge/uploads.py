@@ -28,6 +28,7 @@ from .documents import (
     parse_html,
     parse_jsonl,
     parse_pdf,
+    parse_rst,
     parse_text,
 )
 from .errors import StateWriteError, UploadError
@@ -41,6 +42,7 @@ UPLOAD_SUFFIXES = {
     ".md": "markdown",
     ".markdown": "markdown",
     ".txt": "text",
+    ".rst": "rst",
     ".html": "html",
     ".htm": "html",
     ".pdf": "pdf",
@@ -105,6 +107,8 @@ def check_upload(name: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) 
             docs, errors = parse_jsonl(text, path)
             if errors:
                 raise UploadError(f"{errors[0]} ({len(errors)} bad line(s)); nothing was added.")
+        elif kind == "rst":
+            docs = [parse_rst(text, path, doc_id)]
         else:
             docs = [parse_text(text, path, doc_id, kind)]
     except DocumentError as exc:

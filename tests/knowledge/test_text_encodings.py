@@ -1,0 +1,41 @@
+"""A document saved in a legacy encoding (Windows-1252) is read with the detected encoding and a
+warning; binary data and too little text to tell are still refused."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from knowledge.documents import DocumentError, load_file, load_folder
+
+TEXT = (
+    "# Café rules\n\nThe bot’s “quiet hours” run from 22:00 to 07:00 – moderators can change them.\n"
+    "Members who want a résumé of the rules can ask the bot at any time.\n"
+)
+
+
+def test_a_windows_1252_file_is_read_with_a_warning_naming_it(tmp_path, caplog):
+    path = tmp_path / "rules.md"
+    path.write_bytes(TEXT.encode("cp1252"))
+    with caplog.at_level(logging.WARNING):
+        docs, errors = load_folder(tmp_path)
+    assert errors == []
+    [doc] = docs
+    assert doc.title == "Café rules"
+    assert "The bot’s “quiet hours” run from 22:00 to 07:00 – moderators" in doc.text
+    assert "rules.md:1: not UTF-8; read as cp1252" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"\xff\xfe\x00\x01 not utf-8 \x80\x81" * 8,  # binary
+        "caf\xe9".encode("latin-1"),  # too short to tell
+    ],
+)
+def test_binary_data_or_too_little_text_is_still_refused(tmp_path, raw):
+    path = tmp_path / "notes.txt"
+    path.write_bytes(raw)
+    with pytest.raises(DocumentError, match="not UTF-8"):
+        load_file(path, tmp_path)
