@@ -12,11 +12,13 @@ import logging
 from pathlib import Path
 
 from .curated import CuratedAnswer, CuratedMatch, CuratedStore
-from .evidence import AnswerSettings, QuestionWeights, Verdict, judge
+from .evidence import AnswerSettings, QuestionWeights, Verdict, judge, mark_terms
 from .glossary import Glossary
 from .kb import KnowledgeBase, default_state_dir
-from .models import Answer, CuratedReply, Hit
+from .models import Answer, CuratedReply, Hit, Sentence
 from .question import Question, content_words
+from .source_questions import citing_passage, is_source_question, source_sentences
+from .text import analyze
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +78,32 @@ class Assistant:
         if expansion is not None and expanded is not None:
             notices.append(expansion.notice())
         query = expanded or asked.text  # retrieval and the judge read the rewritten words
-        hits = kb.search(query, k=k, context=context, context_weight=self.settings.context_weight)
-        verdict = self._judge(kb, query, hits, context)
+        if is_source_question(asked.text):
+            answer = self._about_source(kb, asked.text, notices)
+            if answer is not None:
+                return answer
+        # A follow-up is judged with its context, so "and during lactation?" after a question about
+        # antibodies in milk is judged as a question about antibodies in milk during lactation.
+        words = content_words(f"{context} {query}" if context else query)
+        # Everyday words the knowledge base does not know, bridged to its terms. The glossary ran
+        # first, and the words it wrote are the knowledge base's own, so they are never re-expanded.
+        bridged = kb.bridged(words)
+        weights = QuestionWeights.of(
+            words,
+            kb.index.query_terms(" ".join(words)),
+            kb.rarest_weight,
+            bridged=bridged,
+            term_weight=kb.index.term_weight,
+            unknown_weight=self.settings.unknown_weight,
+        )
+        extra = kb.expansion(bridged, self.settings.expansion_weight)
+        context_weight = self.settings.context_weight
+        hits = kb.search(query, k=k, context=context, context_weight=context_weight, extra=extra)
+        verdict = self._judge(kb, hits, weights)
+        if verdict.answered:
+            notice = _bridge_notice(kb, weights.bridges_used(verdict.covered))
+            if notice:
+                notices.append(notice)
         match = self.match_curated(asked.text, kb, expanded=expanded)
         curated = None
         if match is not None:
@@ -93,13 +119,35 @@ class Assistant:
             confidence=verdict.confidence,
         )
 
-    def _judge(self, kb: KnowledgeBase, query: str, hits: list[Hit], context: str) -> Verdict:
+    def _about_source(self, kb: KnowledgeBase, question: str, notices: list[str]) -> Answer | None:
+        """The answer to a question about the source, from the document's front matter, citing the
+        document (its reference list, or its first passage); None for an empty knowledge base."""
+        doc = kb.document_for(question)
+        passage = citing_passage(kb.doc_passages(doc.id)) if doc is not None else None
+        hit = kb.hit(passage.id) if passage is not None else None
+        if doc is None or hit is None:
+            return None
+        asked = set(analyze(question))
+        sentences = tuple(
+            Sentence(text=text, source=1, passage_id=hit.passage_id, marks=mark_terms(text, asked))
+            for text in source_sentences(doc)
+        )
+        match = self.match_curated(question, kb)
+        curated = _served(match.answer, kb) if match is not None else None
+        return Answer(
+            question=question,
+            answered=True,
+            hits=(hit,),
+            sentences=sentences,
+            notices=tuple(notices),
+            curated=curated,
+            confidence=1.0,
+            kind="source",
+        )
+
+    def _judge(self, kb: KnowledgeBase, hits: list[Hit], weights: QuestionWeights) -> Verdict:
         if not hits:
             return Verdict(answered=False)
-        # A follow-up is judged with its context, so "and during lactation?" after a question about
-        # antibodies in milk is judged as a question about antibodies in milk during lactation.
-        words = content_words(f"{context} {query}" if context else query)
-        weights = QuestionWeights.of(words, kb.index.query_terms(" ".join(words)), kb.rarest_weight)
         passages = [kb.passage(hit.passage_id) for hit in hits]
         return judge(hits, passages, weights, self.settings)
 
@@ -115,6 +163,14 @@ class Assistant:
             m for m in (self.curated.match(question, kb), expanded and self.curated.match(expanded, kb)) if m
         ]
         return max(found, key=lambda m: m.score) if found else None
+
+
+def _bridge_notice(kb: KnowledgeBase, used: list[tuple[str, str]]) -> str:
+    """One sentence telling the member how their everyday words were read (Read “baby” as
+    “infant”.), for the bridged words the answer's sentences actually use; "" when none."""
+    if not used:
+        return ""
+    return "Read " + ", ".join(f"“{word}” as “{kb.surface(term)}”" for word, term in used) + "."
 
 
 def _served(entry: CuratedAnswer, kb: KnowledgeBase) -> CuratedReply:

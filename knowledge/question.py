@@ -63,6 +63,46 @@ QUESTION_WORDS = frozenset(
         "sources",
     ]
 )
+# Chat filler: greetings, text-speak and hedges that members put around a question on Discord
+# ("pls", "tbh", "like immune wise", "in plain words"). They say nothing about the subject, and
+# as words the knowledge base has never seen they would otherwise weigh against the answer.
+QUESTION_WORDS |= frozenset(
+    [
+        "hi",
+        "hiya",
+        "hey",
+        "thanks",
+        "thx",
+        "pls",
+        "plz",
+        "lol",
+        "tbh",
+        "idk",
+        "btw",
+        "ppl",
+        "wat",
+        "whats",
+        "im",
+        "ive",
+        "ok",
+        "okay",
+        "just",
+        "simply",
+        "plain",
+        "words",
+        "stuff",
+        "wise",
+        "bit",
+        "kinda",
+        "sorta",
+        "anyone",
+        "someone",
+        "confused",
+        "tl",
+        "dr",
+        "tldr",
+    ]
+)
 
 
 def clean_question(question: str) -> tuple[str, list[str]]:
