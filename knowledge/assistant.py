@@ -95,15 +95,21 @@ class Assistant:
             bridged=bridged,
             term_weight=kb.index.term_weight,
             unknown_weight=self.settings.unknown_weight,
+            bridge_credit=self.settings.bridge_credit,
         )
         extra = kb.expansion(bridged, self.settings.expansion_weight)
         context_weight = self.settings.context_weight
         hits = kb.search(query, k=k, context=context, context_weight=context_weight, extra=extra)
         verdict = self._judge(kb, hits, weights)
         if verdict.answered:
-            notice = _bridge_notice(kb, weights.bridges_used(verdict.covered))
-            if notice:
-                notices.append(notice)
+            notices += [
+                n
+                for n in (
+                    _bridge_notice(kb, weights.bridges_used(verdict.covered)),
+                    _uncovered_notice(weights.uncovered(verdict.covered)),
+                )
+                if n
+            ]
         match = self.match_curated(asked.text, kb, expanded=expanded)
         curated = None
         if match is not None:
@@ -171,6 +177,14 @@ def _bridge_notice(kb: KnowledgeBase, used: list[tuple[str, str]]) -> str:
     if not used:
         return ""
     return "Read " + ", ".join(f"“{word}” as “{kb.surface(term)}”" for word, term in used) + "."
+
+
+def _uncovered_notice(words: list[str], limit: int = 3) -> str:
+    """Which words of the question the quoted sentences do not cover ("The knowledge base does not
+    cover: treat."), so an answer to part of a question does not pass for an answer to all of it.
+    Words under four letters are left out: mostly text-speak ("bub", "lo") rather than a subject."""
+    shown = [w for w in words if len(w) >= 4 and w.isalpha()][:limit]
+    return f"The knowledge base does not cover: {', '.join(shown)}." if shown else ""
 
 
 def _served(entry: CuratedAnswer, kb: KnowledgeBase) -> CuratedReply:

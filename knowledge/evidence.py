@@ -36,7 +36,8 @@ class AnswerSettings:
 
     ``unknown_weight`` is what a question word the knowledge base has never seen (and the
     everyday-words bridge cannot reach) weighs, as a share of its rarest term's weight;
-    ``expansion_weight`` how much a bridged term counts in retrieval, times its bridge credit.
+    ``expansion_weight`` how much a bridged term counts in retrieval, times its bridge credit;
+    ``bridge_credit`` scales the bridge's credits (knowledge.thesaurus.RELATION_WEIGHTS) in coverage.
     Both were chosen on the tune half of tests/knowledge/everyday_questions.yaml with the seed set
     (bench/everyday_eval.py)."""
 
@@ -45,6 +46,7 @@ class AnswerSettings:
     context_weight: float = 0.35
     unknown_weight: float = 1.0
     expansion_weight: float = 0.5
+    bridge_credit: float = 0.95
 
 
 @dataclass(frozen=True)
@@ -75,9 +77,9 @@ class QuestionWeights:
     Weights are idf, floored at half the rarest term's: in a small knowledge base the words of the
     title stand in every passage and their idf is near zero, yet a question about them is on topic.
     A word the index does not know but the bridge reaches (``bridged``: word -> {term: credit})
-    weighs as its best-credited term and is covered at the credit of the term found. A word nothing reaches weighs
-    ``unknown_weight`` times the rarest term: "how does the immune system of a fish work" is
-    mostly about fish, and the knowledge base knows nothing of fish.
+    weighs as its best-credited term and is covered at the credit of the term found. A word
+    nothing reaches weighs ``unknown_weight`` times the rarest term: "how does the immune system of
+    a fish work" is mostly about fish, and the knowledge base knows nothing of fish.
     """
 
     words: tuple[QuestionWord, ...]
@@ -92,6 +94,7 @@ class QuestionWeights:
         bridged: Mapping[str, Mapping[str, float]] | None = None,
         term_weight: Callable[[str], float | None] | None = None,
         unknown_weight: float = 1.0,
+        bridge_credit: float = 1.0,
     ) -> QuestionWeights:
         """Weights for the content ``words`` of a question, given the index terms ``known`` for
         them (``SparseIndex.query_terms``), the index's ``rarest_weight``, the terms the bridge
@@ -107,7 +110,8 @@ class QuestionWeights:
                 weight = max(qt.weight, floor) * (0.85 if qt.corrected else 1.0)
                 weighted.append(QuestionWord(word, weight, ((qt.term, 1.0),)))
             elif reached:
-                terms = tuple(sorted(reached.items(), key=lambda tc: (-tc[1], tc[0])))
+                scaled = {t: min(1.0, credit * bridge_credit) for t, credit in reached.items()}
+                terms = tuple(sorted(scaled.items(), key=lambda tc: (-tc[1], tc[0])))
                 # It weighs as the term it most likely means: the best-credited one.
                 best = [t for t, credit in terms if credit == terms[0][1]]
                 idf = [term_weight(t) if term_weight else None for t in best]
