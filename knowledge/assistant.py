@@ -11,13 +11,20 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from .chunking import sentence_spans
 from .curated import CuratedAnswer, CuratedMatch, CuratedStore
 from .evidence import AnswerSettings, QuestionWeights, Verdict, judge, mark_terms
 from .glossary import Glossary
 from .kb import KnowledgeBase, default_state_dir
 from .models import Answer, CuratedReply, Hit, Sentence
 from .question import Question, content_words
-from .source_questions import citing_passage, is_source_question, source_sentences
+from .source_questions import (
+    citing_passage,
+    is_source_question,
+    is_summary_request,
+    source_sentences,
+    summary_passage,
+)
 from .text import analyze
 
 logger = logging.getLogger(__name__)
@@ -80,6 +87,10 @@ class Assistant:
         query = expanded or asked.text  # retrieval and the judge read the rewritten words
         if is_source_question(asked.text):
             answer = self._about_source(kb, asked.text, notices)
+            if answer is not None:
+                return answer
+        if is_summary_request(asked.text):
+            answer = self._summary(kb, asked.text, notices)
             if answer is not None:
                 return answer
         # A follow-up is judged with its context, so "and during lactation?" after a question about
@@ -149,6 +160,28 @@ class Assistant:
             curated=curated,
             confidence=1.0,
             kind="source",
+        )
+
+    def _summary(self, kb: KnowledgeBase, question: str, notices: list[str]) -> Answer | None:
+        """The gist of the document a "tl;dr" means: the lead sentences of its summary section;
+        None when it has none (the question then goes the usual way)."""
+        doc = kb.document_for(question)
+        passage = summary_passage(kb.doc_passages(doc.id)) if doc is not None else None
+        hit = kb.hit(passage.id) if passage is not None else None
+        if hit is None:
+            return None
+        spans = sentence_spans(hit.text)[: self.settings.max_sentences]
+        sentences = tuple(Sentence(text=hit.text[a:b], source=1, passage_id=hit.passage_id) for a, b in spans)
+        match = self.match_curated(question, kb)
+        return Answer(
+            question=question,
+            answered=True,
+            hits=(hit,),
+            sentences=sentences,
+            notices=tuple(notices),
+            curated=_served(match.answer, kb) if match is not None else None,
+            confidence=1.0,
+            kind="summary",
         )
 
     def _judge(self, kb: KnowledgeBase, hits: list[Hit], weights: QuestionWeights) -> Verdict:

@@ -203,8 +203,9 @@ class Answer:
     ``answered`` is False when the evidence is too weak: ``hits`` then holds the closest passages
     and ``sentences`` is empty. ``notices`` are short user-facing remarks (a shortened question, a
     glossary rewrite). ``curated`` is the moderators' answer when one matches. ``kind`` says where
-    the sentences come from: ``"passages"`` (quoted from the documents) or ``"source"`` (a
-    document's front matter: authors, year, journal, DOI, for a question about the source).
+    the sentences come from: ``"passages"`` (quoted from the documents), ``"source"`` (a
+    document's front matter: authors, year, journal, DOI, for a question about the source) or
+    ``"summary"`` (the lead of a document's summary section, for a "tl;dr").
 
     Sources are numbered once, by :meth:`sources`: the curated answer's first, then the retrieved
     passages. Every renderer cites ``[n]`` as ``sources()[n - 1]``.

@@ -1,5 +1,6 @@
 """Questions about the source rather than its content: "who wrote this?", "which journal?", "when was
-it published?", "is there a doi?", "where can I read the original?".
+it published?", "is there a doi?", "where can I read the original?"; and requests for its gist
+("tl;dr", "sum it up"), answered from its summary section.
 
 They are answered from a document's front matter (authors, year, source, DOI, URL), which no
 passage states as a sentence a question could match. Detection is a small set of patterns, each
@@ -76,3 +77,27 @@ def citing_passage(passages: Sequence[Passage]) -> Passage | None:
         if is_reference_list(passage.section):
             return passage
     return passages[0] if passages else None
+
+
+# "tl;dr", "sum up this article", "summarise it", "in a nutshell": the member wants the gist.
+_SUMMARY_REQUEST = re.compile(
+    r"\btl\W?dr\b|\bsum(?:s|med|ming)? (?:\w+ )?up\b|\bsummar(?:ise|ize|y)\b|\bin a nutshell\b|\bgist\b",
+    re.IGNORECASE,
+)
+# The headings a document gives its gist under.
+_SUMMARY_HEADING = re.compile(
+    r"^(?:summary|abstract|overview|conclusions?|key points|in brief|tl\W?dr)$", re.IGNORECASE
+)
+
+
+def is_summary_request(question: str) -> bool:
+    """True when ``question`` asks for the gist of a document rather than about one of its points."""
+    return bool(_SUMMARY_REQUEST.search(question))
+
+
+def summary_passage(passages: Sequence[Passage]) -> Passage | None:
+    """The passage under a document's "Summary" (or "Abstract", "Overview", "Conclusion") heading."""
+    for passage in passages:
+        if passage.section and _SUMMARY_HEADING.match(passage.section[-1].strip()):
+            return passage
+    return None

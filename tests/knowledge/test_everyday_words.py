@@ -140,3 +140,18 @@ def test_the_reference_list_is_not_quoted_as_evidence(assistant):
     assert answer.answered
     quoted = {answer.hits[s.source - 1].section for s in answer.sentences}
     assert "Selected references" not in quoted
+
+
+@pytest.mark.parametrize(
+    "question", ["tl;dr of this article pls", "can someone sum up this article", "summarise it"]
+)
+def test_a_request_for_the_gist_is_answered_from_the_summary(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.answered and answer.kind == "summary"
+    assert answer.hits[0].section == "Summary"
+    assert answer.sentences[0].text.startswith("Both the enteromammary system and the mammary immune system")
+
+
+def test_a_tie_between_sentences_goes_to_the_passage_the_heading_says_is_about_it(assistant):
+    answer = assistant.ask("When is the mammary immune system most active?")
+    assert answer.hits[answer.sentences[0].source - 1].section == "The mammary immune system"
