@@ -9,6 +9,7 @@ for a moderators' curated answer, and returns the answer whole.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from .chunking import sentence_spans
@@ -117,7 +118,7 @@ class Assistant:
                 n
                 for n in (
                     _bridge_notice(kb, weights.bridges_used(verdict.covered)),
-                    _uncovered_notice(weights.uncovered(verdict.covered)),
+                    _uncovered_notice(_uncovered_clauses(query, weights, verdict.covered)),
                 )
                 if n
             ]
@@ -210,6 +211,21 @@ def _bridge_notice(kb: KnowledgeBase, used: list[tuple[str, str]]) -> str:
     if not used:
         return ""
     return "Read " + ", ".join(f"“{word}” as “{kb.surface(term)}”" for word, term in used) + "."
+
+
+_CLAUSE_BREAK = re.compile(r"[,;?!.]|\b(?:and|or|but|also|plus|then)\b", re.IGNORECASE)
+
+
+def _uncovered_clauses(question: str, weights: QuestionWeights, covered: frozenset[str]) -> list[str]:
+    """The words of each clause of ``question`` ("... and how do I treat it?") that the quoted
+    sentences do not support at all; a clause with one covered word is answered, as a whole."""
+    uncovered = set(weights.uncovered(covered))
+    words: list[str] = []
+    for clause in _CLAUSE_BREAK.split(question):
+        asked = [w for w in content_words(clause) if any(w == qw.word for qw in weights.words)]
+        if asked and all(w in uncovered for w in asked):
+            words += [w for w in asked if w not in words]
+    return words
 
 
 def _uncovered_notice(words: list[str], limit: int = 3) -> str:

@@ -21,6 +21,7 @@ from .chunking import DEFAULT_CHUNK_CHARS, chunk_document
 from .documents import dedupe, iter_files, load_folder
 from .index import IndexSettings, SparseIndex, top_k, top_k_groups
 from .models import Document, Hit, LoadError, Passage
+from .question import content_words
 from .text import STOP_WORDS, stem, tokens
 from .thesaurus import Bridge, Thesaurus
 
@@ -277,18 +278,25 @@ class KnowledgeBase:
         extra: dict[str, float] | None = None,
     ) -> list[Hit]:
         """The ``k`` best passages for ``query``, best first. ``extra`` adds index terms with their
-        own weights (:meth:`expansion` of the question's bridged words)."""
+        own weights; by default, the terms the everyday-words bridge reaches for the query's words
+        the index does not know (:meth:`expansion`); ``{}`` searches the query's words alone."""
         if not self.passages or k <= 0:
             return []
+        if extra is None:
+            extra = self.expansion(self.bridged(content_words(query)))
         if context:
             rows, scores = top_k(*self._scores(query, context, context_weight, extra), k)
         else:
             rows, scores = self.index.search(query, k, extra)
         return [self._hit(int(r), float(s)) for r, s in zip(rows, scores, strict=True) if s > 0]
 
-    def search_documents(self, query: str, k: int = 10) -> list[tuple[str, float]]:
-        """The ``k`` best documents, each scored as its best passage."""
-        rows, scores = self.index.score(query)
+    def search_documents(
+        self, query: str, k: int = 10, *, extra: dict[str, float] | None = None
+    ) -> list[tuple[str, float]]:
+        """The ``k`` best documents, each scored as its best passage; ``extra`` as in :meth:`search`."""
+        if extra is None:
+            extra = self.expansion(self.bridged(content_words(query)))
+        rows, scores = self.index.score(query, extra)
         docs, best = top_k_groups(rows, scores, self._row_doc, k)
         return [(self._doc_ids[d], float(s)) for d, s in zip(docs.tolist(), best.tolist(), strict=True)]
 
