@@ -268,7 +268,8 @@ def run_question_set(
         if item.off_topic:
             right = not answer.answered
         elif SOURCE in item.sections:
-            right = top is not None and _is_document(top, questions.document)
+            # Right only when answered from the front matter, citing the document asked about.
+            right = top is not None and answer.kind == "source" and _is_document(top, questions.document)
         else:
             right = top is not None and _under(top.section, item.sections)
         report.outcomes.append(Outcome(item, answer.answered, right, top.section if top else None))
