@@ -56,17 +56,14 @@ class AnswerSettings:
 @dataclass(frozen=True)
 class QuestionWord:
     """One content word of a question: the index ``terms`` that stand for it, each with its credit
-    (1.0 for the word itself; a partial credit for a term the everyday-words bridge reached), and
-    its ``weight`` in the question. No terms: the knowledge base does not know the word."""
+    (1.0 for the word itself; a partial credit for a term the everyday-words bridge reached, then
+    ``bridged``), and its ``weight`` in the question. No terms: the knowledge base does not know
+    the word."""
 
     word: str
     weight: float
     terms: tuple[tuple[str, float], ...] = ()
-
-    @property
-    def bridged(self) -> bool:
-        """True when the word reached the index only through the everyday-words bridge."""
-        return any(credit < 1.0 for _, credit in self.terms) and not any(c == 1.0 for _, c in self.terms)
+    bridged: bool = False  # reached the index only through the everyday-words bridge
 
     def credit(self, found: set[str] | frozenset[str]) -> float:
         """The share of this word that ``found`` terms carry: its best term's credit."""
@@ -124,7 +121,7 @@ class QuestionWeights:
                 best = [t for t, credit in terms if credit == terms[0][1]]
                 idf = [term_weight(t) if term_weight else None for t in best]
                 weight = max(max(w if w is not None else floor, floor) for w in idf)
-                weighted.append(QuestionWord(word, weight, terms))
+                weighted.append(QuestionWord(word, weight, terms, bridged=True))
             else:
                 weighted.append(QuestionWord(word, unknown_weight * rarest_weight))
         return cls(tuple(weighted))
