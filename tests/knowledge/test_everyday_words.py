@@ -155,3 +155,11 @@ def test_a_request_for_the_gist_is_answered_from_the_summary(assistant, question
 def test_a_tie_between_sentences_goes_to_the_passage_the_heading_says_is_about_it(assistant):
     answer = assistant.ask("When is the mammary immune system most active?")
     assert answer.hits[answer.sentences[0].source - 1].section == "The mammary immune system"
+
+
+def test_search_bridges_everyday_words_unless_told_not_to(kb):
+    # "germs" is not in the article; the bridge reaches "microbes", in two of its sections.
+    assert kb.search("germs", extra={}) == []
+    sections = {hit.section for hit in kb.search("germs")}
+    assert sections and sections <= {"Enteromammary immune system", "The mammary immune system"}
+    assert kb.search_documents("germs") and kb.search_documents("germs", extra={}) == []
