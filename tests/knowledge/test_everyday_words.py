@@ -124,6 +124,15 @@ def test_a_definition_is_preferred_over_a_caption(assistant):
     assert "macrophages" in answer.sentences[0].text
 
 
+def test_what_the_question_names_is_defined_rather_than_mentioned_in_passing(assistant):
+    # "This is a gut-to-breast immune link" mentions the breast; the mammary section defines its system.
+    answer = assistant.ask("what is the immune system of the breast?")
+    assert answer.answered
+    lead = answer.sentences[0]
+    assert answer.hits[lead.source - 1].section == "The mammary immune system"
+    assert not lead.text.startswith("This is")
+
+
 def test_a_question_about_the_picture_still_gets_the_caption(assistant):
     answer = assistant.ask("What is the photo at the top of the page?")
     assert answer.sentences[0].text.startswith("The photo at the top of the page")
