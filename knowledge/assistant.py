@@ -1,9 +1,14 @@
 """The answer pipeline: the one way from a question to a finished :class:`~knowledge.models.Answer`.
 
 The Discord bot, the ``citebot`` CLI and the local console all call :meth:`Assistant.ask`. In
-order, it cleans the question once, rewrites members' words with the glossary, retrieves passages
-(:meth:`KnowledgeBase.search`), has the evidence judged (:func:`knowledge.evidence.judge`), looks
-for a moderators' curated answer, and returns the answer whole.
+order, it cleans the question once, rewrites members' words with the glossary, answers a question
+about the source from the document's front matter and a "tl;dr" from its summary section
+(:mod:`knowledge.source_questions`), bridges the everyday words the knowledge base does not know
+to its terms (:attr:`KnowledgeBase.bridge`, :mod:`knowledge.thesaurus`), retrieves passages with
+those terms down-weighted (:meth:`KnowledgeBase.search`), has the evidence judged
+(:func:`knowledge.evidence.judge`), says which words it read as which and which part of the
+question the knowledge base does not cover, looks for a moderators' curated answer, and returns
+the answer whole.
 """
 
 from __future__ import annotations
@@ -150,18 +155,7 @@ class Assistant:
             Sentence(text=text, source=1, passage_id=hit.passage_id, marks=mark_terms(text, asked))
             for text in source_sentences(doc)
         )
-        match = self.match_curated(question, kb)
-        curated = _served(match.answer, kb) if match is not None else None
-        return Answer(
-            question=question,
-            answered=True,
-            hits=(hit,),
-            sentences=sentences,
-            notices=tuple(notices),
-            curated=curated,
-            confidence=1.0,
-            kind="source",
-        )
+        return self._from_document(kb, question, hit, sentences, notices, "source")
 
     def _summary(self, kb: KnowledgeBase, question: str, notices: list[str]) -> Answer | None:
         """The gist of the document a "tl;dr" means: the lead sentences of its summary section;
@@ -173,6 +167,18 @@ class Assistant:
             return None
         spans = sentence_spans(hit.text)[: self.settings.max_sentences]
         sentences = tuple(Sentence(text=hit.text[a:b], source=1, passage_id=hit.passage_id) for a, b in spans)
+        return self._from_document(kb, question, hit, sentences, notices, "summary")
+
+    def _from_document(
+        self,
+        kb: KnowledgeBase,
+        question: str,
+        hit: Hit,
+        sentences: tuple[Sentence, ...],
+        notices: list[str],
+        kind: str,
+    ) -> Answer:
+        """An answer about a whole document, citing ``hit``, after a matching curated answer."""
         match = self.match_curated(question, kb)
         return Answer(
             question=question,
@@ -182,7 +188,7 @@ class Assistant:
             notices=tuple(notices),
             curated=_served(match.answer, kb) if match is not None else None,
             confidence=1.0,
-            kind="summary",
+            kind=kind,
         )
 
     def _judge(self, kb: KnowledgeBase, hits: list[Hit], weights: QuestionWeights) -> Verdict:
