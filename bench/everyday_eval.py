@@ -51,7 +51,8 @@ def main() -> None:
         f"{os.cpu_count()} cores, Python {platform.python_version()}, {date.today()}. "
         "Reproduce: `python bench/everyday_eval.py` (or `citebot eval FILE --half tune`).",
         "",
-        "Settings are chosen on the tune half only; the test half is the figure to report.",
+        "Settings are chosen on the tune half only; the test half is the figure to report. An answer "
+        "counts as answered from the section of the passage its lead sentence quotes.",
         "",
         "| set | answered from a right section | wrongly declined | answered from a wrong section "
         "| off-topic answered |",
@@ -60,8 +61,8 @@ def main() -> None:
         _row("everyday, test half", test),
         _row(f"seed set ({SEED.name})", seed_report),
         "",
-        "Questions about the source (`section: source`: authors, journal, year, DOI) answered citing "
-        "the article: "
+        "Questions about the source (`section: source`: authors, journal, year, DOI) answered from the "
+        "article's front matter: "
         f"{_share(sum(o.right for o in source), len(source))} (both halves).",
         "",
         "Failures of the tune half:",

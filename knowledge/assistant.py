@@ -1,22 +1,37 @@
 """The answer pipeline: the one way from a question to a finished :class:`~knowledge.models.Answer`.
 
 The Discord bot, the ``citebot`` CLI and the local console all call :meth:`Assistant.ask`. In
-order, it cleans the question once, rewrites members' words with the glossary, retrieves passages
-(:meth:`KnowledgeBase.search`), has the evidence judged (:func:`knowledge.evidence.judge`), looks
-for a moderators' curated answer, and returns the answer whole.
+order, it cleans the question once, rewrites members' words with the glossary, answers a question
+about the source from the document's front matter and a "tl;dr" from its summary section
+(:mod:`knowledge.source_questions`), bridges the everyday words the knowledge base does not know
+to its terms (:attr:`KnowledgeBase.bridge`, :mod:`knowledge.thesaurus`), retrieves passages with
+those terms down-weighted (:meth:`KnowledgeBase.search`), has the evidence judged
+(:func:`knowledge.evidence.judge`), says which words it read as which and which part of the
+question the knowledge base does not cover, looks for a moderators' curated answer, and returns
+the answer whole.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
+from .chunking import sentence_spans
 from .curated import CuratedAnswer, CuratedMatch, CuratedStore
-from .evidence import AnswerSettings, QuestionWeights, Verdict, judge
+from .evidence import AnswerSettings, QuestionWeights, Verdict, judge, mark_terms
 from .glossary import Glossary
 from .kb import KnowledgeBase, default_state_dir
-from .models import Answer, CuratedReply, Hit
+from .models import Answer, CuratedReply, Hit, Sentence
 from .question import Question, content_words
+from .source_questions import (
+    citing_passage,
+    is_source_question,
+    is_summary_request,
+    source_sentences,
+    summary_passage,
+)
+from .text import analyze
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +91,42 @@ class Assistant:
         if expansion is not None and expanded is not None:
             notices.append(expansion.notice())
         query = expanded or asked.text  # retrieval and the judge read the rewritten words
-        hits = kb.search(query, k=k, context=context, context_weight=self.settings.context_weight)
-        verdict = self._judge(kb, query, hits, context)
+        if is_source_question(asked.text):
+            answer = self._about_source(kb, asked.text, notices)
+            if answer is not None:
+                return answer
+        if is_summary_request(asked.text):
+            answer = self._summary(kb, asked.text, notices)
+            if answer is not None:
+                return answer
+        # A follow-up is judged with its context, so "and during lactation?" after a question about
+        # antibodies in milk is judged as a question about antibodies in milk during lactation.
+        words = content_words(f"{context} {query}" if context else query)
+        # Everyday words the knowledge base does not know, bridged to its terms. The glossary ran
+        # first, and the words it wrote are the knowledge base's own, so they are never re-expanded.
+        bridged = kb.bridged(words)
+        weights = QuestionWeights.of(
+            words,
+            kb.index.query_terms(" ".join(words)),
+            kb.rarest_weight,
+            bridged=bridged,
+            term_weight=kb.index.term_weight,
+            unknown_weight=self.settings.unknown_weight,
+            bridge_credit=self.settings.bridge_credit,
+        )
+        extra = kb.expansion(bridged, self.settings.expansion_weight)
+        context_weight = self.settings.context_weight
+        hits = kb.search(query, k=k, context=context, context_weight=context_weight, extra=extra)
+        verdict = self._judge(kb, hits, weights)
+        if verdict.answered:
+            notices += [
+                n
+                for n in (
+                    _bridge_notice(kb, weights.bridges_used(verdict.covered)),
+                    _uncovered_notice(_uncovered_clauses(query, weights, verdict.covered)),
+                )
+                if n
+            ]
         match = self.match_curated(asked.text, kb, expanded=expanded)
         curated = None
         if match is not None:
@@ -93,13 +142,58 @@ class Assistant:
             confidence=verdict.confidence,
         )
 
-    def _judge(self, kb: KnowledgeBase, query: str, hits: list[Hit], context: str) -> Verdict:
+    def _about_source(self, kb: KnowledgeBase, question: str, notices: list[str]) -> Answer | None:
+        """The answer to a question about the source, from the document's front matter, citing the
+        document (its reference list, or its first passage); None for an empty knowledge base."""
+        doc = kb.document_for(question)
+        passage = citing_passage(kb.doc_passages(doc.id)) if doc is not None else None
+        hit = kb.hit(passage.id) if passage is not None else None
+        if doc is None or hit is None:
+            return None
+        asked = set(analyze(question))
+        sentences = tuple(
+            Sentence(text=text, source=1, passage_id=hit.passage_id, marks=mark_terms(text, asked))
+            for text in source_sentences(doc)
+        )
+        return self._from_document(kb, question, hit, sentences, notices, "source")
+
+    def _summary(self, kb: KnowledgeBase, question: str, notices: list[str]) -> Answer | None:
+        """The gist of the document a "tl;dr" means: the lead sentences of its summary section;
+        None when it has none (the question then goes the usual way)."""
+        doc = kb.document_for(question)
+        passage = summary_passage(kb.doc_passages(doc.id)) if doc is not None else None
+        hit = kb.hit(passage.id) if passage is not None else None
+        if hit is None:
+            return None
+        spans = sentence_spans(hit.text)[: self.settings.max_sentences]
+        sentences = tuple(Sentence(text=hit.text[a:b], source=1, passage_id=hit.passage_id) for a, b in spans)
+        return self._from_document(kb, question, hit, sentences, notices, "summary")
+
+    def _from_document(
+        self,
+        kb: KnowledgeBase,
+        question: str,
+        hit: Hit,
+        sentences: tuple[Sentence, ...],
+        notices: list[str],
+        kind: str,
+    ) -> Answer:
+        """An answer about a whole document, citing ``hit``, after a matching curated answer."""
+        match = self.match_curated(question, kb)
+        return Answer(
+            question=question,
+            answered=True,
+            hits=(hit,),
+            sentences=sentences,
+            notices=tuple(notices),
+            curated=_served(match.answer, kb) if match is not None else None,
+            confidence=1.0,
+            kind=kind,
+        )
+
+    def _judge(self, kb: KnowledgeBase, hits: list[Hit], weights: QuestionWeights) -> Verdict:
         if not hits:
             return Verdict(answered=False)
-        # A follow-up is judged with its context, so "and during lactation?" after a question about
-        # antibodies in milk is judged as a question about antibodies in milk during lactation.
-        words = content_words(f"{context} {query}" if context else query)
-        weights = QuestionWeights.of(words, kb.index.query_terms(" ".join(words)), kb.rarest_weight)
         passages = [kb.passage(hit.passage_id) for hit in hits]
         return judge(hits, passages, weights, self.settings)
 
@@ -115,6 +209,37 @@ class Assistant:
             m for m in (self.curated.match(question, kb), expanded and self.curated.match(expanded, kb)) if m
         ]
         return max(found, key=lambda m: m.score) if found else None
+
+
+def _bridge_notice(kb: KnowledgeBase, used: list[tuple[str, str]]) -> str:
+    """One sentence telling the member how their everyday words were read (Read “baby” as
+    “infant”.), for the bridged words the answer's sentences actually use; "" when none."""
+    if not used:
+        return ""
+    return "Read " + ", ".join(f"“{word}” as “{kb.surface(term)}”" for word, term in used) + "."
+
+
+_CLAUSE_BREAK = re.compile(r"[,;?!.]|\b(?:and|or|but|also|plus|then)\b", re.IGNORECASE)
+
+
+def _uncovered_clauses(question: str, weights: QuestionWeights, covered: frozenset[str]) -> list[str]:
+    """The words of each clause of ``question`` ("... and how do I treat it?") that the quoted
+    sentences do not support at all; a clause with one covered word is answered, as a whole."""
+    uncovered = set(weights.uncovered(covered))
+    words: list[str] = []
+    for clause in _CLAUSE_BREAK.split(question):
+        asked = [w for w in content_words(clause) if any(w == qw.word for qw in weights.words)]
+        if asked and all(w in uncovered for w in asked):
+            words += [w for w in asked if w not in words]
+    return words
+
+
+def _uncovered_notice(words: list[str], limit: int = 3) -> str:
+    """Which words of the question the quoted sentences do not cover ("The knowledge base does not
+    cover: treat."), so an answer to part of a question does not pass for an answer to all of it.
+    Words under four letters are left out: mostly text-speak ("bub", "lo") rather than a subject."""
+    shown = [w for w in words if len(w) >= 4 and w.isalpha()][:limit]
+    return f"The knowledge base does not cover: {', '.join(shown)}." if shown else ""
 
 
 def _served(entry: CuratedAnswer, kb: KnowledgeBase) -> CuratedReply:

@@ -190,7 +190,8 @@ def _set_question(item: object, node: yaml.Node | None, path: Path | str, *, ans
 @dataclass(frozen=True)
 class Outcome:
     """What happened to one question: ``right`` (answered from a right section, or declined when
-    off-topic) and ``answered_from`` (the top citation's section, None when declined)."""
+    off-topic) and ``answered_from`` (the section of the passage its lead sentence quotes, None
+    when declined)."""
 
     question: SetQuestion
     answered: bool
@@ -263,15 +264,26 @@ def run_question_set(
     report = SetReport()
     for item in (*chosen.answerable, *chosen.off_topic):
         answer = ask(item.question)
-        top = answer.hits[0] if answer.answered and answer.hits else None
+        top = answered_from(answer)
         if item.off_topic:
             right = not answer.answered
         elif SOURCE in item.sections:
-            right = top is not None and _is_document(top, questions.document)
+            # Right only when answered from the front matter, citing the document asked about.
+            right = top is not None and answer.kind == "source" and _is_document(top, questions.document)
         else:
             right = top is not None and _under(top.section, item.sections)
         report.outcomes.append(Outcome(item, answer.answered, right, top.section if top else None))
     return report
+
+
+def answered_from(answer: Answer) -> Hit | None:
+    """The passage an answer is answered from: the one its lead sentence quotes (what the member
+    reads first, with its citation), else its first passage; None when it declined."""
+    if not answer.answered or not answer.hits:
+        return None
+    if answer.sentences and 0 < answer.sentences[0].source <= len(answer.hits):
+        return answer.hits[answer.sentences[0].source - 1]
+    return answer.hits[0]
 
 
 def _under(section: str, headings: Iterable[str]) -> bool:

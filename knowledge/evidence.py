@@ -12,7 +12,7 @@ calibrated once on the questions in tests/knowledge/seed_questions.yaml.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,57 +33,131 @@ class AnswerSettings:
     ``min_confidence`` was calibrated on tests/knowledge/seed_questions.yaml: the best sentence of
     every answerable question there covers at least 0.56 of the question, and no off-topic one
     (the immune system of fish, mastitis in cows, a cat's gut microbiome) covers more than 0.34;
-    the threshold sits between, nearer the off-topic side, since a wrong answer costs more."""
+    the threshold sits between, nearer the off-topic side, since a wrong answer costs more.
+
+    ``unknown_weight`` is what a question word the knowledge base has never seen (and the
+    everyday-words bridge cannot reach) weighs, as a share of its rarest term's weight;
+    ``expansion_weight`` how much a bridged term counts in retrieval, times its bridge credit;
+    ``bridge_credit`` scales the bridge's credits (knowledge.thesaurus.RELATION_WEIGHTS) in coverage.
+    Chosen on the tune half of tests/knowledge/everyday_questions.yaml with the seed set: a lower
+    ``unknown_weight`` answers more everyday questions but also off-topic ones (0.6: 33/41 right,
+    5/23 off-topic and 3/30 seed off-topic answered); 0.95 with credit 0.9 answers 27/41 and 1/23
+    off-topic, declines the whole seed off-topic list, and keeps "can my boobs make too much milk?"
+    declined. ``expansion_weight`` 0.3-0.5 are alike on the tune half; 0.8 puts one question
+    under a wrong section."""
 
     min_confidence: float = 0.45
     max_sentences: int = 3
     context_weight: float = 0.35
+    unknown_weight: float = 0.95
+    expansion_weight: float = 0.5
+    bridge_credit: float = 0.9
+
+
+@dataclass(frozen=True)
+class QuestionWord:
+    """One content word of a question: the index ``terms`` that stand for it, each with its credit
+    (1.0 for the word itself; a partial credit for a term the everyday-words bridge reached, then
+    ``bridged``), and its ``weight`` in the question. No terms: the knowledge base does not know
+    the word."""
+
+    word: str
+    weight: float
+    terms: tuple[tuple[str, float], ...] = ()
+    bridged: bool = False  # reached the index only through the everyday-words bridge
+
+    def credit(self, found: set[str] | frozenset[str]) -> float:
+        """The share of this word that ``found`` terms carry: its best term's credit."""
+        return max((credit for term, credit in self.terms if term in found), default=0.0)
 
 
 @dataclass(frozen=True)
 class QuestionWeights:
-    """What a question asks about: each content word as an index term (None when the knowledge
-    base has never seen it) with its weight.
+    """What a question asks about: each content word with the index terms that stand for it and
+    its weight.
 
     Weights are idf, floored at half the rarest term's: in a small knowledge base the words of the
     title stand in every passage and their idf is near zero, yet a question about them is on topic.
-    A word the index has never seen weighs as much as its rarest term: "how does the immune system
-    of a fish work" is mostly about fish, and the knowledge base knows nothing of fish.
+    A word the index does not know but the bridge reaches (``bridged``: word -> {term: credit})
+    weighs as its best-credited term and is covered at the credit of the term found. A word
+    nothing reaches weighs ``unknown_weight`` times the rarest term: "how does the immune system of
+    a fish work" is mostly about fish, and the knowledge base knows nothing of fish.
     """
 
-    words: tuple[tuple[str | None, float], ...]
+    words: tuple[QuestionWord, ...]
 
     @classmethod
-    def of(cls, words: Sequence[str], known: Iterable[QueryTerm], rarest_weight: float) -> QuestionWeights:
+    def of(
+        cls,
+        words: Sequence[str],
+        known: Iterable[QueryTerm],
+        rarest_weight: float,
+        *,
+        bridged: Mapping[str, Mapping[str, float]] | None = None,
+        term_weight: Callable[[str], float | None] | None = None,
+        unknown_weight: float = 1.0,
+        bridge_credit: float = 1.0,
+    ) -> QuestionWeights:
         """Weights for the content ``words`` of a question, given the index terms ``known`` for
-        them (``SparseIndex.query_terms``) and the index's ``rarest_weight``."""
+        them (``SparseIndex.query_terms``), the index's ``rarest_weight``, the terms the bridge
+        reaches for the others (``bridged``) and the index's idf (``term_weight``)."""
         by_token = {qt.token: qt for qt in known}
+        bridged = bridged or {}
         floor = 0.5 * rarest_weight
         weighted = []
+        seen: set[str] = set()
         for word in words:
             qt = by_token.get(word)
-            if qt is None and is_identifier(word):
+            reached = bridged.get(word)
+            if qt is None and not reached and is_identifier(word):
                 continue  # an identifier the index lacks whole: its parts stand for it
-            if qt is None:
-                weighted.append((None, rarest_weight))
+            if qt is not None and not (qt.corrected and reached):  # a word the bridge knows is no typo
+                if qt.term in seen:  # "nipple ... nipples": one term, counted once
+                    continue
+                seen.add(qt.term)
+                weight = max(qt.weight, floor) * (0.85 if qt.corrected else 1.0)
+                weighted.append(QuestionWord(word, weight, ((qt.term, 1.0),)))
+            elif reached:
+                scaled = {t: min(1.0, credit * bridge_credit) for t, credit in reached.items()}
+                terms = tuple(sorted(scaled.items(), key=lambda tc: (-tc[1], tc[0])))
+                # It weighs as the term it most likely means: the best-credited one.
+                best = [t for t, credit in terms if credit == terms[0][1]]
+                idf = [term_weight(t) if term_weight else None for t in best]
+                weight = max(max(w if w is not None else floor, floor) for w in idf)
+                weighted.append(QuestionWord(word, weight, terms, bridged=True))
             else:
-                weighted.append((qt.term, max(qt.weight, floor) * (0.85 if qt.corrected else 1.0)))
+                weighted.append(QuestionWord(word, unknown_weight * rarest_weight))
         return cls(tuple(weighted))
 
     @property
     def terms(self) -> set[str]:
-        """The index terms the question asks about."""
-        return {term for term, _ in self.words if term}
+        """The index terms the question asks about (bridged ones included)."""
+        return {term for word in self.words for term, _ in word.terms}
 
     def coverage(self, terms: set[str] | frozenset[str]) -> float:
-        """The share of the question's weight that ``terms`` contain."""
-        total = sum(weight for _, weight in self.words)
-        found = sum(weight for term, weight in self.words if term in terms)
+        """The share of the question's weight that ``terms`` contain (bridged words at their credit)."""
+        total = sum(word.weight for word in self.words)
+        found = sum(word.weight * word.credit(terms) for word in self.words)
         return found / total if total else 0.0
 
+    def uncovered(self, terms: set[str] | frozenset[str]) -> list[str]:
+        """The question's words that ``terms`` do not cover at all, in question order."""
+        return [word.word for word in self.words if not word.credit(terms)]
 
-def _marks(text: str, terms: set[str]) -> tuple[tuple[int, int], ...]:
-    # Never inside code: Discord shows ** within `code` as two asterisks.
+    def bridges_used(self, terms: set[str] | frozenset[str]) -> list[tuple[str, str]]:
+        """(member word, index term) for each bridged word that ``terms`` cover, best term first."""
+        used = []
+        for word in self.words:
+            if word.bridged:
+                found = [term for term, _ in word.terms if term in terms]
+                if found:
+                    used.append((word.word, found[0]))
+        return used
+
+
+def mark_terms(text: str, terms: set[str] | frozenset[str]) -> tuple[tuple[int, int], ...]:
+    """The (start, end) spans of ``text``'s words whose stems are among ``terms``, never inside
+    code: Discord shows ** within `code` as two asterisks."""
     code = code_spans(text) if "`" in text or "~~~" in text else []
     return tuple(
         (s, e)
@@ -93,22 +167,74 @@ def _marks(text: str, terms: set[str]) -> tuple[tuple[int, int], ...]:
 
 
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+# A reference list names other works: it is where a document cites, not evidence of what it says.
+_REFERENCE_HEADING = re.compile(
+    r"^(?:selected |further |cited )?"
+    r"(?:references|bibliography|works cited|citations|further reading|sources)$",
+    re.IGNORECASE,
+)
+# A caption describes a picture; it answers a question about the picture, not about its subject.
+_CAPTION = re.compile(r"^\W*(?:the |this )?(?:photo|picture|image|figure|fig\.|diagram|illustration)\b", re.I)
+_PICTURE_WORDS = frozenset(stem(w) for w in ("photo", "picture", "image", "figure", "diagram", "pictured"))
+# A sentence that says what something is or does: "X is/are/refers to/comprises/includes ...".
+_DEFINITION = re.compile(
+    r"^[^.;:]{0,80}?(?=\b(?:is|are|refers? to|comprises?|consists? of|means|includes?|protects?)\b)", re.I
+)
+# How much a caption's score counts (unless the question is about the picture), and a definition's
+# whose subject names a word of the question. Chosen on the tune half of
+# tests/knowledge/everyday_questions.yaml and the seed set: definitions at 1.0, 1.05, 1.2-2.0 put
+# 27, 28, 29 of 41 tune questions under a right section (seed set unchanged); 1.2 is the least of
+# the best.
+CAPTION_FACTOR = 0.7
+DEFINITION_FACTOR = 1.2
+# How much a sentence gains, at most, when its passage's heading and title cover the question, and how
+# much less a sentence of the next passage down the ranking counts (0.1 before headings counted).
+# Chosen together on the tune half and the seed set: 0.1-0.5 x 0-0.1 tie within one question;
+# 0.5/0.05 sits mid-tie (table in bench/README.md).
+ABOUT_FACTOR = 0.5
+RANK_PENALTY = 0.05
+
+
+def is_reference_list(section: Sequence[str]) -> bool:
+    """True for a passage under a "References" (or "Bibliography", "Further reading") heading."""
+    return bool(section) and bool(_REFERENCE_HEADING.match(section[-1].strip()))
+
+
+def _kind_factor(sentence: str, asks_about_pictures: bool, wanted: set[str]) -> float:
+    """Prefer sentences that say what a thing the question names is or does ("The mammary immune
+    system is ...", not "This is ...") over captions and passing mentions."""
+    if _CAPTION.match(sentence):
+        return 1.0 if asks_about_pictures else CAPTION_FACTOR
+    definition = _DEFINITION.match(sentence)
+    if definition and set(analyze(definition.group(0))) & wanted:
+        return DEFINITION_FACTOR
+    return 1.0
 
 
 def best_sentences(
     hits: Sequence[Hit], passages: Sequence[Passage | None], question: QuestionWeights, limit: int
-) -> tuple[list[Sentence], float]:
-    """The 1..limit sentences of the top passages that cover most of the question, and the best
-    single sentence's coverage (how well the answer's lead sentence answers). ``passages[i]`` is
-    the passage of ``hits[i]`` (None when unknown).
+) -> tuple[list[Sentence], float, frozenset[str]]:
+    """The 1..limit sentences of the top passages that cover most of the question, the best
+    single sentence's coverage (how well the answer's lead sentence answers) and the question's
+    terms that the chosen sentences (with their headings) contain. ``passages[i]`` is the passage
+    of ``hits[i]`` (None when unknown).
 
     A sentence counts its section heading with it, so a list item under "The mammary immune
     system" is about that system. A sentence from a lower-ranked passage must bring a term the
     chosen ones lack; otherwise the answer would repeat itself.
     """
     wanted = question.terms
+    asks_about_pictures = bool(wanted & _PICTURE_WORDS)
+    evidence = [
+        (rank, hit, passage)
+        for rank, (hit, passage) in enumerate(zip(hits, passages, strict=False))
+        if not (passage and is_reference_list(passage.section))
+    ][:3]
+    # Titles tell passages apart only when they come from different documents.
+    several = len({hit.title for _, hit, _ in evidence}) > 1
+    titles = {rank: set(analyze(hit.title)) if several else set() for rank, hit, _ in evidence}
     candidates = []
-    for rank, (hit, passage) in enumerate(zip(hits[:3], passages[:3], strict=False)):
+    for place, (rank, hit, passage) in enumerate(evidence):
         heading = set(analyze(" ".join(passage.section))) if passage else set()
         # Under an FAQ question the body answers it even in other words ("Why is my bot offline?"
         # -> "Check the token."): its sentences stand on the heading's terms alone.
@@ -120,28 +246,35 @@ def best_sentences(
             found = {stem(tok) for _, _, tok in token_spans(body)} & wanted
             if not found and not (faq and heading & wanted):
                 continue
-            cov = question.coverage(found | (heading & wanted))
-            candidates.append((cov * (1.0 - 0.1 * rank), cov, rank, order, body, found, hit))
+            found_here = found | (heading & wanted)
+            cov = question.coverage(found_here)
+            score = cov * (1.0 - RANK_PENALTY * place) * _kind_factor(body, asks_about_pictures, wanted)
+            # What the passage is about, by its heading and title, breaks ties between sentences
+            # that cover the question alike: "when is the mammary immune system most active" is
+            # answered from under "The mammary immune system".
+            score *= 1.0 + ABOUT_FACTOR * question.coverage((heading | titles[rank]) & wanted)
+            candidates.append((score, cov, rank, order, body, found, found_here, hit))
     if not candidates:
-        return [], 0.0
+        return [], 0.0, frozenset()
     candidates.sort(key=lambda c: (-c[0], c[2], c[3]))
     best = candidates[0][0]
-    chosen, covered = [], set()
-    for score, _cov, rank, order, body, found, hit in candidates:
+    chosen, covered, reached = [], set(), set()
+    for score, _cov, rank, order, body, found, found_here, hit in candidates:
         if len(chosen) == limit or score < 0.5 * best:
             break
         if chosen and not (found - covered):
             continue
         chosen.append((rank, order, body, hit))
         covered |= found
+        reached |= found_here
     chosen.sort(key=lambda c: (c[0], c[1]))
     sentences = []
     for rank, order, body, hit in chosen:
         text = _with_list(body, hit.text, order)
         sentences.append(
-            Sentence(text=text, source=rank + 1, passage_id=hit.passage_id, marks=_marks(text, wanted))
+            Sentence(text=text, source=rank + 1, passage_id=hit.passage_id, marks=mark_terms(text, wanted))
         )
-    return sentences, max(c[1] for c in candidates)
+    return sentences, max(c[1] for c in candidates), frozenset(reached)
 
 
 def _with_list(body: str, passage: str, order: int, limit: int = 600) -> str:
@@ -167,12 +300,14 @@ def _with_list(body: str, passage: str, order: int, limit: int = 600) -> str:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The judge's decision: ``answered`` with the quoted ``sentences``, and ``confidence``, the
-    best sentence's coverage of the question (rounded to 3 places)."""
+    """The judge's decision: ``answered`` with the quoted ``sentences``, ``confidence``, the
+    best sentence's coverage of the question (rounded to 3 places), and ``covered``, the question's
+    terms that the quoted sentences and their headings contain."""
 
     answered: bool
     sentences: tuple[Sentence, ...] = ()
     confidence: float = 0.0
+    covered: frozenset[str] = frozenset()
 
 
 def judge(
@@ -185,7 +320,9 @@ def judge(
     covers at least ``settings.min_confidence`` of the question weighed by ``weights``."""
     if not hits:
         return Verdict(answered=False)
-    sentences, coverage = best_sentences(hits, passages, weights, settings.max_sentences)
+    sentences, coverage, covered = best_sentences(hits, passages, weights, settings.max_sentences)
     if coverage >= settings.min_confidence:
-        return Verdict(answered=True, sentences=tuple(sentences), confidence=round(coverage, 3))
+        return Verdict(
+            answered=True, sentences=tuple(sentences), confidence=round(coverage, 3), covered=covered
+        )
     return Verdict(answered=False, confidence=round(coverage, 3))

@@ -13,7 +13,7 @@ import json
 import logging
 import zipfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import NamedTuple
@@ -241,12 +241,21 @@ class SparseIndex:
             out.append(QueryTerm(token, term, float(self.idf_[self.vocabulary_[term]]), corrected))
         return out
 
-    def score(self, query: str) -> tuple[np.ndarray, np.ndarray]:
-        """Row ids and scores of every row sharing a term with ``query`` (row ids ascending)."""
+    def score(self, query: str, extra: Mapping[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Row ids and scores of every row sharing a term with ``query`` (row ids ascending).
+
+        ``extra`` adds vocabulary terms with their own weights (a query expansion: the terms an
+        everyday word was bridged to, down-weighted); a term the query already holds keeps weight 1,
+        and terms outside the vocabulary are ignored."""
         self._check_fitted()
-        cols = Counter(self.vocabulary_[qt.term] for qt in self.query_terms(query))
+        cols: dict[int, float] = dict(Counter(self.vocabulary_[qt.term] for qt in self.query_terms(query)))
+        for term, weight in (extra or {}).items():
+            column = self.vocabulary_.get(term)
+            if column is not None and weight > 0 and column not in cols:
+                cols[column] = weight
         return self._score_columns(
-            np.fromiter(cols, dtype=np.int64), np.fromiter(cols.values(), dtype=np.float32)
+            np.fromiter(cols, dtype=np.int64, count=len(cols)),
+            np.fromiter(cols.values(), dtype=np.float32, count=len(cols)),
         )
 
     def _score_columns(self, cols: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -287,9 +296,12 @@ class SparseIndex:
         hit = np.flatnonzero(acc.view(np.int32))
         return hit, acc[hit]
 
-    def search(self, query: str, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        """The ``k`` best rows and their scores, best first (ties: lower row first)."""
-        rows, scores = self.score(query)
+    def search(
+        self, query: str, k: int = 10, extra: Mapping[str, float] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` best rows and their scores, best first (ties: lower row first); ``extra`` as
+        in :meth:`score`."""
+        rows, scores = self.score(query, extra)
         return top_k(rows, scores, k)
 
     # -- typo tolerance -------------------------------------------------------------------------

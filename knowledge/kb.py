@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import math
@@ -20,13 +21,19 @@ from .chunking import DEFAULT_CHUNK_CHARS, chunk_document
 from .documents import dedupe, iter_files, load_folder, mark_state_dir
 from .index import IndexSettings, SparseIndex, top_k, top_k_groups
 from .models import Document, Hit, LoadError, Passage
-from .text import STOP_WORDS, tokens
+from .question import content_words
+from .text import STOP_WORDS, stem, tokens
+from .thesaurus import Bridge, Thesaurus
 
 logger = logging.getLogger(__name__)
 
 CORPUS_DIR = Path(__file__).with_name("corpus")
 # Bump when the cached layout or the way passages are made changes, so old caches are rebuilt.
-CACHE_VERSION = 2
+# 3: identifiers indexed whole and in parts, and the everyday-words bridge saved with the index.
+CACHE_VERSION = 3
+# How much a term reached through the everyday-words bridge counts in retrieval, times its credit:
+# chosen on the tune half of tests/knowledge/everyday_questions.yaml (bench/everyday_eval.py).
+EXPANSION_WEIGHT = 0.5
 
 
 def default_state_dir() -> Path:
@@ -71,8 +78,12 @@ class KnowledgeBase:
         *,
         source: Path | None = None,
         fingerprint: str = "",
+        bridge: Bridge | None = None,
     ) -> None:
         self.documents: dict[str, Document] = {doc.id: doc for doc in documents}
+        # Everyday words -> this index's terms (knowledge.thesaurus); made when the index is built.
+        self.bridge = bridge if bridge is not None else Bridge({})
+        self._surfaces: dict[str, str] | None = None
         self.passages = passages
         self.index = index
         self.errors = list(errors or [])
@@ -102,7 +113,7 @@ class KnowledgeBase:
         by_id = {doc.id: doc for doc in docs}
         passages = [p for doc in docs for p in chunk_document(doc, chunk_chars)]
         index = SparseIndex(settings).fit([_index_text(by_id[p.doc_id], p) for p in passages])
-        return cls(docs, passages, index, errors)
+        return cls(docs, passages, index, errors, bridge=Thesaurus.default().restrict(index.terms_))
 
     @classmethod
     def from_folder(
@@ -182,17 +193,74 @@ class KnowledgeBase:
             for doc in self.documents.values()
         ]
 
+    def document_for(self, question: str) -> Document | None:
+        """The document a question about "this article" means: the only one, else the one whose
+        passages best match the question's words, else the first; None for an empty knowledge base."""
+        if len(self.documents) <= 1:
+            return next(iter(self.documents.values()), None)
+        best = self.search_documents(question, 1)
+        return self.documents[best[0][0]] if best else next(iter(self.documents.values()))
+
+    def doc_passages(self, doc_id: str) -> list[Passage]:
+        """The passages of one document, in order."""
+        return [p for p in self.passages if p.doc_id == doc_id]
+
     def unknown_words(self, text: str) -> list[str]:
         """Content words of ``text`` that no passage contains, even after typo correction."""
         known = {qt.token for qt in self.index.query_terms(text)}
         return [t for t in dict.fromkeys(tokens(text)) if t not in STOP_WORDS and t not in known]
 
+    def surface(self, term: str) -> str:
+        """The word as the documents most often write it for an index ``term`` (a stem):
+        "infant" for "infant", "microbes" for "microb"; the term itself when none is recorded."""
+        if self._surfaces is None:
+            surfaces: dict[str, str] = {}
+            for word in self.index.surfaces_:  # most frequent first: the first one wins
+                surfaces.setdefault(stem(word), word)
+            self._surfaces = surfaces
+        return self._surfaces.get(term, term)
+
+    def bridged(self, words: Iterable[str]) -> dict[str, dict[str, float]]:
+        """The index terms that the everyday-words bridge reaches for ``words`` (content words of a
+        question, in order), each with its credit: only for words the index does not hold as they
+        are written. Two neighbouring words are also looked up as a phrase ("blood stream" ->
+        "bloodstream"); a word the bridge knows wins over a typo correction, since it is a word."""
+        words = list(words)
+        vocabulary = self.index.vocabulary_
+        unknown = [w for w in words if stem(w) not in vocabulary]
+        found: dict[str, dict[str, float]] = {}
+        for word in unknown:
+            terms = self.bridge.terms(word, vocabulary)
+            if terms:
+                found[word] = terms
+        for left, right in itertools.pairwise(words):
+            if left in unknown or right in unknown:
+                for term, credit in self.bridge.terms(f"{left} {right}", vocabulary).items():
+                    for word in (left, right):
+                        if word in unknown and credit > found.setdefault(word, {}).get(term, 0.0):
+                            found[word][term] = credit
+        return {w: terms for w, terms in found.items() if terms}
+
+    def expansion(
+        self, bridged: dict[str, dict[str, float]], weight: float = EXPANSION_WEIGHT
+    ) -> dict[str, float]:
+        """The retrieval weights of bridged terms: their credit times ``weight``, the best per term."""
+        extra: dict[str, float] = {}
+        for terms in bridged.values():
+            for term, credit in terms.items():
+                extra[term] = max(extra.get(term, 0.0), credit * weight)
+        return extra
+
     # -- search -------------------------------------------------------------------------------
 
     def _scores(
-        self, query: str, context: str = "", context_weight: float = 0.35
+        self,
+        query: str,
+        context: str = "",
+        context_weight: float = 0.35,
+        extra: dict[str, float] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        rows, scores = self.index.score(query)
+        rows, scores = self.index.score(query, extra)
         if context:
             ctx_rows, ctx_scores = self.index.score(context)
             if len(ctx_rows):
@@ -202,19 +270,35 @@ class KnowledgeBase:
                 scores = np.bincount(inverse, weights=all_scores)
         return rows, scores
 
-    def search(self, query: str, k: int = 5, *, context: str = "", context_weight: float = 0.35) -> list[Hit]:
-        """The ``k`` best passages for ``query``, best first."""
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        context: str = "",
+        context_weight: float = 0.35,
+        extra: dict[str, float] | None = None,
+    ) -> list[Hit]:
+        """The ``k`` best passages for ``query``, best first. ``extra`` adds index terms with their
+        own weights; by default, the terms the everyday-words bridge reaches for the query's words
+        the index does not know (:meth:`expansion`); ``{}`` searches the query's words alone."""
         if not self.passages or k <= 0:
             return []
+        if extra is None:
+            extra = self.expansion(self.bridged(content_words(query)))
         if context:
-            rows, scores = top_k(*self._scores(query, context, context_weight), k)
+            rows, scores = top_k(*self._scores(query, context, context_weight, extra), k)
         else:
-            rows, scores = self.index.search(query, k)
+            rows, scores = self.index.search(query, k, extra)
         return [self._hit(int(r), float(s)) for r, s in zip(rows, scores, strict=True) if s > 0]
 
-    def search_documents(self, query: str, k: int = 10) -> list[tuple[str, float]]:
-        """The ``k`` best documents, each scored as its best passage."""
-        rows, scores = self.index.score(query)
+    def search_documents(
+        self, query: str, k: int = 10, *, extra: dict[str, float] | None = None
+    ) -> list[tuple[str, float]]:
+        """The ``k`` best documents, each scored as its best passage; ``extra`` as in :meth:`search`."""
+        if extra is None:
+            extra = self.expansion(self.bridged(content_words(query)))
+        rows, scores = self.index.score(query, extra)
         docs, best = top_k_groups(rows, scores, self._row_doc, k)
         return [(self._doc_ids[d], float(s)) for d, s in zip(docs.tolist(), best.tolist(), strict=True)]
 
@@ -276,6 +360,7 @@ def _save_cached(kb: KnowledgeBase, slot: Path, fingerprint: str) -> None:
                 for p in kb.passages
             ],
             "errors": [asdict(e) for e in kb.errors],
+            "bridge": kb.bridge.to_json(),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, default=_jsonable), encoding="utf-8")
         target = slot / fingerprint
@@ -314,7 +399,8 @@ def _read_cached(folder: Path, source: Path, fingerprint: str) -> KnowledgeBase:
     index = SparseIndex.load(folder / "index")
     if index.n_rows != len(passages):
         raise ValueError(f"index has {index.n_rows} rows for {len(passages)} passages")
-    return KnowledgeBase(docs, passages, index, errors, source=source, fingerprint=fingerprint)
+    bridge = Bridge.from_json(manifest["bridge"])
+    return KnowledgeBase(docs, passages, index, errors, source=source, fingerprint=fingerprint, bridge=bridge)
 
 
 def _load_cached(folder: Path, source: Path, fingerprint: str) -> KnowledgeBase | None:

@@ -281,7 +281,10 @@ class Answer:
 
     ``answered`` is False when the evidence is too weak: ``hits`` then holds the closest passages
     and ``sentences`` is empty. ``notices`` are short user-facing remarks (a shortened question, a
-    glossary rewrite). ``curated`` is the moderators' answer when one matches.
+    glossary rewrite). ``curated`` is the moderators' answer when one matches. ``kind`` says where
+    the sentences come from: ``"passages"`` (quoted from the documents), ``"source"`` (a
+    document's front matter: authors, year, journal, DOI, for a question about the source) or
+    ``"summary"`` (the lead of a document's summary section, for a "tl;dr").
 
     Sources are numbered once, by :meth:`sources`: the curated answer's first, then the retrieved
     passages. Every renderer cites ``[n]`` as ``sources()[n - 1]``.
@@ -294,6 +297,7 @@ class Answer:
     notices: tuple[str, ...] = ()
     curated: CuratedReply | None = None
     confidence: float = 0.0
+    kind: str = "passages"
 
     def __post_init__(self) -> None:
         for name in ("hits", "sentences", "notices"):
@@ -329,6 +333,7 @@ class Answer:
             "sentences": [s.marked() for s in self.sentences],
             "passages": [hit.to_dict() for hit in self.hits],
             "notices": list(self.notices),
+            "kind": self.kind,
         }
 
 

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .errors import QuestionError
-from .text import STOP_WORDS, tokens
+from .text import STOP_WORDS, stem, tokens
 
 MAX_QUESTION_CHARS = 1_000
 
@@ -63,6 +63,46 @@ QUESTION_WORDS = frozenset(
         "sources",
     ]
 )
+# Chat filler: greetings, text-speak and hedges that members put around a question on Discord
+# ("pls", "tbh", "like immune wise", "in plain words"). They say nothing about the subject, and
+# as words the knowledge base has never seen they would otherwise weigh against the answer.
+QUESTION_WORDS |= frozenset(
+    [
+        "hi",
+        "hiya",
+        "hey",
+        "thanks",
+        "thx",
+        "pls",
+        "plz",
+        "lol",
+        "tbh",
+        "idk",
+        "btw",
+        "ppl",
+        "wat",
+        "whats",
+        "im",
+        "ive",
+        "ok",
+        "okay",
+        "just",
+        "simply",
+        "plain",
+        "words",
+        "stuff",
+        "wise",
+        "bit",
+        "kinda",
+        "sorta",
+        "anyone",
+        "someone",
+        "confused",
+        "tl",
+        "dr",
+        "tldr",
+    ]
+)
 
 
 def clean_question(question: str) -> tuple[str, list[str]]:
@@ -96,6 +136,15 @@ class Question:
         return cls(text, tuple(notices))
 
 
+# Question words in any form: "explained", "describes", "examples" say no more than "explain".
+_QUESTION_STEMS = frozenset(stem(word) for word in QUESTION_WORDS)
+
+
 def content_words(text: str) -> list[str]:
-    """The words of ``text`` that say what it is about: no stop words, no question words, no repeats."""
-    return [t for t in dict.fromkeys(tokens(text)) if t not in STOP_WORDS and t not in QUESTION_WORDS]
+    """The words of ``text`` that say what it is about: no stop words, no question words (in any
+    inflection), no repeats."""
+    return [
+        t
+        for t in dict.fromkeys(tokens(text))
+        if t not in STOP_WORDS and t not in QUESTION_WORDS and stem(t) not in _QUESTION_STEMS
+    ]

@@ -34,7 +34,7 @@ QUESTIONS = """\
 answerable:
   - {question: "How often should I water tomato plants in pots?", section: [Watering], half: tune}
   - {question: "Which fertiliser do tomato plants need?", section: [Watering], half: test}
-  - {question: "How much nitrogen should tomato plants get?", section: [source], half: test}
+  - {question: "Who wrote this guide?", section: [source], half: test}
 off_topic:
   - "What is the capital of France?"
   - {question: "How do I fix a flat bicycle tyre?", half: tune}
@@ -77,7 +77,7 @@ def test_eval_reports_the_rates_and_every_failure(folder):
     assert "off-topic questions: 2" in lines
     assert "  off-topic answered: 0/2 (0%)" in lines
     # Only the question answered from another section than the one listed is a failure; the
-    # `source` question counts as right because it was answered from the document.
+    # `source` question counts as right because it was answered from the document's front matter.
     assert "failures: 1" in lines
     assert lines[-1] == (
         '  - "Which fertiliser do tomato plants need?": answered from Feeding (expected: Watering)'

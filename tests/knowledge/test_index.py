@@ -45,6 +45,17 @@ def test_score_returns_every_matching_row_and_only_those(index: SparseIndex) -> 
     assert np.all(scores > 0)
 
 
+def test_extra_terms_expand_a_query_at_their_own_weight(index: SparseIndex) -> None:
+    # "newborn" is not in the query, but a bridged term reaches the colostrum passage, down-weighted.
+    rows, scores = index.score("baby", {"newborn": 0.5})
+    assert rows.tolist() == [4]
+    _, full = index.score("newborn")
+    assert scores[0] == pytest.approx(0.5 * full[0])
+    # a term the query already holds keeps its own weight; terms outside the vocabulary are ignored
+    assert index.score("newborn", {"newborn": 0.5, "qwzx": 1.0})[1].tolist() == full.tolist()
+    assert index.search("baby", k=3, extra={"newborn": 0.5})[0].tolist() == [4]
+
+
 def test_search_limits_to_k_and_breaks_ties_by_row(index: SparseIndex) -> None:
     rows, _ = index.search("immune", k=1)
     assert len(rows) == 1

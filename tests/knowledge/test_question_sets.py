@@ -46,11 +46,18 @@ def test_any_heading_on_the_section_path_counts(ask, tmp_path):
 
 
 def test_source_questions_must_cite_the_named_document(ask, tmp_path):
-    text = 'answerable:\n  - {question: "Where should a beehive stand?", section: [source]}\n'
+    text = 'answerable:\n  - {question: "Who wrote the guide to keeping bees?", section: [source]}\n'
     assert run_question_set(ask, load_question_set(write(tmp_path, text))).right == 1
     named = load_question_set(write(tmp_path, "document: tomatoes\n" + text))
     assert named.document == "tomatoes"
     assert run_question_set(ask, named).right == 0
+
+
+def test_source_questions_must_be_answered_from_the_front_matter(ask, tmp_path):
+    # Quoting a passage of the right document is not an answer about who wrote it or where it appeared.
+    text = 'answerable:\n  - {question: "Where should a beehive stand?", section: [source]}\n'
+    report = run_question_set(ask, load_question_set(write(tmp_path, text)))
+    assert report.outcomes[0].answered and report.right == 0
 
 
 def test_a_half_keeps_only_its_questions(ask, tmp_path):

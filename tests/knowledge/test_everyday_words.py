@@ -1,0 +1,174 @@
+"""Members' own words: everyday words bridged to the article's, questions about the source answered from
+its front matter, the sentence that says what a thing is, and the notices that say how a question was read
+and what the knowledge base does not cover. Thresholds on tests/knowledge/everyday_questions.yaml sit a
+little under what bench/everyday_eval.py reports (settings were chosen on the tune half only)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from knowledge import KnowledgeBase
+from knowledge.assistant import Assistant
+from knowledge.evaluation import load_question_set, run_question_set
+from knowledge.glossary import Glossary
+from knowledge.kb import CACHE_VERSION, CORPUS_DIR, _cache_slot
+from knowledge.source_questions import is_source_question
+
+EVERYDAY = load_question_set(Path(__file__).with_name("everyday_questions.yaml"))
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory) -> KnowledgeBase:
+    return KnowledgeBase.default(state_dir=tmp_path_factory.mktemp("state"))
+
+
+@pytest.fixture(scope="module")
+def assistant(kb) -> Assistant:
+    return Assistant(kb)
+
+
+@pytest.mark.parametrize(("half", "right", "off_topic"), [("tune", 0.65, 0.10), ("test", 0.575, 0.10)])
+def test_everyday_questions_meet_their_thresholds(assistant, half, right, off_topic):
+    report = run_question_set(assistant.ask, EVERYDAY, half=half)
+    assert report.right_rate >= right, [o.question.question for o in report.failures]
+    assert report.off_topic_rate <= off_topic, [o.question.question for o in report.failures]
+
+
+def test_an_everyday_word_reaches_the_articles_word_and_the_member_is_told(assistant):
+    answer = assistant.ask("do germs in my gut change the antibodys in my milk")
+    assert answer.answered
+    assert "Read “germs” as “microbes”." in answer.notices
+    assert any("microbes" in s.text for s in answer.sentences)
+
+
+def test_a_bridge_the_answer_does_not_use_is_not_announced(assistant):
+    answer = assistant.ask("what is passive immunity for offspring")
+    assert answer.answered
+    assert not any(n.startswith("Read ") for n in answer.notices)
+
+
+def test_a_compound_word_is_read_as_its_parts(kb):
+    assert kb.bridged(["breastmilk"]) == {"breastmilk": {"breast": 0.9, "milk": 0.9}}
+    assert "transplacent" in kb.bridged(["placenta"])["placenta"]
+    assert kb.bridged(["breast", "milk"]) == {}  # words the knowledge base knows are left alone
+
+
+def test_truly_unknown_words_still_decline_the_question(assistant):
+    for question in ("How does the immune system of a fish work?", "What is the gut microbiome of a cat?"):
+        assert not assistant.ask(question).answered, question
+
+
+def test_the_glossary_wins_over_the_bridge(kb, tmp_path):
+    glossary = Glossary.in_state_dir(tmp_path)
+    glossary.add("germs", "pathogens", author="mod")
+    answer = Assistant(kb, glossary=glossary).ask("do germs in my gut change the antibodies in my milk")
+    assert "Read “germs” as “pathogens” (from the moderators' glossary)." in answer.notices
+    assert not any("as “microbes”" in n for n in answer.notices)  # the glossary term is not re-expanded
+
+
+def test_the_bridge_is_saved_with_the_index_and_reused(tmp_path):
+    kb = KnowledgeBase.default(state_dir=tmp_path)
+    saved = next(_cache_slot(CORPUS_DIR.resolve(), tmp_path).iterdir())
+    manifest = json.loads((saved / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["version"] == CACHE_VERSION
+    assert manifest["bridge"]["entries"]
+    again = KnowledgeBase.default(state_dir=tmp_path)
+    assert again.bridge.entries == kb.bridge.entries
+    assert again.bridged(["baby"]) == kb.bridged(["baby"])
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "who wrote this?",
+        "Who are the authors?",
+        "which journal is this from",
+        "what journal published it",
+        "when was this article published",
+        "where can i read the original paper",
+        "is there a doi for this",
+        "whats the source for all this, can u link it",
+    ],
+)
+def test_questions_about_the_source_are_answered_from_the_front_matter(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.answered and answer.kind == "source"
+    text = " ".join(s.text for s in answer.sentences)
+    assert "Guillen-Morales DdJ" in text and "Hygiene" in text and "10.3390/hygiene5040046" in text
+    assert answer.hits and answer.hits[0].doc_id == "maternal-infant-immune-system"
+    assert answer.to_dict()["kind"] == "source"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is the source of antibodies in milk?",
+        "is there a link between my tummy and my boobs?",
+        "what is the gut-to-breast link",
+        "which antibody is in breast milk",
+        "when is the mammary immune system most active",
+    ],
+)
+def test_questions_about_the_content_are_not_taken_for_questions_about_the_source(assistant, question):
+    assert not is_source_question(question)
+    assert assistant.ask(question).kind == "passages"
+
+
+def test_a_definition_is_preferred_over_a_caption(assistant):
+    answer = assistant.ask("what are macrophages?")
+    assert answer.answered
+    assert not answer.sentences[0].text.startswith("The photo")
+    assert "macrophages" in answer.sentences[0].text
+
+
+def test_what_the_question_names_is_defined_rather_than_mentioned_in_passing(assistant):
+    # "This is a gut-to-breast immune link" mentions the breast; the mammary section defines its system.
+    answer = assistant.ask("what is the immune system of the breast?")
+    assert answer.answered
+    lead = answer.sentences[0]
+    assert answer.hits[lead.source - 1].section == "The mammary immune system"
+    assert not lead.text.startswith("This is")
+
+
+def test_a_question_about_the_picture_still_gets_the_caption(assistant):
+    answer = assistant.ask("What is the photo at the top of the page?")
+    assert answer.sentences[0].text.startswith("The photo at the top of the page")
+
+
+def test_the_part_of_a_question_that_is_not_covered_is_named(assistant):
+    answer = assistant.ask("what is mastitis and how do I treat it?")
+    assert answer.answered
+    assert "The knowledge base does not cover: treat." in answer.notices
+
+
+def test_the_reference_list_is_not_quoted_as_evidence(assistant):
+    answer = assistant.ask("does my milk give my newborn passive immunity")
+    assert answer.answered
+    quoted = {answer.hits[s.source - 1].section for s in answer.sentences}
+    assert "Selected references" not in quoted
+
+
+@pytest.mark.parametrize(
+    "question", ["tl;dr of this article pls", "can someone sum up this article", "summarise it"]
+)
+def test_a_request_for_the_gist_is_answered_from_the_summary(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.answered and answer.kind == "summary"
+    assert answer.hits[0].section == "Summary"
+    assert answer.sentences[0].text.startswith("Both the enteromammary system and the mammary immune system")
+
+
+def test_a_tie_between_sentences_goes_to_the_passage_the_heading_says_is_about_it(assistant):
+    answer = assistant.ask("When is the mammary immune system most active?")
+    assert answer.hits[answer.sentences[0].source - 1].section == "The mammary immune system"
+
+
+def test_search_bridges_everyday_words_unless_told_not_to(kb):
+    # "germs" is not in the article; the bridge reaches "microbes", in two of its sections.
+    assert kb.search("germs", extra={}) == []
+    sections = {hit.section for hit in kb.search("germs")}
+    assert sections and sections <= {"Enteromammary immune system", "The mammary immune system"}
+    assert kb.search_documents("germs") and kb.search_documents("germs", extra={}) == []
