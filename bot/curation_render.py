@@ -182,12 +182,15 @@ def review_summary_embed(groups: int, stale: int, suggestions: Sequence[Glossary
     if suggestions:
         lines += ["", "**Glossary suggestions** (words of declined questions the documents never use):"]
         lines += [
-            f"• **{render.escape(s.word)}** ({s.count}×), "
+            f"• **{render.escape(render.shorten(s.word, 60))}** ({s.count}×), "
             f"e.g. “{render.escape(render.shorten(s.example, 80))}”"
             for s in suggestions
         ]
-        lines.append("`/glossary add term:<word> means:<the documents' term>` maps one.")
-    return discord.Embed(title="Review queue", description="\n".join(lines), colour=REVIEW_COLOUR)
+    hint = "`/glossary add term:<word> means:<the documents' term>` maps one."
+    # Escaping can double a suggestion's length: drop the last suggestions rather than pass the limit.
+    body = render.join_within(lines, render.EMBED_DESCRIPTION_LIMIT - len(hint) - 1)
+    description = f"{body}\n{hint}" if suggestions else body
+    return discord.Embed(title="Review queue", description=description, colour=REVIEW_COLOUR)
 
 
 def stats_embed(
