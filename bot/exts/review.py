@@ -22,7 +22,7 @@ from knowledge.errors import StateFileBroken, StateFileError, StateWriteError
 from knowledge.review import ReviewGroup, ReviewQueue
 
 from .. import render
-from ..checks import NotModerator, is_moderator, moderator_only
+from ..checks import ensure_moderator, moderator_only
 from ..curation_render import review_group_embed, review_summary_embed, stale_embed
 from ..ui.curation import CurateDraft, CurateModal, ReviewPage, ReviewView, StaleAnswerButton, stale_view
 from ..ui.errors import report_error
@@ -135,8 +135,7 @@ class Review(commands.Cog):
 
     async def stale_action(self, interaction: discord.Interaction, action: str, answer_id: int) -> None:
         """Keep / Edit / Retire from the moderator channel's persistent buttons."""
-        if not is_moderator(interaction.user, self.bot.config.moderator_roles):
-            raise NotModerator()
+        ensure_moderator(interaction)
         if action == "edit":
             await self._open_edit(interaction, answer_id)
             return

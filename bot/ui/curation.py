@@ -17,6 +17,7 @@ import discord
 
 from knowledge.curated import MAX_ANSWER_CHARS, MAX_QUESTION_CHARS
 
+from ..checks import ensure_moderator
 from .errors import report_error
 
 logger = logging.getLogger(__name__)
@@ -116,6 +117,7 @@ class CurateModal(discord.ui.Modal):
             self.add_item(item)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        ensure_moderator(interaction)  # demoted since the form was opened: nothing is saved
         draft = draft_of(
             {
                 QUESTION_ID: self.question.value,
@@ -131,7 +133,8 @@ class CurateModal(discord.ui.Modal):
 
 
 class OwnerView(discord.ui.View):
-    """A view only the moderator who opened it may use; buttons are disabled on timeout."""
+    """A view only the moderator who opened it may use, and only while still a moderator (checked
+    at every click); buttons are disabled on timeout."""
 
     def __init__(self, owner_id: int, *, timeout: float = 300.0) -> None:
         super().__init__(timeout=timeout)
@@ -139,12 +142,13 @@ class OwnerView(discord.ui.View):
         self.message: discord.Message | discord.InteractionMessage | None = None
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id == self.owner_id:
-            return True
-        await interaction.response.send_message(
-            "These buttons belong to the moderator who ran the command.", ephemeral=True
-        )
-        return False
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(
+                "These buttons belong to the moderator who ran the command.", ephemeral=True
+            )
+            return False
+        ensure_moderator(interaction)  # raises for a moderator demoted since; on_error replies
+        return True
 
     def disable(self) -> None:
         """Grey out every button (after a timeout)."""
