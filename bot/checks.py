@@ -94,6 +94,13 @@ class CooldownBuckets:
         # Report the bucket so the error names the real rate; retry_after is what members see.
         raise app_commands.CommandOnCooldown(bucket, retry)
 
+    def refund(self, key: int, now: float) -> None:
+        """Give back the token ``key`` used at ``now`` (the interaction's time, as for :meth:`hit`):
+        the question failed on the bot's side, and members must not run out of asks for that."""
+        bucket = self._buckets.get(key)
+        if bucket is not None and bucket.get_tokens(now) < bucket.rate:
+            bucket.update_rate_limit(now, tokens=-1)
+
 
 def ask_cooldown() -> Callable[[T], T]:
     """The config-driven per-member cooldown on ``/ask`` (moderators are exempt)."""

@@ -172,8 +172,11 @@ class Store:
             elif isinstance(exc, sqlite3.OperationalError):
                 raise
             else:
-                self._move_aside(exc)
-                self._open_file()
+                try:
+                    self._move_aside(exc)
+                    self._open_file()
+                except (OSError, sqlite3.DatabaseError) as again:  # damaged and cannot be moved
+                    self._open_read_only(again, copy=False)
         except OSError as exc:
             self._open_read_only(exc)
         try:
@@ -229,11 +232,11 @@ class Store:
             aside,
         )
 
-    def _open_read_only(self, exc: Exception) -> None:
+    def _open_read_only(self, exc: Exception, *, copy: bool = True) -> None:
         memory = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         memory.row_factory = sqlite3.Row
         memory.execute("PRAGMA foreign_keys=ON")
-        if self.path.is_file():
+        if copy and self.path.is_file():
             try:
                 source = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
                 try:

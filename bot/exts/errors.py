@@ -78,6 +78,9 @@ class ErrorHandler(commands.Cog):
             where = f"/{command}" if command else f"component {(interaction.data or {}).get('custom_id')!r}"
             logger.error("error in %s (user %s)", where, interaction.user.id, exc_info=cause)
             message = "Sorry, something went wrong on my side. It has been logged; please try again later."
+            if command == "ask":
+                # The failure was ours, not the member's: the ask does not count.
+                self.bot.ask_cooldowns.refund(interaction.user.id, interaction.created_at.timestamp())
         elif not isinstance(cause, app_commands.CheckFailure):
             logger.debug("user-facing error: %s", cause)
         if interaction.type is discord.InteractionType.autocomplete:

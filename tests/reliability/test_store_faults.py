@@ -14,6 +14,7 @@ import time
 
 import pytest
 from reliability_helpers import server
+from simcord import assert_error
 
 from bot import create_bot
 from bot.__main__ import main as citebot
@@ -261,3 +262,40 @@ def test_a_read_only_folder_serves_the_old_answers(tmp_path):
         store.close()
     finally:
         path.parent.chmod(0o755)
+
+
+async def test_asks_that_fail_on_the_bots_side_do_not_use_up_the_cooldown(simcord_env, monkeypatch):
+    s = server(simcord_env)
+    rate = simcord_env.bot.config.cooldown.rate
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("the answer engine failed")
+
+    monkeypatch.setattr(type(simcord_env.bot.answers), "ask", broken)
+    for _ in range(rate + 1):
+        failed = await s.member.slash(s.channel, "ask", question=ANSWERABLE)
+        assert "went wrong" in (failed.followups[-1] if failed.followups else failed.response).content
+    assert_error(simcord_env, RuntimeError)
+    monkeypatch.undo()
+    answered = await s.member.slash(s.channel, "ask", question=ANSWERABLE)
+    assert answered.response.embeds  # not "Slow down"
+
+
+def test_a_real_full_database_raises_store_unavailable_after_one_retry(tmp_path, monkeypatch, caplog):
+    connect = Store._connect
+
+    def small(self, target, *, uri=False):
+        db = connect(self, target, uri=uri)
+        db.execute("PRAGMA max_page_count=40")  # SQLITE_FULL once the file reaches 40 pages
+        return db
+
+    monkeypatch.setattr(Store, "_connect", small)
+    store = Store(tmp_path / STORE_FILE)
+    rows = store.server(1)
+    first = rows.record_answer("kept", ["p"], True)
+    with caplog.at_level(logging.INFO, logger="knowledge.store"), pytest.raises(StoreUnavailable):
+        for n in range(10_000):
+            rows.record_answer(f"question {n} " + "x" * 500, ["p"], True)
+    assert "retrying once" in caplog.text and "full" in caplog.text
+    assert rows.answer(first).question == "kept"  # reading goes on
+    store.close()
