@@ -35,6 +35,8 @@ class ImportPlan:
     added: list[CuratedAnswer] = field(default_factory=list)
     updated: list[CuratedAnswer] = field(default_factory=list)
     unchanged: list[CuratedAnswer] = field(default_factory=list)
+    #: The revision of each answer the plan adds ("": none yet) or updates, as at the dry run.
+    seen: dict[int, str] = field(default_factory=dict)
 
     def summary(self) -> str:
         """What would change, in words: ``2 new, 1 updated, 5 unchanged``."""
@@ -259,13 +261,28 @@ class CuratedStore(YamlState[CuratedAnswer]):
                 plan.updated.append(entry)
             else:
                 plan.unchanged.append(entry)
+                continue
+            plan.seen[entry.id] = current.revision if current else ""
         return plan
 
     def apply_import(self, plan: ImportPlan, *, by: str) -> None:
         """Add and update the answers of a plan from :meth:`plan_import`, recording the import in
-        their history (answers the file does not mention are kept)."""
+        their history (answers the file does not mention are kept). EditConflict, and nothing
+        changed, when an answer it touches was added or changed since the dry run."""
         with self.file.lock:
             self._begin_change()
+            moved = [
+                answer_id
+                for answer_id, revision in plan.seen.items()
+                if (self._answers[answer_id].revision if answer_id in self._answers else "") != revision
+            ]
+            if moved:
+                numbers = ", ".join(f"#{n}" for n in sorted(moved))
+                raise EditConflict(
+                    f"curated answer(s) {numbers} changed since the dry run, so nothing was imported; "
+                    "run the import again to see what it would change now",
+                    [self._answers.get(n) for n in moved],
+                )
             stamp = now()
             answers = dict(self._answers)
             for entry in plan.added:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from reliability_helpers import server
+from reliability_helpers import last_message, server
 from simcord import assert_error
 
 from bot.utils import Refused
@@ -144,3 +144,17 @@ def test_glossary_and_curated_entries_carry_a_revision(tmp_path):
     with pytest.raises(EditConflict) as late:
         store.edit(1, by="mod a", answer="Never.", revision=opened)
     assert late.value.current.answer == CORRECTION and store.get(1).answer == CORRECTION
+
+
+async def test_an_import_confirmed_after_an_edit_does_not_revert_it(simcord_env):
+    s = server(simcord_env)
+    await add(s.manager, s.channel, QUESTION, FIRST)
+    store = simcord_env.bot.server(s.guild.id).curated
+    exported = store.export_yaml().replace(FIRST, "From the file.")
+    dry_run = await s.manager.slash(s.channel, "faq import", file=("curated.yaml", exported.encode()))
+    edit = await s.admin.slash(s.channel, "faq edit", id=1)
+    await s.admin.submit_modal(edit, form(QUESTION, CORRECTION))
+    confirmed = await s.manager.click(last_message(dry_run), label="Import")
+    assert "changed since the dry run" in confirmed.response.content
+    assert_error(simcord_env, EditConflict)
+    assert store.get(1).answer == CORRECTION
