@@ -6,9 +6,12 @@ notices, is direct messages), and the only way to read or write rows is a :class
 (``store.server(guild_id)``), which puts its server into every query: one server never sees or
 changes another's answers, votes, reasons, review queue or statistics.
 
-WAL mode lets a backup (``sqlite3 citebot.sqlite3 ".backup ..."``) run
-while the bot writes. The schema is versioned: each entry of ``MIGRATIONS`` brings the file from
-one version to the next, so later features add a migration rather than editing an old one.
+WAL mode lets a backup (``sqlite3 citebot.sqlite3 ".backup ..."``) run while the bot writes.
+Recording is best effort: a busy, full or failing file raises :class:`StoreUnavailable` after a
+bounded wait (the bot then answers without it), a damaged file is moved aside at start, and an
+unwritable state folder gives a read-only store (see :class:`Store`). The schema is versioned:
+each entry of ``MIGRATIONS`` brings the file from one version to the next, so later features add a
+migration rather than editing an old one.
 """
 
 from __future__ import annotations

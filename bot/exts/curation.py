@@ -98,9 +98,7 @@ class Curation(commands.Cog):
         still at ``revision``."""
 
         async def submitted(modal_interaction: discord.Interaction, values: CurateDraft) -> None:
-            await save_draft(
-                self.bot, modal_interaction, values, answer_id=answer_id, revision=revision, origin=origin
-            )
+            await self.save(modal_interaction, values, answer_id=answer_id, revision=revision, origin=origin)
 
         title = f"Edit curated answer #{answer_id}" if answer_id else "New curated answer"
         modal = CurateModal(draft, submitted, title=title, answer_id=answer_id, revision=revision)
@@ -112,10 +110,11 @@ class Curation(commands.Cog):
         draft: CurateDraft,
         *,
         answer_id: int | None = None,
+        revision: str | None = None,
         origin: str = "",
     ) -> None:
         """Save a submitted draft (see :func:`bot.exts._curating.save_draft`)."""
-        await save_draft(self.bot, interaction, draft, answer_id=answer_id, origin=origin)
+        await save_draft(self.bot, interaction, draft, answer_id=answer_id, revision=revision, origin=origin)
 
     async def _answer_id_autocomplete(
         self, interaction: discord.Interaction, current: str
