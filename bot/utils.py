@@ -115,27 +115,35 @@ def refused_as(template: str, *, brief: bool = False) -> Iterator[None]:
         raise Refused(exc, template, brief=brief) from exc
 
 
-def missing_reply_permissions(permissions: discord.Permissions, *, in_thread: bool = False) -> list[str]:
+def missing_reply_permissions(
+    permissions: discord.Permissions, *, in_thread: bool = False, new_thread: bool = False
+) -> list[str]:
     """The permissions a reply in a channel needs that ``permissions`` lacks, as Discord shows
-    them ("Send Messages"), most likely culprit first."""
+    them ("Send Messages"), most likely culprit first; ``new_thread`` when the reply opens a thread."""
     needed = [
         "view_channel",
         "send_messages_in_threads" if in_thread else "send_messages",
         "embed_links",
         "read_message_history",
     ]
+    if new_thread:
+        needed[1:1] = ["create_public_threads", "send_messages_in_threads"]
     return [name.replace("_", " ").title() for name in needed if not getattr(permissions, name)]
 
 
-async def tell_cannot_reply(message: discord.Message, exc: discord.Forbidden) -> None:
-    """The bot was refused a reply to ``message`` in its channel: log which permission is missing
-    and tell the member privately (a direct message) rather than leaving them unanswered."""
+async def tell_cannot_reply(
+    message: discord.Message, exc: discord.Forbidden, *, new_thread: bool = False
+) -> None:
+    """The bot was refused a reply to ``message`` in its channel (``new_thread``: when answers
+    open a thread): log which permission is missing and tell the member privately (a direct
+    message) rather than leaving them unanswered."""
     channel = message.channel
     me = message.guild.me if message.guild is not None else None
     missing = []
     if me is not None and hasattr(channel, "permissions_for"):
+        in_thread = isinstance(channel, discord.Thread)
         missing = missing_reply_permissions(
-            channel.permissions_for(me), in_thread=isinstance(channel, discord.Thread)
+            channel.permissions_for(me), in_thread=in_thread, new_thread=new_thread and not in_thread
         )
     names = ", ".join(missing) or "a permission Discord did not name"
     logger.warning(

@@ -65,7 +65,7 @@ class Conversation(commands.Cog):
         try:
             await self._on_message(message)
         except discord.Forbidden as exc:
-            await tell_cannot_reply(message, exc)
+            await tell_cannot_reply(message, exc, new_thread=self.bot.config.answers.reply_in_thread)
 
     async def _on_message(self, message: discord.Message) -> None:
         channel = message.channel

@@ -4,6 +4,7 @@ channel where the bot may not speak gets a private notice."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
@@ -150,3 +151,17 @@ async def test_a_mention_where_the_bot_cannot_speak_gets_a_private_notice(simcor
     [notice] = [m for m in s.member.user.dm_channel.history() if m.author.id == simcord_env.bot.user.id]
     assert "Send Messages" in notice.content and muted.mention in notice.content
     assert "missing Send Messages" in caplog.text
+
+
+async def test_a_mention_where_the_bot_cannot_open_its_answer_thread_names_that_permission(simcord_env):
+    s = server(simcord_env)
+    bot = simcord_env.bot
+    bot.config = dataclasses.replace(
+        bot.config, answers=dataclasses.replace(bot.config.answers, reply_in_thread=True)
+    )
+    no_threads = s.guild.create_text_channel(
+        "no-threads", overwrites={s.guild.me: discord.PermissionOverwrite(create_public_threads=False)}
+    )
+    await s.member.send(no_threads, f"{bot.user.mention} {ANSWERABLE}")
+    [notice] = [m for m in s.member.user.dm_channel.history() if m.author.id == bot.user.id]
+    assert "Create Public Threads" in notice.content
