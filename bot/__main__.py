@@ -18,6 +18,7 @@ from knowledge.curated import CuratedStore
 from knowledge.errors import CitebotError, StateWriteError
 from knowledge.glossary import Glossary
 from knowledge.kb import check_saved_index
+from knowledge.store import check_store
 from knowledge.tenancy import (
     UPLOADS_DIR,
     choose_server,
@@ -116,6 +117,9 @@ def _check(sources: KnowledgeSources) -> tuple[KnowledgeBase, list[str]]:
     if saved is not None:
         problems.append(str(saved))
     state = sources.state_dir
+    damaged = check_store(state)
+    if damaged is not None:
+        problems.append(damaged)
     folders = [state, *(server_dir(state, guild_id) for guild_id in servers_with_state(state))]
     for folder in folders:
         for state_file in (CuratedStore.in_state_dir(folder), Glossary.in_state_dir(folder)):

@@ -7,6 +7,7 @@ its notices (a red-flag warning first, the daily medical notice) and the persist
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import discord
 
 from knowledge import Answer, Hit, Question
+from knowledge.store import StoreUnavailable
 
 from . import render
 from .ui.answer import ReasonModal, answer_view
@@ -39,6 +41,9 @@ class AnsweringBot(Protocol):
         """The state of one server (None: direct messages)."""
 
 
+NOT_RECORDED = "This answer could not be recorded, so it has no buttons; votes can't be taken right now."
+VOTES_UNAVAILABLE = "Thanks! Votes can't be recorded right now, sorry; please try again later."
+
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
 
 
@@ -61,22 +66,24 @@ class Reply:
     """What to send for one question."""
 
     answer: Answer
-    answer_id: str
+    answer_id: str | None  # None when it could not be recorded (then there are no buttons)
     guild_id: int | None
     content: str
     embed: discord.Embed
-    view: discord.ui.View
+    view: discord.ui.View | None
     red_flag: bool
 
     def send_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``send``/``reply``/``edit_original_response``."""
         # Echoed member text must never ping anyone, whatever the bot-wide default says.
-        return {
+        kwargs: dict[str, Any] = {
             "content": self.content or None,
             "embed": self.embed,
-            "view": self.view,
             "allowed_mentions": discord.AllowedMentions.none(),
         }
+        if self.view is not None:
+            kwargs["view"] = self.view
+        return kwargs
 
 
 Suggester = Callable[["ServerState", str], Iterable[str]]
@@ -141,17 +148,28 @@ class ReplyService:
         passage_ids = [hit.passage_id for hit in answer.sources()]
         day = discord.utils.utcnow().date().isoformat()
 
-        def remember() -> tuple[str, bool]:
-            answer_id = store.record_answer(
-                answer.question,
-                passage_ids,
-                # A moderators' curated answer answers the question even when retrieval declined.
-                answer.answered or answer.curated is not None,
-                user_id=user_id,
-                channel_id=channel_id,
-                context=context,
-            )
-            return answer_id, store.mark_notice_shown(user_id, day)
+        def remember() -> tuple[str | None, bool]:
+            # Best effort: a member is answered (with every notice) even when nothing can be
+            # recorded; the reply then has no buttons, since they would find no answer on record.
+            try:
+                answer_id = store.record_answer(
+                    answer.question,
+                    passage_ids,
+                    # A moderators' curated answer answers the question even when retrieval declined.
+                    answer.answered or answer.curated is not None,
+                    user_id=user_id,
+                    channel_id=channel_id,
+                    context=context,
+                )
+            except StoreUnavailable:
+                # Not knowing whether it was shown today, show the medical notice, and do not
+                # keep the member waiting for a second failure.
+                return None, True
+            try:
+                first_today = store.mark_notice_shown(user_id, day)
+            except StoreUnavailable:
+                first_today = True
+            return answer_id, first_today
 
         answer_id, first_today = await asyncio.to_thread(remember)
         notices = self.bot.config.notices
@@ -162,20 +180,27 @@ class ReplyService:
         lines += [render.escape(n) for n in answer.notices]
         if first_today:
             lines.append(notices.medical)
+        embed = render.answer_embed(answer, answer_id=answer_id or "")
+        if answer_id is None:
+            embed.set_footer(text=NOT_RECORDED)
         return Reply(
             answer=answer,
             answer_id=answer_id,
             guild_id=guild_id,
             content=render.content_within(lines),
-            embed=render.answer_embed(answer, answer_id=answer_id),
-            view=answer_view(answer_id, sources=bool(passage_ids)),
+            embed=embed,
+            view=answer_view(answer_id, sources=bool(passage_ids)) if answer_id else None,
             red_flag=red_flag,
         )
 
     async def sent(self, reply: Reply, message_id: int) -> None:
         """Remember the message showing ``reply``: replying to it asks a follow-up."""
+        if reply.answer_id is None:
+            return
         store = self.bot.server(reply.guild_id).store
-        await asyncio.to_thread(store.set_message, reply.answer_id, message_id)
+        # Logged by the store; a reply to this message is then a new question, not a follow-up.
+        with contextlib.suppress(StoreUnavailable):
+            await asyncio.to_thread(store.set_message, reply.answer_id, message_id)
 
     def suggestions(self, current: str, *, guild_id: int | None) -> list[str]:
         """Autocomplete for questions in a server: every suggester's matches, in order, without
@@ -219,10 +244,14 @@ class ReplyService:
         """The 👍/👎 buttons: record the vote; 👎 asks why. An answer of another server is not
         on record here."""
         store = self.bot.server(interaction.guild_id).store
-        if await asyncio.to_thread(store.answer, answer_id) is None:
-            await interaction.response.send_message("That answer is no longer on record.", ephemeral=True)
+        try:
+            if await asyncio.to_thread(store.answer, answer_id) is None:
+                await interaction.response.send_message("That answer is no longer on record.", ephemeral=True)
+                return
+            await asyncio.to_thread(store.set_feedback, answer_id, interaction.user.id, vote)
+        except StoreUnavailable:
+            await interaction.response.send_message(VOTES_UNAVAILABLE, ephemeral=True)
             return
-        await asyncio.to_thread(store.set_feedback, answer_id, interaction.user.id, vote)
         logger.info("feedback %+d on answer %s", vote, answer_id)
         if vote > 0:
             await interaction.response.send_message("Thanks, glad it helped! 👍", ephemeral=True)
@@ -232,7 +261,12 @@ class ReplyService:
     async def save_reason(self, interaction: discord.Interaction, answer_id: str, reason: str | None) -> None:
         """The 👎 modal: record why the answer did not help."""
         store = self.bot.server(interaction.guild_id).store
-        if not await asyncio.to_thread(store.set_feedback, answer_id, interaction.user.id, -1, reason):
+        try:
+            recorded = await asyncio.to_thread(store.set_feedback, answer_id, interaction.user.id, -1, reason)
+        except StoreUnavailable:
+            await interaction.response.send_message(VOTES_UNAVAILABLE, ephemeral=True)
+            return
+        if not recorded:
             await interaction.response.send_message("That answer is no longer on record.", ephemeral=True)
             return
         await interaction.response.send_message(

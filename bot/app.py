@@ -22,15 +22,19 @@ from discord import app_commands
 from discord.ext import commands
 
 from knowledge import AnswerSettings, KnowledgeBase
+from knowledge.atomic import remove_abandoned_temp_files
 from knowledge.store import Store
 from knowledge.tenancy import Servers, ServerState, adopt_single_pool
 from knowledge.uploads import KnowledgeSources
 
+from . import render
 from .answering import ReplyService
 from .checks import CooldownBuckets
 from .config import Config, load_config
 from .exts import EXTENSIONS
-from .ui.answer import DYNAMIC_ITEMS
+from .ui.answer import DYNAMIC_ITEMS, REASON_INPUT_ID, REASON_MODAL
+from .ui.curation import curate_target, draft_of
+from .utils import send_private, submitted_values
 
 if TYPE_CHECKING:
     from .exts.errors import ErrorHandler
@@ -38,6 +42,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 TOKEN_ENV = "DISCORD_TOKEN"
+FORM_EXPIRED = "This form expired when the bot restarted, so nothing was saved; please open it again."
 
 
 def answer_settings(config: Config) -> AnswerSettings:
@@ -120,6 +125,7 @@ class CitebotBot(commands.Bot):
     def _open_state(self) -> tuple[Store, Servers]:
         """Load the shared knowledge base, open the store and move single-pool files of an older
         citebot to their server."""
+        remove_abandoned_temp_files(self.config.state_dir)
         kb = self._initial_kb or self.sources.load_base()
         for error in kb.errors:
             logger.warning("knowledge base: %s", error)
@@ -217,12 +223,49 @@ class CitebotBot(commands.Bot):
 
     def dispatch(self, event_name: str, /, *args: object, **kwargs: object) -> None:
         """Messages and new threads in a server outside the allowlist are not handled (the bot is
-        leaving it); every other event goes on as usual."""
+        leaving it); a form submitted that this process never showed is answered (see
+        :meth:`answer_expired_form`); every other event goes on as usual."""
         if event_name in ("message", "thread_create") and args:
             guild = getattr(args[0], "guild", None)
             if guild is not None and not self.allowed(guild.id):
                 return
+        if event_name == "interaction" and args and self._expired_form(args[0]):
+            self.loop.create_task(self.answer_expired_form(cast(discord.Interaction, args[0])))
         super().dispatch(event_name, *args, **kwargs)
+
+    def _expired_form(self, interaction: object) -> bool:
+        """Whether ``interaction`` submits a form no open modal of this process waits for (it was
+        shown before a restart). discord.py drops those silently; it hands a known one to its modal
+        just before this event, and only forgets it afterwards, so the check is exact here."""
+        if getattr(interaction, "type", None) is not discord.InteractionType.modal_submit:
+            return False
+        custom_id = (getattr(interaction, "data", None) or {}).get("custom_id", "")
+        modals = getattr(getattr(self._connection, "_view_store", None), "_modals", None)
+        return modals is not None and custom_id not in modals
+
+    async def answer_expired_form(self, interaction: discord.Interaction) -> None:
+        """A form shown before a restart: keep what was typed when the form says what it was for
+        (a 👎 reason, a curated answer), else tell the member to open it again, quoting their text."""
+        from .exts._curating import save_draft  # the cogs' helper; imported late, as extensions are
+
+        custom_id = (interaction.data or {}).get("custom_id", "")
+        values = submitted_values(interaction.data or {})
+        logger.info("a form shown before a restart was submitted (%s)", custom_id)
+        try:
+            reason = REASON_MODAL.fullmatch(custom_id)
+            target = curate_target(custom_id)
+            if reason is not None and int(reason["user_id"]) == interaction.user.id:
+                text = values.get(REASON_INPUT_ID, "").strip() or None
+                await self.answers.save_reason(interaction, reason["answer_id"], text)
+            elif target is not None and self.allowed(interaction.guild_id):
+                answer_id, revision = target
+                await save_draft(self, interaction, draft_of(values), answer_id=answer_id, revision=revision)
+            else:
+                typed = render.shorten("\n".join(v for v in values.values() if v.strip()), 1500)
+                quoted = f" What you typed:\n>>> {render.escape(typed)}" if typed else ""
+                await send_private(interaction, FORM_EXPIRED + quoted)
+        except Exception as error:
+            await self.report_error(interaction, error)
 
     async def _leave_if_not_allowed(self, guild: discord.Guild) -> None:
         if self.allowed(guild.id):

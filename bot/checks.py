@@ -41,6 +41,15 @@ def is_moderator(member: discord.abc.User, moderator_roles: frozenset[int]) -> b
     return perms.administrator or perms.manage_guild or perms.manage_messages
 
 
+def ensure_moderator(interaction: discord.Interaction) -> None:
+    """Raise :class:`NotModerator` unless the member behind ``interaction`` is a moderator *now*.
+
+    Called by the command check and again at every moderator form submit and button click: a
+    form or a row of buttons opened before a member was demoted must not act for them after."""
+    if not is_moderator(interaction.user, citebot(interaction).config.moderator_roles):
+        raise NotModerator()
+
+
 def moderator_only() -> Callable[[T], T]:
     """Hide the command from non-moderators by default *and* check on every use.
 
@@ -49,10 +58,8 @@ def moderator_only() -> Callable[[T], T]:
     """
 
     async def predicate(interaction: discord.Interaction) -> bool:
-        roles = citebot(interaction).config.moderator_roles
-        if is_moderator(interaction.user, roles):
-            return True
-        raise NotModerator()
+        ensure_moderator(interaction)
+        return True
 
     def decorator(func: T) -> T:
         func = app_commands.default_permissions(manage_messages=True)(func)
@@ -86,6 +93,13 @@ class CooldownBuckets:
             return None
         # Report the bucket so the error names the real rate; retry_after is what members see.
         raise app_commands.CommandOnCooldown(bucket, retry)
+
+    def refund(self, key: int, now: float) -> None:
+        """Give back the token ``key`` used at ``now`` (the interaction's time, as for :meth:`hit`):
+        the question failed on the bot's side, and members must not run out of asks for that."""
+        bucket = self._buckets.get(key)
+        if bucket is not None and bucket.get_tokens(now) < bucket.rate:
+            bucket.update_rate_limit(now, tokens=-1)
 
 
 def ask_cooldown() -> Callable[[T], T]:

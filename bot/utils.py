@@ -4,6 +4,7 @@ and how refusals and changes that could not be saved are worded."""
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, cast
 
@@ -16,6 +17,8 @@ from .ui.paginator import Paginator
 
 if TYPE_CHECKING:
     from .app import CitebotBot
+
+logger = logging.getLogger(__name__)
 
 
 def citebot(interaction: discord.Interaction) -> CitebotBot:
@@ -41,6 +44,25 @@ def file_warning(error: StateFileError | None) -> str | None:
     if error is None:
         return None
     return f"⚠️ {render.escape(str(error))}. Until it is fixed, the last good version is used."
+
+
+def submitted_values(data: dict) -> dict[str, str]:
+    """The values of a submitted form's text inputs by custom id, from the interaction's raw data
+    (for a form this process no longer holds as a modal)."""
+    values: dict[str, str] = {}
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if "custom_id" in node and isinstance(node.get("value"), str):
+                values[node["custom_id"]] = node["value"]
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(data.get("components", []))
+    return values
 
 
 async def send_private(interaction: discord.Interaction, content: str | None = None, **kwargs) -> None:
@@ -91,3 +113,52 @@ def refused_as(template: str, *, brief: bool = False) -> Iterator[None]:
         yield
     except CitebotError as exc:
         raise Refused(exc, template, brief=brief) from exc
+
+
+def missing_reply_permissions(
+    permissions: discord.Permissions, *, in_thread: bool = False, new_thread: bool = False
+) -> list[str]:
+    """The permissions a reply in a channel needs that ``permissions`` lacks, as Discord shows
+    them ("Send Messages"), most likely culprit first; ``new_thread`` when the reply opens a thread."""
+    needed = [
+        "view_channel",
+        "send_messages_in_threads" if in_thread else "send_messages",
+        "embed_links",
+        "read_message_history",
+    ]
+    if new_thread:
+        needed[1:1] = ["create_public_threads", "send_messages_in_threads"]
+    return [name.replace("_", " ").title() for name in needed if not getattr(permissions, name)]
+
+
+async def tell_cannot_reply(
+    message: discord.Message, exc: discord.Forbidden, *, new_thread: bool = False
+) -> None:
+    """The bot was refused a reply to ``message`` in its channel (``new_thread``: when answers
+    open a thread): log which permission is missing and tell the member privately (a direct
+    message) rather than leaving them unanswered."""
+    channel = message.channel
+    me = message.guild.me if message.guild is not None else None
+    missing = []
+    if me is not None and hasattr(channel, "permissions_for"):
+        in_thread = isinstance(channel, discord.Thread)
+        missing = missing_reply_permissions(
+            channel.permissions_for(me), in_thread=in_thread, new_thread=new_thread and not in_thread
+        )
+    names = ", ".join(missing) or "a permission Discord did not name"
+    logger.warning(
+        "cannot reply in channel %s of server %s: missing %s (%s)",
+        channel.id,
+        getattr(message.guild, "id", None),
+        names,
+        exc.text or exc,
+    )
+    where = getattr(channel, "mention", "that channel")
+    try:
+        await message.author.send(
+            f"I couldn't answer your message in {where}: I'm missing the {names} permission there. "
+            "Please tell a server admin; meanwhile `/ask` works there.",
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+    except discord.HTTPException as dm_exc:
+        logger.info("could not tell member %s by direct message either: %s", message.author.id, dm_exc)

@@ -11,13 +11,14 @@ import contextlib
 import logging
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from .errors import StateWriteError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["StateWriteError", "atomic_write_bytes", "atomic_write_text"]
+__all__ = ["StateWriteError", "atomic_write_bytes", "atomic_write_text", "remove_abandoned_temp_files"]
 
 
 def _write_temp(folder: Path, name: str, data: bytes) -> Path:
@@ -77,3 +78,24 @@ def atomic_write_bytes(path: Path | str, data: bytes, *, backup: bool = True) ->
 def atomic_write_text(path: Path | str, text: str, *, backup: bool = True) -> None:
     """:func:`atomic_write_bytes` for UTF-8 text."""
     atomic_write_bytes(path, text.encode("utf-8"), backup=backup)
+
+
+# A temporary file older than this was left by a write that was killed (a write takes moments).
+ABANDONED_TEMP_SECONDS = 5 * 60
+
+
+def remove_abandoned_temp_files(folder: Path | str) -> list[Path]:
+    """Remove the ``.<name>.*.tmp`` files that killed writes left anywhere under ``folder`` (older
+    than :data:`ABANDONED_TEMP_SECONDS`, so a write in progress is never touched); returns them."""
+    removed = []
+    now = time.time()
+    for path in Path(folder).rglob(".*.tmp"):
+        try:
+            if path.is_file() and now - path.stat().st_mtime > ABANDONED_TEMP_SECONDS:
+                path.unlink()
+                removed.append(path)
+        except OSError as exc:
+            logger.debug("could not remove %s: %s", path, exc)
+    if removed:
+        logger.info("removed %d temporary file(s) left by interrupted writes in %s", len(removed), folder)
+    return removed

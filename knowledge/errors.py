@@ -41,6 +41,30 @@ class StateFileError(CitebotError, ValueError):
         super().__init__(f"{where}: {message}")
 
 
+class StateFileBroken(CitebotError):
+    """A change refused because its file on disk does not parse (a hand edit with a mistake):
+    writing would overwrite that edit. The last good version keeps being served; :attr:`error`
+    says where the mistake is."""
+
+    def __init__(self, error: StateFileError) -> None:
+        self.error = error
+        super().__init__(
+            f"{error} — the file was edited by hand and has a mistake there, so nothing is changed "
+            f"until it is fixed (or {Path(error.path).name}.bak is put back); the last good version "
+            "is still in use"
+        )
+
+
+class EditConflict(CitebotError):
+    """A change made on an older revision of an entry than the one stored now (another moderator,
+    or a hand edit, changed it meanwhile): refused so that change is not silently reverted.
+    :attr:`current` is the entry as it is now."""
+
+    def __init__(self, message: str, current: object) -> None:
+        self.current = current
+        super().__init__(message)
+
+
 class StateWriteError(CitebotError, OSError):
     """A file in the state folder could not be written (read-only, full, missing); the message says
     which file and why. For curated answers and the glossary the change is in use in memory and is
@@ -68,8 +92,10 @@ class QuestionError(CitebotError, ValueError):
 
 __all__ = [
     "CitebotError",
+    "EditConflict",
     "NotFoundError",
     "QuestionError",
+    "StateFileBroken",
     "StateFileError",
     "StateWriteError",
     "UploadError",

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import NotFoundError
+from .curated.records import revision_of
+from .errors import EditConflict, NotFoundError
 from .text import normalize, stem, token_spans, tokens
 from .yaml_state import (
     StateFileError,
@@ -49,6 +50,11 @@ class GlossaryEntry:
     def to_yaml(self) -> dict[str, str]:
         """The entry as written in ``glossary.yaml``."""
         return {"term": self.term, "means": self.means, "author": self.author, "added": self.added}
+
+    @property
+    def revision(self) -> str:
+        """A short fingerprint of the stored entry; it changes with every change to it."""
+        return revision_of(self.to_yaml())
 
 
 def term_key(text: str) -> tuple[str, ...]:
@@ -170,11 +176,16 @@ class Glossary(YamlState[GlossaryEntry]):
         """The entry for ``term`` however it is written ("First-Milk" finds "first milk")."""
         return self._entries.get(term_key(term))
 
-    def add(self, term: str, means: str, *, author: str) -> GlossaryEntry:
-        """Add or replace ``term``. Raises ValueError (StateFileError) for an empty or too long
-        term, StateWriteError when the change could not be written (it is still used)."""
+    def add(self, term: str, means: str, *, author: str, revision: str | None = None) -> GlossaryEntry:
+        """Add or replace ``term``. With ``revision`` (the :attr:`GlossaryEntry.revision` the
+        moderator saw, "" for none), EditConflict when the term changed since. Raises ValueError
+        (StateFileError) for an empty or too long term, StateFileBroken while the file has a
+        hand-edit mistake, StateWriteError when the change could not be written (it is still used)."""
         with self.file.lock:
-            self.refresh()
+            self._begin_change()
+            seen = self._entries.get(term_key(term))
+            if revision is not None and (seen.revision if seen else "") != revision:
+                raise EditConflict(f"“{term}” was changed in the glossary meanwhile; nothing changed", seen)
             entry = GlossaryEntry(
                 _clean(term, "term", MAX_TERM_CHARS, "glossary", None, ""),
                 _clean(means, "means", MAX_MEANING_CHARS, "glossary", None, ""),
@@ -191,7 +202,7 @@ class Glossary(YamlState[GlossaryEntry]):
         """Remove ``term`` and return its entry; NotFoundError when it is not in the glossary,
         StateWriteError when the change could not be written (it is still used)."""
         with self.file.lock:
-            self.refresh()
+            self._begin_change()
             key = term_key(term)
             entry = self._entries.get(key)
             if entry is None:

@@ -10,6 +10,7 @@ import math
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -134,6 +135,7 @@ class KnowledgeBase:
             _mark_state(slot.parent.parent)  # before the walk: a state folder inside is left out
         fingerprint = folder_fingerprint(folder, settings, chunk_chars)
         if cache:
+            remove_abandoned_builds(slot)
             kb = _load_cached(slot / fingerprint, folder, fingerprint)
             if kb is not None:
                 return kb
@@ -334,12 +336,51 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+BUILDING_PREFIX = ".building-"
+# A build older than this is abandoned even if its pid is alive again (reused by another process).
+ABANDONED_BUILD_SECONDS = 15 * 60
+
+
+def remove_abandoned_builds(slot: Path) -> list[Path]:
+    """Remove the half-built index folders in ``slot`` that a killed build left: those whose
+    process is gone, or older than :data:`ABANDONED_BUILD_SECONDS`; returns what was removed."""
+    removed = []
+    try:
+        candidates = [p for p in slot.iterdir() if p.name.startswith(BUILDING_PREFIX) and p.is_dir()]
+    except OSError:
+        return removed
+    for path in candidates:
+        pid = path.name[len(BUILDING_PREFIX) :].split("-", 1)[0]
+        try:
+            age = time.time() - path.stat().st_mtime
+        except OSError:
+            continue
+        if age < ABANDONED_BUILD_SECONDS and pid.isdigit() and _process_alive(int(pid)):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    if removed:
+        logger.info("removed %d abandoned index build(s) in %s", len(removed), slot)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
 def _save_cached(kb: KnowledgeBase, slot: Path, fingerprint: str) -> None:
     """Write the index into a temporary folder, then rename it into place: a reader sees a whole
     cache or none. Older caches of the same folder are removed."""
     try:
         slot.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=slot))
+        # The builder's pid in the name tells a live build from one a killed process left behind.
+        tmp = Path(tempfile.mkdtemp(prefix=f"{BUILDING_PREFIX}{os.getpid()}-", dir=slot))
         kb.index.save(tmp / "index")
         manifest = {
             "version": CACHE_VERSION,
@@ -369,7 +410,7 @@ def _save_cached(kb: KnowledgeBase, slot: Path, fingerprint: str) -> None:
         else:
             os.replace(tmp, target)
         for old in slot.iterdir():
-            if old.name != fingerprint and not old.name.startswith(".building-"):
+            if old.name != fingerprint and not old.name.startswith(BUILDING_PREFIX):
                 shutil.rmtree(old, ignore_errors=True)
     except OSError as exc:
         logger.warning("could not save the index in %s (%s); it will be rebuilt next start", slot, exc)

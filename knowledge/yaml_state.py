@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import yaml
 
 from .atomic import atomic_write_text
-from .errors import StateFileError, StateWriteError
+from .errors import StateFileBroken, StateFileError, StateWriteError
 
 logger = logging.getLogger(__name__)
 
@@ -237,6 +237,15 @@ class YamlState(ABC, Generic[ItemT]):
                 self.file.load_error = exc
                 logger.error("%s; still serving the previous %s", exc, self.label)
             return self.file.load_error
+
+    def _begin_change(self) -> None:
+        """Pick up hand edits before a change (call with ``self.file.lock`` held), and refuse the
+        change with :class:`StateFileBroken` while the file on disk does not parse: writing now
+        would replace the operator's hand edit with the last good version."""
+        error = self.refresh()
+        if error is not None and self.path.exists():
+            logger.error("%s; refusing to change %s until it is fixed", error, self.path)
+            raise StateFileBroken(error)
 
     def _save(self, done: object = None) -> None:
         """Write the state; raises :class:`StateWriteError` carrying ``done`` (the change then

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 import discord
 
 from knowledge.curated import CuratedAnswer, CuratedStore, SourceLink
-from knowledge.errors import NotFoundError, StateWriteError
+from knowledge.errors import EditConflict, NotFoundError, StateWriteError
 from knowledge.models import Hit
 
 from .. import render
+from ..checks import ensure_moderator
 from ..curation_render import curated_embed
 from ..ui.curation import CurateDraft
 from ..utils import Refused, refused_as, send_private, who, write_failed_note
@@ -59,12 +60,16 @@ async def save_draft(
     draft: CurateDraft,
     *,
     answer_id: int | None = None,
+    revision: str | None = None,
     origin: str = "",
-) -> CuratedAnswer:
+) -> CuratedAnswer | None:
     """Save ``draft`` as a new curated answer of the interaction's server, or as an edit of its
-    ``answer_id``, and tell the moderator privately. An invalid draft or a missing answer is refused
-    through the error handler; a change that could not be written to disk is saved in memory and
-    the reply says so."""
+    ``answer_id`` opened at ``revision``, and tell the moderator privately; returns the entry
+    saved, or None when the answer changed since the form was opened (the moderator is shown the
+    newer text and their own, nothing is saved). An invalid draft, a missing answer or a state
+    file with a hand-edit mistake is refused through the error handler; a change that could not be
+    written to disk is saved in memory and the reply says so."""
+    ensure_moderator(interaction)
     state, store = moderated(bot, interaction)
     links, unknown = source_links(state.kb, draft.sources)
     author = who(interaction.user)
@@ -89,7 +94,11 @@ async def save_draft(
                     answer=draft.answer,
                     phrasings=draft.phrasings,
                     sources=links,
+                    revision=revision,
                 )
+        except EditConflict as exc:
+            await _tell_conflict(state, interaction, exc, draft)
+            return None
         except StateWriteError as exc:
             entry = exc.done
             note = write_failed_note(exc)
@@ -103,3 +112,19 @@ async def save_draft(
     embed = curated_embed(entry, source_hits(state.kb, entry))
     await send_private(interaction, "\n".join(lines), embed=embed)
     return entry
+
+
+async def _tell_conflict(
+    state: ServerState, interaction: discord.Interaction, conflict: EditConflict, draft: CurateDraft
+) -> None:
+    """The answer changed since the form was opened: show its newer text, and the moderator's
+    own so it is not lost."""
+    current: CuratedAnswer = conflict.current  # type: ignore[assignment]
+    yours = render.shorten(f"{draft.question}\n{draft.answer}", 1200)
+    text = (
+        f"Not saved: {render.escape(str(conflict))}. The answer as it is now is below; open "
+        f"`/faq edit {current.id}` to change it. What you wrote:\n>>> {render.escape(yours)}"
+    )
+    logger.info("curated answer %d: an edit on an older revision was refused", current.id)
+    embed = curated_embed(current, source_hits(state.kb, current))
+    await send_private(interaction, render.shorten(text, render.CONTENT_LIMIT), embed=embed)

@@ -25,6 +25,7 @@ from knowledge.store import AnswerRecord
 
 from .. import render
 from ..answering import Reply
+from ..utils import tell_cannot_reply
 
 if TYPE_CHECKING:
     from ..app import CitebotBot
@@ -57,9 +58,16 @@ class Conversation(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        """Answer a message that asks the bot, follows up on an answer or asks in a help channel."""
+        """Answer a message that asks the bot, follows up on an answer or asks in a help channel;
+        when the channel refuses the reply, the member is told privately."""
         if message.author.bot or message.guild is None or self.bot.user is None:
             return
+        try:
+            await self._on_message(message)
+        except discord.Forbidden as exc:
+            await tell_cannot_reply(message, exc, new_thread=self.bot.config.answers.reply_in_thread)
+
+    async def _on_message(self, message: discord.Message) -> None:
         channel = message.channel
         config = self.bot.config
         in_forum = isinstance(channel, discord.Thread) and channel.parent_id in config.forum_channels

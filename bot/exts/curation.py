@@ -91,15 +91,18 @@ class Curation(commands.Cog):
         draft: CurateDraft,
         *,
         answer_id: int | None = None,
+        revision: str | None = None,
         origin: str = "",
     ) -> None:
-        """Show the curate modal; submitting saves a new answer, or edits ``answer_id``."""
+        """Show the curate modal; submitting saves a new answer, or edits ``answer_id`` if it is
+        still at ``revision``."""
 
         async def submitted(modal_interaction: discord.Interaction, values: CurateDraft) -> None:
-            await self.save(modal_interaction, values, answer_id=answer_id, origin=origin)
+            await self.save(modal_interaction, values, answer_id=answer_id, revision=revision, origin=origin)
 
         title = f"Edit curated answer #{answer_id}" if answer_id else "New curated answer"
-        await interaction.response.send_modal(CurateModal(draft, submitted, title=title))
+        modal = CurateModal(draft, submitted, title=title, answer_id=answer_id, revision=revision)
+        await interaction.response.send_modal(modal)
 
     async def save(
         self,
@@ -107,10 +110,11 @@ class Curation(commands.Cog):
         draft: CurateDraft,
         *,
         answer_id: int | None = None,
+        revision: str | None = None,
         origin: str = "",
     ) -> None:
         """Save a submitted draft (see :func:`bot.exts._curating.save_draft`)."""
-        await save_draft(self.bot, interaction, draft, answer_id=answer_id, origin=origin)
+        await save_draft(self.bot, interaction, draft, answer_id=answer_id, revision=revision, origin=origin)
 
     async def _answer_id_autocomplete(
         self, interaction: discord.Interaction, current: str
@@ -147,7 +151,7 @@ class Curation(commands.Cog):
         draft = CurateDraft(
             entry.question, entry.answer, tuple(entry.phrasings), tuple(s.passage_id for s in entry.sources)
         )
-        await self.open_editor(interaction, draft, answer_id=entry.id)
+        await self.open_editor(interaction, draft, answer_id=entry.id, revision=entry.revision)
 
     @faq.command(name="remove", description="Delete a curated answer")
     @app_commands.describe(id="The curated answer's number")

@@ -17,7 +17,7 @@ from discord.ext import commands
 from knowledge.errors import CitebotError
 
 from .. import render
-from ..utils import Refused
+from ..utils import Refused, missing_reply_permissions
 
 if TYPE_CHECKING:
     from ..app import CitebotBot
@@ -68,11 +68,19 @@ class ErrorHandler(commands.Cog):
         """Reply to ``interaction`` with the message for ``error``; log it if it is a bug."""
         cause = _unwrap(error)
         message = user_message(cause)
+        if isinstance(cause, discord.Forbidden):
+            missing = missing_reply_permissions(interaction.app_permissions)
+            names = ", ".join(missing) or "a permission Discord did not name"
+            logger.warning("refused in channel %s: missing %s (%s)", interaction.channel_id, names, cause)
+            message = f"I'm missing a permission in this channel: {names}. Please tell a server admin."
         if message is None:
             command = interaction.command.qualified_name if interaction.command else None
             where = f"/{command}" if command else f"component {(interaction.data or {}).get('custom_id')!r}"
             logger.error("error in %s (user %s)", where, interaction.user.id, exc_info=cause)
             message = "Sorry, something went wrong on my side. It has been logged; please try again later."
+            if command == "ask":
+                # The failure was ours, not the member's: the ask does not count.
+                self.bot.ask_cooldowns.refund(interaction.user.id, interaction.created_at.timestamp())
         elif not isinstance(cause, app_commands.CheckFailure):
             logger.debug("user-facing error: %s", cause)
         if interaction.type is discord.InteractionType.autocomplete:

@@ -18,11 +18,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from knowledge.curated import CuratedAnswer, current_sources
-from knowledge.errors import StateFileError, StateWriteError
+from knowledge.errors import StateFileBroken, StateFileError, StateWriteError
 from knowledge.review import ReviewGroup, ReviewQueue
 
 from .. import render
-from ..checks import NotModerator, is_moderator, moderator_only
+from ..checks import ensure_moderator, moderator_only
 from ..curation_render import review_group_embed, review_summary_embed, stale_embed
 from ..ui.curation import CurateDraft, CurateModal, ReviewPage, ReviewView, StaleAnswerButton, stale_view
 from ..ui.errors import report_error
@@ -103,6 +103,8 @@ class Review(commands.Cog):
         except StateWriteError as exc:
             logger.warning("flagged curated answers could not be saved: %s", exc)
             flagged = store.stale()
+        except StateFileBroken:
+            return []  # logged with the file and line; checked again once the file is fixed
         if flagged:
             logger.info("server %s: %d curated answer(s) have changed sources", state.guild_id, len(flagged))
             await self.notify(state, flagged)
@@ -133,8 +135,7 @@ class Review(commands.Cog):
 
     async def stale_action(self, interaction: discord.Interaction, action: str, answer_id: int) -> None:
         """Keep / Edit / Retire from the moderator channel's persistent buttons."""
-        if not is_moderator(interaction.user, self.bot.config.moderator_roles):
-            raise NotModerator()
+        ensure_moderator(interaction)
         if action == "edit":
             await self._open_edit(interaction, answer_id)
             return
@@ -172,9 +173,14 @@ class Review(commands.Cog):
         draft = CurateDraft(
             entry.question, entry.answer, tuple(entry.phrasings), tuple(s.passage_id for s in sources)
         )
+        revision = entry.revision
 
         async def saved(modal_interaction: discord.Interaction, values: CurateDraft) -> None:
-            await save_draft(self.bot, modal_interaction, values, answer_id=answer_id)
+            saved_entry = await save_draft(
+                self.bot, modal_interaction, values, answer_id=answer_id, revision=revision
+            )
+            if saved_entry is None:
+                return  # changed meanwhile: nothing saved, nothing to relink
             current = store.get(answer_id)
             if current is not None and current.status == "stale":
                 # Editing is reviewing: the moderator has seen and chosen the current passages.
@@ -183,8 +189,9 @@ class Review(commands.Cog):
                 except StateWriteError as exc:
                     logger.warning("relink after edit not saved: %s", exc)
 
+        title = f"Edit curated answer #{answer_id}"
         await interaction.response.send_modal(
-            CurateModal(draft, saved, title=f"Edit curated answer #{answer_id}")
+            CurateModal(draft, saved, title=title, answer_id=answer_id, revision=revision)
         )
 
     # -- /review ------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ logger = logging.getLogger(__name__)
 
 ANSWER_ID = r"(?P<answer_id>[0-9a-f]{12})"
 REASON_INPUT_ID = "citebot:why:reason"
+# The 👎 form's custom id: the answer and the member, so it can be saved after a restart.
+REASON_MODAL = re.compile(rf"citebot:why:{ANSWER_ID}:(?P<user_id>\d+)")
 
 
 def _service(interaction: discord.Interaction) -> ReplyService:

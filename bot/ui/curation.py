@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -16,6 +17,7 @@ import discord
 
 from knowledge.curated import MAX_ANSWER_CHARS, MAX_QUESTION_CHARS
 
+from ..checks import ensure_moderator
 from .errors import report_error
 
 logger = logging.getLogger(__name__)
@@ -24,6 +26,8 @@ QUESTION_ID = "curate:question"
 PHRASINGS_ID = "curate:phrasings"
 ANSWER_ID = "curate:answer"
 SOURCES_ID = "curate:sources"
+CURATE_MODAL_PREFIX = "citebot:curate:"
+_CURATE_MODAL = re.compile(r"citebot:curate:(?P<id>new|\d+):(?P<revision>-|[0-9a-f]{12}):[0-9a-f]+")
 
 
 @dataclass(frozen=True)
@@ -43,13 +47,42 @@ def _lines(text: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in text.splitlines() if line.strip())
 
 
+def draft_of(values: dict[str, str]) -> CurateDraft:
+    """A draft from a curate form's submitted values, by input custom id."""
+    return CurateDraft(
+        question=values.get(QUESTION_ID, "").strip(),
+        answer=values.get(ANSWER_ID, "").strip(),
+        phrasings=_lines(values.get(PHRASINGS_ID, "")),
+        sources=_lines(values.get(SOURCES_ID, "").replace(",", "\n")),
+    )
+
+
+def curate_target(custom_id: str) -> tuple[int | None, str | None] | None:
+    """(answer id or None for a new answer, revision or None) of a curate form's custom id; None
+    when it is not one."""
+    found = _CURATE_MODAL.fullmatch(custom_id)
+    if found is None:
+        return None
+    answer_id = None if found["id"] == "new" else int(found["id"])
+    return answer_id, None if found["revision"] == "-" else found["revision"]
+
+
 class CurateModal(discord.ui.Modal):
     """Question, other phrasings (one per line), the answer (Markdown) and source passage ids."""
 
     def __init__(
-        self, draft: CurateDraft, on_submit: SubmitCallback, *, title: str = "Curated answer"
+        self,
+        draft: CurateDraft,
+        on_submit: SubmitCallback,
+        *,
+        title: str = "Curated answer",
+        answer_id: int | None = None,
+        revision: str | None = None,
     ) -> None:
-        super().__init__(title=title[:45], timeout=900)
+        # The custom id says what the form edits, so a form submitted after a restart (when this
+        # object is gone) can still be saved: see :func:`curate_target`.
+        custom_id = f"{CURATE_MODAL_PREFIX}{answer_id or 'new'}:{revision or '-'}:{secrets.token_hex(4)}"
+        super().__init__(title=title[:45], timeout=900, custom_id=custom_id)
         self._on_submit = on_submit
         self.question = discord.ui.TextInput(
             label="Question",
@@ -84,11 +117,14 @@ class CurateModal(discord.ui.Modal):
             self.add_item(item)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        draft = CurateDraft(
-            question=self.question.value.strip(),
-            answer=self.answer.value.strip(),
-            phrasings=_lines(self.phrasings.value),
-            sources=_lines(self.sources.value.replace(",", "\n")),
+        ensure_moderator(interaction)  # demoted since the form was opened: nothing is saved
+        draft = draft_of(
+            {
+                QUESTION_ID: self.question.value,
+                ANSWER_ID: self.answer.value,
+                PHRASINGS_ID: self.phrasings.value,
+                SOURCES_ID: self.sources.value,
+            }
         )
         await self._on_submit(interaction, draft)
 
@@ -97,7 +133,8 @@ class CurateModal(discord.ui.Modal):
 
 
 class OwnerView(discord.ui.View):
-    """A view only the moderator who opened it may use; buttons are disabled on timeout."""
+    """A view only the moderator who opened it may use, and only while still a moderator (checked
+    at every click); buttons are disabled on timeout."""
 
     def __init__(self, owner_id: int, *, timeout: float = 300.0) -> None:
         super().__init__(timeout=timeout)
@@ -105,12 +142,13 @@ class OwnerView(discord.ui.View):
         self.message: discord.Message | discord.InteractionMessage | None = None
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id == self.owner_id:
-            return True
-        await interaction.response.send_message(
-            "These buttons belong to the moderator who ran the command.", ephemeral=True
-        )
-        return False
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(
+                "These buttons belong to the moderator who ran the command.", ephemeral=True
+            )
+            return False
+        ensure_moderator(interaction)  # raises for a moderator demoted since; on_error replies
+        return True
 
     def disable(self) -> None:
         """Grey out every button (after a timeout)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -83,6 +85,12 @@ class CuratedAnswer:
         """Stale answers are still served (moderators wrote them) until someone retires them."""
         return self.status != "retired"
 
+    @property
+    def revision(self) -> str:
+        """A short fingerprint of everything stored about the answer: it changes with every
+        change, made here or by hand, so a form opened on an older revision can be refused."""
+        return revision_of(self.to_yaml())
+
     def questions(self) -> list[str]:
         """The question and its alternative phrasings, the question first."""
         return [self.question, *self.phrasings]
@@ -103,3 +111,9 @@ class CuratedAnswer:
             out["stale_reason"] = self.stale_reason
         out["history"] = [r.to_yaml() for r in self.history]
         return out
+
+
+def revision_of(stored: Any) -> str:
+    """12 hex digits identifying an entry's stored form (its YAML mapping)."""
+    text = json.dumps(stored, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]

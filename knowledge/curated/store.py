@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import NotFoundError
+from ..errors import EditConflict, NotFoundError
 from ..matching import kb_weight
 from ..yaml_state import YamlState, now
 from .matcher import MIN_MATCH, CuratedMatch, CuratedMatcher
@@ -35,6 +35,8 @@ class ImportPlan:
     added: list[CuratedAnswer] = field(default_factory=list)
     updated: list[CuratedAnswer] = field(default_factory=list)
     unchanged: list[CuratedAnswer] = field(default_factory=list)
+    #: The revision of each answer the plan adds ("": none yet) or updates, as at the dry run.
+    seen: dict[int, str] = field(default_factory=dict)
 
     def summary(self) -> str:
         """What would change, in words: ``2 new, 1 updated, 5 unchanged``."""
@@ -140,7 +142,7 @@ class CuratedStore(YamlState[CuratedAnswer]):
     ) -> CuratedAnswer:
         """Add an answer. The new answer is served even if writing fails (then StateWriteError)."""
         with self.file.lock:
-            self.refresh()
+            self._begin_change()
             stamp = now()
             entry = check_entry(
                 CuratedAnswer(
@@ -168,12 +170,25 @@ class CuratedStore(YamlState[CuratedAnswer]):
         answer: str | None = None,
         phrasings: Iterable[str] | None = None,
         sources: Iterable[SourceLink] | None = None,
+        revision: str | None = None,
     ) -> CuratedAnswer:
-        """Change the given fields of an answer and record the edit in its history. NotFoundError for
-        an unknown id, StateFileError for invalid text, StateWriteError when not written."""
+        """Change the given fields of an answer and record the edit in its history. With
+        ``revision`` (:attr:`CuratedAnswer.revision` when the form was opened), EditConflict when
+        the answer changed since. NotFoundError for an unknown id, StateFileError for invalid
+        text, StateFileBroken while the file has a hand-edit mistake, StateWriteError when not
+        written."""
         with self.file.lock:
-            self.refresh()
+            self._begin_change()
             current = self._require(answer_id)
+            if revision is not None and current.revision != revision:
+                last = current.history[-1] if current.history else None
+                by = f" by {last.by}" if last and last.by else ""
+                when = f" at {current.updated}" if current.updated else ""
+                raise EditConflict(
+                    f"curated answer #{answer_id} was changed{by}{when} after this form was opened, "
+                    "so your edit was not saved over it",
+                    current,
+                )
             changed = replace(
                 current,
                 question=current.question if question is None else question,
@@ -201,7 +216,7 @@ class CuratedStore(YamlState[CuratedAnswer]):
     def remove(self, answer_id: int) -> CuratedAnswer:
         """Delete an answer and its history from the file; returns it. NotFoundError for an unknown id."""
         with self.file.lock:
-            self.refresh()
+            self._begin_change()
             removed = self._require(answer_id)
             self._answers = {k: v for k, v in self._answers.items() if k != answer_id}
             self._save(removed)
@@ -215,7 +230,7 @@ class CuratedStore(YamlState[CuratedAnswer]):
         self, answer_id: int, status: str, *, by: str, note: str, reason: str = ""
     ) -> CuratedAnswer:
         with self.file.lock:
-            self.refresh()
+            self._begin_change()
             entry = self._require(answer_id)
             stamp = now()
             entry.status, entry.stale_reason, entry.updated = status, reason, stamp
@@ -246,13 +261,28 @@ class CuratedStore(YamlState[CuratedAnswer]):
                 plan.updated.append(entry)
             else:
                 plan.unchanged.append(entry)
+                continue
+            plan.seen[entry.id] = current.revision if current else ""
         return plan
 
     def apply_import(self, plan: ImportPlan, *, by: str) -> None:
         """Add and update the answers of a plan from :meth:`plan_import`, recording the import in
-        their history (answers the file does not mention are kept)."""
+        their history (answers the file does not mention are kept). EditConflict, and nothing
+        changed, when an answer it touches was added or changed since the dry run."""
         with self.file.lock:
-            self.refresh()
+            self._begin_change()
+            moved = [
+                answer_id
+                for answer_id, revision in plan.seen.items()
+                if (self._answers[answer_id].revision if answer_id in self._answers else "") != revision
+            ]
+            if moved:
+                numbers = ", ".join(f"#{n}" for n in sorted(moved))
+                raise EditConflict(
+                    f"curated answer(s) {numbers} changed since the dry run, so nothing was imported; "
+                    "run the import again to see what it would change now",
+                    [self._answers.get(n) for n in moved],
+                )
             stamp = now()
             answers = dict(self._answers)
             for entry in plan.added:
@@ -280,7 +310,7 @@ class CuratedStore(YamlState[CuratedAnswer]):
         newly flagged. Call after every reload."""
         flagged = []
         with self.file.lock:
-            self.refresh()
+            self._begin_change()
             for entry in self.list():
                 missing = changed_sources(entry, kb)
                 if not missing or entry.status == "stale":
@@ -297,7 +327,7 @@ class CuratedStore(YamlState[CuratedAnswer]):
         """Keep an answer after its sources changed: link it to the current passages (the same
         section's new version, else the passage most like the old excerpt) and serve it again."""
         with self.file.lock:
-            self.refresh()
+            self._begin_change()
             entry = self._require(answer_id)
             links = current_sources(entry, kb)
             entry.sources = links
