@@ -22,7 +22,7 @@ from knowledge.uploads import KnowledgeSources
 
 from . import cli_curation
 from .console import run_console
-from .text_render import render_answer
+from .text_render import emphasis_for, render_answer
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
         else:
-            print(render_answer(answer), flush=True)
+            print(render_answer(answer, emphasis=emphasis_for(sys.stdout)), flush=True)
             if args.question is None:
                 print()
     return status

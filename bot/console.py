@@ -8,7 +8,7 @@ from typing import TextIO
 from knowledge import QuestionError
 from knowledge.assistant import Assistant
 
-from .text_render import render_answer, render_hits, render_passage, render_topics
+from .text_render import PLAIN, emphasis_for, render_answer, render_hits, render_passage, render_topics
 
 HELP = """Type a question and press Enter. Commands:
   /search TEXT   passages matching TEXT, with ids and scores
@@ -23,8 +23,8 @@ NOT_MEDICAL_ADVICE = (
 )
 
 
-def handle(assistant: Assistant, line: str) -> str | None:
-    """The reply to one console line; None means quit."""
+def handle(assistant: Assistant, line: str, *, emphasis: tuple[str, str] = PLAIN) -> str | None:
+    """The reply to one console line (matched terms wrapped in ``emphasis``); None means quit."""
     line = line.strip()
     if not line:
         return ""
@@ -44,7 +44,7 @@ def handle(assistant: Assistant, line: str) -> str | None:
         case _ if command.startswith("/"):
             return f"Unknown command {command}. /help lists the commands."
     try:
-        return render_answer(assistant.ask(line))
+        return render_answer(assistant.ask(line), emphasis=emphasis)
     except QuestionError as exc:
         return str(exc)
 
@@ -74,7 +74,7 @@ def run_console(assistant: Assistant, stdin: TextIO = sys.stdin, stdout: TextIO 
         line = stdin.readline()
         if not line:
             break
-        reply = handle(assistant, line)
+        reply = handle(assistant, line, emphasis=emphasis_for(stdout))
         if reply is None:
             break
         if reply:
