@@ -34,6 +34,7 @@ def _folders(args: argparse.Namespace) -> KnowledgeSources:
 
     config = load_config(getattr(args, "config", None))
     args.state_dir = args.state_dir or config.state_dir
+    args.red_flags = config.notices.red_flag_check()
     return KnowledgeSources.resolve(args.knowledge or config.knowledge_dir, args.state_dir)
 
 
@@ -42,8 +43,14 @@ def _load_kb(args: argparse.Namespace) -> KnowledgeBase:
     return _folders(args).load()
 
 
+def _assistant(args: argparse.Namespace) -> Assistant:
+    """The assistant the bot would answer with: same knowledge, state and red flags."""
+    kb = _load_kb(args)
+    return Assistant.with_state(kb, args.state_dir, red_flags=args.red_flags)
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
-    assistant = Assistant.with_state(_load_kb(args), args.state_dir)
+    assistant = _assistant(args)
     questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
     status = 0
     for question in questions:
@@ -142,7 +149,7 @@ def _fraction(text: str) -> float:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    return run_console(Assistant.with_state(_load_kb(args), args.state_dir))
+    return run_console(_assistant(args))
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -2,6 +2,8 @@
 
 Retrieval and the store run in a worker thread so the event loop stays responsive; the reply gets
 its notices (a red-flag warning first, the daily medical notice) and the persistent answer buttons.
+Red flags are checked before anything that can fail, and recording the answer is best effort: a
+member who describes warning signs always gets the red-flag message.
 """
 
 from __future__ import annotations
@@ -64,18 +66,20 @@ class Reply:
     answer_id: str
     content: str
     embed: discord.Embed
-    view: discord.ui.View
+    view: discord.ui.View | None
     red_flag: bool
 
     def send_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``send``/``reply``/``edit_original_response``."""
         # Echoed member text must never ping anyone, whatever the bot-wide default says.
-        return {
+        kwargs: dict[str, Any] = {
             "content": self.content or None,
             "embed": self.embed,
-            "view": self.view,
             "allowed_mentions": discord.AllowedMentions.none(),
         }
+        if self.view is not None:  # no buttons when the answer could not be recorded
+            kwargs["view"] = self.view
+        return kwargs
 
 
 class ReplyService:
@@ -84,15 +88,29 @@ class ReplyService:
 
     def __init__(self, bot: AnsweringBot) -> None:
         self.bot = bot
-        self._red_flags = bot.config.notices.compiled_red_flags()
+        self._red_flags = bot.config.notices.red_flag_check()
         # Sources of /ask autocomplete suggestions; curated questions add theirs here.
         self.suggesters: list[Callable[[str], Iterable[str]]] = [self._title_suggestions]
 
     # -- asking -------------------------------------------------------------------------------
 
-    def is_red_flag(self, text: str) -> bool:
-        """Whether ``text`` matches a red-flag pattern (see ``notices.red_flags``)."""
-        return any(pattern.search(text) for pattern in self._red_flags)
+    def is_red_flag(self, *texts: str | None) -> bool:
+        """Whether any of ``texts`` (a member's words), or its glossary rewrite, matches a red-flag
+        pattern (``notices.red_flags``). Never raises: it runs before anything that can fail."""
+        rewrites: list[str] = []
+        glossary = getattr(self.bot.assistant, "glossary", None)
+        for text in texts:
+            if text and glossary is not None:
+                try:
+                    rewrites.append(glossary.expand(text).text)
+                except Exception:
+                    logger.exception("the glossary could not rewrite a question for the red-flag check")
+        return self._red_flags.matches(*texts, *rewrites)
+
+    @property
+    def red_flag_message(self) -> str:
+        """What a red-flagged question gets before anything else (``notices.red_flag_message``)."""
+        return self._red_flags.message
 
     def confident(self, answer: Answer) -> bool:
         """Good enough to post unprompted (help channels, forum posts)."""
@@ -120,9 +138,11 @@ class ReplyService:
         channel_id: int | None,
         asked: str | None = None,
         context: str = "",
+        red_flag: bool | None = None,
     ) -> Reply:
         """Record ``answer`` and build its reply. ``asked`` is the member's own words, checked for
-        red flags (the answer's question may have been shortened)."""
+        red flags (the answer's question may have been shortened) unless ``red_flag`` says already.
+        When the store fails the reply still goes out, without buttons and with the medical notice."""
         store = self.bot.store
         # Not deduplicated: Sources page n must be the passage the embed cites as [n], even when a
         # curated answer's source is also a retrieved passage.
@@ -142,12 +162,17 @@ class ReplyService:
             )
             return answer_id, store.mark_notice_shown(user_id, day)
 
-        answer_id, first_today = await asyncio.to_thread(remember)
+        if red_flag is None:
+            red_flag = self.is_red_flag(asked, answer.question)
+        try:
+            answer_id, first_today = await asyncio.to_thread(remember)
+        except Exception:
+            logger.exception("could not record an answer; replying without buttons")
+            answer_id, first_today = "", True
         notices = self.bot.config.notices
-        red_flag = self.is_red_flag(asked or answer.question)
         lines = []
         if red_flag:
-            lines.append(notices.red_flag_message)
+            lines.append(self.red_flag_message)
         lines += [render.escape(n) for n in answer.notices]
         if first_today:
             lines.append(notices.medical)
@@ -156,13 +181,19 @@ class ReplyService:
             answer_id=answer_id,
             content=render.content_within(lines),
             embed=render.answer_embed(answer, answer_id=answer_id),
-            view=answer_view(answer_id, sources=bool(passage_ids)),
+            view=answer_view(answer_id, sources=bool(passage_ids)) if answer_id else None,
             red_flag=red_flag,
         )
 
     async def sent(self, reply: Reply, message_id: int) -> None:
-        """Remember the message showing ``reply``: replying to it asks a follow-up."""
-        await asyncio.to_thread(self.bot.store.set_message, reply.answer_id, message_id)
+        """Remember the message showing ``reply``: replying to it asks a follow-up (best effort:
+        the member already has the answer)."""
+        if not reply.answer_id:
+            return
+        try:
+            await asyncio.to_thread(self.bot.store.set_message, reply.answer_id, message_id)
+        except Exception:
+            logger.exception("could not remember the message of answer %s", reply.answer_id)
 
     def suggestions(self, current: str) -> list[str]:
         """Autocomplete for questions: every suggester's matches, in order, without repeats."""

@@ -1,7 +1,8 @@
 """The answer pipeline: the one way from a question to a finished :class:`~knowledge.models.Answer`.
 
 The Discord bot, the ``citebot`` CLI and the local console all call :meth:`Assistant.ask`. In
-order, it cleans the question once, rewrites members' words with the glossary, retrieves passages
+order, it cleans the question once, rewrites members' words with the glossary, checks both for red
+flags (:mod:`knowledge.safety`: the answer then carries the "seek care now" message), retrieves passages
 (:meth:`KnowledgeBase.search`), has the evidence judged (:func:`knowledge.evidence.judge`), looks
 for a moderators' curated answer, and returns the answer whole.
 """
@@ -17,6 +18,7 @@ from .glossary import Glossary
 from .kb import KnowledgeBase, default_state_dir
 from .models import Answer, CuratedReply, Hit
 from .question import Question, content_words
+from .safety import RedFlags
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +33,8 @@ class Assistant:
     With a :class:`~knowledge.glossary.Glossary`, members' words are rewritten into the knowledge
     base's terms before retrieval; with a :class:`~knowledge.curated.CuratedStore`, a question
     matching a curated one gets the moderators' answer in ``Answer.curated`` (retrieval still runs:
-    its passages follow the curated answer).
+    its passages follow the curated answer). ``red_flags`` (default: :class:`~knowledge.safety.RedFlags`
+    with its default patterns) decides which questions get the red-flag message in ``Answer.safety``.
     """
 
     def __init__(
@@ -41,11 +44,13 @@ class Assistant:
         settings: AnswerSettings | None = None,
         curated: CuratedStore | None = None,
         glossary: Glossary | None = None,
+        red_flags: RedFlags | None = None,
     ) -> None:
         self.kb = kb
         self.settings = settings or AnswerSettings()
         self.curated = curated
         self.glossary = glossary
+        self.red_flags = red_flags or RedFlags()
 
     @classmethod
     def with_state(
@@ -54,6 +59,7 @@ class Assistant:
         state_dir: Path | str | None = None,
         *,
         settings: AnswerSettings | None = None,
+        red_flags: RedFlags | None = None,
     ) -> Assistant:
         """An assistant using the curated answers and glossary saved in ``state_dir``."""
         folder = Path(state_dir) if state_dir else default_state_dir()
@@ -62,7 +68,14 @@ class Assistant:
             settings=settings,
             curated=CuratedStore.in_state_dir(folder),
             glossary=Glossary.in_state_dir(folder),
+            red_flags=red_flags,
         )
+
+    def is_red_flag(self, text: str) -> bool:
+        """Whether a member's words, or their glossary rewrite, describe warning signs. Cheap and
+        needs no knowledge base: callers check it before anything that can fail."""
+        expansion = self.glossary.expand(text) if self.glossary is not None else None
+        return self.red_flags.matches(text, expansion.text if expansion is not None else None)
 
     def ask(self, question: str | Question, *, context: str = "", k: int = 5) -> Answer:
         """Answer ``question`` (text, or a :class:`~knowledge.question.Question` already cleaned)
@@ -76,6 +89,8 @@ class Assistant:
         if expansion is not None and expanded is not None:
             notices.append(expansion.notice())
         query = expanded or asked.text  # retrieval and the judge read the rewritten words
+        raw = question if isinstance(question, str) else None  # before any shortening
+        red_flag = self.red_flags.matches(raw, asked.text, expanded)
         hits = kb.search(query, k=k, context=context, context_weight=self.settings.context_weight)
         verdict = self._judge(kb, query, hits, context)
         match = self.match_curated(asked.text, kb, expanded=expanded)
@@ -91,6 +106,7 @@ class Assistant:
             notices=tuple(notices),
             curated=curated,
             confidence=verdict.confidence,
+            safety=self.red_flags.message if red_flag else "",
         )
 
     def _judge(self, kb: KnowledgeBase, query: str, hits: list[Hit], context: str) -> Verdict:

@@ -154,3 +154,18 @@ def test_invalid_config_is_a_clear_error_naming_the_key(tmp_path, state):
     out = citebot("ask", "What is IgA?", "--config", str(config), env=state)
     assert out.returncode == 2
     assert "answers.private" in out.stderr and "citebot.yaml" in out.stderr
+
+
+def test_ask_shows_the_red_flag_in_text_and_json(state):
+    out = citebot("ask", "my baby has a fever and is breathing fast", env=state)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("⚠️ Fever or trouble breathing in a baby")
+    data = json.loads(citebot("ask", "my boob is red and hot and I have a fever", "--json", env=state).stdout)
+    assert data["red_flag"] is True and data["notices"][0].startswith("⚠️")
+
+
+def test_ask_uses_the_red_flags_of_the_config(tmp_path, state):
+    config = tmp_path / "citebot.yaml"
+    config.write_text('notices:\n  red_flag_message: "Call now."\n  red_flags: ["\\\\burgent\\\\b"]\n')
+    out = citebot("ask", "urgent: what is colostrum?", "--config", str(config), env=state)
+    assert out.stdout.startswith("Call now."), out.stdout + out.stderr
