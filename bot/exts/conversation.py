@@ -3,8 +3,11 @@
 - An @mention with a question is always answered (or plainly declined), inline or in a new thread.
 - A reply to one of the bot's answers, or any message in a thread the bot started, is a follow-up:
   the earlier question counts with the new one.
+  Chatter there ("thanks!", "ok", "lol", an emoji) gets no answer: a 👍 for thanks at most.
 - In configured help channels, and on each new post in configured forum channels, the bot speaks
   only when it is confident; otherwise it stays quiet and leaves the question to people.
+- On every path a question describing warning signs gets the red-flag message, checked first, even
+  when the bot would otherwise stay quiet or answering fails.
 
 Mentions and replies that ping the bot carry their text even without the privileged
 message-content intent; help channels and forum bodies need it (forum titles don't).
@@ -25,6 +28,7 @@ from knowledge.store import AnswerRecord
 
 from .. import render
 from ..answering import Reply
+from ..chatter import is_chatter, is_thanks
 
 if TYPE_CHECKING:
     from ..app import CitebotBot
@@ -60,6 +64,13 @@ class Conversation(commands.Cog):
         """Answer a message that asks the bot, follows up on an answer or asks in a help channel."""
         if message.author.bot or message.guild is None or self.bot.user is None:
             return
+        try:
+            await self._on_message(message)
+        except discord.Forbidden as exc:
+            # A server that took away a permission (threads, replies) is a setting, not a bug.
+            logger.info("no permission to answer in channel %s: %s", message.channel.id, exc.text)
+
+    async def _on_message(self, message: discord.Message) -> None:
         channel = message.channel
         config = self.bot.config
         in_forum = isinstance(channel, discord.Thread) and channel.parent_id in config.forum_channels
@@ -69,6 +80,10 @@ class Conversation(commands.Cog):
         text = self._strip_mention(message.content)
         previous = await self._previous_turn(message)
         mentioned = self.bot.user in message.mentions
+        if previous is not None and text and is_chatter(text):
+            if is_thanks(text):
+                await message.add_reaction("👍")
+            return
         if previous is not None and text:
             context = f"{previous.context} {previous.question}".strip()[-CONTEXT_CHARS:]
             await self._answer(message, text, context=context, auto=False)
@@ -112,26 +127,35 @@ class Conversation(commands.Cog):
 
     async def _answer(self, message: discord.Message, text: str, *, context: str = "", auto: bool) -> None:
         service = self.bot.answers
+        red_flag = service.is_red_flag(text)  # first: whatever fails next, this message goes out
         try:
             answer = await service.ask(text, context=context)
+            if auto and not service.confident(answer):
+                logger.debug(
+                    "help channel question not confident enough (%.2f); staying quiet", answer.confidence
+                )
+                if red_flag:
+                    await self._red_flag_only(message)
+                return
+            await self._send(message, answer, asked=text, context=context, red_flag=red_flag)
+        except discord.Forbidden:
+            raise
         except Exception:
             logger.exception("answering a message failed")
-            if not auto:
+            if red_flag:
+                await self._red_flag_only(message, sorry=not auto)
+            elif not auto:
                 await message.reply(
                     "Sorry, something went wrong on my side; please try again later.",
                     allowed_mentions=discord.AllowedMentions.none(),
                 )
-            return
-        if auto and not service.confident(answer):
-            logger.debug(
-                "help channel question not confident enough (%.2f); staying quiet", answer.confidence
-            )
-            if service.is_red_flag(text):
-                await message.reply(
-                    self.bot.config.notices.red_flag_message, allowed_mentions=discord.AllowedMentions.none()
-                )
-            return
-        await self._send(message, answer, asked=text, context=context)
+
+    async def _red_flag_only(self, message: discord.Message, *, sorry: bool = False) -> None:
+        """The red-flag message on its own, when there is no answer to send with it."""
+        text = self.bot.answers.red_flag_message
+        if sorry:
+            text += "\n\nSorry, I could not look up an answer just now."
+        await message.reply(text, allowed_mentions=discord.AllowedMentions.none())
 
     async def _answer_forum_post(self, message: discord.Message, thread: discord.Thread) -> None:
         service = self.bot.answers
@@ -140,15 +164,19 @@ class Conversation(commands.Cog):
         candidates = dict.fromkeys(
             q for q in (body, f"{thread.name}. {body}" if body else "", thread.name) if q
         )
-        for question in candidates:
-            answer = await service.ask(question)
-            if service.confident(answer):
-                await self._send(message, answer, asked=question, in_thread=False)
-                return
-        if service.is_red_flag(" ".join(candidates)):
-            await message.reply(
-                self.bot.config.notices.red_flag_message, allowed_mentions=discord.AllowedMentions.none()
-            )
+        red_flag = service.is_red_flag(*candidates)  # first: whatever fails next, this goes out
+        try:
+            for question in candidates:
+                answer = await service.ask(question)
+                if service.confident(answer):
+                    await self._send(message, answer, asked=question, in_thread=False, red_flag=red_flag)
+                    return
+        except discord.Forbidden:
+            raise
+        except Exception:
+            logger.exception("answering forum post %s failed", thread.id)
+        if red_flag:
+            await self._red_flag_only(message)
         logger.debug("forum post %s: no confident answer; staying quiet", thread.id)
 
     async def _send(
@@ -159,6 +187,7 @@ class Conversation(commands.Cog):
         asked: str,
         context: str = "",
         in_thread: bool | None = None,
+        red_flag: bool | None = None,
     ) -> None:
         channel = message.channel
         if in_thread is None:
@@ -174,6 +203,7 @@ class Conversation(commands.Cog):
             channel_id=target.id,
             asked=asked,
             context=context,
+            red_flag=red_flag,
         )
         if in_thread:
             sent = await target.send(**reply.send_kwargs())
