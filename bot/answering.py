@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -30,6 +31,11 @@ if TYPE_CHECKING:
     from .config import Config
 
 logger = logging.getLogger(__name__)
+
+# A question others asked is suggested only once it was answered this often: one member's own
+# wording (perhaps private, perhaps personal) is not offered to everyone.
+FREQUENT_MIN_ANSWERED = 3
+FREQUENT_REFRESH_SECONDS = 300.0
 
 
 class AnsweringBot(Protocol):
@@ -89,8 +95,11 @@ class ReplyService:
     def __init__(self, bot: AnsweringBot) -> None:
         self.bot = bot
         self._red_flags = bot.config.notices.red_flag_check()
-        # Sources of /ask autocomplete suggestions; curated questions add theirs here.
-        self.suggesters: list[Callable[[str], Iterable[str]]] = [self._title_suggestions]
+        # First sources of /ask autocomplete suggestions: curated questions add theirs here. Then
+        # come questions asked and answered often, then the knowledge base's section names.
+        self.suggesters: list[Callable[[str], Iterable[str]]] = []
+        self._frequent: list[str] = []
+        self._frequent_at = float("-inf")
 
     # -- asking -------------------------------------------------------------------------------
 
@@ -196,16 +205,45 @@ class ReplyService:
             logger.exception("could not remember the message of answer %s", reply.answer_id)
 
     def suggestions(self, current: str) -> list[str]:
-        """Autocomplete for questions: every suggester's matches, in order, without repeats."""
+        """Autocomplete for questions: the registered suggesters' matches (curated questions), then
+        questions members asked and got answered often, then section names; in order, no repeats."""
         seen: dict[str, None] = {}
-        for suggest in self.suggesters:
+        for suggest in (*self.suggesters, self._frequent_suggestions, self._section_suggestions):
             for text in suggest(current):
                 seen.setdefault(text, None)
         return list(seen)
 
-    def _title_suggestions(self, current: str) -> list[str]:
-        titles = [doc.title for doc in self.bot.assistant.kb.documents.values()]
-        return fuzzy_filter(current, titles)
+    def frequent_questions(self) -> list[str]:
+        """Questions answered at least ``FREQUENT_MIN_ANSWERED`` times, most answered first, red
+        flags left out; read from the store at most every few minutes."""
+        now = time.monotonic()
+        store = self.bot.store
+        if store is None or now - self._frequent_at < FREQUENT_REFRESH_SECONDS:
+            return self._frequent
+        self._frequent_at = now
+        try:
+            asked = store.most_asked(200)
+            declined = {q.casefold(): n for q, n in store.most_asked(200, declined_only=True)}
+        except Exception:
+            logger.exception("could not read the most asked questions for autocomplete")
+            return self._frequent
+        answered = [(n - declined.get(q.casefold(), 0), q) for q, n in asked]
+        often = [(n, q) for n, q in answered if n >= FREQUENT_MIN_ANSWERED and not self.is_red_flag(q)]
+        self._frequent = [q for _, q in sorted(often, key=lambda item: -item[0])]
+        return self._frequent
+
+    def _frequent_suggestions(self, current: str) -> list[str]:
+        words = current.casefold().split()
+        # Most answered first, whatever is typed: the order is the point of this list.
+        matches = [q for q in self.frequent_questions() if all(w in q.casefold() for w in words)]
+        return matches[: render.CHOICES_MAX]
+
+    def _section_suggestions(self, current: str) -> list[str]:
+        kb = self.bot.assistant.kb
+        titles = {doc.title.casefold() for doc in kb.documents.values()}
+        # The innermost heading of each passage: a topic to ask about, never a whole document title.
+        names = dict.fromkeys(p.section[-1] for p in kb.passages if p.section)
+        return fuzzy_filter(current, [n for n in names if n.casefold() not in titles])
 
     # -- buttons ------------------------------------------------------------------------------
 

@@ -88,7 +88,8 @@ class Ask(commands.Cog):
     async def question_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        """Document titles and curated questions matching what is typed so far."""
+        """Curated questions, questions often asked and answered, then section names matching what
+        is typed so far."""
         suggestions = self.bot.answers.suggestions(current)[: render.CHOICES_MAX]
         return [
             app_commands.Choice(name=render.choice_name(text), value=render.choice_name(text))

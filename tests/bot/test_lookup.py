@@ -52,6 +52,9 @@ async def test_source_shows_a_passage_and_autocompletes_ids(simcord_env, builtin
     assert choices and len(choices) <= 25
     assert all(len(c["name"]) <= 100 and builtin_kb.passage(c["value"]) for c in choices)
     chosen = next(c for c in choices if c["name"].startswith("The mammary immune system"))
+    # Named by the citation label and the passage's first words, not the 90-character title.
+    assert chosen["name"].startswith("The mammary immune system · Guillen-Morales 2025 — ")
+    assert all("are parts of the maternal-infant" not in c["name"] for c in choices)
 
     result = await s.alice.slash(s.channel, "source", passage=chosen["value"])
 
