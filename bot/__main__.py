@@ -11,11 +11,13 @@ import json
 import logging
 import os
 import sys
+from importlib import metadata
+from pathlib import Path
 
 from knowledge import KnowledgeBase, QuestionError
 from knowledge.assistant import Assistant
 from knowledge.curated import CuratedStore
-from knowledge.errors import CitebotError, StateWriteError
+from knowledge.errors import CitebotError, NotFoundError, StateWriteError
 from knowledge.glossary import Glossary
 from knowledge.kb import check_saved_index
 from knowledge.uploads import KnowledgeSources
@@ -26,6 +28,20 @@ from .text_render import emphasis_for, render_answer
 
 logger = logging.getLogger(__name__)
 
+DESCRIPTION = (
+    "citebot answers questions from its documents and cites them. With no command it connects to "
+    "Discord when DISCORD_TOKEN is set, and otherwise opens the local console."
+)
+STATE_DIR_HELP = (
+    "state folder: curated answers, glossary, uploads, the answer log and the index cache "
+    "(default: the config's state_dir, else $CITEBOT_STATE_DIR, else $XDG_STATE_HOME/citebot, "
+    "else ~/.local/state/citebot)"
+)
+ASK_PROMPT = (
+    "Type a question and press Enter; each line is one question. Ctrl-D ends. "
+    '(Or give it on the command line: citebot ask "what is colostrum?")'
+)
+
 
 def _folders(args: argparse.Namespace) -> KnowledgeSources:
     """The knowledge and state folders: the command line first, then the config file the bot uses
@@ -35,7 +51,12 @@ def _folders(args: argparse.Namespace) -> KnowledgeSources:
     config = load_config(getattr(args, "config", None))
     args.state_dir = args.state_dir or config.state_dir
     args.red_flags = config.notices.red_flag_check()
-    return KnowledgeSources.resolve(args.knowledge or config.knowledge_dir, args.state_dir)
+    folder = args.knowledge or config.knowledge_dir
+    if folder is not None and not Path(folder).is_dir():
+        # A mistyped folder would otherwise answer every question with "not in the knowledge base".
+        problem = "does not exist" if not Path(folder).exists() else "is not a folder"
+        raise NotFoundError(f"knowledge folder {folder} {problem}")
+    return KnowledgeSources.resolve(folder, args.state_dir)
 
 
 def _load_kb(args: argparse.Namespace) -> KnowledgeBase:
@@ -51,6 +72,8 @@ def _assistant(args: argparse.Namespace) -> Assistant:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     assistant = _assistant(args)
+    if args.question is None and sys.stdin.isatty():
+        print(ASK_PROMPT, file=sys.stderr)
     questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
     status = 0
     for question in questions:
@@ -149,7 +172,8 @@ def _fraction(text: str) -> float:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    return run_console(_assistant(args))
+    assistant = _assistant(args)
+    return run_console(assistant, history=Path(args.state_dir) / "console_history")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -161,11 +185,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="citebot", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="citebot", description=DESCRIPTION)
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--knowledge", metavar="DIR", help="knowledge folder (default: the built-in one)")
-    common.add_argument("--state-dir", metavar="DIR", help="state folder (default: $CITEBOT_STATE_DIR)")
+    common.add_argument(
+        "--knowledge",
+        metavar="DIR",
+        help="knowledge folder (default: the config's knowledge_dir, else the built-in one)",
+    )
+    common.add_argument("--state-dir", metavar="DIR", help=STATE_DIR_HELP)
     common.add_argument("--config", metavar="FILE", help="the bot's YAML config (default: $CITEBOT_CONFIG)")
     sub = parser.add_subparsers(dest="command")
 
@@ -201,7 +230,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    try:
+        return metadata.version("citebot")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status. Ctrl-C and a closed pipe (``| head``) end
+    quietly."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (``citebot ask ... | head``): stop writing, and say nothing more.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

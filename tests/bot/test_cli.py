@@ -101,10 +101,24 @@ def test_index_is_reused_until_the_folder_changes(tmp_path, state):
     assert len(list((tmp_path / "state" / "index").glob("*/*/manifest.json"))) == 1
 
 
-def test_missing_knowledge_folder_starts_and_declines(tmp_path, state):
-    out = citebot("ask", "What is IgA?", "--knowledge", str(tmp_path / "none"), "--json", env=state)
-    assert out.returncode == 0
-    assert json.loads(out.stdout)["answered"] is False
+@pytest.mark.parametrize("command", ["ask", "chat", "index"])
+def test_a_missing_knowledge_folder_is_an_error(tmp_path, state, command):
+    args = [command, "--knowledge", str(tmp_path / "none")] + (["What is IgA?"] if command == "ask" else [])
+    out = citebot(*args, stdin="", env=state)
+    assert out.returncode != 0
+    assert f"error: knowledge folder {tmp_path / 'none'} does not exist" in out.stderr
+    assert out.stdout == "" and "Traceback" not in out.stderr
+
+
+def test_version_and_help_read_as_plain_text(state):
+    version = citebot("--version", env=state)
+    assert version.returncode == 0 and version.stdout.startswith("citebot ")
+    for args in ([], ["ask"], ["chat"], ["index"], ["eval"], ["run"]):
+        shown = citebot(*args, "--help", env=state).stdout
+        assert "`" not in shown, f"doc-style backticks in citebot {' '.join(args)} --help"
+    ask_help = " ".join(citebot("ask", "--help", env=state).stdout.split())
+    for fallback in ("state_dir", "$CITEBOT_STATE_DIR", "$XDG_STATE_HOME/citebot", "~/.local/state/citebot"):
+        assert fallback in ask_help
 
 
 def test_no_token_runs_the_local_console(state):
