@@ -3,7 +3,8 @@
 - An @mention with a question is always answered (or plainly declined), inline or in a new thread.
 - A reply to one of the bot's answers, or any message in a thread the bot started, is a follow-up:
   the earlier question counts with the new one.
-  Chatter there ("thanks!", "ok", "lol", an emoji) gets no answer: a 👍 for thanks at most.
+  Chatter there, or after a mention ("thanks!", "ok", "lol", an emoji), gets no answer: a 👍 for
+  thanks at most.
 - In configured help channels, and on each new post in configured forum channels, the bot speaks
   only when it is confident; otherwise it stays quiet and leaves the question to people.
 - On every path a question describing warning signs gets the red-flag message, checked first, even
@@ -80,7 +81,8 @@ class Conversation(commands.Cog):
         text = self._strip_mention(message.content)
         previous = await self._previous_turn(message)
         mentioned = self.bot.user in message.mentions
-        if previous is not None and text and is_chatter(text):
+        if (previous is not None or mentioned) and text and is_chatter(text):
+            # "thanks!" to the bot is not a question: a 👍 says it was seen, anything else waits.
             if is_thanks(text):
                 await message.add_reaction("👍")
             return

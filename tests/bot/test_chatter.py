@@ -50,6 +50,14 @@ async def test_thanks_and_small_talk_in_the_bots_thread_get_no_answer(simcord_en
     assert thread.last_message.author.id == bot_id
 
 
+async def test_thanking_the_bot_with_a_mention_gets_a_reaction_not_an_answer(simcord_env):
+    s = server(simcord_env)
+    thanks = await s.alice.send(s.channel, f"{s.guild.me.mention} thank you!")
+    assert s.channel.last_message.id == thanks.id
+    shown = next(m for m in s.channel.history() if m.id == thanks.id)
+    assert [str(r.emoji) for r in shown.reactions] == ["👍"]
+
+
 async def test_a_missing_permission_is_not_logged_as_an_error(simcord_env, config, builtin_kb, caplog):
     s = server(simcord_env)
     simcord_env.inject_error("POST", "/channels/*/messages", status=403)
