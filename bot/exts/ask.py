@@ -61,20 +61,29 @@ class Ask(commands.Cog):
                 asked=question,
                 red_flag=red_flag,
             )
+            message = await interaction.edit_original_response(**reply.send_kwargs())
         except Exception:
             if not red_flag:
                 raise
             logger.exception("/ask failed on a red-flagged question; sending the red-flag message alone")
-            await interaction.edit_original_response(
-                content=f"{service.red_flag_message}\n\nSorry, I could not look up an answer just now.",
-                allowed_mentions=discord.AllowedMentions.none(),
-            )
+            await self._red_flag_only(interaction)
             return
-        message = await interaction.edit_original_response(**reply.send_kwargs())
         await service.sent(reply, message.id)
         logger.info(
             "/ask answered=%s confidence=%.2f answer=%s", answer.answered, answer.confidence, reply.answer_id
         )
+
+    async def _red_flag_only(self, interaction: discord.Interaction) -> None:
+        """The red-flag message when the answer could not be given: in place of "thinking…", or as
+        a follow-up when even that edit fails."""
+        content = f"{self.bot.answers.red_flag_message}\n\nSorry, I could not look up an answer just now."
+        mentions = discord.AllowedMentions.none()
+        try:
+            await interaction.edit_original_response(
+                content=content, embed=None, view=None, allowed_mentions=mentions
+            )
+        except discord.HTTPException:
+            await interaction.followup.send(content, allowed_mentions=mentions)
 
     def _cooldown(self, interaction: discord.Interaction) -> None:
         """Use one of the member's ``/ask`` tokens (moderators are exempt); raises

@@ -141,6 +141,8 @@ class Conversation(commands.Cog):
                 return
             await self._send(message, answer, asked=text, context=context, red_flag=red_flag)
         except discord.Forbidden:
+            if red_flag:  # no thread, say; an inline reply may still be allowed
+                await self._red_flag_only(message)
             raise
         except Exception:
             logger.exception("answering a message failed")

@@ -124,3 +124,21 @@ async def test_the_glossary_rewrite_is_checked_too(simcord_env, config, builtin_
 
     result = await s.alice.slash(s.channel, "ask", question="my boob hurts and I have a fever")
     assert result.response.content.startswith("See someone now.")
+
+
+async def test_when_discord_fails_to_show_the_answer_the_red_flag_follows_up(simcord_env):
+    s = server(simcord_env)
+    simcord_env.inject_error("PATCH", "/webhooks/*/messages/@original", status=500, times=2)
+    result = await s.alice.slash(s.channel, "ask", question=BREAST)
+    shown = [m.content or "" for m in (result.response, *result.followups) if m is not None]
+    assert any(text.startswith(DEFAULT_RED_FLAG_MESSAGE) for text in shown), shown
+
+
+async def test_without_thread_permission_the_red_flag_is_replied_inline(simcord_env, config, builtin_kb):
+    s = server(simcord_env)
+    answers = dataclasses.replace(config.answers, reply_in_thread=True)
+    await restart_with(simcord_env, config, builtin_kb, answers=answers)
+    simcord_env.inject_error("POST", "/channels/*/messages/*/threads", status=403)
+    await s.alice.send(s.channel, f"{s.guild.me.mention} {BREAST}")
+    assert s.channel.last_message.author.id == s.guild.me.id
+    assert s.channel.last_message.content.startswith(DEFAULT_RED_FLAG_MESSAGE)
