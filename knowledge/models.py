@@ -112,8 +112,10 @@ def format_citation(
 
 LABEL_TOPIC_CHARS = 48
 _YEAR = re.compile(r"\b(?:1[6-9]|20)\d{2}\b")
-_FIRST_AUTHOR = re.compile(r"[^,.;(]+")
+# Where the first author's name ends: a comma, semicolon, bracket, full stop or the next author.
+_AUTHOR_END = re.compile(r"[,;(]|\.\s|\s+(?:and|&)\s+")
 _INITIALS = re.compile(r"^[A-Z][A-Za-z]{0,2}\.?$")
+_LONE_INITIAL = re.compile(r"^[A-Z]\.?$")
 
 
 def short_text(text: str, limit: int, placeholder: str = "…") -> str:
@@ -130,13 +132,18 @@ def short_text(text: str, limit: int, placeholder: str = "…") -> str:
 
 def byline(reference: str) -> str:
     """``Guillen-Morales 2025``: the first author's surname and the year of a reference, as far as
-    they can be read from it (Vancouver ``Surname AB, ...`` or APA ``Surname, A. B. (2020)``)."""
-    found = _FIRST_AUTHOR.match(reference.strip())
-    words = found.group(0).split() if found else []
-    # "Guillen-Morales DdJ" → "Guillen-Morales"; "World Health Organization" stays whole.
-    if len(words) > 1 and _INITIALS.match(words[-1]):
-        words = words[:-1]
-    author = " ".join(words[:3])
+    they can be read from it (``Surname AB, ...``, ``Surname, A. B. (2020)``, ``A. Surname and ...``,
+    or an organisation's name)."""
+    author = ""
+    for part in _AUTHOR_END.split(reference.strip()):
+        words = part.split()
+        if not words or all(_LONE_INITIAL.match(w) for w in words):
+            continue  # "J" of "J. Smith": the surname follows
+        # "Guillen-Morales DdJ" → "Guillen-Morales"; "World Health Organization" stays whole.
+        if len(words) > 1 and _INITIALS.match(words[-1]):
+            words = words[:-1]
+        author = " ".join(words[:3]).rstrip(".")
+        break
     year = _YEAR.search(reference)
     return " ".join(part for part in (author, year.group(0) if year else "") if part)
 
