@@ -202,7 +202,7 @@ def passage_pages(hits: Sequence[Hit], *, heading: str = "Sources") -> list[disc
 
 
 def search_pages(query: str, hits: Sequence[Hit], *, per_page: int = SEARCH_PER_PAGE) -> list[discord.Embed]:
-    """Search results: each passage's id, score and an excerpt, ``per_page`` to a page."""
+    """Search results: each passage's label, id, score and an excerpt, ``per_page`` to a page."""
     title = shorten(f"Search: {escape(query)}", EMBED_TITLE_LIMIT)
     if not hits:
         return [
@@ -219,10 +219,7 @@ def search_pages(query: str, hits: Sequence[Hit], *, per_page: int = SEARCH_PER_
     for start in range(0, len(hits), per_page):
         embed = discord.Embed(title=title, colour=PASSAGE_COLOUR)
         for number, hit in enumerate(hits[start : start + per_page], start=start + 1):
-            name = shorten(
-                f"{number}. {escape(' › '.join(p for p in (hit.title, hit.section) if p))}",
-                EMBED_FIELD_NAME_LIMIT,
-            )
+            name = shorten(f"{number}. {escape(hit.label())}", EMBED_FIELD_NAME_LIMIT)
             head = f"`{hit.passage_id}` · score {hit.score:.2f}\n"
             excerpt = escape(shorten(" ".join(hit.text.split()), EXCERPT_CHARS))
             embed.add_field(name=name, value=shorten(head + excerpt, EMBED_FIELD_VALUE_LIMIT), inline=False)

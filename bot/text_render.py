@@ -69,14 +69,15 @@ def render_answer(answer: Answer, *, emphasis: tuple[str, str] = PLAIN) -> str:
 
 
 def render_hits(hits: list[Hit], query: str = "") -> str:
-    """Search results: each passage's number, id, score, citation and an excerpt."""
+    """Search results: each passage's number, label, id, score and an excerpt (``/source ID`` shows
+    the full citation)."""
     if not hits:
         return "No passage matches."
     out = []
     for n, hit in enumerate(hits, start=1):
         out += [
-            f"[{n}] {hit.passage_id}  score {hit.score:.2f}",
-            f"    {hit.citation}",
+            f"[{n}] {hit.label()}  score {hit.score:.2f}",
+            f"    {hit.passage_id}",
             f"    {snippet(hit.text, query)}",
         ]
     return "\n".join(out)

@@ -21,6 +21,7 @@ async def test_search_pages_belong_to_the_asker(simcord_env, builtin_kb):
     assert builtin_kb.passage(passage_id) is not None
     assert "score" in first
     assert [f.name[:3] for f in embed.fields] == ["1. ", "2. ", "3. "]
+    assert all(f.name.endswith(" · Guillen-Morales 2025") for f in embed.fields), "named by short labels"
     assert _labels(page) == ["Previous", "1/2", "Next"]
 
     await s.alice.click(page, label="Next")
