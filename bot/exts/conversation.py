@@ -79,8 +79,16 @@ class Conversation(commands.Cog):
             await self._answer_forum_post(message, channel)
             return
         text = self._strip_mention(message.content)
-        previous = await self._previous_turn(message)
         mentioned = self.bot.user in message.mentions
+        try:
+            previous = await self._previous_turn(message)
+        except Exception:
+            logger.exception("could not look up the answer this message follows up on")
+            previous = None
+            # A mention is answered below anyway; a follow-up in the bot's thread still gets the warning.
+            if text and not mentioned and self._in_own_thread(channel) and self.bot.answers.is_red_flag(text):
+                await self._red_flag_only(message)
+                return
         if (previous is not None or mentioned) and text and is_chatter(text):
             # "thanks!" to the bot is not a question: a 👍 says it was seen, anything else waits.
             if is_thanks(text):
@@ -123,9 +131,12 @@ class Conversation(commands.Cog):
             if record is not None:
                 return record
         channel = message.channel
-        if isinstance(channel, discord.Thread) and channel.owner_id == self.bot.user.id:
+        if self._in_own_thread(channel):
             return await asyncio.to_thread(store.last_answer_in, channel.id)
         return None
+
+    def _in_own_thread(self, channel: discord.abc.Messageable) -> bool:
+        return isinstance(channel, discord.Thread) and channel.owner_id == self.bot.user.id
 
     async def _answer(self, message: discord.Message, text: str, *, context: str = "", auto: bool) -> None:
         service = self.bot.answers

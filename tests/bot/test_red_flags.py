@@ -142,3 +142,20 @@ async def test_without_thread_permission_the_red_flag_is_replied_inline(simcord_
     await s.alice.send(s.channel, f"{s.guild.me.mention} {BREAST}")
     assert s.channel.last_message.author.id == s.guild.me.id
     assert s.channel.last_message.content.startswith(DEFAULT_RED_FLAG_MESSAGE)
+
+
+async def test_a_failing_lookup_does_not_stop_the_red_flag(simcord_env, config, builtin_kb, monkeypatch):
+    s = server(simcord_env)
+    answers = dataclasses.replace(config.answers, reply_in_thread=True)
+    await restart_with(simcord_env, config, builtin_kb, answers=answers, message_content=True)
+    await s.alice.send(s.channel, f"{s.guild.me.mention} {ANSWERABLE}")
+    [thread] = s.channel.threads
+
+    def broken(*args, **kwargs):
+        raise OSError("database is locked")
+
+    monkeypatch.setattr(simcord_env.bot.store, "last_answer_in", broken)
+    monkeypatch.setattr(simcord_env.bot.store, "answer_for_message", broken)
+    await s.alice.send(thread, "my baby has a fever and is breathing fast")
+    assert thread.last_message.author.id == s.guild.me.id
+    assert thread.last_message.content.startswith(DEFAULT_RED_FLAG_MESSAGE)
