@@ -11,11 +11,13 @@ import json
 import logging
 import os
 import sys
+from importlib import metadata
+from pathlib import Path
 
 from knowledge import KnowledgeBase, QuestionError
 from knowledge.assistant import Assistant
 from knowledge.curated import CuratedStore
-from knowledge.errors import CitebotError, StateWriteError
+from knowledge.errors import CitebotError, NotFoundError, StateWriteError
 from knowledge.glossary import Glossary
 from knowledge.kb import check_saved_index
 from knowledge.store import check_store
@@ -31,9 +33,23 @@ from knowledge.uploads import KnowledgeSources
 
 from . import cli_curation
 from .console import run_console
-from .text_render import render_answer
+from .text_render import emphasis_for, render_answer
 
 logger = logging.getLogger(__name__)
+
+DESCRIPTION = (
+    "citebot answers questions from its documents and cites them. With no command it connects to "
+    "Discord when DISCORD_TOKEN is set, and otherwise opens the local console."
+)
+STATE_DIR_HELP = (
+    "state folder: curated answers, glossary, uploads, the answer log and the index cache "
+    "(default: the config's state_dir, else $CITEBOT_STATE_DIR, else $XDG_STATE_HOME/citebot, "
+    "else ~/.local/state/citebot)"
+)
+ASK_PROMPT = (
+    "Type a question and press Enter; each line is one question. Ctrl-D ends. "
+    '(Or give it on the command line: citebot ask "what is colostrum?")'
+)
 
 
 def _folders(args: argparse.Namespace) -> KnowledgeSources:
@@ -43,19 +59,28 @@ def _folders(args: argparse.Namespace) -> KnowledgeSources:
 
     config = load_config(getattr(args, "config", None))
     args.state_dir = args.state_dir or config.state_dir
-    return KnowledgeSources.resolve(args.knowledge or config.knowledge_dir, args.state_dir)
+    args.red_flags = config.notices.red_flag_check()
+    folder = args.knowledge or config.knowledge_dir
+    if folder is not None and not Path(folder).is_dir():
+        # A mistyped folder would otherwise answer every question with "not in the knowledge base".
+        problem = "does not exist" if not Path(folder).exists() else "is not a folder"
+        raise NotFoundError(f"knowledge folder {folder} {problem}")
+    return KnowledgeSources.resolve(folder, args.state_dir)
 
 
 def _assistant(args: argparse.Namespace) -> Assistant:
     """The assistant of ``--server`` (else of the only server with state; else the shared
-    knowledge alone), as the bot answers there: its curated answers, glossary and uploads."""
+    knowledge alone), as the bot answers there: its curated answers, glossary, uploads and the
+    config's red flags."""
     sources = _folders(args)
     guild_id = choose_server(args.state_dir, args.server)
-    return server_assistant(sources, guild_id, sources.load_base())[0]
+    return server_assistant(sources, guild_id, sources.load_base(), red_flags=args.red_flags)[0]
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
     assistant = _assistant(args)
+    if args.question is None and sys.stdin.isatty():
+        print(ASK_PROMPT, file=sys.stderr)
     questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
     status = 0
     for question in questions:
@@ -73,7 +98,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
         else:
-            print(render_answer(answer), flush=True)
+            print(render_answer(answer, emphasis=emphasis_for(sys.stdout)), flush=True)
             if args.question is None:
                 print()
     return status
@@ -167,7 +192,8 @@ def _fraction(text: str) -> float:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    return run_console(_assistant(args))
+    assistant = _assistant(args)
+    return run_console(assistant, history=Path(args.state_dir) / "console_history")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -179,11 +205,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="citebot", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="citebot", description=DESCRIPTION)
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--knowledge", metavar="DIR", help="knowledge folder (default: the built-in one)")
-    common.add_argument("--state-dir", metavar="DIR", help="state folder (default: $CITEBOT_STATE_DIR)")
+    common.add_argument(
+        "--knowledge",
+        metavar="DIR",
+        help="knowledge folder (default: the config's knowledge_dir, else the built-in one)",
+    )
+    common.add_argument("--state-dir", metavar="DIR", help=STATE_DIR_HELP)
     common.add_argument("--config", metavar="FILE", help="the bot's YAML config (default: $CITEBOT_CONFIG)")
     common.add_argument(
         "--server",
@@ -226,7 +257,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    try:
+        return metadata.version("citebot")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status. Ctrl-C and a closed pipe (``| head``) end
+    quietly."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (``citebot ask ... | head``): stop writing, and say nothing more.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

@@ -2,6 +2,8 @@
 
 Retrieval and the store run in a worker thread so the event loop stays responsive; the reply gets
 its notices (a red-flag warning first, the daily medical notice) and the persistent answer buttons.
+Red flags are checked before anything that can fail, and recording the answer is best effort: a
+member who describes warning signs always gets the red-flag message.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -29,6 +32,11 @@ if TYPE_CHECKING:
     from .config import Config
 
 logger = logging.getLogger(__name__)
+
+# A question others asked is suggested only once it was answered this often: one member's own
+# wording (perhaps private, perhaps personal) is not offered to everyone.
+FREQUENT_MIN_ANSWERED = 3
+FREQUENT_REFRESH_SECONDS = 300.0
 
 
 class AnsweringBot(Protocol):
@@ -96,16 +104,38 @@ class ReplyService:
 
     def __init__(self, bot: AnsweringBot) -> None:
         self.bot = bot
-        self._red_flags = bot.config.notices.compiled_red_flags()
-        # Sources of /ask autocomplete suggestions, each given the asker's server; curated
-        # questions add theirs here.
-        self.suggesters: list[Suggester] = [self._title_suggestions]
+        self._red_flags = bot.config.notices.red_flag_check()
+        # First sources of /ask autocomplete suggestions, each given the asker's server: curated
+        # questions add theirs here. Then come questions asked and answered often in that server,
+        # then the knowledge base's section names.
+        self.suggesters: list[Suggester] = []
+        # Per server: when its frequent questions were last read, and what they were.
+        self._frequent: dict[int | None, tuple[float, list[str]]] = {}
 
     # -- asking -------------------------------------------------------------------------------
 
-    def is_red_flag(self, text: str) -> bool:
-        """Whether ``text`` matches a red-flag pattern (see ``notices.red_flags``)."""
-        return any(pattern.search(text) for pattern in self._red_flags)
+    def is_red_flag(self, *texts: str | None, guild_id: int | None = None) -> bool:
+        """Whether any of ``texts`` (a member's words), or its rewrite by the server's glossary,
+        matches a red-flag pattern (``notices.red_flags``). Never raises: it runs before anything
+        that can fail."""
+        rewrites: list[str] = []
+        try:
+            glossary = self.bot.server(guild_id).glossary if guild_id is not None else None
+        except Exception:
+            logger.exception("the server's glossary is unavailable for the red-flag check")
+            glossary = None
+        for text in texts:
+            if text and glossary is not None:
+                try:
+                    rewrites.append(glossary.expand(text).text)
+                except Exception:
+                    logger.exception("the glossary could not rewrite a question for the red-flag check")
+        return self._red_flags.matches(*texts, *rewrites)
+
+    @property
+    def red_flag_message(self) -> str:
+        """What a red-flagged question gets before anything else (``notices.red_flag_message``)."""
+        return self._red_flags.message
 
     def confident(self, answer: Answer) -> bool:
         """Good enough to post unprompted (help channels, forum posts)."""
@@ -139,9 +169,11 @@ class ReplyService:
         channel_id: int | None,
         asked: str | None = None,
         context: str = "",
+        red_flag: bool | None = None,
     ) -> Reply:
         """Record ``answer`` and build its reply. ``asked`` is the member's own words, checked for
-        red flags (the answer's question may have been shortened)."""
+        red flags (the answer's question may have been shortened) unless ``red_flag`` says already.
+        When the store fails the reply still goes out, without buttons and with the medical notice."""
         store = self.bot.server(guild_id).store
         # Not deduplicated: Sources page n must be the passage the embed cites as [n], even when a
         # curated answer's source is also a retrieved passage.
@@ -171,12 +203,13 @@ class ReplyService:
                 first_today = True
             return answer_id, first_today
 
+        if red_flag is None:
+            red_flag = bool(answer.safety) or self.is_red_flag(asked, answer.question, guild_id=guild_id)
         answer_id, first_today = await asyncio.to_thread(remember)
         notices = self.bot.config.notices
-        red_flag = self.is_red_flag(asked or answer.question)
         lines = []
         if red_flag:
-            lines.append(notices.red_flag_message)
+            lines.append(self.red_flag_message)
         lines += [render.escape(n) for n in answer.notices]
         if first_today:
             lines.append(notices.medical)
@@ -194,7 +227,8 @@ class ReplyService:
         )
 
     async def sent(self, reply: Reply, message_id: int) -> None:
-        """Remember the message showing ``reply``: replying to it asks a follow-up."""
+        """Remember the message showing ``reply``: replying to it asks a follow-up (best effort:
+        the member already has the answer)."""
         if reply.answer_id is None:
             return
         store = self.bot.server(reply.guild_id).store
@@ -203,19 +237,39 @@ class ReplyService:
             await asyncio.to_thread(store.set_message, reply.answer_id, message_id)
 
     def suggestions(self, current: str, *, guild_id: int | None) -> list[str]:
-        """Autocomplete for questions in a server: every suggester's matches, in order, without
-        repeats."""
+        """Autocomplete for questions in a server: the registered suggesters' matches (curated
+        questions), then questions members there asked and got answered often, then section names;
+        in order, no repeats."""
         state = self.bot.server(guild_id)
         seen: dict[str, None] = {}
-        for suggest in self.suggesters:
+        for suggest in (*self.suggesters, self._frequent_suggestions, _section_suggestions):
             for text in suggest(state, current):
                 seen.setdefault(text, None)
         return list(seen)
 
-    @staticmethod
-    def _title_suggestions(state: ServerState, current: str) -> list[str]:
-        titles = [doc.title for doc in state.kb.documents.values()]
-        return fuzzy_filter(current, titles)
+    def frequent_questions(self, state: ServerState) -> list[str]:
+        """A server's questions answered at least ``FREQUENT_MIN_ANSWERED`` times, most answered
+        first, red flags left out; read from its store at most every few minutes."""
+        now = time.monotonic()
+        read_at, questions = self._frequent.get(state.guild_id, (float("-inf"), []))
+        if now - read_at < FREQUENT_REFRESH_SECONDS:
+            return questions
+        try:
+            asked = state.store.most_asked(200)
+            declined = {q.casefold(): n for q, n in state.store.most_asked(200, declined_only=True)}
+        except StoreUnavailable:
+            return questions
+        answered = [(n - declined.get(q.casefold(), 0), q) for q, n in asked]
+        often = [(n, q) for n, q in answered if n >= FREQUENT_MIN_ANSWERED and not self.is_red_flag(q)]
+        questions = [q for _, q in sorted(often, key=lambda item: -item[0])]
+        self._frequent[state.guild_id] = (now, questions)
+        return questions
+
+    def _frequent_suggestions(self, state: ServerState, current: str) -> list[str]:
+        words = current.casefold().split()
+        # Most answered first, whatever is typed: the order is the point of this list.
+        matches = [q for q in self.frequent_questions(state) if all(w in q.casefold() for w in words)]
+        return matches[: render.CHOICES_MAX]
 
     # -- buttons ------------------------------------------------------------------------------
 
@@ -272,3 +326,12 @@ class ReplyService:
         await interaction.response.send_message(
             "Thanks, noted. Moderators review answers marked not helpful.", ephemeral=True
         )
+
+
+def _section_suggestions(state: ServerState, current: str) -> list[str]:
+    """Section names of the server's knowledge matching ``current``: topics to ask about, never a
+    whole document title."""
+    kb = state.kb
+    titles = {doc.title.casefold() for doc in kb.documents.values()}
+    names = dict.fromkeys(p.section[-1] for p in kb.passages if p.section)
+    return fuzzy_filter(current, [n for n in names if n.casefold() not in titles])

@@ -132,7 +132,13 @@ class CitebotBot(commands.Bot):
         store = Store.in_folder(self.config.state_dir)
         try:
             adopt_single_pool(self.config.state_dir, store, self.config.guilds)
-            servers = Servers(self.sources, store, base=kb, settings=answer_settings(self.config))
+            servers = Servers(
+                self.sources,
+                store,
+                base=kb,
+                settings=answer_settings(self.config),
+                red_flags=self.config.notices.red_flag_check(),
+            )
         except BaseException:
             store.close()
             raise

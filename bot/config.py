@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from knowledge import default_state_dir
+from knowledge import default_state_dir, safety
 
 CONFIG_ENV = "CITEBOT_CONFIG"
 
@@ -28,17 +28,9 @@ DEFAULT_MEDICAL_NOTICE = (
     "ℹ️ citebot shares what its sources say; it is not medical advice. "
     "For a health concern, talk to a clinician or a lactation consultant."
 )
-DEFAULT_RED_FLAG_MESSAGE = (
-    "⚠️ Fever or trouble breathing in a baby, or a red, hot breast with fever, needs care now: "
-    "contact a clinician or lactation consultant right away (emergency services if it is severe)."
-)
-# Order-independent (lookaheads), case-insensitive: "my newborn has a fever" and
-# "fever in a 3 week old baby" both match.
-DEFAULT_RED_FLAGS: tuple[str, ...] = (
-    r"(?is)^(?=.*\b(?:new-?borns?|bab(?:y|ies)|infants?|neonat\w*)\b)"
-    r"(?=.*\b(?:fevers?|feverish|high temperature|breath\w*|gasp\w*|wheez\w*|blue lips|turning blue)\b)",
-    r"(?is)^(?=.*\bbreasts?\b)(?=.*\b(?:red|redness|hot|swollen)\b)(?=.*\b(?:fevers?|feverish|chills)\b)",
-)
+# The red-flag defaults live with the check, in the knowledge library; ``notices`` overrides them.
+DEFAULT_RED_FLAG_MESSAGE = safety.DEFAULT_RED_FLAG_MESSAGE
+DEFAULT_RED_FLAGS: tuple[str, ...] = safety.DEFAULT_RED_FLAGS
 
 
 class ConfigError(ValueError):
@@ -99,6 +91,10 @@ class NoticeConfig:
     def compiled_red_flags(self) -> tuple[re.Pattern[str], ...]:
         """``red_flags`` compiled, case-insensitive."""
         return tuple(re.compile(p, re.IGNORECASE) for p in self.red_flags)
+
+    def red_flag_check(self) -> safety.RedFlags:
+        """``red_flags`` and ``red_flag_message`` as the knowledge library's check."""
+        return safety.RedFlags(self.red_flags, self.red_flag_message)
 
 
 @dataclass(frozen=True)

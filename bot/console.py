@@ -1,14 +1,22 @@
-"""The local console: citebot without Discord, on the same answer pipeline and commands."""
+"""The local console: citebot without Discord, on the same answer pipeline and commands.
+
+On a terminal it edits lines and keeps their history with :mod:`readline`, takes a multi-line paste
+as one question, and leaves quietly on Ctrl-C or Ctrl-D. Fed from a pipe, each line is one question.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import select
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from knowledge import QuestionError
 from knowledge.assistant import Assistant
 
-from .text_render import render_answer, render_hits, render_passage, render_topics
+from .text_render import PLAIN, emphasis_for, render_answer, render_hits, render_passage, render_topics
 
 HELP = """Type a question and press Enter. Commands:
   /search TEXT   passages matching TEXT, with ids and scores
@@ -17,14 +25,21 @@ HELP = """Type a question and press Enter. Commands:
   /help          this help
   /quit          leave (Ctrl-D works too)"""
 
+logger = logging.getLogger(__name__)
+
+PROMPT = "> "
+HISTORY_LINES = 1000
+# A pasted question arrives all at once; typed lines never come this close together.
+PASTE_GAP_SECONDS = 0.05
+
 NOT_MEDICAL_ADVICE = (
     "citebot answers from its documents and always cites them. This is general information, "
     "not medical advice: for a health concern, ask a clinician or lactation consultant."
 )
 
 
-def handle(assistant: Assistant, line: str) -> str | None:
-    """The reply to one console line; None means quit."""
+def handle(assistant: Assistant, line: str, *, emphasis: tuple[str, str] = PLAIN) -> str | None:
+    """The reply to one console line (matched terms wrapped in ``emphasis``); None means quit."""
     line = line.strip()
     if not line:
         return ""
@@ -44,7 +59,7 @@ def handle(assistant: Assistant, line: str) -> str | None:
         case _ if command.startswith("/"):
             return f"Unknown command {command}. /help lists the commands."
     try:
-        return render_answer(assistant.ask(line))
+        return render_answer(assistant.ask(line), emphasis=emphasis)
     except QuestionError as exc:
         return str(exc)
 
@@ -53,10 +68,17 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def run_console(assistant: Assistant, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
-    """Answer lines from ``stdin`` until it ends or ``/quit``; returns the exit status."""
+def run_console(
+    assistant: Assistant,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    *,
+    history: Path | None = None,
+) -> int:
+    """Answer lines from ``stdin`` until it ends, ``/quit``, Ctrl-C or Ctrl-D; returns the exit
+    status. On a terminal, ``history`` is the file the line history is kept in."""
     kb = assistant.kb
-    interactive = stdin.isatty()
+    interactive = stdin.isatty() and stdin is sys.stdin
     stdout.write(
         f"citebot — local console ({_count(len(kb.documents), 'document')}, "
         f"{_count(len(kb.passages), 'passage')}). "
@@ -67,17 +89,92 @@ def run_console(assistant: Assistant, stdin: TextIO = sys.stdin, stdout: TextIO 
     for error in kb.errors:
         stdout.write(f"warning: {error}\n")
     stdout.write(f"{NOT_MEDICAL_ADVICE}\n/help lists the commands.\n")
-    while True:
-        if interactive:
-            stdout.write("\n> ")
-            stdout.flush()
-        line = stdin.readline()
-        if not line:
-            break
-        reply = handle(assistant, line)
-        if reply is None:
-            break
-        if reply:
-            stdout.write(reply + "\n")
-            stdout.flush()
+    emphasis = emphasis_for(stdout)
+    read = _terminal_reader(stdin, history) if interactive else _pipe_reader(stdin)
+    try:
+        while True:
+            line = read()
+            if line is None:
+                if interactive:
+                    stdout.write("\n")  # Ctrl-D: end the prompt's line
+                break
+            reply = handle(assistant, line, emphasis=emphasis)
+            if reply is None:
+                break
+            if reply:
+                stdout.write(reply + "\n")
+                stdout.flush()
+    except KeyboardInterrupt:
+        stdout.write("\n")
+    finally:
+        if interactive and history is not None:
+            _save_history(history)
     return 0
+
+
+def _pipe_reader(stdin: TextIO):
+    """One line at a time from a pipe or file; None at the end."""
+
+    def read() -> str | None:
+        line = stdin.readline()
+        return line if line else None
+
+    return read
+
+
+def _terminal_reader(stdin: TextIO, history: Path | None):
+    """Lines typed at a prompt, with readline's editing and history; lines pasted together are
+    joined into one (a command on the first line is left as typed)."""
+    try:
+        import readline  # importing it gives input() line editing and history
+    except ImportError:  # not on every platform
+        readline = None
+    if readline is not None and history is not None:
+        with contextlib.suppress(OSError):
+            readline.read_history_file(history)
+        readline.set_history_length(HISTORY_LINES)
+
+    def read() -> str | None:
+        try:
+            line = input(f"\n{PROMPT}")
+        except EOFError:
+            return None
+        if line.lstrip().startswith("/"):
+            return line
+        lines = [line]
+        while _more_pasted(stdin):
+            try:
+                lines.append(input(""))
+            except EOFError:
+                break
+        question = " ".join(" ".join(lines).split())
+        if readline is not None and len(lines) > 1:
+            # One history entry for the whole question, not one per pasted line (input() adds
+            # the lines that are not empty).
+            for _ in [text for text in lines if text]:
+                readline.remove_history_item(readline.get_current_history_length() - 1)
+            readline.add_history(question)
+        return question
+
+    return read
+
+
+def _more_pasted(stdin: TextIO) -> bool:
+    """Whether more input is already waiting: the rest of a paste."""
+    try:
+        ready, _, _ = select.select([stdin], [], [], PASTE_GAP_SECONDS)
+    except (OSError, ValueError):
+        return False
+    return bool(ready)
+
+
+def _save_history(history: Path) -> None:
+    try:
+        import readline
+    except ImportError:
+        return
+    try:
+        history.parent.mkdir(parents=True, exist_ok=True)
+        readline.write_history_file(history)
+    except OSError as exc:
+        logger.warning("could not save the console history to %s: %s", history, exc)

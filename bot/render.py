@@ -1,9 +1,10 @@
 """Answers, passages and topics as Discord embeds, always within Discord's limits.
 
-Citations are written by :meth:`knowledge.Hit.cite`, escaped here for Discord, and numbered as
-:meth:`knowledge.Answer.sources` numbers them. Text from the knowledge base and from
-members is escaped (Markdown and mentions) before it is shown; long text is split or cut at a word,
-never rejected by Discord.
+Answers cite their sources with short labels (:meth:`knowledge.Hit.label`) linked to the DOI or URL;
+the full citation (:meth:`knowledge.Hit.cite`) is shown once, on the Sources pages. Both are escaped
+here for Discord and numbered as :meth:`knowledge.Answer.sources` numbers them. Text from the
+knowledge base and from members is escaped (Markdown and mentions) before it is shown; long text
+is split or cut at a word, never rejected by Discord.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ DECLINED_COLOUR = discord.Colour.light_grey()
 PASSAGE_COLOUR = discord.Colour.dark_teal()
 
 SEARCH_PER_PAGE = 3
+DECLINED_PASSAGES = 3
 TOPICS_PER_PAGE = 10
 EXCERPT_CHARS = 600
 # A code block quoted in an answer: long enough for a typical example, short enough to leave room
@@ -119,6 +121,16 @@ def citation_line(number: int, hit: Hit) -> str:
     return f"[{number}] " + hit.cite(escape=escape, show_link=_show_link)
 
 
+def label_line(number: int, hit: Hit) -> str:
+    """``[1] Enteromammary immune system · Guillen-Morales 2025``, escaped, the label linked to the
+    source's DOI or URL when it has one."""
+    label = escape(hit.label())
+    if is_url(hit.link):
+        # A ")" would end the masked link early.
+        label = f"[{label}]({hit.link.replace(')', '%29')})"
+    return f"[{number}] {label}"
+
+
 def _show_link(link: str) -> str:
     return f"<{link}>" if is_url(link) else escape(link)
 
@@ -153,7 +165,7 @@ def answer_sentence(answer: Answer, sentence: Sentence) -> str:
 
 def answer_embed(answer: Answer, *, answer_id: str) -> discord.Embed:
     """The answer: its best sentences (matched terms bold) each with its source number, then the
-    numbered citations of the passages they came from."""
+    numbered labels of the passages they came from (the Sources button shows them in full)."""
     curated = answer.curated
     if not answer.answered and curated is None:
         return declined_embed(answer, answer_id=answer_id)
@@ -166,7 +178,7 @@ def answer_embed(answer: Answer, *, answer_id: str) -> discord.Embed:
         sentences.append(f"**Answer from the moderators**\n{moderators} {marks}".rstrip())
     if answer.answered:
         sentences += [answer_sentence(answer, s) for s in answer.sentences]
-    citations = [citation_line(n, hit) for n, hit in answer.cited()]
+    citations = [label_line(n, hit) for n, hit in answer.cited()]
     sources = "\n\n**Sources**\n" + join_within(citations, EMBED_DESCRIPTION_LIMIT // 2)
     body = join_within(sentences, EMBED_DESCRIPTION_LIMIT - len(sources), sep="\n\n")
     embed = discord.Embed(
@@ -175,19 +187,20 @@ def answer_embed(answer: Answer, *, answer_id: str) -> discord.Embed:
         colour=ANSWER_COLOUR,
     )
     embed.set_footer(
-        text=f"Answer {answer_id} · Sources shows the full passages · 👍/👎 help improve answers"
+        text=f"Answer {answer_id} · Sources: full passages and references · 👍/👎 rate it"
+        if answer_id
+        else "Sources and ratings are unavailable for this answer"
     )
     return embed
 
 
 def declined_embed(answer: Answer, *, answer_id: str) -> discord.Embed:
-    """Not answered: say so plainly, show the closest passages, say moderators can add an answer."""
+    """Not answered: say so plainly, name the closest passages in one line each (the Sources button
+    shows them in full), say moderators can add an answer."""
     intro = "I couldn't find an answer to that in the knowledge base."
     if answer.hits:
         lines = [intro, "", "**Closest passages**"]
-        for number, hit in enumerate(answer.sources()[:3], start=1):
-            lines.append(citation_line(number, hit))
-            lines.append(f"> {escape(shorten(' '.join(hit.text.split()), 200))}")
+        lines += [label_line(n, hit) for n, hit in enumerate(answer.sources()[:DECLINED_PASSAGES], start=1)]
     else:
         lines = [intro, "Nothing in it matches your question's words."]
     lines += ["", "Moderators can add an answer for questions like this one."]
@@ -196,7 +209,9 @@ def declined_embed(answer: Answer, *, answer_id: str) -> discord.Embed:
         description=join_within(lines, EMBED_DESCRIPTION_LIMIT),
         colour=DECLINED_COLOUR,
     )
-    embed.set_footer(text=f"Answer {answer_id}")
+    if answer_id:
+        footer = f"Answer {answer_id}"
+        embed.set_footer(text=f"{footer} · Sources shows these passages in full" if answer.hits else footer)
     return embed
 
 
@@ -209,9 +224,8 @@ def passage_pages(hits: Sequence[Hit], *, heading: str = "Sources") -> list[disc
         parts = split_text(discord.utils.escape_mentions(hit.text), EMBED_DESCRIPTION_LIMIT)
         for i, part in enumerate(parts, start=1):
             marker = f" ({i}/{len(parts)})" if len(parts) > 1 else ""
-            title = (
-                shorten(f"{heading} [{number}] {escape(hit.title)}", EMBED_TITLE_LIMIT - len(marker)) + marker
-            )
+            heading_line = f"{heading} [{number}] {escape(hit.label())}"
+            title = shorten(heading_line, EMBED_TITLE_LIMIT - len(marker)) + marker
             embed = discord.Embed(title=title, description=part, colour=PASSAGE_COLOUR)
             embed.add_field(name="Citation", value=shorten(citation, EMBED_FIELD_VALUE_LIMIT), inline=False)
             embed.set_footer(text=shorten(f"Passage id: {hit.passage_id}", EMBED_FOOTER_LIMIT))
@@ -220,7 +234,7 @@ def passage_pages(hits: Sequence[Hit], *, heading: str = "Sources") -> list[disc
 
 
 def search_pages(query: str, hits: Sequence[Hit], *, per_page: int = SEARCH_PER_PAGE) -> list[discord.Embed]:
-    """Search results: each passage's id, score and an excerpt, ``per_page`` to a page."""
+    """Search results: each passage's label, id, score and an excerpt, ``per_page`` to a page."""
     title = shorten(f"Search: {escape(query)}", EMBED_TITLE_LIMIT)
     if not hits:
         return [
@@ -237,10 +251,7 @@ def search_pages(query: str, hits: Sequence[Hit], *, per_page: int = SEARCH_PER_
     for start in range(0, len(hits), per_page):
         embed = discord.Embed(title=title, colour=PASSAGE_COLOUR)
         for number, hit in enumerate(hits[start : start + per_page], start=start + 1):
-            name = shorten(
-                f"{number}. {escape(' › '.join(p for p in (hit.title, hit.section) if p))}",
-                EMBED_FIELD_NAME_LIMIT,
-            )
+            name = shorten(f"{number}. {escape(hit.label())}", EMBED_FIELD_NAME_LIMIT)
             head = f"`{hit.passage_id}` · score {hit.score:.2f}\n"
             excerpt = escape(shorten(" ".join(hit.text.split()), EXCERPT_CHARS))
             embed.add_field(name=name, value=shorten(head + excerpt, EMBED_FIELD_VALUE_LIMIT), inline=False)

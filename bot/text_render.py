@@ -1,52 +1,83 @@
 """Answers as plain text for the terminal (``citebot ask`` and the local console).
 
-The Discord embeds in ``bot/render.py`` and this text say the same things in the same order:
-the answer sentences with numbered citations, then the numbered sources.
+The Discord embeds in ``bot/render.py`` and this text say the same things in the same order: the
+red-flag message, the answer sentences with numbered citations, then the numbered sources as short
+labels (:meth:`knowledge.Hit.label`) with their passage ids and, once, the links. ``/source ID``
+shows a passage in full with its whole reference.
 """
 
 from __future__ import annotations
+
+import os
+from typing import TextIO
 
 from knowledge import Answer, Hit, KnowledgeBase, Topic
 from knowledge.text import snippet
 
 DECLINE = "That is not in the knowledge base."
+DECLINED_PASSAGES = 3
+PLAIN: tuple[str, str] = ("", "")
+"""Matched terms shown as they are (text piped to a file or another program)."""
+TERMINAL_BOLD: tuple[str, str] = ("\033[1m", "\033[0m")
+"""Matched terms in bold on a terminal."""
+
+
+def emphasis_for(stream: TextIO) -> tuple[str, str]:
+    """Bold on a terminal, plain text when piped (or when ``NO_COLOR`` or ``TERM=dumb`` ask so)."""
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    if not tty or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return PLAIN
+    return TERMINAL_BOLD
 
 
 def _source(number: int, hit: Hit) -> str:
-    return f"[{number}] {hit.citation}  ({hit.passage_id})"
+    return f"[{number}] {hit.label()}  ({hit.passage_id})"
 
 
-def render_answer(answer: Answer) -> str:
-    """The answer as the bot's embed says it: the moderators' answer first, then the best
-    sentences, each with the number of its source, then the sources cited."""
-    lines: list[str] = [f"note: {notice}" for notice in answer.notices]
+def _links(hits: list[Hit]) -> list[str]:
+    return list(dict.fromkeys(hit.link for hit in hits if hit.link))
+
+
+def render_answer(answer: Answer, *, emphasis: tuple[str, str] = PLAIN) -> str:
+    """The answer as the bot's embed says it: the red-flag message and notes, the moderators'
+    answer, then the best sentences (matched terms wrapped in ``emphasis``), each with the number
+    of its source, then the sources cited as short labels and their links."""
+    lines: list[str] = [answer.safety] if answer.safety else []
+    lines += [f"note: {notice}" for notice in answer.notices]
+    if lines:
+        lines.append("")
     curated = answer.curated
     if curated is not None:
         marks = "".join(f"[{n}]" for n in range(1, len(curated.hits) + 1))
         lines += ["Answer from the moderators:", f"{curated.text.strip()} {marks}".rstrip(), ""]
+    before, after = emphasis
     if answer.answered:
-        lines.append(" ".join(f"{s.marked()} [{answer.number(s)}]" for s in answer.sentences))
+        lines.append(" ".join(f"{s.marked(before, after)} [{answer.number(s)}]" for s in answer.sentences))
     elif curated is None:
         lines.append(DECLINE)
-        if answer.hits:
-            lines.append("The closest passages:")
-            for n, hit in enumerate(answer.sources(), start=1):
-                lines += [_source(n, hit), f"    {snippet(hit.text, answer.question)}"]
-    sources = [_source(n, hit) for n, hit in answer.cited()]
-    if sources:
-        lines += ["", "Sources:", *sources]
+        closest = list(answer.sources())[:DECLINED_PASSAGES]
+        if closest:
+            lines += ["Closest passages:", *(_source(n, hit) for n, hit in enumerate(closest, start=1))]
+            lines += _links(closest)
+    cited = answer.cited()
+    if cited:
+        lines += ["", "Sources:", *(_source(n, hit) for n, hit in cited), *_links([hit for _, hit in cited])]
     return "\n".join(lines).strip("\n")
 
 
 def render_hits(hits: list[Hit], query: str = "") -> str:
-    """Search results: each passage's number, id, score, citation and an excerpt."""
+    """Search results: each passage's number, label, id, score and an excerpt (``/source ID`` shows
+    the full citation)."""
     if not hits:
         return "No passage matches."
     out = []
     for n, hit in enumerate(hits, start=1):
         out += [
-            f"[{n}] {hit.passage_id}  score {hit.score:.2f}",
-            f"    {hit.citation}",
+            f"[{n}] {hit.label()}  score {hit.score:.2f}",
+            f"    {hit.passage_id}",
             f"    {snippet(hit.text, query)}",
         ]
     return "\n".join(out)

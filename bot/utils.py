@@ -146,6 +146,7 @@ async def tell_cannot_reply(
             channel.permissions_for(me), in_thread=in_thread, new_thread=new_thread and not in_thread
         )
     names = ", ".join(missing) or "a permission Discord did not name"
+    lacking = f"the {', '.join(missing)} permission" if missing else "a permission"
     logger.warning(
         "cannot reply in channel %s of server %s: missing %s (%s)",
         channel.id,
@@ -156,7 +157,7 @@ async def tell_cannot_reply(
     where = getattr(channel, "mention", "that channel")
     try:
         await message.author.send(
-            f"I couldn't answer your message in {where}: I'm missing the {names} permission there. "
+            f"I couldn't answer your message in {where}: I'm missing {lacking} there. "
             "Please tell a server admin; meanwhile `/ask` works there.",
             allowed_mentions=discord.AllowedMentions.none(),
         )

@@ -3,7 +3,17 @@
 from .assistant import Assistant
 from .evidence import AnswerSettings
 from .kb import KnowledgeBase, Topic, default_state_dir
-from .models import Answer, CuratedReply, Document, Hit, LoadError, Passage, Sentence, format_citation
+from .models import (
+    Answer,
+    CuratedReply,
+    Document,
+    Hit,
+    LoadError,
+    Passage,
+    Sentence,
+    format_citation,
+    format_label,
+)
 from .question import Question, QuestionError
 
 __all__ = [
@@ -22,4 +32,5 @@ __all__ = [
     "Topic",
     "default_state_dir",
     "format_citation",
+    "format_label",
 ]

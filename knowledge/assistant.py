@@ -1,7 +1,8 @@
 """The answer pipeline: the one way from a question to a finished :class:`~knowledge.models.Answer`.
 
 The Discord bot, the ``citebot`` CLI and the local console all call :meth:`Assistant.ask`. In
-order, it cleans the question once, rewrites members' words with the glossary, answers a question
+order, it cleans the question once, rewrites members' words with the glossary, checks both for red
+flags (:mod:`knowledge.safety`: the answer then carries the "seek care now" message), answers a question
 about the source from the document's front matter and a "tl;dr" from its summary section
 (:mod:`knowledge.source_questions`), bridges the everyday words the knowledge base does not know
 to its terms (:attr:`KnowledgeBase.bridge`, :mod:`knowledge.thesaurus`), retrieves passages with
@@ -24,6 +25,7 @@ from .glossary import Glossary
 from .kb import KnowledgeBase, default_state_dir
 from .models import Answer, CuratedReply, Hit, Sentence
 from .question import Question, content_words
+from .safety import RedFlags
 from .source_questions import (
     citing_passage,
     is_source_question,
@@ -46,7 +48,8 @@ class Assistant:
     With a :class:`~knowledge.glossary.Glossary`, members' words are rewritten into the knowledge
     base's terms before retrieval; with a :class:`~knowledge.curated.CuratedStore`, a question
     matching a curated one gets the moderators' answer in ``Answer.curated`` (retrieval still runs:
-    its passages follow the curated answer).
+    its passages follow the curated answer). ``red_flags`` (default: :class:`~knowledge.safety.RedFlags`
+    with its default patterns) decides which questions get the red-flag message in ``Answer.safety``.
     """
 
     def __init__(
@@ -56,11 +59,13 @@ class Assistant:
         settings: AnswerSettings | None = None,
         curated: CuratedStore | None = None,
         glossary: Glossary | None = None,
+        red_flags: RedFlags | None = None,
     ) -> None:
         self.kb = kb
         self.settings = settings or AnswerSettings()
         self.curated = curated
         self.glossary = glossary
+        self.red_flags = red_flags or RedFlags()
 
     @classmethod
     def with_state(
@@ -69,6 +74,7 @@ class Assistant:
         state_dir: Path | str | None = None,
         *,
         settings: AnswerSettings | None = None,
+        red_flags: RedFlags | None = None,
     ) -> Assistant:
         """An assistant using the curated answers and glossary saved in ``state_dir``."""
         folder = Path(state_dir) if state_dir else default_state_dir()
@@ -77,7 +83,14 @@ class Assistant:
             settings=settings,
             curated=CuratedStore.in_state_dir(folder),
             glossary=Glossary.in_state_dir(folder),
+            red_flags=red_flags,
         )
+
+    def is_red_flag(self, text: str) -> bool:
+        """Whether a member's words, or their glossary rewrite, describe warning signs. Cheap and
+        needs no knowledge base: callers check it before anything that can fail."""
+        expansion = self.glossary.expand(text) if self.glossary is not None else None
+        return self.red_flags.matches(text, expansion.text if expansion is not None else None)
 
     def ask(self, question: str | Question, *, context: str = "", k: int = 5) -> Answer:
         """Answer ``question`` (text, or a :class:`~knowledge.question.Question` already cleaned)
@@ -91,12 +104,15 @@ class Assistant:
         if expansion is not None and expanded is not None:
             notices.append(expansion.notice())
         query = expanded or asked.text  # retrieval and the judge read the rewritten words
+        raw = question if isinstance(question, str) else None  # before any shortening
+        red_flag = self.red_flags.matches(raw, asked.text, expanded)
+        safety = self.red_flags.message if red_flag else ""
         if is_source_question(asked.text):
-            answer = self._about_source(kb, asked.text, notices)
+            answer = self._about_source(kb, asked.text, notices, safety)
             if answer is not None:
                 return answer
         if is_summary_request(asked.text):
-            answer = self._summary(kb, asked.text, notices)
+            answer = self._summary(kb, asked.text, notices, safety)
             if answer is not None:
                 return answer
         # A follow-up is judged with its context, so "and during lactation?" after a question about
@@ -140,9 +156,12 @@ class Assistant:
             notices=tuple(notices),
             curated=curated,
             confidence=verdict.confidence,
+            safety=safety,
         )
 
-    def _about_source(self, kb: KnowledgeBase, question: str, notices: list[str]) -> Answer | None:
+    def _about_source(
+        self, kb: KnowledgeBase, question: str, notices: list[str], safety: str
+    ) -> Answer | None:
         """The answer to a question about the source, from the document's front matter, citing the
         document (its reference list, or its first passage); None for an empty knowledge base."""
         doc = kb.document_for(question)
@@ -155,9 +174,9 @@ class Assistant:
             Sentence(text=text, source=1, passage_id=hit.passage_id, marks=mark_terms(text, asked))
             for text in source_sentences(doc)
         )
-        return self._from_document(kb, question, hit, sentences, notices, "source")
+        return self._from_document(kb, question, hit, sentences, notices, "source", safety)
 
-    def _summary(self, kb: KnowledgeBase, question: str, notices: list[str]) -> Answer | None:
+    def _summary(self, kb: KnowledgeBase, question: str, notices: list[str], safety: str) -> Answer | None:
         """The gist of the document a "tl;dr" means: the lead sentences of its summary section;
         None when it has none (the question then goes the usual way)."""
         doc = kb.document_for(question)
@@ -167,7 +186,7 @@ class Assistant:
             return None
         spans = sentence_spans(hit.text)[: self.settings.max_sentences]
         sentences = tuple(Sentence(text=hit.text[a:b], source=1, passage_id=hit.passage_id) for a, b in spans)
-        return self._from_document(kb, question, hit, sentences, notices, "summary")
+        return self._from_document(kb, question, hit, sentences, notices, "summary", safety)
 
     def _from_document(
         self,
@@ -177,6 +196,7 @@ class Assistant:
         sentences: tuple[Sentence, ...],
         notices: list[str],
         kind: str,
+        safety: str,
     ) -> Answer:
         """An answer about a whole document, citing ``hit``, after a matching curated answer."""
         match = self.match_curated(question, kb)
@@ -189,6 +209,7 @@ class Assistant:
             curated=_served(match.answer, kb) if match is not None else None,
             confidence=1.0,
             kind=kind,
+            safety=safety,
         )
 
     def _judge(self, kb: KnowledgeBase, hits: list[Hit], weights: QuestionWeights) -> Verdict:

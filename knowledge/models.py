@@ -122,6 +122,56 @@ def format_citation(
     return out
 
 
+LABEL_TOPIC_CHARS = 48
+_YEAR = re.compile(r"\b(?:1[6-9]|20)\d{2}\b")
+# Where the first author's name ends: a comma, semicolon, bracket, full stop or the next author.
+_AUTHOR_END = re.compile(r"[,;(]|\.\s|\s+(?:and|&)\s+")
+_INITIALS = re.compile(r"^[A-Z][A-Za-z]{0,2}\.?$")
+_LONE_INITIAL = re.compile(r"^[A-Z]\.?$")
+
+
+def short_text(text: str, limit: int, placeholder: str = "…") -> str:
+    """``text`` on one line, cut at a word boundary to at most ``limit`` characters."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - len(placeholder), 0)]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:–—-") + placeholder
+
+
+def byline(reference: str) -> str:
+    """``Guillen-Morales 2025``: the first author's surname and the year of a reference, as far as
+    they can be read from it (``Surname AB, ...``, ``Surname, A. B. (2020)``, ``A. Surname and ...``,
+    or an organisation's name)."""
+    author = ""
+    for part in _AUTHOR_END.split(reference.strip()):
+        words = part.split()
+        if not words or all(_LONE_INITIAL.match(w) for w in words):
+            continue  # "J" of "J. Smith": the surname follows
+        # "Guillen-Morales DdJ" → "Guillen-Morales"; "World Health Organization" stays whole.
+        if len(words) > 1 and _INITIALS.match(words[-1]):
+            words = words[:-1]
+        author = " ".join(words[:3]).rstrip(".")
+        break
+    year = _YEAR.search(reference)
+    return " ".join(part for part in (author, year.group(0) if year else "") if part)
+
+
+def format_label(title: str, section: str = "", page: int | None = None, reference: str = "") -> str:
+    """``Enteromammary immune system · Guillen-Morales 2025``: the short label a citation is shown
+    with (the innermost section, else the shortened title; then the first author and year). The full
+    reference is :func:`format_citation`."""
+    topic = section.rsplit(" › ", 1)[-1].strip() if section else ""
+    label = short_text(topic or title, LABEL_TOPIC_CHARS)
+    if page:
+        label += f", p. {page}"
+    who = byline(reference) if reference and reference != title else ""
+    return f"{label} · {who}" if who else label
+
+
 @dataclass(frozen=True)
 class Hit:
     """A retrieved passage with its score and what its citation is made of."""
@@ -154,6 +204,10 @@ class Hit:
             escape=escape,
             show_link=show_link,
         )
+
+    def label(self) -> str:
+        """The short label the hit is cited with in answers (see :func:`format_label`)."""
+        return format_label(self.title, self.section, self.page, self.reference)
 
     def to_dict(self) -> dict[str, Any]:
         """The hit as ``citebot ask --json`` prints it."""
@@ -284,7 +338,9 @@ class Answer:
     glossary rewrite). ``curated`` is the moderators' answer when one matches. ``kind`` says where
     the sentences come from: ``"passages"`` (quoted from the documents), ``"source"`` (a
     document's front matter: authors, year, journal, DOI, for a question about the source) or
-    ``"summary"`` (the lead of a document's summary section, for a "tl;dr").
+    ``"summary"`` (the lead of a document's summary section, for a "tl;dr"). ``safety`` is the
+    red-flag message (see :mod:`knowledge.safety`) when the question describes warning signs; it is
+    shown before everything else.
 
     Sources are numbered once, by :meth:`sources`: the curated answer's first, then the retrieved
     passages. Every renderer cites ``[n]`` as ``sources()[n - 1]``.
@@ -298,6 +354,7 @@ class Answer:
     curated: CuratedReply | None = None
     confidence: float = 0.0
     kind: str = "passages"
+    safety: str = ""
 
     def __post_init__(self) -> None:
         for name in ("hits", "sentences", "notices"):
@@ -332,7 +389,8 @@ class Answer:
             "curated": curated,
             "sentences": [s.marked() for s in self.sentences],
             "passages": [hit.to_dict() for hit in self.hits],
-            "notices": list(self.notices),
+            "notices": ([self.safety] if self.safety else []) + list(self.notices),
+            "red_flag": bool(self.safety),
             "kind": self.kind,
         }
 

@@ -41,6 +41,7 @@ from .errors import CitebotError
 from .evidence import AnswerSettings
 from .glossary import Glossary
 from .kb import KnowledgeBase
+from .safety import RedFlags
 from .store import ServerStore, Store
 from .uploads import KnowledgeSources
 
@@ -72,12 +73,13 @@ def server_assistant(
     base: KnowledgeBase,
     *,
     settings: AnswerSettings | None = None,
+    red_flags: RedFlags | None = None,
 ) -> tuple[Assistant, KnowledgeSources]:
     """The assistant of one server over the shared ``base`` (its curated answers, glossary and
     uploads from its folder), and its sources; for None, the shared knowledge alone."""
     if guild_id is None:
         shared = sources.with_uploads(None)
-        return Assistant(base, settings=settings), shared
+        return Assistant(base, settings=settings, red_flags=red_flags), shared
     folder = server_dir(sources.state_dir, guild_id)
     own = sources.with_uploads(folder / UPLOADS_DIR)
     assistant = Assistant(
@@ -85,6 +87,7 @@ def server_assistant(
         settings=settings,
         curated=CuratedStore.in_state_dir(folder),
         glossary=Glossary.in_state_dir(folder),
+        red_flags=red_flags,
     )
     return assistant, own
 
@@ -131,10 +134,12 @@ class Servers:
         *,
         base: KnowledgeBase | None = None,
         settings: AnswerSettings | None = None,
+        red_flags: RedFlags | None = None,
     ) -> None:
         self.sources = sources.with_uploads(None)
         self.store = store
         self.settings = settings or AnswerSettings()
+        self.red_flags = red_flags
         self._base = base
         self._lock = threading.RLock()
         self._states: dict[int | None, ServerState] = {}
@@ -176,7 +181,9 @@ class Servers:
         return [self.get(guild_id) for guild_id in servers_with_state(self.state_dir)]
 
     def _create(self, guild_id: int | None) -> ServerState:
-        assistant, sources = server_assistant(self.sources, guild_id, self.base, settings=self.settings)
+        assistant, sources = server_assistant(
+            self.sources, guild_id, self.base, settings=self.settings, red_flags=self.red_flags
+        )
         folder = server_dir(self.state_dir, guild_id) if guild_id is not None else None
         return ServerState(guild_id, assistant, self.store.server(guild_id), sources, folder)
 

@@ -1,4 +1,8 @@
-"""``/ask``: a question answered from the knowledge base, with citations and feedback buttons."""
+"""``/ask``: a question answered from the knowledge base, with citations and feedback buttons.
+
+Red flags come first: a question describing warning signs gets the red-flag message even when the
+member is on cooldown or answering fails.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from .. import render
-from ..checks import ask_cooldown
+from ..checks import is_moderator
+from .errors import user_message
 
 logger = logging.getLogger(__name__)
 
@@ -26,33 +31,74 @@ class Ask(commands.Cog):
         private="Only you see the answer (default: the server's setting)",
     )
     @app_commands.guild_only()
-    @ask_cooldown()
     async def ask(self, interaction: discord.Interaction, question: str, private: bool | None = None) -> None:
         """Answer ``question`` with citations, privately when asked or configured."""
         service = self.bot.answers
+        red_flag = service.is_red_flag(question, guild_id=interaction.guild_id)
+        try:
+            self._cooldown(interaction)
+        except app_commands.CommandOnCooldown as exc:
+            if not red_flag:
+                raise  # the error handler says "slow down"
+            # Warning signs are never held back by a cooldown; only the answer waits.
+            await interaction.response.send_message(
+                f"{service.red_flag_message}\n\n{user_message(exc)}",
+                ephemeral=True,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+            return
         asked = service.question(question)  # an empty question is answered at once, before deferring
         ephemeral = self.bot.config.answers.private if private is None else private
         # Retrieval can take longer than Discord's 3 seconds on a large knowledge base.
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-        answer = await service.ask(asked, guild_id=interaction.guild_id)
-        reply = await service.reply(
-            answer,
-            user_id=interaction.user.id,
-            guild_id=interaction.guild_id,
-            channel_id=interaction.channel_id,
-            asked=question,
-        )
-        message = await interaction.edit_original_response(**reply.send_kwargs())
+        try:
+            answer = await service.ask(asked, guild_id=interaction.guild_id)
+            reply = await service.reply(
+                answer,
+                user_id=interaction.user.id,
+                guild_id=interaction.guild_id,
+                channel_id=interaction.channel_id,
+                asked=question,
+                red_flag=red_flag,
+            )
+            message = await interaction.edit_original_response(**reply.send_kwargs())
+        except Exception:
+            if not red_flag:
+                raise
+            logger.exception("/ask failed on a red-flagged question; sending the red-flag message alone")
+            await self._red_flag_only(interaction)
+            return
         await service.sent(reply, message.id)
         logger.info(
             "/ask answered=%s confidence=%.2f answer=%s", answer.answered, answer.confidence, reply.answer_id
         )
 
+    async def _red_flag_only(self, interaction: discord.Interaction) -> None:
+        """The red-flag message when the answer could not be given: in place of "thinking…", or as
+        a follow-up when even that edit fails."""
+        content = f"{self.bot.answers.red_flag_message}\n\nSorry, I could not look up an answer just now."
+        mentions = discord.AllowedMentions.none()
+        try:
+            await interaction.edit_original_response(
+                content=content, embed=None, view=None, allowed_mentions=mentions
+            )
+        except discord.HTTPException:
+            await interaction.followup.send(content, allowed_mentions=mentions)
+
+    def _cooldown(self, interaction: discord.Interaction) -> None:
+        """Use one of the member's ``/ask`` tokens (moderators are exempt); raises
+        ``CommandOnCooldown`` when none is left."""
+        if is_moderator(interaction.user, self.bot.config.moderator_roles):
+            return
+        # The interaction's own timestamp, as discord.py's cooldowns use: immune to a slow handler.
+        self.bot.ask_cooldowns.hit(interaction.user.id, interaction.created_at.timestamp())
+
     @ask.autocomplete("question")
     async def question_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        """This server's document titles and curated questions matching what is typed so far."""
+        """Curated questions, questions often asked and answered in this server, then section names
+        matching what is typed so far."""
         suggestions = self.bot.answers.suggestions(current, guild_id=interaction.guild_id)
         suggestions = suggestions[: render.CHOICES_MAX]
         return [

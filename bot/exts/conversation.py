@@ -3,8 +3,12 @@
 - An @mention with a question is always answered (or plainly declined), inline or in a new thread.
 - A reply to one of the bot's answers, or any message in a thread the bot started, is a follow-up:
   the earlier question counts with the new one.
+  Chatter there, or after a mention ("thanks!", "ok", "lol", an emoji), gets no answer: a 👍 for
+  thanks at most.
 - In configured help channels, and on each new post in configured forum channels, the bot speaks
   only when it is confident; otherwise it stays quiet and leaves the question to people.
+- On every path a question describing warning signs gets the red-flag message, checked first, even
+  when the bot would otherwise stay quiet or answering fails.
 
 Mentions and replies that ping the bot carry their text even without the privileged
 message-content intent; help channels and forum bodies need it (forum titles don't).
@@ -25,6 +29,7 @@ from knowledge.store import AnswerRecord
 
 from .. import render
 from ..answering import Reply
+from ..chatter import is_chatter, is_thanks
 from ..utils import tell_cannot_reply
 
 if TYPE_CHECKING:
@@ -75,8 +80,26 @@ class Conversation(commands.Cog):
             await self._answer_forum_post(message, channel)
             return
         text = self._strip_mention(message.content)
-        previous = await self._previous_turn(message)
         mentioned = self.bot.user in message.mentions
+        try:
+            previous = await self._previous_turn(message)
+        except Exception:
+            logger.exception("could not look up the answer this message follows up on")
+            previous = None
+            # A mention is answered below anyway; a follow-up in the bot's thread still gets the warning.
+            if (
+                text
+                and not mentioned
+                and self._in_own_thread(channel)
+                and self.bot.answers.is_red_flag(text, guild_id=message.guild.id)
+            ):
+                await self._red_flag_only(message)
+                return
+        if (previous is not None or mentioned) and text and is_chatter(text):
+            # "thanks!" to the bot is not a question: a 👍 says it was seen, anything else waits.
+            if is_thanks(text):
+                await message.add_reaction("👍")
+            return
         if previous is not None and text:
             context = f"{previous.context} {previous.question}".strip()[-CONTEXT_CHARS:]
             await self._answer(message, text, context=context, auto=False)
@@ -114,32 +137,47 @@ class Conversation(commands.Cog):
             if record is not None:
                 return record
         channel = message.channel
-        if isinstance(channel, discord.Thread) and channel.owner_id == self.bot.user.id:
+        if self._in_own_thread(channel):
             return await asyncio.to_thread(store.last_answer_in, channel.id)
         return None
 
+    def _in_own_thread(self, channel: discord.abc.Messageable) -> bool:
+        return isinstance(channel, discord.Thread) and channel.owner_id == self.bot.user.id
+
     async def _answer(self, message: discord.Message, text: str, *, context: str = "", auto: bool) -> None:
         service = self.bot.answers
+        # First: whatever fails next, this message goes out.
+        red_flag = service.is_red_flag(text, guild_id=message.guild.id)
         try:
             answer = await service.ask(text, guild_id=message.guild.id, context=context)
+            if auto and not service.confident(answer):
+                logger.debug(
+                    "help channel question not confident enough (%.2f); staying quiet", answer.confidence
+                )
+                if red_flag:
+                    await self._red_flag_only(message)
+                return
+            await self._send(message, answer, asked=text, context=context, red_flag=red_flag)
+        except discord.Forbidden:
+            if red_flag:  # no thread, say; an inline reply may still be allowed
+                await self._red_flag_only(message)
+            raise
         except Exception:
             logger.exception("answering a message failed")
-            if not auto:
+            if red_flag:
+                await self._red_flag_only(message, sorry=not auto)
+            elif not auto:
                 await message.reply(
                     "Sorry, something went wrong on my side; please try again later.",
                     allowed_mentions=discord.AllowedMentions.none(),
                 )
-            return
-        if auto and not service.confident(answer):
-            logger.debug(
-                "help channel question not confident enough (%.2f); staying quiet", answer.confidence
-            )
-            if service.is_red_flag(text):
-                await message.reply(
-                    self.bot.config.notices.red_flag_message, allowed_mentions=discord.AllowedMentions.none()
-                )
-            return
-        await self._send(message, answer, asked=text, context=context)
+
+    async def _red_flag_only(self, message: discord.Message, *, sorry: bool = False) -> None:
+        """The red-flag message on its own, when there is no answer to send with it."""
+        text = self.bot.answers.red_flag_message
+        if sorry:
+            text += "\n\nSorry, I could not look up an answer just now."
+        await message.reply(text, allowed_mentions=discord.AllowedMentions.none())
 
     async def _answer_forum_post(self, message: discord.Message, thread: discord.Thread) -> None:
         service = self.bot.answers
@@ -148,15 +186,20 @@ class Conversation(commands.Cog):
         candidates = dict.fromkeys(
             q for q in (body, f"{thread.name}. {body}" if body else "", thread.name) if q
         )
-        for question in candidates:
-            answer = await service.ask(question, guild_id=message.guild.id)
-            if service.confident(answer):
-                await self._send(message, answer, asked=question, in_thread=False)
-                return
-        if service.is_red_flag(" ".join(candidates)):
-            await message.reply(
-                self.bot.config.notices.red_flag_message, allowed_mentions=discord.AllowedMentions.none()
-            )
+        # First: whatever fails next, this goes out.
+        red_flag = service.is_red_flag(*candidates, guild_id=message.guild.id)
+        try:
+            for question in candidates:
+                answer = await service.ask(question, guild_id=message.guild.id)
+                if service.confident(answer):
+                    await self._send(message, answer, asked=question, in_thread=False, red_flag=red_flag)
+                    return
+        except discord.Forbidden:
+            raise
+        except Exception:
+            logger.exception("answering forum post %s failed", thread.id)
+        if red_flag:
+            await self._red_flag_only(message)
         logger.debug("forum post %s: no confident answer; staying quiet", thread.id)
 
     async def _send(
@@ -167,6 +210,7 @@ class Conversation(commands.Cog):
         asked: str,
         context: str = "",
         in_thread: bool | None = None,
+        red_flag: bool | None = None,
     ) -> None:
         channel = message.channel
         if in_thread is None:
@@ -182,6 +226,7 @@ class Conversation(commands.Cog):
             channel_id=target.id,
             asked=asked,
             context=context,
+            red_flag=red_flag,
         )
         if in_thread:
             sent = await target.send(**reply.send_kwargs())

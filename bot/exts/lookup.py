@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from knowledge import KnowledgeBase
+from knowledge import KnowledgeBase, format_label
 
 from .. import render
 from ..answering import fuzzy_filter
@@ -62,14 +62,16 @@ class Lookup(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         """Passage ids whose id, title or section match what is typed so far."""
         kb = self.kb(interaction)
-        # Match on the id, the document title and the section; show "Section — Title".
+        # Match on the id, the document title and the section; show the passage's citation label
+        # and its first words, which tell apart passages of one section.
         searchable: dict[str, tuple[str, str]] = {}
         for p in kb.passages:
             if len(p.id) > render.CHOICE_NAME_LIMIT:
                 continue  # a choice value is at most 100 characters; such ids are typed in full
-            title = kb.documents[p.doc_id].title
-            name = f"{p.section_title} — {title}" if p.section_title else title
-            searchable[f"{p.id} {title} {p.section_title}"] = (name, p.id)
+            doc = kb.documents[p.doc_id]
+            label = format_label(doc.title, p.section_title, p.page, doc.reference)
+            start = " ".join(p.text[:120].split())
+            searchable[f"{p.id} {doc.title} {p.section_title}"] = (f"{label} — {start}", p.id)
         matches = fuzzy_filter(current, searchable)
         return [
             app_commands.Choice(name=render.choice_name(searchable[m][0]), value=searchable[m][1])

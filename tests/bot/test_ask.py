@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import discord
 import pytest
 from bot_helpers import ANSWERABLE, OFF_TOPIC, deferred, embed_text, server
 from discord import app_commands
@@ -23,13 +24,15 @@ async def test_member_asks_and_gets_a_cited_answer(simcord_env):
     assert not response.ephemeral
     [embed] = response.embeds
     assert embed.title == ANSWERABLE
-    # Best sentence with the matched terms in bold, then a numbered citation with the reference.
+    # Best sentence with the matched terms in bold, then a numbered short label (section, first
+    # author and year) linked to the DOI; the full reference is on the Sources pages.
     assert "**enteromammary**" in embed.description
     assert "[1]" in embed.description
     sources = embed.description.split("**Sources**", 1)[1]
-    assert sources.strip().startswith("[1] The enteromammary and mammary immune systems")
-    assert " › Enteromammary immune system — Guillen-Morales" in sources
-    assert "https://doi.org/10.3390/hygiene5040046" in sources
+    assert sources.strip().startswith(
+        "[1] [Enteromammary immune system · Guillen-Morales 2025](https://doi.org/10.3390/hygiene5040046)"
+    )
+    assert "The enteromammary and mammary immune systems" not in sources
     labels = [c["label"] for row in response.components for c in row["components"]]
     assert labels == ["Sources", "👍", "👎"]
 
@@ -105,13 +108,30 @@ async def test_very_long_question_is_answered_within_discord_limits(simcord_env)
     assert len(embed.title) <= 256 and len(embed.description) <= 4096
 
 
-async def test_ask_autocompletes_document_titles(simcord_env, builtin_kb):
+async def test_ask_autocompletes_topics_never_the_document_title(simcord_env, builtin_kb):
     s = server(simcord_env)
     choices = await s.alice.autocomplete(s.channel, "ask", "question", "mammary")
     [title] = [doc.title for doc in builtin_kb.documents.values()]
-    assert [c["value"] for c in choices] == [title]
+    values = [c["value"] for c in choices]
+    assert title not in values
+    assert values == ["The mammary immune system", "Enteromammary immune system"]
     assert all(len(c["name"]) <= 100 for c in choices)
     assert await s.alice.autocomplete(s.channel, "ask", "question", "sourdough") == []
+
+
+async def test_ask_autocompletes_questions_asked_and_answered_often_first(simcord_env):
+    s = server(simcord_env)
+    moderators = s.guild.create_role("Mods", permissions=discord.Permissions(manage_messages=True))
+    mod = s.guild.add_member(simcord_env.create_user("mod"), roles=[moderators])  # no cooldown
+    often = "What does the mammary immune system do?"
+    for _ in range(3):
+        await mod.slash(s.channel, "ask", question=often)
+    await mod.slash(s.channel, "ask", question="What is the mammary immune system made of?")  # once only
+    for _ in range(3):
+        await mod.slash(s.channel, "ask", question="my baby has a fever, mammary?")  # a red flag
+
+    choices = [c["value"] for c in await s.alice.autocomplete(s.channel, "ask", "question", "mammary")]
+    assert choices == [often, "The mammary immune system", "Enteromammary immune system"]
 
 
 @pytest.fixture

@@ -33,9 +33,10 @@ def state(tmp_path):
 def test_ask_prints_a_cited_answer(state):
     out = citebot("ask", "What is secretory IgA in breast milk?", env=state)
     assert out.returncode == 0, out.stderr
-    assert "**IgA**" in out.stdout
-    assert "[1] The enteromammary and mammary immune systems" in out.stdout
+    assert "secretory IgA" in out.stdout and "**" not in out.stdout, "piped: plain text, no Markdown"
+    assert "[1] Enteromammary immune system · Guillen-Morales 2025" in out.stdout
     assert "https://doi.org/10.3390/hygiene5040046" in out.stdout
+    assert len(out.stdout) < 1000
 
 
 def test_ask_json_contract(state):
@@ -100,10 +101,24 @@ def test_index_is_reused_until_the_folder_changes(tmp_path, state):
     assert len(list((tmp_path / "state" / "index").glob("*/*/manifest.json"))) == 1
 
 
-def test_missing_knowledge_folder_starts_and_declines(tmp_path, state):
-    out = citebot("ask", "What is IgA?", "--knowledge", str(tmp_path / "none"), "--json", env=state)
-    assert out.returncode == 0
-    assert json.loads(out.stdout)["answered"] is False
+@pytest.mark.parametrize("command", ["ask", "chat", "index"])
+def test_a_missing_knowledge_folder_is_an_error(tmp_path, state, command):
+    args = [command, "--knowledge", str(tmp_path / "none")] + (["What is IgA?"] if command == "ask" else [])
+    out = citebot(*args, stdin="", env=state)
+    assert out.returncode != 0
+    assert f"error: knowledge folder {tmp_path / 'none'} does not exist" in out.stderr
+    assert out.stdout == "" and "Traceback" not in out.stderr
+
+
+def test_version_and_help_read_as_plain_text(state):
+    version = citebot("--version", env=state)
+    assert version.returncode == 0 and version.stdout.startswith("citebot ")
+    for args in ([], ["ask"], ["chat"], ["index"], ["eval"], ["run"]):
+        shown = citebot(*args, "--help", env=state).stdout
+        assert "`" not in shown, f"doc-style backticks in citebot {' '.join(args)} --help"
+    ask_help = " ".join(citebot("ask", "--help", env=state).stdout.split())
+    for fallback in ("state_dir", "$CITEBOT_STATE_DIR", "$XDG_STATE_HOME/citebot", "~/.local/state/citebot"):
+        assert fallback in ask_help
 
 
 def test_no_token_runs_the_local_console(state):
@@ -111,7 +126,7 @@ def test_no_token_runs_the_local_console(state):
     out = citebot(stdin=script, env=state)
     assert out.returncode == 0, out.stderr
     assert "local console" in out.stdout and "not medical advice" in out.stdout
-    assert "**IgA**" in out.stdout
+    assert "secretory IgA" in out.stdout and "**IgA**" not in out.stdout
     assert "(4 passages)" in out.stdout or "passages)" in out.stdout
     assert "mastitis" in out.stdout.lower()
     assert "No passage has the id 'nope'" in out.stdout
@@ -153,3 +168,18 @@ def test_invalid_config_is_a_clear_error_naming_the_key(tmp_path, state):
     out = citebot("ask", "What is IgA?", "--config", str(config), env=state)
     assert out.returncode == 2
     assert "answers.private" in out.stderr and "citebot.yaml" in out.stderr
+
+
+def test_ask_shows_the_red_flag_in_text_and_json(state):
+    out = citebot("ask", "my baby has a fever and is breathing fast", env=state)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("⚠️ Fever or trouble breathing in a baby")
+    data = json.loads(citebot("ask", "my boob is red and hot and I have a fever", "--json", env=state).stdout)
+    assert data["red_flag"] is True and data["notices"][0].startswith("⚠️")
+
+
+def test_ask_uses_the_red_flags_of_the_config(tmp_path, state):
+    config = tmp_path / "citebot.yaml"
+    config.write_text('notices:\n  red_flag_message: "Call now."\n  red_flags: ["\\\\burgent\\\\b"]\n')
+    out = citebot("ask", "urgent: what is colostrum?", "--config", str(config), env=state)
+    assert out.stdout.startswith("Call now."), out.stdout + out.stderr

@@ -78,7 +78,7 @@ async def test_replying_to_an_answer_asks_a_follow_up(simcord_env, builtin_kb):
     )
     assert expected.answered
     cited = expected.hits[expected.sentences[0].source - 1]
-    assert f"› {cited.section}" in follow_up.embeds[0].description
+    assert f"[{cited.section} · Guillen-Morales 2025]" in follow_up.embeds[0].description
 
 
 async def test_answers_in_a_thread_and_takes_follow_ups_there(simcord_env, config, builtin_kb):

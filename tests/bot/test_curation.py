@@ -178,17 +178,17 @@ async def test_curated_answer_keeps_retrieved_sources_after_it(simcord_env, buil
     description = result.response.embeds[0].description
     assert description.startswith("**Answer from the moderators**\nThe gut-to-breast immune link. [1]")
     sources = description.split("**Sources**", 1)[1]
-    assert sources.strip().startswith("[1] The enteromammary and mammary immune systems")
+    assert sources.strip().startswith("[1] [Enteromammary immune system · Guillen-Morales 2025](")
     assert "[2]" in description  # the retrieved evidence follows, numbered after it
 
     # Sources page n is the passage cited as [n], also when the curated source was retrieved too.
-    cited = dict(re.findall(r"^\[(\d+)\] (.+?) —", sources, flags=re.M))
+    cited = dict(re.findall(r"^\[(\d+)\] \[(.+?)\]\(", sources, flags=re.M))
     pages = await s.alice.click(result.response, label="Sources")
     page = last_message(pages)
     for number in sorted(cited, key=int):
         [embed] = page.embeds
-        assert embed.title.startswith(f"Sources [{number}]")
-        assert embed.fields[0].value.startswith(f"[{number}] {cited[number]} —")
+        assert embed.title == f"Sources [{number}] {cited[number]}"
+        assert embed.fields[0].value.startswith(f"[{number}] The enteromammary and mammary immune systems")
         if int(number) < len(cited):
             page = last_message(await s.alice.click(page, label="Next"))
 

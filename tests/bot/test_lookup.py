@@ -21,6 +21,7 @@ async def test_search_pages_belong_to_the_asker(simcord_env, builtin_kb):
     assert builtin_kb.passage(passage_id) is not None
     assert "score" in first
     assert [f.name[:3] for f in embed.fields] == ["1. ", "2. ", "3. "]
+    assert all(f.name.endswith(" · Guillen-Morales 2025") for f in embed.fields), "named by short labels"
     assert _labels(page) == ["Previous", "1/2", "Next"]
 
     await s.alice.click(page, label="Next")
@@ -52,6 +53,9 @@ async def test_source_shows_a_passage_and_autocompletes_ids(simcord_env, builtin
     assert choices and len(choices) <= 25
     assert all(len(c["name"]) <= 100 and builtin_kb.passage(c["value"]) for c in choices)
     chosen = next(c for c in choices if c["name"].startswith("The mammary immune system"))
+    # Named by the citation label and the passage's first words, not the 90-character title.
+    assert chosen["name"].startswith("The mammary immune system · Guillen-Morales 2025 — ")
+    assert all("are parts of the maternal-infant" not in c["name"] for c in choices)
 
     result = await s.alice.slash(s.channel, "source", passage=chosen["value"])
 

@@ -38,7 +38,7 @@ def test_long_answers_fit_an_embed():
     assert len(embed.title) <= render.EMBED_TITLE_LIMIT
     assert len(embed.description) <= render.EMBED_DESCRIPTION_LIMIT
     assert _embed_size(embed) <= render.EMBED_TOTAL_LIMIT
-    assert "**Sources**" in embed.description and "[1] Document 1" in embed.description
+    assert "**Sources**" in embed.description and "[1] [Section · Author](" in embed.description
 
 
 def test_marked_sentences_are_escaped_and_bold():
@@ -54,6 +54,26 @@ def test_citation_line_keeps_the_link_clickable():
         2, "text", title="Milk_IgA", section="A › B", reference="Doe J (2020)", link="https://x.org/a_b"
     )
     assert render.citation_line(2, hit) == "[2] Milk\\_IgA › A › B — Doe J (2020) (<https://x.org/a_b>)"
+
+
+def test_labels_are_short_and_link_to_the_source():
+    hit = _hit(
+        1,
+        "text",
+        title="The enteromammary and mammary immune systems are parts of the maternal-infant immune system",
+        section="",
+        reference="Guillen-Morales DdJ, Cruz-Cortes I. The mother-infant symbiosis. Hygiene. 2025;5(46).",
+        link="https://doi.org/10.3390/hygiene5040046",
+    )
+    assert hit.label() == "The enteromammary and mammary immune systems… · Guillen-Morales 2025"
+    assert render.label_line(1, hit) == (
+        "[1] [The enteromammary and mammary immune systems… · Guillen-Morales 2025]"
+        "(https://doi.org/10.3390/hygiene5040046)"
+    )
+    nested = _hit(2, "text", title="T", section="Milk › Secretory_IgA", reference="Doe J (2020)", link="")
+    assert render.label_line(2, nested) == "[2] Secretory\\_IgA · Doe 2020"
+    unsafe = _hit(3, "text", title="T", section="S", reference="", link="@everyone")
+    assert render.label_line(3, unsafe) == "[3] S"
 
 
 def test_long_passages_are_split_into_pages_not_cut():

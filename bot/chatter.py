@@ -1,0 +1,38 @@
+"""Telling a question from chatter: "thanks!", "ok", "lol" or an emoji in a thread need no answer."""
+
+from __future__ import annotations
+
+import re
+
+# Words that make up acknowledgements, laughter and small talk; a message made only of these (and
+# punctuation or emoji) is chatter. Question words are not here, so "ok but why?" is a question.
+_CHATTER_WORDS = frozenset(
+    re.split(
+        r"\s+",
+        """
+    thanks thank thx thnx ty tysm tyvm cheers ta you u so much very lot lots a ok okay k kk okey
+    alright all right got it cool great nice good awesome amazing perfect brilliant lovely super
+    wow oh ah ahh aha yes yeah yep yup ya no nope nah sure fine lol lmao lmfao rofl haha hahaha
+    hah hehe heh xd omg hmm hm mm makes sense that helps helped helpful will do bye np noted
+    understood gotcha appreciate appreciated it this much love
+    """.strip(),
+    )
+)
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+_THANKS = re.compile(r"\b(?:thank|thanks|thx|thnx|ty|tysm|tyvm|cheers|appreciated?)\b", re.IGNORECASE)
+
+
+def is_chatter(text: str) -> bool:
+    """Whether ``text`` is small talk rather than a question: no words at all (emoji, "!!"), or
+    only acknowledgement words ("thanks so much!", "ok", "lol") and no question mark."""
+    if "?" in text:
+        return False
+    words = [w.casefold().replace("’", "'") for w in _WORD.findall(text)]
+    # "haha" and "hahaha", "lol" and "lolol": laughter of any length.
+    words = [re.sub(r"^(?:ha)+h?$", "haha", re.sub(r"^lo(?:l)+(?:ol)*$", "lol", w)) for w in words]
+    return all(w in _CHATTER_WORDS for w in words)
+
+
+def is_thanks(text: str) -> bool:
+    """Whether chatter ``text`` thanks the bot (it then gets a 👍 reaction)."""
+    return bool(_THANKS.search(text))

@@ -1,0 +1,67 @@
+"""Quiet where chatter is: thanks and small talk in the bot's threads get no answer."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import pytest
+from bot_helpers import ANSWERABLE, server
+
+from bot import create_bot
+from bot.chatter import is_chatter
+
+
+@pytest.mark.parametrize("text", ["thanks!", "ok", "lol", "👍", "🙏🙏", "Thank you so much!!", "haha cool"])
+def test_small_talk_is_chatter(text):
+    assert is_chatter(text)
+
+
+@pytest.mark.parametrize("text", ["and during lactation?", "what about colostrum", "ok but why", "IgA?"])
+def test_questions_are_not(text):
+    assert not is_chatter(text)
+
+
+async def _thread(env, config, kb, s):
+    answers = dataclasses.replace(config.answers, reply_in_thread=True)
+    config = dataclasses.replace(config, answers=answers, message_content=True)  # thread follow-ups
+    await env.restart_bot(create_bot(config, kb=kb))
+    await s.alice.send(s.channel, f"{s.guild.me.mention} {ANSWERABLE}")
+    [thread] = s.channel.threads
+    return thread
+
+
+async def test_thanks_and_small_talk_in_the_bots_thread_get_no_answer(simcord_env, config, builtin_kb):
+    s = server(simcord_env)
+    thread = await _thread(simcord_env, config, builtin_kb, s)
+    bot_id = s.guild.me.id
+    answers_before = [m.id for m in thread.history() if m.author.id == bot_id]
+
+    thanks = await s.alice.send(thread, "thanks!")
+    for chatter in ("lol", "ok", "😂😂"):
+        await s.alice.send(thread, chatter)
+
+    assert [m.id for m in thread.history() if m.author.id == bot_id] == answers_before
+    thanked = next(m for m in thread.history() if m.id == thanks.id)
+    assert [str(r.emoji) for r in thanked.reactions] == ["👍"]
+
+    # A real follow-up is still answered.
+    await s.alice.send(thread, "and which cells are part of it?")
+    assert thread.last_message.author.id == bot_id
+
+
+async def test_thanking_the_bot_with_a_mention_gets_a_reaction_not_an_answer(simcord_env):
+    s = server(simcord_env)
+    thanks = await s.alice.send(s.channel, f"{s.guild.me.mention} thank you!")
+    assert s.channel.last_message.id == thanks.id
+    shown = next(m for m in s.channel.history() if m.id == thanks.id)
+    assert [str(r.emoji) for r in shown.reactions] == ["👍"]
+
+
+async def test_a_missing_permission_is_not_logged_as_an_error(simcord_env, config, builtin_kb, caplog):
+    s = server(simcord_env)
+    simcord_env.inject_error("POST", "/channels/*/messages", status=403)
+    with caplog.at_level(logging.INFO):
+        await s.alice.send(s.channel, f"{s.guild.me.mention} {ANSWERABLE}")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("cannot reply in channel" in r.getMessage() for r in caplog.records)

@@ -1,0 +1,159 @@
+"""The red-flag message reaches members on every path: /ask (also on cooldown and when answering
+fails), mentions, help channels, forum posts and thread follow-ups."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import discord
+import pytest
+from bot_helpers import ANSWERABLE, server
+from simcord import assert_error
+
+from bot import create_bot
+from bot.config import CooldownConfig, NoticeConfig
+from knowledge.safety import DEFAULT_RED_FLAG_MESSAGE
+from knowledge.store import ServerStore, StoreUnavailable
+
+BREAST = "my breast is red and hot and I have a fever, help"
+
+
+async def restart_with(env, config, kb, **changes):
+    config = dataclasses.replace(config, **changes)
+    await env.restart_bot(create_bot(config, kb=kb))
+    return config
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "my boob is red and hot and I have a fever",
+        "baby has a temperature of 39 and won't feed",
+        "my baby has a fever and is breathing fast",
+    ],
+)
+async def test_everyday_wording_gets_the_red_flag_first(simcord_env, question):
+    s = server(simcord_env)
+    result = await s.alice.slash(s.channel, "ask", question=question)
+    assert result.response.content.startswith(DEFAULT_RED_FLAG_MESSAGE)
+    assert result.response.embeds
+
+
+async def test_on_cooldown_the_red_flag_still_goes_out(simcord_env, config, builtin_kb):
+    s = server(simcord_env)
+    await restart_with(simcord_env, config, builtin_kb, cooldown=CooldownConfig(rate=3, per=60))
+    for _ in range(3):
+        await s.alice.slash(s.channel, "ask", question=ANSWERABLE)
+
+    fourth = await s.alice.slash(s.channel, "ask", question=BREAST)
+
+    assert fourth.response.ephemeral
+    content = fourth.response.content
+    assert content.startswith(DEFAULT_RED_FLAG_MESSAGE)
+    assert "Slow down a little: you can ask again in" in content, "the answer itself waits"
+    # An ordinary question on cooldown is refused as before.
+    refused = await s.alice.slash(s.channel, "ask", question=ANSWERABLE)
+    assert refused.response.content.startswith("Slow down a little")
+    assert_error(simcord_env, discord.app_commands.CommandOnCooldown)
+
+
+async def test_a_failing_store_does_not_stop_the_red_flag_or_the_answer(simcord_env, monkeypatch):
+    s = server(simcord_env)
+
+    def broken(*args, **kwargs):
+        raise StoreUnavailable("database or disk is full")
+
+    monkeypatch.setattr(ServerStore, "record_answer", broken)
+    result = await s.alice.slash(s.channel, "ask", question=BREAST)
+
+    assert result.response.content.startswith(DEFAULT_RED_FLAG_MESSAGE)
+    assert result.response.embeds, "the answer is still shown, only not recorded"
+    assert not result.response.components, "no buttons for an answer that is not on record"
+
+
+async def test_when_answering_fails_the_red_flag_is_sent_alone(simcord_env, monkeypatch):
+    s = server(simcord_env)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("index unavailable")
+
+    monkeypatch.setattr(simcord_env.bot.server(s.guild.id).assistant, "ask", broken)
+    result = await s.alice.slash(s.channel, "ask", question=BREAST)
+    assert result.response.content.startswith(DEFAULT_RED_FLAG_MESSAGE)
+    assert "could not look up an answer" in result.response.content
+
+    await s.alice.send(s.channel, f"{s.guild.me.mention} my baby has a fever and is breathing fast")
+    reply = s.channel.last_message
+    assert reply.author.id == s.guild.me.id and reply.content.startswith(DEFAULT_RED_FLAG_MESSAGE)
+
+
+async def test_mentions_forum_posts_and_thread_follow_ups(simcord_env, config, builtin_kb):
+    s = server(simcord_env)
+    forum = s.guild.create_forum_channel("questions")
+    await restart_with(
+        simcord_env,
+        config,
+        builtin_kb,
+        forum_channels=frozenset({forum.id}),
+        answers=dataclasses.replace(config.answers, reply_in_thread=True),
+    )
+
+    await s.alice.send(s.channel, f"{s.guild.me.mention} {ANSWERABLE}")
+    [thread] = s.channel.threads
+    # A follow-up in the bot's thread, without a mention.
+    await s.alice.send(thread, "my baby has a temp of 38.5 and is floppy")
+    assert thread.last_message.author.id == s.guild.me.id
+    assert thread.last_message.content.startswith(DEFAULT_RED_FLAG_MESSAGE)
+
+    # A forum post the bot cannot answer confidently still gets the warning.
+    thread = simcord_env.backend.create_thread(forum.id, "Help", s.bob.id, broadcast=False)
+    simcord_env.backend.announce_thread_create(thread)
+    post = next(t for t in forum.threads if t.id == thread.id)
+    await s.bob.send(post, "my boob is red and hot and I have a fever")
+    assert post.last_message.author.id == s.guild.me.id
+    assert post.last_message.content.startswith(DEFAULT_RED_FLAG_MESSAGE)
+
+
+async def test_the_glossary_rewrite_is_checked_too(simcord_env, config, builtin_kb):
+    s = server(simcord_env)
+    notices = NoticeConfig(red_flag_message="See someone now.", red_flags=(r"\bbreast\b.*\bfever\b",))
+    await restart_with(simcord_env, config, builtin_kb, notices=notices)
+    simcord_env.bot.server(s.guild.id).glossary.add("boob", "breast", author="mod")
+
+    result = await s.alice.slash(s.channel, "ask", question="my boob hurts and I have a fever")
+    assert result.response.content.startswith("See someone now.")
+
+
+async def test_when_discord_fails_to_show_the_answer_the_red_flag_follows_up(simcord_env):
+    s = server(simcord_env)
+    simcord_env.inject_error("PATCH", "/webhooks/*/messages/@original", status=500, times=2)
+    result = await s.alice.slash(s.channel, "ask", question=BREAST)
+    shown = [m.content or "" for m in (result.response, *result.followups) if m is not None]
+    assert any(text.startswith(DEFAULT_RED_FLAG_MESSAGE) for text in shown), shown
+
+
+async def test_without_thread_permission_the_red_flag_is_replied_inline(simcord_env, config, builtin_kb):
+    s = server(simcord_env)
+    answers = dataclasses.replace(config.answers, reply_in_thread=True)
+    await restart_with(simcord_env, config, builtin_kb, answers=answers)
+    simcord_env.inject_error("POST", "/channels/*/messages/*/threads", status=403)
+    await s.alice.send(s.channel, f"{s.guild.me.mention} {BREAST}")
+    assert s.channel.last_message.author.id == s.guild.me.id
+    assert s.channel.last_message.content.startswith(DEFAULT_RED_FLAG_MESSAGE)
+
+
+async def test_a_failing_lookup_does_not_stop_the_red_flag(simcord_env, config, builtin_kb, monkeypatch):
+    s = server(simcord_env)
+    answers = dataclasses.replace(config.answers, reply_in_thread=True)
+    await restart_with(simcord_env, config, builtin_kb, answers=answers, message_content=True)
+    await s.alice.send(s.channel, f"{s.guild.me.mention} {ANSWERABLE}")
+    [thread] = s.channel.threads
+
+    def broken(*args, **kwargs):
+        raise OSError("database is locked")
+
+    monkeypatch.setattr(ServerStore, "last_answer_in", broken)
+    monkeypatch.setattr(ServerStore, "answer_for_message", broken)
+    await s.alice.send(thread, "my baby has a fever and is breathing fast")
+    assert thread.last_message.author.id == s.guild.me.id
+    assert thread.last_message.content.startswith(DEFAULT_RED_FLAG_MESSAGE)

@@ -1,0 +1,137 @@
+"""The console and citebot ask as a person uses them in a terminal (a pseudo-terminal here) and in
+a shell pipeline."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import shlex
+import subprocess
+import sys
+import termios
+import time
+
+import pytest
+
+BOLD = "\x1b[1m"
+WAIT_SECONDS = 60  # an upper bound for a slow machine, not a timing assertion
+
+
+class Terminal:
+    """citebot running on a pseudo-terminal: type into it, read what it shows."""
+
+    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+        self.master, slave = pty.openpty()
+        full_env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "NO_COLOR")}
+        full_env.update(env, TERM="xterm")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=full_env,
+            # Its own session with the pseudo-terminal as controlling terminal, so Ctrl-C is SIGINT.
+            start_new_session=True,
+            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+        )
+        os.close(slave)
+        self.shown = ""
+        self.seen = 0  # what wait_for has read up to: each wait looks at what came after
+
+    def type(self, text: str) -> None:
+        os.write(self.master, text.encode())
+
+    def wait_for(self, text: str) -> str:
+        """Read until ``text`` is shown after what the last wait found; everything shown so far."""
+        deadline = time.monotonic() + WAIT_SECONDS
+        while text not in self.shown[self.seen :]:
+            left = deadline - time.monotonic()
+            assert left > 0, f"{text!r} never appeared; the terminal shows:\n{self.shown}"
+            ready, _, _ = select.select([self.master], [], [], left)
+            if ready:
+                try:
+                    chunk = os.read(self.master, 65536)
+                except OSError:  # the program ended
+                    chunk = b""
+                if not chunk:
+                    assert text in self.shown[self.seen :], f"{text!r} never appeared:\n{self.shown}"
+                self.shown += chunk.decode(errors="replace")
+        self.seen = self.shown.index(text, self.seen) + len(text)
+        return self.shown
+
+    def finish(self) -> int:
+        """Wait for the program to end, reading what it still shows; its exit status."""
+        while True:
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            self.shown += chunk.decode(errors="replace")
+        status = self.process.wait(timeout=WAIT_SECONDS)
+        os.close(self.master)
+        return status
+
+
+@pytest.fixture
+def env(tmp_path):
+    return {"CITEBOT_STATE_DIR": str(tmp_path / "state")}
+
+
+def test_console_bold_paste_history_and_ctrl_d(env, tmp_path):
+    term = Terminal(["chat"], env)
+    term.wait_for("> ")
+    # A question pasted over three lines is one question, answered once.
+    term.type("What is secretory\nIgA in\nbreast milk?\n")
+    shown = term.wait_for("Sources:")
+    assert BOLD + "IgA" in shown, "matched terms are bold on a terminal"
+    assert "**" not in shown
+    assert shown.count("Sources:") == 1 and "That is not in the knowledge base" not in shown
+    term.wait_for("> ")
+    term.type("\x04")  # Ctrl-D
+    assert term.finish() == 0
+    assert "Traceback" not in term.shown
+    history = (tmp_path / "state" / "console_history").read_text()
+    assert "What is secretory IgA in breast milk?" in history
+
+
+def test_console_leaves_cleanly_on_ctrl_c(env):
+    term = Terminal(["chat"], env)
+    term.wait_for("> ")
+    term.type("half a question")
+    term.type("\x03")  # Ctrl-C
+    assert term.finish() == 0
+    assert "Traceback" not in term.shown and "KeyboardInterrupt" not in term.shown
+    assert term.shown.endswith("\n")
+
+
+def test_console_shows_the_red_flag(env):
+    term = Terminal(["chat"], env)
+    term.wait_for("> ")
+    term.type("my baby has a fever and is breathing fast\n")
+    assert "⚠️ Fever or trouble breathing in a baby" in term.wait_for("not in the knowledge base")
+    term.type("/quit\n")
+    assert term.finish() == 0
+
+
+def test_ask_without_a_question_on_a_terminal_says_what_it_expects(env):
+    term = Terminal(["ask"], env)
+    term.wait_for("Type a question and press Enter")
+    term.type("What is colostrum?\n")
+    term.type("\x04")
+    assert term.finish() == 0
+    assert "Traceback" not in term.shown
+
+
+def test_ask_into_head_ends_without_a_broken_pipe(env, tmp_path):
+    questions = tmp_path / "questions.txt"
+    questions.write_text("What is secretory IgA?\n" * 200)
+    full_env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    full_env.update(env)
+    shell = f"{shlex.quote(sys.executable)} -m bot ask < {shlex.quote(str(questions))} | head -n 2"
+    out = subprocess.run(["sh", "-c", shell], capture_output=True, text=True, env=full_env, timeout=120)
+    assert len(out.stdout.splitlines()) == 2
+    assert "BrokenPipeError" not in out.stderr and "Traceback" not in out.stderr, out.stderr
