@@ -536,7 +536,7 @@ class GoldenSet(YamlState[GoldenQuestion]):
                 questions[golden.id] = by_key[golden.key] = golden
             if added or updated:
                 self._questions = questions
-                self._save()
+                self._save((added, updated, unchanged))
         return added, updated, unchanged
 
     # -- checking ------------------------------------------------------------------------------
@@ -570,6 +570,17 @@ class GoldenSet(YamlState[GoldenQuestion]):
             self._status = status
             self._write_status()
         return report
+
+    def last(self, golden_id: int) -> Status | None:
+        """How question ``golden_id`` did at the last recorded check (None: not checked yet, or
+        rewritten by hand since)."""
+        status = self._status.get(golden_id)
+        golden = self._questions.get(golden_id)
+        return (
+            status
+            if status is not None and golden is not None and status.question == golden.question
+            else None
+        )
 
     def worse(self) -> list[tuple[GoldenQuestion, Status]]:
         """The questions that got worse at a check and have not passed since, with what changed."""

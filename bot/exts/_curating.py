@@ -16,7 +16,7 @@ from knowledge.models import Hit
 from .. import render
 from ..curation_render import curated_embed
 from ..ui.curation import CurateDraft
-from ..utils import Refused, refused_as, send_private, who, write_failed_note
+from ..utils import Refused, announce_change, refused_as, send_private, who, write_failed_note
 
 if TYPE_CHECKING:
     from knowledge import KnowledgeBase
@@ -100,6 +100,7 @@ async def save_draft(
     if note:
         lines.append(note)
     logger.info("curated answer %d %s by %s", entry.id, verb.lower(), interaction.user.id)
+    announce_change(interaction, f"curated answer #{entry.id} {verb.lower()}")
     embed = curated_embed(entry, source_hits(state.kb, entry))
     await send_private(interaction, "\n".join(lines), embed=embed)
     return entry

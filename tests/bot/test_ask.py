@@ -31,7 +31,7 @@ async def test_member_asks_and_gets_a_cited_answer(simcord_env):
     assert " › Enteromammary immune system — Guillen-Morales" in sources
     assert "https://doi.org/10.3390/hygiene5040046" in sources
     labels = [c["label"] for row in response.components for c in row["components"]]
-    assert labels == ["Sources", "👍", "👎"]
+    assert labels == ["Sources", "👍", "👎", "Keep as test"]
 
 
 async def test_sources_button_shows_full_passages_only_to_the_clicker(simcord_env, builtin_kb):
