@@ -126,8 +126,12 @@ def report_pages(report: GoldenReport) -> list[discord.Embed]:
 
 
 def regression_line(regression: Regression) -> str:
-    """``#2 “question”: was <before>, now <now>``, escaped."""
-    return render.escape(regression.describe())
+    """``#2 “question”: was <before>, now <now>``, the texts escaped."""
+    golden = regression.golden
+    return (
+        f"#{golden.id} “{render.escape(render.shorten(golden.question, 150))}”: "
+        f"was {render.escape(regression.before)}, now {render.escape(regression.now)}"
+    )
 
 
 def worse_text(cause: str, regressions: Sequence[Regression]) -> str:
