@@ -15,6 +15,7 @@ from simcord import assert_error
 from simcord.actors import MemberActor
 from simcord.builders import ChannelHandle, GuildHandle
 
+from bot import create_bot
 from bot.__main__ import main
 from bot.utils import Refused
 
@@ -270,3 +271,22 @@ def test_citebot_eval_reports_a_broken_golden_file(tmp_path, capsys, text):
     (folder / "golden.yaml").write_text(text)
     assert main(["eval", "--state-dir", str(tmp_path), "--server", "42"]) == 2
     assert "golden.yaml, line" in capsys.readouterr().err
+
+
+async def test_a_change_made_while_the_bot_was_down_is_reported_at_start(simcord_env, state_dir, builtin_kb):
+    s = side(simcord_env)
+    asked = await s.mod.slash(s.channel, "ask", question=ENTEROMAMMARY)
+    await s.mod.click(asked.response, label="Keep as test")
+    uploads = state_dir / "servers" / str(s.guild.id) / "knowledge"
+    uploads.mkdir(parents=True, exist_ok=True)
+    (uploads / "gut-glossary.md").write_bytes(GUT_GLOSSARY)
+
+    await simcord_env.restart_bot(create_bot(simcord_env.bot.config, kb=builtin_kb))
+    await simcord_env.settle()
+    [report] = reports(s)
+    assert report.startswith("🧪 at start: 1 golden question got worse:")
+
+    # The button under an answer given before the restart still works.
+    again = await s.mod.click(asked.response, label="Keep as test")
+    assert again.response.content.startswith(f"Updated golden question **#1** “{ENTEROMAMMARY}”")
+    assert "Gut and milk glossary" in again.response.content
