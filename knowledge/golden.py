@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -375,8 +375,8 @@ class Status:
     since: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        """As stored in ``golden-status.json``."""
-        return {k: v for k, v in self.__dict__.items() if v not in ("", None)} | {"passed": self.passed}
+        """As stored in ``golden-status.json`` (empty texts left out)."""
+        return {k: v for k, v in asdict(self).items() if v != ""}
 
 
 def judge(golden: GoldenQuestion, answer: Answer) -> GoldenResult:
@@ -558,12 +558,7 @@ class GoldenSet(YamlState[GoldenQuestion]):
                     status[golden.id] = Status(
                         golden.question, False, result.got, cause, worse[golden.id].before, now()
                     )
-                elif (
-                    old is not None
-                    and old.question == golden.question
-                    and not result.passed
-                    and old.worse_after
-                ):
+                elif old is not None and old.question == golden.question and not result.passed and old.was:
                     status[golden.id] = replace(old, got=result.got)  # still worse, still since then
                 else:
                     status[golden.id] = Status(golden.question, result.passed, result.got, since=now())

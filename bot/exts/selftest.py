@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import logging
+import weakref
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import discord
@@ -59,6 +62,9 @@ class SelfTest(commands.Cog):
         self.group = GoldenCommands(self)
         self._sets: dict[int, GoldenSet] = {}
         self._locks: dict[int, asyncio.Lock] = {}
+        # The knowledge base each server's questions were last checked on: a reload of the shared
+        # folder from one server replaces the others' too, and they are checked then.
+        self._checked_on: dict[int, weakref.ref[KnowledgeBase]] = {}
         self._startup: asyncio.Task | None = None
 
     async def cog_load(self) -> None:
@@ -96,6 +102,7 @@ class SelfTest(commands.Cog):
             return None
         async with self._lock(state.guild_id):
             golden = await asyncio.to_thread(self.golden, state)
+            self._checked_on[state.guild_id] = weakref.ref(state.kb)
             if not len(golden):
                 return None
             report = await asyncio.to_thread(golden.run, state.assistant.ask, cause=cause)
@@ -128,12 +135,20 @@ class SelfTest(commands.Cog):
     @commands.Cog.listener()
     async def on_knowledge_changed(self, guild_id: int | None, what: str) -> None:
         """A moderator changed what a server's bot knows: check its golden questions."""
-        if guild_id is None:
-            return
-        try:
-            await self.check(self.bot.server(guild_id), f"after {what}")
-        except Exception:
-            logger.exception("checking server %s's golden questions failed", guild_id)
+        if guild_id is not None:
+            try:
+                await self.check(self.bot.server(guild_id), f"after {what}")
+            except Exception:
+                logger.exception("checking server %s's golden questions failed", guild_id)
+        # The shared knowledge folder, reloaded from one server, changes every other server's answers.
+        for state in self.bot.servers_loaded():
+            checked = self._checked_on.get(state.guild_id)
+            if state.guild_id == guild_id or (checked is not None and checked() is state.kb):
+                continue
+            try:
+                await self.check(state, "after the shared knowledge folder was reloaded")
+            except Exception:
+                logger.exception("checking server %s's golden questions failed", state.guild_id)
 
     @commands.Cog.listener()
     async def on_keep_as_test(self, interaction: discord.Interaction, answer_id: str) -> None:
@@ -172,7 +187,8 @@ class SelfTest(commands.Cog):
         if record is None:  # gone, or an answer of another server
             await send_private(interaction, "That answer is no longer on record.")
             return
-        answer = await asyncio.to_thread(state.assistant.ask, record.question, context=record.context)
+        # Asked alone, as every check asks it (a follow-up's earlier question is not kept).
+        answer = await asyncio.to_thread(state.assistant.ask, record.question)
         expect = expectation_now(answer)
         note = ""
         async with self._lock(state.guild_id):
@@ -204,7 +220,7 @@ class SelfTest(commands.Cog):
         state = self.bot.server(interaction.guild_id)
         with refused_as("Not added: {}"):
             expectation = parse_expectation(expect)
-            _require_known(expectation, state)
+            await asyncio.to_thread(_require_known, expectation, state)
         answer = await asyncio.to_thread(_ask, state, question)
         met = expectation.met_by(answer)
         note = ""
@@ -241,31 +257,17 @@ class SelfTest(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Suggestions for ``expect``: declined, the server's curated answers, documents and
-        sections, those containing every word typed."""
+        sections, those containing every word typed (the first 25 found)."""
         state = self.bot.server(interaction.guild_id)
         words = current.casefold().split()
-        options: list[tuple[str, str]] = [("Declined (must not be answered)", DECLINED)]
-        if state.curated is not None:
-            options += [
-                (f"Curated answer #{a.id}: {a.question}", f"{CURATED}:{a.id}") for a in state.curated.list()
-            ]
-        kb = state.kb
-        for doc in kb.documents.values():
-            options.append((f"Document: {doc.title}", f"{DOCUMENT}:{doc.id}"))
-        seen: set[tuple[str, str]] = set()
-        for passage in kb.passages:
-            key = (passage.doc_id, passage.section_title)
-            if not passage.section_title or key in seen:
-                continue
-            seen.add(key)
-            title = kb.documents[passage.doc_id].title
-            value = f"section:{passage.doc_id}#{passage.section_title}"
-            if len(value) > render.CHOICE_NAME_LIMIT:
-                value = f"section:{passage.section_title}"[: render.CHOICE_NAME_LIMIT]
-            options.append((f"Section: {passage.section_title} — {title}", value))
-        matches = [(n, v) for n, v in options if all(w in n.casefold() for w in words)]
+        matches = (
+            (name, value)
+            for name, value in _expect_options(state)
+            if all(w in name.casefold() for w in words)
+        )
         return [
-            app_commands.Choice(name=render.choice_name(n), value=v) for n, v in matches[: render.CHOICES_MAX]
+            app_commands.Choice(name=render.choice_name(name), value=value)
+            for name, value in itertools.islice(matches, render.CHOICES_MAX)
         ]
 
     async def list_questions(self, interaction: discord.Interaction) -> None:
@@ -423,6 +425,28 @@ def _ask(state: ServerState, question: str) -> Answer:
         return state.assistant.ask(question)
     except QuestionError as exc:
         raise Refused(exc, "Not added: {}") from exc
+
+
+def _expect_options(state: ServerState) -> Iterator[tuple[str, str]]:
+    """Every expectation that can be picked in a server, as (what is shown, value)."""
+    yield "Declined (must not be answered)", DECLINED
+    if state.curated is not None:
+        for entry in state.curated.list():
+            yield f"Curated answer #{entry.id}: {entry.question}", f"{CURATED}:{entry.id}"
+    kb = state.kb
+    for doc in kb.documents.values():
+        yield f"Document: {doc.title}", f"{DOCUMENT}:{doc.id}"
+    seen: set[tuple[str, str]] = set()
+    for passage in kb.passages:
+        key = (passage.doc_id, passage.section_title)
+        if not passage.section_title or key in seen:
+            continue
+        seen.add(key)
+        value = f"section:{passage.doc_id}#{passage.section_title}"
+        if len(value) > render.CHOICE_NAME_LIMIT:
+            value = f"section:{passage.section_title}"
+        if len(value) <= render.CHOICE_NAME_LIMIT:  # a longer one is typed, not picked
+            yield f"Section: {passage.section_title} — {kb.documents[passage.doc_id].title}", value
 
 
 def _shown(expect: Expectation, kb: KnowledgeBase) -> str:

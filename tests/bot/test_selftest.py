@@ -290,3 +290,22 @@ async def test_a_change_made_while_the_bot_was_down_is_reported_at_start(simcord
     again = await s.mod.click(asked.response, label="Keep as test")
     assert again.response.content.startswith(f"Updated golden question **#1** “{ENTEROMAMMARY}”")
     assert "Gut and milk glossary" in again.response.content
+
+
+async def test_a_shared_folder_reloaded_from_one_server_is_checked_in_the_others(simcord_env, tmp_path):
+    folder = tmp_path / "operator-kb"
+    folder.mkdir()
+    storage = "# Milk storage\n\n## Fridge\n\nExpressed breast milk keeps for up to four days in a fridge.\n"
+    (folder / "storage.md").write_text(storage)
+    config = dataclasses.replace(simcord_env.bot.config, knowledge_dir=folder)
+    await simcord_env.restart_bot(create_bot(config))
+    a = side(simcord_env, "A", report_here=False)
+    b = side(simcord_env, "B")
+    kept = await keep_as_test(b, "How long does expressed breast milk keep in a refrigerator?")
+    assert "section Fridge of “Milk storage”" in kept.response.content
+
+    (folder / "storage.md").write_text("# Milk storage\n\n## Freezer\n\nFrozen milk keeps six months.\n")
+    await a.mod.slash(a.channel, "kb reload")
+    [report] = reports(b)
+    assert report.startswith("🧪 after the shared knowledge folder was reloaded: 1 golden question got worse")
+    assert f"<@{a.mod.id}>" not in report  # nothing of server A shows in B
