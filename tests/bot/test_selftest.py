@@ -309,3 +309,23 @@ async def test_a_shared_folder_reloaded_from_one_server_is_checked_in_the_others
     [report] = reports(b)
     assert report.startswith("🧪 after the shared knowledge folder was reloaded: 1 golden question got worse")
     assert f"<@{a.mod.id}>" not in report  # nothing of server A shows in B
+
+
+async def test_the_full_report_is_private_and_paged_with_failures_first(simcord_env):
+    s = side(simcord_env)
+    questions = [f"What is the capital of country number {n}?" for n in range(11)]
+    text = yaml.safe_dump(
+        {
+            "answerable": [{"question": ENTEROMAMMARY, "section": ["Summary"]}],
+            "off_topic": questions,
+        }
+    ).encode()
+    await s.mod.slash(s.channel, "kb test import", file=("golden.yaml", text))
+    run = last(await s.mod.slash(s.channel, "kb test run"))
+    assert run.ephemeral
+    assert "**11** of **12** golden question(s) answer as expected" in run.embeds[0].description
+    labels = [c["label"] for row in run.components for c in row["components"]]
+    assert labels == ["Previous", "1/3", "Next"]
+    second = await s.mod.click(run, label="Next")
+    first_line = second.response.embeds[0].description.splitlines()[0]
+    assert first_line.startswith(f"❌ **#1** “{ENTEROMAMMARY}”: expected section Summary, got ")
