@@ -364,8 +364,9 @@ class GoldenReport:
 
 @dataclass(frozen=True)
 class Status:
-    """A question's outcome at the last check: passed or not, what answered, and — while it is
-    worse than before — the change after which it got worse."""
+    """A question's outcome at the last check: passed or not, what answered, since when it has
+    been so, and — while it is worse than before — what answered before and the change after
+    which it got worse."""
 
     question: str
     passed: bool
@@ -561,7 +562,9 @@ class GoldenSet(YamlState[GoldenQuestion]):
                 elif old is not None and old.question == golden.question and not result.passed and old.was:
                     status[golden.id] = replace(old, got=result.got)  # still worse, still since then
                 else:
-                    status[golden.id] = Status(golden.question, result.passed, result.got, since=now())
+                    same = old is not None and old.question == golden.question and old.passed == result.passed
+                    since = old.since if same and old is not None else now()
+                    status[golden.id] = Status(golden.question, result.passed, result.got, since=since)
             self._status = status
             self._write_status()
         return report
