@@ -156,9 +156,11 @@ def _check(sources: KnowledgeSources) -> tuple[KnowledgeBase, list[str]]:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Run a question set against the knowledge folder: 1 when a threshold is missed, 2 for a
-    broken question set."""
+    broken question set. Without FILE, a server's golden questions (see :func:`eval_golden`)."""
     from knowledge.evaluation import QuestionSetError, format_report, load_question_set, run_question_set
 
+    if args.file is None:
+        return eval_golden(args)
     try:
         questions = load_question_set(args.file)
     except QuestionSetError as exc:
@@ -179,6 +181,33 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for line in missed:
         print(f"threshold missed: {line}")
     return 1 if missed else 0
+
+
+def eval_golden(args: argparse.Namespace) -> int:
+    """``citebot eval --server ID``: ask the server's golden questions as the bot would; 1 when one
+    fails that passed at the bot's last check (or was never checked), 2 for a broken file."""
+    from knowledge.golden import GoldenSet
+
+    sources = _folders(args)
+    guild_id = choose_server(args.state_dir, args.server)
+    if guild_id is None:
+        print("error: give a question set FILE, or --server ID for its golden questions", file=sys.stderr)
+        return 2
+    golden = GoldenSet.in_state_dir(server_dir(sources.state_dir, guild_id))
+    if golden.load_error is not None:
+        print(f"error: {golden.load_error.path}: {golden.load_error}", file=sys.stderr)
+        return 2
+    print(f"golden questions of server {guild_id}: {golden.path}")
+    if not len(golden):
+        print("no golden questions yet (moderators add them with /kb test add or Keep as test)")
+        return 0
+    assistant = server_assistant(sources, guild_id, sources.load_base())[0]
+    report = golden.check(assistant.ask)  # read only: the bot's baseline stays as it was
+    print("\n".join(report.lines()))
+    worse = [r.golden for r in report.regressions] + [r.golden for r in report.unchecked_failures]
+    for question in worse:
+        print(f"regression: #{question.id} {question.question}")
+    return 1 if worse else 0
 
 
 def _fraction(text: str) -> float:
@@ -236,7 +265,12 @@ def build_parser() -> argparse.ArgumentParser:
     index.set_defaults(func=cmd_index)
 
     evaluate = sub.add_parser("eval", parents=[common], help="run a YAML question set and report the rates")
-    evaluate.add_argument("file", help="the question set (answerable and off_topic questions)")
+    evaluate.add_argument(
+        "file",
+        nargs="?",
+        help="the question set (answerable and off_topic questions); omitted: the golden questions of "
+        "--server (exit 1 when one got worse)",
+    )
     evaluate.add_argument("--half", choices=("tune", "test"), help="only the questions of this half")
     evaluate.add_argument(
         "--min-right", type=_fraction, metavar="F", help="fail below this share answered from a right section"

@@ -88,8 +88,11 @@ class CitebotBot(commands.Bot):
     :meth:`server` with the guild of the interaction or message at hand, so nothing a cog does in
     one server can reach another's. Extensions talk to each other through bot events, not by
     looking each other up: ``knowledge_reloaded(guild_id, kb)`` after ``/kb`` rebuilt a server's
-    index, ``stale_answer_action(interaction, action, answer_id)`` when a moderator-channel
-    notice's button is clicked.
+    index, ``knowledge_changed(guild_id, what)`` after any moderator change to what a server's bot
+    knows (documents, curated answers, glossary; see :func:`bot.utils.announce_change`),
+    ``stale_answer_action(interaction, action, answer_id)`` when a moderator-channel notice's
+    button is clicked, ``keep_as_test(interaction, answer_id)`` for an answer's **Keep as test**
+    and ``review_opened(interaction, state)`` after ``/review`` was shown.
     """
 
     def __init__(self, config: Config, *, kb: KnowledgeBase | None = None) -> None:

@@ -65,6 +65,13 @@ def submitted_values(data: dict) -> dict[str, str]:
     return values
 
 
+def announce_change(interaction: discord.Interaction, what: str) -> None:
+    """Tell the extensions that a moderator changed what the bot knows in the interaction's server:
+    the ``knowledge_changed(guild_id, what)`` event, ``what`` ending with who did it (a mention)."""
+    where, by = interaction.guild_id, interaction.user.mention
+    citebot(interaction).dispatch("knowledge_changed", where, f"{what} by {by}")
+
+
 async def send_private(interaction: discord.Interaction, content: str | None = None, **kwargs) -> None:
     """Reply privately, as a follow-up when the interaction was already answered."""
     kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())

@@ -9,4 +9,5 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.exts.curation",
     "bot.exts.kb_admin",
     "bot.exts.review",
+    "bot.exts.selftest",
 )

@@ -17,7 +17,7 @@ from .. import render
 from ..checks import ensure_moderator
 from ..curation_render import curated_embed
 from ..ui.curation import CurateDraft
-from ..utils import Refused, refused_as, send_private, who, write_failed_note
+from ..utils import Refused, announce_change, refused_as, send_private, who, write_failed_note
 
 if TYPE_CHECKING:
     from knowledge import KnowledgeBase
@@ -109,6 +109,7 @@ async def save_draft(
     if note:
         lines.append(note)
     logger.info("curated answer %d %s by %s", entry.id, verb.lower(), interaction.user.id)
+    announce_change(interaction, f"curated answer #{entry.id} {verb.lower()}")
     embed = curated_embed(entry, source_hits(state.kb, entry))
     await send_private(interaction, "\n".join(lines), embed=embed)
     return entry

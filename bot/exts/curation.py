@@ -25,7 +25,7 @@ from ..answering import fuzzy_filter
 from ..checks import MODERATORS, moderator_only
 from ..curation_render import curated_embed, curated_list_pages, glossary_pages
 from ..ui.curation import ConfirmView, CurateDraft, CurateModal
-from ..utils import Refused, refused_as, send_pages, send_private, who, write_failed_note
+from ..utils import Refused, announce_change, refused_as, send_pages, send_private, who, write_failed_note
 from ._curating import moderated, save_draft, source_hits
 
 if TYPE_CHECKING:
@@ -169,6 +169,7 @@ class Curation(commands.Cog):
             except NotFoundError:
                 text = f"Curated answer #{entry.id} was already gone."
             await click.response.edit_message(content=text, embed=None, view=None)
+            announce_change(click, f"curated answer #{entry.id} deleted")
 
         view = ConfirmView(interaction.user.id, confirmed, label="Delete")
         await interaction.response.send_message(
@@ -243,6 +244,7 @@ class Curation(commands.Cog):
             except StateWriteError as exc:
                 text = f"Imported: {plan.summary()}. {write_failed_note(exc)}"
             await click.response.edit_message(content=text, view=None)
+            announce_change(click, "/faq import")
 
         view = ConfirmView(interaction.user.id, confirmed, label="Import", style=discord.ButtonStyle.primary)
         body = render.join_within([render.escape(render.shorten(line, 150)) for line in listing], 1500)
@@ -304,6 +306,7 @@ class Curation(commands.Cog):
             except StateWriteError as exc:
                 entry = exc.done
                 note = "\n" + write_failed_note(exc)
+        announce_change(interaction, f"/glossary add {render.escape(entry.term)}")
         await send_private(
             interaction,
             f"Questions saying “{render.escape(entry.term)}” are now searched as "
@@ -327,6 +330,7 @@ class Curation(commands.Cog):
                 text = f"Removed “{render.escape(entry.term)}” from the glossary."
             except StateWriteError as exc:
                 text = f"Removed “{render.escape(exc.done.term)}”. {write_failed_note(exc)}"
+        announce_change(interaction, f"/glossary remove {render.escape(term)}")
         await send_private(interaction, text)
 
     @glossary_remove.autocomplete("term")

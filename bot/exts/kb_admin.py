@@ -26,7 +26,7 @@ from knowledge.uploads import human_size
 from .. import render
 from ..checks import MODERATORS, moderator_only
 from ..curation_render import stats_embed
-from ..utils import refused_as, send_private
+from ..utils import announce_change, refused_as, send_private
 
 if TYPE_CHECKING:
     from ..app import CitebotBot
@@ -140,6 +140,7 @@ class KnowledgeAdmin(commands.Cog):
         verb = "Replaced" if replaced else "Added"
         logger.info("%s %s by %s", verb.lower(), path, interaction.user.id)
         await self._reload_and_report(interaction, f"{verb} `{render.escape(path.name)}`: {titles}.")
+        announce_change(interaction, f"/kb add {render.escape(path.name)}")
 
     @kb_group.command(name="remove", description="Remove a document uploaded in this server")
     @app_commands.describe(document="The document to remove")
@@ -151,6 +152,7 @@ class KnowledgeAdmin(commands.Cog):
             path, held = await asyncio.to_thread(state.sources.remove, state.kb, document)
         extra = f" (it held {held} documents)" if held > 1 else ""
         await self._reload_and_report(interaction, f"Removed `{render.escape(path.name)}`{extra}.")
+        announce_change(interaction, f"/kb remove {render.escape(path.name)}")
 
     @kb_remove.autocomplete("document")
     async def _document_autocomplete(
@@ -170,6 +172,7 @@ class KnowledgeAdmin(commands.Cog):
     async def kb_reload(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self._reload_and_report(interaction, "Reloaded the knowledge folder.")
+        announce_change(interaction, "/kb reload")
 
     @kb_group.command(name="stats", description="Documents, passages and how questions have been answered")
     @moderator_only()

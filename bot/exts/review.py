@@ -26,7 +26,7 @@ from ..checks import ensure_moderator, moderator_only
 from ..curation_render import review_group_embed, review_summary_embed, stale_embed
 from ..ui.curation import CurateDraft, CurateModal, ReviewPage, ReviewView, StaleAnswerButton, stale_view
 from ..ui.errors import report_error
-from ..utils import file_warning, send_private, who, write_failed_note
+from ..utils import announce_change, file_warning, send_private, who, write_failed_note
 from ._curating import moderated, save_draft
 
 if TYPE_CHECKING:
@@ -155,6 +155,7 @@ class Review(commands.Cog):
                     f"Kept curated answer #{answer_id} ({interaction.user.mention}); sources now: {sources}."
                 )
             await asyncio.to_thread(store.retire, answer_id, by=by)
+            announce_change(interaction, f"curated answer #{answer_id} retired")
             return (
                 f"Retired curated answer #{answer_id} ({interaction.user.mention}); it is no longer served."
             )
@@ -225,6 +226,7 @@ class Review(commands.Cog):
                 embed=review_summary_embed(0, 0, suggestions) if suggestions else discord.utils.MISSING,
                 ephemeral=True,
             )
+            self.bot.dispatch("review_opened", interaction, state)
             return
         pages = [ReviewPage(stale_embed(entry), "stale", str(entry.id), entry) for entry in stale]
         pages += [
@@ -242,6 +244,7 @@ class Review(commands.Cog):
             wait=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
+        self.bot.dispatch("review_opened", interaction, state)
 
     async def _on_review_action(
         self, interaction: discord.Interaction, view: ReviewView, page: ReviewPage, action: str

@@ -12,6 +12,7 @@ import discord
 
 from ..utils import citebot
 from .errors import report_error
+from .golden import KeepAsTestButton
 
 if TYPE_CHECKING:
     from ..answering import ReplyService
@@ -110,13 +111,14 @@ class ReasonModal(discord.ui.Modal):
 
 
 def answer_view(answer_id: str, *, sources: bool = True) -> discord.ui.View:
-    """Sources, 👍 and 👎 for one answer; persistent (no timeout)."""
+    """Sources, 👍, 👎 and Keep as test (moderators) for one answer; persistent (no timeout)."""
     view = discord.ui.View(timeout=None)
     if sources:
         view.add_item(SourcesButton(answer_id))
     view.add_item(VoteButton(answer_id, "up"))
     view.add_item(VoteButton(answer_id, "down"))
+    view.add_item(KeepAsTestButton(answer_id))
     return view
 
 
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (SourcesButton, VoteButton)
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (SourcesButton, VoteButton, KeepAsTestButton)

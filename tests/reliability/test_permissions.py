@@ -26,6 +26,12 @@ MODERATOR_COMMANDS = {
     "kb remove",
     "kb reload",
     "kb stats",
+    "kb test add",
+    "kb test list",
+    "kb test remove",
+    "kb test run",
+    "kb test export",
+    "kb test import",
     "review",
 }
 MENU = "Save as curated answer"
@@ -41,6 +47,9 @@ OPTIONS: dict[str, dict] = {
     "glossary remove": {"term": "first milk"},
     "kb add": {"file": ("notes.md", b"# Notes\n\nColostrum is the first milk after birth.\n")},
     "kb remove": {"document": "uploads/notes"},
+    "kb test add": {"question": "What is the capital of France?", "expect": "declined"},
+    "kb test remove": {"id": 1},
+    "kb test import": {"file": ("golden.yaml", b"off_topic: [Who won the 1998 World Cup?]\n")},
 }
 
 # Who sees which commands by default (Discord's picker, from default_permissions / guild_only).
@@ -118,6 +127,7 @@ async def test_server_side_check_when_an_admin_opens_every_command_to_everyone(s
         assistant = simcord_env.bot.server(s.guild.id).assistant
         assert len(assistant.curated) == 0 and len(assistant.glossary) == 0
         assert not any(doc_id.startswith("uploads/") for doc_id in assistant.kb.documents)
+        assert not (simcord_env.bot.server(s.guild.id).folder / "golden.yaml").exists()
 
     # Member commands keep working for everyone.
     asked = await actor.slash(s.channel, "ask", question="What is the enteromammary immune system?")
