@@ -37,6 +37,10 @@ __all__ = [
 # the curated-answer threshold since a group only saves a moderator reading twice.
 GROUP_SIMILARITY = 0.6
 MAX_ITEMS = 2_000
+# Waiting questions shown per member per server, the newest: one member mentioning the bot over
+# and over cannot push everyone else's questions out of the queue (their older ones stay in the
+# store and in the statistics). Twenty is more than a moderator needs to see what they asked about.
+MAX_PER_MEMBER = 20
 
 
 @dataclass
@@ -223,8 +227,9 @@ class ReviewQueue:
         self.store = store
 
     def items(self, limit: int = MAX_ITEMS) -> list[ReviewItem]:
-        """Questions waiting for review, oldest first."""
-        return self.store.review_items(limit)
+        """Questions waiting for review, oldest first, at most :data:`MAX_PER_MEMBER` (the newest)
+        of each member's."""
+        return self.store.review_items(limit, per_member=MAX_PER_MEMBER)
 
     def groups(
         self,

@@ -1,5 +1,5 @@
 """The review queue at scale: grouping through an index of question words gives the groups that
-comparing every question with every group gave."""
+comparing every question with every group gave, and one member cannot fill the queue."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from knowledge import KnowledgeBase
 from knowledge.curated import CuratedStore
 from knowledge.matching import question_terms, similarity
-from knowledge.review import ReviewGroup, curated_matches, group_similar
-from knowledge.store import ReviewItem
+from knowledge.review import MAX_PER_MEMBER, ReviewGroup, ReviewQueue, curated_matches, group_similar
+from knowledge.store import ReviewItem, Store
 from knowledge.text import STOP_WORDS
 
 ARTICLE = Path(__file__).parents[2] / "knowledge" / "corpus" / "maternal-infant-immune-system.md"
@@ -158,3 +158,26 @@ def test_questions_a_curated_answer_matches_are_found_as_one_by_one(tmp_path, se
     assert curated_matches(asked, curated, seed_kb) == one_by_one
     assert curated_matches(asked, curated, None) == {q for q in asked if curated.match(q) is not None}
     assert QUESTIONS[0] in one_by_one and len(one_by_one) < len(asked)
+
+
+def test_one_member_cannot_fill_the_queue(tmp_path):
+    database = Store.in_folder(tmp_path)
+    try:
+        server = database.server(2)
+        other = server.record_answer("Is IgA in milk?", [], False, user_id=8)
+        flood = [server.record_answer(f"question number {n}", [], False, user_id=7) for n in range(50)]
+        console = [server.record_answer(f"console question {n}", [], False) for n in range(30)]
+        queue = ReviewQueue(server)
+        shown = [item.answer_id for item in queue.items()]
+        # The other member's question stays, with the flooding member's newest questions only.
+        assert shown == [other, *flood[-MAX_PER_MEMBER:], *console]
+        assert {g.key for g in queue.groups()} >= {other, flood[-1]}
+        # Dropped from the queue, not from the store: the statistics still count them.
+        assert server.answer_totals() == (81, 0)
+        # Dismissing the newest lets the next older one back in.
+        queue.dismiss([flood[-1]])
+        assert [i.answer_id for i in queue.items()] == [other, *flood[-MAX_PER_MEMBER - 1 : -1], *console]
+        # Another server's queue is bounded on its own.
+        assert database.server(3).review_items(10, per_member=1) == []
+    finally:
+        database.close()
