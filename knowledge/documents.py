@@ -37,6 +37,17 @@ STATE_MARKER = ".citebot-state"
 # Folders the walk never enters, wherever they lie, besides hidden ones (".git", ".venv"): they hold
 # tools' files, never documents, often by the hundred thousand.
 IGNORED_FOLDERS = frozenset({"node_modules", "__pycache__"})
+# Refused as a knowledge folder: the system's own folders (walking /usr reads the whole system) ...
+SYSTEM_FOLDERS = frozenset(
+    Path(name)
+    for name in (
+        *("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/proc", "/run", "/sbin"),
+        *("/sys", "/tmp", "/usr", "/var"),
+    )
+)
+# ... and anything below these, whose files are devices and kernel state, not documents (reading
+# some never ends).
+VIRTUAL_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))
 # Files that are not documents are summarised in one warning line, naming them up to this many.
 MAX_NAMED_SKIPS = 5
 
@@ -355,6 +366,23 @@ def load_file(path: Path, root: Path | None = None) -> tuple[list[Document], lis
     raise DocumentError(path, f"unsupported file type {suffix or '(none)'}")
 
 
+def refused_folder(folder: Path | str) -> str | None:
+    """Why ``folder`` cannot be a knowledge folder (the filesystem root or a system folder), or
+    None when it can; symbolic links are followed."""
+    given = Path(os.path.abspath(Path(folder).expanduser()))
+    try:
+        resolved = given.resolve()
+    except OSError:  # a link that cannot be followed (/proc/1/root): judged as written
+        resolved = given
+    for path in dict.fromkeys([given, resolved]):
+        name = str(folder) if path == given else f"{folder} (a link to {path})"
+        if path == Path(path.anchor):
+            return f"{name} is the root of the filesystem; point it at the folder holding your documents"
+        if path in SYSTEM_FOLDERS or any(path.is_relative_to(system) for system in VIRTUAL_FOLDERS):
+            return f"{name} is a system folder; point it at the folder holding your documents"
+    return None
+
+
 def _suffix(name: str) -> str:
     """``Path(name).suffix.lower()`` without making a path (the walk sees every file's name)."""
     dot = name.rfind(".")
@@ -465,8 +493,12 @@ def mark_state_dir(state_dir: Path) -> None:
 
 
 def load_folder(folder: Path | str) -> tuple[list[Document], list[LoadError]]:
-    """Load every supported file below ``folder``; broken files are reported, the rest still load."""
+    """Load every supported file below ``folder``; broken files are reported, the rest still load.
+    The filesystem root and system folders are refused (see :func:`refused_folder`)."""
     folder = Path(folder)
+    refused = refused_folder(folder)
+    if refused is not None:
+        return [], [LoadError(str(folder), f"not read as knowledge: {refused}")]
     if not folder.is_dir():
         return [], [
             LoadError(str(folder), "knowledge folder not found" if not folder.exists() else "not a folder")

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .chunking import DEFAULT_CHUNK_CHARS, chunk_document
-from .documents import dedupe, load_folder, mark_state_dir, scan_folder
+from .documents import dedupe, load_folder, mark_state_dir, refused_folder, scan_folder
 from .index import IndexSettings, SparseIndex, top_k, top_k_groups
 from .models import Document, Hit, LoadError, Passage
 from .text import STOP_WORDS, tokens
@@ -227,7 +227,7 @@ def folder_fingerprint(folder: Path, settings: IndexSettings | None, chunk_chars
     added, removed or modified, or the way it is indexed changes. One walk, stating only those
     files: a folder of 200,000 other files is checked in a fraction of a second."""
     digest = hashlib.sha256(f"{CACHE_VERSION}|{chunk_chars}|{settings or IndexSettings()!r}".encode())
-    if folder.is_dir():
+    if folder.is_dir() and refused_folder(folder) is None:
         for path, stat in scan_folder(folder).files:
             digest.update(f"{path.relative_to(folder)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:20]

@@ -1,6 +1,6 @@
 """The knowledge folder walk: hidden and tools' folders are never entered, a folder changing while
-it is walked loads what is still there, and files that are not documents are summed up in one
-warning."""
+it is walked loads what is still there, the filesystem root and system folders are refused, and
+files that are not documents are summed up in one warning."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 import knowledge.documents as documents
 import knowledge.kb as kb_module
 from knowledge import KnowledgeBase
-from knowledge.documents import iter_files, load_folder
+from knowledge.documents import iter_files, load_folder, refused_folder
 from knowledge.kb import folder_fingerprint
 
 DOC = "# Storage\n\nExpressed milk keeps four days in a refrigerator.\n"
@@ -122,6 +122,36 @@ def test_a_broken_document_still_is_an_error(tmp_path):
     write(tmp_path / "broken.md", "---\ntitle: [\n---\n")
     docs, errors = load_folder(tmp_path)
     assert [d.id for d in docs] == ["a"] and [Path(e.path).name for e in errors] == ["broken.md"]
+
+
+@pytest.mark.parametrize(
+    ("folder", "why"),
+    [
+        ("/", "is the root of the filesystem"),
+        ("/proc", "is a system folder"),
+        ("/proc/self", "is a system folder"),
+        ("/sys/kernel", "is a system folder"),
+        ("/dev/shm", "is a system folder"),
+        ("/etc", "is a system folder"),
+        ("/usr", "is a system folder"),
+        ("/var", "is a system folder"),
+    ],
+)
+def test_the_filesystem_root_and_system_folders_are_refused(folder, why, tmp_path, recorder):
+    docs, errors = load_folder(folder)
+    assert docs == [] and [e.message for e in errors] == [
+        f"not read as knowledge: {folder} {why}; point it at the folder holding your documents"
+    ]
+    kb = KnowledgeBase.from_folder(folder, state_dir=tmp_path / "state")
+    assert kb.documents == {} and why in kb.errors[0].message
+    assert recorder.listed == []  # refused before anything was walked
+
+
+def test_a_link_to_the_root_is_refused_and_ordinary_folders_are_not(tmp_path):
+    (tmp_path / "everything").symlink_to("/")
+    assert "root of the filesystem" in (refused_folder(tmp_path / "everything") or "")
+    assert refused_folder(tmp_path) is None
+    assert refused_folder("/usr/share/doc") is None  # a folder below /usr may hold documents
 
 
 def test_files_that_are_not_documents_are_summed_up_in_one_warning(tmp_path, caplog):
