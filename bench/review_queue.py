@@ -3,12 +3,15 @@ curated answer matches, glossary suggestions) with 600 and 2,000 (the cap) waiti
 
 The questions are made from the built-in article's words (seeded), a quarter of them rewordings of
 an earlier one, ten from each member; ten curated answers are set. Target: under 1 s at 2,000.
+Then three builds run at once in worker threads, as `/review` runs them, while the event loop's
+longest pause is measured.
 Run: python bench/review_queue.py [--sizes 600,2000] [--label after]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import platform
 import random
@@ -66,8 +69,28 @@ def questions(count: int, seed: int = 7) -> list[str]:
     return asked
 
 
-def measure(count: int, kb: KnowledgeBase, folder: Path) -> tuple[int, int, float, float]:
-    """Questions queued, groups, seconds to group, seconds for glossary suggestions."""
+async def worst_gap(work, copies: int) -> float:
+    """The longest the event loop went without running (seconds beyond a 1 ms tick) while
+    ``copies`` of ``work`` ran in worker threads at once, as ``/review`` runs it."""
+    worst, last, running = 0.0, time.perf_counter(), True
+
+    async def tick() -> None:
+        nonlocal worst, last
+        while running:
+            await asyncio.sleep(0.001)
+            now = time.perf_counter()
+            worst, last = max(worst, now - last - 0.001), now
+
+    ticker = asyncio.create_task(tick())
+    await asyncio.gather(*(asyncio.to_thread(work) for _ in range(copies)))
+    running = False
+    await ticker
+    return worst
+
+
+def measure(count: int, kb: KnowledgeBase, folder: Path) -> tuple[int, int, float, float, float]:
+    """Questions queued, groups, seconds to group, seconds for glossary suggestions, and the
+    event loop's worst gap in seconds with three ``/review``s at once."""
     database = Store.in_folder(folder / f"state-{count}")
     try:
         server = database.server(1)
@@ -85,7 +108,13 @@ def measure(count: int, kb: KnowledgeBase, folder: Path) -> tuple[int, int, floa
         start = time.perf_counter()
         queue.glossary_suggestions(kb, glossary)
         suggested = time.perf_counter() - start
-        return queued, len(groups), grouped, suggested
+
+        def review() -> None:
+            queue.groups(curated=curated, kb=kb)
+            queue.glossary_suggestions(kb, glossary)
+
+        gap = asyncio.run(worst_gap(review, 3))
+        return queued, len(groups), grouped, suggested, gap
     finally:
         database.close()
 
@@ -105,9 +134,13 @@ def main() -> None:
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, {date.today()}",
         "",
-        "| questions asked | in the queue | groups | grouping s | glossary suggestions s |",
-        "|---|---|---|---|---|",
-        *(f"| {n:,} | {queued:,} | {groups:,} | {g:.2f} | {s:.2f} |" for n, queued, groups, g, s in rows),
+        "| questions asked | in the queue | groups | grouping s | glossary suggestions s "
+        "| worst event-loop gap, 3 `/review`s at once, ms |",
+        "|---|---|---|---|---|---|",
+        *(
+            f"| {n:,} | {queued:,} | {groups:,} | {g:.2f} | {s:.2f} | {gap * 1000:.0f} |"
+            for n, queued, groups, g, s, gap in rows
+        ),
     ]
     text = "\n".join(section) + "\n"
     print(text)
