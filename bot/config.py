@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from knowledge import default_state_dir, safety
+from knowledge.documents import refused_folder
 
 CONFIG_ENV = "CITEBOT_CONFIG"
 
@@ -109,8 +110,9 @@ class CooldownConfig:
 class Config:
     """The whole configuration; the keys of the YAML file are these fields (but ``source``)."""
 
-    knowledge_dir: Path | None = setting(None, read="path", nullable=True)
-    """Folder of documents; None uses the built-in knowledge base."""
+    knowledge_dir: Path | None = setting(None, read="knowledge_folder", nullable=True)
+    """Folder of documents; None uses the built-in knowledge base. Not the filesystem root or a
+    system folder."""
     state_dir: Path = setting(read="path", nullable=True, default_factory=default_state_dir)
     """Folder of the bot's state: the SQLite store, curated answers, glossary, uploads."""
     guilds: frozenset[int] = setting(frozenset(), read="snowflakes", nullable=True)
@@ -286,6 +288,13 @@ class _Reader:
             raise self.fail(key, f"expected a folder path, got {value!r}")
         folder = Path(os.path.expandvars(value)).expanduser()
         return folder if folder.is_absolute() else (self.base / folder).resolve()
+
+    def knowledge_folder(self, key: str, value: Any) -> Path:
+        folder = self.path(key, value)
+        refused = refused_folder(folder)
+        if refused is not None:
+            raise self.fail(key, refused)
+        return folder
 
     def patterns(self, key: str, value: Any) -> tuple[str, ...]:
         if not isinstance(value, list):

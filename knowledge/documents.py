@@ -11,7 +11,10 @@ import json
 import logging
 import os
 import re
+import stat
+from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,22 @@ FOLDER_SETTINGS = "citebot.yaml"
 # The file that marks a folder as citebot's state (saved index, curated answers): the folder walk
 # never enters it, wherever it lies, so the state is never read as knowledge.
 STATE_MARKER = ".citebot-state"
+# Folders the walk never enters, wherever they lie, besides hidden ones (".git", ".venv"): they hold
+# tools' files, never documents, often by the hundred thousand.
+IGNORED_FOLDERS = frozenset({"node_modules", "__pycache__"})
+# Refused as a knowledge folder: the system's own folders (walking /usr reads the whole system) ...
+SYSTEM_FOLDERS = frozenset(
+    Path(name)
+    for name in (
+        *("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/proc", "/run", "/sbin"),
+        *("/sys", "/tmp", "/usr", "/var"),
+    )
+)
+# ... and anything below these, whose files are devices and kernel state, not documents (reading
+# some never ends).
+VIRTUAL_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))
+# Files that are not documents are summarised in one warning line, naming them up to this many.
+MAX_NAMED_SKIPS = 5
 
 # Front matter keys and the types they may hold; anything else is kept but warned about.
 FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
@@ -347,16 +366,121 @@ def load_file(path: Path, root: Path | None = None) -> tuple[list[Document], lis
     raise DocumentError(path, f"unsupported file type {suffix or '(none)'}")
 
 
+def refused_folder(folder: Path | str) -> str | None:
+    """Why ``folder`` cannot be a knowledge folder (the filesystem root or a system folder), or
+    None when it can; symbolic links are followed."""
+    given = Path(os.path.abspath(Path(folder).expanduser()))
+    try:
+        resolved = given.resolve()
+    except OSError:  # a link that cannot be followed (/proc/1/root): judged as written
+        resolved = given
+    for path in dict.fromkeys([given, resolved]):
+        name = str(folder) if path == given else f"{folder} (a link to {path})"
+        if path == Path(path.anchor):
+            return f"{name} is the root of the filesystem; point it at the folder holding your documents"
+        if path in SYSTEM_FOLDERS or any(path.is_relative_to(system) for system in VIRTUAL_FOLDERS):
+            return f"{name} is a system folder; point it at the folder holding your documents"
+    return None
+
+
+def _suffix(name: str) -> str:
+    """``Path(name).suffix.lower()`` without making a path (the walk sees every file's name)."""
+    dot = name.rfind(".")
+    return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
+
+
+def _walk(folder: Path) -> Iterator[os.DirEntry[str]]:
+    """Every entry below ``folder`` that is not a folder, in no set order. Hidden and ignored
+    folders and folders holding :data:`STATE_MARKER` are never entered, nor are links to folders.
+    A folder that vanishes or cannot be read is passed over: a folder may change while it is walked."""
+    pending = [os.fspath(folder)]
+    while pending:
+        here = pending.pop()
+        try:
+            with os.scandir(here) as listing:
+                entries = list(listing)
+        except (FileNotFoundError, NotADirectoryError):
+            logger.debug("%s: removed during the folder walk", here)
+            continue
+        except OSError as exc:
+            logger.warning("%s: cannot read the folder (%s)", here, exc.strerror or exc)
+            continue
+        if here != os.fspath(folder) and any(entry.name == STATE_MARKER for entry in entries):
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in IGNORED_FOLDERS:
+                        pending.append(entry.path)
+                    continue
+                if entry.is_dir():  # a link to a folder, not followed (nor was it by os.walk)
+                    continue
+            except OSError:
+                continue
+            yield entry
+
+
 def iter_files(folder: Path) -> Iterator[Path]:
     """Files below ``folder`` in a stable order, hidden files and folders left out, and so is any
     folder below it holding citebot's state (it carries :data:`STATE_MARKER`)."""
-    found: list[Path] = []
-    for here, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and not Path(here, d, STATE_MARKER).exists()]
-        found += [Path(here, name) for name in files if not name.startswith(".")]
-    for path in sorted(found):
-        if path.is_file():
-            yield path
+    found = []
+    for entry in _walk(folder):
+        try:
+            if entry.is_file():
+                found.append(Path(entry.path))
+        except OSError:
+            continue
+    yield from sorted(found)
+
+
+@dataclass
+class FolderScan:
+    """One walk of a knowledge folder: the files a load reads (documents and folder settings) with
+    their stat results, in a stable order, and the other files counted by suffix."""
+
+    files: list[tuple[Path, os.stat_result]] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+    # The first few files passed over, named when there are no more than these.
+    skipped_files: list[str] = field(default_factory=list)
+
+    def skipped_summary(self, shown: int = 4) -> str:
+        """One line saying which files were passed over: "skipped 200 files that are not documents
+        (.png 150, .json 50)", naming them when they are few; empty when none was."""
+        total = sum(self.skipped.values())
+        if not total:
+            return ""
+        ranked = sorted(self.skipped.items(), key=lambda kind: (-kind[1], kind[0]))
+        kinds = [f"{suffix or '(no suffix)'} {count:,}" for suffix, count in ranked[:shown]]
+        if len(self.skipped) > shown:
+            kinds.append("…")
+        noun = "file that is not a document" if total == 1 else "files that are not documents"
+        named = f": {', '.join(sorted(self.skipped_files))}" if total <= MAX_NAMED_SKIPS else ""
+        return f"skipped {total:,} {noun} ({', '.join(kinds)}){named}"
+
+
+def scan_folder(folder: Path) -> FolderScan:
+    """Walk ``folder`` once (see :func:`iter_files` for what is left out), stating only the files
+    a load reads; a file that vanishes or cannot be stated meanwhile is left out."""
+    scan = FolderScan()
+    for entry in _walk(folder):
+        name = entry.name
+        suffix = _suffix(name)
+        if suffix not in SUPPORTED_SUFFIXES and name != FOLDER_SETTINGS:
+            scan.skipped[suffix] += 1
+            if len(scan.skipped_files) < MAX_NAMED_SKIPS:
+                scan.skipped_files.append(os.path.relpath(entry.path, folder))
+            continue
+        try:
+            found = entry.stat()
+        except OSError:
+            logger.debug("%s: removed or unreadable during the folder walk", entry.path)
+            continue
+        if stat.S_ISREG(found.st_mode):
+            scan.files.append((Path(entry.path), found))
+    scan.files.sort(key=lambda item: item[0])
+    return scan
 
 
 def mark_state_dir(state_dir: Path) -> None:
@@ -369,8 +493,12 @@ def mark_state_dir(state_dir: Path) -> None:
 
 
 def load_folder(folder: Path | str) -> tuple[list[Document], list[LoadError]]:
-    """Load every supported file below ``folder``; broken files are reported, the rest still load."""
+    """Load every supported file below ``folder``; broken files are reported, the rest still load.
+    The filesystem root and system folders are refused (see :func:`refused_folder`)."""
     folder = Path(folder)
+    refused = refused_folder(folder)
+    if refused is not None:
+        return [], [LoadError(str(folder), f"not read as knowledge: {refused}")]
     if not folder.is_dir():
         return [], [
             LoadError(str(folder), "knowledge folder not found" if not folder.exists() else "not a folder")
@@ -378,15 +506,18 @@ def load_folder(folder: Path | str) -> tuple[list[Document], list[LoadError]]:
     docs: list[Document] = []
     errors: list[LoadError] = []
     seen: dict[str, str] = {}
-    for path in iter_files(folder):
+    scan = scan_folder(folder)
+    if scan.skipped:
+        logger.warning("%s: %s", folder, scan.skipped_summary())
+    for path, _ in scan.files:
         if path.name == FOLDER_SETTINGS:
-            continue
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            logger.warning("skipping %s: unsupported file type", path)
             continue
         try:
             loaded, file_errors = load_file(path, folder)
         except DocumentError as exc:
+            if not os.path.lexists(path):  # removed since the walk: no longer part of the knowledge
+                logger.info("%s: removed while the folder was loading", path)
+                continue
             logger.warning("%s", exc)
             errors.append(exc.error)
             continue

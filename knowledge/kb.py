@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .chunking import DEFAULT_CHUNK_CHARS, chunk_document
-from .documents import dedupe, iter_files, load_folder, mark_state_dir
+from .documents import dedupe, load_folder, mark_state_dir, refused_folder, scan_folder
 from .index import IndexSettings, SparseIndex, top_k, top_k_groups
 from .models import Document, Hit, LoadError, Passage
 from .question import content_words
@@ -309,12 +309,12 @@ class KnowledgeBase:
 
 
 def folder_fingerprint(folder: Path, settings: IndexSettings | None, chunk_chars: int) -> str:
-    """Changes whenever a file below ``folder`` is added, removed or modified, or the way it is
-    indexed changes."""
+    """Changes whenever a file a load reads below ``folder`` (a document or folder settings) is
+    added, removed or modified, or the way it is indexed changes. One walk, stating only those
+    files: a folder of 200,000 other files is checked in a fraction of a second."""
     digest = hashlib.sha256(f"{CACHE_VERSION}|{chunk_chars}|{settings or IndexSettings()!r}".encode())
-    if folder.is_dir():
-        for path in iter_files(folder):
-            stat = path.stat()
+    if folder.is_dir() and refused_folder(folder) is None:
+        for path, stat in scan_folder(folder).files:
             digest.update(f"{path.relative_to(folder)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:20]
 

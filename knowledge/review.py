@@ -8,12 +8,14 @@ index has never seen) are offered as glossary entries.
 
 from __future__ import annotations
 
-from collections import Counter
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .curated import CuratedStore
-from .matching import question_terms, similarity
+from .matching import MIN_PREFIX, kb_weight, question_terms, similarity
 from .store import ReviewItem
 
 if TYPE_CHECKING:
@@ -27,6 +29,8 @@ __all__ = [
     "ReviewGroup",
     "ReviewItem",
     "ReviewQueue",
+    "curated_matches",
+    "group_similar",
     "question_stats",
 ]
 
@@ -34,6 +38,14 @@ __all__ = [
 # the curated-answer threshold since a group only saves a moderator reading twice.
 GROUP_SIMILARITY = 0.6
 MAX_ITEMS = 2_000
+# Waiting questions shown per member per server, the newest: one member mentioning the bot over
+# and over cannot push everyone else's questions out of the queue (their older ones stay in the
+# store and in the statistics). Twenty is more than a moderator needs to see what they asked about.
+MAX_PER_MEMBER = 20
+# Queues are grouped one at a time: the work is pure Python, and several builds in worker threads
+# at once take turns with the event loop for the interpreter lock, pausing it for tens of ms
+# (three /reviews of 2,000 questions at once: worst pause 50-110 ms; one at a time, 10-25 ms).
+_GROUPING = threading.Lock()
 
 
 @dataclass
@@ -122,6 +134,98 @@ class QuestionStats:
         return self.answered / self.asked if self.asked else 0.0
 
 
+def group_similar(items: Iterable[ReviewItem], threshold: float = GROUP_SIMILARITY) -> list[ReviewGroup]:
+    """Group questions in order: each joins the first (oldest) group whose first wording it is
+    similar to (the same terms, or a Dice similarity of at least ``threshold``), else starts one.
+
+    A question is compared only with the groups sharing a word with it (an inverted index of
+    their terms), and only when the words they share could reach ``threshold``: comparing each
+    with every group took minutes for the 2,000 questions the queue holds."""
+    groups: list[ReviewGroup] = []
+    group_terms: list[frozenset[str]] = []
+    group_keys: list[Counter[str]] = []
+    postings: defaultdict[str, list[int]] = defaultdict(list)  # word key -> groups using it, in order
+    same_terms: dict[frozenset[str], int] = {}  # terms -> the first group with exactly these terms
+    for item in items:
+        terms = question_terms(item.question)
+        keys = _word_keys(terms)
+        if threshold <= 0:  # every question is similar to every other: no pruning possible
+            candidates: Iterable[int] = range(len(groups))
+        else:
+            shared: defaultdict[int, int] = defaultdict(int)
+            for key, count in keys.items():
+                for index in postings.get(key, ()):
+                    shared[index] += count + group_keys[index][key]
+            # Dice counts each shared word on both sides: groups whose shared words could not
+            # reach the threshold even if all of them matched are skipped.
+            size = len(terms)
+            candidates = [i for i, most in shared.items() if most / (size + len(group_terms[i])) >= threshold]
+            if terms in same_terms:
+                candidates.append(same_terms[terms])
+            candidates = sorted(set(candidates))
+        for index in candidates:
+            other = group_terms[index]
+            if terms == other or similarity(terms, other) >= threshold:
+                groups[index].items.append(item)
+                break
+        else:
+            index = len(groups)
+            groups.append(ReviewGroup([item]))
+            group_terms.append(terms)
+            group_keys.append(keys)
+            same_terms.setdefault(terms, index)
+            for key in keys:
+                postings[key].append(index)
+    return groups
+
+
+def curated_matches(questions: Iterable[str], curated: CuratedStore, kb: KnowledgeBase | None) -> set[str]:
+    """The ``questions`` that a curated answer now matches (as :meth:`CuratedStore.match` decides).
+
+    Only a question sharing enough weighted words with some phrasing to reach the matching
+    threshold is scored, and the store is refreshed and the term weights made once for all."""
+    curated.refresh()
+    matcher, weight = curated.matcher(), kb_weight(kb)
+    w = weight or (lambda _t: 1.0)
+    phrasings: list[tuple[dict[str, float], float]] = []  # (weight under each word key, total)
+    postings: defaultdict[str, list[int]] = defaultdict(list)
+    for answer in curated.list():
+        for phrasing in answer.questions():
+            terms = question_terms(phrasing)
+            keyed = _key_weights(terms, w)
+            for key in keyed:
+                postings[key].append(len(phrasings))
+            phrasings.append((keyed, sum(map(w, terms))))
+    # The bound and the score add the same weights in different orders: allow for rounding.
+    least = matcher.threshold - 1e-9
+    answered: set[str] = set()
+    for question in dict.fromkeys(questions):
+        terms = question_terms(question)
+        keyed, size = _key_weights(terms, w), sum(map(w, terms))
+        shared: defaultdict[int, float] = defaultdict(float)
+        for key, key_weight in keyed.items():
+            for index in postings.get(key, ()):
+                shared[index] += key_weight + phrasings[index][0][key]
+        possible = least <= 0 or any(most >= least * (size + phrasings[i][1]) for i, most in shared.items())
+        if possible and matcher.match(question, weight) is not None:
+            answered.add(question)
+    return answered
+
+
+def _key_weights(terms: frozenset[str], weight: Callable[[str], float]) -> dict[str, float]:
+    """The weight of ``terms`` under each word key (see :func:`_word_keys`)."""
+    keyed: defaultdict[str, float] = defaultdict(float)
+    for term in terms:
+        keyed[term[:MIN_PREFIX]] += weight(term)
+    return keyed
+
+
+def _word_keys(terms: frozenset[str]) -> Counter[str]:
+    """How many of ``terms`` fall under each key; two terms :func:`~knowledge.matching.same_word`
+    always share a key (a long stem's first :data:`~knowledge.matching.MIN_PREFIX` letters)."""
+    return Counter(term[:MIN_PREFIX] for term in terms)
+
+
 class ReviewQueue:
     """The review queue of one server: questions to look at, grouped, and glossary suggestions."""
 
@@ -129,8 +233,9 @@ class ReviewQueue:
         self.store = store
 
     def items(self, limit: int = MAX_ITEMS) -> list[ReviewItem]:
-        """Questions waiting for review, oldest first."""
-        return self.store.review_items(limit)
+        """Questions waiting for review, oldest first, at most :data:`MAX_PER_MEMBER` (the newest)
+        of each member's."""
+        return self.store.review_items(limit, per_member=MAX_PER_MEMBER)
 
     def groups(
         self,
@@ -141,23 +246,12 @@ class ReviewQueue:
     ) -> list[ReviewGroup]:
         """The queue grouped: each question joins the first (oldest) group it is similar to.
         Questions a curated answer now matches are left out: the moderators have answered them."""
-        groups: list[tuple[frozenset[str], ReviewGroup]] = []
-        matched: dict[str, bool] = {}
-        for item in self.items():
+        items = self.items()
+        with _GROUPING:
             if curated is not None:
-                if item.question not in matched:
-                    matched[item.question] = curated.match(item.question, kb) is not None
-                if matched[item.question]:
-                    continue
-            terms = question_terms(item.question)
-            for group_terms, group in groups:
-                same = terms == group_terms or similarity(terms, group_terms) >= threshold
-                if same:
-                    group.items.append(item)
-                    break
-            else:
-                groups.append((terms, ReviewGroup([item])))
-        return [group for _, group in groups]
+                answered = curated_matches((item.question for item in items), curated, kb)
+                items = [item for item in items if item.question not in answered]
+            return group_similar(items, threshold)
 
     def dismiss(self, answer_ids: list[str], *, user_id: int | None = None) -> int:
         """Take questions out of the queue; returns how many were still in it."""

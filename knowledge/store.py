@@ -500,9 +500,10 @@ class ServerStore:
 
     # -- the review queue ----------------------------------------------------------------------
 
-    def review_items(self, limit: int) -> list[ReviewItem]:
+    def review_items(self, limit: int, *, per_member: int | None = None) -> list[ReviewItem]:
         """Declined or 👎 answers of this server not yet dismissed, oldest first, with their 👎
-        count and reasons."""
+        count and reasons. With ``per_member``, only the newest that many of each member's
+        questions (questions of no known member are all kept); the rest stay in the store."""
         rows = self.store._fetchall(
             """
             SELECT a.id, a.question, a.created_at, a.answered, a.passage_ids,
@@ -511,15 +512,20 @@ class ServerStore:
                    (SELECT json_group_array(f.reason) FROM feedback f
                      WHERE f.answer_id = a.id AND f.vote = -1 AND f.reason IS NOT NULL AND f.reason != '')
                      AS reasons
-              FROM answers a
-             WHERE a.guild_id IS ?
-               AND a.id NOT IN (SELECT answer_id FROM review_dismissed WHERE guild_id IS ?)
-               AND (a.answered = 0
-                    OR EXISTS (SELECT 1 FROM feedback f WHERE f.answer_id = a.id AND f.vote = -1))
-             ORDER BY a.created_at, a.rowid
+              FROM (SELECT a.*, a.rowid AS seq,
+                           row_number() OVER (PARTITION BY a.user_id
+                                              ORDER BY a.created_at DESC, a.rowid DESC) AS newest
+                      FROM answers a
+                     WHERE a.guild_id IS ?
+                       AND a.id NOT IN (SELECT answer_id FROM review_dismissed WHERE guild_id IS ?)
+                       AND (a.answered = 0
+                            OR EXISTS (SELECT 1 FROM feedback f WHERE f.answer_id = a.id AND f.vote = -1))
+                   ) a
+             WHERE ? IS NULL OR a.user_id IS NULL OR a.newest <= ?
+             ORDER BY a.created_at, a.seq
              LIMIT ?
             """,
-            (self.guild_id, self.guild_id, limit),
+            (self.guild_id, self.guild_id, per_member, per_member, limit),
         )
         return [
             ReviewItem(
