@@ -34,7 +34,9 @@ def _folders(args: argparse.Namespace) -> KnowledgeSources:
 
     config = load_config(getattr(args, "config", None))
     args.state_dir = args.state_dir or config.state_dir
-    return KnowledgeSources.resolve(args.knowledge or config.knowledge_dir, args.state_dir)
+    return KnowledgeSources.resolve(
+        args.knowledge or config.knowledge_dir, args.state_dir, config.retrieval.options()
+    )
 
 
 def _load_kb(args: argparse.Namespace) -> KnowledgeBase:
@@ -72,7 +74,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.check:
         kb, problems = _check(sources)
     else:
-        kb = sources.load()
+        kb = sources.load(progress=_progress_bar)
         problems = [str(error) for error in kb.errors]
     print(f"knowledge folder: {sources.base}")
     if sources.separate_uploads:
@@ -80,10 +82,28 @@ def cmd_index(args: argparse.Namespace) -> int:
     print(f"documents: {len(kb.documents)}")
     print(f"passages: {len(kb.passages)}")
     print(f"vocabulary: {kb.vocabulary_size} terms")
+    print(f"channels: {'lexical (BM25) + semantic' if kb.semantic is not None else 'lexical (BM25)'}")
     for problem in problems:
         print(f"error: {problem}")
     print(f"{len(problems)} problem(s) found" if problems else "no problems found")
     return 1 if problems else 0
+
+
+def _progress_bar(total: int):
+    """A progress bar on stderr for encoding ``total`` passages (tqdm comes with the semantic extra)."""
+    print(f"encoding {total} new or changed passages for the semantic channel", file=sys.stderr)
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    bar = tqdm(total=total, unit="passage", file=sys.stderr)
+
+    def step(n: int) -> None:
+        bar.update(n)
+        if bar.n >= total:
+            bar.close()
+
+    return step
 
 
 def _check(sources: KnowledgeSources) -> tuple[KnowledgeBase, list[str]]:

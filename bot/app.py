@@ -102,7 +102,8 @@ class CitebotBot(commands.Bot):
     def _load_kb(self) -> KnowledgeBase:
         config = self.config
         # The knowledge folder (built-in when none is set) plus documents moderators uploaded.
-        kb = KnowledgeSources.resolve(config.knowledge_dir, config.state_dir).load()
+        semantic = config.retrieval.options()
+        kb = KnowledgeSources.resolve(config.knowledge_dir, config.state_dir, semantic).load()
         for error in kb.errors:
             logger.warning("knowledge base: %s", error)
         return kb

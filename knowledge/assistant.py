@@ -101,7 +101,10 @@ class Assistant:
         words = content_words(f"{context} {query}" if context else query)
         weights = QuestionWeights.of(words, kb.index.query_terms(" ".join(words)), kb.rarest_weight)
         passages = [kb.passage(hit.passage_id) for hit in hits]
-        return judge(hits, passages, weights, self.settings)
+        settings = self.settings
+        if kb.semantic is not None:  # how similar the hits are to the question moves the bar
+            settings = kb.semantic.answer_settings(query, hits, settings)
+        return judge(hits, passages, weights, settings)
 
     def match_curated(
         self, question: str, kb: KnowledgeBase | None = None, *, expanded: str | None = None

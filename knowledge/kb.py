@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,6 +21,9 @@ from .documents import dedupe, iter_files, load_folder
 from .index import IndexSettings, SparseIndex, top_k, top_k_groups
 from .models import Document, Hit, LoadError, Passage
 from .text import STOP_WORDS, tokens
+
+if TYPE_CHECKING:
+    from .semantic import SemanticIndex
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +88,8 @@ class KnowledgeBase:
         )
         self._doc_ids = list(self.documents)
         self.rarest_weight = math.log(1 + (max(len(passages), 1) - 0.5) / 1.5)
+        # The optional semantic channel, set by knowledge.semantic.attach; None: lexical only.
+        self.semantic: SemanticIndex | None = None
 
     # -- construction -------------------------------------------------------------------------
 
@@ -204,7 +209,9 @@ class KnowledgeBase:
         """The ``k`` best passages for ``query``, best first."""
         if not self.passages or k <= 0:
             return []
-        if context:
+        if self.semantic is not None:  # the semantic channel, fused with BM25 (knowledge/semantic)
+            rows, scores = top_k(*self.semantic.fuse(*self._scores(query, context, context_weight), query), k)
+        elif context:
             rows, scores = top_k(*self._scores(query, context, context_weight), k)
         else:
             rows, scores = self.index.search(query, k)
@@ -213,6 +220,8 @@ class KnowledgeBase:
     def search_documents(self, query: str, k: int = 10) -> list[tuple[str, float]]:
         """The ``k`` best documents, each scored as its best passage."""
         rows, scores = self.index.score(query)
+        if self.semantic is not None:
+            rows, scores = self.semantic.fuse(rows, scores, query)
         docs, best = top_k_groups(rows, scores, self._row_doc, k)
         return [(self._doc_ids[d], float(s)) for d, s in zip(docs.tolist(), best.tolist(), strict=True)]
 

@@ -16,6 +16,7 @@ import re
 import shutil
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from .documents import (
 from .errors import StateWriteError, UploadError
 from .kb import CORPUS_DIR, KnowledgeBase, default_state_dir
 from .models import Document, LoadError
+from .semantic import SemanticOptions, attach
 
 logger = logging.getLogger(__name__)
 
@@ -126,13 +128,19 @@ class KnowledgeSources:
     base: Path
     uploads: Path
     state_dir: Path
+    semantic: SemanticOptions | None = None  # the optional semantic channel; None: lexical only
 
     @classmethod
-    def resolve(cls, knowledge_dir: Path | str | None, state_dir: Path | str | None) -> KnowledgeSources:
+    def resolve(
+        cls,
+        knowledge_dir: Path | str | None,
+        state_dir: Path | str | None,
+        semantic: SemanticOptions | None = None,
+    ) -> KnowledgeSources:
         state = Path(state_dir) if state_dir else default_state_dir()
         base = Path(knowledge_dir).expanduser().resolve() if knowledge_dir else CORPUS_DIR.resolve()
         writable = base != CORPUS_DIR.resolve() and base.is_dir() and os.access(base, os.W_OK)
-        return cls(base, base if writable else state / "knowledge", state)
+        return cls(base, base if writable else state / "knowledge", state, semantic)
 
     @property
     def separate_uploads(self) -> bool:
@@ -152,16 +160,20 @@ class KnowledgeSources:
             errors += upload_errors
         return docs, errors
 
-    def load(self) -> KnowledgeBase:
+    def load(self, progress: Callable[[int], Callable[[int], None] | None] | None = None) -> KnowledgeBase:
         """The knowledge base of ``base`` plus the uploads folder. Without uploads the saved index
         of ``base`` is reused; with them the whole is indexed once (the saved one would be
-        thrown away)."""
+        thrown away). With ``semantic`` options, the semantic channel is attached
+        (``progress``: see :func:`knowledge.semantic.attach`)."""
         if not self.has_uploads:
-            return KnowledgeBase.from_folder(self.base, state_dir=self.state_dir)
-        docs, errors = self.documents()
-        combined = KnowledgeBase.from_documents(docs, errors=errors)
-        combined.source = self.base
-        return combined
+            kb = KnowledgeBase.from_folder(self.base, state_dir=self.state_dir)
+        else:
+            docs, errors = self.documents()
+            kb = KnowledgeBase.from_documents(docs, errors=errors)
+            kb.source = self.base
+        if self.semantic is not None:
+            attach(kb, self.semantic, state_dir=self.state_dir, progress=progress)
+        return kb
 
     def file_of(self, kb: KnowledgeBase, doc_id: str) -> Path | None:
         """The uploaded file holding ``doc_id``, or None when it is not a removable upload."""

@@ -55,7 +55,7 @@ class KnowledgeAdmin(commands.Cog):
     def sources(self) -> KnowledgeSources:
         """The knowledge folder and the uploads folder of the config."""
         config = self.bot.config
-        return KnowledgeSources.resolve(config.knowledge_dir, config.state_dir)
+        return KnowledgeSources.resolve(config.knowledge_dir, config.state_dir, config.retrieval.options())
 
     @property
     def max_bytes(self) -> int:
