@@ -117,6 +117,8 @@ class Assistant:
         found = [
             m for m in (self.curated.match(question, kb), expanded and self.curated.match(expanded, kb)) if m
         ]
+        if kb.semantic is not None:  # a match on words whose meaning differs is not served
+            found = [m for m in found if kb.semantic.confirms(question, m.phrasing)]
         return max(found, key=lambda m: m.score) if found else None
 
 

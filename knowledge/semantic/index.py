@@ -33,13 +33,17 @@ class FusionSettings:
     coverage an answer needs to ``sure_confidence``; below ``unsure`` the question is declined
     (chosen on the tune half of tests/knowledge/everyday_questions.yaml: every off-topic question
     there is less than 0.45 similar to its best passage, 36 of 41 answerable ones more; the results
-    are in bench/results/hybrid_answers.md)."""
+    are in bench/results/hybrid_answers.md). ``curated_veto``: a curated answer matched on words
+    is not served when the question is less similar than this to the phrasing that matched (every
+    paraphrase in tests/knowledge/curated_paraphrases.yaml is 0.75 or more). Similarity cannot lower
+    the words' bar: near misses ("how often" for "how long should I breastfeed") are 0.89 similar."""
 
     weight: float = 0.45
     depth: int = 1000
     sure: float = 0.45
     sure_confidence: float = 0.1
     unsure: float = 0.2
+    curated_veto: float = 0.6
 
 
 def _minmax(values: np.ndarray, floor: float | None = None) -> np.ndarray:
@@ -128,6 +132,10 @@ class SemanticIndex:
         else:
             return settings
         return replace(settings, min_confidence=bar)
+
+    def confirms(self, question: str, phrasing: str) -> bool:
+        """Whether ``question`` means enough the same as a curated ``phrasing`` it matched on words."""
+        return self.text_similarity(question, phrasing) >= self.settings.curated_veto
 
     def text_similarity(self, a: str, b: str) -> float:
         """Cosine similarity of two texts (for matching a question with a curated one)."""

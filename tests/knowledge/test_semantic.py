@@ -276,3 +276,46 @@ def test_everyday_questions_lexical_declines_are_answered_from_the_right_section
 )
 def test_off_topic_questions_are_still_declined(assistants, question):
     assert not assistants[1].ask(question).answered
+
+
+# -- curated answers ------------------------------------------------------------------------------
+
+
+def test_curated_paraphrases_still_match_and_near_misses_still_do_not(assistants, tmp_path):
+    import yaml
+
+    from knowledge.curated import CuratedStore
+
+    data = yaml.safe_load(Path(__file__).with_name("curated_paraphrases.yaml").read_text(encoding="utf-8"))
+    store = CuratedStore(tmp_path / "curated.yaml")
+    ids = [
+        store.add(e["curated"], "-", author="mod", phrasings=e.get("phrasings", [])).id
+        for e in data["entries"]
+    ]
+    semantic = Assistant(assistants[1].kb, curated=store)
+    positives = [(ids[i], q) for i, e in enumerate(data["entries"]) for q in e["match"]]
+    matched = [semantic.match_curated(q) for _, q in positives]
+    right = [m is not None and m.answer.id == want for m, (want, _) in zip(matched, positives, strict=True)]
+    assert sum(right) >= 24  # as on words alone: 24 of 25
+    negatives = [q for e in data["entries"] for q in e["reject"]] + data["unrelated"]
+    assert [q for q in negatives if semantic.match_curated(q) is not None] == []
+
+
+def test_a_curated_match_on_words_alone_is_refused_when_the_meaning_differs(assistants, tmp_path):
+    from dataclasses import replace
+
+    from knowledge.curated import CuratedStore
+
+    store = CuratedStore(tmp_path / "curated.yaml")
+    store.add("Is it safe to take ibuprofen while breastfeeding?", "Yes, at usual doses.", author="mod")
+    kb = assistants[1].kb
+    assert Assistant(kb, curated=store).match_curated("ibuprofen while breastfeeding, is that safe?")
+    strict = KnowledgeBase.from_documents(list(kb.documents.values()))
+    strict.semantic = SemanticIndex(
+        kb.semantic.encoder,
+        kb.semantic.vectors,
+        [p.id for p in kb.passages],
+        replace(kb.semantic.settings, curated_veto=0.999),
+    )
+    refused = Assistant(strict, curated=store).match_curated("ibuprofen while breastfeeding, is that safe?")
+    assert refused is None
