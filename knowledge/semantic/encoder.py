@@ -25,7 +25,9 @@ DEFAULT_MAX_TOKENS = 256
 # attention scores (batch x 12 x 256 x 256 float32) near 75 MB.
 BATCH_SIZE = 24
 # One BLAS thread: on a small shared machine OpenBLAS's spinning threads made a query 20-40x slower
-# under load (27 ms on one thread against 0.5-1 s on two, with other work running).
+# under load (27 ms on one thread against 0.5-1 s on two, with other work running). The limit is
+# process-wide and set once when a model is loaded: a per-call limit would race between the threads
+# that answer questions at the same time (citebot's other work uses no BLAS).
 _THREADS = ThreadpoolController()
 
 
@@ -83,6 +85,8 @@ class _Layer:
 
 class Encoder:
     """Turns texts into unit vectors (``dim`` floats each); cosine similarity is their dot product.
+    Loading one limits the process's BLAS to one thread (see ``_THREADS``). Safe to call from
+    several threads at once.
 
     Build with :meth:`from_folder` on a folder holding ``model.safetensors``, ``tokenizer.json`` and
     ``config.json`` (a sentence-transformers model folder)."""
@@ -109,6 +113,7 @@ class Encoder:
         self.max_tokens = min(max_tokens, self.position.shape[0])
         tokenizer.enable_truncation(max_length=self.max_tokens)  # type: ignore[attr-defined]
         tokenizer.no_padding()  # type: ignore[attr-defined]
+        _THREADS.limit(limits=1, user_api="blas")
 
     @classmethod
     def from_folder(cls, folder: Path | str, *, max_tokens: int | None = None) -> Encoder:
@@ -150,12 +155,11 @@ class Encoder:
         ids = [e.ids for e in self.tokenizer.encode_batch(list(texts))]  # type: ignore[attr-defined]
         # Texts of similar length share a batch, so little of each batch is padding.
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        with _THREADS.limit(limits=1, user_api="blas"):
-            for start in range(0, len(order), batch_size):
-                chunk = order[start : start + batch_size]
-                out[chunk] = self._forward([ids[i] for i in chunk])
-                if progress is not None:
-                    progress(len(chunk))
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            out[chunk] = self._forward([ids[i] for i in chunk])
+            if progress is not None:
+                progress(len(chunk))
         return out
 
     def _forward(self, batch: list[list[int]]) -> np.ndarray:

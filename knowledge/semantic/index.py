@@ -8,6 +8,7 @@ off); the engine calls it in two places: :meth:`SemanticIndex.fuse` when ranking
 from __future__ import annotations
 
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -78,17 +79,20 @@ class SemanticIndex:
         self.settings = settings or FusionSettings()
         self._row = {pid: i for i, pid in enumerate(passage_ids)}
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()  # questions are answered in several threads at once
 
     def query_vector(self, text: str) -> np.ndarray:
         """The unit vector of ``text``; the last 256 are remembered (search and the judge both ask)."""
-        vector = self._queries.get(text)
-        if vector is None:
-            vector = self.encoder.encode([text])[0]
+        with self._lock:
+            vector = self._queries.get(text)
+            if vector is not None:
+                self._queries.move_to_end(text)
+                return vector
+        vector = self.encoder.encode([text])[0]  # outside the lock: encodes run side by side
+        with self._lock:
             self._queries[text] = vector
             if len(self._queries) > 256:
                 self._queries.popitem(last=False)
-        else:
-            self._queries.move_to_end(text)
         return vector
 
     def similarities(self, query: str) -> np.ndarray:
