@@ -41,7 +41,7 @@ def _folders(args: argparse.Namespace) -> KnowledgeSources:
 
 def _load_kb(args: argparse.Namespace) -> KnowledgeBase:
     # The knowledge folder plus the documents moderators uploaded, as the bot loads them.
-    return _folders(args).load()
+    return _folders(args).load(progress=_progress_bar)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
