@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import socket
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 logger = logging.getLogger(__name__)
 
@@ -63,19 +65,39 @@ def verify(folder: Path, spec: ModelSpec = DEFAULT_MODEL) -> Path:
     return folder
 
 
-def fetch(spec: ModelSpec = DEFAULT_MODEL) -> Path:
+def fetch(spec: ModelSpec = DEFAULT_MODEL, *, probe_timeout: float = 3.0) -> Path:
     """The model's folder in the hub cache, downloaded at the pinned commit when not there yet
-    (with a progress bar); raises :class:`ModelError` when it cannot be had."""
+    (with a progress bar); raises :class:`ModelError` when it cannot be had.
+
+    Once cached, no request is made at all. Before a download the hub is probed once: on a server
+    with no route to it, the hub client's retries would hold every start for about 25 seconds."""
     try:
-        from huggingface_hub import hf_hub_download
+        from huggingface_hub import constants, hf_hub_download
     except ImportError as exc:
         raise ModelError("huggingface_hub is not installed (pip install 'citebot[semantic]')") from exc
+    where = f"{spec.repo_id}@{spec.revision[:10]}"
+    try:
+        paths = [
+            hf_hub_download(spec.repo_id, name, revision=spec.revision, local_files_only=True)
+            for name in MODEL_FILES
+        ]
+        return Path(paths[0]).parent
+    except Exception:  # not (all) cached yet
+        logger.debug("%s is not in the hub cache yet", where)
+    if not constants.HF_HUB_OFFLINE:
+        endpoint = urlsplit(constants.ENDPOINT)
+        try:
+            socket.create_connection((endpoint.hostname, endpoint.port or 443), timeout=probe_timeout).close()
+        except OSError as exc:
+            raise ModelError(
+                f"could not fetch {where}: {endpoint.hostname} is unreachable ({exc}); "
+                "name a local copy with retrieval.model_path, or set retrieval.semantic: off"
+            ) from exc
+    logger.info("fetching %s from the Hugging Face hub (once; about 90 MB)", where)
     try:
         paths = [hf_hub_download(spec.repo_id, name, revision=spec.revision) for name in MODEL_FILES]
     except Exception as exc:  # network, authentication, missing file: all mean "not available"
-        raise ModelError(
-            f"could not fetch {spec.repo_id}@{spec.revision[:10]} ({type(exc).__name__}: {exc})"
-        ) from exc
+        raise ModelError(f"could not fetch {where} ({type(exc).__name__}: {exc})") from exc
     return Path(paths[0]).parent
 
 

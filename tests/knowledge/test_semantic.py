@@ -155,6 +155,15 @@ def test_without_a_model_folder_or_network_the_hub_fetch_fails_fast_and_citebot_
     assert "could not fetch sentence-transformers/all-MiniLM-L6-v2" in caplog.text
 
 
+def test_an_unreachable_hub_is_found_out_at_once_not_after_the_clients_retries(tmp_path, monkeypatch):
+    from huggingface_hub import constants
+
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    with pytest.raises(ModelError, match=r"huggingface\.co is unreachable .*retrieval\.model_path"):
+        model_folder(None)
+
+
 def test_auto_without_the_extra_is_silently_lexical_and_off_is_lexical(tmp_path, caplog, monkeypatch):
     kb = KnowledgeBase.from_documents(DOCS)
     assert attach(kb, on(mode="off"), state_dir=tmp_path) == "lexical"
