@@ -65,7 +65,7 @@ def _folders(args: argparse.Namespace) -> KnowledgeSources:
         # A mistyped folder would otherwise answer every question with "not in the knowledge base".
         problem = "does not exist" if not Path(folder).exists() else "is not a folder"
         raise NotFoundError(f"knowledge folder {folder} {problem}")
-    return KnowledgeSources.resolve(folder, args.state_dir)
+    return KnowledgeSources.resolve(folder, args.state_dir, semantic=config.retrieval.options())
 
 
 def _assistant(args: argparse.Namespace) -> Assistant:
@@ -74,7 +74,8 @@ def _assistant(args: argparse.Namespace) -> Assistant:
     config's red flags."""
     sources = _folders(args)
     guild_id = choose_server(args.state_dir, args.server)
-    return server_assistant(sources, guild_id, sources.load_base(), red_flags=args.red_flags)[0]
+    base = sources.load_base(progress=_progress_bar)
+    return server_assistant(sources, guild_id, base, red_flags=args.red_flags)[0]
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -111,7 +112,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.check:
         kb, problems = _check(sources)
     else:
-        kb = sources.load()
+        kb = sources.load(progress=_progress_bar)
         problems = [str(error) for error in kb.errors]
     print(f"knowledge folder: {sources.base}")
     if sources.uploads is not None:
@@ -125,10 +126,28 @@ def cmd_index(args: argparse.Namespace) -> int:
     print(f"documents: {len(kb.documents)}")
     print(f"passages: {len(kb.passages)}")
     print(f"vocabulary: {kb.vocabulary_size} terms")
+    print(f"channels: {'lexical (BM25) + semantic' if kb.semantic is not None else 'lexical (BM25)'}")
     for problem in problems:
         print(f"error: {problem}")
     print(f"{len(problems)} problem(s) found" if problems else "no problems found")
     return 1 if problems else 0
+
+
+def _progress_bar(total: int):
+    """A progress bar on stderr for encoding ``total`` passages (tqdm comes with the semantic extra)."""
+    print(f"encoding {total} new or changed passages for the semantic channel", file=sys.stderr)
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    bar = tqdm(total=total, unit="passage", file=sys.stderr)
+
+    def step(n: int) -> None:
+        bar.update(n)
+        if bar.n >= total:
+            bar.close()
+
+    return step
 
 
 def _check(sources: KnowledgeSources) -> tuple[KnowledgeBase, list[str]]:

@@ -123,7 +123,9 @@ class CitebotBot(commands.Bot):
     @property
     def sources(self) -> KnowledgeSources:
         """The shared knowledge folder (built-in when none is set) and the state folder."""
-        return KnowledgeSources.resolve(self.config.knowledge_dir, self.config.state_dir)
+        return KnowledgeSources.resolve(
+            self.config.knowledge_dir, self.config.state_dir, semantic=self.config.retrieval.options()
+        )
 
     def _open_state(self) -> tuple[Store, Servers]:
         """Load the shared knowledge base, open the store and move single-pool files of an older

@@ -22,6 +22,8 @@ import yaml
 
 from knowledge import default_state_dir, safety
 from knowledge.documents import refused_folder
+from knowledge.semantic import MODES as SEMANTIC_MODES
+from knowledge.semantic import SemanticOptions
 
 CONFIG_ENV = "CITEBOT_CONFIG"
 
@@ -107,6 +109,21 @@ class CooldownConfig:
 
 
 @dataclass(frozen=True)
+class RetrievalConfig:
+    """How passages are found: BM25 always; the semantic channel when the ``semantic`` extra is
+    installed (``auto``), always (``on``: a warning when it cannot be had) or never (``off``)."""
+
+    semantic: str = setting("auto", read="choice", options=SEMANTIC_MODES)
+    """``auto``, ``on`` or ``off``."""
+    model_path: Path | None = setting(None, read="path", nullable=True)
+    """A local folder with the pinned model (offline servers); None fetches it from the hub once."""
+
+    def options(self) -> SemanticOptions:
+        """These settings as :func:`knowledge.semantic.attach` takes them."""
+        return SemanticOptions(mode=self.semantic, model_path=self.model_path)
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; the keys of the YAML file are these fields (but ``source``)."""
 
@@ -132,6 +149,7 @@ class Config:
     answers: AnswerConfig = section(AnswerConfig)
     notices: NoticeConfig = section(NoticeConfig)
     cooldown: CooldownConfig = section(CooldownConfig)
+    retrieval: RetrievalConfig = section(RetrievalConfig)
     source: Path | None = field(default=None, metadata={"read": None})
     """The file this configuration was read from, for messages; not a key of the file."""
 
@@ -253,6 +271,14 @@ class _Reader:
             bound = f"between {low} and {high}" if high is not None else f"at least {low}"
             raise self.fail(key, f"must be {bound}, got {value!r}")
         return float(value)
+
+    def choice(self, key: str, value: Any, *, options: tuple[str, ...]) -> str:
+        # YAML 1.1 reads a bare on/off as true/false; take them as the words written.
+        if isinstance(value, bool) and {"on", "off"} <= set(options):
+            value = "on" if value else "off"
+        if value not in options:
+            raise self.fail(key, f"expected one of {', '.join(options)}, got {value!r}")
+        return value
 
     def integer(self, key: str, value: Any, *, low: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int):

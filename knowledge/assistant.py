@@ -133,7 +133,7 @@ class Assistant:
         extra = kb.expansion(bridged, self.settings.expansion_weight)
         context_weight = self.settings.context_weight
         hits = kb.search(query, k=k, context=context, context_weight=context_weight, extra=extra)
-        verdict = self._judge(kb, hits, weights)
+        verdict = self._judge(kb, query, hits, weights)
         if verdict.answered:
             notices += [
                 n
@@ -212,11 +212,14 @@ class Assistant:
             safety=safety,
         )
 
-    def _judge(self, kb: KnowledgeBase, hits: list[Hit], weights: QuestionWeights) -> Verdict:
+    def _judge(self, kb: KnowledgeBase, query: str, hits: list[Hit], weights: QuestionWeights) -> Verdict:
         if not hits:
             return Verdict(answered=False)
         passages = [kb.passage(hit.passage_id) for hit in hits]
-        return judge(hits, passages, weights, self.settings)
+        settings = self.settings
+        if kb.semantic is not None:  # how similar the hits are to the question moves the bar
+            settings = kb.semantic.answer_settings(query, hits, settings)
+        return judge(hits, passages, weights, settings)
 
     def match_curated(
         self, question: str, kb: KnowledgeBase | None = None, *, expanded: str | None = None
@@ -229,6 +232,8 @@ class Assistant:
         found = [
             m for m in (self.curated.match(question, kb), expanded and self.curated.match(expanded, kb)) if m
         ]
+        if kb.semantic is not None:  # a match on words whose meaning differs is not served
+            found = [m for m in found if kb.semantic.confirms(question, m.phrasing)]
         return max(found, key=lambda m: m.score) if found else None
 
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +25,9 @@ from .models import Document, Hit, LoadError, Passage
 from .question import content_words
 from .text import STOP_WORDS, stem, tokens
 from .thesaurus import Bridge, Thesaurus
+
+if TYPE_CHECKING:
+    from .semantic import SemanticIndex
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +100,8 @@ class KnowledgeBase:
         )
         self._doc_ids = list(self.documents)
         self.rarest_weight = math.log(1 + (max(len(passages), 1) - 0.5) / 1.5)
+        # The optional semantic channel, set by knowledge.semantic.attach; None: lexical only.
+        self.semantic: SemanticIndex | None = None
 
     # -- construction -------------------------------------------------------------------------
 
@@ -288,7 +293,10 @@ class KnowledgeBase:
             return []
         if extra is None:
             extra = self.expansion(self.bridged(content_words(query)))
-        if context:
+        if self.semantic is not None:  # the semantic channel, fused with BM25 (knowledge/semantic)
+            lexical = self._scores(query, context, context_weight, extra)
+            rows, scores = top_k(*self.semantic.fuse(*lexical, query), k)
+        elif context:
             rows, scores = top_k(*self._scores(query, context, context_weight, extra), k)
         else:
             rows, scores = self.index.search(query, k, extra)
@@ -301,6 +309,8 @@ class KnowledgeBase:
         if extra is None:
             extra = self.expansion(self.bridged(content_words(query)))
         rows, scores = self.index.score(query, extra)
+        if self.semantic is not None:
+            rows, scores = self.semantic.fuse(rows, scores, query)
         docs, best = top_k_groups(rows, scores, self._row_doc, k)
         return [(self._doc_ids[d], float(s)) for d, s in zip(docs.tolist(), best.tolist(), strict=True)]
 

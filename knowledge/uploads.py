@@ -15,6 +15,7 @@ import re
 import shutil
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -34,8 +35,12 @@ from .documents import (
 from .errors import StateWriteError, UploadError
 from .kb import CORPUS_DIR, KnowledgeBase, default_state_dir
 from .models import Document, LoadError
+from .semantic import SemanticOptions, attach
 
 logger = logging.getLogger(__name__)
+
+# Given how many passages will be encoded, a callback for each one done (see knowledge.semantic.attach).
+Progress = Callable[[int], Callable[[int], None] | None]
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 UPLOAD_SUFFIXES = {
@@ -132,6 +137,7 @@ class KnowledgeSources:
     base: Path
     state_dir: Path
     uploads: Path | None = None
+    semantic: SemanticOptions | None = None  # the optional semantic channel; None: lexical only
 
     @classmethod
     def resolve(
@@ -140,12 +146,13 @@ class KnowledgeSources:
         state_dir: Path | str | None,
         *,
         uploads: Path | str | None = None,
+        semantic: SemanticOptions | None = None,
     ) -> KnowledgeSources:
         """The configured knowledge folder (None: the built-in one) and state folder, with an
-        optional uploads folder."""
+        optional uploads folder and the semantic channel's options."""
         state = Path(state_dir) if state_dir else default_state_dir()
         base = Path(knowledge_dir).expanduser().resolve() if knowledge_dir else CORPUS_DIR.resolve()
-        return cls(base, state, Path(uploads) if uploads is not None else None)
+        return cls(base, state, Path(uploads) if uploads is not None else None, semantic)
 
     def with_uploads(self, uploads: Path | None) -> KnowledgeSources:
         """The same knowledge folder with another server's uploads folder."""
@@ -169,15 +176,17 @@ class KnowledgeSources:
         uploaded, upload_errors = self.uploaded_documents()
         return docs + uploaded, errors + upload_errors
 
-    def load_base(self) -> KnowledgeBase:
+    def load_base(self, progress: Progress | None = None) -> KnowledgeBase:
         """The shared knowledge base of ``base``, reusing the index saved in the state folder."""
-        return KnowledgeBase.from_folder(self.base, state_dir=self.state_dir)
+        return self._attach(KnowledgeBase.from_folder(self.base, state_dir=self.state_dir), progress)
 
-    def load(self, base: KnowledgeBase | None = None) -> KnowledgeBase:
+    def load(self, base: KnowledgeBase | None = None, progress: Progress | None = None) -> KnowledgeBase:
         """The knowledge base of ``base`` plus the uploads. Without uploads it is the shared one
         itself (``base`` when given, else loaded); with them, the base's documents and the
-        uploads are indexed together (see :mod:`knowledge.tenancy` for why)."""
-        shared = base if base is not None else self.load_base()
+        uploads are indexed together (see :mod:`knowledge.tenancy` for why). With ``semantic``
+        options, the semantic channel is attached (``progress``: see
+        :func:`knowledge.semantic.attach`)."""
+        shared = base if base is not None else self.load_base(progress)
         if not self.has_uploads:
             return shared
         uploaded, errors = self.uploaded_documents()
@@ -185,7 +194,12 @@ class KnowledgeSources:
             [*shared.documents.values(), *uploaded], errors=[*shared.errors, *errors]
         )
         combined.source = self.base
-        return combined
+        return self._attach(combined, progress)
+
+    def _attach(self, kb: KnowledgeBase, progress: Progress | None) -> KnowledgeBase:
+        if self.semantic is not None:
+            attach(kb, self.semantic, state_dir=self.state_dir, progress=progress)
+        return kb
 
     def file_of(self, kb: KnowledgeBase, doc_id: str) -> Path | None:
         """The uploaded file of this server holding ``doc_id``, or None when it is not one."""

@@ -3,9 +3,14 @@ state folder per test over the real built-in knowledge base (built once per sess
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# With the semantic extra installed, citebot would fetch its model from the hub on first use; tests
+# never reach a network (the semantic tests load the model from a local folder).
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot import create_bot
 from bot.config import Config

@@ -1,0 +1,107 @@
+"""Where the sentence model comes from, and the check that it is the one citebot was measured with.
+
+In production the model is fetched once from the Hugging Face hub, pinned to a commit, into the
+hub's own cache (``huggingface_hub`` shows the progress); an offline server names a local folder
+instead. Either way ``model.safetensors`` must have the pinned sha256, or nothing is loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+logger = logging.getLogger(__name__)
+
+# The files the encoder reads; safetensors only (weights in pickle form are never fetched or read).
+MODEL_FILES = ("config.json", "tokenizer.json", "sentence_bert_config.json", "model.safetensors")
+
+
+class ModelError(RuntimeError):
+    """The model cannot be used: not found, not fetched, or not the pinned weights."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model pinned three ways: hub id, commit and the sha256 of its weights."""
+
+    repo_id: str = "sentence-transformers/all-MiniLM-L6-v2"
+    revision: str = "c9745ed1d9f207416be6d2e6f8de32d1f16199bf"
+    sha256: str = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+    @property
+    def key(self) -> str:
+        """A short name for vectors made by these weights (they are kept per model)."""
+        return self.sha256[:12]
+
+
+DEFAULT_MODEL = ModelSpec()
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read in 1 MB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify(folder: Path, spec: ModelSpec = DEFAULT_MODEL) -> Path:
+    """``folder`` when it holds the model files and its weights have the pinned sha256; raises
+    :class:`ModelError` otherwise."""
+    missing = [name for name in MODEL_FILES if not (folder / name).is_file()]
+    if missing:
+        raise ModelError(f"the model folder {folder} has no {', '.join(missing)}")
+    actual = file_sha256(folder / "model.safetensors")
+    if actual != spec.sha256:
+        raise ModelError(
+            f"{folder / 'model.safetensors'} has sha256 {actual}, not the pinned {spec.sha256}: "
+            "refusing weights other than the ones citebot was measured with"
+        )
+    return folder
+
+
+def fetch(spec: ModelSpec = DEFAULT_MODEL, *, probe_timeout: float = 3.0) -> Path:
+    """The model's folder in the hub cache, downloaded at the pinned commit when not there yet
+    (with a progress bar); raises :class:`ModelError` when it cannot be had.
+
+    Once cached, no request is made at all. Before a download the hub is probed once: on a server
+    with no route to it, the hub client's retries would hold every start for about 25 seconds."""
+    try:
+        from huggingface_hub import constants, hf_hub_download
+    except ImportError as exc:
+        raise ModelError("huggingface_hub is not installed (pip install 'citebot[semantic]')") from exc
+    where = f"{spec.repo_id}@{spec.revision[:10]}"
+    try:
+        paths = [
+            hf_hub_download(spec.repo_id, name, revision=spec.revision, local_files_only=True)
+            for name in MODEL_FILES
+        ]
+        return Path(paths[0]).parent
+    except Exception:  # not (all) cached yet
+        logger.debug("%s is not in the hub cache yet", where)
+    if not constants.HF_HUB_OFFLINE:
+        endpoint = urlsplit(constants.ENDPOINT)
+        try:
+            socket.create_connection((endpoint.hostname, endpoint.port or 443), timeout=probe_timeout).close()
+        except OSError as exc:
+            raise ModelError(
+                f"could not fetch {where}: {endpoint.hostname} is unreachable ({exc}); "
+                "name a local copy with retrieval.model_path, or set retrieval.semantic: off"
+            ) from exc
+    logger.info("fetching %s from the Hugging Face hub (once; about 90 MB)", where)
+    try:
+        paths = [hf_hub_download(spec.repo_id, name, revision=spec.revision) for name in MODEL_FILES]
+    except Exception as exc:  # network, authentication, missing file: all mean "not available"
+        raise ModelError(f"could not fetch {where} ({type(exc).__name__}: {exc})") from exc
+    return Path(paths[0]).parent
+
+
+def model_folder(model_path: Path | None, spec: ModelSpec = DEFAULT_MODEL) -> Path:
+    """The verified model folder: ``model_path`` when the operator named one, else the hub's."""
+    folder = Path(model_path).expanduser() if model_path is not None else fetch(spec)
+    return verify(folder, spec)
