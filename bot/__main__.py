@@ -79,6 +79,7 @@ def _assistant(args: argparse.Namespace) -> Assistant:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    """``citebot ask``: answer a question, or one per line of stdin."""
     assistant = _assistant(args)
     if args.question is None and sys.stdin.isatty():
         print(ASK_PROMPT, file=sys.stderr)
@@ -240,11 +241,13 @@ def _fraction(text: str) -> float:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    """``citebot chat``: the local console."""
     assistant = _assistant(args)
     return run_console(assistant, history=Path(args.state_dir) / "console_history")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """``citebot run``: connect to Discord."""
     from .app import run_bot
     from .config import load_config
 
@@ -253,6 +256,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``citebot`` command line and its subcommands."""
     parser = argparse.ArgumentParser(prog="citebot", description=DESCRIPTION)
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")

@@ -113,6 +113,7 @@ class SetQuestion:
 
     @property
     def off_topic(self) -> bool:
+        """Whether the question must be declined."""
         return not self.sections
 
 
@@ -211,10 +212,12 @@ class SetReport:
 
     @property
     def answerable(self) -> list[Outcome]:
+        """The outcomes of the answerable questions."""
         return [o for o in self.outcomes if not o.question.off_topic]
 
     @property
     def off_topic(self) -> list[Outcome]:
+        """The outcomes of the off-topic questions."""
         return [o for o in self.outcomes if o.question.off_topic]
 
     @property
@@ -224,34 +227,42 @@ class SetReport:
 
     @property
     def wrongly_declined(self) -> int:
+        """Answerable questions that were declined."""
         return sum(not o.answered for o in self.answerable)
 
     @property
     def wrong_section(self) -> int:
+        """Answerable questions answered from a section that does not answer them."""
         return sum(o.answered and not o.right for o in self.answerable)
 
     @property
     def off_topic_answered(self) -> int:
+        """Off-topic questions that were answered."""
         return sum(o.answered for o in self.off_topic)
 
     @property
     def right_rate(self) -> float:
+        """Share of answerable questions answered from a right section."""
         return _rate(self.right, len(self.answerable))
 
     @property
     def declined_rate(self) -> float:
+        """Share of answerable questions declined."""
         return _rate(self.wrongly_declined, len(self.answerable))
 
     @property
     def wrong_section_rate(self) -> float:
+        """Share of answerable questions answered from a wrong section."""
         return _rate(self.wrong_section, len(self.answerable))
 
     @property
     def off_topic_rate(self) -> float:
+        """Share of off-topic questions answered."""
         return _rate(self.off_topic_answered, len(self.off_topic))
 
     @property
     def failures(self) -> list[Outcome]:
+        """Every question that did not go as it should, in order."""
         return [o for o in self.outcomes if not o.right]
 
 

@@ -114,6 +114,7 @@ class KnowledgeAdmin(commands.Cog):
     @app_commands.describe(file="The document to add")
     @moderator_only()
     async def kb_add(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        """``/kb add``: check an uploaded document, store it in this server's uploads and reindex."""
         limit = self.max_bytes
         if file.size > limit:
             await send_private(
@@ -146,6 +147,7 @@ class KnowledgeAdmin(commands.Cog):
     @app_commands.describe(document="The document to remove")
     @moderator_only()
     async def kb_remove(self, interaction: discord.Interaction, document: str) -> None:
+        """``/kb remove``: remove one of this server's uploaded documents and reindex."""
         state = self.bot.server(interaction.guild_id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         with refused_as("Not removed: {}"):
@@ -170,6 +172,7 @@ class KnowledgeAdmin(commands.Cog):
     @kb_group.command(name="reload", description="Rebuild the index from the knowledge folder and uploads")
     @moderator_only()
     async def kb_reload(self, interaction: discord.Interaction) -> None:
+        """``/kb reload``: rebuild this server's index in the background."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self._reload_and_report(interaction, "Reloaded the knowledge folder.")
         announce_change(interaction, "/kb reload")
@@ -177,6 +180,7 @@ class KnowledgeAdmin(commands.Cog):
     @kb_group.command(name="stats", description="Documents, passages and how questions have been answered")
     @moderator_only()
     async def kb_stats(self, interaction: discord.Interaction) -> None:
+        """``/kb stats``: this server's documents, passages and how its questions were answered."""
         state = self.bot.server(interaction.guild_id)
         stats = await asyncio.to_thread(question_stats, state.store)
         assistant = state.assistant

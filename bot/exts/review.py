@@ -215,6 +215,7 @@ class Review(commands.Cog):
     @app_commands.command(name="review", description="Questions the bot could not answer well, oldest first")
     @moderator_only()
     async def review(self, interaction: discord.Interaction) -> None:
+        """``/review``: this server's waiting questions, stale curated answers and glossary suggestions."""
         state = self.bot.server(interaction.guild_id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         groups, stale, suggestions = await asyncio.to_thread(self._gather, state)

@@ -382,6 +382,7 @@ class GoldenCommands(app_commands.Group):
     async def add_(
         self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 300], expect: str
     ) -> None:
+        """``/kb test add``: keep a question and what must answer it."""
         await self.cog.add_question(interaction, question, expect)
 
     @add_.autocomplete("expect")
@@ -391,12 +392,14 @@ class GoldenCommands(app_commands.Group):
     @app_commands.command(name="list", description="The golden questions and how the last check went")
     @moderator_only()
     async def list_(self, interaction: discord.Interaction) -> None:
+        """``/kb test list``: the golden questions and their last check."""
         await self.cog.list_questions(interaction)
 
     @app_commands.command(name="remove", description="Stop checking a golden question")
     @app_commands.describe(id="The golden question's number")
     @moderator_only()
     async def remove_(self, interaction: discord.Interaction, id: int) -> None:
+        """``/kb test remove``: stop checking a golden question."""
         await self.cog.remove_question(interaction, id)
 
     @remove_.autocomplete("id")
@@ -406,17 +409,20 @@ class GoldenCommands(app_commands.Group):
     @app_commands.command(name="run", description="Ask every golden question now: the full report")
     @moderator_only()
     async def run_(self, interaction: discord.Interaction) -> None:
+        """``/kb test run``: ask every golden question now and show the report."""
         await self.cog.report(interaction)
 
     @app_commands.command(name="export", description="Download the golden questions as YAML")
     @moderator_only()
     async def export_(self, interaction: discord.Interaction) -> None:
+        """``/kb test export``: the golden questions as a YAML file."""
         await self.cog.export(interaction)
 
     @app_commands.command(name="import", description="Add golden questions from a YAML file")
     @app_commands.describe(file="A file written by /kb test export (the citebot eval format)")
     @moderator_only()
     async def import_(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        """``/kb test import``: add golden questions from a YAML file."""
         await self.cog.import_file(interaction, file)
 
 

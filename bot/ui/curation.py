@@ -188,12 +188,14 @@ class ConfirmView(OwnerView):
 
     @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger, custom_id="confirm:yes")
     async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        """Do the confirmed action."""
         self.disable()
         self.stop()
         await self._on_confirm(interaction)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary, custom_id="confirm:no")
     async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        """Leave everything as it was."""
         self.disable()
         self.stop()
         await interaction.response.edit_message(content="Cancelled; nothing changed.", view=self)

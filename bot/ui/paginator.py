@@ -76,14 +76,17 @@ class Paginator(discord.ui.View):
 
     @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
     async def previous(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        """Show the previous page."""
         await self._show(interaction, self.index - 1)
 
     @discord.ui.button(label="1/1", style=discord.ButtonStyle.secondary, disabled=True)
     async def counter(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        """The page counter; clicking it does nothing."""
         pass  # a page counter, never clickable
 
     @discord.ui.button(label="Next", emoji="▶️", style=discord.ButtonStyle.secondary)
     async def next(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        """Show the next page."""
         await self._show(interaction, self.index + 1)
 
     async def on_timeout(self) -> None:
