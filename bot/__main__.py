@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -242,7 +243,16 @@ def _fraction(text: str) -> float:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     """``citebot chat``: the local console."""
-    assistant = _assistant(args)
+    # Ctrl-C must reach the thread reading the prompt: the kernel gives a process signal to any
+    # thread that does not block it, and a signal caught by a worker thread (one started while
+    # loading: the model hub's, the BLAS pool) never wakes readline. Threads inherit the mask of
+    # the thread that starts them, so SIGINT is blocked while loading and unblocked for the prompt
+    # (a Ctrl-C during loading is then delivered, and handled, at that point).
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        assistant = _assistant(args)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     return run_console(assistant, history=Path(args.state_dir) / "console_history")
 
 

@@ -8,6 +8,7 @@ import os
 import pty
 import select
 import shlex
+import signal
 import subprocess
 import sys
 import termios
@@ -17,6 +18,15 @@ import pytest
 
 BOLD = "\x1b[1m"
 WAIT_SECONDS = 60  # an upper bound for a slow machine, not a timing assertion
+
+
+def _attach_terminal() -> None:
+    """In the child: take the pseudo-terminal as controlling terminal, and Ctrl-C and Ctrl-\\ back
+    to their defaults, as a shell does for the program in the foreground (a runner started in the
+    background, as CI may be, passes them on ignored)."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
 
 
 class Terminal:
@@ -34,7 +44,7 @@ class Terminal:
             env=full_env,
             # Its own session with the pseudo-terminal as controlling terminal, so Ctrl-C is SIGINT.
             start_new_session=True,
-            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+            preexec_fn=_attach_terminal,
         )
         os.close(slave)
         self.shown = ""
@@ -63,7 +73,12 @@ class Terminal:
 
     def finish(self) -> int:
         """Wait for the program to end, reading what it still shows; its exit status."""
+        deadline = time.monotonic() + WAIT_SECONDS
         while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.master], [], [], left)[0]:
+                self.process.kill()
+                pytest.fail(f"the program did not end; the terminal shows:\n{self.shown}")
             try:
                 chunk = os.read(self.master, 65536)
             except OSError:
@@ -102,6 +117,7 @@ def test_console_leaves_cleanly_on_ctrl_c(env):
     term = Terminal(["chat"], env)
     term.wait_for("> ")
     term.type("half a question")
+    term.wait_for("half a question")  # echoed: the prompt is reading
     term.type("\x03")  # Ctrl-C
     assert term.finish() == 0
     assert "Traceback" not in term.shown and "KeyboardInterrupt" not in term.shown
