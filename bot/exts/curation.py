@@ -231,6 +231,11 @@ class Curation(commands.Cog):
         kb = self.bot.server(interaction.guild_id).kb
         with refused_as("Nothing imported: {}"):
             plan = store.plan_import(text, file.filename, kb=kb)
+        if plan.empty:
+            await send_private(
+                interaction, f"Nothing to import: `{render.escape(file.filename)}` holds no curated answers."
+            )
+            return
         if not plan.changes:
             await send_private(interaction, f"Nothing to import: {plan.summary()}.")
             return

@@ -341,6 +341,9 @@ async def test_the_import_preview_warns_of_passages_the_knowledge_base_lacks(sim
     assert "Imported: 1 new" in confirmed.response.content
     assert simcord_env.bot.server(s.guild.id).curated.get(1).answer == "yes"
 
+    empty = await s.mod.slash(s.channel, "faq import", file=("empty.yaml", b""))
+    assert last_message(empty).content == "Nothing to import: `empty.yaml` holds no curated answers."
+
 
 async def test_importing_a_broken_file_says_where_and_changes_nothing(simcord_env):
     s = server(simcord_env)
