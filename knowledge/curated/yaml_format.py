@@ -101,7 +101,11 @@ def _entry_from_yaml(item: Any, node, path: Path | str, index: int, free_id: int
         limit=MAX_ANSWER_CHARS,
         node=mapping_value(node, "answer"),
     )
-    phrasings = item.get("phrasings") or []
+    phrasings_node = mapping_value(node, "phrasings")
+    phrasings = _as_typed(item.get("phrasings") or [], phrasings_node)
+    if isinstance(phrasings, list):
+        typed = sequence_items(phrasings_node)
+        phrasings = [_as_typed(p, typed[i] if i < len(typed) else None) for i, p in enumerate(phrasings)]
     if isinstance(phrasings, str):
         phrasings = [phrasings]
     if not isinstance(phrasings, list) or not all(isinstance(p, str) for p in phrasings):

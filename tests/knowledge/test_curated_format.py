@@ -96,7 +96,7 @@ def test_yes_and_numbers_are_read_as_the_text_typed():
         "answers:\n"
         "- id: 1\n  question: 123\n  answer: yes\n"
         "- id: 2\n  question: Is 1.50 the dose?\n  answer: 1.50\n"
-        "- id: 3\n  question: Can I?\n  answer: no\n  phrasings: [may I?]\n"
+        "- id: 3\n  question: Can I?\n  answer: no\n  phrasings: [may I?, 2024]\n"
     )
     answers = parse_curated(text, "mine.yaml")
     assert [(a.question, a.answer) for a in answers] == [
@@ -104,6 +104,7 @@ def test_yes_and_numbers_are_read_as_the_text_typed():
         ("Is 1.50 the dose?", "1.50"),
         ("Can I?", "no"),
     ]
+    assert answers[2].phrasings == ["may I?", "2024"]
     # Written back, they stay text.
     assert [a.answer for a in parse_curated(dump_curated(answers), "curated.yaml")] == ["yes", "1.50", "no"]
 
