@@ -22,13 +22,16 @@ from pathlib import Path
 from knowledge.curated import CuratedStore
 from knowledge.errors import CitebotError, StateFileError
 from knowledge.glossary import Glossary
+from knowledge.kb import KnowledgeBase
 from knowledge.tenancy import (
+    UPLOADS_DIR,
     assign_single_pool,
     choose_server,
     server_dir,
     servers_with_state,
     single_pool_files,
 )
+from knowledge.uploads import KnowledgeSources
 
 
 def _state_dir(args: argparse.Namespace) -> Path:
@@ -50,6 +53,16 @@ def _server_folder(args: argparse.Namespace) -> Path:
             f"no server has curated answers or a glossary in {state} yet; choose one with --server ID"
         )
     return server_dir(state, guild_id)
+
+
+def _server_kb(args: argparse.Namespace) -> KnowledgeBase:
+    """The knowledge base answering in the chosen server: the config's knowledge folder and the
+    server's uploads (for checking the passages curated answers cite)."""
+    from .config import load_config
+
+    config = load_config(getattr(args, "config", None))
+    sources = KnowledgeSources.resolve(config.knowledge_dir, _state_dir(args))
+    return sources.with_uploads(_server_folder(args) / UPLOADS_DIR).load()
 
 
 def _operator() -> str:
@@ -92,6 +105,13 @@ def cmd_faq_import(args: argparse.Namespace) -> int:
         print(f"error: {args.file} is not UTF-8 text", file=sys.stderr)
         return 1
     plan = store.plan_import(text, args.file)
+    if plan.empty:
+        print(f"nothing to import: {args.file} holds no curated answers")
+        return 0
+    if any(entry.sources for entry in (*plan.added, *plan.updated, *plan.unchanged)):
+        plan = store.plan_import(text, args.file, kb=_server_kb(args))
+    for warning in plan.warnings():
+        print(warning, file=sys.stderr)
     for entry in plan.added:
         print(f"+ #{entry.id} {entry.question}")
     for entry in plan.updated:

@@ -119,7 +119,9 @@ def split_front_matter(text: str, path: Path | str) -> tuple[dict[str, Any], str
             logger.warning("%s: unknown front matter key %r kept as metadata", path, key)
         elif value is not None and not isinstance(value, expected):
             names = " or ".join(t.__name__ for t in expected)
-            raise DocumentError(path, f"front matter key {key!r} should be {names}, not {value!r}")
+            lines = match.group(1).splitlines()
+            line = next((i + 2 for i, text_line in enumerate(lines) if text_line.startswith(f"{key}:")), None)
+            raise DocumentError(path, f"front matter key {key!r} should be {names}, not {value!r}", line)
     body = text[match.end() :]
     return {str(k): v for k, v in meta.items() if v is not None}, body, text[: match.end()].count("\n")
 
@@ -308,7 +310,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 def _decode(raw: bytes, path: Path) -> str:
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         detected = _detect(raw)
         if detected is None:
@@ -317,6 +319,10 @@ def _decode(raw: bytes, path: Path) -> str:
         line = raw[: exc.start].count(b"\n") + 1
         logger.warning("%s:%d: not UTF-8; read as %s (save it as UTF-8 to be sure)", path, line, encoding)
         return text
+    if "\x00" in text:  # valid UTF-8 can still be binary data (or UTF-16 without its mark)
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise DocumentError(path, "binary data, not text: skipped", line)
+    return text
 
 
 def _detect(raw: bytes) -> tuple[str, str] | None:
@@ -350,20 +356,37 @@ def load_file(path: Path, root: Path | None = None) -> tuple[list[Document], lis
         raw = path.read_bytes()
     except OSError as exc:
         raise DocumentError(path, f"cannot read: {exc.strerror or exc}") from None
-    if suffix in {".md", ".markdown"}:
-        return [parse_text(_decode(raw, path), path, doc_id, "markdown")], []
-    if suffix == ".txt":
-        return [parse_text(_decode(raw, path), path, doc_id, "text")], []
-    if suffix in RST_SUFFIXES:
-        url = page_url(path, folder_settings(path.parent, root))
-        return [parse_rst(_decode(raw, path), path, doc_id, url)], []
-    if suffix in HTML_SUFFIXES:
-        return [parse_html(raw, path, doc_id)], []
-    if suffix == ".pdf":
-        return [parse_pdf(raw, path, doc_id)], []
     if suffix == ".jsonl":
         return parse_jsonl(_decode(raw, path), path)
-    raise DocumentError(path, f"unsupported file type {suffix or '(none)'}")
+    errors: list[LoadError] = []
+    if suffix in {".md", ".markdown", ".txt"}:
+        fmt = "text" if suffix == ".txt" else "markdown"
+        doc, errors = _parse_text_file(_decode(raw, path), path, doc_id, fmt)
+    elif suffix in RST_SUFFIXES:
+        url = page_url(path, folder_settings(path.parent, root))
+        doc = parse_rst(_decode(raw, path), path, doc_id, url)
+    elif suffix in HTML_SUFFIXES:
+        doc = parse_html(raw, path, doc_id)
+    elif suffix == ".pdf":
+        doc = parse_pdf(raw, path, doc_id)
+    else:
+        raise DocumentError(path, f"unsupported file type {suffix or '(none)'}")
+    if not doc.text.strip():
+        raise DocumentError(path, "empty: no text to index")
+    return [doc], errors
+
+
+def _parse_text_file(text: str, path: Path, doc_id: str, fmt: str) -> tuple[Document, list[LoadError]]:
+    """Markdown or plain text; front matter that cannot be used costs the metadata, not the body:
+    the body loads (title from its first heading or the file name) and the problem is returned."""
+    try:
+        return parse_text(text, path, doc_id, fmt), []
+    except DocumentError as exc:  # only the front matter can be refused
+        body = _FRONT_MATTER.sub("", text, count=1)
+        if not body.strip():
+            raise  # nothing else in the file: the front matter problem is the whole story
+        error = LoadError(str(path), f"{exc.error.message}; loaded without its metadata", exc.error.line)
+        return parse_text(body, path, doc_id, fmt), [error]
 
 
 def refused_folder(folder: Path | str) -> str | None:
@@ -518,7 +541,7 @@ def load_folder(folder: Path | str) -> tuple[list[Document], list[LoadError]]:
             if not os.path.lexists(path):  # removed since the walk: no longer part of the knowledge
                 logger.info("%s: removed while the folder was loading", path)
                 continue
-            logger.warning("%s", exc)
+            logger.info("%s", exc)  # returned to the caller, who reports it (once)
             errors.append(exc.error)
             continue
         errors.extend(file_errors)

@@ -177,8 +177,10 @@ class Glossary(YamlState[GlossaryEntry]):
         return self._entries.get(term_key(term))
 
     def add(self, term: str, means: str, *, author: str, revision: str | None = None) -> GlossaryEntry:
-        """Add or replace ``term``. With ``revision`` (the :attr:`GlossaryEntry.revision` the
-        moderator saw, "" for none), EditConflict when the term changed since. Raises ValueError
+        """Add ``term``, or replace it when written with the same words (a term that only reads
+        the same, "babies" after "baby", is refused: StateFileError naming the existing one).
+        With ``revision`` (the :attr:`GlossaryEntry.revision` the moderator saw, "" for none),
+        EditConflict when the term changed since. Raises ValueError
         (StateFileError) for an empty or too long term, StateFileBroken while the file has a
         hand-edit mistake, StateWriteError when the change could not be written (it is still used)."""
         with self.file.lock:
@@ -194,6 +196,13 @@ class Glossary(YamlState[GlossaryEntry]):
             )
             if entry.key == term_key(entry.means):
                 raise StateFileError("glossary", "a term cannot mean itself")
+            if seen is not None and tokens(seen.term) != tokens(entry.term):
+                # "babies" and "baby" are read as one term: adding one would silently replace the other.
+                raise StateFileError(
+                    "glossary",
+                    f"“{entry.term}” reads the same as “{seen.term}”, already in the glossary "
+                    f"(meaning “{seen.means}”); remove “{seen.term}” first to change it",
+                )
             self._entries = {**self._entries, entry.key: entry}  # copy on write: expand() reads concurrently
             self._save(entry)
             return entry

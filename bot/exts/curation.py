@@ -228,14 +228,24 @@ class Curation(commands.Cog):
                 interaction, f"`{render.escape(file.filename)}` is not UTF-8 text; nothing changed."
             )
             return
+        kb = self.bot.server(interaction.guild_id).kb
         with refused_as("Nothing imported: {}"):
-            plan = store.plan_import(text, file.filename)
+            plan = store.plan_import(text, file.filename, kb=kb)
+        if plan.empty:
+            await send_private(
+                interaction, f"Nothing to import: `{render.escape(file.filename)}` holds no curated answers."
+            )
+            return
         if not plan.changes:
             await send_private(interaction, f"Nothing to import: {plan.summary()}.")
             return
-        listing = [f"+ #{e.id} {e.question}" for e in plan.added] + [
-            f"~ #{e.id} {e.question}" for e in plan.updated
+        # Warnings first, so a long listing cannot push them out of the message.
+        listing = [
+            f"⚠ #{answer_id} names passage {passage_id}, which is not in the knowledge base"
+            for answer_id, passage_id in plan.unknown_sources
         ]
+        listing += [f"+ #{e.id} {e.question}" for e in plan.added]
+        listing += [f"~ #{e.id} {e.question}" for e in plan.updated]
 
         async def confirmed(click: discord.Interaction) -> None:
             try:

@@ -37,6 +37,21 @@ class ImportPlan:
     unchanged: list[CuratedAnswer] = field(default_factory=list)
     #: The revision of each answer the plan adds ("": none yet) or updates, as at the dry run.
     seen: dict[int, str] = field(default_factory=dict)
+    #: (answer id, passage id) of each source that names a passage the knowledge base lacks.
+    unknown_sources: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        """Whether the file held no answers at all."""
+        return not (self.added or self.updated or self.unchanged)
+
+    def warnings(self) -> list[str]:
+        """One line per source the knowledge base lacks: the import keeps it, but it cites nothing."""
+        return [
+            f"warning: curated answer #{answer_id} names passage {passage_id}, "
+            "which is not in the knowledge base"
+            for answer_id, passage_id in self.unknown_sources
+        ]
 
     def summary(self) -> str:
         """What would change, in words: ``2 new, 1 updated, 5 unchanged``."""
@@ -246,14 +261,22 @@ class CuratedStore(YamlState[CuratedAnswer]):
 
     # -- import ----------------------------------------------------------------------------------
 
-    def plan_import(self, text: str, name: str = "import.yaml") -> ImportPlan:
+    def plan_import(
+        self, text: str, name: str = "import.yaml", kb: KnowledgeBase | None = None
+    ) -> ImportPlan:
         """Validate an exported file and say what importing it would change (a dry run).
 
         Entries are matched by id: an existing id is updated when its content differs; an
-        unknown id is added under that id. Raises :class:`StateFileError` for an invalid file.
+        unknown id is added under that id, and an entry without id gets the next free one. With
+        ``kb``, sources naming passages it lacks are listed in :attr:`ImportPlan.unknown_sources`.
+        Raises :class:`StateFileError` for an invalid file.
         """
         plan = ImportPlan()
-        for entry in parse_curated(text, name):
+        for entry in parse_curated(text, name, taken=self._answers):
+            if kb is not None:
+                plan.unknown_sources += [
+                    (entry.id, s.passage_id) for s in entry.sources if kb.passage(s.passage_id) is None
+                ]
             current = self._answers.get(entry.id)
             if current is None:
                 plan.added.append(entry)

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from ..yaml_state import (
     StateFileError,
     dump_yaml,
@@ -24,8 +26,21 @@ MAX_ANSWER_CHARS = 3_500
 MAX_PHRASINGS = 20
 
 
-def _text_field(item: dict, key: str, path, line, entry, *, required: bool, limit: int) -> str:
-    value = item.get(key)
+def _as_typed(value: Any, node) -> Any:
+    """A plain YAML scalar that the loader turned into a boolean, number or date (``answer: yes``,
+    ``question: 123``) as the text that was typed; anything else as loaded."""
+    if (
+        value is not None
+        and not isinstance(value, str)
+        and isinstance(node, yaml.ScalarNode)
+        and not node.style  # plain, not quoted (None or "" depending on the loader)
+    ):
+        return node.value
+    return value
+
+
+def _text_field(item: dict, key: str, path, line, entry, *, required: bool, limit: int, node=None) -> str:
+    value = _as_typed(item.get(key), node)
     if value is None or value == "":
         if required:
             raise StateFileError(path, f"{key!r} is missing or empty", line=line, entry=entry)
@@ -44,7 +59,7 @@ def _text_field(item: dict, key: str, path, line, entry, *, required: bool, limi
     return text
 
 
-def _entry_from_yaml(item: Any, node, path: Path | str, index: int) -> CuratedAnswer:
+def _entry_from_yaml(item: Any, node, path: Path | str, index: int, free_id: int) -> CuratedAnswer:
     line = line_of(node)
     entry = f"entry {index}"
     if not isinstance(item, dict):
@@ -52,6 +67,8 @@ def _entry_from_yaml(item: Any, node, path: Path | str, index: int) -> CuratedAn
             path, "each answer must be a mapping (question:, answer:, ...)", line=line, entry=entry
         )
     raw_id = item.get("id")
+    if raw_id is None:  # a new entry written by hand: it gets the next free id
+        raw_id = free_id
     if not isinstance(raw_id, int) or isinstance(raw_id, bool) or raw_id < 1:
         raise StateFileError(
             path,
@@ -65,10 +82,30 @@ def _entry_from_yaml(item: Any, node, path: Path | str, index: int) -> CuratedAn
         return line_of(mapping_value(node, key)) or line
 
     question = _text_field(
-        item, "question", path, where("question"), entry, required=True, limit=MAX_QUESTION_CHARS
+        item,
+        "question",
+        path,
+        where("question"),
+        entry,
+        required=True,
+        limit=MAX_QUESTION_CHARS,
+        node=mapping_value(node, "question"),
     )
-    answer = _text_field(item, "answer", path, where("answer"), entry, required=True, limit=MAX_ANSWER_CHARS)
-    phrasings = item.get("phrasings") or []
+    answer = _text_field(
+        item,
+        "answer",
+        path,
+        where("answer"),
+        entry,
+        required=True,
+        limit=MAX_ANSWER_CHARS,
+        node=mapping_value(node, "answer"),
+    )
+    phrasings_node = mapping_value(node, "phrasings")
+    phrasings = _as_typed(item.get("phrasings") or [], phrasings_node)
+    if isinstance(phrasings, list):
+        typed = sequence_items(phrasings_node)
+        phrasings = [_as_typed(p, typed[i] if i < len(typed) else None) for i, p in enumerate(phrasings)]
     if isinstance(phrasings, str):
         phrasings = [phrasings]
     if not isinstance(phrasings, list) or not all(isinstance(p, str) for p in phrasings):
@@ -137,8 +174,9 @@ def _with_nodes(values: Any, node) -> Iterable[tuple[Any, Any]]:
         yield value, nodes[i] if i < len(nodes) else node
 
 
-def parse_curated(text: str, path: Path | str) -> list[CuratedAnswer]:
-    """Validate a curated answers file; raises :class:`StateFileError` naming line and entry."""
+def parse_curated(text: str, path: Path | str, *, taken: Iterable[int] = ()) -> list[CuratedAnswer]:
+    """Validate a curated answers file; raises :class:`StateFileError` naming line and entry.
+    An entry without ``id`` gets the next id free of the file's ids and of ``taken``."""
     data, root = parse_yaml(text, path)
     if data is None:
         return []
@@ -159,8 +197,12 @@ def parse_curated(text: str, path: Path | str) -> list[CuratedAnswer]:
         raise StateFileError(path, "'answers' must be a list", line=line_of(items_node))
     answers: list[CuratedAnswer] = []
     seen: dict[int, int] = {}
+    given = [item["id"] for item in items if isinstance(item, dict) and isinstance(item.get("id"), int)]
+    free_id = max([*given, *taken], default=0) + 1
     for index, (item, node) in enumerate(_with_nodes(items, items_node), start=1):
-        answer = _entry_from_yaml(item, node, path, index)
+        answer = _entry_from_yaml(item, node, path, index, free_id)
+        if isinstance(item, dict) and item.get("id") is None:
+            free_id += 1
         if answer.id in seen:
             raise StateFileError(
                 path,

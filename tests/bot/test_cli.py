@@ -82,10 +82,13 @@ def test_index_reports_counts_and_errors(tmp_path, state):
     folder.mkdir()
     (folder / "good.md").write_text("# Good\n\nColostrum is the first milk.\n")
     (folder / "bad.md").write_text("---\ntitle: [\n---\nBody\n")
+    (folder / "empty.md").write_text("")
     out = citebot("index", "--knowledge", str(folder), env=state)
     assert out.returncode == 1
-    assert "documents: 1" in out.stdout and "passages: 1" in out.stdout
-    assert "bad.md" in out.stdout and "YAML" in out.stdout
+    assert "documents: 2" in out.stdout and "passages: 2" in out.stdout  # bad.md's body loads
+    assert "bad.md:3" in out.stdout and "YAML" in out.stdout and "empty.md: empty" in out.stdout
+    assert "2 problem(s) found" in out.stdout
+    assert "bad.md" not in out.stderr  # each problem is reported once, not also as a log line
 
 
 def test_index_is_reused_until_the_folder_changes(tmp_path, state):

@@ -174,3 +174,44 @@ def test_state_kept_from_before_servers_is_assigned_to_one_with_a_backup(tmp_pat
     assert (backup / "curated.yaml").read_text() == CURATED and (backup / "knowledge" / "notes.md").exists()
     assert not (state / "curated.yaml").exists()
     assert citebot(state, "state", "list").stdout == f"333\t{state / 'servers' / '333'}\n"
+
+
+def test_faq_import_fills_in_ids_reads_yes_as_text_and_warns_of_unknown_passages(tmp_path):
+    state = tmp_path / "state"
+    source = tmp_path / "mine.yaml"
+    source.write_text(CURATED)
+    assert citebot(state, "faq", "import", str(source), "--server", SERVER).returncode == 0
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(
+        "answers:\n"
+        "- question: Can I breastfeed with a cold?\n  answer: yes\n"
+        "  sources:\n  - passage: milk#no-such-section-abc123\n"
+    )
+    out = citebot(state, "faq", "import", str(extra))
+    assert out.returncode == 0, out.stderr
+    assert "+ #2 Can I breastfeed with a cold?" in out.stdout and "imported: 1 new" in out.stdout
+    assert (
+        "warning: curated answer #2 names passage milk#no-such-section-abc123, "
+        "which is not in the knowledge base"
+    ) in out.stderr
+    answers = yaml.safe_load(citebot(state, "faq", "export").stdout)["answers"]
+    assert [(a["id"], a["answer"]) for a in answers] == [(1, "Yes, at usual doses."), (2, "yes")]
+
+
+def test_an_empty_import_file_says_nothing_to_import_and_writes_nothing(tmp_path):
+    state = tmp_path / "state"
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    out = citebot(state, "faq", "import", str(empty), "--server", SERVER)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == f"nothing to import: {empty} holds no curated answers\n"
+    assert not (state / "servers" / SERVER / "curated.yaml").exists()
+
+
+def test_a_glossary_term_that_reads_like_one_already_there_is_refused(tmp_path):
+    state = tmp_path / "state"
+    citebot(state, "glossary", "add", "baby", "infant", "--server", SERVER)
+    refused = citebot(state, "glossary", "add", "babies", "newborn")
+    assert refused.returncode == 1
+    assert "“babies” reads the same as “baby”" in refused.stderr
+    assert citebot(state, "glossary", "list").stdout == "baby\tinfant\n"

@@ -326,6 +326,25 @@ async def test_export_then_import_round_trips(simcord_env):
     assert "Nothing to import: 0 new, 0 updated, 2 unchanged" in last_message(again).content
 
 
+async def test_the_import_preview_warns_of_passages_the_knowledge_base_lacks(simcord_env):
+    s = server(simcord_env)
+    data = (
+        b"answers:\n- question: Can I breastfeed with a cold?\n  answer: yes\n"
+        b"  sources:\n  - passage: milk#no-such-section-abc123\n"
+    )
+    dry_run = await s.mod.slash(s.channel, "faq import", file=("mine.yaml", data))
+    message = last_message(dry_run)
+    warning = "#1 names passage milk#no-such-section-abc123, which is not in the knowledge base"
+    assert warning in message.content
+    assert "+ #1 Can I breastfeed with a cold?" in message.content
+    confirmed = await s.mod.click(message, label="Import")
+    assert "Imported: 1 new" in confirmed.response.content
+    assert simcord_env.bot.server(s.guild.id).curated.get(1).answer == "yes"
+
+    empty = await s.mod.slash(s.channel, "faq import", file=("empty.yaml", b""))
+    assert last_message(empty).content == "Nothing to import: `empty.yaml` holds no curated answers."
+
+
 async def test_importing_a_broken_file_says_where_and_changes_nothing(simcord_env):
     s = server(simcord_env)
     await add_curated(s, IBUPROFEN, IBUPROFEN_ANSWER)

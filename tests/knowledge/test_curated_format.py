@@ -89,3 +89,51 @@ def test_an_unknown_format_version_is_refused_with_its_line():
     expected = r"curated.yaml, line 2: unknown format version 2 \(expected 1\)"
     with pytest.raises(StateFileError, match=expected):
         parse_curated("# a newer citebot wrote this\nversion: 2\nanswers: []\n", "curated.yaml")
+
+
+def test_yes_and_numbers_are_read_as_the_text_typed():
+    text = (
+        "answers:\n"
+        "- id: 1\n  question: 123\n  answer: yes\n"
+        "- id: 2\n  question: Is 1.50 the dose?\n  answer: 1.50\n"
+        "- id: 3\n  question: Can I?\n  answer: no\n  phrasings: [may I?, 2024]\n"
+    )
+    answers = parse_curated(text, "mine.yaml")
+    assert [(a.question, a.answer) for a in answers] == [
+        ("123", "yes"),
+        ("Is 1.50 the dose?", "1.50"),
+        ("Can I?", "no"),
+    ]
+    assert answers[2].phrasings == ["may I?", "2024"]
+    # Written back, they stay text.
+    assert [a.answer for a in parse_curated(dump_curated(answers), "curated.yaml")] == ["yes", "1.50", "no"]
+
+
+def test_a_mistake_in_an_answer_typed_as_yes_still_names_its_line():
+    with pytest.raises(StateFileError) as caught:
+        parse_curated("answers:\n- id: 1\n  question: ''\n  answer: yes\n", "mine.yaml")
+    assert str(caught.value) == "mine.yaml, line 3, entry 1 (id 1): 'question' is missing or empty"
+
+
+def test_entries_without_id_get_the_next_free_ones():
+    text = (
+        "answers:\n"
+        "- question: What is colostrum?\n  answer: The first milk.\n"
+        "- id: 4\n  question: How do I store milk?\n  answer: In the fridge.\n"
+        "- question: What is IgA?\n  answer: An antibody.\n"
+    )
+    assert [a.id for a in parse_curated(text, "mine.yaml")] == [5, 4, 6]
+    assert [a.id for a in parse_curated(text, "mine.yaml", taken=[1, 9])] == [10, 4, 11]
+    with pytest.raises(StateFileError, match="'id' must be a positive whole number, not 'x'"):
+        parse_curated("answers:\n- id: x\n  question: q\n  answer: a\n", "mine.yaml")
+
+
+def test_the_readme_example_reads_as_documented():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### The curated-answer file", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    [entry] = parse_curated(example, "README.md")
+    assert (entry.id, entry.phrasings, entry.status) == (3, ["Can I use ibuprofen when nursing?"], "active")
+    assert entry.sources[0].content_hash == "3f9a1c" and entry.sources[0].excerpt

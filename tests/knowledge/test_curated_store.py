@@ -148,3 +148,38 @@ def test_a_missing_answer_is_reported_as_not_found_in_plain_words(tmp_path):
     with pytest.raises(NotFoundError) as caught:
         store.remove(7)
     assert str(caught.value) == "There is no curated answer with id 7."
+
+
+def test_import_gives_entries_without_id_ids_free_in_the_store(tmp_path):
+    store = CuratedStore(tmp_path / "curated.yaml")
+    store.add("What is colostrum?", "The first milk.", author="mod")
+    store.add("How do I store milk?", "In the fridge.", author="mod")
+    plan = store.plan_import("answers:\n- question: What is IgA?\n  answer: An antibody.\n", "new.yaml")
+    assert [(a.id, a.question) for a in plan.added] == [(3, "What is IgA?")]
+    store.apply_import(plan, by="admin")
+    assert [a.id for a in store.list()] == [1, 2, 3]
+    assert store.get(1).answer == "The first milk."
+
+
+def test_import_names_sources_the_knowledge_base_lacks_and_still_imports(tmp_path, builtin_kb):
+    real = builtin_kb.passages[0].id
+    text = (
+        "answers:\n- id: 1\n  question: What is colostrum?\n  answer: The first milk.\n"
+        f"  sources:\n  - passage: {real}\n  - passage: milk#gone-abc123\n"
+    )
+    store = CuratedStore(tmp_path / "curated.yaml")
+    plan = store.plan_import(text, "mine.yaml", kb=builtin_kb)
+    assert plan.unknown_sources == [(1, "milk#gone-abc123")]
+    assert plan.warnings() == [
+        "warning: curated answer #1 names passage milk#gone-abc123, which is not in the knowledge base"
+    ]
+    store.apply_import(plan, by="admin")
+    assert [s.passage_id for s in store.get(1).sources] == [real, "milk#gone-abc123"]
+
+
+def test_an_empty_import_file_is_empty_and_changes_nothing(tmp_path):
+    store = CuratedStore(tmp_path / "curated.yaml")
+    for text in ("", "version: 1\nanswers: []\n", "# only a comment\n"):
+        plan = store.plan_import(text, "empty.yaml")
+        assert plan.empty and not plan.changes
+    assert not (tmp_path / "curated.yaml").exists()

@@ -76,19 +76,35 @@ def test_markdown_title_falls_back_to_heading_then_file_name(tmp_path):
     assert doc.title == "Night feeds"
 
 
-def test_broken_front_matter_names_file_and_line(tmp_path):
+def test_broken_front_matter_names_file_and_line_and_the_body_still_loads(tmp_path):
     path = write(tmp_path / "bad.md", "---\ntitle: ok\nauthors: [unclosed\nyear: 2020\n---\nBody.\n")
-    with pytest.raises(DocumentError) as info:
-        load_file(path, tmp_path)
-    assert info.value.error.path == str(path)
-    assert info.value.error.line in {3, 4, 5}
-    assert "bad.md" in str(info.value) and "YAML" in str(info.value)
+    [doc], [error] = load_file(path, tmp_path)
+    assert error.path == str(path)
+    assert error.line in {3, 4, 5}
+    assert "bad.md" in str(error) and "YAML" in str(error) and "without its metadata" in str(error)
+    assert (doc.title, doc.text.strip(), doc.meta.get("year")) == ("Bad", "Body.", None)
 
 
-def test_front_matter_with_wrong_type_is_an_error(tmp_path):
-    path = write(tmp_path / "bad.md", "---\ntitle: [not, a, string]\n---\nBody.\n")
-    with pytest.raises(DocumentError, match="title"):
-        load_file(path, tmp_path)
+def test_front_matter_with_wrong_type_is_reported_and_the_body_keeps_its_heading(tmp_path):
+    text = "---\nyear: 2020\ntitle: [not, a, string]\n---\n# Real title\n\nBody.\n"
+    path = write(tmp_path / "bad.md", text)
+    [doc], [error] = load_file(path, tmp_path)
+    assert "title" in error.message and error.line == 3
+    assert doc.title == "Real title" and "Body." in doc.text
+
+
+def test_front_matter_alone_that_is_broken_is_an_error(tmp_path):
+    with pytest.raises(DocumentError, match="invalid YAML front matter"):
+        load_file(write(tmp_path / "bad.md", "---\ntitle: [\n---\n"), tmp_path)
+
+
+def test_empty_and_binary_files_are_refused_by_name(tmp_path):
+    empty = {"empty.md": b"", "blank.txt": b"  \n\n", "front-only.md": b"---\ntitle: x\n---\n"}
+    for name, data in empty.items():
+        with pytest.raises(DocumentError, match=f"{name}: empty: no text to index"):
+            load_file(write(tmp_path / name, data), tmp_path)
+    with pytest.raises(DocumentError, match=r"data.txt:2: binary data, not text"):
+        load_file(write(tmp_path / "data.txt", b"header\n\x00\x01\x02"), tmp_path)
 
 
 def test_html_uses_a_parser_and_keeps_headings(tmp_path):

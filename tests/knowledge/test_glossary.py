@@ -96,3 +96,18 @@ def test_questions_expand_safely_while_moderators_edit(tmp_path):
         reader.join()
     assert failures == []
     assert len(Glossary(tmp_path / "glossary.yaml")) == 31
+
+
+def test_a_term_that_reads_like_one_already_there_is_refused_and_nothing_is_lost(tmp_path):
+    glossary = Glossary(tmp_path / "glossary.yaml")
+    glossary.add("baby", "infant", author="mod")
+    glossary.add("first milk", "colostrum", author="mod")
+    before = (tmp_path / "glossary.yaml").read_text()
+    with pytest.raises(StateFileError, match="“babies” reads the same as “baby”"):
+        glossary.add("babies", "newborn", author="mod")
+    kept = [(e.term, e.means) for e in glossary.entries()]
+    assert kept == [("baby", "infant"), ("first milk", "colostrum")]
+    assert (tmp_path / "glossary.yaml").read_text() == before
+    # The same words again change the meaning, as before.
+    assert glossary.add("Baby", "newborn", author="mod").means == "newborn"
+    assert len(glossary) == 2

@@ -71,9 +71,15 @@ def test_broken_documents_are_named_and_the_rest_still_answers(tmp_path):
         assert any(where in p and what in p for p in problems), f"{key}: {problems}"
     front = next(e for e in kb.errors if e.path.endswith("bad-front-matter.md"))
     assert front.line == 3  # counted in the file, not in the front matter
+    wrong = next(e for e in kb.errors if e.path.endswith("wrong-type.md"))
+    assert wrong.line == 2
     assert len(kb.errors) == len(EXPECTED)
-    # The good document and the good JSONL line still load and answer.
-    assert set(kb.documents) == {"colostrum", "a"}
+    # The good document and the good JSONL line still load and answer; so do the bodies of the
+    # documents whose front matter was refused (without their metadata, titled by their heading).
+    assert set(kb.documents) == {"colostrum", "a", "bad-front-matter", "wrong-type"}
+    for doc_id in ("bad-front-matter", "wrong-type"):
+        doc = kb.documents[doc_id]
+        assert doc.title == "Body" and doc.text.strip().endswith("Text.") and "authors" not in doc.meta
     assert Assistant(kb).ask(QUESTION).answered
 
 
@@ -212,11 +218,26 @@ async def test_a_reload_onto_broken_documents_keeps_the_last_good_index(simcord_
     before = await s.member.slash(s.channel, "ask", question=QUESTION)
     assert "secretory IgA" in before.response.embeds[0].description
 
-    # The only document is broken by hand; a moderator reloads.
-    (knowledge_config.knowledge_dir / "colostrum.md").write_bytes(BROKEN_FILES["bad-front-matter.md"])
+    # The only document is broken by hand (saved as binary data); a moderator reloads.
+    (knowledge_config.knowledge_dir / "colostrum.md").write_bytes(BROKEN_FILES["binary.md"])
     reloaded = await s.manager.slash(s.channel, "kb reload")
     text = last_message(reloaded).content
     assert "previous index is still answering" in text
+    assert "colostrum.md" in text and "not UTF-8" in text
+
+    after = await s.member.slash(s.channel, "ask", question=QUESTION)
+    assert "secretory IgA" in after.response.embeds[0].description
+
+
+async def test_a_reload_onto_broken_front_matter_loads_the_body_and_names_file_and_line(
+    simcord_env, knowledge_config
+):
+    s = server(simcord_env)
+    broken = GOOD.replace("source: Lactation notes (2024)", "source: Lactation: notes")
+    (knowledge_config.knowledge_dir / "colostrum.md").write_text(broken)
+    reloaded = await s.manager.slash(s.channel, "kb reload")
+    text = last_message(reloaded).content
+    assert "previous index is still answering" not in text
     assert "colostrum.md:3" in text and "invalid YAML front matter" in text
 
     after = await s.member.slash(s.channel, "ask", question=QUESTION)
