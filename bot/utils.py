@@ -170,3 +170,20 @@ async def tell_cannot_reply(
         )
     except discord.HTTPException as dm_exc:
         logger.info("could not tell member %s by direct message either: %s", message.author.id, dm_exc)
+
+
+async def read_text_file(
+    interaction: discord.Interaction, file: discord.Attachment, *, limit: int
+) -> str | None:
+    """The text of a file a moderator attached (an import), after deferring the reply; None after
+    telling them why not (larger than ``limit`` bytes, or not UTF-8 text)."""
+    if file.size > limit:
+        await send_private(interaction, f"That file is {file.size:,} bytes; the limit is {limit:,}.")
+        return None
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    try:
+        return (await file.read()).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        name = render.escape(file.filename)
+        await send_private(interaction, f"`{name}` is not UTF-8 text; nothing changed.")
+        return None

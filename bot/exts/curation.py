@@ -25,7 +25,16 @@ from ..answering import fuzzy_filter
 from ..checks import MODERATORS, moderator_only
 from ..curation_render import curated_embed, curated_list_pages, glossary_pages
 from ..ui.curation import ConfirmView, CurateDraft, CurateModal
-from ..utils import Refused, announce_change, refused_as, send_pages, send_private, who, write_failed_note
+from ..utils import (
+    Refused,
+    announce_change,
+    read_text_file,
+    refused_as,
+    send_pages,
+    send_private,
+    who,
+    write_failed_note,
+)
 from ._curating import moderated, save_draft, source_hits
 
 if TYPE_CHECKING:
@@ -215,18 +224,8 @@ class Curation(commands.Cog):
     @moderator_only()
     async def faq_import(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
         store = self.store(interaction)
-        if file.size > MAX_IMPORT_BYTES:
-            await send_private(
-                interaction, f"That file is {file.size:,} bytes; the limit is {MAX_IMPORT_BYTES:,}."
-            )
-            return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            text = (await file.read()).decode("utf-8-sig")
-        except UnicodeDecodeError:
-            await send_private(
-                interaction, f"`{render.escape(file.filename)}` is not UTF-8 text; nothing changed."
-            )
+        text = await read_text_file(interaction, file, limit=MAX_IMPORT_BYTES)
+        if text is None:
             return
         kb = self.bot.server(interaction.guild_id).kb
         with refused_as("Nothing imported: {}"):

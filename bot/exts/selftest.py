@@ -40,7 +40,7 @@ from ..checks import moderator_only
 from ..ui.errors import report_error
 from ..ui.golden import list_pages, report_pages, review_text, worse_text
 from ..ui.paginator import Paginator
-from ..utils import Refused, refused_as, send_private, who, write_failed_note
+from ..utils import Refused, read_text_file, refused_as, send_private, who, write_failed_note
 
 if TYPE_CHECKING:
     from knowledge import Answer, KnowledgeBase
@@ -335,18 +335,8 @@ class SelfTest(commands.Cog):
     async def import_file(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
         """``/kb test import``: merge a file of golden questions, then check them."""
         state = self.bot.server(interaction.guild_id)
-        if file.size > MAX_IMPORT_BYTES:
-            await send_private(
-                interaction, f"That file is {file.size:,} bytes; the limit is {MAX_IMPORT_BYTES:,}."
-            )
-            return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            text = (await file.read()).decode("utf-8-sig")
-        except UnicodeDecodeError:
-            await send_private(
-                interaction, f"`{render.escape(file.filename)}` is not UTF-8 text; nothing changed."
-            )
+        text = await read_text_file(interaction, file, limit=MAX_IMPORT_BYTES)
+        if text is None:
             return
         note = ""
         async with self._lock(state.guild_id):
