@@ -8,7 +8,7 @@
 Curated answers and glossaries belong to one Discord server each: ``--server ID`` chooses it (with
 only one server with state, that one is used; with several, the command names them and stops).
 
-``bot/__main__.py`` calls :func:`register` to add them to its subcommands and reports citebot's
+``bot/cli.py`` calls :func:`register` to add them to its subcommands and reports citebot's
 errors (:mod:`knowledge.errors`) raised here as ``error: ...`` with exit status 1.
 """
 

@@ -2,7 +2,7 @@
 
 Every error a member, moderator or operator is meant to read derives from :class:`CitebotError`;
 its ``str()`` is the message to show. The Discord bot (``bot.exts.errors``) and the command line
-(``bot.__main__``) each map them once. Anything else is a bug and is logged with its traceback.
+(``bot.cli``) each map them once. Anything else is a bug and is logged with its traceback.
 """
 
 from __future__ import annotations

@@ -1,0 +1,383 @@
+"""The ``citebot`` command line (``citebot``, ``python -m bot``; started through :mod:`bot.launch`).
+
+With no subcommand it runs the Discord bot when ``DISCORD_TOKEN`` is set, and otherwise the local
+console on the built-in knowledge base.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from knowledge import KnowledgeBase, QuestionError
+from knowledge.assistant import Assistant
+from knowledge.curated import CuratedStore
+from knowledge.errors import CitebotError, NotFoundError, StateWriteError
+from knowledge.glossary import Glossary
+from knowledge.kb import check_saved_index
+from knowledge.store import check_store
+from knowledge.tenancy import (
+    UPLOADS_DIR,
+    choose_server,
+    server_assistant,
+    server_dir,
+    servers_with_state,
+    single_pool_files,
+)
+from knowledge.uploads import KnowledgeSources
+
+from . import cli_curation
+from .console import run_console
+from .text_render import emphasis_for, render_answer
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = (
+    "citebot answers questions from its documents and cites them. With no command it connects to "
+    "Discord when DISCORD_TOKEN is set, and otherwise opens the local console."
+)
+STATE_DIR_HELP = (
+    "state folder: curated answers, glossary, uploads, the answer log and the index cache "
+    "(default: the config's state_dir, else $CITEBOT_STATE_DIR, else $XDG_STATE_HOME/citebot, "
+    "else ~/.local/state/citebot)"
+)
+ASK_PROMPT = (
+    "Type a question and press Enter; each line is one question. Ctrl-D ends. "
+    '(Or give it on the command line: citebot ask "what is colostrum?")'
+)
+
+
+def _folders(args: argparse.Namespace) -> KnowledgeSources:
+    """The knowledge and state folders: the command line first, then the config file the bot uses
+    (``--config`` or ``$CITEBOT_CONFIG``), then the defaults."""
+    from .config import load_config
+
+    config = load_config(getattr(args, "config", None))
+    args.state_dir = args.state_dir or config.state_dir
+    args.red_flags = config.notices.red_flag_check()
+    folder = args.knowledge or config.knowledge_dir
+    if folder is not None and not Path(folder).is_dir():
+        # A mistyped folder would otherwise answer every question with "not in the knowledge base".
+        problem = "does not exist" if not Path(folder).exists() else "is not a folder"
+        raise NotFoundError(f"knowledge folder {folder} {problem}")
+    return KnowledgeSources.resolve(folder, args.state_dir, semantic=config.retrieval.options())
+
+
+def _assistant(args: argparse.Namespace) -> Assistant:
+    """The assistant of ``--server`` (else of the only server with state; else the shared
+    knowledge alone), as the bot answers there: its curated answers, glossary, uploads and the
+    config's red flags."""
+    sources = _folders(args)
+    guild_id = choose_server(args.state_dir, args.server)
+    base = sources.load_base(progress=_progress_bar)
+    return server_assistant(sources, guild_id, base, red_flags=args.red_flags)[0]
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """``citebot ask``: answer a question, or one per line of stdin."""
+    assistant = _assistant(args)
+    if args.question is None and sys.stdin.isatty():
+        print(ASK_PROMPT, file=sys.stderr)
+    questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
+    status = 0
+    for question in questions:
+        if args.question is None and not question.strip():
+            continue  # blank lines between questions on stdin are not questions
+        try:
+            answer = assistant.ask(question, k=args.k)
+        except QuestionError as exc:
+            status = 2
+            if args.json:
+                print(json.dumps({"question": question, "error": str(exc)}, ensure_ascii=False))
+            else:
+                print(f"error: {exc}", file=sys.stderr)
+            continue
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
+        else:
+            print(render_answer(answer, emphasis=emphasis_for(sys.stdout)), flush=True)
+            if args.question is None:
+                print()
+    return status
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    sources = _folders(args)
+    if args.server is not None:
+        sources = sources.with_uploads(server_dir(sources.state_dir, args.server) / UPLOADS_DIR)
+    if args.check:
+        kb, problems = _check(sources)
+    else:
+        kb = sources.load(progress=_progress_bar)
+        problems = [str(error) for error in kb.errors]
+    print(f"knowledge folder: {sources.base}")
+    if sources.uploads is not None:
+        print(f"uploaded documents of server {args.server}: {sources.uploads}")
+    waiting = single_pool_files(sources.state_dir)
+    if waiting:
+        print(
+            "not yet assigned to a server: " + ", ".join(p.name for p in waiting)
+            + " (citebot state assign --server ID)"
+        )
+    print(f"documents: {len(kb.documents)}")
+    print(f"passages: {len(kb.passages)}")
+    print(f"vocabulary: {kb.vocabulary_size} terms")
+    print(f"channels: {'lexical (BM25) + semantic' if kb.semantic is not None else 'lexical (BM25)'}")
+    for problem in problems:
+        print(f"error: {problem}")
+    print(f"{len(problems)} problem(s) found" if problems else "no problems found")
+    return 1 if problems else 0
+
+
+def _progress_bar(total: int):
+    """A progress bar on stderr for encoding ``total`` passages (tqdm comes with the semantic extra)."""
+    print(f"encoding {total} new or changed passages for the semantic channel", file=sys.stderr)
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    bar = tqdm(total=total, unit="passage", file=sys.stderr)
+
+    def step(n: int) -> None:
+        bar.update(n)
+        if bar.n >= total:
+            bar.close()
+
+    return step
+
+
+def _check(sources: KnowledgeSources) -> tuple[KnowledgeBase, list[str]]:
+    """Validate everything citebot reads — documents, uploads, the saved index, every server's
+    curated answers and glossary (and those not yet assigned to a server) — writing nothing. (The
+    config was read before this, or citebot stopped.)"""
+    docs, errors = sources.documents()
+    kb = KnowledgeBase.from_documents(docs, errors=errors)
+    problems = [str(error) for error in errors]
+    saved = check_saved_index(sources.base, state_dir=sources.state_dir)
+    if saved is not None:
+        problems.append(str(saved))
+    state = sources.state_dir
+    damaged = check_store(state)
+    if damaged is not None:
+        problems.append(damaged)
+    folders = [state, *(server_dir(state, guild_id) for guild_id in servers_with_state(state))]
+    for folder in folders:
+        for state_file in (CuratedStore.in_state_dir(folder), Glossary.in_state_dir(folder)):
+            if state_file.load_error is None:
+                continue
+            problems.append(f"{state_file.load_error.path}: {state_file.load_error}")
+    return kb, problems
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Run a question set against the knowledge folder: 1 when a threshold is missed, 2 for a
+    broken question set. Without FILE, a server's golden questions (see :func:`eval_golden`)."""
+    from knowledge.evaluation import QuestionSetError, format_report, load_question_set, run_question_set
+
+    if args.file is None:
+        return eval_golden(args)
+    try:
+        questions = load_question_set(args.file)
+    except QuestionSetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    assistant = _assistant(args)
+    report = run_question_set(assistant.ask, questions, half=args.half)
+    if not report.outcomes:
+        print(f"error: {args.file}: no questions in the {args.half} half", file=sys.stderr)
+        return 2
+    title = f"question set: {args.file}" + (f" ({args.half} half)" if args.half else "")
+    print("\n".join(format_report(report, title)))
+    missed = []
+    if args.min_right is not None and report.right_rate < args.min_right:
+        missed.append(f"answered from a right section {report.right_rate:.0%} < {args.min_right:.0%}")
+    if args.max_off_topic is not None and report.off_topic_rate > args.max_off_topic:
+        missed.append(f"off-topic answered {report.off_topic_rate:.0%} > {args.max_off_topic:.0%}")
+    for line in missed:
+        print(f"threshold missed: {line}")
+    return 1 if missed else 0
+
+
+def eval_golden(args: argparse.Namespace) -> int:
+    """``citebot eval --server ID``: ask the server's golden questions as the bot would; 1 when one
+    fails that passed at the bot's last check (or was never checked), 2 for a broken file."""
+    from knowledge.golden import GoldenSet
+
+    sources = _folders(args)
+    guild_id = choose_server(args.state_dir, args.server)
+    if guild_id is None:
+        print("error: give a question set FILE, or --server ID for its golden questions", file=sys.stderr)
+        return 2
+    golden = GoldenSet.in_state_dir(server_dir(sources.state_dir, guild_id))
+    if golden.load_error is not None:
+        print(f"error: {golden.load_error.path}: {golden.load_error}", file=sys.stderr)
+        return 2
+    print(f"golden questions of server {guild_id}: {golden.path}")
+    if not len(golden):
+        print("no golden questions yet (moderators add them with /kb test add or Keep as test)")
+        return 0
+    assistant = server_assistant(sources, guild_id, sources.load_base())[0]
+    report = golden.check(assistant.ask)  # read only: the bot's baseline stays as it was
+    print("\n".join(report.lines()))
+    worse = [r.golden for r in report.regressions] + [r.golden for r in report.unchecked_failures]
+    for question in worse:
+        print(f"regression: #{question.id} {question.question}")
+    return 1 if worse else 0
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a fraction between 0 and 1, not {text!r}")
+    return value
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """``citebot chat``: the local console."""
+    # Ctrl-C must reach the thread reading the prompt: the kernel gives a process signal to any
+    # thread that does not block it, and a signal caught by a worker thread (one started while
+    # loading: the model hub's, the BLAS pool) never wakes readline. Threads inherit the mask of
+    # the thread that starts them, so SIGINT is blocked while loading and unblocked for the prompt
+    # (a Ctrl-C during loading is then delivered, and handled, at that point).
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        assistant = _assistant(args)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    return run_console(assistant, history=Path(args.state_dir) / "console_history")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``citebot run``: connect to Discord."""
+    from .app import run_bot
+    from .config import load_config
+
+    run_bot(load_config(args.config))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``citebot`` command line and its subcommands."""
+    parser = argparse.ArgumentParser(prog="citebot", description=DESCRIPTION)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--knowledge",
+        metavar="DIR",
+        help="knowledge folder (default: the config's knowledge_dir, else the built-in one)",
+    )
+    common.add_argument("--state-dir", metavar="DIR", help=STATE_DIR_HELP)
+    common.add_argument("--config", metavar="FILE", help="the bot's YAML config (default: $CITEBOT_CONFIG)")
+    common.add_argument(
+        "--server",
+        type=int,
+        metavar="ID",
+        help="answer as in this Discord server: its curated answers, glossary and uploads "
+        "(default: the only server with state; else the shared knowledge)",
+    )
+    sub = parser.add_subparsers(dest="command")
+
+    ask = sub.add_parser("ask", parents=[common], help="answer a question (or one per stdin line)")
+    ask.add_argument("question", nargs="?", help="the question; omitted: read one per line from stdin")
+    ask.add_argument("-k", type=int, default=5, help="passages to retrieve (default 5)")
+    ask.add_argument("--json", action="store_true", help="one JSON object per answer")
+    ask.set_defaults(func=cmd_ask)
+
+    index = sub.add_parser("index", parents=[common], help="build or validate the index and report problems")
+    index.add_argument("--check", action="store_true", help="validate everything, write nothing")
+    index.set_defaults(func=cmd_index)
+
+    evaluate = sub.add_parser("eval", parents=[common], help="run a YAML question set and report the rates")
+    evaluate.add_argument(
+        "file",
+        nargs="?",
+        help="the question set (answerable and off_topic questions); omitted: the golden questions of "
+        "--server (exit 1 when one got worse)",
+    )
+    evaluate.add_argument("--half", choices=("tune", "test"), help="only the questions of this half")
+    evaluate.add_argument(
+        "--min-right", type=_fraction, metavar="F", help="fail below this share answered from a right section"
+    )
+    evaluate.add_argument(
+        "--max-off-topic", type=_fraction, metavar="F", help="fail above this share of off-topic answered"
+    )
+    evaluate.set_defaults(func=cmd_eval)
+
+    chat = sub.add_parser("chat", parents=[common], help="the local console")
+    chat.set_defaults(func=cmd_chat)
+
+    run = sub.add_parser("run", help="connect to Discord (needs DISCORD_TOKEN)")
+    run.add_argument("--config", metavar="FILE", help="YAML config (default: $CITEBOT_CONFIG)")
+    run.set_defaults(func=cmd_run)
+
+    cli_curation.register(sub)
+    return parser
+
+
+def _version() -> str:
+    try:
+        return metadata.version("citebot")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status. Ctrl-C and a closed pipe (``| head``) end
+    quietly."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (``citebot ask ... | head``): stop writing, and say nothing more.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+def _main(argv: list[str] | None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.command is None:
+        args = parser.parse_args(
+            [
+                *(argv if argv is not None else sys.argv[1:]),
+                "run" if os.environ.get("DISCORD_TOKEN") else "chat",
+            ]
+        )
+    if getattr(args, "k", 1) < 1:
+        parser.error("-k must be at least 1")
+    from .config import ConfigError
+
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except CitebotError as exc:
+        print(f"error: {cli_message(exc)}", file=sys.stderr)
+        return 1
+
+
+def cli_message(error: CitebotError) -> str:
+    """What the command line says for one of citebot's errors: a change that could not be written
+    is lost when the command ends, so it says so."""
+    if isinstance(error, StateWriteError):
+        return f"{error}; nothing was saved"
+    return str(error)
+
