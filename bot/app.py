@@ -111,7 +111,9 @@ class CitebotBot(commands.Bot):
         self._store: Store | None = None
         self._warm_up: asyncio.Task | None = None
         self.answers = ReplyService(self)
+        # One bucket per member per server for every way of asking; another for the public lookups.
         self.ask_cooldowns = CooldownBuckets(config.cooldown.rate, config.cooldown.per)
+        self.lookup_cooldowns = CooldownBuckets(config.cooldown.rate, config.cooldown.per)
         # Set by the ``bot.exts.errors`` extension while it is loaded.
         self.error_handler: ErrorHandler | None = None
 

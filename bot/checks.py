@@ -1,9 +1,14 @@
-"""Checks for application commands: who counts as a moderator, and the per-member /ask cooldown."""
+"""Checks for application commands: who counts as a moderator, and the per-member rate limits.
+
+Every way of asking (``/ask``, a mention, a help channel, a forum post, a follow-up) uses one bucket
+per member per server; the public lookups (``/search``, ``/source``, ``/topics``) use another of the
+same size, so browsing does not use up a member's questions. Moderators are never limited.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 import discord
@@ -78,9 +83,10 @@ class CooldownBuckets:
 
     def __init__(self, rate: int, per: float) -> None:
         self.rate, self.per = rate, per
-        self._buckets: dict[int, app_commands.Cooldown] = {}
+        self._buckets: dict[Hashable, app_commands.Cooldown] = {}
+        self._told: dict[Hashable, float] = {}
 
-    def hit(self, key: int, now: float) -> float | None:
+    def hit(self, key: Hashable, now: float) -> float | None:
         """Use one token for ``key`` at ``now``; the seconds to wait if none is left."""
         # A bucket back to full tokens remembers nothing; dropping it keeps the map small.
         for stale in [k for k, b in self._buckets.items() if b.get_tokens(now) >= b.rate]:
@@ -94,7 +100,17 @@ class CooldownBuckets:
         # Report the bucket so the error names the real rate; retry_after is what members see.
         raise app_commands.CommandOnCooldown(bucket, retry)
 
-    def refund(self, key: int, now: float) -> None:
+    def first_refusal(self, key: Hashable, now: float) -> bool:
+        """Whether a refusal for ``key`` at ``now`` is the first in its cooldown window: a member
+        flooding mentions is told to slow down once, not once per message."""
+        for stale in [k for k, at in self._told.items() if now - at >= self.per]:
+            del self._told[stale]
+        if key in self._told:
+            return False
+        self._told[key] = now
+        return True
+
+    def refund(self, key: Hashable, now: float) -> None:
         """Give back the token ``key`` used at ``now`` (the interaction's time, as for :meth:`hit`):
         the question failed on the bot's side, and members must not run out of asks for that."""
         bucket = self._buckets.get(key)
@@ -102,15 +118,34 @@ class CooldownBuckets:
             bucket.update_rate_limit(now, tokens=-1)
 
 
-def ask_cooldown() -> Callable[[T], T]:
-    """The config-driven per-member cooldown on ``/ask`` (moderators are exempt)."""
+def member_key(guild_id: int | None, user_id: int) -> tuple[int, int]:
+    """The bucket key of one member in one server, shared by every way of asking there."""
+    return (guild_id or 0, user_id)
+
+
+def use_token(
+    buckets: CooldownBuckets,
+    member: discord.abc.User,
+    guild_id: int | None,
+    now: float,
+    moderator_roles: frozenset[int],
+) -> None:
+    """Use one of ``member``'s tokens in ``buckets`` (moderators are exempt); raises
+    ``CommandOnCooldown`` when none is left."""
+    if is_moderator(member, moderator_roles):
+        return
+    buckets.hit(member_key(guild_id, member.id), now)
+
+
+def lookup_cooldown() -> Callable[[T], T]:
+    """The config-driven per-member cooldown on the public lookups (moderators are exempt)."""
 
     async def predicate(interaction: discord.Interaction) -> bool:
         bot = citebot(interaction)
-        if is_moderator(interaction.user, bot.config.moderator_roles):
-            return True
         # The interaction's own timestamp, as discord.py's cooldowns use: immune to a slow handler.
-        bot.ask_cooldowns.hit(interaction.user.id, interaction.created_at.timestamp())
+        now = interaction.created_at.timestamp()
+        moderators = bot.config.moderator_roles
+        use_token(bot.lookup_cooldowns, interaction.user, interaction.guild_id, now, moderators)
         return True
 
     return app_commands.check(predicate)

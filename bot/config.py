@@ -91,9 +91,9 @@ class NoticeConfig:
     red_flags: tuple[str, ...] = setting(DEFAULT_RED_FLAGS, read="patterns")
     """Regular expressions; a question matching any gets ``red_flag_message`` before the answer."""
 
-    def compiled_red_flags(self) -> tuple[re.Pattern[str], ...]:
-        """``red_flags`` compiled, case-insensitive."""
-        return tuple(re.compile(p, re.IGNORECASE) for p in self.red_flags)
+    def compiled_red_flags(self) -> tuple[safety.Matcher, ...]:
+        """``red_flags`` compiled, case-insensitive (RE2 for all but the defaults)."""
+        return tuple(safety.compile_red_flag(p) for p in self.red_flags)
 
     def red_flag_check(self) -> safety.RedFlags:
         """``red_flags`` and ``red_flag_message`` as the knowledge library's check."""
@@ -331,7 +331,9 @@ class _Reader:
             if not isinstance(pattern, str) or not pattern:
                 raise self.fail(name, f"expected a regular expression, got {pattern!r}")
             try:
-                re.compile(pattern)
+                safety.compile_red_flag(pattern)
+            except safety.PatternError as exc:
+                raise self.fail(name, str(exc)) from None
             except re.error as exc:
                 raise self.fail(name, f"invalid regular expression: {exc}") from None
             out.append(pattern)

@@ -9,6 +9,7 @@ is split or cut at a word, never rejected by Discord.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 import discord
 
 from knowledge import Answer, Hit, Sentence, Topic
-from knowledge.code import block_language
+from knowledge.code import block_language, code_spans
 from knowledge.models import cut_at_word
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,22 @@ def escape(text: str) -> str:
         "\\" + piece if piece in ("[", "]") else discord.utils.escape_markdown(piece) for piece in pieces
     )
     return discord.utils.escape_mentions(escaped)
+
+
+def document_text(text: str) -> str:
+    """Passage text shown as the document wrote it (lists, emphasis, code) but with links made
+    honest and pings made inert.
+
+    A masked link ``[https://www.nih.gov](https://evil.example)`` would show one address and open
+    another: outside code, every bracket is escaped, so the text and the address both show as
+    written (code is shown as written: Discord makes no links inside it).
+    """
+    spans = [(0, 0), *code_spans(text), (len(text), len(text))]
+    pieces = []
+    for (_, prose_start), (code_start, code_end) in itertools.pairwise(spans):
+        pieces.append(_BRACKETS.sub(r"\\\1", text[prose_start:code_start]))
+        pieces.append(text[code_start:code_end])
+    return discord.utils.escape_mentions("".join(pieces))
 
 
 def shorten(text: str, limit: int, placeholder: str = "…") -> str:
@@ -215,8 +232,8 @@ def passage_pages(hits: Sequence[Hit], *, heading: str = "Sources") -> list[disc
     pages: list[discord.Embed] = []
     for number, hit in enumerate(hits, start=1):
         citation = citation_line(number, hit)
-        # Documents are curated Markdown: keep their lists and emphasis, but never a ping.
-        parts = split_text(discord.utils.escape_mentions(hit.text), EMBED_DESCRIPTION_LIMIT)
+        # Documents are Markdown: keep their lists and emphasis, but never a ping or a masked link.
+        parts = split_text(document_text(hit.text), EMBED_DESCRIPTION_LIMIT)
         for i, part in enumerate(parts, start=1):
             marker = f" ({i}/{len(parts)})" if len(parts) > 1 else ""
             heading_line = f"{heading} [{number}] {escape(hit.label())}"

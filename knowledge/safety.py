@@ -1,4 +1,4 @@
-"""Red flags: questions that describe warning signs get a "seek care now" message, whatever the answer.
+r"""Red flags: questions that describe warning signs get a "seek care now" message, whatever the answer.
 
 The default patterns cover how people actually write about two emergencies the knowledge base
 touches: a baby with a fever or trouble breathing (or feeding, or who is floppy or turning blue), and
@@ -8,6 +8,11 @@ a red, hot breast with a fever (mastitis that may need treatment). Each pattern 
 What does *not* count, on purpose: an adult's fever on its own ("my fever went down yesterday"), a
 "fever blister" (a cold sore), and temperatures below 38 °C / 100.4 °F. A baby's fever always counts,
 even one that is going down: the message costs a line, a missed one can cost far more.
+
+Patterns from a config run with RE2, whose matching is linear in the text whatever the pattern
+says: ``^(\w+\s?)+\b(fever|rash)\b`` would backtrack for seconds on a short question under
+Python's ``re``. RE2 has no lookarounds or backreferences; such a pattern is refused when the
+config is read. Only the defaults, written to be linear, use Python's ``re`` and its lookaheads.
 """
 
 from __future__ import annotations
@@ -15,6 +20,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
+
+import re2
 
 DEFAULT_RED_FLAG_MESSAGE = (
     "⚠️ Fever or trouble breathing in a baby, or a red, hot breast with fever, needs care now: "
@@ -60,21 +68,56 @@ DEFAULT_RED_FLAGS: tuple[str, ...] = (
 """A baby with a warning sign; a breast with a local sign and a fever (or chills, aches)."""
 
 
+
+
+class PatternError(re.error):
+    """A red-flag pattern that cannot be used: invalid, or beyond what RE2 can run in linear time."""
+
+
+class Matcher(Protocol):
+    """A compiled pattern: Python's ``re`` or RE2."""
+
+    def search(self, text: str) -> object | None: ...
+
+
+def compile_red_flag(pattern: str) -> Matcher:
+    """``pattern`` compiled case-insensitive: a default with Python's ``re``, any other with RE2.
+
+    Raises :class:`PatternError` with a message fit for a config error when RE2 cannot compile it.
+    """
+    if pattern in DEFAULT_RED_FLAGS:
+        return re.compile(pattern, re.IGNORECASE)
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False  # the error is raised, with its reason, to the caller
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else exc
+        message = f"invalid regular expression: {reason}"
+        if "perl operator" in str(reason) or "escape" in str(reason):
+            message += (
+                " (red flags run with RE2, in linear time: no lookarounds such as (?=...) or (?!...), "
+                "no backreferences)"
+            )
+        raise PatternError(message) from None
+
+
 @dataclass(frozen=True)
 class RedFlags:
     """Regular expressions (any match is a red flag) and the message a red-flagged question gets.
 
-    Patterns are compiled case-insensitive at construction, so a bad one fails at start, not when
-    a member asks.
+    Patterns are compiled case-insensitive at construction (:func:`compile_red_flag`), so a bad one
+    fails at start, not when a member asks.
     """
 
     patterns: tuple[str, ...] = DEFAULT_RED_FLAGS
     message: str = DEFAULT_RED_FLAG_MESSAGE
-    _compiled: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+    _compiled: tuple[Matcher, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "patterns", tuple(self.patterns))
-        object.__setattr__(self, "_compiled", tuple(re.compile(p, re.IGNORECASE) for p in self.patterns))
+        object.__setattr__(self, "_compiled", tuple(compile_red_flag(p) for p in self.patterns))
 
     def matches(self, *texts: str | None) -> bool:
         """Whether any of ``texts`` (a member's words, their glossary rewrite...) is a red flag."""

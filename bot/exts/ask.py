@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from .. import render
-from ..checks import is_moderator
+from ..checks import use_token
 from .errors import user_message
 
 logger = logging.getLogger(__name__)
@@ -86,12 +86,12 @@ class Ask(commands.Cog):
             await interaction.followup.send(content, allowed_mentions=mentions)
 
     def _cooldown(self, interaction: discord.Interaction) -> None:
-        """Use one of the member's ``/ask`` tokens (moderators are exempt); raises
+        """Use one of the member's asking tokens in this server (moderators are exempt); raises
         ``CommandOnCooldown`` when none is left."""
-        if is_moderator(interaction.user, self.bot.config.moderator_roles):
-            return
         # The interaction's own timestamp, as discord.py's cooldowns use: immune to a slow handler.
-        self.bot.ask_cooldowns.hit(interaction.user.id, interaction.created_at.timestamp())
+        now = interaction.created_at.timestamp()
+        moderators = self.bot.config.moderator_roles
+        use_token(self.bot.ask_cooldowns, interaction.user, interaction.guild_id, now, moderators)
 
     @ask.autocomplete("question")
     async def question_autocomplete(

@@ -8,7 +8,10 @@
 - In configured help channels, and on each new post in configured forum channels, the bot speaks
   only when it is confident; otherwise it stays quiet and leaves the question to people.
 - On every path a question describing warning signs gets the red-flag message, checked first, even
-  when the bot would otherwise stay quiet or answering fails.
+  when the bot would otherwise stay quiet, the member is over the rate limit or answering fails.
+- Every way of asking shares the member's ``/ask`` rate limit in the server (moderators are exempt).
+  Over it, a mention or follow-up gets no answer and one short "slow down" note per cooldown window;
+  help channels and forum posts stay silent. A question the bot stays quiet on does not count.
 
 Mentions and replies that ping the bot carry their text even without the privileged
 message-content intent; help channels and forum bodies need it (forum titles don't).
@@ -22,6 +25,7 @@ import re
 from typing import TYPE_CHECKING
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 from knowledge import Answer
@@ -30,7 +34,9 @@ from knowledge.store import AnswerRecord
 from .. import render
 from ..answering import Reply
 from ..chatter import is_chatter, is_thanks
+from ..checks import member_key, use_token
 from ..utils import tell_cannot_reply
+from .errors import user_message
 
 if TYPE_CHECKING:
     from ..app import CitebotBot
@@ -148,12 +154,15 @@ class Conversation(commands.Cog):
         service = self.bot.answers
         # First: whatever fails next, this message goes out.
         red_flag = service.is_red_flag(text, guild_id=message.guild.id)
+        if await self._over_limit(message, red_flag=red_flag, quiet=auto):
+            return
         try:
             answer = await service.ask(text, guild_id=message.guild.id, context=context)
             if auto and not service.confident(answer):
                 logger.debug(
                     "help channel question not confident enough (%.2f); staying quiet", answer.confidence
                 )
+                self._refund(message)
                 if red_flag:
                     await self._red_flag_only(message)
                 return
@@ -172,6 +181,32 @@ class Conversation(commands.Cog):
                     allowed_mentions=discord.AllowedMentions.none(),
                 )
 
+    async def _over_limit(self, message: discord.Message, *, red_flag: bool, quiet: bool) -> bool:
+        """Use one of the member's asking tokens; when none is left, send the red-flag message (if
+        any) and, unless ``quiet``, the first "slow down" note of the window, and say True."""
+        buckets = self.bot.ask_cooldowns
+        now = message.created_at.timestamp()
+        try:
+            use_token(buckets, message.author, message.guild.id, now, self.bot.config.moderator_roles)
+        except app_commands.CommandOnCooldown as exc:
+            logger.debug("member %s over the rate limit; no answer", message.author.id)
+            told = quiet or not buckets.first_refusal(member_key(message.guild.id, message.author.id), now)
+            if red_flag:
+                # Warning signs are never held back; only the answer waits.
+                note = "" if told else f"\n\n{user_message(exc)}"
+                await message.reply(
+                    self.bot.answers.red_flag_message + note, allowed_mentions=discord.AllowedMentions.none()
+                )
+            elif not told:
+                await message.reply(user_message(exc), allowed_mentions=discord.AllowedMentions.none())
+            return True
+        return False
+
+    def _refund(self, message: discord.Message) -> None:
+        """Give back the token of a question the bot stayed quiet on."""
+        key = member_key(message.guild.id, message.author.id)
+        self.bot.ask_cooldowns.refund(key, message.created_at.timestamp())
+
     async def _red_flag_only(self, message: discord.Message, *, sorry: bool = False) -> None:
         """The red-flag message on its own, when there is no answer to send with it."""
         text = self.bot.answers.red_flag_message
@@ -188,6 +223,8 @@ class Conversation(commands.Cog):
         )
         # First: whatever fails next, this goes out.
         red_flag = service.is_red_flag(*candidates, guild_id=message.guild.id)
+        if await self._over_limit(message, red_flag=red_flag, quiet=True):
+            return
         try:
             for question in candidates:
                 answer = await service.ask(question, guild_id=message.guild.id)
@@ -198,6 +235,7 @@ class Conversation(commands.Cog):
             raise
         except Exception:
             logger.exception("answering forum post %s failed", thread.id)
+        self._refund(message)
         if red_flag:
             await self._red_flag_only(message)
         logger.debug("forum post %s: no confident answer; staying quiet", thread.id)

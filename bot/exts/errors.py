@@ -17,6 +17,7 @@ from discord.ext import commands
 from knowledge.errors import CitebotError
 
 from .. import render
+from ..checks import member_key
 from ..utils import Refused, missing_reply_permissions
 
 if TYPE_CHECKING:
@@ -80,7 +81,8 @@ class ErrorHandler(commands.Cog):
             message = "Sorry, something went wrong on my side. It has been logged; please try again later."
             if command == "ask":
                 # The failure was ours, not the member's: the ask does not count.
-                self.bot.ask_cooldowns.refund(interaction.user.id, interaction.created_at.timestamp())
+                key = member_key(interaction.guild_id, interaction.user.id)
+                self.bot.ask_cooldowns.refund(key, interaction.created_at.timestamp())
         elif not isinstance(cause, app_commands.CheckFailure):
             logger.debug("user-facing error: %s", cause)
         if interaction.type is discord.InteractionType.autocomplete:

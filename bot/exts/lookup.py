@@ -13,6 +13,7 @@ from knowledge import KnowledgeBase, format_label
 
 from .. import render
 from ..answering import fuzzy_filter
+from ..checks import lookup_cooldown
 from ..ui.paginator import Paginator
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class Lookup(commands.Cog):
         name="search", description="Find passages in the knowledge base (only you see them)"
     )
     @app_commands.describe(query="Words to look for")
+    @lookup_cooldown()
     async def search(self, interaction: discord.Interaction, query: str) -> None:
         """The best passages for ``query``, privately, a few to a page."""
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -44,6 +46,7 @@ class Lookup(commands.Cog):
 
     @app_commands.command(name="source", description="Show one passage in full, with its citation")
     @app_commands.describe(passage="The passage id (start typing a title or id)")
+    @lookup_cooldown()
     async def source(self, interaction: discord.Interaction, passage: str) -> None:
         """One passage in full with its citation."""
         hit = self.kb(interaction).hit(passage.strip())
@@ -79,6 +82,7 @@ class Lookup(commands.Cog):
         ]
 
     @app_commands.command(name="topics", description="What the knowledge base covers: its documents")
+    @lookup_cooldown()
     async def topics(self, interaction: discord.Interaction) -> None:
         """The documents of the knowledge base."""
         pages = render.topic_pages(self.kb(interaction).topics())

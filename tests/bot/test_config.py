@@ -97,6 +97,11 @@ def test_citebot_config_names_the_file(monkeypatch, tmp_path):
             "notices:\n  red_flags: ['(unclosed']\n",
             "citebot.yaml:2: notices.red_flags[0]: invalid regular expression",
         ),
+        (
+            "notices:\n  red_flags: ['(?=.*fever)baby']\n",
+            "citebot.yaml:2: notices.red_flags[0]: invalid regular expression: invalid perl operator: (?= "
+            "(red flags run with RE2, in linear time: no lookarounds",
+        ),
         ("answers: [1, 2]\n", "citebot.yaml:1: answers: expected a mapping of keys, got a list"),
         (
             "token: abc.def\n",

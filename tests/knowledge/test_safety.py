@@ -5,10 +5,17 @@ from __future__ import annotations
 import re
 
 import pytest
+import re2
 
 from knowledge import Assistant, KnowledgeBase
 from knowledge.glossary import Glossary
-from knowledge.safety import DEFAULT_RED_FLAG_MESSAGE, DEFAULT_RED_FLAGS, RedFlags
+from knowledge.safety import (
+    DEFAULT_RED_FLAG_MESSAGE,
+    DEFAULT_RED_FLAGS,
+    PatternError,
+    RedFlags,
+    compile_red_flag,
+)
 
 RED_FLAGS = RedFlags()
 
@@ -74,6 +81,28 @@ def test_custom_patterns_and_message():
 def test_a_broken_pattern_fails_at_construction():
     with pytest.raises(re.error):
         RedFlags((r"(unclosed",))
+
+
+CATASTROPHIC = r"(?i)^(\w+\s?)+\b(fever|rash)\b"
+
+
+def test_an_operators_pattern_runs_with_re2_in_linear_time():
+    # Under Python's re this pattern backtracks exponentially on a question that does not match.
+    assert isinstance(compile_red_flag(CATASTROPHIC), type(re2.compile("x")))
+    flags = RedFlags((CATASTROPHIC,))
+    assert not flags.matches("my little one is cranky now!")  # 28 characters, no match
+    assert flags.matches("Baby has a RASH on the legs")
+
+
+def test_the_defaults_keep_their_lookaheads_on_python_re():
+    assert all(isinstance(compile_red_flag(p), re.Pattern) for p in DEFAULT_RED_FLAGS)
+
+
+def test_an_operators_pattern_re2_cannot_run_is_refused_with_the_reason():
+    with pytest.raises(PatternError, match=r"invalid perl operator: \(\?=.*no lookarounds"):
+        RedFlags((r"(?=.*\bfever\b)\bbaby\b",))
+    with pytest.raises(PatternError, match="backreferences"):
+        RedFlags((r"(\w+) \1",))
 
 
 def test_default_patterns_stay_fast_on_long_text():

@@ -223,3 +223,42 @@ def test_console_echoes_pings_as_inert_text(builtin_kb):
     assert not reply.startswith("Answer from the moderators")
     searched = handle(assistant, "/search @everyone \x1b[2J milk")
     assert searched is not None and "\x1b" not in searched
+
+
+MASKED_DOC = b"""---
+title: Breastfeeding links
+---
+# Where to read more
+
+Colostrum reaches the newborn within hours of birth; read more at
+[https://www.nih.gov/breastfeeding](https://evil.example/login) or [the NIH page](<https://evil.example/x>).
+
+`[kept](as code)`
+"""
+
+
+def assert_no_masked_link(text: str) -> None:
+    """No ``[text](url)`` Discord would render: every ``](`` has its bracket escaped."""
+    assert "evil.example" in text
+    assert not re.search(r"(?<!\\)\]\(", text.replace("`[kept](as code)`", ""))
+
+
+async def test_masked_links_in_documents_are_inert_in_sources_and_source(simcord_env, s):
+    added = await s.manager.slash(s.channel, "kb add", file=("links.md", MASKED_DOC))
+    assert "added" in last_message(added).content.lower()
+    asked = await s.member.slash(s.channel, "ask", question="When does colostrum reach the newborn?")
+    sources = await s.member.click(asked.response, label="Sources")
+    pages = [m for m in messages_of(sources) if "evil.example" in all_text(m)]
+    assert pages, "the Sources pages show the passage"
+    for message in pages:
+        assert_no_masked_link(all_text(message))
+        # The address the text claims and the one it opens both show as written.
+        assert "https://www.nih.gov/breastfeeding" in all_text(message)
+
+    kb = simcord_env.bot.server(s.guild.id).kb
+    passage_id = next(p.id for p in kb.passages if p.doc_id == "uploads/links")
+    shown = await s.member.slash(s.channel, "source", passage=passage_id)
+    [message] = messages_of(shown)
+    text = all_text(message)
+    assert_no_masked_link(text)
+    assert "`[kept](as code)`" in text  # code is shown as written
