@@ -102,7 +102,8 @@ class NoticeConfig:
 
 @dataclass(frozen=True)
 class CooldownConfig:
-    """``rate`` uses of ``/ask`` per ``per`` seconds for each member (moderators are exempt)."""
+    """``rate`` questions per ``per`` seconds for each member in a server, however they ask (`/ask`,
+    mentions, help channels, forum posts, follow-ups), and as many lookups; moderators are exempt."""
 
     rate: int = setting(3, read="integer", low=1)
     per: float = setting(60.0, read="number", low=0.0, high=86_400.0)

@@ -29,6 +29,8 @@ from ..curation_render import stats_embed
 from ..utils import announce_change, refused_as, send_private
 
 if TYPE_CHECKING:
+    from knowledge.tenancy import ServerState
+
     from ..app import CitebotBot
 
 logger = logging.getLogger(__name__)
@@ -160,14 +162,9 @@ class KnowledgeAdmin(commands.Cog):
     async def _document_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        words = current.casefold().split()
-        choices = []
         state = self.bot.server(interaction.guild_id)
-        for doc in state.sources.removable(state.kb):
-            label = f"{doc.title} ({doc.id})"
-            if all(w in label.casefold() for w in words) and len(doc.id) <= 100:
-                choices.append(app_commands.Choice(name=render.choice_name(label), value=doc.id))
-        return choices[: render.CHOICES_MAX]
+        # The server's uploads are listed from its folder: in a worker thread, off the event loop.
+        return await asyncio.to_thread(_removable_choices, state, current)
 
     @kb_group.command(name="reload", description="Rebuild the index from the knowledge folder and uploads")
     @moderator_only()
@@ -197,3 +194,14 @@ class KnowledgeAdmin(commands.Cog):
 async def setup(bot: CitebotBot) -> None:
     """Load the extension."""
     await bot.add_cog(KnowledgeAdmin(bot))
+
+
+def _removable_choices(state: ServerState, current: str) -> list[app_commands.Choice[str]]:
+    """The ``/kb remove`` choices matching ``current``: the server's own uploads."""
+    words = current.casefold().split()
+    choices = []
+    for doc in state.sources.removable(state.kb):
+        label = f"{doc.title} ({doc.id})"
+        if all(w in label.casefold() for w in words) and len(doc.id) <= 100:
+            choices.append(app_commands.Choice(name=render.choice_name(label), value=doc.id))
+    return choices[: render.CHOICES_MAX]

@@ -64,22 +64,9 @@ class Lookup(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Passage ids whose id, title or section match what is typed so far."""
-        kb = self.kb(interaction)
-        # Match on the id, the document title and the section; show the passage's citation label
-        # and its first words, which tell apart passages of one section.
-        searchable: dict[str, tuple[str, str]] = {}
-        for p in kb.passages:
-            if len(p.id) > render.CHOICE_NAME_LIMIT:
-                continue  # a choice value is at most 100 characters; such ids are typed in full
-            doc = kb.documents[p.doc_id]
-            label = format_label(doc.title, p.section_title, p.page, doc.reference)
-            start = " ".join(p.text[:120].split())
-            searchable[f"{p.id} {doc.title} {p.section_title}"] = (f"{label} — {start}", p.id)
-        matches = fuzzy_filter(current, searchable)
-        return [
-            app_commands.Choice(name=render.choice_name(searchable[m][0]), value=searchable[m][1])
-            for m in matches
-        ]
+        # Every passage is looked at: in a worker thread, so a large knowledge base never holds up
+        # the event loop between keystrokes.
+        return await asyncio.to_thread(_passage_choices, self.kb(interaction), current)
 
     @app_commands.command(name="topics", description="What the knowledge base covers: its documents")
     @lookup_cooldown()
@@ -92,3 +79,21 @@ class Lookup(commands.Cog):
 async def setup(bot: commands.Bot) -> None:
     """Load the extension."""
     await bot.add_cog(Lookup(bot))
+
+
+def _passage_choices(kb: KnowledgeBase, current: str) -> list[app_commands.Choice[str]]:
+    """The ``/source`` choices matching ``current``: matched on the id, the document title and the
+    section; shown as the passage's citation label and its first words, which tell apart passages
+    of one section."""
+    searchable: dict[str, tuple[str, str]] = {}
+    for p in kb.passages:
+        if len(p.id) > render.CHOICE_NAME_LIMIT:
+            continue  # a choice value is at most 100 characters; such ids are typed in full
+        doc = kb.documents[p.doc_id]
+        label = format_label(doc.title, p.section_title, p.page, doc.reference)
+        start = " ".join(p.text[:120].split())
+        searchable[f"{p.id} {doc.title} {p.section_title}"] = (f"{label} — {start}", p.id)
+    return [
+        app_commands.Choice(name=render.choice_name(searchable[m][0]), value=searchable[m][1])
+        for m in fuzzy_filter(current, searchable)
+    ]

@@ -96,3 +96,24 @@ async def test_search_buttons_are_disabled_when_the_pages_time_out(simcord_env):
     assert buttons and all(b.get("disabled") for b in buttons)
     with pytest.raises(SetupError, match="disabled"):
         await s.alice.click(page, label="Next")
+
+
+async def test_source_autocomplete_looks_through_passages_off_the_event_loop(simcord_env, monkeypatch):
+    # Every passage is looked at per keystroke: on a large knowledge base that must not hold up the
+    # event loop (and so every other member) between keystrokes.
+    import threading
+
+    from bot.exts import lookup
+
+    loop_thread = threading.current_thread()
+    threads = []
+    original = lookup._passage_choices
+
+    def recorded(kb, current):
+        threads.append(threading.current_thread())
+        return original(kb, current)
+
+    monkeypatch.setattr(lookup, "_passage_choices", recorded)
+    s = server(simcord_env)
+    choices = await s.alice.autocomplete(s.channel, "source", "passage", "mammary immune")
+    assert choices and threads and all(t is not loop_thread for t in threads)
