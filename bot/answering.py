@@ -48,6 +48,9 @@ class AnsweringBot(Protocol):
     def server(self, guild_id: int | None) -> ServerState:
         """The state of one server (None: direct messages)."""
 
+    def loaded_server(self, guild_id: int | None) -> ServerState | None:
+        """The state of one server if it is loaded already, without loading it."""
+
 
 NOT_RECORDED = "This answer could not be recorded, so it has no buttons; votes can't be taken right now."
 VOTES_UNAVAILABLE = "Thanks! Votes can't be recorded right now, sorry; please try again later."
@@ -119,11 +122,10 @@ class ReplyService:
         matches a red-flag pattern (``notices.red_flags``). Never raises: it runs before anything
         that can fail."""
         rewrites: list[str] = []
-        try:
-            glossary = self.bot.server(guild_id).glossary if guild_id is not None else None
-        except Exception:
-            logger.exception("the server's glossary is unavailable for the red-flag check")
-            glossary = None
+        # Only a server already loaded: this runs on the event loop, and a server's files are never
+        # read there. (Its assistant checks the glossary rewrite again, in a worker thread.)
+        state = self.bot.loaded_server(guild_id) if guild_id is not None else None
+        glossary = state.glossary if state is not None else None
         for text in texts:
             if text and glossary is not None:
                 try:

@@ -199,6 +199,11 @@ class CitebotBot(commands.Bot):
             raise RuntimeError("the bot has not loaded its state yet")
         return self._servers.get(guild_id)
 
+    def loaded_server(self, guild_id: int | None) -> ServerState | None:
+        """The state of a server if it is loaded already, without loading it (for checks on the
+        event loop, where loading a server's files must not happen)."""
+        return self._servers.loaded_state(guild_id) if self._servers is not None else None
+
     def servers_loaded(self) -> list[ServerState]:
         """The states of the servers loaded so far, for checks that run without an interaction
         (each result still belongs to one server)."""

@@ -170,6 +170,11 @@ class Servers:
         with self._lock:
             return self._states.setdefault(key, created)
 
+    def loaded_state(self, guild_id: int | None) -> ServerState | None:
+        """The state of server ``guild_id`` if it was created already; never loads anything."""
+        with self._lock:
+            return self._states.get(int(guild_id) if guild_id is not None else None)
+
     def loaded(self) -> list[ServerState]:
         """The servers' states created so far (not direct messages)."""
         with self._lock:

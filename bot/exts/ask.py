@@ -6,6 +6,7 @@ member is on cooldown or answering fails.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -99,7 +100,10 @@ class Ask(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         """Curated questions, questions often asked and answered in this server, then section names
         matching what is typed so far."""
-        suggestions = self.bot.answers.suggestions(current, guild_id=interaction.guild_id)
+        # In a worker thread: the server's state may load on first use, and the frequent questions
+        # are read from the store.
+        suggest = self.bot.answers.suggestions
+        suggestions = await asyncio.to_thread(suggest, current, guild_id=interaction.guild_id)
         suggestions = suggestions[: render.CHOICES_MAX]
         return [
             app_commands.Choice(name=render.choice_name(text), value=render.choice_name(text))

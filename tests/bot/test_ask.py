@@ -158,3 +158,24 @@ async def test_cooldown_refuses_politely_then_lets_the_member_ask_again(simcord_
     await simcord_env.advance_time(31)
     again = await s.alice.slash(s.channel, "ask", question=ANSWERABLE)
     assert again.response.embeds and not again.response.ephemeral
+
+
+async def test_question_autocomplete_reads_the_store_off_the_event_loop(simcord_env, monkeypatch):
+    # Frequent questions come from SQLite and a server may load on first use: neither may hold up
+    # the event loop between keystrokes.
+    import threading
+
+    from bot.answering import ReplyService
+
+    loop_thread = threading.current_thread()
+    threads = []
+    original = ReplyService.suggestions
+
+    def recorded(self, current, *, guild_id):
+        threads.append(threading.current_thread())
+        return original(self, current, guild_id=guild_id)
+
+    monkeypatch.setattr(ReplyService, "suggestions", recorded)
+    s = server(simcord_env)
+    choices = await s.alice.autocomplete(s.channel, "ask", "question", "mammary")
+    assert choices and threads and all(t is not loop_thread for t in threads)
