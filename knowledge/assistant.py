@@ -24,7 +24,7 @@ from .evidence import AnswerSettings, QuestionWeights, Verdict, judge, mark_term
 from .glossary import Glossary
 from .kb import KnowledgeBase, default_state_dir
 from .models import Answer, CuratedReply, Hit, Sentence
-from .question import Question, content_words
+from .question import Question, asked_sentence, content_words
 from .safety import RedFlags
 from .source_questions import (
     citing_passage,
@@ -33,7 +33,7 @@ from .source_questions import (
     source_sentences,
     summary_passage,
 )
-from .text import analyze
+from .text import analyze, tokens
 
 logger = logging.getLogger(__name__)
 
@@ -115,25 +115,14 @@ class Assistant:
             answer = self._summary(kb, asked.text, notices, safety)
             if answer is not None:
                 return answer
-        # A follow-up is judged with its context, so "and during lactation?" after a question about
-        # antibodies in milk is judged as a question about antibodies in milk during lactation.
-        words = content_words(f"{context} {query}" if context else query)
-        # Everyday words the knowledge base does not know, bridged to its terms. The glossary ran
-        # first, and the words it wrote are the knowledge base's own, so they are never re-expanded.
-        bridged = kb.bridged(words)
-        weights = QuestionWeights.of(
-            words,
-            kb.index.query_terms(" ".join(words)),
-            kb.rarest_weight,
-            bridged=bridged,
-            term_weight=kb.index.term_weight,
-            unknown_weight=self.settings.unknown_weight,
-            bridge_credit=self.settings.bridge_credit,
-        )
-        extra = kb.expansion(bridged, self.settings.expansion_weight)
-        context_weight = self.settings.context_weight
-        hits = kb.search(query, k=k, context=context, context_weight=context_weight, extra=extra)
-        verdict = self._judge(kb, query, hits, weights)
+        hits, weights, verdict = self._search_and_judge(kb, query, context, k)
+        # A chatty post ("I'm 3 weeks postpartum and ... How do the antibodies get into my milk?")
+        # that the whole of it does not carry is judged again on the sentence that asks.
+        asking = asked_sentence(query)
+        if not verdict.answered and asking is not None:
+            focused = self._search_and_judge(kb, asking, context, k)
+            if focused[2].answered:
+                hits, weights, verdict = focused
         if verdict.answered:
             notices += [
                 n
@@ -211,6 +200,33 @@ class Assistant:
             kind=kind,
             safety=safety,
         )
+
+    def _search_and_judge(
+        self, kb: KnowledgeBase, query: str, context: str, k: int
+    ) -> tuple[list[Hit], QuestionWeights, Verdict]:
+        """Retrieve passages for ``query`` and judge whether they answer it."""
+        # A follow-up is judged with its context, so "and during lactation?" after a question about
+        # antibodies in milk is judged as a question about antibodies in milk during lactation.
+        asked = f"{context} {query}" if context else query
+        words = content_words(asked)
+        # Everyday words the knowledge base does not know, bridged to its terms. The glossary ran
+        # first, and the words it wrote are the knowledge base's own, so they are never re-expanded.
+        bridged = kb.bridged(words)
+        weights = QuestionWeights.of(
+            words,
+            kb.index.query_terms(" ".join(words)),
+            kb.rarest_weight,
+            bridged=bridged,
+            term_weight=kb.index.term_weight,
+            unknown_weight=self.settings.unknown_weight,
+            bridge_credit=self.settings.bridge_credit,
+            is_light=kb.bridge.light_in(tokens(asked)).__contains__,
+            light_weight=self.settings.light_weight,
+        )
+        extra = kb.expansion(bridged, self.settings.expansion_weight)
+        context_weight = self.settings.context_weight
+        hits = kb.search(query, k=k, context=context, context_weight=context_weight, extra=extra)
+        return hits, weights, self._judge(kb, query, hits, weights)
 
     def _judge(self, kb: KnowledgeBase, query: str, hits: list[Hit], weights: QuestionWeights) -> Verdict:
         if not hits:

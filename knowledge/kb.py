@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import logging
 import math
@@ -35,7 +34,8 @@ CORPUS_DIR = Path(__file__).with_name("corpus")
 # Bump when the cached layout or the way passages are made changes, so old caches are rebuilt.
 # 3: identifiers indexed whole and in parts, and the everyday-words bridge saved with the index.
 # 4: documents with unusable front matter load without their metadata; empty files are reported.
-CACHE_VERSION = 4
+# 5: the bridge keeps three-word phrases and the light words (format 2).
+CACHE_VERSION = 5
 # How much a term reached through the everyday-words bridge counts in retrieval, times its credit:
 # chosen on the tune half of tests/knowledge/everyday_questions.yaml (bench/everyday_eval.py).
 EXPANSION_WEIGHT = 0.5
@@ -231,8 +231,9 @@ class KnowledgeBase:
     def bridged(self, words: Iterable[str]) -> dict[str, dict[str, float]]:
         """The index terms that the everyday-words bridge reaches for ``words`` (content words of a
         question, in order), each with its credit: only for words the index does not hold as they
-        are written. Two neighbouring words are also looked up as a phrase ("blood stream" ->
-        "bloodstream"); a word the bridge knows wins over a typo correction, since it is a word."""
+        are written. Two or three neighbouring words are also looked up as a phrase ("blood stream"
+        -> "bloodstream", "white blood cells" -> "lymphocyte"); a word the bridge knows wins over a
+        typo correction, since it is a word."""
         words = list(words)
         vocabulary = self.index.vocabulary_
         unknown = [w for w in words if stem(w) not in vocabulary]
@@ -241,10 +242,12 @@ class KnowledgeBase:
             terms = self.bridge.terms(word, vocabulary)
             if terms:
                 found[word] = terms
-        for left, right in itertools.pairwise(words):
-            if left in unknown or right in unknown:
-                for term, credit in self.bridge.terms(f"{left} {right}", vocabulary).items():
-                    for word in (left, right):
+        for size in (2, 3):
+            for phrase in zip(*(words[i:] for i in range(size)), strict=False):
+                if not any(word in unknown for word in phrase):
+                    continue
+                for term, credit in self.bridge.terms(" ".join(phrase), vocabulary).items():
+                    for word in phrase:
                         if word in unknown and credit > found.setdefault(word, {}).get(term, 0.0):
                             found[word][term] = credit
         return {w: terms for w, terms in found.items() if terms}
@@ -322,8 +325,11 @@ class KnowledgeBase:
 def folder_fingerprint(folder: Path, settings: IndexSettings | None, chunk_chars: int) -> str:
     """Changes whenever a file a load reads below ``folder`` (a document or folder settings) is
     added, removed or modified, or the way it is indexed changes. One walk, stating only those
-    files: a folder of 200,000 other files is checked in a fraction of a second."""
-    digest = hashlib.sha256(f"{CACHE_VERSION}|{chunk_chars}|{settings or IndexSettings()!r}".encode())
+    files: a folder of 200,000 other files is checked in a fraction of a second. The everyday-words
+    table counts too: the saved bridge is made from it."""
+    digest = hashlib.sha256(
+        f"{CACHE_VERSION}|{chunk_chars}|{settings or IndexSettings()!r}|{Thesaurus.table_digest()}".encode()
+    )
     if folder.is_dir() and refused_folder(folder) is None:
         for path, stat in scan_folder(folder).files:
             digest.update(f"{path.relative_to(folder)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())

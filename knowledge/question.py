@@ -6,6 +6,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from .chunking import sentence_spans
 from .errors import QuestionError
 from .text import STOP_WORDS, stem, tokens
 
@@ -148,3 +149,13 @@ def content_words(text: str) -> list[str]:
         for t in dict.fromkeys(tokens(text))
         if t not in STOP_WORDS and t not in QUESTION_WORDS and stem(t) not in _QUESTION_STEMS
     ]
+
+
+def asked_sentence(text: str) -> str | None:
+    """The last sentence that asks something (ends with "?") in a post of several sentences; None
+    for a post of one sentence or one that asks nothing."""
+    spans = sentence_spans(text)
+    if len(spans) < 2:
+        return None
+    asking = [text[a:b] for a, b in spans if text[a:b].rstrip().endswith("?")]
+    return asking[-1] if asking else None

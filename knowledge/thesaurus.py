@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 import json
 import logging
 import re
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -48,6 +49,7 @@ TABLE = DATA_DIR / "thesaurus.tsv.gz"
 MANIFEST = DATA_DIR / "thesaurus.manifest.json"
 _HEADER = "# citebot thesaurus"
 _KEYS = "# keys "
+_LIGHT = "# light "
 
 # Partial credit for a member word reaching a knowledge-base term, by how it got there. A synonym
 # names the same thing; a derived form (immune/immunity) or pertainym (mamma/mammary) the same idea
@@ -93,19 +95,37 @@ class Relation(NamedTuple):
 
 @dataclass
 class Bridge:
-    """Member words (surface forms and their stems, one or two words) -> index terms with a weight.
+    """Member words (surface forms and their stems, one to three words) -> index terms with a weight,
+    and the ``light`` words: stems outside the index that English uses mostly as verbs, adjectives
+    or adverbs ("eat", "start"), which say less about a question's topic than a noun would.
 
     Made by :meth:`Thesaurus.restrict` when an index is built; JSON-serialisable to be stored with it.
     """
 
     entries: dict[str, dict[str, float]]
     stem: Callable[[str], str] = field(default=text.stem, repr=False, compare=False)
+    light: frozenset[str] = frozenset()
+
+    def is_light(self, word: str) -> bool:
+        """Whether a member's word (as typed or its stem) is a light word outside the index."""
+        return word in self.light or self.stem(word) in self.light
+
+    def light_in(self, words: Sequence[str]) -> set[str]:
+        """The light words of a question's words (all of them, in order, stop words included): light
+        words outside the index, and the verb of a phrasal verb ("end" in "end up in my milk"); never
+        a stop word."""
+        found = {w for w in words if w not in text.STOP_WORDS and self.is_light(w)}
+        for word, after in itertools.pairwise(words):
+            if word not in text.STOP_WORDS and f"{self.stem(word)}_{after}" in self.light:
+                found.add(word)
+        return found
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def terms(self, word: str, known: Container[str] | None = None) -> dict[str, float]:
-        """Index terms (stems) for a member's word or two-word phrase, with weights; {} when none.
+        """Index terms (stems) for a member's word or phrase of two or three words, with weights; {}
+        when none.
 
         Looks up the words as typed, then their stems. With ``known`` (the index vocabulary), a word
         that the index does not know and that splits into two known words ("breastmilk" -> breast,
@@ -126,13 +146,23 @@ class Bridge:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict with sorted keys, so the same bridge always serialises the same."""
-        return {"format": 1, "entries": {k: dict(sorted(v.items())) for k, v in sorted(self.entries.items())}}
+        return {
+            "format": 2,
+            "entries": {k: dict(sorted(v.items())) for k, v in sorted(self.entries.items())},
+            "light": sorted(self.light),
+        }
 
     @classmethod
     def from_json(cls, data: Any, stem: Callable[[str], str] = text.stem) -> Bridge:
         """The bridge :meth:`to_json` wrote; ValueError for anything else."""
-        if not isinstance(data, dict) or data.get("format") != 1 or not isinstance(data.get("entries"), dict):
-            raise ValueError("not a saved everyday-words bridge (format 1)")
+        if (
+            not isinstance(data, dict)
+            or data.get("format") != 2
+            or not isinstance(data.get("entries"), dict)
+            or not isinstance(data.get("light"), list)
+            or not all(isinstance(w, str) for w in data["light"])
+        ):
+            raise ValueError("not a saved everyday-words bridge (format 2)")
         entries: dict[str, dict[str, float]] = {}
         for key, terms in data["entries"].items():
             if not isinstance(terms, dict) or not all(
@@ -140,7 +170,7 @@ class Bridge:
             ):
                 raise ValueError(f"bridge entry {key!r} is not a map of terms to weights in (0, 1]")
             entries[str(key)] = {t: float(w) for t, w in terms.items()}
-        return cls(entries, stem)
+        return cls(entries, stem, frozenset(data["light"]))
 
 
 def _split(word: str, known: Container[str], stem: Callable[[str], str]) -> dict[str, float]:
@@ -168,6 +198,7 @@ class Thesaurus:
         self._text: str | None = None if table is not None else ""
         self._start = 0  # where the first table line starts, after the header
         self._keys: list[str] = []  # the sorted line keys: Snowball stems of the table's words
+        self._light: frozenset[str] = frozenset()  # stems of words used mostly as non-nouns
 
     @classmethod
     @lru_cache(maxsize=1)
@@ -203,6 +234,10 @@ class Thesaurus:
         if not content.startswith(_HEADER) or not content.startswith(_KEYS, first) or not second:
             raise ThesaurusError(f"{self._table_path} is not a citebot thesaurus table")
         self._keys = content[first + len(_KEYS) : second - 1].split(" ")
+        if content.startswith(_LIGHT, second):
+            third = content.find("\n", second) + 1
+            self._light = frozenset(content[second + len(_LIGHT) : third - 1].split(" "))
+            second = third
         self._start = second
         self._text = content
 
@@ -228,6 +263,23 @@ class Thesaurus:
     def empty(self) -> bool:
         """True when there is no table (none given, or it failed to load)."""
         return not self._content
+
+    @staticmethod
+    @cache
+    def table_digest(manifest: Path = MANIFEST) -> str:
+        """The shipped table's sha256 as its manifest records it ("" when unreadable): saved indexes
+        carry a bridge made from the table, so they are rebuilt when it changes."""
+        try:
+            return str(json.loads(manifest.read_text(encoding="utf-8"))["table_sha256"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return ""
+
+    @property
+    def light(self) -> frozenset[str]:
+        """Stems of the words English uses mostly as verbs, adjectives or adverbs (see
+        tools/build_thesaurus.py); empty without a table."""
+        self._content  # noqa: B018 -- loads the table on first use
+        return self._light
 
     def _lines(self, key: str) -> Iterator[tuple[str, str]]:
         """(related word, entries) of the lines whose key is ``key``: binary search in sorted text."""
@@ -260,7 +312,7 @@ class Thesaurus:
             yield _CODES[entry[0]], entry[2:]
 
     def related(self, word: str) -> list[Relation]:
-        """The words the table relates to ``word`` (one or two words), strongest first."""
+        """The words the table relates to ``word`` (one to three words), strongest first."""
         word = " ".join(text.tokens(word))
         content = self._content
         if not word:
@@ -306,7 +358,7 @@ class Thesaurus:
         ``weights`` overrides :data:`RELATION_WEIGHTS`. Rules, each at its own weight:
 
         1. WordNet relations of a word the vocabulary does not know, into words all of whose stems it
-           does (a two-word related word needs both, and each gets :data:`PHRASE_SHARE` of the weight).
+           does (a related phrase needs all its words, and each gets :data:`PHRASE_SHARE` of the weight).
         2. Compound join: a known term that is two words run together ("breastmilk") for the member
            phrase of those two words ("breast milk"); both parts must be words of the table.
         3. Morpheme: a known term that starts or ends with an unknown word's root, the rest being at
@@ -370,4 +422,5 @@ class Thesaurus:
         for key in [k for k in entries if " ".join(stems(k)) != k]:
             if entries[key] == entries.get(" ".join(stems(key))):
                 del entries[key]
-        return Bridge(dict(entries), stem)
+        light = frozenset(w for w in self.light if w not in known) if stem is text.stem else frozenset()
+        return Bridge(dict(entries), stem, light)

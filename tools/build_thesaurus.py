@@ -12,8 +12,8 @@ package because it never runs inside citebot; only its output ships.
 
 What the table keeps, and why (strict on purpose: loose expansion answered off-topic questions):
 
-- headwords and related words are lower-case WordNet lemmas of one or two words of two or more
-  ASCII letters each ("breast milk" yes, "white blood cell", "t cell", "Paris" no -- proper names
+- headwords and related words are lower-case WordNet lemmas of one to three words of two or more
+  ASCII letters each ("breast milk" and "white blood cell" yes, "t cell", "Paris" no -- proper names
   are dropped, a member's "fish" must not reach a constellation);
 - only each word's first ``SENSES`` senses per part of speech (WordNet orders senses by frequency;
   rare senses are where "cat" becomes a whip and "baby" a sweetheart);
@@ -27,6 +27,12 @@ What the table keeps, and why (strict on purpose: loose expansion answered off-t
   gland"), while near the top it is "object" or "entity"; narrower terms only for senses with at most
   ``MAX_NARROWER`` hyponyms ("car" has dozens of kinds, none of which is what a member meant).
   Verb hierarchies are shallow, so no verbs.
+
+Besides the relations, a third header line lists the *light* words: Snowball stems whose WordNet
+lemmas are used more as verbs or adverbs than as nouns, by the sense-tagged counts of the SemCor corpus
+that WordNet ships (``cntlist.rev``): "eat", "make", "start", "affect", "simply". A question word the
+knowledge base does not know says less about the topic when it is one of these ("how does what I
+*eat* get into my milk") than when it names a thing ("the immune system of a *fish*").
 
 Each line: ``related-stem<TAB>related word<TAB>code:word|code:word...`` (see :func:`render`), lines
 and entries sorted; the gzip header has no name and no time, so the output is byte-for-byte
@@ -62,6 +68,7 @@ INPUT_SHA256 = {
     "index.adv": "6f5465ed5758fe9c8a2f7ec17b1300f3aa875756c70ff7cba162f7e71bcf88ea",
     "index.noun": "a490d99d93d017bf4822fe2f0ffa51fd73911ce271dc7535fade21f8814b5a04",
     "index.verb": "e2ac24816c3a8289dcb72aaa9cf8db81fdf25ec34d792bfc96ac5b7a20c8b4ae",
+    "cntlist.rev": "a198580b8f705fa02797bba8b13e5cbe4a9f9f40cb1697e774c7fc6a5865b035",
 }
 
 SENSES = 3  # first senses of each word per part of speech
@@ -70,7 +77,7 @@ MAX_NARROWER = 12  # a sense with more direct hyponyms than this is a category, 
 RELATIONS = ("synonym", "derived", "pertainym", "broader", "narrower")  # the order of a line's groups
 
 _POS_FILES = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
-_LEMMA = re.compile(r"[a-z]{2,}(?: [a-z]{2,})?")
+_LEMMA = re.compile(r"[a-z]{2,}(?: [a-z]{2,}){0,2}")
 _ADJ_MARKER = re.compile(r"\((?:a|p|ip)\)$")
 
 
@@ -224,7 +231,53 @@ def build(source: Path) -> dict[str, dict[str, set[str]]]:
     return table
 
 
-def render(table: dict[str, dict[str, set[str]]]) -> bytes:
+PARTICLES = frozenset(
+    "up out off down in into on onto over away back through along around about".split()  # noqa: SIM905
+)
+# cntlist.rev's ss_type digit (the sense key's "lemma%TYPE:...") -> part of speech
+_SENSE_TYPES = {"1": "n", "2": "v", "3": "a", "4": "r", "5": "a"}
+
+
+def light_words(source: Path) -> set[str]:
+    """Stems of one-word lemmas tagged more often as verbs or adverbs than as nouns in SemCor
+    (``cntlist.rev``: ``lemma%type:... sense_number tag_count``), summed over the lemmas that share
+    a stem; a verb or adverb whose lemmas were never tagged is light when none of them is a noun; and
+    phrasal verbs, as ``stem_particle`` ("end_up").
+    Adjectives are not light: "pregnant", "sore", "antibiotic" name what a question is about."""
+    stemmer = Stemmer.Stemmer("english")
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    with (source / "cntlist.rev").open(encoding="utf-8") as lines:
+        for line in lines:
+            key, _, tagged = line.split()
+            lemma, _, rest = key.partition("%")
+            if clean(lemma) != lemma or "_" in lemma:
+                continue
+            counts[stemmer.stemWord(lemma)][_SENSE_TYPES[rest[0]]] += int(tagged)
+    nouns, verbal = set(), set()
+    for name in ("noun", "verb", "adv"):
+        for lemma in read_index(source / f"index.{name}", name[0]):
+            if clean(lemma) == lemma and "_" not in lemma:
+                stem = stemmer.stemWord(lemma)
+                if name == "noun":
+                    nouns.add(stem)
+                else:
+                    verbal.add(stem)
+    light = set()
+    # Phrasal verbs ("end up", "get into"): the verb is light before its particle whatever it is
+    # alone, listed as stem_particle.
+    for lemma in read_index(source / "index.verb", "v"):
+        verb, _, particle = lemma.partition("_")
+        if particle in PARTICLES and clean(verb) == verb:
+            light.add(f"{stemmer.stemWord(verb)}_{particle}")
+    for stem in verbal:
+        by_pos = counts.get(stem, {})
+        noun, other = by_pos.get("n", 0), by_pos.get("v", 0) + by_pos.get("r", 0)
+        if other > noun or (other == noun == 0 and stem not in nouns):
+            light.add(stem)
+    return light
+
+
+def render(table: dict[str, dict[str, set[str]]], light: set[str] = frozenset()) -> bytes:
     """The table as sorted, gzipped TSV with a fixed header: the same input gives the same bytes.
 
     Lines are keyed by the Snowball stem of the related word (of its first word, for two words), so
@@ -246,6 +299,7 @@ def render(table: dict[str, dict[str, set[str]]]) -> bytes:
     out = [
         f"# citebot thesaurus from {SOURCE_NAME}; licence: WORDNET-LICENSE; tools/build_thesaurus.py",
         "# keys " + " ".join(sorted({key for key, _, _ in lines})),  # the spelling rules' word list
+        "# light " + " ".join(sorted(light)),
     ]
     out.extend("\t".join(line) for line in lines)
     return gzip.compress(("\n".join(out) + "\n").encode("utf-8"), compresslevel=9, mtime=0)
@@ -262,7 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     inputs = check_inputs(args.source)
     table = build(args.source)
-    data = render(table)
+    light = light_words(args.source)
+    data = render(table, light)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_bytes(data)
     manifest = {
@@ -278,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         "table_sha256": hashlib.sha256(data).hexdigest(),
         "table_bytes": len(data),
         "words": sum(1 for w in table if any(table[w].values())),
+        "light_words": len(light),
     }
     text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     manifest_path(args.output).write_text(text, encoding="utf-8")

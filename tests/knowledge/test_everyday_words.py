@@ -30,7 +30,7 @@ def assistant(kb) -> Assistant:
     return Assistant(kb)
 
 
-@pytest.mark.parametrize(("half", "right", "off_topic"), [("tune", 0.65, 0.10), ("test", 0.575, 0.10)])
+@pytest.mark.parametrize(("half", "right", "off_topic"), [("tune", 0.8, 0.10), ("test", 0.65, 0.10)])
 def test_everyday_questions_meet_their_thresholds(assistant, half, right, off_topic):
     report = run_question_set(assistant.ask, EVERYDAY, half=half)
     assert report.right_rate >= right, [o.question.question for o in report.failures]
@@ -54,6 +54,36 @@ def test_a_compound_word_is_read_as_its_parts(kb):
     assert kb.bridged(["breastmilk"]) == {"breastmilk": {"breast": 0.9, "milk": 0.9}}
     assert "transplacent" in kb.bridged(["placenta"])["placenta"]
     assert kb.bridged(["breast", "milk"]) == {}  # words the knowledge base knows are left alone
+
+
+def test_white_blood_cells_are_the_kinds_the_article_names(assistant):
+    answer = assistant.ask("what white blood cells are in the breast")
+    assert answer.answered
+    assert "The mammary immune system" in answer.hits[answer.sentences[0].source - 1].section
+    assert any("neutrophils" in s.text for s in answer.sentences)
+
+
+def test_everyday_verbs_do_not_sink_a_question_the_article_answers(assistant):
+    for question in (
+        "how does what i eat end up protecting my baby thru breastmilk?",
+        "do antibodys cross the placenta??",
+    ):
+        assert assistant.ask(question).answered, question
+    # ... but an unknown thing still does: treatment is not in the article
+    assert not assistant.ask("How is mastitis treated with antibiotics?").answered
+
+
+def test_a_chatty_post_is_answered_from_the_sentence_that_asks(assistant):
+    post = (
+        "Hi all, first time posting here. My little one is 4 months old and we have had a rough couple "
+        "of weeks with colds going round the whole family. I have been reading a lot and I am curious. "
+        "How do the antibodies from my gut end up in my milk?"
+    )
+    answer = assistant.ask(post)
+    assert answer.answered
+    assert "Enteromammary immune system" in answer.hits[answer.sentences[0].source - 1].section
+    # a post that asks nothing the article covers is still declined
+    assert not assistant.ask("We just moved house and the baby is fine. Which fish is safe to eat?").answered
 
 
 def test_truly_unknown_words_still_decline_the_question(assistant):

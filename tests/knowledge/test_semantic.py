@@ -260,7 +260,11 @@ def assistants(tmp_path_factory):
     ("question", "section"),
     [
         ("what stops my boobs getting infected", "The mammary immune system"),
-        ("which cells in the breast make cytokines", "The mammary immune system"),
+        (
+            "ok so im 32 weeks pregnant and planning to breastfeed. my mum says the baby gets all its "
+            "protection from milk only. does bub get anything from me while still inside?",
+            "Maternal-infant immune system",
+        ),
     ],
 )
 def test_everyday_questions_lexical_declines_are_answered_from_the_right_section(

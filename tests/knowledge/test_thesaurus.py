@@ -207,3 +207,24 @@ def test_another_stemmer_gets_the_same_bridge(thesaurus, article_vocabulary):
     fast = thesaurus.restrict(article_vocabulary)
     slow = thesaurus.restrict(article_vocabulary, stem=lambda word: stem(word))
     assert slow.entries == fast.entries
+
+
+def test_a_three_word_phrase_reaches_the_kinds_the_documents_name(thesaurus, article_vocabulary):
+    bridge = thesaurus.restrict(article_vocabulary)
+    reached = bridge.terms("white blood cells")
+    assert {"lymphocyt", "neutrophil"} <= set(reached)
+    assert bridge.terms("white") == {} or not {"lymphocyt", "neutrophil"} & set(bridge.terms("white"))
+
+
+def test_verbs_and_adverbs_are_light_and_things_are_not(thesaurus, article_vocabulary):
+    bridge = thesaurus.restrict(article_vocabulary)
+    for word in ("eat", "eats", "make", "start", "affected", "simply"):
+        assert bridge.is_light(word), word
+    for word in ("fish", "cat", "ibuprofen", "antibiotics", "pregnant", "week"):
+        assert not bridge.is_light(word), word
+    # a word the index knows is the index's business, whatever English makes of it
+    assert not bridge.is_light("protect")
+    # the verb of a phrasal verb is light before its particle, even when it is a noun alone
+    assert not bridge.is_light("end")
+    assert bridge.light_in(["do", "antibodies", "end", "up", "in", "milk"]) == {"end"}
+    assert bridge.light_in(["the", "end", "of", "the", "day"]) == set()
