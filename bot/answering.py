@@ -118,18 +118,17 @@ class ReplyService:
     # -- asking -------------------------------------------------------------------------------
 
     def is_red_flag(self, *texts: str | None, guild_id: int | None = None) -> bool:
-        """Whether any of ``texts`` (a member's words), or its rewrite by the server's glossary,
-        matches a red-flag pattern (``notices.red_flags``). Never raises: it runs before anything
-        that can fail."""
-        rewrites: list[str] = []
+        """Whether any of ``texts`` (a member's words), or its rewrite by the server's glossary and
+        the documents', matches a red-flag pattern (``notices.red_flags``). Never raises: it runs
+        before anything that can fail."""
+        rewrites: list[str | None] = []
         # Only a server already loaded: this runs on the event loop, and a server's files are never
         # read there. (Its assistant checks the glossary rewrite again, in a worker thread.)
         state = self.bot.loaded_server(guild_id) if guild_id is not None else None
-        glossary = state.glossary if state is not None else None
         for text in texts:
-            if text and glossary is not None:
+            if text and state is not None:
                 try:
-                    rewrites.append(glossary.expand(text).text)
+                    rewrites.append(state.assistant.rewrite(text))
                 except Exception:
                     logger.exception("the glossary could not rewrite a question for the red-flag check")
         return self._red_flags.matches(*texts, *rewrites)

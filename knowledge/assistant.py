@@ -21,7 +21,7 @@ from pathlib import Path
 from .chunking import sentence_spans
 from .curated import CuratedAnswer, CuratedMatch, CuratedStore
 from .evidence import AnswerSettings, QuestionWeights, Verdict, judge, mark_terms
-from .glossary import Glossary
+from .glossary import Expansion, Glossary
 from .kb import KnowledgeBase, default_state_dir
 from .models import Answer, CuratedReply, Hit, Sentence
 from .question import Question, asked_sentence, content_words
@@ -87,10 +87,25 @@ class Assistant:
         )
 
     def is_red_flag(self, text: str) -> bool:
-        """Whether a member's words, or their glossary rewrite, describe warning signs. Cheap and
-        needs no knowledge base: callers check it before anything that can fail."""
-        expansion = self.glossary.expand(text) if self.glossary is not None else None
-        return self.red_flags.matches(text, expansion.text if expansion is not None else None)
+        """Whether a member's words, or their glossary rewrite, describe warning signs. Cheap (the
+        knowledge base's part is in memory): callers check it before anything that can fail."""
+        return self.red_flags.matches(text, self.rewrite(text))
+
+    def rewrite(self, text: str) -> str | None:
+        """``text`` as the glossaries rewrite it (the moderators', then the documents'); None when
+        neither changes it."""
+        return self._expand(self.kb, text)[0]
+
+    def _expand(self, kb: KnowledgeBase, text: str) -> tuple[str | None, list[Expansion]]:
+        """``text`` rewritten with the moderators' glossary, then the documents' (None when neither
+        applies), and the expansions that applied. The moderators' terms go first, so theirs win."""
+        applied = []
+        for glossary in (self.glossary, kb.glossary):
+            if glossary is not None:
+                expansion = glossary.expand(applied[-1].text if applied else text)
+                if expansion.applied:
+                    applied.append(expansion)
+        return (applied[-1].text if applied else None), applied
 
     def ask(self, question: str | Question, *, context: str = "", k: int = 5) -> Answer:
         """Answer ``question`` (text, or a :class:`~knowledge.question.Question` already cleaned)
@@ -99,10 +114,8 @@ class Assistant:
         kb = self.kb  # one knowledge base for the whole question, even if a reload swaps it meanwhile
         asked = question if isinstance(question, Question) else Question.parse(question)
         notices = list(asked.notices)
-        expansion = self.glossary.expand(asked.text) if self.glossary is not None else None
-        expanded = expansion.text if expansion is not None and expansion.applied else None
-        if expansion is not None and expanded is not None:
-            notices.append(expansion.notice())
+        expanded, expansions = self._expand(kb, asked.text)
+        notices += [e.notice() for e in expansions]
         query = expanded or asked.text  # retrieval and the judge read the rewritten words
         raw = question if isinstance(question, str) else None  # before any shortening
         red_flag = self.red_flags.matches(raw, asked.text, expanded)

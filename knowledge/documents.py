@@ -61,6 +61,7 @@ FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
     "doi": (str,),
     "license": (str,),
     "tags": (list, str),
+    "glossary": (dict,),  # readers' words for the document's terms (knowledge.glossary.DocumentGlossary)
 }
 
 # A hostile PDF can hold thousands of pages; past this we stop and say so.

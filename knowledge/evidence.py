@@ -45,10 +45,12 @@ class AnswerSettings:
     Chosen on the tune half of tests/knowledge/everyday_questions.yaml with the seed set: a lower
     ``unknown_weight`` answers more everyday questions but also off-topic ones (0.6: 33/41 right,
     5/23 off-topic and 3/30 seed off-topic answered); 0.95 with credit 0.9 answers 27/41 and 1/23
-    off-topic, declines the whole seed off-topic list, and keeps "can my boobs make too much milk?"
-    declined. With three-word phrases bridged ("white blood cells"), ``light_weight`` 0.6 answers
-    35/41 with 1/23 off-topic and no seed question lost; 0.45 is the same, 0.3 answers a third
-    off-topic question and two of the seed set's. ``expansion_weight`` 0.3-0.5 are alike on the
+    off-topic, declines the whole seed off-topic list, and kept "can my boobs make too much milk?"
+    declined (before the article's glossary read "boobs" as breast). With three-word phrases
+    bridged ("white blood cells"), ``light_weight`` 0.6 answers 35/41 with 1/23 off-topic and no
+    seed question lost; 0.45 is the same, 0.3 answers a third off-topic question and two of the
+    seed set's; with the article's glossary, 0.6 and 0.5 answer 36/41, 0.4 one more but also a
+    seed off-topic question. ``expansion_weight`` 0.3-0.5 are alike on the
     tune half; 0.8 puts one question under a wrong section."""
 
     min_confidence: float = 0.45

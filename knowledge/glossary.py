@@ -2,18 +2,22 @@
 
 Questions are rewritten with it before retrieval: a word the knowledge base never uses counts
 against the evidence (see :mod:`knowledge.evidence`), so "first milk" is *replaced* by "colostrum"
-rather than added to. Stored as ``glossary.yaml`` in the state folder, written atomically.
+rather than added to. Two kinds: a server's moderators keep theirs as ``glossary.yaml`` in the
+state folder, written atomically (:class:`Glossary`); a document can ship one in its front matter
+(``glossary: {LO: baby}``, :class:`DocumentGlossary`), read-only, applied after the moderators'.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .curated.records import revision_of
 from .errors import EditConflict, NotFoundError
+from .models import Document
 from .text import normalize, stem, token_spans, tokens
 from .yaml_state import (
     StateFileError,
@@ -26,6 +30,8 @@ from .yaml_state import (
     sequence_items,
     timestamp,
 )
+
+logger = logging.getLogger(__name__)
 
 FILE_NAME = "glossary.yaml"
 FORMAT_VERSION = 1
@@ -129,15 +135,81 @@ def dump_glossary(entries: list[GlossaryEntry]) -> str:
 
 @dataclass(frozen=True)
 class Expansion:
-    """A question rewritten with the glossary; ``applied`` lists (term as typed, meaning)."""
+    """A question rewritten with a glossary; ``applied`` lists (term as typed, meaning), ``source``
+    names the glossary for the member."""
 
     text: str
     applied: tuple[tuple[str, str], ...] = ()
+    source: str = "the moderators' glossary"
 
     def notice(self) -> str:
         """One sentence telling the member how their words were read."""
         parts = [f"“{typed}” as “{means}”" for typed, means in self.applied]
-        return "Read " + ", ".join(parts) + " (from the moderators' glossary)."
+        return "Read " + ", ".join(parts) + f" (from {self.source})."
+
+
+def expand_terms(
+    question: str, entries: Mapping[tuple[str, ...], GlossaryEntry], source: str = "the moderators' glossary"
+) -> Expansion:
+    """``question`` with every term of ``entries`` replaced by its meaning (longest terms first,
+    whole words only, matched on stems: "first-milk", "First Milk" both match)."""
+    if not entries:
+        return Expansion(question, source=source)
+    spans = list(token_spans(question))
+    stems = [stem(tok) for _, _, tok in spans]
+    longest = max(len(key) for key in entries)
+    out, pos, i, applied = [], 0, 0, []
+    while i < len(spans):
+        for size in range(min(longest, len(spans) - i), 0, -1):
+            entry = entries.get(tuple(stems[i : i + size]))
+            if entry is not None:
+                start, end = spans[i][0], spans[i + size - 1][1]
+                out += [question[pos:start], entry.means]
+                applied.append((question[start:end], entry.means))
+                pos, i = end, i + size
+                break
+        else:
+            i += 1
+    if not applied:
+        return Expansion(question, source=source)
+    out.append(question[pos:])
+    return Expansion("".join(out), tuple(applied), source)
+
+
+@dataclass(frozen=True)
+class DocumentGlossary:
+    """The glossaries documents ship in their front matter (``glossary: {term: meaning}``): the
+    words their readers use for the documents' terms, "LO" for baby, "pp" for postnatal. Read-only;
+    a document's entry that is not a short word or phrase is skipped with a warning."""
+
+    entries: Mapping[tuple[str, ...], GlossaryEntry] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, docs: Sequence[Document]) -> DocumentGlossary:
+        """The glossary of ``docs``; for a term two documents define, the first document's meaning."""
+        entries: dict[tuple[str, ...], GlossaryEntry] = {}
+        for doc in docs:
+            terms = (doc.metadata or {}).get("glossary")
+            if not isinstance(terms, dict):
+                continue
+            for term, means in terms.items():
+                ok = isinstance(term, str) and isinstance(means, str)
+                if not ok or not (0 < len(term) <= MAX_TERM_CHARS and 0 < len(means) <= MAX_MEANING_CHARS):
+                    logger.warning(
+                        "%s: glossary entry %r: %r skipped, not a short term and meaning", doc.id, term, means
+                    )
+                    continue
+                entry = GlossaryEntry(term.strip(), means.strip(), author=doc.id)
+                if entry.key:
+                    entries.setdefault(entry.key, entry)
+        return cls(entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def expand(self, question: str) -> Expansion:
+        """``question`` with the documents' terms replaced by their meanings."""
+        return expand_terms(question, self.entries, "the document's glossary")
 
 
 class Glossary(YamlState[GlossaryEntry]):
@@ -221,28 +293,6 @@ class Glossary(YamlState[GlossaryEntry]):
             return entry
 
     def expand(self, question: str) -> Expansion:
-        """``question`` with every glossary term replaced by its meaning (longest terms first,
-        whole words only, matched on stems: "first-milk", "First Milk" both match)."""
+        """``question`` with every glossary term replaced by its meaning (see :func:`expand_terms`)."""
         self.refresh()
-        entries = self._entries  # one consistent snapshot for the whole question
-        if not entries:
-            return Expansion(question)
-        spans = list(token_spans(question))
-        stems = [stem(tok) for _, _, tok in spans]
-        longest = max(len(key) for key in entries)
-        out, pos, i, applied = [], 0, 0, []
-        while i < len(spans):
-            for size in range(min(longest, len(spans) - i), 0, -1):
-                entry = entries.get(tuple(stems[i : i + size]))
-                if entry is not None:
-                    start, end = spans[i][0], spans[i + size - 1][1]
-                    out += [question[pos:start], entry.means]
-                    applied.append((question[start:end], entry.means))
-                    pos, i = end, i + size
-                    break
-            else:
-                i += 1
-        if not applied:
-            return Expansion(question)
-        out.append(question[pos:])
-        return Expansion("".join(out), tuple(applied))
+        return expand_terms(question, self._entries)  # one consistent snapshot for the whole question

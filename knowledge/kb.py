@@ -19,6 +19,7 @@ import numpy as np
 
 from .chunking import DEFAULT_CHUNK_CHARS, chunk_document
 from .documents import dedupe, load_folder, mark_state_dir, refused_folder, scan_folder
+from .glossary import DocumentGlossary
 from .index import IndexSettings, SparseIndex, top_k, top_k_groups
 from .models import Document, Hit, LoadError, Passage
 from .question import content_words
@@ -36,6 +37,8 @@ CORPUS_DIR = Path(__file__).with_name("corpus")
 # 4: documents with unusable front matter load without their metadata; empty files are reported.
 # 5: the bridge keeps three-word phrases and the light words (format 2).
 CACHE_VERSION = 5
+# The credit of a question word that, as written, is a term of the index although its own stem is not.
+SAME_WORD_CREDIT = 0.95
 # How much a term reached through the everyday-words bridge counts in retrieval, times its credit:
 # chosen on the tune half of tests/knowledge/everyday_questions.yaml (bench/everyday_eval.py).
 EXPANSION_WEIGHT = 0.5
@@ -86,6 +89,8 @@ class KnowledgeBase:
         bridge: Bridge | None = None,
     ) -> None:
         self.documents: dict[str, Document] = {doc.id: doc for doc in documents}
+        # Readers' words for the documents' terms, from their front matter ("LO" -> baby).
+        self.glossary = DocumentGlossary.of(documents)
         # Everyday words -> this index's terms (knowledge.thesaurus); made when the index is built.
         self.bridge = bridge if bridge is not None else Bridge({})
         self._surfaces: dict[str, str] | None = None
@@ -239,6 +244,9 @@ class KnowledgeBase:
         unknown = [w for w in words if stem(w) not in vocabulary]
         found: dict[str, dict[str, float]] = {}
         for word in unknown:
+            if word in vocabulary:  # the stemmer cut the word short ("breastfeed" -> "breastfe"), but
+                found[word] = {word: SAME_WORD_CREDIT}  # as written it is a term: "breastfeeding"'s stem
+                continue
             terms = self.bridge.terms(word, vocabulary)
             if terms:
                 found[word] = terms

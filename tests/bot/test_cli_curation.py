@@ -115,14 +115,14 @@ def test_ask_json_and_the_console_show_curated_answers(tmp_path):
 
 def test_glossary_changes_what_ask_answers(tmp_path):
     state = tmp_path / "state"
-    question = "How does the tummy of the mother send immune cells to the boobs?"
+    question = "How does the belly of the mother send immune cells to the jugs?"
     before = json.loads(citebot(state, "ask", "--json", question).stdout)
-    citebot(state, "glossary", "add", "tummy", "gut", "--server", SERVER)
-    citebot(state, "glossary", "add", "boobs", "mammary glands")  # the only server with state
+    citebot(state, "glossary", "add", "belly", "gut", "--server", SERVER)
+    citebot(state, "glossary", "add", "jugs", "mammary glands")  # the only server with state
     after = json.loads(citebot(state, "ask", "--json", question).stdout)
     assert not before["answered"] and after["answered"]
     assert after["question"] == question
-    assert any("“tummy” as “gut”" in notice for notice in after["notices"])
+    assert any("“belly” as “gut”" in notice for notice in after["notices"])
 
 
 def test_a_state_folder_that_cannot_be_written_is_an_error_that_says_nothing_was_saved(tmp_path):

@@ -399,25 +399,25 @@ async def test_a_broken_hand_edit_is_reported_and_the_last_good_answers_stay(sim
 
 async def test_glossary_expansion_changes_the_answer(simcord_env, state_dir):
     s = server(simcord_env)
-    question = "How does the tummy of the mother send immune cells to the boobs?"
+    question = "How does the belly of the mother send immune cells to the jugs?"
     before = await s.alice.slash(s.channel, "ask", question=question)
     assert before.response.embeds[0].title.startswith("No answer found")
 
-    added = await s.mod.slash(s.channel, "glossary add", term="tummy", means="gut")
+    added = await s.mod.slash(s.channel, "glossary add", term="belly", means="gut")
     assert "searched as “gut”" in added.response.content
-    await s.mod.slash(s.channel, "glossary add", term="boobs", means="mammary glands")
+    await s.mod.slash(s.channel, "glossary add", term="jugs", means="mammary glands")
     listing = await s.mod.slash(s.channel, "glossary list")
-    assert "**boobs** → mammary glands" in listing.response.embeds[0].description
+    assert "**jugs** → mammary glands" in listing.response.embeds[0].description
 
     after = await s.alice.slash(s.channel, "ask", question=question)
     [embed] = after.response.embeds
     assert embed.title == question  # the member's words are kept
     assert "**Sources**" in embed.description
-    assert "Read “tummy” as “gut”" in after.response.content
-    assert "tummy" in (server_files(state_dir, s) / "glossary.yaml").read_text()
+    assert "Read “belly” as “gut”" in after.response.content
+    assert "belly" in (server_files(state_dir, s) / "glossary.yaml").read_text()
 
-    removed = await s.mod.slash(s.channel, "glossary remove", term="tummy")
-    assert "Removed “tummy”" in removed.response.content
+    removed = await s.mod.slash(s.channel, "glossary remove", term="belly")
+    assert "Removed “belly”" in removed.response.content
 
 
 async def test_removing_a_term_that_is_not_in_the_glossary_says_so_privately(simcord_env):

@@ -118,9 +118,9 @@ async def test_the_glossary_rewrite_is_checked_too(simcord_env, config, builtin_
     s = server(simcord_env)
     notices = NoticeConfig(red_flag_message="See someone now.", red_flags=(r"\bbreast\b.*\bfever\b",))
     await restart_with(simcord_env, config, builtin_kb, notices=notices)
-    simcord_env.bot.server(s.guild.id).glossary.add("boob", "breast", author="mod")
+    simcord_env.bot.server(s.guild.id).glossary.add("jug", "breast", author="mod")
 
-    result = await s.alice.slash(s.channel, "ask", question="my boob hurts and I have a fever")
+    result = await s.alice.slash(s.channel, "ask", question="my jug hurts and I have a fever")
     assert result.response.content.startswith("See someone now.")
 
 

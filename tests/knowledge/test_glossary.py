@@ -111,3 +111,43 @@ def test_a_term_that_reads_like_one_already_there_is_refused_and_nothing_is_lost
     # The same words again change the meaning, as before.
     assert glossary.add("Baby", "newborn", author="mod").means == "newborn"
     assert len(glossary) == 2
+
+
+# -- a document's own glossary ----------------------------------------------------------------------
+
+
+def test_the_built_in_article_reads_parents_shorthand(seed_kb):
+    answer = Assistant(seed_kb).ask("does breast milk protect my LO's tummy")
+    assert answer.answered
+    assert "Read “LO” as “infant”, “tummy” as “gut” (from the document's glossary)." in answer.notices
+    assert any("gut" in s.text for s in answer.sentences)
+
+
+def test_the_moderators_glossary_wins_over_the_documents(seed_kb, tmp_path):
+    glossary = Glossary(tmp_path / "glossary.yaml")
+    glossary.add("tummy", "stomach", author="mod")
+    assistant = Assistant(seed_kb, glossary=glossary)
+    assert assistant.rewrite("is my LO's tummy protected") == "is my infant's stomach protected"
+    answer = assistant.ask("is my LO's tummy protected")
+    assert "Read “tummy” as “stomach” (from the moderators' glossary)." in answer.notices
+    assert "Read “LO” as “infant” (from the document's glossary)." in answer.notices
+
+
+def test_a_documents_glossary_comes_from_its_front_matter_and_skips_bad_entries(tmp_path, caplog):
+    (tmp_path / "guide.md").write_text(
+        "---\ntitle: Bot guide\nglossary:\n  dm: direct message\n  bad: [not, text]\n  '': empty\n---\n\n"
+        "## Direct messages\n\nThe bot answers a direct message with the same answer as in a channel.\n",
+        encoding="utf-8",
+    )
+    kb = KnowledgeBase.from_folder(tmp_path, cache=False)
+    assert [e.term for e in kb.glossary.entries.values()] == ["dm"]
+    assert "guide" in caplog.text and "'bad'" in caplog.text  # the skipped entry is named
+    answer = Assistant(kb).ask("does the bot answer a dm?")
+    assert answer.answered
+    assert "Read “dm” as “direct message” (from the document's glossary)." in answer.notices
+
+
+def test_a_glossary_that_is_not_a_mapping_is_a_clear_document_error(tmp_path):
+    (tmp_path / "guide.md").write_text("---\ntitle: Guide\nglossary: [dm]\n---\n\nText.\n", encoding="utf-8")
+    kb = KnowledgeBase.from_folder(tmp_path, cache=False)
+    assert any("glossary" in str(e) for e in kb.errors)

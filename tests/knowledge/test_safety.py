@@ -127,9 +127,11 @@ def test_the_assistant_puts_the_red_flag_on_the_answer(kb):
 
 def test_the_assistant_checks_the_glossary_rewrite(kb, tmp_path):
     glossary = Glossary(tmp_path / "glossary.yaml")
-    glossary.add("boob", "breast", author="mod")
+    glossary.add("jug", "breast", author="mod")
     flags = RedFlags((r"\bbreast\b.*\bfever\b",), "See someone now.")
     assistant = Assistant(kb, glossary=glossary, red_flags=flags)
-    assert assistant.ask("my boob hurts and I have a fever").safety == "See someone now."
-    assert assistant.is_red_flag("my boob hurts and I have a fever")
-    assert not Assistant(kb, red_flags=flags).is_red_flag("my boob hurts and I have a fever")
+    assert assistant.ask("my jug hurts and I have a fever").safety == "See someone now."
+    assert assistant.is_red_flag("my jug hurts and I have a fever")
+    assert not Assistant(kb, red_flags=flags).is_red_flag("my jug hurts and I have a fever")
+    # the built-in article's own glossary reads "boob" as breast for every server
+    assert Assistant(kb, red_flags=flags).is_red_flag("my boob hurts and I have a fever")
