@@ -326,3 +326,13 @@ def test_a_curated_match_on_words_alone_is_refused_when_the_meaning_differs(assi
     )
     refused = Assistant(strict, curated=store).match_curated("ibuprofen while breastfeeding, is that safe?")
     assert refused is None
+
+
+def test_words_covered_well_are_not_vetoed_by_a_distant_meaning(assistants):
+    # The caption names every word of the question, though its meaning is far from it.
+    _, semantic = assistants
+    answer = semantic.ask("What is the photo at the top of the page?")
+    assert answer.answered
+    assert "macrophage" in answer.sentences[0].text
+    # ... while a question the words barely cover is still declined when the meaning is far
+    assert not semantic.ask("how do i fix a flat bike tyre at the top of the hill").answered
