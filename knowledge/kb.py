@@ -35,7 +35,8 @@ CORPUS_DIR = Path(__file__).with_name("corpus")
 # Bump when the cached layout or the way passages are made changes, so old caches are rebuilt.
 # 3: identifiers indexed whole and in parts, and the everyday-words bridge saved with the index.
 # 4: documents with unusable front matter load without their metadata; empty files are reported.
-CACHE_VERSION = 4
+# 5: each passage's heading path weighted as a field of its own.
+CACHE_VERSION = 5
 # How much a term reached through the everyday-words bridge counts in retrieval, times its credit:
 # chosen on the tune half of tests/knowledge/everyday_questions.yaml (bench/everyday_eval.py).
 EXPANSION_WEIGHT = 0.5
@@ -119,7 +120,13 @@ class KnowledgeBase:
         docs = dedupe(documents)
         by_id = {doc.id: doc for doc in docs}
         passages = [p for doc in docs for p in chunk_document(doc, chunk_chars)]
-        index = SparseIndex(settings).fit([_index_text(by_id[p.doc_id], p) for p in passages])
+        index = SparseIndex(settings).fit(
+            [_index_text(by_id[p.doc_id], p) for p in passages],
+            # The heading path as a field of its own (IndexSettings.heading_weight); the title is
+            # left out: it names the whole document, and a field every passage of a document
+            # shares tells its passages apart no better than the text does.
+            [" ".join(p.section) for p in passages],
+        )
         return cls(docs, passages, index, errors, bridge=Thesaurus.default().restrict(index.terms_))
 
     @classmethod
