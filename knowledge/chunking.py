@@ -226,7 +226,10 @@ def _split_long(text: str, start: int, end: int, limit: int) -> Iterator[tuple[i
     while end - start > limit:
         cut = text.rfind(gap, start + limit // 2, start + limit)
         cut = cut if cut > start else start + limit
-        yield start, cut
+        piece_end = cut
+        while piece_end > start and text[piece_end - 1].isspace():  # a hard cut just after a space
+            piece_end -= 1
+        yield start, piece_end
         start = cut
         while start < end and text[start].isspace():
             start += 1

@@ -86,3 +86,10 @@ def test_pdf_passages_know_their_page():
 
 def test_empty_document_has_no_passages():
     assert chunk_document(Document("empty", "Empty", "   \n\n")) == []
+
+
+def test_a_long_code_line_cut_just_after_a_space_gives_trimmed_passages():
+    text = "```" + "0" * 76 + " " + "0" * 13  # one line of code, no line end to cut at
+    passages = chunk_document(Document("d", "Title", text), 40)
+    assert [p.text for p in passages] == ["```" + "0" * 76, "0" * 13]
+    assert all(p.text == text[p.start : p.end] for p in passages)
