@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from .chunking import sentence_spans
 from .code import block_language, code_spans, inside
 from .models import Hit, Passage, Sentence
-from .text import STOP_WORDS, analyze, is_identifier, stem, token_spans
+from .text import STOP_WORDS, analyze, is_identifier, is_link_definition, stem, token_spans
 
 if TYPE_CHECKING:
     from .index import QueryTerm
@@ -257,6 +257,8 @@ def best_sentences(
         faq = bool(passage and passage.section and passage.section[-1].rstrip().endswith("?"))
         for order, (start, end) in enumerate(sentence_spans(hit.text)):
             raw = hit.text[start:end]
+            if "]:" in raw and is_link_definition(raw):  # "[label]: https://..." says nothing itself
+                continue
             bullet = _BULLET.match(raw)
             body = raw[bullet.end() :] if bullet else raw
             found = {stem(tok) for _, _, tok in token_spans(body)} & wanted

@@ -35,7 +35,7 @@ CORPUS_DIR = Path(__file__).with_name("corpus")
 # Bump when the cached layout or the way passages are made changes, so old caches are rebuilt.
 # 3: identifiers indexed whole and in parts, and the everyday-words bridge saved with the index.
 # 4: documents with unusable front matter load without their metadata; empty files are reported.
-# 5: each passage's heading path weighted as a field of its own.
+# 5: each passage's heading path weighted as a field of its own; link definitions' addresses not indexed.
 CACHE_VERSION = 5
 # How much a term reached through the everyday-words bridge counts in retrieval, times its credit:
 # chosen on the tune half of tests/knowledge/everyday_questions.yaml (bench/everyday_eval.py).

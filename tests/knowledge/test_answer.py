@@ -173,3 +173,16 @@ def test_settings_decide_and_stay_with_the_assistant(kb):
     assert one.answered and len(one.sentences) == 1
     strict.kb = KnowledgeBase.from_documents(list(kb.documents.values()))  # a reload
     assert strict.settings.min_confidence == 1.01 and not strict.ask(question).answered
+
+
+def test_a_markdown_link_definition_is_never_quoted_as_an_answer():
+    text = (
+        "# Extensions\n\nEach extension is enabled by name when the converter is made.\n\n"
+        '[smarty]: https://daringfireball.net/projects/smartypants/ "SmartyPants quotes and dashes"\n\n'
+        "# Tables\n\nTables are written with pipes and dashes.\n"
+    )
+    answer = Assistant(KnowledgeBase.from_documents([Document("ext", "Extensions", text)])).ask(
+        "how do i get smartypants quotes"
+    )
+    assert not any("]:" in sentence.text for sentence in answer.sentences)
+    assert not answer.answered  # the address and its title were all that matched
