@@ -342,7 +342,7 @@ def judge(
     if not hits:
         return Verdict(answered=False)
     sentences, coverage, covered = best_sentences(hits, passages, weights, settings.max_sentences)
-    named = _from_named_section(sentences, passages, weights, coverage, asked)
+    named = _from_named_section(sentences, hits, passages, weights, coverage, asked)
     if coverage >= settings.min_confidence or named:
         return Verdict(
             answered=True, sentences=tuple(sentences), confidence=round(coverage, 3), covered=covered
@@ -352,17 +352,19 @@ def judge(
 
 def _from_named_section(
     sentences: Sequence[Sentence],
+    hits: Sequence[Hit],
     passages: Sequence[Passage | None],
     weights: QuestionWeights,
     coverage: float,
     asked: frozenset[str],
 ) -> bool:
-    """Whether the lead sentence stands under a heading the question names, with enough coverage
-    and no word of the question unknown to the knowledge base."""
+    """Whether the lead sentence stands under a heading the question names (its document's title
+    counts: a page's first heading is its title, left out of the section path), with enough
+    coverage and no word of the question unknown to the knowledge base."""
     if not sentences or not asked or coverage < NAMED_SECTION_CONFIDENCE:
         return False
     if any(not word.terms for word in weights.words):
         return False
     lead = sentences[0].source - 1
     passage = passages[lead] if 0 <= lead < len(passages) else None
-    return passage is not None and names_heading(passage.section, asked)
+    return passage is not None and names_heading((hits[lead].title, *passage.section), asked)

@@ -10,9 +10,9 @@ from knowledge.text import analyze
 TEXT = "The extension adds the ability to create tables in documents."
 
 
-def _under(section: tuple[str, ...]) -> tuple[list[Hit], list[Passage]]:
+def _under(section: tuple[str, ...], title: str = "Extensions") -> tuple[list[Hit], list[Passage]]:
     passage = Passage("doc#tables-0", "doc", section, TEXT, 0, len(TEXT))
-    hit = Hit("doc", passage.id, "Extensions", " › ".join(section), TEXT, 1.0)
+    hit = Hit("doc", passage.id, title, " › ".join(section), TEXT, 1.0)
     return [hit], [passage]
 
 
@@ -30,6 +30,8 @@ def test_a_question_naming_the_heading_is_answered_from_under_it() -> None:
     assert verdict.answered
     assert verdict.confidence < AnswerSettings().min_confidence
     assert "create tables" in verdict.sentences[0].text
+    # A page whose first heading is its title ("Tables", then "Syntax") is named by its title.
+    assert judge(*_under(("Syntax",), title="Tables"), MAKE_TABLES, AnswerSettings(), ASKED).answered
 
 
 def test_the_same_sentence_under_another_heading_is_declined() -> None:
