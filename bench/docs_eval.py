@@ -4,8 +4,8 @@ For each set (tests/data/*-docs: trimmed docs/ folders of package sdists, each w
 a question set written before tuning), the tune and test halves: answered from a right section,
 wrongly declined, answered from a wrong section, off-topic answered; and in every answer given,
 sentences showing raw markup (reST roles, directives, heading underlines, substitutions; Markdown
-links, HTML tags, attribute lists, emphasis markers, outside code) and sentences with a mark inside
-code. Both of the last two must be 0. Run: python bench/docs_eval.py
+links and link definitions, HTML tags, attribute lists, emphasis markers, outside code) and
+sentences with a mark inside code. Both of the last two must be 0. Run: python bench/docs_eval.py
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ RAW_MARKUP = {
     "heading underline": re.compile(r"(?m)^\s*([=\-~^\"*+#`])\1{3,}\s*$"),
     "substitution": re.compile(r"\|\w[\w -]*\|"),
     "Markdown link": re.compile(r"\[[^\]\n]+\]\([^)\n]*\)|\[[^\]\n]+\]\[[^\]\n]*\]"),
+    "link definition": re.compile(r"(?m)^\s*\[[^\]\n]+\]:\s*\S"),
     "HTML tag": re.compile(r"</?[a-zA-Z][\w-]*(?:\s[^<>]*)?/?>"),
     "attribute list": re.compile(r"\{:[^}]*\}"),
     "admonition": re.compile(r"(?m)^\s*!!!\s"),
