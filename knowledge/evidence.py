@@ -167,6 +167,9 @@ def mark_terms(text: str, terms: set[str] | frozenset[str]) -> tuple[tuple[int, 
 
 
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+# The definition in a Markdown definition list (PHP Markdown Extra, Pandoc, Python-Markdown): a line
+# ":   Format of output." under its term. It is quoted without its marker, and after its term.
+_DEFINITION_ITEM = re.compile(r"^\s*:[ \t]+(?=\S)")
 # A reference list names other works: it is where a document cites, not evidence of what it says.
 _REFERENCE_HEADING = re.compile(
     r"^(?:selected |further |cited )?"
@@ -259,7 +262,7 @@ def best_sentences(
             raw = hit.text[start:end]
             if "]:" in raw and is_link_definition(raw):  # "[label]: https://..." says nothing itself
                 continue
-            bullet = _BULLET.match(raw)
+            bullet = _BULLET.match(raw) or _DEFINITION_ITEM.match(raw)
             body = raw[bullet.end() :] if bullet else raw
             found = {stem(tok) for _, _, tok in token_spans(body)} & wanted
             if not found and not (faq and heading & wanted):
@@ -309,9 +312,10 @@ def _with_list(body: str, passage: str, order: int, limit: int = 600) -> str:
     size = len(body)
     for start, end in following:
         item = passage[start:end]
-        if not _BULLET.match(item) or size + len(item) > limit:
+        definition = _DEFINITION_ITEM.match(item)
+        if not (_BULLET.match(item) or definition) or size + len(item) > limit:
             break
-        lines.append(item.strip())
+        lines.append(item[definition.end() :].strip() if definition else item.strip())
         size += len(item) + 1
     return "\n".join(lines)
 

@@ -186,3 +186,18 @@ def test_a_markdown_link_definition_is_never_quoted_as_an_answer():
     )
     assert not any("]:" in sentence.text for sentence in answer.sentences)
     assert not answer.answered  # the address and its title were all that matched
+
+
+def test_a_definition_list_term_is_quoted_with_its_definition():
+    text = (
+        "# Options\n\n__tab_length__:\n\n:   Length of tabs in the source, four spaces by default.\n\n"
+        "__output_format__:\n\n:   Format of the output: `xhtml` or `html`.\n\n"
+        "# Tables\n\nTables are written with pipes and dashes.\n"
+    )
+    answer = Assistant(KnowledgeBase.from_documents([Document("ref", "Reference", text)])).ask(
+        "what does the output_format option do"
+    )
+    assert answer.answered
+    lead = answer.sentences[0].marked(before="", after="")
+    assert lead.startswith("output_format:") and "\nFormat of the output" in lead
+    assert not any(line.lstrip().startswith(":") for line in lead.splitlines())
