@@ -165,7 +165,7 @@ class SparseIndex:
         df = np.bincount(counts.indices, minlength=len(terms)).astype(np.float64)
         self.idf_ = _idf(df, n_rows).astype(np.float32)
         weighted = self._weigh(counts)
-        if headings is not None and self.settings.heading_weight > 0 and terms:
+        if headings is not None and self.settings.heading_weight > 0 and terms and any(headings):
             weighted = weighted + self.settings.heading_weight * self._weigh_field(headings, terms)
         self.matrix_ = weighted.tocsc()
         self.matrix_.sort_indices()
