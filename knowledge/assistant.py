@@ -248,7 +248,7 @@ class Assistant:
         settings = self.settings
         if kb.semantic is not None:  # how similar the hits are to the question moves the bar
             settings = kb.semantic.answer_settings(query, hits, settings)
-        return judge(hits, passages, weights, settings)
+        return judge(hits, passages, weights, settings, frozenset(analyze(query)))
 
     def match_curated(
         self, question: str, kb: KnowledgeBase | None = None, *, expanded: str | None = None

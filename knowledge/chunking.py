@@ -203,12 +203,17 @@ def passage_id(doc_id: str, section: tuple[str, ...], text: str, occurrence: int
     return f"{doc_id}#{_slug(section)}-{digest}"
 
 
-def _pack(spans: list[tuple[int, int]], target: int) -> Iterator[tuple[int, int]]:
+def _pack(spans: list[tuple[int, int]], target: int, text: str = "") -> Iterator[tuple[int, int]]:
     """Greedily group consecutive sentences into chunks of about ``target`` characters; a short
-    tail joins the chunk before it rather than standing alone."""
+    tail joins the chunk before it rather than standing alone. A sentence that introduces what
+    follows ("Install it with:", "will render:") starts a new chunk when what it introduces does
+    not fit in the current one, so the two are quoted and cited together."""
     groups: list[list[tuple[int, int]]] = []
-    for span in spans:
-        if groups and span[1] - groups[-1][0][0] <= target:
+    for number, span in enumerate(spans):
+        fits = bool(groups) and span[1] - groups[-1][0][0] <= target
+        if fits and number + 1 < len(spans) and _introduces(text, span):
+            fits = spans[number + 1][1] - groups[-1][0][0] <= target
+        if fits:
             groups[-1].append(span)
         else:
             groups.append([span])
@@ -219,6 +224,11 @@ def _pack(spans: list[tuple[int, int]], target: int) -> Iterator[tuple[int, int]
         yield group[0][0], group[-1][1]
 
 
+def _introduces(text: str, span: tuple[int, int]) -> bool:
+    """Whether the sentence at ``span`` ends in a colon: it introduces a list or code below it."""
+    return text[span[0] : span[1]].endswith(":")
+
+
 def _split_long(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:
     """A 'sentence' longer than twice the target (a table, a run-on list) is cut at spaces; a code
     block is cut at line ends instead, so no line of code is broken."""
@@ -226,7 +236,10 @@ def _split_long(text: str, start: int, end: int, limit: int) -> Iterator[tuple[i
     while end - start > limit:
         cut = text.rfind(gap, start + limit // 2, start + limit)
         cut = cut if cut > start else start + limit
-        yield start, cut
+        piece_end = cut
+        while piece_end > start and text[piece_end - 1].isspace():  # a hard cut just after a space
+            piece_end -= 1
+        yield start, piece_end
         start = cut
         while start < end and text[start].isspace():
             start += 1
@@ -247,7 +260,7 @@ def chunk_document(doc: Document, target_chars: int = DEFAULT_CHUNK_CHARS) -> li
             for s, e in sentence_spans(text, start, end)
             for piece in (_split_long(text, s, e, 2 * target_chars) if e - s > 2 * target_chars else [(s, e)])
         ]
-        for chunk_start, chunk_end in _pack(spans, target_chars):
+        for chunk_start, chunk_end in _pack(spans, target_chars, text):
             body = text[chunk_start:chunk_end]
             key = " ".join(body.split())
             occurrence = seen.get(key, 0)

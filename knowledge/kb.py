@@ -36,7 +36,8 @@ CORPUS_DIR = Path(__file__).with_name("corpus")
 # 3: identifiers indexed whole and in parts, and the everyday-words bridge saved with the index.
 # 4: documents with unusable front matter load without their metadata; empty files are reported.
 # 5: the bridge keeps three-word phrases and the light words (format 2).
-CACHE_VERSION = 5
+# 6: each passage's heading path weighted as a field of its own; link definitions' addresses not indexed.
+CACHE_VERSION = 6
 # The credit of a question word that, as written, is a term of the index although its own stem is not.
 SAME_WORD_CREDIT = 0.95
 # How much a term reached through the everyday-words bridge counts in retrieval, times its credit:
@@ -124,7 +125,13 @@ class KnowledgeBase:
         docs = dedupe(documents)
         by_id = {doc.id: doc for doc in docs}
         passages = [p for doc in docs for p in chunk_document(doc, chunk_chars)]
-        index = SparseIndex(settings).fit([_index_text(by_id[p.doc_id], p) for p in passages])
+        index = SparseIndex(settings).fit(
+            [_index_text(by_id[p.doc_id], p) for p in passages],
+            # The heading path as a field of its own (IndexSettings.heading_weight); the title is
+            # left out: it names the whole document, and a field every passage of a document
+            # shares tells its passages apart no better than the text does.
+            [" ".join(p.section) for p in passages],
+        )
         return cls(docs, passages, index, errors, bridge=Thesaurus.default().restrict(index.terms_))
 
     @classmethod

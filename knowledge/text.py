@@ -23,6 +23,13 @@ _IDENTIFIER = re.compile(
     re.UNICODE,
 )
 _LINK_TARGET = re.compile(r"(?<=\])\([^()\s]*(?:\s+\"[^\"\n]*\")?\)")
+# A Markdown link reference definition, a line of its own: "[MultiMarkdown]: https://... "Title"".
+# Its target (group "target", with any title) is an address, not words the document says.
+_LINK_DEFINITION = re.compile(
+    r"^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*"
+    r"(?P<target>\S+(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\)))?)[ \t]*$",
+    re.M,
+)
 
 # scikit-learn's English stop words, read from a data file: importing scikit-learn costs about a
 # second, and a cold `citebot ask` must answer in less.
@@ -66,12 +73,36 @@ def _outside(spans: list[tuple[int, int]], start: int) -> bool:
     return not any(s <= start < e for s, e in spans)
 
 
+def is_link_definition(text: str) -> bool:
+    """Whether ``text`` is nothing but Markdown link reference definitions (``[label]: url``)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return bool(lines) and all(_LINK_DEFINITION.fullmatch(line) for line in lines)
+
+
+def _link_targets(text: str) -> list[tuple[int, int]]:
+    """Spans of link targets: inline (``](../usage.md#setup)``) and of reference definitions."""
+    spans = [m.span() for m in _LINK_TARGET.finditer(text)] if "](" in text else []
+    if "]:" in text:
+        spans += [m.span("target") for m in _LINK_DEFINITION.finditer(text)]
+    return sorted(spans)
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    out, pos = [], 0
+    for start, end in spans:
+        if end > pos:  # overlapping spans: blank each character once
+            out += [text[pos : max(start, pos)], " "]
+            pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens, stop words included, then whole identifiers; words of a Markdown
-    link's target (``](../usage.md#setup)``) are left out."""
+    link's target (``](../usage.md#setup)``, ``[label]: https://...``) are left out."""
     folded = normalize(text)
-    if "](" in folded:
-        folded = _LINK_TARGET.sub(" ", folded)
+    if "](" in folded or "]:" in folded:
+        folded = _blank(folded, _link_targets(folded))
     return _TOKEN.findall(folded) + [word for _, _, word in _identifier_spans(folded)]
 
 
@@ -81,7 +112,7 @@ def token_spans(text: str) -> Iterator[tuple[int, int, str]]:
 
     NFKC can change lengths, so spans are found on the original text and only the token is folded.
     """
-    targets = [m.span() for m in _LINK_TARGET.finditer(text)] if "](" in text else []
+    targets = _link_targets(text) if "](" in text or "]:" in text else []
     found = [(m.start(), -m.end(), m.group()) for m in _TOKEN.finditer(text)]
     found += [(start, -end, word) for start, end, word in _identifier_spans(text)]
     for start, neg_end, word in sorted(found):

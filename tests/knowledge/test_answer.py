@@ -173,3 +173,31 @@ def test_settings_decide_and_stay_with_the_assistant(kb):
     assert one.answered and len(one.sentences) == 1
     strict.kb = KnowledgeBase.from_documents(list(kb.documents.values()))  # a reload
     assert strict.settings.min_confidence == 1.01 and not strict.ask(question).answered
+
+
+def test_a_markdown_link_definition_is_never_quoted_as_an_answer():
+    text = (
+        "# Extensions\n\nEach extension is enabled by name when the converter is made.\n\n"
+        '[smarty]: https://daringfireball.net/projects/smartypants/ "SmartyPants quotes and dashes"\n\n'
+        "# Tables\n\nTables are written with pipes and dashes.\n"
+    )
+    answer = Assistant(KnowledgeBase.from_documents([Document("ext", "Extensions", text)])).ask(
+        "how do i get smartypants quotes"
+    )
+    assert not any("]:" in sentence.text for sentence in answer.sentences)
+    assert not answer.answered  # the address and its title were all that matched
+
+
+def test_a_definition_list_term_is_quoted_with_its_definition():
+    text = (
+        "# Options\n\n__tab_length__:\n\n:   Length of tabs in the source, four spaces by default.\n\n"
+        "__output_format__:\n\n:   Format of the output: `xhtml` or `html`.\n\n"
+        "# Tables\n\nTables are written with pipes and dashes.\n"
+    )
+    answer = Assistant(KnowledgeBase.from_documents([Document("ref", "Reference", text)])).ask(
+        "what does the output_format option do"
+    )
+    assert answer.answered
+    lead = answer.sentences[0].marked(before="", after="")
+    assert lead.startswith("output_format:") and "\nFormat of the output" in lead
+    assert not any(line.lstrip().startswith(":") for line in lead.splitlines())

@@ -86,3 +86,21 @@ def test_pdf_passages_know_their_page():
 
 def test_empty_document_has_no_passages():
     assert chunk_document(Document("empty", "Empty", "   \n\n")) == []
+
+
+def test_a_long_code_line_cut_just_after_a_space_gives_trimmed_passages():
+    text = "```" + "0" * 76 + " " + "0" * 13  # one line of code, no line end to cut at
+    passages = chunk_document(Document("d", "Title", text), 40)
+    assert [p.text for p in passages] == ["```" + "0" * 76, "0" * 13]
+    assert all(p.text == text[p.start : p.end] for p in passages)
+
+
+def test_a_sentence_introducing_a_code_block_stays_in_the_block_s_passage():
+    prose = "The tool converts documents from one format to another and keeps their structure. " * 9
+    code = "```bash\npip install the-tool\nthe-tool convert notes.md --to html\n```"
+    after = "The output goes next to the input file unless an output folder is given. " * 5
+    text = f"# Setup\n\n{prose}\n\nInstall it and run it with:\n\n{code}\n\n{after}\n"
+    passages = chunk_document(Document("d", "Title", text), 800)
+    (holding,) = [p for p in passages if "pip install" in p.text]
+    assert holding.text.startswith("Install it and run it with:")
+    assert all(p.text == text[p.start : p.end] for p in passages)

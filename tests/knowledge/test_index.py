@@ -284,3 +284,38 @@ def test_search_documents_through_the_knowledge_base_ranks_documents() -> None:
     found = kb.search_documents("IgA antibodies in milk", k=5)
     assert [doc for doc, _ in found] == ["d2", "d1"]
     assert found[0][1] >= found[1][1] > 0
+
+
+def test_a_question_naming_a_section_finds_the_passages_under_its_heading() -> None:
+    from knowledge import Document, KnowledgeBase
+
+    text = (
+        "# Setup\n\nMake sure the script is on your path; if it is not, make a symbolic link to it "
+        "and check that the file is executable. Some systems need a restart before the change is "
+        "seen. Other systems keep scripts in another folder, which you add to the path yourself.\n\n"
+        "# Tables\n\nThe extension adds the ability to create tables, written with pipes and dashes. "
+        "Each row of a table is one line; the second line holds the dashes under the header cells, "
+        "and colons in it set the alignment of each column of cells.\n\n"
+        "# Footnotes\n\nFootnotes are written with a caret and a label in brackets.\n\n"
+        "# Abbreviations\n\nAn abbreviation is defined once and marked wherever it is used.\n\n"
+        "# Table of Contents\n\nThe contents list is built from the headings of the document.\n\n"
+        "# Links\n\nLinks are written with the text in brackets and the address in parentheses.\n"
+    )
+    docs = [Document("guide", "Guide", text)]
+    flat = KnowledgeBase.from_documents(docs, settings=IndexSettings(heading_weight=0.0))
+    fielded = KnowledgeBase.from_documents(docs)
+    assert flat.search("how do i make tables", k=1)[0].section == "Setup"  # "make" twice outweighs
+    assert fielded.search("how do i make tables", k=1)[0].section == "Tables"
+
+
+def test_a_heading_field_leaves_passages_without_headings_as_they_were() -> None:
+    texts = ["alpha beta gamma", "beta gamma delta", "gamma delta alpha"]
+    plain = SparseIndex(IndexSettings(heading_weight=0.0)).fit(texts)
+    assert (plain.matrix_ != SparseIndex().fit(texts, ["", "", ""]).matrix_).nnz == 0
+    fielded = SparseIndex().fit(texts, ["", "delta", ""]).matrix_.tocsr()
+    unchanged = plain.matrix_.tocsr()
+    for row in (0, 2):
+        assert (fielded[row] != unchanged[row]).nnz == 0
+    assert fielded[1].sum() > unchanged[1].sum()
+    with pytest.raises(ValueError):
+        IndexSettings(heading_weight=-1)
