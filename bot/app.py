@@ -23,7 +23,8 @@ from discord.ext import commands
 
 from knowledge import AnswerSettings, KnowledgeBase
 from knowledge.atomic import remove_abandoned_temp_files
-from knowledge.store import Store
+from knowledge.database import open_store
+from knowledge.store import StateStore
 from knowledge.tenancy import Servers, ServerState, adopt_single_pool
 from knowledge.uploads import KnowledgeSources
 
@@ -108,7 +109,7 @@ class CitebotBot(commands.Bot):
         self.config = config
         self._initial_kb = kb
         self._servers: Servers | None = None
-        self._store: Store | None = None
+        self._store: StateStore | None = None
         self._warm_up: asyncio.Task | None = None
         self.answers = ReplyService(self)
         # One bucket per member per server for every way of asking; another for the public lookups.
@@ -129,14 +130,14 @@ class CitebotBot(commands.Bot):
             self.config.knowledge_dir, self.config.state_dir, semantic=self.config.retrieval.options()
         )
 
-    def _open_state(self) -> tuple[Store, Servers]:
+    def _open_state(self) -> tuple[StateStore, Servers]:
         """Load the shared knowledge base, open the store and move single-pool files of an older
         citebot to their server."""
         remove_abandoned_temp_files(self.config.state_dir)
         kb = self._initial_kb or self.sources.load_base()
         for error in kb.errors:
             logger.warning("knowledge base: %s", error)
-        store = Store.in_folder(self.config.state_dir)
+        store = open_store(self.config.state_dir, self.config.database_url)
         try:
             adopt_single_pool(self.config.state_dir, store, self.config.guilds)
             servers = Servers(

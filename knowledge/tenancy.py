@@ -42,7 +42,7 @@ from .evidence import AnswerSettings
 from .glossary import Glossary
 from .kb import KnowledgeBase
 from .safety import RedFlags
-from .store import ServerStore, Store
+from .store import ServerStore, StateStore
 from .uploads import KnowledgeSources
 
 logger = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ class Servers:
     def __init__(
         self,
         sources: KnowledgeSources,
-        store: Store,
+        store: StateStore,
         *,
         base: KnowledgeBase | None = None,
         settings: AnswerSettings | None = None,
@@ -288,7 +288,7 @@ def assign_single_pool(state_dir: Path | str, guild_id: int) -> list[Path]:
     return old
 
 
-def adopt_single_pool(state_dir: Path | str, store: Store, allowed: Iterable[int] = ()) -> int | None:
+def adopt_single_pool(state_dir: Path | str, store: StateStore, allowed: Iterable[int] = ()) -> int | None:
     """At start: move single-pool files to the one server they can belong to, the only server of
     the allowlist or else the only one in the stored answers; returns it, or None when nothing
     moved (nothing to move, or several servers: then the operator is told how to choose)."""

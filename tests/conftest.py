@@ -4,7 +4,7 @@ state folder per test over the real built-in knowledge base (built once per sess
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,8 @@ from postgres import TEST_URL_ENV, find_initdb, fresh_database, local_cluster
 from bot import create_bot
 from bot.config import Config
 from knowledge import KnowledgeBase
+from knowledge.database import open_store
+from knowledge.store import StateStore
 
 
 @pytest.fixture(scope="session")
@@ -70,3 +72,20 @@ def database_url(postgres_server: str) -> Iterator[str]:
     """The URL of a new, empty PostgreSQL database for one test."""
     with fresh_database(postgres_server) as url:
         yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def open_state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], StateStore]]:
+    """Opens the state store of one test, once per backend: the SQLite file in a fresh state folder,
+    and a fresh PostgreSQL database; each call opens the same one again (as a restart, or a
+    second bot process, would)."""
+    url = request.getfixturevalue("database_url") if request.param == "postgresql" else None
+    opened: list[StateStore] = []
+
+    def opener() -> StateStore:
+        opened.append(open_store(tmp_path / "state", url))
+        return opened[-1]
+
+    yield opener
+    for store in opened:
+        store.close()
