@@ -147,6 +147,8 @@ class CitebotBot(commands.Bot):
                 settings=answer_settings(self.config),
                 red_flags=self.config.notices.red_flag_check(),
             )
+            if servers.watch():
+                logger.info("listening for changes made through the other bot processes")
         except BaseException:
             store.close()
             raise
@@ -154,7 +156,7 @@ class CitebotBot(commands.Bot):
             "knowledge base: %d documents, %d passages; state in %s",
             len(kb.documents),
             len(kb.passages),
-            self.config.state_dir,
+            store.describe() if self.config.database_url else self.config.state_dir,
         )
         return store, servers
 

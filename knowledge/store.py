@@ -33,15 +33,23 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from .errors import CitebotError
+from .yaml_state import YamlStateFile
+
+if TYPE_CHECKING:
+    from .uploads import SharedUploads
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 STORE_FILE = "citebot.sqlite3"
+#: ``what`` of an announced change (:meth:`StateStore.announce`) to a server's documents (an upload
+#: added or removed, ``/kb reload``), and of one whose details were missed: load everything again.
+KNOWLEDGE_CHANGED = "knowledge"
+EVERYTHING_CHANGED = "*"
 # How long a change waits for another process's write lock before it is retried (once) or dropped:
 # short, since a member is waiting for the answer it records.
 BUSY_TIMEOUT_MS = 2000
@@ -183,6 +191,28 @@ class StateStore:
     def server(self, guild_id: int | None) -> ServerStore:
         """The rows of one server (None: direct messages)."""
         return ServerStore(self, guild_id)
+
+    def state_file(self, guild_id: int, path: Path) -> YamlStateFile:
+        """Where a server's curated answers, glossary or golden questions are kept: the YAML file
+        at ``path`` in its folder (a database backend keeps the same text in a row instead)."""
+        return YamlStateFile(path)
+
+    def shared_uploads(self, guild_id: int) -> SharedUploads | None:
+        """Where a server's uploads are kept for every process (None: its folder alone)."""
+        return None
+
+    def guilds_with_state(self) -> list[int]:
+        """The servers whose curated answers, glossary or uploads are kept here rather than in
+        their folders (none for SQLite)."""
+        return []
+
+    def announce(self, guild_id: int, what: str) -> None:
+        """Tell the other bot processes that ``what`` changed in a server (one process: nobody)."""
+
+    def watch(self, callback: Callable[[int, str], None]) -> bool:
+        """Call ``callback(guild_id, what)`` for each change another process announces; False when
+        this store has no other processes to hear from."""
+        return False
 
     def guild_ids(self) -> list[int]:
         """The servers that have stored answers, in the order they first asked."""
@@ -419,6 +449,12 @@ class ServerStore:
 
     store: StateStore
     guild_id: int | None
+
+    def state_file(self, path: Path) -> YamlStateFile:
+        """Where this server's YAML state named like ``path`` (``curated.yaml``…) is kept."""
+        if self.guild_id is None:
+            raise ValueError("direct messages have no curated answers, glossary or golden questions")
+        return self.store.state_file(self.guild_id, path)
 
     def _scope(self, column: str = "guild_id") -> tuple[str, tuple[int, ...]]:
         """The condition naming this server on ``column`` and its parameters: ``= ?`` (which an

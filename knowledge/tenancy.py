@@ -37,13 +37,16 @@ from pathlib import Path
 
 from .assistant import Assistant
 from .curated import CuratedStore
+from .curated.store import FILE_NAME as CURATED_FILE
 from .errors import CitebotError
 from .evidence import AnswerSettings
+from .glossary import FILE_NAME as GLOSSARY_FILE
 from .glossary import Glossary
 from .kb import KnowledgeBase
 from .safety import RedFlags
-from .store import ServerStore, StateStore
+from .store import EVERYTHING_CHANGED, KNOWLEDGE_CHANGED, ServerStore, StateStore, StoreUnavailable
 from .uploads import KnowledgeSources
+from .yaml_state import YamlStateFile
 
 logger = logging.getLogger(__name__)
 
@@ -74,20 +77,24 @@ def server_assistant(
     *,
     settings: AnswerSettings | None = None,
     red_flags: RedFlags | None = None,
+    store: StateStore | None = None,
 ) -> tuple[Assistant, KnowledgeSources]:
     """The assistant of one server over the shared ``base`` (its curated answers, glossary and
-    uploads from its folder), and its sources; for None, the shared knowledge alone."""
+    uploads from its folder, or from ``store`` when it keeps them for every process), and its
+    sources; for None, the shared knowledge alone."""
     if guild_id is None:
         shared = sources.with_uploads(None)
         return Assistant(base, settings=settings, red_flags=red_flags), shared
     folder = server_dir(sources.state_dir, guild_id)
-    own = sources.with_uploads(folder / UPLOADS_DIR)
+    own = sources.with_uploads(folder / UPLOADS_DIR, store.shared_uploads(guild_id) if store else None)
+    if store is not None:
+        rows = store.server(guild_id)
+        curated = CuratedStore(rows.state_file(folder / CURATED_FILE))
+        glossary = Glossary(rows.state_file(folder / GLOSSARY_FILE))
+    else:
+        curated, glossary = CuratedStore.in_state_dir(folder), Glossary.in_state_dir(folder)
     assistant = Assistant(
-        own.load(base),
-        settings=settings,
-        curated=CuratedStore.in_state_dir(folder),
-        glossary=Glossary.in_state_dir(folder),
-        red_flags=red_flags,
+        own.load(base), settings=settings, curated=curated, glossary=glossary, red_flags=red_flags
     )
     return assistant, own
 
@@ -103,6 +110,13 @@ class ServerState:
     store: ServerStore
     sources: KnowledgeSources
     folder: Path | None
+
+    def state_file(self, name: str) -> YamlStateFile:
+        """Where this server's YAML state ``name`` (``golden.yaml``…) is kept: its folder, or the
+        database shared by every bot process."""
+        if self.folder is None:
+            raise ValueError("direct messages have no state of their own")
+        return self.store.state_file(self.folder / name)
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -181,13 +195,25 @@ class Servers:
             return [s for g, s in self._states.items() if g is not None]
 
     def load_known(self) -> list[ServerState]:
-        """Create the state of every server with files in the state folder (after start, in a
-        worker thread, so a first question there does not wait for its uploads to be indexed)."""
-        return [self.get(guild_id) for guild_id in servers_with_state(self.state_dir)]
+        """Create the state of every server with files in the state folder or state in the
+        database (after start, in a worker thread, so a first question there does not wait for
+        its uploads to be indexed)."""
+        try:
+            in_store = self.store.guilds_with_state()
+        except StoreUnavailable as exc:
+            logger.warning("servers with state in the database not loaded ahead: %s", exc)
+            in_store = []
+        known = sorted(set(servers_with_state(self.state_dir)) | set(in_store))
+        return [self.get(guild_id) for guild_id in known]
 
     def _create(self, guild_id: int | None) -> ServerState:
         assistant, sources = server_assistant(
-            self.sources, guild_id, self.base, settings=self.settings, red_flags=self.red_flags
+            self.sources,
+            guild_id,
+            self.base,
+            settings=self.settings,
+            red_flags=self.red_flags,
+            store=self.store,
         )
         folder = server_dir(self.state_dir, guild_id) if guild_id is not None else None
         return ServerState(guild_id, assistant, self.store.server(guild_id), sources, folder)
@@ -216,6 +242,34 @@ class Servers:
                 state.assistant.kb = kb
             elif changed:
                 state.assistant.kb = state.sources.load(base)
+        if guild_id is not None:
+            try:
+                self.store.announce(guild_id, KNOWLEDGE_CHANGED)
+            except StoreUnavailable as exc:
+                logger.warning("other bot processes were not told of server %s's reload: %s", guild_id, exc)
+
+    # -- changes made by other bot processes ----------------------------------------------------
+
+    def watch(self) -> bool:
+        """Load what other bot processes change (curated answers, glossary, uploads, reloads) as
+        their store announces it; False when there are no others (the SQLite store)."""
+        return self.store.watch(self.apply_change)
+
+    def apply_change(self, guild_id: int, what: str) -> None:
+        """Load what another process changed in a server (``what``: a state document's name,
+        ``knowledge``, or ``*`` for everything); a server not loaded here yet is left alone, as it
+        is read whole when first used. Runs in the store's listening thread, off the event loop."""
+        state = self.loaded_state(guild_id)
+        if state is None:
+            return
+        everything = what == EVERYTHING_CHANGED
+        for document in (state.curated, state.glossary):
+            if document is not None and (everything or document.path.name == what):
+                document.file.mark_stale()
+                document.refresh()
+        if everything or what == KNOWLEDGE_CHANGED:
+            state.assistant.kb = state.sources.load(self.base)
+            logger.info("server %s: documents changed in another bot process, reloaded", guild_id)
 
 
 # -- upgrading the single-pool layout -----------------------------------------------------------

@@ -14,18 +14,27 @@ transaction-level advisory lock, then find nothing left to do.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
+import secrets
+import time
 import zlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from ..store import StateStore, StoreError, StoreUnavailable
+from ..store import KNOWLEDGE_CHANGED, StateStore, StoreError, StoreUnavailable
+from ..yaml_state import YamlStateFile
+from .changes import CHANGES_CHANNEL, POLL_INTERVAL_S, ChangeListener
+from .documents import DatabaseStateFile
 from .urls import redact_url
 
 logger = logging.getLogger(__name__)
@@ -81,6 +90,33 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (guild_id, user_id, day)
     );
     """,
+    # 2: what every process must see alike: the servers' YAML state (curated answers, glossary,
+    # golden questions) as text with a revision, uploaded documents, and a change counter per server
+    """
+    CREATE TABLE state_documents (
+        guild_id    BIGINT NOT NULL,
+        name        TEXT NOT NULL,              -- curated.yaml, glossary.yaml, golden.yaml
+        text        TEXT NOT NULL,
+        previous    TEXT,                       -- the text before the last write (the .bak of a file)
+        revision    BIGINT NOT NULL,            -- 1 for the first write, then one more per write
+        updated_at  DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (guild_id, name)
+    );
+    CREATE TABLE uploads (
+        guild_id    BIGINT NOT NULL,
+        filename    TEXT NOT NULL,
+        data        BYTEA NOT NULL,
+        sha256      TEXT NOT NULL,
+        added_at    DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (guild_id, filename)
+    );
+    CREATE TABLE server_changes (
+        guild_id    BIGINT PRIMARY KEY,
+        counter     BIGINT NOT NULL,            -- one more for every change another process must load
+        what        TEXT NOT NULL,
+        changed_at  DOUBLE PRECISION NOT NULL
+    );
+    """,
 )
 
 
@@ -99,6 +135,9 @@ class _Connection:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor:
         return self.db.execute(_paramstyle(sql), tuple(params))
 
+    def transaction(self) -> psycopg.Transaction:
+        return self.db.transaction()
+
 
 class PostgresStore(StateStore):
     """The state store in a PostgreSQL database (``postgresql://…``); safe to call from any thread,
@@ -109,6 +148,9 @@ class PostgresStore(StateStore):
 
     def __init__(self, url: str, *, max_connections: int = 10, connect_timeout: float = 10.0) -> None:
         self.url = url
+        #: Names this process in its announcements, so it does not reload its own changes.
+        self.origin = secrets.token_hex(8)
+        self._listener: ChangeListener | None = None
         self.pool = ConnectionPool(
             url,
             min_size=1,
@@ -176,8 +218,183 @@ class PostgresStore(StateStore):
                 logger.info("database %s migrated to schema version %d", self.describe(), version)
 
     def close(self) -> None:
-        """Close every pooled connection; the store cannot be used afterwards."""
+        """Stop watching for changes and close every pooled connection; the store cannot be used
+        afterwards."""
+        if self._listener is not None:
+            self._listener.stop()
         self.pool.close()
+
+    # -- state documents (curated answers, glossary, golden questions) ------------------------------
+
+    def state_file(self, guild_id: int, path: Path) -> YamlStateFile:
+        """The server's YAML state named like ``path``, kept as a row every process shares."""
+        return DatabaseStateFile(self, guild_id, path)
+
+    def document(self, guild_id: int, name: str) -> tuple[str, int] | None:
+        """The text and revision of a server's state document, or None when never written."""
+        row = self._fetchone(
+            "SELECT text, revision FROM state_documents WHERE guild_id = ? AND name = ?", (guild_id, name)
+        )
+        return (row["text"], int(row["revision"])) if row else None
+
+    def document_revision(self, guild_id: int, name: str) -> int | None:
+        """The stored revision of a state document (None: never written)."""
+        row = self._fetchone(
+            "SELECT revision FROM state_documents WHERE guild_id = ? AND name = ?", (guild_id, name)
+        )
+        return int(row["revision"]) if row else None
+
+    def previous_document(self, guild_id: int, name: str) -> str | None:
+        """The text of a state document before its last write, if any."""
+        row = self._fetchone(
+            "SELECT previous FROM state_documents WHERE guild_id = ? AND name = ?", (guild_id, name)
+        )
+        return row["previous"] if row else None
+
+    def write_document(self, guild_id: int, name: str, text: str, revision: int | None) -> int | None:
+        """Store a state document if its stored revision is still ``revision`` (None: it must not
+        exist yet), and tell the other processes; returns the new revision, or None (nothing
+        written) when another write came first."""
+
+        def write(db: _Connection) -> int | None:
+            with db.transaction():
+                if revision is None:
+                    row = db.execute(
+                        "INSERT INTO state_documents (guild_id, name, text, revision, updated_at)"
+                        " VALUES (?, ?, ?, 1, ?) ON CONFLICT DO NOTHING RETURNING revision",
+                        (guild_id, name, text, time.time()),
+                    ).fetchone()
+                else:
+                    row = db.execute(
+                        "UPDATE state_documents SET previous = text, text = ?, revision = revision + 1,"
+                        " updated_at = ? WHERE guild_id = ? AND name = ? AND revision = ? RETURNING revision",
+                        (text, time.time(), guild_id, name, revision),
+                    ).fetchone()
+                if row is None:
+                    return None
+                self._announce(db, guild_id, name)
+                return int(row["revision"])
+
+        return self._run(write)
+
+    # -- uploaded documents --------------------------------------------------------------------
+
+    def shared_uploads(self, guild_id: int) -> ServerUploads:
+        """The server's uploads as every process sees them."""
+        return ServerUploads(self, guild_id)
+
+    def guilds_with_state(self) -> list[int]:
+        """The servers with curated answers, a glossary, golden questions or uploads here."""
+        rows = self._fetchall(
+            "SELECT guild_id FROM state_documents UNION SELECT guild_id FROM uploads ORDER BY guild_id", ()
+        )
+        return [int(row["guild_id"]) for row in rows]
+
+    def upload_hashes(self, guild_id: int) -> dict[str, str]:
+        """The server's uploads: file name to SHA-256 of its bytes."""
+        rows = self._fetchall("SELECT filename, sha256 FROM uploads WHERE guild_id = ?", (guild_id,))
+        return {row["filename"]: row["sha256"] for row in rows}
+
+    def upload_data(self, guild_id: int, filename: str) -> bytes | None:
+        """The bytes of one upload, or None when it is gone."""
+        row = self._fetchone(
+            "SELECT data FROM uploads WHERE guild_id = ? AND filename = ?", (guild_id, filename)
+        )
+        return bytes(row["data"]) if row else None
+
+    def put_upload(self, guild_id: int, filename: str, data: bytes) -> None:
+        """Add (or replace) an upload and tell the other processes."""
+
+        def put(db: _Connection) -> None:
+            with db.transaction():
+                db.execute(
+                    "INSERT INTO uploads (guild_id, filename, data, sha256, added_at) VALUES (?, ?, ?, ?, ?)"
+                    " ON CONFLICT (guild_id, filename) DO UPDATE SET data = excluded.data,"
+                    " sha256 = excluded.sha256, added_at = excluded.added_at",
+                    (guild_id, filename, data, hashlib.sha256(data).hexdigest(), time.time()),
+                )
+                self._announce(db, guild_id, KNOWLEDGE_CHANGED)
+
+        self._run(put)
+
+    def delete_upload(self, guild_id: int, filename: str) -> bool:
+        """Remove an upload and tell the other processes; False when it was not there."""
+
+        def delete(db: _Connection) -> bool:
+            with db.transaction():
+                gone = db.execute(
+                    "DELETE FROM uploads WHERE guild_id = ? AND filename = ?", (guild_id, filename)
+                ).rowcount
+                if gone:
+                    self._announce(db, guild_id, KNOWLEDGE_CHANGED)
+                return bool(gone)
+
+        return self._run(delete)
+
+    # -- telling the other processes ---------------------------------------------------------------
+
+    def announce(self, guild_id: int, what: str) -> None:
+        """Tell the other processes that ``what`` changed in a server (``knowledge`` after a reload)."""
+
+        def send(db: _Connection) -> None:
+            with db.transaction():
+                self._announce(db, guild_id, what)
+
+        self._run(send)
+
+    def _announce(self, db: _Connection, guild_id: int, what: str) -> None:
+        """Count the change for the periodic check and notify listeners, in the change's transaction
+        (so a change rolled back is never announced, and one committed always is)."""
+        row = db.execute(
+            "INSERT INTO server_changes (guild_id, counter, what, changed_at) VALUES (?, 1, ?, ?)"
+            " ON CONFLICT (guild_id) DO UPDATE SET counter = server_changes.counter + 1,"
+            " what = excluded.what, changed_at = excluded.changed_at RETURNING counter",
+            (guild_id, what, time.time()),
+        ).fetchone()
+        counter = int(row["counter"])
+        payload = json.dumps({"guild": guild_id, "what": what, "counter": counter, "origin": self.origin})
+        db.execute("SELECT pg_notify(?, ?)", (CHANGES_CHANNEL, payload))
+        if self._listener is not None:
+            self._listener.seen(guild_id, counter)
+
+    def change_counters(self) -> dict[int, int]:
+        """Every server's change counter (for the check behind the notifications)."""
+        rows = self._fetchall("SELECT guild_id, counter FROM server_changes", ())
+        return {int(row["guild_id"]): int(row["counter"]) for row in rows}
+
+    def watch(self, callback: Callable[[int, str], None], *, poll_s: float = POLL_INTERVAL_S) -> bool:
+        """Call ``callback(guild_id, what)`` (in a background thread) for every change another
+        process announces: at once through LISTEN/NOTIFY, and within ``poll_s`` through the change
+        counters when a notification was missed (the listening connection was lost)."""
+        if self._listener is not None:
+            raise RuntimeError("the store is already being watched")
+        self._listener = ChangeListener(self, callback, poll_s=poll_s)
+        self._listener.start()
+        return True
+
+
+@dataclass(frozen=True)
+class ServerUploads:
+    """One server's uploaded documents in the database (see :class:`~knowledge.uploads.SharedUploads`)."""
+
+    store: PostgresStore
+    guild_id: int
+
+    def hashes(self) -> dict[str, str]:
+        """File name to SHA-256 of every upload of the server."""
+        return self.store.upload_hashes(self.guild_id)
+
+    def data(self, filename: str) -> bytes | None:
+        """The bytes of one upload (None: removed meanwhile)."""
+        return self.store.upload_data(self.guild_id, filename)
+
+    def put(self, filename: str, data: bytes) -> None:
+        """Add or replace an upload."""
+        self.store.put_upload(self.guild_id, filename, data)
+
+    def delete(self, filename: str) -> bool:
+        """Remove an upload; False when it was not there."""
+        return self.store.delete_upload(self.guild_id, filename)
 
 
 def _configure(db: psycopg.Connection) -> None:
