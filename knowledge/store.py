@@ -120,8 +120,9 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
-class StoreError(RuntimeError):
-    """The state file cannot be used (for example written by a newer citebot)."""
+class StoreError(CitebotError, RuntimeError):
+    """The state store cannot be used (a file written by a newer citebot, a database that cannot be
+    reached at start)."""
 
 
 class StoreUnavailable(CitebotError):

@@ -283,13 +283,14 @@ class ServerChoiceError(CitebotError):
     """A command needs a server and several have state; the message lists them."""
 
 
-def choose_server(state_dir: Path | str, server: int | None) -> int | None:
+def choose_server(state_dir: Path | str, server: int | None, *, also: Iterable[int] = ()) -> int | None:
     """The server a command-line call acts on: ``server`` when given; else the only server with
-    state; None when no server has any (the shared knowledge). Raises :class:`ServerChoiceError`
-    naming the servers when there are several."""
+    state (in the state folder, or ``also``: those with state in the database); None when no
+    server has any (the shared knowledge). Raises :class:`ServerChoiceError` naming the servers
+    when there are several."""
     if server is not None:
         return server
-    known = servers_with_state(state_dir)
+    known = sorted(set(servers_with_state(state_dir)) | set(also))
     if len(known) > 1:
         raise ServerChoiceError(
             f"{len(known)} servers have state in {state_dir}: {', '.join(map(str, known))}; "
