@@ -97,7 +97,11 @@ class CitebotBot(commands.Bot):
     """
 
     def __init__(self, config: Config, *, kb: KnowledgeBase | None = None) -> None:
+        sharding: dict[str, object] = {}
+        if isinstance(self, discord.AutoShardedClient) and config.shards is not None:
+            sharding = {"shard_ids": list(config.shards), "shard_count": config.shard_count}
         super().__init__(
+            **sharding,
             # Prefix commands are unused; a mention prefix keeps them from ever matching plain text.
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -307,7 +311,16 @@ class CitebotBot(commands.Bot):
         await self._leave_if_not_allowed(guild)
 
     async def on_ready(self) -> None:
-        """Leave the servers outside the allowlist (added while the bot was down)."""
+        """Say what this process serves (its shards, servers and where the state is), then leave
+        the servers outside the allowlist (added while the bot was down)."""
+        shards = getattr(self, "shard_ids", None)
+        store = self._store.describe() if self._store is not None else "not open"
+        logger.info(
+            "ready: %s, %d server(s), state in %s",
+            f"shards {','.join(map(str, shards))} of {self.shard_count}" if shards else "no sharding",
+            len(self.guilds),
+            store,
+        )
         for guild in list(self.guilds):
             await self._leave_if_not_allowed(guild)
 
@@ -321,9 +334,18 @@ class CitebotBot(commands.Bot):
             logger.error("unhandled error in an interaction", exc_info=error)
 
 
+class ShardedCitebotBot(CitebotBot, commands.AutoShardedBot):
+    """citebot running some of the bot's Discord shards (the config's ``shards`` of
+    ``shard_count``) in this process; the other processes run the rest over the same database."""
+
+
 def create_bot(config: Config | None = None, *, kb: KnowledgeBase | None = None) -> CitebotBot:
-    """A ready bot; without a config, the one named by ``$CITEBOT_CONFIG`` or the defaults."""
-    return CitebotBot(config if config is not None else load_config(), kb=kb)
+    """A ready bot; without a config, the one named by ``$CITEBOT_CONFIG`` or the defaults. With
+    ``shards`` configured, it runs those shards (discord.py's AutoShardedBot)."""
+    config = config if config is not None else load_config()
+    if config.shards is not None:
+        return ShardedCitebotBot(config, kb=kb)
+    return CitebotBot(config, kb=kb)
 
 
 def run_bot(config: Config) -> None:
@@ -332,6 +354,12 @@ def run_bot(config: Config) -> None:
     if not token:
         print(f"error: set {TOKEN_ENV} to the bot token (see README, Running on Discord)", file=sys.stderr)
         raise SystemExit(2)
+    if config.shards is not None and not config.database_url:
+        logger.warning(
+            "running shards %s without a database_url: this process's state is its own, not shared "
+            "with the processes running the other shards",
+            ",".join(map(str, config.shards)),
+        )
     bot = create_bot(config)
     root = logging.getLogger()
     if root.handlers:

@@ -257,11 +257,11 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """``citebot run``: connect to Discord."""
+    """``citebot run``: connect to Discord (``--shards``/``--shard-count`` override the config's)."""
     from .app import run_bot
-    from .config import load_config
+    from .config import load_config, with_shards
 
-    run_bot(load_config(args.config))
+    run_bot(with_shards(load_config(args.config), args.shards, args.shard_count))
     return 0
 
 
@@ -318,6 +318,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="connect to Discord (needs DISCORD_TOKEN)")
     run.add_argument("--config", metavar="FILE", help="YAML config (default: $CITEBOT_CONFIG)")
+    run.add_argument("--shards", metavar="IDS", help="the Discord shards this process runs: 0-3 or 0,2,5")
+    run.add_argument("--shard-count", type=int, metavar="N", help="how many shards the whole bot has")
     run.set_defaults(func=cmd_run)
 
     cli_curation.register(sub)

@@ -14,7 +14,7 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -415,6 +415,25 @@ class _Reader:
             kwargs["source"] = Path(self.where) if self.where != "<config>" else None
             check_shards(kwargs.get("shards"), kwargs.get("shard_count"), self.fail)
         return cls(**kwargs)
+
+
+def with_shards(config: Config, shards: str | None, shard_count: int | None) -> Config:
+    """``config`` with the shards given on the command line (None keeps the config's)."""
+    ids = config.shards
+    count = shard_count if shard_count is not None else config.shard_count
+    if shards is not None:
+        try:
+            ids = parse_shards(shards)
+        except ValueError as exc:
+            raise ConfigError(f"--shards: {exc}") from None
+    if count is not None and count < 1:
+        raise ConfigError(f"--shard-count: must be at least 1, got {count}")
+
+    def fail(key: str, message: str) -> ConfigError:
+        return ConfigError(f"--{key.replace('_', '-')}: {message}")
+
+    check_shards(ids, count, fail)
+    return replace(config, shards=ids, shard_count=count)
 
 
 def check_shards(shards: tuple[int, ...] | None, count: int | None, fail: Any) -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import threading
 
-import psycopg
 import pytest
+from postgres import allow_connections
 
 from knowledge.database import open_store, redact_url
 from knowledge.database.postgres import MIGRATIONS, PostgresStore
@@ -76,18 +76,11 @@ def test_a_lost_database_makes_the_store_unavailable_until_it_is_back(database_u
     store = PostgresStore(database_url)
     rows = store.server(1)
     known = rows.record_answer("before", [], True)
-    name = database_url.split("?")[0].rsplit("/", 1)[1]
-    admin_url = database_url.replace(f"/{name}?", "/citebot?")
     try:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-            admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
-            )
+        allow_connections(database_url, False)
         with pytest.raises(StoreUnavailable):
             rows.record_answer("while down", [], True)
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        allow_connections(database_url, True)
         # The pool connects again; nothing committed before was lost.
         assert rows.answer(known).question == "before"
         assert rows.answer(rows.record_answer("after", [], True)).question == "after"

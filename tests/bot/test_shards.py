@@ -1,0 +1,30 @@
+"""Running the bot as several processes: each runs some of the Discord shards (discord.py's
+AutoShardedBot), chosen in the config or on the command line."""
+
+from __future__ import annotations
+
+from discord.ext import commands
+
+from bot import create_bot
+from bot.cli import main as citebot
+from bot.config import Config
+
+
+def test_a_process_runs_the_shards_it_is_given(state_dir):
+    bot = create_bot(Config(state_dir=state_dir, shards=(0, 1, 2, 3), shard_count=8))
+    assert isinstance(bot, commands.AutoShardedBot)
+    assert bot.shard_ids == [0, 1, 2, 3] and bot.shard_count == 8
+
+
+def test_without_shards_the_bot_is_one_unsharded_process(state_dir):
+    bot = create_bot(Config(state_dir=state_dir))
+    assert not isinstance(bot, commands.AutoShardedBot)
+
+
+def test_shards_on_the_command_line_are_checked_before_connecting(state_dir, capsys):
+    assert citebot(["run", "--shards", "0-3"]) == 2
+    assert "--shards: needs shard_count" in capsys.readouterr().err
+    assert citebot(["run", "--shards", "6-9", "--shard-count", "8"]) == 2
+    assert "shard ids run from 0 to shard_count - 1 (7), got 9" in capsys.readouterr().err
+    assert citebot(["run", "--shards", "zero", "--shard-count", "8"]) == 2
+    assert "expected shard ids such as 0-3" in capsys.readouterr().err
