@@ -265,6 +265,29 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate_state(args: argparse.Namespace) -> int:
+    """``citebot migrate-state --to URL``: copy the state folder into an empty PostgreSQL database
+    and check that everything arrived; 1 when it did not."""
+    from knowledge.database import redact_url
+    from knowledge.database.migrate import migrate_state
+
+    from .config import load_config
+
+    config = load_config(args.config)
+    url = args.to or config.database_url
+    if not url:
+        print("error: give the database with --to postgresql://… (or $CITEBOT_DATABASE_URL)", file=sys.stderr)
+        return 2
+    state = Path(args.state_dir) if args.state_dir else config.state_dir
+    report = migrate_state(state, url)
+    print(f"{'':<20} {'folder':>8} {'database':>8}")
+    print("\n".join(report.lines()))
+    for path in report.left_behind:
+        print(f"not copied (not assigned to a server; see citebot state assign): {path}", file=sys.stderr)
+    print(f"copied {state} to {redact_url(url)}; every count matches. Set database_url to use it.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``citebot`` command line and its subcommands."""
     parser = argparse.ArgumentParser(prog="citebot", description=DESCRIPTION)
@@ -321,6 +344,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--shards", metavar="IDS", help="the Discord shards this process runs: 0-3 or 0,2,5")
     run.add_argument("--shard-count", type=int, metavar="N", help="how many shards the whole bot has")
     run.set_defaults(func=cmd_run)
+
+    migrate = sub.add_parser("migrate-state", help="copy the state folder into a PostgreSQL database")
+    migrate.add_argument(
+        "--to", metavar="URL", help="the empty database: postgresql://… (default: the config's database_url)"
+    )
+    migrate.add_argument("--state-dir", metavar="DIR", help=STATE_DIR_HELP)
+    migrate.add_argument("--config", metavar="FILE", help="the bot's YAML config (default: $CITEBOT_CONFIG)")
+    migrate.set_defaults(func=cmd_migrate_state)
 
     cli_curation.register(sub)
     return parser
