@@ -32,9 +32,10 @@ def find_initdb() -> Path | None:
 
 
 @contextmanager
-def local_cluster(initdb: Path) -> Iterator[str]:
+def local_cluster(initdb: Path, *, durable: bool = False) -> Iterator[str]:
     """Start a PostgreSQL server in a temporary folder for as long as the block runs; yields the URL
-    of its ``citebot`` database. As root, the server runs as ``nobody`` (PostgreSQL refuses root)."""
+    of its ``citebot`` database. As root, the server runs as ``nobody`` (PostgreSQL refuses root).
+    Tests skip flushing to disk; ``durable`` keeps PostgreSQL's defaults (for benchmarks)."""
     folder = Path(tempfile.mkdtemp(prefix="citebot-pg-"))
     as_user: list[str] = []
     if os.geteuid() == 0:
@@ -49,10 +50,9 @@ def local_cluster(initdb: Path) -> Iterator[str]:
 
     try:
         run(str(initdb), "-D", str(data), "-U", SUPERUSER, "--auth=trust", "--no-sync", "-E", "UTF8")
-        options = (
-            f"-c listen_addresses='' -c unix_socket_directories='{socket}' -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
+        options = f"-c listen_addresses='' -c unix_socket_directories='{socket}' -c max_connections=200"
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         run(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start")
         try:
             run(str(bin_dir / "createdb"), "-h", str(socket), "-U", SUPERUSER, "citebot")
