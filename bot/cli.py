@@ -7,6 +7,7 @@ console on the built-in knowledge base.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import logging
 import os
@@ -18,10 +19,11 @@ from pathlib import Path
 from knowledge import KnowledgeBase, QuestionError
 from knowledge.assistant import Assistant
 from knowledge.curated import CuratedStore
+from knowledge.database import open_store
 from knowledge.errors import CitebotError, NotFoundError, StateWriteError
 from knowledge.glossary import Glossary
 from knowledge.kb import check_saved_index
-from knowledge.store import check_store
+from knowledge.store import StateStore, check_store
 from knowledge.tenancy import (
     UPLOADS_DIR,
     choose_server,
@@ -61,6 +63,7 @@ def _folders(args: argparse.Namespace) -> KnowledgeSources:
     config = load_config(getattr(args, "config", None))
     args.state_dir = args.state_dir or config.state_dir
     args.red_flags = config.notices.red_flag_check()
+    args.database_url = config.database_url
     folder = args.knowledge or config.knowledge_dir
     if folder is not None and not Path(folder).is_dir():
         # A mistyped folder would otherwise answer every question with "not in the knowledge base".
@@ -74,9 +77,20 @@ def _assistant(args: argparse.Namespace) -> Assistant:
     knowledge alone), as the bot answers there: its curated answers, glossary, uploads and the
     config's red flags."""
     sources = _folders(args)
-    guild_id = choose_server(args.state_dir, args.server)
+    store = _database(args)
+    guild_id = choose_server(args.state_dir, args.server, also=store.guilds_with_state() if store else ())
     base = sources.load_base(progress=_progress_bar)
-    return server_assistant(sources, guild_id, base, red_flags=args.red_flags)[0]
+    return server_assistant(sources, guild_id, base, red_flags=args.red_flags, store=store)[0]
+
+
+def _database(args: argparse.Namespace) -> StateStore | None:
+    """With the config's ``database_url``, the database the bot keeps servers' state in (open
+    until the command ends), so a command answers as the bot does; else None."""
+    if not args.database_url:
+        return None
+    store = open_store(args.state_dir, args.database_url)
+    atexit.register(store.close)
+    return store
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -207,14 +221,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def eval_golden(args: argparse.Namespace) -> int:
     """``citebot eval --server ID``: ask the server's golden questions as the bot would; 1 when one
     fails that passed at the bot's last check (or was never checked), 2 for a broken file."""
+    from knowledge.golden import FILE_NAME as GOLDEN_FILE
     from knowledge.golden import GoldenSet
 
     sources = _folders(args)
-    guild_id = choose_server(args.state_dir, args.server)
+    store = _database(args)
+    guild_id = choose_server(args.state_dir, args.server, also=store.guilds_with_state() if store else ())
     if guild_id is None:
         print("error: give a question set FILE, or --server ID for its golden questions", file=sys.stderr)
         return 2
-    golden = GoldenSet.in_state_dir(server_dir(sources.state_dir, guild_id))
+    folder = server_dir(sources.state_dir, guild_id)
+    path = folder / GOLDEN_FILE
+    golden = GoldenSet(store.server(guild_id).state_file(path) if store else path)
     if golden.load_error is not None:
         print(f"error: {golden.load_error.path}: {golden.load_error}", file=sys.stderr)
         return 2
@@ -222,7 +240,7 @@ def eval_golden(args: argparse.Namespace) -> int:
     if not len(golden):
         print("no golden questions yet (moderators add them with /kb test add or Keep as test)")
         return 0
-    assistant = server_assistant(sources, guild_id, sources.load_base())[0]
+    assistant = server_assistant(sources, guild_id, sources.load_base(), store=store)[0]
     report = golden.check(assistant.ask)  # read only: the bot's baseline stays as it was
     print("\n".join(report.lines()))
     worse = [r.golden for r in report.regressions] + [r.golden for r in report.unchecked_failures]

@@ -230,9 +230,12 @@ class Servers:
             base = current  # unchanged: keep sharing the object every server already uses
         return base, self.get(guild_id).sources.load(base)
 
-    def install(self, guild_id: int | None, base: KnowledgeBase, kb: KnowledgeBase) -> None:
+    def install(
+        self, guild_id: int | None, base: KnowledgeBase, kb: KnowledgeBase, *, announce: bool = True
+    ) -> None:
         """Answer from a built knowledge base: ``kb`` in ``guild_id``; when the shared base
-        changed, every other server's too (those with uploads are indexed again here)."""
+        changed, every other server's too (those with uploads are indexed again here). With
+        ``announce``, the other bot processes are told to reload that server too."""
         with self._lock:
             changed = base is not self._base
             self._base = base
@@ -242,7 +245,7 @@ class Servers:
                 state.assistant.kb = kb
             elif changed:
                 state.assistant.kb = state.sources.load(base)
-        if guild_id is not None:
+        if guild_id is not None and announce:
             try:
                 self.store.announce(guild_id, KNOWLEDGE_CHANGED)
             except StoreUnavailable as exc:
@@ -268,8 +271,11 @@ class Servers:
                 document.file.mark_stale()
                 document.refresh()
         if everything or what == KNOWLEDGE_CHANGED:
-            state.assistant.kb = state.sources.load(self.base)
-            logger.info("server %s: documents changed in another bot process, reloaded", guild_id)
+            # As a reload here would: the knowledge folder too (it may have been deployed anew),
+            # but without announcing it back.
+            base, kb = self.build(guild_id)
+            self.install(guild_id, base, kb, announce=False)
+            logger.info("server %s: knowledge reloaded after a change in another bot process", guild_id)
 
 
 # -- upgrading the single-pool layout -----------------------------------------------------------

@@ -240,6 +240,9 @@ def test_faq_and_glossary_commands_work_on_the_database(tmp_path, database_url, 
     listed = citebot(state, "glossary", "list", "--server", SERVER)
     assert listed.stdout == "EBM\texpressed breast milk\n"
     assert not list(state.rglob("*.yaml"))
+    asked = citebot(state, "ask", "Can I use ibuprofen when nursing?", "--json")
+    assert asked.returncode == 0, asked.stderr
+    assert json.loads(asked.stdout)["curated"]["id"] == 1  # answered as the bot does in that server
 
     store = open_store(state, database_url)
     try:
