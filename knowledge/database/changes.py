@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 CHANGES_CHANNEL = "citebot_changes"
-POLL_INTERVAL_S = 10.0
+POLL_INTERVAL_S = 5.0
 MAX_BACKOFF_S = 30.0
 
 

@@ -133,9 +133,11 @@ class _Connection:
         self.db = db
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor:
+        """Run one statement written with ``?`` parameters."""
         return self.db.execute(_paramstyle(sql), tuple(params))
 
     def transaction(self) -> psycopg.Transaction:
+        """A block whose statements commit together (the connection is otherwise autocommit)."""
         return self.db.transaction()
 
 
