@@ -3,6 +3,10 @@ AutoShardedBot), chosen in the config or on the command line."""
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+from bot_helpers import server
 from discord.ext import commands
 
 from bot import create_bot
@@ -28,3 +32,16 @@ def test_shards_on_the_command_line_are_checked_before_connecting(state_dir, cap
     assert "shard ids run from 0 to shard_count - 1 (7), got 9" in capsys.readouterr().err
     assert citebot(["run", "--shards", "zero", "--shard-count", "8"]) == 2
     assert "expected shard ids such as 0-3" in capsys.readouterr().err
+
+
+@pytest.fixture
+def config(state_dir, database_url) -> Config:
+    return Config(state_dir=state_dir, database_url=database_url)
+
+
+async def test_when_ready_a_process_says_what_it_serves_and_where_its_state_is(simcord_env, caplog):
+    server(simcord_env)
+    with caplog.at_level(logging.INFO, logger="bot.app"):
+        await simcord_env.bot.on_ready()
+    [ready] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("ready:")]
+    assert ready.startswith("ready: no sharding, 1 server(s), state in postgresql:///test_")
