@@ -261,16 +261,22 @@ class Servers:
     def apply_change(self, guild_id: int, what: str) -> None:
         """Load what another process changed in a server (``what``: a state document's name,
         ``knowledge``, or ``*`` for everything); a server not loaded here yet is left alone, as it
-        is read whole when first used. Runs in the store's listening thread, off the event loop."""
+        is read whole when first used. Runs in the store's listening thread, off the event loop.
+        Raises :class:`StoreUnavailable` when the database could not be read (to be tried again)."""
         state = self.loaded_state(guild_id)
         if state is None:
             return
         everything = what == EVERYTHING_CHANGED
         for document in (state.curated, state.glossary):
             if document is not None and (everything or document.path.name == what):
-                document.file.mark_stale()
-                document.refresh()
+                with document.file.lock:  # read here, before a reader on the event loop sees it stale
+                    document.file.mark_stale()
+                    document.refresh()
+                if document.file.read_failed:  # the listener tries again later
+                    raise StoreUnavailable(f"server {guild_id}'s {document.label} could not be read")
         if everything or what == KNOWLEDGE_CHANGED:
+            if not state.sources.sync_uploads():
+                raise StoreUnavailable(f"server {guild_id}'s uploads could not be fetched")
             # As a reload here would: the knowledge folder too (it may have been deployed anew),
             # but without announcing it back.
             base, kb = self.build(guild_id)

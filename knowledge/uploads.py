@@ -187,18 +187,19 @@ class KnowledgeSources:
         in ``shared``, when given)."""
         return replace(self, uploads=uploads, shared=shared)
 
-    def sync_uploads(self) -> None:
+    def sync_uploads(self) -> bool:
         """Bring the uploads folder up to date with the shared uploads: write those added or
-        changed by another process, set aside those it removed. The folder is left as it is while
-        the database cannot be reached."""
+        changed by another process, set aside those it removed. False when the database could not
+        be reached for all of it (what could not be fetched is left as it was)."""
         if self.shared is None or self.uploads is None:
-            return
+            return True
         try:
             wanted = self.shared.hashes()
         except StoreUnavailable as exc:
             logger.warning("uploads of %s not brought up to date: %s", self.uploads, exc)
-            return
+            return False
         present = {p.name: p for p in self.uploads.iterdir() if p.is_file()} if self.uploads.is_dir() else {}
+        complete = True
         for name, path in present.items():
             if name not in wanted:
                 self._keep_removed(path, move=True)
@@ -211,10 +212,12 @@ class KnowledgeSources:
                 data = self.shared.data(name)
             except StoreUnavailable as exc:
                 logger.warning("upload %s not fetched: %s", name, exc)
+                complete = False
                 continue
             if data is not None:
                 atomic_write_bytes(self.uploads / name, data, backup=False)
                 logger.info("fetched upload %s (%d bytes)", self.uploads / name, len(data))
+        return complete
 
     @property
     def has_uploads(self) -> bool:

@@ -117,6 +117,9 @@ class YamlStateFile:
         self.load_error: StateFileError | None = None
         self.write_error: StateWriteError | None = None
         self.pending = False
+        #: Whether the last read failed for a reason that may pass (a database out of reach), so
+        #: it is worth trying again; a file's mistakes wait for the next edit instead.
+        self.read_failed = False
         self._stamp: tuple[int, int] | None = None
 
     def _disk_stamp(self) -> tuple[int, int] | None:

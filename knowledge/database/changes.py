@@ -43,6 +43,7 @@ class ChangeListener:
         self.callback = callback
         self.poll_s = poll_s
         self._known: dict[int, int] = {}
+        self._retry: set[tuple[int, str]] = set()  # changes whose loading failed, tried again
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._listening = threading.Event()
@@ -120,6 +121,10 @@ class ChangeListener:
             self._call(guild_id, what)
 
     def _poll(self) -> None:
+        with self._lock:
+            retry, self._retry = self._retry, set()
+        for guild_id, what in sorted(retry):
+            self._call(guild_id, what)
         try:
             counters = self.store.change_counters()
         except StoreUnavailable:
@@ -131,5 +136,9 @@ class ChangeListener:
     def _call(self, guild_id: int, what: str) -> None:
         try:
             self.callback(guild_id, what)
+        except StoreUnavailable as exc:
+            logger.warning("server %s: %s not loaded yet (%s); trying again shortly", guild_id, what, exc)
+            with self._lock:
+                self._retry.add((guild_id, what))
         except Exception:
             logger.exception("loading the change of %s in server %s failed", what, guild_id)

@@ -6,16 +6,16 @@ write. A write names the revision it was based on and is refused in SQL (compare
 stored one moved on: two moderators saving through two processes at once cannot overwrite each
 other, and the second is told to look again (:class:`~knowledge.yaml_state.StateConflict`, an
 ``EditConflict`` for the moderator). The previous text is kept with the row, as a file keeps its
-``.bak``. Changes made elsewhere are noticed when the store announces them (LISTEN/NOTIFY, see
-:mod:`knowledge.database.changes`) and, failing that, by a check of the revision at most every
-:data:`CHECK_INTERVAL_S`.
+``.bak``. Changes made elsewhere are loaded when the store's listener hears of them (LISTEN/NOTIFY
+or the change counters, see :mod:`knowledge.database.changes`), in its own thread: reading the
+state never queries the database by itself, so the bot's checks on the event loop (the red-flag
+check's glossary, ``/faq list``) never wait for it.
 """
 
 from __future__ import annotations
 
 import errno
 import logging
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,9 +27,6 @@ if TYPE_CHECKING:
     from .postgres import PostgresStore
 
 logger = logging.getLogger(__name__)
-
-# How old the last look at the stored revision may be before a reader looks again.
-CHECK_INTERVAL_S = 5.0
 
 
 class DatabaseStateFile(YamlStateFile):
@@ -46,25 +43,16 @@ class DatabaseStateFile(YamlStateFile):
         self.name = self.path.name
         #: The revision last read or written here; None while there is no row.
         self.revision: int | None = None
-        self._checked = 0.0
-        self._stale = True
+        self._stale = False
 
     def mark_stale(self) -> None:
-        """Another process changed the document: look at it again on the next read."""
+        """Another process changed the document: read it on the next refresh (which the caller
+        makes at once, in the listener's thread)."""
         self._stale = True
 
     def changed_on_disk(self) -> bool:
-        """Whether the stored revision differs from the one served here (looked up when told of a
-        change, else at most every :data:`CHECK_INTERVAL_S`); False while the database is away."""
-        now = time.monotonic()
-        if not self._stale and now - self._checked < CHECK_INTERVAL_S:
-            return False
-        try:
-            stored = self.store.document_revision(self.guild_id, self.name)
-        except StoreUnavailable:
-            return False
-        self._checked, self._stale = now, False
-        return stored != self.revision
+        """Whether another process's change was announced and not read yet (no query here)."""
+        return self._stale
 
     def exists(self) -> bool:
         """Whether the document has been written."""
@@ -81,12 +69,15 @@ class DatabaseStateFile(YamlStateFile):
         return previous, self.path.with_name(self.name + ".bak")
 
     def read(self) -> str | None:
-        """The stored text, or None when there is none yet; remembers its revision."""
+        """The stored text, or None when there is none yet; remembers its revision. When the
+        database cannot be reached, :attr:`read_failed` is set and StateFileError raised."""
+        self._stale = False
         try:
             found = self.store.document(self.guild_id, self.name)
         except StoreUnavailable as exc:
+            self.read_failed = True
             raise StateFileError(self.path, f"cannot read it from the database: {exc}") from None
-        self._checked, self._stale = time.monotonic(), False
+        self.read_failed = False
         if found is None:
             self.revision = None
             return None
@@ -109,4 +100,3 @@ class DatabaseStateFile(YamlStateFile):
             raise StateConflict(self.path)
         self.revision = revision
         self.pending, self.write_error = False, None
-        self._checked = time.monotonic()

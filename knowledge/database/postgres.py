@@ -239,13 +239,6 @@ class PostgresStore(StateStore):
         )
         return (row["text"], int(row["revision"])) if row else None
 
-    def document_revision(self, guild_id: int, name: str) -> int | None:
-        """The stored revision of a state document (None: never written)."""
-        row = self._fetchone(
-            "SELECT revision FROM state_documents WHERE guild_id = ? AND name = ?", (guild_id, name)
-        )
-        return int(row["revision"]) if row else None
-
     def previous_document(self, guild_id: int, name: str) -> str | None:
         """The text of a state document before its last write, if any."""
         row = self._fetchone(

@@ -5,6 +5,7 @@ keep the revision rule, and a killed process loses nothing it committed."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -16,7 +17,7 @@ from knowledge import KnowledgeBase
 from knowledge.database import open_store
 from knowledge.database.changes import ChangeListener
 from knowledge.errors import EditConflict
-from knowledge.store import EVERYTHING_CHANGED, StateStore
+from knowledge.store import EVERYTHING_CHANGED, StateStore, StoreUnavailable
 from knowledge.tenancy import Servers
 from knowledge.uploads import KnowledgeSources
 
@@ -177,3 +178,37 @@ def test_a_killed_process_loses_nothing_it_committed(database_url, tmp_path, bas
         assert state.store.answer_totals() == (1, 1)
     finally:
         survivor.close()
+
+
+def test_serving_the_state_never_queries_the_database(two_processes, monkeypatch):
+    """The bot reads a server's glossary on the event loop (the red-flag check): that must never
+    wait for the database, so what is loaded is served from memory until a change is announced."""
+    one, _ = two_processes
+    state = one.servers.get(7)
+    state.glossary.add("EBM", "expressed breast milk", author="mod")
+    state.curated.add("What is colostrum?", "The first milk.", author="mod")
+
+    def no_queries(what):
+        raise AssertionError("the database was queried")
+
+    monkeypatch.setattr(one.store, "_run", no_queries)
+    assert state.glossary.expand("Can I freeze EBM?").text == "Can I freeze expressed breast milk?"
+    assert state.curated.match("What is colostrum?").answer.answer == "The first milk."
+    assert [entry.term for entry in state.glossary.entries()] == ["EBM"]
+
+
+def test_a_change_that_could_not_be_loaded_is_tried_again(two_processes):
+    _, other = two_processes
+    calls: list[tuple[int, str]] = []
+
+    def flaky(guild_id: int, what: str) -> None:
+        calls.append((guild_id, what))
+        if len(calls) == 1:
+            raise StoreUnavailable("the database is out of reach")
+
+    listener = ChangeListener(other.store, flaky, poll_s=60)
+    listener._deliver(json.dumps({"guild": 9, "what": "curated.yaml", "counter": 1, "origin": "another"}))
+    assert calls == [(9, "curated.yaml")]
+    listener._poll()  # the next check tries it again, and it is loaded
+    listener._poll()
+    assert calls == [(9, "curated.yaml"), (9, "curated.yaml")]
