@@ -192,10 +192,22 @@ def cmd_glossary_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_state_list(args: argparse.Namespace) -> int:
-    """``citebot state list``: the servers with state, and files waiting for a server."""
+    """``citebot state list``: the servers with state (in the database too, with a
+    ``database_url``), and files waiting for a server."""
+    from .config import load_config
+
     state = _state_dir(args)
-    for guild_id in servers_with_state(state):
-        print(f"{guild_id}\t{server_dir(state, guild_id)}")
+    url = load_config(getattr(args, "config", None)).database_url
+    in_database: list[int] = []
+    where = ""
+    if url:
+        store = open_store(state, url)
+        try:
+            in_database, where = store.guilds_with_state(), store.describe()
+        finally:
+            store.close()
+    for guild_id in sorted(set(servers_with_state(state)) | set(in_database)):
+        print(f"{guild_id}\t{where if guild_id in in_database else server_dir(state, guild_id)}")
     waiting = single_pool_files(state)
     if waiting:
         names = ", ".join(p.name for p in waiting)

@@ -240,6 +240,8 @@ def test_faq_and_glossary_commands_work_on_the_database(tmp_path, database_url, 
     listed = citebot(state, "glossary", "list", "--server", SERVER)
     assert listed.stdout == "EBM\texpressed breast milk\n"
     assert not list(state.rglob("*.yaml"))
+    listed = citebot(state, "state", "list")
+    assert listed.stdout == f"{SERVER}\t{database_url}\n"  # (the test database has no password)
     asked = citebot(state, "ask", "Can I use ibuprofen when nursing?", "--json")
     assert asked.returncode == 0, asked.stderr
     assert json.loads(asked.stdout)["curated"]["id"] == 1  # answered as the bot does in that server
