@@ -26,7 +26,13 @@ def open_store(state_dir: Path | str, database_url: str | None = None) -> StateS
         return Store.in_folder(state_dir)
     if not is_postgres_url(database_url):
         raise StoreError(f"{redact_url(database_url)}: only postgresql:// database URLs are supported")
-    from .postgres import PostgresStore  # psycopg is only needed with a database
+    try:
+        from .postgres import PostgresStore  # psycopg is only needed with a database
+    except ImportError as exc:
+        raise StoreError(
+            f"database_url needs psycopg ({exc}); install citebot with the postgresql extra: "
+            'pip install "citebot[postgresql]"'
+        ) from None
 
     store = PostgresStore(database_url)
     logger.info("state in the database %s", store.describe())
