@@ -126,7 +126,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.server is not None:
         sources = sources.with_uploads(server_dir(sources.state_dir, args.server) / UPLOADS_DIR)
     if args.check:
-        kb, problems = _check(sources)
+        kb, problems = _check(sources, _database(args))
     else:
         kb = sources.load(progress=_progress_bar)
         problems = [str(error) for error in kb.errors]
@@ -166,10 +166,11 @@ def _progress_bar(total: int):
     return step
 
 
-def _check(sources: KnowledgeSources) -> tuple[KnowledgeBase, list[str]]:
+def _check(sources: KnowledgeSources, store: StateStore | None = None) -> tuple[KnowledgeBase, list[str]]:
     """Validate everything citebot reads — documents, uploads, the saved index, every server's
-    curated answers and glossary (and those not yet assigned to a server) — writing nothing. (The
-    config was read before this, or citebot stopped.)"""
+    curated answers and glossary (and those not yet assigned to a server; with ``store``, those
+    kept in the database too) — writing nothing. (The config was read before this, or citebot
+    stopped.)"""
     docs, errors = sources.documents()
     kb = KnowledgeBase.from_documents(docs, errors=errors)
     problems = [str(error) for error in errors]
@@ -186,6 +187,12 @@ def _check(sources: KnowledgeSources) -> tuple[KnowledgeBase, list[str]]:
             if state_file.load_error is None:
                 continue
             problems.append(f"{state_file.load_error.path}: {state_file.load_error}")
+    for guild_id in store.guilds_with_state() if store is not None else ():
+        rows, folder = store.server(guild_id), server_dir(state, guild_id)
+        curated = CuratedStore(rows.state_file(folder / "curated.yaml"))
+        for state_file in (curated, Glossary(rows.state_file(folder / "glossary.yaml"))):
+            if state_file.load_error is not None:
+                problems.append(f"server {guild_id} in {store.describe()}: {state_file.load_error}")
     return kb, problems
 
 

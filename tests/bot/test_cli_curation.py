@@ -252,3 +252,18 @@ def test_faq_and_glossary_commands_work_on_the_database(tmp_path, database_url, 
         assert curated.match("Can I use ibuprofen when nursing?").answer.id == 1
     finally:
         store.close()
+
+
+def test_index_check_reports_a_broken_state_document_in_the_database(tmp_path, database_url, monkeypatch):
+    from knowledge.database import open_store
+
+    monkeypatch.setenv("CITEBOT_DATABASE_URL", database_url)
+    state = tmp_path / "state"
+    store = open_store(state, database_url)
+    try:
+        store.write_document(int(SERVER), "glossary.yaml", "terms: [unclosed\n", None)
+    finally:
+        store.close()
+    checked = citebot(state, "index", "--check")
+    assert checked.returncode == 1
+    assert f"error: server {SERVER} in postgresql://" in checked.stdout and "invalid YAML" in checked.stdout
