@@ -207,6 +207,10 @@ class StateStore:
         their folders (none for SQLite)."""
         return []
 
+    def mark_stale(self, guild_id: int, what: str) -> None:
+        """Another process changed ``what`` (a state document's name, or ``*``) in a server: its
+        state files opened here read it again on their next refresh (files notice by themselves)."""
+
     def announce(self, guild_id: int, what: str) -> None:
         """Tell the other bot processes that ``what`` changed in a server (one process: nobody)."""
 

@@ -27,6 +27,7 @@ in, after a backup; with several candidates they stay put and unused until the o
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import threading
@@ -264,16 +265,21 @@ class Servers:
         is read whole when first used. Runs in the store's listening thread, off the event loop.
         Raises :class:`StoreUnavailable` when the database could not be read (to be tried again)."""
         state = self.loaded_state(guild_id)
-        if state is None:
-            return
-        everything = what == EVERYTHING_CHANGED
-        for document in (state.curated, state.glossary):
-            if document is not None and (everything or document.path.name == what):
-                with document.file.lock:  # read here, before a reader on the event loop sees it stale
-                    document.file.mark_stale()
+        documents = [d for d in (state.curated, state.glossary) if d is not None] if state else []
+        with contextlib.ExitStack() as held:
+            # The served documents are read here, before a reader on the event loop sees them
+            # stale; others (golden questions) are read by their next reader, in a worker thread.
+            for document in documents:
+                held.enter_context(document.file.lock)
+            self.store.mark_stale(guild_id, what)
+            for document in documents:
+                if document.file.changed_on_disk():
                     document.refresh()
                 if document.file.read_failed:  # the listener tries again later
                     raise StoreUnavailable(f"server {guild_id}'s {document.label} could not be read")
+        if state is None:
+            return
+        everything = what == EVERYTHING_CHANGED
         if everything or what == KNOWLEDGE_CHANGED:
             if not state.sources.sync_uploads():
                 raise StoreUnavailable(f"server {guild_id}'s uploads could not be fetched")

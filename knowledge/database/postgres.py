@@ -19,7 +19,9 @@ import json
 import logging
 import re
 import secrets
+import threading
 import time
+import weakref
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,7 +33,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from ..store import KNOWLEDGE_CHANGED, StateStore, StoreError, StoreUnavailable
+from ..store import EVERYTHING_CHANGED, KNOWLEDGE_CHANGED, StateStore, StoreError, StoreUnavailable
 from ..yaml_state import YamlStateFile
 from .changes import CHANGES_CHANNEL, POLL_INTERVAL_S, ChangeListener
 from .documents import DatabaseStateFile
@@ -153,6 +155,9 @@ class PostgresStore(StateStore):
         #: Names this process in its announcements, so it does not reload its own changes.
         self.origin = secrets.token_hex(8)
         self._listener: ChangeListener | None = None
+        # The state files opened here, so a change announced elsewhere reaches each of them.
+        self._files: dict[tuple[int, str], weakref.WeakSet[DatabaseStateFile]] = {}
+        self._files_lock = threading.Lock()
         self.pool = ConnectionPool(
             url,
             min_size=1,
@@ -230,7 +235,23 @@ class PostgresStore(StateStore):
 
     def state_file(self, guild_id: int, path: Path) -> YamlStateFile:
         """The server's YAML state named like ``path``, kept as a row every process shares."""
-        return DatabaseStateFile(self, guild_id, path)
+        opened = DatabaseStateFile(self, guild_id, path)
+        with self._files_lock:
+            self._files.setdefault((guild_id, opened.name), weakref.WeakSet()).add(opened)
+        return opened
+
+    def mark_stale(self, guild_id: int, what: str) -> None:
+        """Have every state file of the server opened here that ``what`` names (``*``: all) read
+        its row again on its next refresh."""
+        with self._files_lock:
+            found = [
+                file
+                for (guild, name), files in self._files.items()
+                if guild == guild_id and what in (name, EVERYTHING_CHANGED)
+                for file in files
+            ]
+        for file in found:
+            file.mark_stale()
 
     def document(self, guild_id: int, name: str) -> tuple[str, int] | None:
         """The text and revision of a server's state document, or None when never written."""

@@ -17,6 +17,7 @@ from knowledge import KnowledgeBase
 from knowledge.database import open_store
 from knowledge.database.changes import ChangeListener
 from knowledge.errors import EditConflict
+from knowledge.golden import Expectation, GoldenSet
 from knowledge.store import EVERYTHING_CHANGED, StateStore, StoreUnavailable
 from knowledge.tenancy import Servers
 from knowledge.uploads import KnowledgeSources
@@ -212,3 +213,15 @@ def test_a_change_that_could_not_be_loaded_is_tried_again(two_processes):
     listener._poll()  # the next check tries it again, and it is loaded
     listener._poll()
     assert calls == [(9, "curated.yaml"), (9, "curated.yaml")]
+
+
+def test_golden_questions_added_in_one_process_are_read_by_the_other(two_processes):
+    one, other = two_processes
+    other.servers.get(7)
+    theirs = GoldenSet(other.store.server(7).state_file(other.servers.state_dir / "golden.yaml"))
+    assert theirs.list() == []
+    other.watch()
+    mine = GoldenSet(one.store.server(7).state_file(one.servers.state_dir / "golden.yaml"))
+    mine.add("What is colostrum?", Expectation.in_document("milk"), author="mod")
+    other.wait_for("golden.yaml")
+    assert [q.question for q in theirs.list()] == ["What is colostrum?"]
