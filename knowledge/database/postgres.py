@@ -173,7 +173,7 @@ class PostgresStore(StateStore):
             self.pool.open(wait=True, timeout=connect_timeout)
         except PoolTimeout as exc:
             self.pool.close()
-            raise StoreError(f"cannot connect to the database {self.describe()}: {exc}") from None
+            raise StoreError(f"cannot connect to the database {self.describe()}: {_why(url, exc)}") from None
         try:
             self._migrate()
         except BaseException:
@@ -411,6 +411,16 @@ class ServerUploads:
     def delete(self, filename: str) -> bool:
         """Remove an upload; False when it was not there."""
         return self.store.delete_upload(self.guild_id, filename)
+
+
+def _why(url: str, timeout: PoolTimeout) -> str:
+    """Why the pool could not connect: the server's own answer to one more try (the pool only
+    says it timed out)."""
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+    except psycopg.Error as exc:
+        return " ".join(str(exc).split())
+    return str(timeout)
 
 
 def _configure(db: psycopg.Connection) -> None:
