@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -128,7 +129,7 @@ def propagation(url: str, folder: Path, edits: int) -> list[float]:
     return delays
 
 
-def joining(store_for: callable, state: Path, servers: int) -> float:
+def joining(store_for: Callable[[], StateStore], state: Path, servers: int) -> float:
     """Seconds a new process takes to load every server's curated answers and glossary."""
     store = store_for()
     try:
@@ -153,6 +154,7 @@ def template(folder: Path) -> tuple[str, str]:
 
 
 def main() -> None:
+    """Run the three measures and write ``bench/results/store_backends.md``."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ops", type=int, default=2000, help="answers recorded per measure")
     parser.add_argument("--edits", type=int, default=100, help="curated edits timed between processes")
