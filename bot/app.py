@@ -23,7 +23,8 @@ from discord.ext import commands
 
 from knowledge import AnswerSettings, KnowledgeBase
 from knowledge.atomic import remove_abandoned_temp_files
-from knowledge.store import Store
+from knowledge.database import open_store
+from knowledge.store import StateStore
 from knowledge.tenancy import Servers, ServerState, adopt_single_pool
 from knowledge.uploads import KnowledgeSources
 
@@ -96,7 +97,11 @@ class CitebotBot(commands.Bot):
     """
 
     def __init__(self, config: Config, *, kb: KnowledgeBase | None = None) -> None:
+        sharding: dict[str, object] = {}
+        if isinstance(self, discord.AutoShardedClient) and config.shards is not None:
+            sharding = {"shard_ids": list(config.shards), "shard_count": config.shard_count}
         super().__init__(
+            **sharding,
             # Prefix commands are unused; a mention prefix keeps them from ever matching plain text.
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -108,7 +113,7 @@ class CitebotBot(commands.Bot):
         self.config = config
         self._initial_kb = kb
         self._servers: Servers | None = None
-        self._store: Store | None = None
+        self._store: StateStore | None = None
         self._warm_up: asyncio.Task | None = None
         self.answers = ReplyService(self)
         # One bucket per member per server for every way of asking; another for the public lookups.
@@ -129,14 +134,14 @@ class CitebotBot(commands.Bot):
             self.config.knowledge_dir, self.config.state_dir, semantic=self.config.retrieval.options()
         )
 
-    def _open_state(self) -> tuple[Store, Servers]:
+    def _open_state(self) -> tuple[StateStore, Servers]:
         """Load the shared knowledge base, open the store and move single-pool files of an older
         citebot to their server."""
         remove_abandoned_temp_files(self.config.state_dir)
         kb = self._initial_kb or self.sources.load_base()
         for error in kb.errors:
             logger.warning("knowledge base: %s", error)
-        store = Store.in_folder(self.config.state_dir)
+        store = open_store(self.config.state_dir, self.config.database_url)
         try:
             adopt_single_pool(self.config.state_dir, store, self.config.guilds)
             servers = Servers(
@@ -146,6 +151,8 @@ class CitebotBot(commands.Bot):
                 settings=answer_settings(self.config),
                 red_flags=self.config.notices.red_flag_check(),
             )
+            if servers.watch():
+                logger.info("listening for changes made through the other bot processes")
         except BaseException:
             store.close()
             raise
@@ -153,7 +160,7 @@ class CitebotBot(commands.Bot):
             "knowledge base: %d documents, %d passages; state in %s",
             len(kb.documents),
             len(kb.passages),
-            self.config.state_dir,
+            store.describe() if self.config.database_url else self.config.state_dir,
         )
         return store, servers
 
@@ -304,7 +311,16 @@ class CitebotBot(commands.Bot):
         await self._leave_if_not_allowed(guild)
 
     async def on_ready(self) -> None:
-        """Leave the servers outside the allowlist (added while the bot was down)."""
+        """Say what this process serves (its shards, servers and where the state is), then leave
+        the servers outside the allowlist (added while the bot was down)."""
+        shards = getattr(self, "shard_ids", None)
+        store = self._store.describe() if self._store is not None else "not open"
+        logger.info(
+            "ready: %s, %d server(s), state in %s",
+            f"shards {','.join(map(str, shards))} of {self.shard_count}" if shards else "no sharding",
+            len(self.guilds),
+            store,
+        )
         for guild in list(self.guilds):
             await self._leave_if_not_allowed(guild)
 
@@ -318,9 +334,18 @@ class CitebotBot(commands.Bot):
             logger.error("unhandled error in an interaction", exc_info=error)
 
 
+class ShardedCitebotBot(CitebotBot, commands.AutoShardedBot):
+    """citebot running some of the bot's Discord shards (the config's ``shards`` of
+    ``shard_count``) in this process; the other processes run the rest over the same database."""
+
+
 def create_bot(config: Config | None = None, *, kb: KnowledgeBase | None = None) -> CitebotBot:
-    """A ready bot; without a config, the one named by ``$CITEBOT_CONFIG`` or the defaults."""
-    return CitebotBot(config if config is not None else load_config(), kb=kb)
+    """A ready bot; without a config, the one named by ``$CITEBOT_CONFIG`` or the defaults. With
+    ``shards`` configured, it runs those shards (discord.py's AutoShardedBot)."""
+    config = config if config is not None else load_config()
+    if config.shards is not None:
+        return ShardedCitebotBot(config, kb=kb)
+    return CitebotBot(config, kb=kb)
 
 
 def run_bot(config: Config) -> None:
@@ -329,6 +354,12 @@ def run_bot(config: Config) -> None:
     if not token:
         print(f"error: set {TOKEN_ENV} to the bot token (see README, Running on Discord)", file=sys.stderr)
         raise SystemExit(2)
+    if config.shards is not None and not config.database_url:
+        logger.warning(
+            "running shards %s without a database_url: this process's state is its own, not shared "
+            "with the processes running the other shards",
+            ",".join(map(str, config.shards)),
+        )
     bot = create_bot(config)
     root = logging.getLogger()
     if root.handlers:

@@ -7,6 +7,7 @@ console on the built-in knowledge base.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import logging
 import os
@@ -18,10 +19,11 @@ from pathlib import Path
 from knowledge import KnowledgeBase, QuestionError
 from knowledge.assistant import Assistant
 from knowledge.curated import CuratedStore
+from knowledge.database import open_store
 from knowledge.errors import CitebotError, NotFoundError, StateWriteError
 from knowledge.glossary import Glossary
 from knowledge.kb import check_saved_index
-from knowledge.store import check_store
+from knowledge.store import StateStore, check_store
 from knowledge.tenancy import (
     UPLOADS_DIR,
     choose_server,
@@ -61,6 +63,7 @@ def _folders(args: argparse.Namespace) -> KnowledgeSources:
     config = load_config(getattr(args, "config", None))
     args.state_dir = args.state_dir or config.state_dir
     args.red_flags = config.notices.red_flag_check()
+    args.database_url = config.database_url
     folder = args.knowledge or config.knowledge_dir
     if folder is not None and not Path(folder).is_dir():
         # A mistyped folder would otherwise answer every question with "not in the knowledge base".
@@ -74,9 +77,20 @@ def _assistant(args: argparse.Namespace) -> Assistant:
     knowledge alone), as the bot answers there: its curated answers, glossary, uploads and the
     config's red flags."""
     sources = _folders(args)
-    guild_id = choose_server(args.state_dir, args.server)
+    store = _database(args)
+    guild_id = choose_server(args.state_dir, args.server, also=store.guilds_with_state() if store else ())
     base = sources.load_base(progress=_progress_bar)
-    return server_assistant(sources, guild_id, base, red_flags=args.red_flags)[0]
+    return server_assistant(sources, guild_id, base, red_flags=args.red_flags, store=store)[0]
+
+
+def _database(args: argparse.Namespace) -> StateStore | None:
+    """With the config's ``database_url``, the database the bot keeps servers' state in (open
+    until the command ends), so a command answers as the bot does; else None."""
+    if not args.database_url:
+        return None
+    store = open_store(args.state_dir, args.database_url)
+    atexit.register(store.close)
+    return store
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -112,7 +126,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.server is not None:
         sources = sources.with_uploads(server_dir(sources.state_dir, args.server) / UPLOADS_DIR)
     if args.check:
-        kb, problems = _check(sources)
+        kb, problems = _check(sources, _database(args))
     else:
         kb = sources.load(progress=_progress_bar)
         problems = [str(error) for error in kb.errors]
@@ -152,10 +166,11 @@ def _progress_bar(total: int):
     return step
 
 
-def _check(sources: KnowledgeSources) -> tuple[KnowledgeBase, list[str]]:
+def _check(sources: KnowledgeSources, store: StateStore | None = None) -> tuple[KnowledgeBase, list[str]]:
     """Validate everything citebot reads — documents, uploads, the saved index, every server's
-    curated answers and glossary (and those not yet assigned to a server) — writing nothing. (The
-    config was read before this, or citebot stopped.)"""
+    curated answers and glossary (and those not yet assigned to a server; with ``store``, those
+    kept in the database too) — writing nothing. (The config was read before this, or citebot
+    stopped.)"""
     docs, errors = sources.documents()
     kb = KnowledgeBase.from_documents(docs, errors=errors)
     problems = [str(error) for error in errors]
@@ -172,6 +187,12 @@ def _check(sources: KnowledgeSources) -> tuple[KnowledgeBase, list[str]]:
             if state_file.load_error is None:
                 continue
             problems.append(f"{state_file.load_error.path}: {state_file.load_error}")
+    for guild_id in store.guilds_with_state() if store is not None else ():
+        rows, folder = store.server(guild_id), server_dir(state, guild_id)
+        curated = CuratedStore(rows.state_file(folder / "curated.yaml"))
+        for state_file in (curated, Glossary(rows.state_file(folder / "glossary.yaml"))):
+            if state_file.load_error is not None:
+                problems.append(f"server {guild_id} in {store.describe()}: {state_file.load_error}")
     return kb, problems
 
 
@@ -207,14 +228,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def eval_golden(args: argparse.Namespace) -> int:
     """``citebot eval --server ID``: ask the server's golden questions as the bot would; 1 when one
     fails that passed at the bot's last check (or was never checked), 2 for a broken file."""
+    from knowledge.golden import FILE_NAME as GOLDEN_FILE
     from knowledge.golden import GoldenSet
 
     sources = _folders(args)
-    guild_id = choose_server(args.state_dir, args.server)
+    store = _database(args)
+    guild_id = choose_server(args.state_dir, args.server, also=store.guilds_with_state() if store else ())
     if guild_id is None:
         print("error: give a question set FILE, or --server ID for its golden questions", file=sys.stderr)
         return 2
-    golden = GoldenSet.in_state_dir(server_dir(sources.state_dir, guild_id))
+    folder = server_dir(sources.state_dir, guild_id)
+    path = folder / GOLDEN_FILE
+    golden = GoldenSet(store.server(guild_id).state_file(path) if store else path)
     if golden.load_error is not None:
         print(f"error: {golden.load_error.path}: {golden.load_error}", file=sys.stderr)
         return 2
@@ -222,7 +247,7 @@ def eval_golden(args: argparse.Namespace) -> int:
     if not len(golden):
         print("no golden questions yet (moderators add them with /kb test add or Keep as test)")
         return 0
-    assistant = server_assistant(sources, guild_id, sources.load_base())[0]
+    assistant = server_assistant(sources, guild_id, sources.load_base(), store=store)[0]
     report = golden.check(assistant.ask)  # read only: the bot's baseline stays as it was
     print("\n".join(report.lines()))
     worse = [r.golden for r in report.regressions] + [r.golden for r in report.unchecked_failures]
@@ -257,11 +282,34 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """``citebot run``: connect to Discord."""
+    """``citebot run``: connect to Discord (``--shards``/``--shard-count`` override the config's)."""
     from .app import run_bot
+    from .config import load_config, with_shards
+
+    run_bot(with_shards(load_config(args.config), args.shards, args.shard_count))
+    return 0
+
+
+def cmd_migrate_state(args: argparse.Namespace) -> int:
+    """``citebot migrate-state --to URL``: copy the state folder into an empty PostgreSQL database
+    and check that everything arrived; 1 when it did not."""
+    from knowledge.database import redact_url
+    from knowledge.database.migrate import migrate_state
+
     from .config import load_config
 
-    run_bot(load_config(args.config))
+    config = load_config(args.config)
+    url = args.to or config.database_url
+    if not url:
+        print("error: give the database with --to postgresql://… (or $CITEBOT_DATABASE_URL)", file=sys.stderr)
+        return 2
+    state = Path(args.state_dir) if args.state_dir else config.state_dir
+    report = migrate_state(state, url)
+    print(f"{'':<20} {'folder':>8} {'database':>8}")
+    print("\n".join(report.lines()))
+    for path in report.left_behind:
+        print(f"not copied (not assigned to a server; see citebot state assign): {path}", file=sys.stderr)
+    print(f"copied {state} to {redact_url(url)}; every count matches. Set database_url to use it.")
     return 0
 
 
@@ -318,7 +366,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="connect to Discord (needs DISCORD_TOKEN)")
     run.add_argument("--config", metavar="FILE", help="YAML config (default: $CITEBOT_CONFIG)")
+    run.add_argument("--shards", metavar="IDS", help="the Discord shards this process runs: 0-3 or 0,2,5")
+    run.add_argument("--shard-count", type=int, metavar="N", help="how many shards the whole bot has")
     run.set_defaults(func=cmd_run)
+
+    migrate = sub.add_parser("migrate-state", help="copy the state folder into a PostgreSQL database")
+    migrate.add_argument(
+        "--to", metavar="URL", help="the empty database: postgresql://… (default: the config's database_url)"
+    )
+    migrate.add_argument("--state-dir", metavar="DIR", help=STATE_DIR_HELP)
+    migrate.add_argument("--config", metavar="FILE", help="the bot's YAML config (default: $CITEBOT_CONFIG)")
+    migrate.set_defaults(func=cmd_migrate_state)
 
     cli_curation.register(sub)
     return parser

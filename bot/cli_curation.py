@@ -15,12 +15,17 @@ errors (:mod:`knowledge.errors`) raised here as ``error: ...`` with exit status 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from knowledge.curated import CuratedStore
+from knowledge.curated.store import FILE_NAME as CURATED_FILE
+from knowledge.database import open_store
 from knowledge.errors import CitebotError, StateFileError
+from knowledge.glossary import FILE_NAME as GLOSSARY_FILE
 from knowledge.glossary import Glossary
 from knowledge.kb import KnowledgeBase
 from knowledge.tenancy import (
@@ -32,6 +37,7 @@ from knowledge.tenancy import (
     single_pool_files,
 )
 from knowledge.uploads import KnowledgeSources
+from knowledge.yaml_state import YamlStateFile
 
 
 def _state_dir(args: argparse.Namespace) -> Path:
@@ -53,6 +59,30 @@ def _server_folder(args: argparse.Namespace) -> Path:
             f"no server has curated answers or a glossary in {state} yet; choose one with --server ID"
         )
     return server_dir(state, guild_id)
+
+
+@contextlib.contextmanager
+def _state_file(args: argparse.Namespace, name: str) -> Iterator[YamlStateFile]:
+    """The chosen server's YAML state ``name`` (``curated.yaml``, ``glossary.yaml``): its file in
+    the state folder, or, with the config's ``database_url``, the copy every bot process serves."""
+    from .config import load_config
+
+    url = load_config(getattr(args, "config", None)).database_url
+    if not url:
+        yield YamlStateFile(_server_folder(args) / name)
+        return
+    state = _state_dir(args)
+    store = open_store(state, url)
+    try:
+        guild_id = choose_server(state, args.server, also=store.guilds_with_state())
+        if guild_id is None:
+            raise CitebotError(
+                f"no server has curated answers or a glossary in {store.describe()} yet; "
+                "choose one with --server ID"
+            )
+        yield store.server(guild_id).state_file(server_dir(state, guild_id) / name)
+    finally:
+        store.close()
 
 
 def _server_kb(args: argparse.Namespace) -> KnowledgeBase:
@@ -79,7 +109,11 @@ def _report_load_error(error: StateFileError | None) -> None:
 
 def cmd_faq_export(args: argparse.Namespace) -> int:
     """``citebot faq export``: the curated answers as YAML, to a file or stdout."""
-    store = CuratedStore.in_state_dir(_server_folder(args))
+    with _state_file(args, CURATED_FILE) as file:
+        return _faq_export(args, CuratedStore(file))
+
+
+def _faq_export(args: argparse.Namespace, store: CuratedStore) -> int:
     _report_load_error(store.load_error)
     text = store.export_yaml()
     if args.file in (None, "-"):
@@ -94,7 +128,11 @@ def cmd_faq_export(args: argparse.Namespace) -> int:
 
 def cmd_faq_import(args: argparse.Namespace) -> int:
     """``citebot faq import``: show what a file changes, then apply it (unless ``--dry-run``)."""
-    store = CuratedStore.in_state_dir(_server_folder(args))
+    with _state_file(args, CURATED_FILE) as file:
+        return _faq_import(args, CuratedStore(file))
+
+
+def _faq_import(args: argparse.Namespace, store: CuratedStore) -> int:
     _report_load_error(store.load_error)
     try:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8-sig")
@@ -126,9 +164,10 @@ def cmd_faq_import(args: argparse.Namespace) -> int:
 
 def cmd_glossary_list(args: argparse.Namespace) -> int:
     """``citebot glossary list``: one ``term<TAB>meaning`` per line."""
-    glossary = Glossary.in_state_dir(_server_folder(args))
-    _report_load_error(glossary.load_error)
-    entries = glossary.entries()
+    with _state_file(args, GLOSSARY_FILE) as file:
+        glossary = Glossary(file)
+        _report_load_error(glossary.load_error)
+        entries = glossary.entries()
     for entry in entries:
         print(f"{entry.term}\t{entry.means}")
     if not entries:
@@ -138,25 +177,37 @@ def cmd_glossary_list(args: argparse.Namespace) -> int:
 
 def cmd_glossary_add(args: argparse.Namespace) -> int:
     """``citebot glossary add TERM MEANING``."""
-    glossary = Glossary.in_state_dir(_server_folder(args))
-    entry = glossary.add(args.term, args.meaning, author=_operator())
+    with _state_file(args, GLOSSARY_FILE) as file:
+        entry = Glossary(file).add(args.term, args.meaning, author=_operator())
     print(f"{entry.term} -> {entry.means}")
     return 0
 
 
 def cmd_glossary_remove(args: argparse.Namespace) -> int:
     """``citebot glossary remove TERM``."""
-    glossary = Glossary.in_state_dir(_server_folder(args))
-    entry = glossary.remove(args.term)
+    with _state_file(args, GLOSSARY_FILE) as file:
+        entry = Glossary(file).remove(args.term)
     print(f"removed {entry.term}")
     return 0
 
 
 def cmd_state_list(args: argparse.Namespace) -> int:
-    """``citebot state list``: the servers with state, and files waiting for a server."""
+    """``citebot state list``: the servers with state (in the database too, with a
+    ``database_url``), and files waiting for a server."""
+    from .config import load_config
+
     state = _state_dir(args)
-    for guild_id in servers_with_state(state):
-        print(f"{guild_id}\t{server_dir(state, guild_id)}")
+    url = load_config(getattr(args, "config", None)).database_url
+    in_database: list[int] = []
+    where = ""
+    if url:
+        store = open_store(state, url)
+        try:
+            in_database, where = store.guilds_with_state(), store.describe()
+        finally:
+            store.close()
+    for guild_id in sorted(set(servers_with_state(state)) | set(in_database)):
+        print(f"{guild_id}\t{where if guild_id in in_database else server_dir(state, guild_id)}")
     waiting = single_pool_files(state)
     if waiting:
         names = ", ".join(p.name for p in waiting)

@@ -14,13 +14,14 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from knowledge import default_state_dir, safety
+from knowledge.database import DATABASE_URL_ENV, is_postgres_url, redact_url
 from knowledge.documents import refused_folder
 from knowledge.semantic import MODES as SEMANTIC_MODES
 from knowledge.semantic import SemanticOptions
@@ -34,6 +35,11 @@ DEFAULT_MEDICAL_NOTICE = (
 # The red-flag defaults live with the check, in the knowledge library; ``notices`` overrides them.
 DEFAULT_RED_FLAG_MESSAGE = safety.DEFAULT_RED_FLAG_MESSAGE
 DEFAULT_RED_FLAGS: tuple[str, ...] = safety.DEFAULT_RED_FLAGS
+
+
+def default_database_url() -> str | None:
+    """``$CITEBOT_DATABASE_URL`` when set (a URL with a password is better kept out of the file)."""
+    return os.environ.get(DATABASE_URL_ENV, "").strip() or None
 
 
 class ConfigError(ValueError):
@@ -145,6 +151,16 @@ class Config:
     """Roles that count as moderators (besides members who can manage messages)."""
     moderator_channel: int | None = setting(None, read="snowflake", nullable=True)
     """Where curated answers whose sources changed are announced."""
+    database_url: str | None = setting(
+        read="database_url", nullable=True, default_factory=default_database_url
+    )
+    """``postgresql://…``: keep the state (stored answers, curated answers, glossary, uploads) in
+    PostgreSQL, shared by several bot processes; default ``$CITEBOT_DATABASE_URL``, else None: the
+    SQLite file and YAML files in ``state_dir``."""
+    shards: tuple[int, ...] | None = setting(None, read="shard_ids", nullable=True)
+    """The Discord shards this process runs (``0-3`` or a list); None: one process, no sharding."""
+    shard_count: int | None = setting(None, read="integer", nullable=True, low=1)
+    """How many shards the whole bot has (every process's ``shard_count`` is the same)."""
     max_upload_mb: float = setting(2.0, read="number", low=0.01, high=25.0)
     """Largest document ``/kb add`` accepts, in megabytes."""
     answers: AnswerConfig = section(AnswerConfig)
@@ -166,6 +182,27 @@ class Config:
         if self.message_content is not None:
             return self.message_content
         return bool(self.help_channels or self.forum_channels)
+
+
+def parse_shards(value: Any) -> tuple[int, ...]:
+    """Shard ids from ``"0-3"``, ``"0,2,5"``, ``4`` or a list of ids; ValueError says what is wrong."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected shard ids such as 0-3, got {value!r}")
+    if isinstance(value, int):
+        value = [value]
+    if isinstance(value, str):
+        ids: list[int] = []
+        for part in value.replace(" ", "").split(","):
+            low, dash, high = part.partition("-")
+            if not low.isdigit() or (dash and not high.isdigit()):
+                raise ValueError(f"expected shard ids such as 0-3 or 0,2,5, got {value!r}")
+            ids += range(int(low), int(high) + 1) if dash else [int(low)]
+        value = ids
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"expected shard ids such as 0-3, got {value!r}")
+    if any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in value):
+        raise ValueError(f"shard ids are whole numbers from 0, got {value!r}")
+    return tuple(sorted(set(value)))
 
 
 def config_keys(cls: type) -> tuple[str, ...]:
@@ -316,6 +353,18 @@ class _Reader:
         folder = Path(os.path.expandvars(value)).expanduser()
         return folder if folder.is_absolute() else (self.base / folder).resolve()
 
+    def database_url(self, key: str, value: Any) -> str:
+        if not isinstance(value, str) or not is_postgres_url(value.strip()):
+            shown = redact_url(value) if isinstance(value, str) else repr(value)
+            raise self.fail(key, f"expected a postgresql:// URL, got {shown}")
+        return value.strip()
+
+    def shard_ids(self, key: str, value: Any) -> tuple[int, ...]:
+        try:
+            return parse_shards(value)
+        except ValueError as exc:
+            raise self.fail(key, str(exc)) from None
+
     def knowledge_folder(self, key: str, value: Any) -> Path:
         folder = self.path(key, value)
         refused = refused_folder(folder)
@@ -364,4 +413,32 @@ class _Reader:
                 kwargs[spec.name] = getattr(self, read)(key, item, **spec.metadata["limits"])
         if cls is Config:
             kwargs["source"] = Path(self.where) if self.where != "<config>" else None
+            check_shards(kwargs.get("shards"), kwargs.get("shard_count"), self.fail)
         return cls(**kwargs)
+
+
+def with_shards(config: Config, shards: str | None, shard_count: int | None) -> Config:
+    """``config`` with the shards given on the command line (None keeps the config's)."""
+    ids = config.shards
+    count = shard_count if shard_count is not None else config.shard_count
+    if shards is not None:
+        try:
+            ids = parse_shards(shards)
+        except ValueError as exc:
+            raise ConfigError(f"--shards: {exc}") from None
+    if count is not None and count < 1:
+        raise ConfigError(f"--shard-count: must be at least 1, got {count}")
+
+    def fail(key: str, message: str) -> ConfigError:
+        return ConfigError(f"--{key.replace('_', '-')}: {message}")
+
+    check_shards(ids, count, fail)
+    return replace(config, shards=ids, shard_count=count)
+
+
+def check_shards(shards: tuple[int, ...] | None, count: int | None, fail: Any) -> None:
+    """Shards need their total and fit in it; ``fail(key, message)`` makes the error to raise."""
+    if shards is not None and count is None:
+        raise fail("shards", "needs shard_count, the number of shards of the whole bot")
+    if shards is not None and count is not None and max(shards) >= count:
+        raise fail("shards", f"shard ids run from 0 to shard_count - 1 ({count - 1}), got {max(shards)}")

@@ -22,6 +22,7 @@ from .text import normalize, stem, token_spans, tokens
 from .yaml_state import (
     StateFileError,
     YamlState,
+    YamlStateFile,
     dump_yaml,
     line_of,
     mapping_value,
@@ -218,7 +219,7 @@ class Glossary(YamlState[GlossaryEntry]):
 
     label = "glossary terms"
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str | YamlStateFile) -> None:
         self._entries: dict[tuple[str, ...], GlossaryEntry] = {}
         super().__init__(path)
 

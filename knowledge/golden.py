@@ -36,6 +36,7 @@ from .errors import NotFoundError, QuestionError, StateFileError, StateWriteErro
 from .models import Answer
 from .yaml_state import (
     YamlState,
+    YamlStateFile,
     dump_yaml,
     line_of,
     mapping_value,
@@ -421,7 +422,7 @@ class GoldenSet(YamlState[GoldenQuestion]):
 
     label = "golden questions"
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str | YamlStateFile) -> None:
         self._questions: dict[int, GoldenQuestion] = {}
         super().__init__(path)
         self.status_path = self.path.with_name(STATUS_FILE_NAME)

@@ -1,4 +1,6 @@
-"""What the bot remembers between restarts, in one SQLite file in the state folder.
+"""What the bot remembers between restarts: by default one SQLite file in the state folder (this
+module); with a ``database_url``, PostgreSQL (:mod:`knowledge.database`), through the same
+:class:`ServerStore` and the same SQL.
 
 Answers given (so buttons on old messages still work), feedback on them, and the days a member was
 shown the medical notice. Every row belongs to one Discord server (``guild_id``; NULL, or 0 for
@@ -12,6 +14,10 @@ bounded wait (the bot then answers without it), a damaged file is moved aside at
 unwritable state folder gives a read-only store (see :class:`Store`). The schema is versioned:
 each entry of ``MIGRATIONS`` brings the file from one version to the next, so later features add a
 migration rather than editing an old one.
+
+The SQL of :class:`ServerStore` is written once, in the subset both databases understand
+(``?`` parameters, ``ON CONFLICT``, ``FILTER``, window functions); a backend is a
+:class:`StateStore` that runs it (:meth:`StateStore._run`) and says how a JSON array is aggregated.
 """
 
 from __future__ import annotations
@@ -24,18 +30,26 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from .errors import CitebotError
+from .yaml_state import YamlStateFile
+
+if TYPE_CHECKING:
+    from .uploads import SharedUploads
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 STORE_FILE = "citebot.sqlite3"
+#: ``what`` of an announced change (:meth:`StateStore.announce`) to a server's documents (an upload
+#: added or removed, ``/kb reload``), and of one whose details were missed: load everything again.
+KNOWLEDGE_CHANGED = "knowledge"
+EVERYTHING_CHANGED = "*"
 # How long a change waits for another process's write lock before it is retried (once) or dropped:
 # short, since a member is waiting for the answer it records.
 BUSY_TIMEOUT_MS = 2000
@@ -106,8 +120,9 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
-class StoreError(RuntimeError):
-    """The state file cannot be used (for example written by a newer citebot)."""
+class StoreError(CitebotError, RuntimeError):
+    """The state store cannot be used (a file written by a newer citebot, a database that cannot be
+    reached at start)."""
 
 
 class StoreUnavailable(CitebotError):
@@ -144,7 +159,87 @@ class ReviewItem:
     passage_ids: tuple[str, ...]
 
 
-class Store:
+class StateStore:
+    """Where the rows of every server are kept: the part both backends share. A backend opens its
+    database, applies its migrations and runs a query with :meth:`_run`, turning its database's
+    failures into :class:`StoreUnavailable`; what is in it is reached per server with :meth:`server`."""
+
+    #: Whether changes are kept in memory only (a SQLite state folder that cannot be written).
+    read_only: bool = False
+    #: Where a damaged SQLite file was moved at start, if it was.
+    moved_aside: Path | None = None
+    #: The SQL aggregate making a JSON array (as text) of its argument.
+    json_array_agg: ClassVar[str] = "json_group_array({})"
+
+    def describe(self) -> str:
+        """Where the rows are, for logs (a database URL without its password)."""
+        raise NotImplementedError
+
+    def _run(self, what: Callable[[Any], T]) -> T:
+        """Run ``what`` with a connection; :class:`StoreUnavailable` when the database failed."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Close the database; the store cannot be used afterwards."""
+        raise NotImplementedError
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version the database is at."""
+        row = self._fetchone("SELECT version FROM schema_version", ())
+        return int(row["version"]) if row else 0
+
+    def server(self, guild_id: int | None) -> ServerStore:
+        """The rows of one server (None: direct messages)."""
+        return ServerStore(self, guild_id)
+
+    def state_file(self, guild_id: int, path: Path) -> YamlStateFile:
+        """Where a server's curated answers, glossary or golden questions are kept: the YAML file
+        at ``path`` in its folder (a database backend keeps the same text in a row instead)."""
+        return YamlStateFile(path)
+
+    def shared_uploads(self, guild_id: int) -> SharedUploads | None:
+        """Where a server's uploads are kept for every process (None: its folder alone)."""
+        return None
+
+    def guilds_with_state(self) -> list[int]:
+        """The servers whose curated answers, glossary or uploads are kept here rather than in
+        their folders (none for SQLite)."""
+        return []
+
+    def mark_stale(self, guild_id: int, what: str) -> None:
+        """Another process changed ``what`` (a state document's name, or ``*``) in a server: its
+        state files opened here read it again on their next refresh (files notice by themselves)."""
+
+    def announce(self, guild_id: int, what: str) -> None:
+        """Tell the other bot processes that ``what`` changed in a server (one process: nobody)."""
+
+    def watch(self, callback: Callable[[int, str], None]) -> bool:
+        """Call ``callback(guild_id, what)`` for each change another process announces; False when
+        this store has no other processes to hear from."""
+        return False
+
+    def guild_ids(self) -> list[int]:
+        """The servers that have stored answers, in the order they first asked."""
+        rows = self._fetchall(
+            "SELECT guild_id FROM answers WHERE guild_id IS NOT NULL"
+            " GROUP BY guild_id ORDER BY min(created_at)",
+            (),
+        )
+        return [int(row["guild_id"]) for row in rows]
+
+    def _fetchone(self, sql: str, params: Sequence[Any]) -> Any:
+        return self._run(lambda db: db.execute(sql, params).fetchone())
+
+    def _fetchall(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        return self._run(lambda db: db.execute(sql, params).fetchall())
+
+    def _execute(self, sql: str, params: Sequence[Any]) -> int:
+        """Run a change; returns the number of rows it changed."""
+        return self._run(lambda db: db.execute(sql, params).rowcount)
+
+
+class Store(StateStore):
     """A small SQLite store; safe to call from any thread (but never from the event loop: a busy
     database waits up to :data:`BUSY_TIMEOUT_MS`).
 
@@ -158,8 +253,7 @@ class Store:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.read_only = False
-        #: Where a damaged file was moved at start, if it was.
-        self.moved_aside: Path | None = None
+        self.moved_aside = None
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()  # guards the list only, never held in a query
@@ -292,12 +386,6 @@ class Store:
 
     # -- schema --------------------------------------------------------------------------------
 
-    @property
-    def schema_version(self) -> int:
-        """The schema version the file is at."""
-        row = self._fetchone("SELECT version FROM schema_version", ())
-        return int(row[0]) if row else 0
-
     def _migrate(self) -> None:
         with self._connection() as db:
             db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
@@ -318,28 +406,9 @@ class Store:
                 )
                 logger.info("state store %s migrated to schema version %d", self.path, version)
 
-    def server(self, guild_id: int | None) -> ServerStore:
-        """The rows of one server (None: direct messages)."""
-        return ServerStore(self, guild_id)
-
-    def guild_ids(self) -> list[int]:
-        """The servers that have stored answers, in the order they first asked."""
-        rows = self._fetchall(
-            "SELECT guild_id FROM answers WHERE guild_id IS NOT NULL"
-            " GROUP BY guild_id ORDER BY min(created_at)",
-            (),
-        )
-        return [int(row[0]) for row in rows]
-
-    def _fetchone(self, sql: str, params: tuple) -> sqlite3.Row | None:
-        return self._run(lambda db: db.execute(sql, params).fetchone())
-
-    def _fetchall(self, sql: str, params: tuple) -> list[sqlite3.Row]:
-        return self._run(lambda db: db.execute(sql, params).fetchall())
-
-    def _execute(self, sql: str, params: tuple) -> int:
-        """Run a change; returns the number of rows it changed."""
-        return self._run(lambda db: db.execute(sql, params).rowcount)
+    def describe(self) -> str:
+        """The SQLite file, for logs."""
+        return str(self.path)
 
     def close(self) -> None:
         """Close the database; the store cannot be used afterwards."""
@@ -379,12 +448,25 @@ def check_store(state_dir: Path | str) -> str | None:
 
 @dataclass(frozen=True)
 class ServerStore:
-    """The rows of one server in a :class:`Store`. Every query names ``guild_id`` (``IS``, so
-    None matches direct messages), so an answer id, message or channel of another server is
-    simply not found here, and a vote or dismissal of one is refused."""
+    """The rows of one server in a :class:`StateStore`. Every query names ``guild_id`` (``IS NULL``
+    for direct messages), so an answer id, message or channel of another server is simply not
+    found here, and a vote or dismissal of one is refused."""
 
-    store: Store
+    store: StateStore
     guild_id: int | None
+
+    def state_file(self, path: Path) -> YamlStateFile:
+        """Where this server's YAML state named like ``path`` (``curated.yaml``…) is kept."""
+        if self.guild_id is None:
+            raise ValueError("direct messages have no curated answers, glossary or golden questions")
+        return self.store.state_file(self.guild_id, path)
+
+    def _scope(self, column: str = "guild_id") -> tuple[str, tuple[int, ...]]:
+        """The condition naming this server on ``column`` and its parameters: ``= ?`` (which an
+        index serves in both databases) or ``IS NULL`` for direct messages."""
+        if self.guild_id is None:
+            return f"{column} IS NULL", ()
+        return f"{column} = ?", (self.guild_id,)
 
     # -- answers -------------------------------------------------------------------------------
 
@@ -420,31 +502,32 @@ class ServerStore:
 
     def set_message(self, answer_id: str, message_id: int) -> None:
         """Remember which message shows the answer, so a reply to it can be a follow-up."""
+        scope, guild = self._scope()
         self.store._execute(
-            "UPDATE answers SET message_id = ? WHERE id = ? AND guild_id IS ?",
-            (message_id, answer_id, self.guild_id),
+            f"UPDATE answers SET message_id = ? WHERE id = ? AND {scope}", (message_id, answer_id, *guild)
         )
 
     def answer(self, answer_id: str) -> AnswerRecord | None:
         """The answer with this id, if recorded in this server."""
-        row = self.store._fetchone(
-            "SELECT * FROM answers WHERE id = ? AND guild_id IS ?", (answer_id, self.guild_id)
-        )
+        scope, guild = self._scope()
+        row = self.store._fetchone(f"SELECT * FROM answers WHERE id = ? AND {scope}", (answer_id, *guild))
         return _record(row)
 
     def answer_for_message(self, message_id: int) -> AnswerRecord | None:
         """The answer a Discord message of this server shows, if any."""
+        scope, guild = self._scope()
         row = self.store._fetchone(
-            "SELECT * FROM answers WHERE message_id = ? AND guild_id IS ?", (message_id, self.guild_id)
+            f"SELECT * FROM answers WHERE message_id = ? AND {scope}", (message_id, *guild)
         )
         return _record(row)
 
     def last_answer_in(self, channel_id: int) -> AnswerRecord | None:
         """The latest answer given in a channel or thread: the turn a follow-up continues."""
+        scope, guild = self._scope()
         row = self.store._fetchone(
-            "SELECT * FROM answers WHERE channel_id = ? AND guild_id IS ?"
+            f"SELECT * FROM answers WHERE channel_id = ? AND {scope}"
             " ORDER BY created_at DESC, rowid DESC LIMIT 1",
-            (channel_id, self.guild_id),
+            (channel_id, *guild),
         )
         return _record(row)
 
@@ -456,45 +539,53 @@ class ServerStore:
         one of this server's."""
         if vote not in (-1, 1):
             raise ValueError("vote must be 1 or -1")
+        scope, guild = self._scope()
+        # Parameters in a SELECT list are cast: PostgreSQL would otherwise take them as text.
         changed = self.store._execute(
-            """INSERT INTO feedback (answer_id, user_id, vote, reason, created_at, guild_id)
-               SELECT id, ?, ?, ?, ?, guild_id FROM answers WHERE id = ? AND guild_id IS ?
+            f"""INSERT INTO feedback (answer_id, user_id, vote, reason, created_at, guild_id)
+               SELECT id, CAST(? AS BIGINT), CAST(? AS INTEGER), CAST(? AS TEXT), CAST(? AS DOUBLE PRECISION),
+                      guild_id
+                 FROM answers WHERE id = ? AND {scope}
                ON CONFLICT (answer_id, user_id) DO UPDATE SET
                  reason = CASE WHEN excluded.vote = feedback.vote
                                THEN coalesce(excluded.reason, feedback.reason)
                                ELSE excluded.reason END,
                  vote = excluded.vote,
                  created_at = excluded.created_at""",
-            (user_id, vote, reason, time.time(), answer_id, self.guild_id),
+            (user_id, vote, reason, time.time(), answer_id, *guild),
         )
         return changed == 1
 
     def vote_totals(self) -> tuple[int, int]:
         """(helpful, not helpful) votes on this server's answers."""
+        scope, guild = self._scope()
         row = self.store._fetchone(
-            "SELECT coalesce(sum(vote = 1), 0), coalesce(sum(vote = -1), 0) FROM feedback"
-            " WHERE guild_id IS ?",
-            (self.guild_id,),
+            "SELECT count(*) FILTER (WHERE vote = 1) AS helpful,"
+            f" count(*) FILTER (WHERE vote = -1) AS unhelpful FROM feedback WHERE {scope}",
+            guild,
         )
-        return int(row[0]), int(row[1])
+        return int(row["helpful"]), int(row["unhelpful"])
 
     # -- statistics ----------------------------------------------------------------------------
 
     def answer_totals(self) -> tuple[int, int]:
         """(asked, answered): every question recorded in this server, and those the bot answered."""
+        scope, guild = self._scope()
         row = self.store._fetchone(
-            "SELECT count(*), coalesce(sum(answered), 0) FROM answers WHERE guild_id IS ?", (self.guild_id,)
+            f"SELECT count(*) AS asked, coalesce(sum(answered), 0) AS answered FROM answers WHERE {scope}",
+            guild,
         )
-        return int(row[0]), int(row[1])
+        return int(row["asked"]), int(row["answered"])
 
     def most_asked(self, top: int, *, declined_only: bool = False) -> list[tuple[str, int]]:
         """The ``top`` questions asked most often here (ignoring case), with their counts; ties go
         to the one asked first."""
+        scope, guild = self._scope()
         declined = "AND answered = 0" if declined_only else ""
         rows = self.store._fetchall(
-            f"SELECT question, count(*) AS n FROM answers WHERE guild_id IS ? {declined}"
+            f"SELECT min(question) AS question, count(*) AS n FROM answers WHERE {scope} {declined}"
             " GROUP BY lower(question) ORDER BY n DESC, min(created_at) LIMIT ?",
-            (self.guild_id, top),
+            (*guild, top),
         )
         return [(row["question"], int(row["n"])) for row in rows]
 
@@ -504,28 +595,31 @@ class ServerStore:
         """Declined or 👎 answers of this server not yet dismissed, oldest first, with their 👎
         count and reasons. With ``per_member``, only the newest that many of each member's
         questions (questions of no known member are all kept); the rest stay in the store."""
+        scope, guild = self._scope("a.guild_id")
+        dismissed, dismissed_guild = self._scope()
+        reasons = self.store.json_array_agg.format("f.reason")
         rows = self.store._fetchall(
-            """
+            f"""
             SELECT a.id, a.question, a.created_at, a.answered, a.passage_ids,
                    (SELECT count(*) FROM feedback f WHERE f.answer_id = a.id AND f.vote = -1)
                      AS downvotes,
-                   (SELECT json_group_array(f.reason) FROM feedback f
+                   (SELECT {reasons} FROM feedback f
                      WHERE f.answer_id = a.id AND f.vote = -1 AND f.reason IS NOT NULL AND f.reason != '')
                      AS reasons
               FROM (SELECT a.*, a.rowid AS seq,
                            row_number() OVER (PARTITION BY a.user_id
                                               ORDER BY a.created_at DESC, a.rowid DESC) AS newest
                       FROM answers a
-                     WHERE a.guild_id IS ?
-                       AND a.id NOT IN (SELECT answer_id FROM review_dismissed WHERE guild_id IS ?)
+                     WHERE {scope}
+                       AND a.id NOT IN (SELECT answer_id FROM review_dismissed WHERE {dismissed})
                        AND (a.answered = 0
                             OR EXISTS (SELECT 1 FROM feedback f WHERE f.answer_id = a.id AND f.vote = -1))
                    ) a
-             WHERE ? IS NULL OR a.user_id IS NULL OR a.newest <= ?
+             WHERE CAST(? AS INTEGER) IS NULL OR a.user_id IS NULL OR a.newest <= ?
              ORDER BY a.created_at, a.seq
              LIMIT ?
             """,
-            (self.guild_id, self.guild_id, per_member, per_member, limit),
+            (*guild, *dismissed_guild, per_member, per_member, limit),
         )
         return [
             ReviewItem(
@@ -543,10 +637,12 @@ class ServerStore:
     def dismiss_from_review(self, answer_id: str, *, user_id: int | None = None) -> bool:
         """Take an answer of this server out of its review queue; False when it was not in it (or
         is unknown here)."""
+        scope, guild = self._scope()
         changed = self.store._execute(
-            "INSERT OR IGNORE INTO review_dismissed (answer_id, user_id, created_at, guild_id)"
-            " SELECT id, ?, ?, guild_id FROM answers WHERE id = ? AND guild_id IS ?",
-            (user_id, time.time(), answer_id, self.guild_id),
+            "INSERT INTO review_dismissed (answer_id, user_id, created_at, guild_id)"
+            " SELECT id, CAST(? AS BIGINT), CAST(? AS DOUBLE PRECISION), guild_id"
+            f" FROM answers WHERE id = ? AND {scope} ON CONFLICT DO NOTHING",
+            (user_id, time.time(), answer_id, *guild),
         )
         return changed == 1
 
@@ -556,13 +652,13 @@ class ServerStore:
         """Record that ``user_id`` saw the medical notice in this server on ``day``; False if they
         already had."""
         changed = self.store._execute(
-            "INSERT OR IGNORE INTO notices_shown (guild_id, user_id, day) VALUES (?, ?, ?)",
+            "INSERT INTO notices_shown (guild_id, user_id, day) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             (self.guild_id or 0, user_id, day),
         )
         return changed == 1
 
 
-def _record(row: sqlite3.Row | None) -> AnswerRecord | None:
+def _record(row: Mapping[str, Any] | None) -> AnswerRecord | None:
     if row is None:
         return None
     return AnswerRecord(

@@ -27,6 +27,7 @@ in, after a backup; with several candidates they stay put and unused until the o
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import threading
@@ -37,13 +38,16 @@ from pathlib import Path
 
 from .assistant import Assistant
 from .curated import CuratedStore
+from .curated.store import FILE_NAME as CURATED_FILE
 from .errors import CitebotError
 from .evidence import AnswerSettings
+from .glossary import FILE_NAME as GLOSSARY_FILE
 from .glossary import Glossary
 from .kb import KnowledgeBase
 from .safety import RedFlags
-from .store import ServerStore, Store
+from .store import EVERYTHING_CHANGED, KNOWLEDGE_CHANGED, ServerStore, StateStore, StoreUnavailable
 from .uploads import KnowledgeSources
+from .yaml_state import YamlStateFile
 
 logger = logging.getLogger(__name__)
 
@@ -74,20 +78,24 @@ def server_assistant(
     *,
     settings: AnswerSettings | None = None,
     red_flags: RedFlags | None = None,
+    store: StateStore | None = None,
 ) -> tuple[Assistant, KnowledgeSources]:
     """The assistant of one server over the shared ``base`` (its curated answers, glossary and
-    uploads from its folder), and its sources; for None, the shared knowledge alone."""
+    uploads from its folder, or from ``store`` when it keeps them for every process), and its
+    sources; for None, the shared knowledge alone."""
     if guild_id is None:
         shared = sources.with_uploads(None)
         return Assistant(base, settings=settings, red_flags=red_flags), shared
     folder = server_dir(sources.state_dir, guild_id)
-    own = sources.with_uploads(folder / UPLOADS_DIR)
+    own = sources.with_uploads(folder / UPLOADS_DIR, store.shared_uploads(guild_id) if store else None)
+    if store is not None:
+        rows = store.server(guild_id)
+        curated = CuratedStore(rows.state_file(folder / CURATED_FILE))
+        glossary = Glossary(rows.state_file(folder / GLOSSARY_FILE))
+    else:
+        curated, glossary = CuratedStore.in_state_dir(folder), Glossary.in_state_dir(folder)
     assistant = Assistant(
-        own.load(base),
-        settings=settings,
-        curated=CuratedStore.in_state_dir(folder),
-        glossary=Glossary.in_state_dir(folder),
-        red_flags=red_flags,
+        own.load(base), settings=settings, curated=curated, glossary=glossary, red_flags=red_flags
     )
     return assistant, own
 
@@ -103,6 +111,13 @@ class ServerState:
     store: ServerStore
     sources: KnowledgeSources
     folder: Path | None
+
+    def state_file(self, name: str) -> YamlStateFile:
+        """Where this server's YAML state ``name`` (``golden.yaml``…) is kept: its folder, or the
+        database shared by every bot process."""
+        if self.folder is None:
+            raise ValueError("direct messages have no state of their own")
+        return self.store.state_file(self.folder / name)
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -130,7 +145,7 @@ class Servers:
     def __init__(
         self,
         sources: KnowledgeSources,
-        store: Store,
+        store: StateStore,
         *,
         base: KnowledgeBase | None = None,
         settings: AnswerSettings | None = None,
@@ -181,13 +196,25 @@ class Servers:
             return [s for g, s in self._states.items() if g is not None]
 
     def load_known(self) -> list[ServerState]:
-        """Create the state of every server with files in the state folder (after start, in a
-        worker thread, so a first question there does not wait for its uploads to be indexed)."""
-        return [self.get(guild_id) for guild_id in servers_with_state(self.state_dir)]
+        """Create the state of every server with files in the state folder or state in the
+        database (after start, in a worker thread, so a first question there does not wait for
+        its uploads to be indexed)."""
+        try:
+            in_store = self.store.guilds_with_state()
+        except StoreUnavailable as exc:
+            logger.warning("servers with state in the database not loaded ahead: %s", exc)
+            in_store = []
+        known = sorted(set(servers_with_state(self.state_dir)) | set(in_store))
+        return [self.get(guild_id) for guild_id in known]
 
     def _create(self, guild_id: int | None) -> ServerState:
         assistant, sources = server_assistant(
-            self.sources, guild_id, self.base, settings=self.settings, red_flags=self.red_flags
+            self.sources,
+            guild_id,
+            self.base,
+            settings=self.settings,
+            red_flags=self.red_flags,
+            store=self.store,
         )
         folder = server_dir(self.state_dir, guild_id) if guild_id is not None else None
         return ServerState(guild_id, assistant, self.store.server(guild_id), sources, folder)
@@ -204,9 +231,12 @@ class Servers:
             base = current  # unchanged: keep sharing the object every server already uses
         return base, self.get(guild_id).sources.load(base)
 
-    def install(self, guild_id: int | None, base: KnowledgeBase, kb: KnowledgeBase) -> None:
+    def install(
+        self, guild_id: int | None, base: KnowledgeBase, kb: KnowledgeBase, *, announce: bool = True
+    ) -> None:
         """Answer from a built knowledge base: ``kb`` in ``guild_id``; when the shared base
-        changed, every other server's too (those with uploads are indexed again here)."""
+        changed, every other server's too (those with uploads are indexed again here). With
+        ``announce``, the other bot processes are told to reload that server too."""
         with self._lock:
             changed = base is not self._base
             self._base = base
@@ -216,6 +246,48 @@ class Servers:
                 state.assistant.kb = kb
             elif changed:
                 state.assistant.kb = state.sources.load(base)
+        if guild_id is not None and announce:
+            try:
+                self.store.announce(guild_id, KNOWLEDGE_CHANGED)
+            except StoreUnavailable as exc:
+                logger.warning("other bot processes were not told of server %s's reload: %s", guild_id, exc)
+
+    # -- changes made by other bot processes ----------------------------------------------------
+
+    def watch(self) -> bool:
+        """Load what other bot processes change (curated answers, glossary, uploads, reloads) as
+        their store announces it; False when there are no others (the SQLite store)."""
+        return self.store.watch(self.apply_change)
+
+    def apply_change(self, guild_id: int, what: str) -> None:
+        """Load what another process changed in a server (``what``: a state document's name,
+        ``knowledge``, or ``*`` for everything); a server not loaded here yet is left alone, as it
+        is read whole when first used. Runs in the store's listening thread, off the event loop.
+        Raises :class:`StoreUnavailable` when the database could not be read (to be tried again)."""
+        state = self.loaded_state(guild_id)
+        documents = [d for d in (state.curated, state.glossary) if d is not None] if state else []
+        with contextlib.ExitStack() as held:
+            # The served documents are read here, before a reader on the event loop sees them
+            # stale; others (golden questions) are read by their next reader, in a worker thread.
+            for document in documents:
+                held.enter_context(document.file.lock)
+            self.store.mark_stale(guild_id, what)
+            for document in documents:
+                if document.file.changed_on_disk():
+                    document.refresh()
+                if document.file.read_failed:  # the listener tries again later
+                    raise StoreUnavailable(f"server {guild_id}'s {document.label} could not be read")
+        if state is None:
+            return
+        everything = what == EVERYTHING_CHANGED
+        if everything or what == KNOWLEDGE_CHANGED:
+            if not state.sources.sync_uploads():
+                raise StoreUnavailable(f"server {guild_id}'s uploads could not be fetched")
+            # As a reload here would: the knowledge folder too (it may have been deployed anew),
+            # but without announcing it back.
+            base, kb = self.build(guild_id)
+            self.install(guild_id, base, kb, announce=False)
+            logger.info("server %s: knowledge reloaded after a change in another bot process", guild_id)
 
 
 # -- upgrading the single-pool layout -----------------------------------------------------------
@@ -229,13 +301,14 @@ class ServerChoiceError(CitebotError):
     """A command needs a server and several have state; the message lists them."""
 
 
-def choose_server(state_dir: Path | str, server: int | None) -> int | None:
+def choose_server(state_dir: Path | str, server: int | None, *, also: Iterable[int] = ()) -> int | None:
     """The server a command-line call acts on: ``server`` when given; else the only server with
-    state; None when no server has any (the shared knowledge). Raises :class:`ServerChoiceError`
-    naming the servers when there are several."""
+    state (in the state folder, or ``also``: those with state in the database); None when no
+    server has any (the shared knowledge). Raises :class:`ServerChoiceError` naming the servers
+    when there are several."""
     if server is not None:
         return server
-    known = servers_with_state(state_dir)
+    known = sorted(set(servers_with_state(state_dir)) | set(also))
     if len(known) > 1:
         raise ServerChoiceError(
             f"{len(known)} servers have state in {state_dir}: {', '.join(map(str, known))}; "
@@ -288,7 +361,7 @@ def assign_single_pool(state_dir: Path | str, guild_id: int) -> list[Path]:
     return old
 
 
-def adopt_single_pool(state_dir: Path | str, store: Store, allowed: Iterable[int] = ()) -> int | None:
+def adopt_single_pool(state_dir: Path | str, store: StateStore, allowed: Iterable[int] = ()) -> int | None:
     """At start: move single-pool files to the one server they can belong to, the only server of
     the allowlist or else the only one in the stored answers; returns it, or None when nothing
     moved (nothing to move, or several servers: then the operator is told how to choose)."""

@@ -6,10 +6,14 @@ only a sanitised base name is used, inside the uploads folder.
 
 Operators give a knowledge folder, which every server reads and the bot never writes; each
 server's uploads go to its own folder under the state folder and are loaded together with it.
+With the state in PostgreSQL the uploads are kept there too (:class:`SharedUploads`), so every bot
+process has them: the folder is then a copy, brought up to date before each load.
 """
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import logging
 import re
 import shutil
@@ -18,6 +22,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 import filetype
 
@@ -36,6 +41,7 @@ from .errors import StateWriteError, UploadError
 from .kb import CORPUS_DIR, KnowledgeBase, default_state_dir
 from .models import Document, LoadError
 from .semantic import SemanticOptions, attach
+from .store import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +129,27 @@ def check_upload(name: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) 
     return safe, docs
 
 
+class SharedUploads(Protocol):
+    """Where one server's uploads are kept for every bot process (the database); its folder holds
+    a copy. Each call may raise :class:`~knowledge.store.StoreUnavailable`."""
+
+    def hashes(self) -> dict[str, str]:
+        """File name to SHA-256 of every upload."""
+        ...
+
+    def data(self, filename: str) -> bytes | None:
+        """The bytes of one upload (None: removed meanwhile)."""
+        ...
+
+    def put(self, filename: str, data: bytes) -> None:
+        """Add or replace an upload."""
+        ...
+
+    def delete(self, filename: str) -> bool:
+        """Remove an upload; False when it was not there."""
+        ...
+
+
 @dataclass(frozen=True)
 class KnowledgeSources:
     """Where a server's knowledge base comes from and where its uploads go.
@@ -138,6 +165,7 @@ class KnowledgeSources:
     state_dir: Path
     uploads: Path | None = None
     semantic: SemanticOptions | None = None  # the optional semantic channel; None: lexical only
+    shared: SharedUploads | None = None  # the uploads of every process; None: the folder alone
 
     @classmethod
     def resolve(
@@ -154,9 +182,42 @@ class KnowledgeSources:
         base = Path(knowledge_dir).expanduser().resolve() if knowledge_dir else CORPUS_DIR.resolve()
         return cls(base, state, Path(uploads) if uploads is not None else None, semantic)
 
-    def with_uploads(self, uploads: Path | None) -> KnowledgeSources:
-        """The same knowledge folder with another server's uploads folder."""
-        return replace(self, uploads=uploads)
+    def with_uploads(self, uploads: Path | None, shared: SharedUploads | None = None) -> KnowledgeSources:
+        """The same knowledge folder with another server's uploads folder (kept for every process
+        in ``shared``, when given)."""
+        return replace(self, uploads=uploads, shared=shared)
+
+    def sync_uploads(self) -> bool:
+        """Bring the uploads folder up to date with the shared uploads: write those added or
+        changed by another process, set aside those it removed. False when the database could not
+        be reached for all of it (what could not be fetched is left as it was)."""
+        if self.shared is None or self.uploads is None:
+            return True
+        try:
+            wanted = self.shared.hashes()
+        except StoreUnavailable as exc:
+            logger.warning("uploads of %s not brought up to date: %s", self.uploads, exc)
+            return False
+        present = {p.name: p for p in self.uploads.iterdir() if p.is_file()} if self.uploads.is_dir() else {}
+        complete = True
+        for name, path in present.items():
+            if name not in wanted:
+                self._keep_removed(path, move=True)
+                logger.info("removed %s (removed in another bot process)", path)
+        for name, digest in wanted.items():
+            path = present.get(name)
+            if path is not None and hashlib.sha256(path.read_bytes()).hexdigest() == digest:
+                continue
+            try:
+                data = self.shared.data(name)
+            except StoreUnavailable as exc:
+                logger.warning("upload %s not fetched: %s", name, exc)
+                complete = False
+                continue
+            if data is not None:
+                atomic_write_bytes(self.uploads / name, data, backup=False)
+                logger.info("fetched upload %s (%d bytes)", self.uploads / name, len(data))
+        return complete
 
     @property
     def has_uploads(self) -> bool:
@@ -187,6 +248,7 @@ class KnowledgeSources:
         options, the semantic channel is attached (``progress``: see
         :func:`knowledge.semantic.attach`)."""
         shared = base if base is not None else self.load_base(progress)
+        self.sync_uploads()
         if not self.has_uploads:
             return shared
         uploaded, errors = self.uploaded_documents()
@@ -228,6 +290,11 @@ class KnowledgeSources:
         replaced = target.exists()
         if replaced:
             self._keep_removed(target)  # the earlier version is kept, as a removed upload is
+        if self.shared is not None:
+            try:
+                self.shared.put(safe, data)
+            except StoreUnavailable as exc:
+                raise StateWriteError(target, OSError(errno.EIO, str(exc))) from exc
         atomic_write_bytes(target, data, backup=False)
         logger.info("added %s (%d document(s))", target, len(docs))
         return target, docs, replaced
@@ -243,6 +310,11 @@ class KnowledgeSources:
             for doc in kb.documents.values()
             if str(doc.meta.get("path")) and Path(str(doc.meta["path"])).resolve() == path
         )
+        if self.shared is not None:
+            try:
+                self.shared.delete(path.name)
+            except StoreUnavailable as exc:
+                raise StateWriteError(path, OSError(errno.EIO, str(exc))) from exc
         self._keep_removed(path, move=True)
         logger.info("removed %s (%d document(s))", path, held)
         return path, held

@@ -6,7 +6,10 @@ and the entry; an invalid file never replaces the state already being served. Wr
 written with the next change (or :meth:`YamlState.flush`).
 
 :class:`YamlState` is the part every such file shares (loading with the error kept, picking up
-hand edits, flushing a pending change); :class:`YamlStateFile` is its file side.
+hand edits, flushing a pending change); :class:`YamlStateFile` is its file side. With the state in
+PostgreSQL the same text is kept as a row instead (:mod:`knowledge.database.documents`, a
+:class:`YamlStateFile` of its own), so every bot process serves the same curated answers and
+glossary; a write made on an older revision than the stored one raises :class:`StateConflict`.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import yaml
 
 from .atomic import atomic_write_text
-from .errors import StateFileBroken, StateFileError, StateWriteError
+from .errors import EditConflict, StateFileBroken, StateFileError, StateWriteError
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +102,11 @@ def dump_yaml(data: Any) -> str:
     return yaml.dump(data, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=100)
 
 
+class StateConflict(Exception):
+    """The stored text changed (another bot process wrote it) since it was last read here; the
+    write was refused, so that change is not overwritten."""
+
+
 class YamlStateFile:
     """The file side of a state file: reading with change detection, writing atomically, and
     remembering a write that failed so it is retried."""
@@ -109,6 +117,9 @@ class YamlStateFile:
         self.load_error: StateFileError | None = None
         self.write_error: StateWriteError | None = None
         self.pending = False
+        #: Whether the last read failed for a reason that may pass (a database out of reach), so
+        #: it is worth trying again; a file's mistakes wait for the next edit instead.
+        self.read_failed = False
         self._stamp: tuple[int, int] | None = None
 
     def _disk_stamp(self) -> tuple[int, int] | None:
@@ -122,6 +133,19 @@ class YamlStateFile:
         """Whether the file's modification time or size differs from when it was last read or
         written here (a hand edit, or the file appearing or disappearing)."""
         return self._disk_stamp() != self._stamp
+
+    def mark_stale(self) -> None:
+        """Something else changed the text: read it again on the next refresh."""
+        self._stamp = None
+
+    def exists(self) -> bool:
+        """Whether the file is there (a broken one is not overwritten)."""
+        return self.path.exists()
+
+    def read_backup(self) -> tuple[str, Path]:
+        """The text of the previous version (``<name>.bak``) and where it was; OSError when none."""
+        backup = self.path.with_name(self.path.name + ".bak")
+        return backup.read_text(encoding="utf-8"), backup
 
     def read(self) -> str | None:
         """The file's text, or None when it does not exist. Records the stamp it was read at."""
@@ -170,8 +194,8 @@ class YamlState(ABC, Generic[ItemT]):
     #: Whether a file that is unusable at start-up is replaced by its ``.bak`` (one write back).
     start_from_backup: ClassVar[bool] = False
 
-    def __init__(self, path: Path | str) -> None:
-        self.file = YamlStateFile(path)
+    def __init__(self, path: Path | str | YamlStateFile) -> None:
+        self.file = path if isinstance(path, YamlStateFile) else YamlStateFile(path)
         self._load_initial()
 
     @property
@@ -213,9 +237,9 @@ class YamlState(ABC, Generic[ItemT]):
                 logger.error("%s; starting with no %s", exc, self.label)
                 return
             logger.error("%s; trying the backup", exc)
-            backup = self.path.with_name(self.path.name + ".bak")
             try:
-                self._set(self._parse(backup.read_text(encoding="utf-8"), backup))
+                text, backup = self.file.read_backup()
+                self._set(self._parse(text, backup))
             except (OSError, StateFileError) as bak_exc:
                 logger.error("the backup is unusable too (%s); starting with no %s", bak_exc, self.label)
 
@@ -243,14 +267,23 @@ class YamlState(ABC, Generic[ItemT]):
         change with :class:`StateFileBroken` while the file on disk does not parse: writing now
         would replace the operator's hand edit with the last good version."""
         error = self.refresh()
-        if error is not None and self.path.exists():
+        if error is not None and self.file.exists():
             logger.error("%s; refusing to change %s until it is fixed", error, self.path)
             raise StateFileBroken(error)
 
     def _save(self, done: object = None) -> None:
         """Write the state; raises :class:`StateWriteError` carrying ``done`` (the change then
-        stays pending)."""
-        self.file.write(self._dump(), done=done)
+        stays pending), or :class:`EditConflict` when another bot process saved a change first
+        (the state it saved is served then, and this change is dropped)."""
+        try:
+            self.file.write(self._dump(), done=done)
+        except StateConflict:
+            self._load()
+            raise EditConflict(
+                f"the {self.label} were changed by another moderator meanwhile, so this change was not "
+                "saved; look again and repeat it",
+                None,
+            ) from None
 
     def flush(self) -> None:
         """Write pending changes now; raises :class:`StateWriteError` if still impossible."""

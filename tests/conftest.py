@@ -4,6 +4,7 @@ state folder per test over the real built-in knowledge base (built once per sess
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,13 @@ import pytest
 # never reach a network (the semantic tests load the model from a local folder).
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from postgres import TEST_URL_ENV, find_initdb, fresh_database, local_cluster
+
 from bot import create_bot
 from bot.config import Config
 from knowledge import KnowledgeBase
+from knowledge.database import open_store
+from knowledge.store import StateStore
 
 
 @pytest.fixture(scope="session")
@@ -39,3 +44,48 @@ def config(state_dir: Path) -> Config:
 @pytest.fixture
 def simcord_bot(config: Config, builtin_kb: KnowledgeBase):
     return create_bot(config, kb=builtin_kb)
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """The URL of a PostgreSQL server for the tests (see tests/postgres.py). Without one the test is
+    skipped, but under CI (``$CI`` set) it fails: CI must test the PostgreSQL backend."""
+    url = os.environ.get(TEST_URL_ENV)
+    if url:
+        yield url
+        return
+    initdb = find_initdb()
+    if initdb is None:
+        message = f"no PostgreSQL server: set {TEST_URL_ENV} or install PostgreSQL (initdb not found)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with local_cluster(initdb) as started:
+        yield started
+
+
+@pytest.fixture
+def database_url(postgres_server: str) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database for one test."""
+    with fresh_database(postgres_server) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def open_state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], StateStore]]:
+    """Opens the state store of one test, once per backend: the SQLite file in a fresh state folder,
+    and a fresh PostgreSQL database; each call opens the same one again (as a restart, or a
+    second bot process, would)."""
+    url = request.getfixturevalue("database_url") if request.param == "postgresql" else None
+    opened: list[StateStore] = []
+
+    def opener() -> StateStore:
+        opened.append(open_store(tmp_path / "state", url))
+        return opened[-1]
+
+    yield opener
+    for store in opened:
+        store.close()

@@ -34,6 +34,7 @@ from knowledge.golden import (
     parse_expectation,
     what_answered,
 )
+from knowledge.golden import FILE_NAME as GOLDEN_FILE
 
 from .. import render
 from ..checks import moderator_only
@@ -89,7 +90,7 @@ class SelfTest(commands.Cog):
             raise Refused(NotFoundError("Golden questions belong to a server; use this in one."))
         found = self._sets.get(state.guild_id)
         if found is None:
-            found = self._sets.setdefault(state.guild_id, GoldenSet.in_state_dir(state.folder))
+            found = self._sets.setdefault(state.guild_id, GoldenSet(state.state_file(GOLDEN_FILE)))
         return found
 
     def _lock(self, guild_id: int) -> asyncio.Lock:

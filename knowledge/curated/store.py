@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import EditConflict, NotFoundError
 from ..matching import kb_weight
-from ..yaml_state import YamlState, now
+from ..yaml_state import YamlState, YamlStateFile, now
 from .matcher import MIN_MATCH, CuratedMatch, CuratedMatcher
 from .records import CuratedAnswer, Revision, SourceLink
 from .sources import changed_sources, current_sources
@@ -79,7 +79,7 @@ class CuratedStore(YamlState[CuratedAnswer]):
     label = "curated answers"
     start_from_backup = True
 
-    def __init__(self, path: Path | str, *, threshold: float = MIN_MATCH) -> None:
+    def __init__(self, path: Path | str | YamlStateFile, *, threshold: float = MIN_MATCH) -> None:
         self.threshold = threshold
         self._answers: dict[int, CuratedAnswer] = {}
         self._matcher: CuratedMatcher | None = None

@@ -215,3 +215,55 @@ def test_a_glossary_term_that_reads_like_one_already_there_is_refused(tmp_path):
     assert refused.returncode == 1
     assert "“babies” reads the same as “baby”" in refused.stderr
     assert citebot(state, "glossary", "list").stdout == "baby\tinfant\n"
+
+
+def test_faq_and_glossary_commands_work_on_the_database(tmp_path, database_url, monkeypatch):
+    """With a database_url the commands read and change what every bot process serves: nothing is
+    written to the state folder, and the bot's own store sees the import."""
+    from knowledge.curated import CuratedStore
+    from knowledge.database import open_store
+
+    monkeypatch.setenv("CITEBOT_DATABASE_URL", database_url)
+    state = tmp_path / "state"
+    source = tmp_path / "mine.yaml"
+    source.write_text(CURATED)
+    imported = citebot(state, "faq", "import", str(source), "--server", SERVER)
+    assert imported.returncode == 0, imported.stderr
+    assert "imported: 1 new, 0 updated, 0 unchanged" in imported.stdout
+    exported = citebot(state, "faq", "export")  # the only server with state in the database
+    assert exported.returncode == 0, exported.stderr
+    [answer] = yaml.safe_load(exported.stdout)["answers"]
+    assert answer["question"] == "Is it safe to take ibuprofen while breastfeeding?"
+
+    added = citebot(state, "glossary", "add", "EBM", "expressed breast milk", "--server", SERVER)
+    assert added.returncode == 0, added.stderr
+    listed = citebot(state, "glossary", "list", "--server", SERVER)
+    assert listed.stdout == "EBM\texpressed breast milk\n"
+    assert not list(state.rglob("*.yaml"))
+    listed = citebot(state, "state", "list")
+    assert listed.stdout == f"{SERVER}\t{database_url}\n"  # (the test database has no password)
+    asked = citebot(state, "ask", "Can I use ibuprofen when nursing?", "--json")
+    assert asked.returncode == 0, asked.stderr
+    assert json.loads(asked.stdout)["curated"]["id"] == 1  # answered as the bot does in that server
+
+    store = open_store(state, database_url)
+    try:
+        curated = CuratedStore(store.server(int(SERVER)).state_file(state / "curated.yaml"))
+        assert curated.match("Can I use ibuprofen when nursing?").answer.id == 1
+    finally:
+        store.close()
+
+
+def test_index_check_reports_a_broken_state_document_in_the_database(tmp_path, database_url, monkeypatch):
+    from knowledge.database import open_store
+
+    monkeypatch.setenv("CITEBOT_DATABASE_URL", database_url)
+    state = tmp_path / "state"
+    store = open_store(state, database_url)
+    try:
+        store.write_document(int(SERVER), "glossary.yaml", "terms: [unclosed\n", None)
+    finally:
+        store.close()
+    checked = citebot(state, "index", "--check")
+    assert checked.returncode == 1
+    assert f"error: server {SERVER} in postgresql://" in checked.stdout and "invalid YAML" in checked.stdout

@@ -176,3 +176,21 @@ async def test_create_bot_with_no_arguments_is_ready(simcord_env, state_dir):
     result = await s.alice.slash(s.channel, "ask", question=ANSWERABLE)
     assert "**enteromammary**" in result.response.embeds[0].description
     assert (state_dir / "citebot.sqlite3").exists()
+
+
+def test_the_database_and_shards_are_read_and_checked(monkeypatch, tmp_path):
+    monkeypatch.delenv("CITEBOT_DATABASE_URL", raising=False)
+    assert Config().database_url is None and Config().shards is None
+    config = parse_config("database_url: postgresql://bot@db/citebot\nshards: 0-3\nshard_count: 8\n")
+    assert config.database_url == "postgresql://bot@db/citebot"
+    assert config.shards == (0, 1, 2, 3) and config.shard_count == 8
+    assert parse_config("shards: [5, 2]\nshard_count: 6\n").shards == (2, 5)
+    monkeypatch.setenv("CITEBOT_DATABASE_URL", "postgresql://bot:s3cret@db/citebot")
+    assert load_config(None).database_url == "postgresql://bot:s3cret@db/citebot"
+    with pytest.raises(ConfigError) as caught:
+        parse_config("database_url: mysql://bot:s3cret@db/citebot\n")
+    assert "postgresql://" in str(caught.value) and "s3cret" not in str(caught.value)
+    with pytest.raises(ConfigError, match="needs shard_count"):
+        parse_config("shards: 0-3\n")
+    with pytest.raises(ConfigError, match="shard ids run from 0 to shard_count - 1"):
+        parse_config("shards: 0-3\nshard_count: 2\n")

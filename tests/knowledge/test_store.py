@@ -1,5 +1,7 @@
-"""The SQLite state store: versioned schema, WAL, one changeable vote per member per answer,
-statistics and the review queue."""
+"""The state store, on both backends (SQLite and PostgreSQL, one suite through the ``open_state``
+fixture): versioned schema, one changeable vote per member per answer, statistics, the review
+queue, one server's rows out of another's reach. SQLite's own behaviours (WAL, upgrading old
+files) are tested on SQLite alone."""
 
 from __future__ import annotations
 
@@ -7,14 +9,13 @@ import sqlite3
 
 import pytest
 
+from knowledge.database.postgres import MIGRATIONS as POSTGRES_MIGRATIONS
 from knowledge.store import MIGRATIONS, Store, StoreError
 
 
 @pytest.fixture
-def database(tmp_path):
-    s = Store.in_folder(tmp_path)
-    yield s
-    s.close()
+def database(open_state):
+    return open_state()
 
 
 @pytest.fixture
@@ -22,8 +23,13 @@ def store(database):
     return database.server(10)
 
 
-def test_schema_is_versioned_and_in_wal_mode(database, tmp_path):
-    assert database.schema_version == len(MIGRATIONS)
+def test_the_schema_is_versioned(database):
+    migrations = MIGRATIONS if isinstance(database, Store) else POSTGRES_MIGRATIONS
+    assert database.schema_version == len(migrations)
+
+
+def test_sqlite_schema_is_versioned_and_in_wal_mode(tmp_path):
+    Store.in_folder(tmp_path).close()
     db = sqlite3.connect(tmp_path / "citebot.sqlite3")
     try:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -32,14 +38,14 @@ def test_schema_is_versioned_and_in_wal_mode(database, tmp_path):
         db.close()
 
 
-def test_reopening_keeps_everything(tmp_path):
-    first = Store.in_folder(tmp_path)
+def test_reopening_keeps_everything(open_state):
+    first = open_state()
     answer_id = first.server(1).record_answer("q?", ["a#x-1", "a#y-2"], True, user_id=7, channel_id=2)
     first.server(1).set_message(answer_id, 555)
     first.server(1).set_feedback(answer_id, 7, -1, "vague")
     first.close()
 
-    reopened = Store.in_folder(tmp_path)
+    reopened = open_state()
     again = reopened.server(1)
     try:
         record = again.answer(answer_id)
@@ -97,14 +103,12 @@ def test_notice_is_remembered_per_member_and_day(store):
     assert store.mark_notice_shown(1, "2026-01-02") is True
 
 
-def test_a_newer_schema_is_refused(tmp_path):
-    Store.in_folder(tmp_path).close()
-    db = sqlite3.connect(tmp_path / "citebot.sqlite3")
-    db.execute("UPDATE schema_version SET version = 99")
-    db.commit()
-    db.close()
+def test_a_newer_schema_is_refused(open_state):
+    first = open_state()
+    first._execute("UPDATE schema_version SET version = 99", ())
+    first.close()
     with pytest.raises(StoreError, match="newer than this citebot knows"):
-        Store.in_folder(tmp_path)
+        open_state()
 
 
 def test_one_server_never_reads_or_changes_anothers_rows(database):

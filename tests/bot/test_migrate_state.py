@@ -1,0 +1,72 @@
+"""``citebot migrate-state --to postgresql://…``: a SQLite and YAML state folder copied into
+PostgreSQL, counted on both sides, and served from there just as it was from the folder."""
+
+from __future__ import annotations
+
+from bot.cli import main as citebot
+from knowledge.curated import CuratedStore
+from knowledge.database import open_store
+from knowledge.glossary import Glossary
+from knowledge.store import Store
+from knowledge.tenancy import Servers, server_dir
+from knowledge.uploads import KnowledgeSources
+
+UPLOAD = b"# Fridge storage\n\nExpressed milk keeps for four days in a refrigerator.\n"
+
+
+def _single_server_state(state):
+    store = Store.in_folder(state)
+    rows = store.server(42)
+    asked = rows.record_answer("Is IgA in milk?", ["a#x-1"], False, user_id=7, channel_id=3)
+    rows.set_feedback(asked, 7, -1, "too vague")
+    answered = rows.record_answer("What is colostrum?", [], True, user_id=8)
+    rows.dismiss_from_review(answered, user_id=9)
+    rows.mark_notice_shown(7, "2026-01-01")
+    store.close()
+    folder = server_dir(state, 42)
+    CuratedStore.in_state_dir(folder).add("How long does milk keep?", "Four days in the fridge.", author="m")
+    Glossary.in_state_dir(folder).add("EBM", "expressed breast milk", author="m")
+    (folder / "knowledge").mkdir(parents=True)
+    (folder / "knowledge" / "fridge.md").write_bytes(UPLOAD)
+    return asked
+
+
+def test_a_state_folder_moves_into_postgresql_and_is_served_from_there(tmp_path, database_url, capsys):
+    state = tmp_path / "state"
+    asked = _single_server_state(state)
+
+    assert citebot(["migrate-state", "--to", database_url, "--state-dir", str(state)]) == 0
+    out = capsys.readouterr().out
+    assert "every count matches" in out
+    counts = {line[:20].strip(): line[20:].split() for line in out.splitlines()[1:-1]}
+    assert counts == {
+        "answers": ["2", "2"],
+        "feedback": ["1", "1"],
+        "review_dismissed": ["1", "1"],
+        "notices_shown": ["1", "1"],
+        "state documents": ["2", "2"],
+        "uploads": ["1", "1"],
+    }
+
+    fresh = tmp_path / "new-process"  # a bot process elsewhere, with none of the files
+    store = open_store(fresh, database_url)
+    try:
+        state42 = Servers(KnowledgeSources.resolve(None, fresh), store).load_known()[0]
+        assert state42.guild_id == 42
+        assert state42.curated.match("How long does milk keep?").answer.answer == "Four days in the fridge."
+        assert state42.glossary.expand("Can I freeze EBM?").text == "Can I freeze expressed breast milk?"
+        assert "uploads/fridge" in state42.kb.documents
+        [item] = state42.store.review_items(10)
+        assert (item.answer_id, item.reasons) == (asked, ("too vague",))
+        assert state42.store.answer_totals() == (2, 1) and state42.store.vote_totals() == (0, 1)
+        assert state42.store.mark_notice_shown(7, "2026-01-01") is False
+    finally:
+        store.close()
+
+
+def test_a_database_already_in_use_is_refused(tmp_path, database_url, capsys):
+    state = tmp_path / "state"
+    _single_server_state(state)
+    assert citebot(["migrate-state", "--to", database_url, "--state-dir", str(state)]) == 0
+    assert citebot(["migrate-state", "--to", database_url, "--state-dir", str(state)]) == 1
+    assert "already holds state; migrate into an empty database" in capsys.readouterr().err

@@ -1,0 +1,227 @@
+"""State in PostgreSQL, shared by several bot processes: curated answers, glossary and uploads are
+kept in the database, a change made through one process is served by the others (told through
+LISTEN/NOTIFY, or found by the change counters when a notification was missed), concurrent edits
+keep the revision rule, and a killed process loses nothing it committed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from knowledge import KnowledgeBase
+from knowledge.database import open_store
+from knowledge.database.changes import ChangeListener
+from knowledge.errors import EditConflict
+from knowledge.golden import Expectation, GoldenSet
+from knowledge.store import EVERYTHING_CHANGED, StateStore, StoreUnavailable
+from knowledge.tenancy import Servers
+from knowledge.uploads import KnowledgeSources
+
+ROOT = Path(__file__).resolve().parents[2]
+UPLOAD = b"# Fridge storage\n\nExpressed milk keeps for four days in a refrigerator.\n"
+WAIT_S = 30  # how long a change may take to arrive before the test fails (it takes well under 1 s)
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> KnowledgeBase:
+    folder = tmp_path_factory.mktemp("operator-kb")
+    (folder / "milk.md").write_text("# Breast milk\n\nColostrum is the first milk, rich in antibodies.\n")
+    return KnowledgeBase.from_folder(folder, state_dir=tmp_path_factory.mktemp("cache"))
+
+
+class Process:
+    """One bot process: its own state folder and connection pool, the shared database."""
+
+    def __init__(self, url: str, folder: Path, base: KnowledgeBase) -> None:
+        self.store: StateStore = open_store(folder, url)
+        self.servers = Servers(KnowledgeSources.resolve(base.source, folder), self.store, base=base)
+        self.changed = threading.Condition()
+        self.changes: list[tuple[int, str]] = []
+
+    def watch(self) -> None:
+        def apply(guild_id: int, what: str) -> None:
+            self.servers.apply_change(guild_id, what)
+            with self.changed:
+                self.changes.append((guild_id, what))
+                self.changed.notify_all()
+
+        assert self.store.watch(apply)
+
+    def wait_for(self, what: str) -> None:
+        with self.changed:
+            assert self.changed.wait_for(lambda: any(w == what for _, w in self.changes), timeout=WAIT_S)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+@pytest.fixture
+def two_processes(database_url, tmp_path, base):
+    first, second = Process(database_url, tmp_path / "a", base), Process(database_url, tmp_path / "b", base)
+    yield first, second
+    first.close()
+    second.close()
+
+
+def test_a_curated_answer_added_in_one_process_is_served_by_the_other(two_processes):
+    one, other = two_processes
+    served = other.servers.get(7)  # loaded before the change
+    assert served.curated.match("How long does milk keep in the fridge?") is None
+    other.watch()
+    one.servers.get(7).curated.add(
+        "How long does milk keep in the fridge?", "Four days, says our lactation nurse.", author="mod"
+    )
+    other.wait_for("curated.yaml")
+    match = served.curated.match("How long does milk keep in the fridge?")
+    assert match is not None and match.answer.answer == "Four days, says our lactation nurse."
+    # Nothing was written to either state folder: the answer lives in the database.
+    assert not list((one.servers.state_dir).rglob("curated.yaml"))
+
+
+def test_a_glossary_term_and_an_upload_reach_the_other_process(two_processes):
+    one, other = two_processes
+    served = other.servers.get(7)
+    other.watch()
+    one.servers.get(7).glossary.add("EBM", "expressed breast milk", author="mod")
+    other.wait_for("glossary.yaml")
+    assert served.glossary.expand("Can I freeze EBM?").text == "Can I freeze expressed breast milk?"
+
+    one.servers.get(7).sources.add("fridge.md", UPLOAD)
+    other.wait_for("knowledge")
+    assert any(doc.id == "uploads/fridge" for doc in served.kb.documents.values())
+    assert (served.sources.uploads / "fridge.md").read_bytes() == UPLOAD  # copied into its folder
+
+    state = one.servers.get(7)
+    state.sources.remove(state.sources.load(one.servers.base), "uploads/fridge")
+    other.changes.clear()
+    other.wait_for("knowledge")
+    assert not any(doc.id.startswith("uploads/") for doc in served.kb.documents.values())
+
+
+def test_a_new_process_starts_with_every_servers_state(two_processes, tmp_path, base, database_url):
+    one, _ = two_processes
+    one.servers.get(3).curated.add("What is colostrum?", "The first milk.", author="mod")
+    one.servers.get(4).sources.add("fridge.md", UPLOAD)
+    joining = Process(database_url, tmp_path / "c", base)
+    try:
+        loaded = {state.guild_id: state for state in joining.servers.load_known()}
+        assert set(loaded) == {3, 4}
+        assert loaded[3].curated.match("What is colostrum?").answer.answer == "The first milk."
+        assert "uploads/fridge" in loaded[4].kb.documents
+    finally:
+        joining.close()
+
+
+def test_edits_through_two_processes_keep_the_revision_rule(two_processes):
+    one, other = two_processes
+    entry = one.servers.get(7).curated.add("What is colostrum?", "The first milk.", author="a")
+    mine = one.servers.get(7).curated
+    theirs = other.servers.get(7).curated  # read before the next edit, not watching
+    assert theirs.get(entry.id).answer == "The first milk."
+    mine.edit(entry.id, by="a", answer="The first milk, thick and yellow.")
+    with pytest.raises(EditConflict, match="changed by another moderator"):
+        theirs.edit(entry.id, by="b", answer="Something else entirely.")
+    # The refused process now serves what the first saved, and a second try goes through.
+    assert theirs.get(entry.id).answer == "The first milk, thick and yellow."
+    theirs.edit(entry.id, by="b", answer="The first milk; it is rich in antibodies.")
+    assert mine.match("What is colostrum?") is not None
+
+
+def test_a_missed_notification_is_found_by_the_change_counters(two_processes):
+    one, other = two_processes
+    seen: list[tuple[int, str]] = []
+    listener = ChangeListener(other.store, lambda guild_id, what: seen.append((guild_id, what)), poll_s=60)
+    listener._known = other.store.change_counters()  # as at start, without listening
+    one.servers.get(9).glossary.add("EBM", "expressed breast milk", author="mod")
+    listener._poll()
+    assert seen == [(9, EVERYTHING_CHANGED)]
+    listener._poll()
+    assert seen == [(9, EVERYTHING_CHANGED)]  # reported once
+    other.servers.get(9)
+    other.servers.apply_change(9, EVERYTHING_CHANGED)
+    assert other.servers.get(9).glossary.get("EBM").means == "expressed breast milk"
+
+
+KILLED_WRITER = """
+import os, sys, time
+from knowledge.database import open_store
+from knowledge.curated import CuratedStore
+store = open_store(sys.argv[2], sys.argv[1])
+curated = CuratedStore(store.server(5).state_file(__import__("pathlib").Path(sys.argv[2]) / "curated.yaml"))
+curated.add("What is colostrum?", "The first milk.", author="mod")
+store.server(5).record_answer("What is colostrum?", [], True)
+print("committed", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_killed_process_loses_nothing_it_committed(database_url, tmp_path, base):
+    writer = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER, database_url, str(tmp_path / "killed")],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout.readline().strip() == "committed"
+    finally:
+        writer.kill()
+        writer.wait()
+    survivor = Process(database_url, tmp_path / "survivor", base)
+    try:
+        state = survivor.servers.get(5)
+        assert state.curated.match("What is colostrum?").answer.answer == "The first milk."
+        assert state.store.answer_totals() == (1, 1)
+    finally:
+        survivor.close()
+
+
+def test_serving_the_state_never_queries_the_database(two_processes, monkeypatch):
+    """The bot reads a server's glossary on the event loop (the red-flag check): that must never
+    wait for the database, so what is loaded is served from memory until a change is announced."""
+    one, _ = two_processes
+    state = one.servers.get(7)
+    state.glossary.add("EBM", "expressed breast milk", author="mod")
+    state.curated.add("What is colostrum?", "The first milk.", author="mod")
+
+    def no_queries(what):
+        raise AssertionError("the database was queried")
+
+    monkeypatch.setattr(one.store, "_run", no_queries)
+    assert state.glossary.expand("Can I freeze EBM?").text == "Can I freeze expressed breast milk?"
+    assert state.curated.match("What is colostrum?").answer.answer == "The first milk."
+    assert [entry.term for entry in state.glossary.entries()] == ["EBM"]
+
+
+def test_a_change_that_could_not_be_loaded_is_tried_again(two_processes):
+    _, other = two_processes
+    calls: list[tuple[int, str]] = []
+
+    def flaky(guild_id: int, what: str) -> None:
+        calls.append((guild_id, what))
+        if len(calls) == 1:
+            raise StoreUnavailable("the database is out of reach")
+
+    listener = ChangeListener(other.store, flaky, poll_s=60)
+    listener._deliver(json.dumps({"guild": 9, "what": "curated.yaml", "counter": 1, "origin": "another"}))
+    assert calls == [(9, "curated.yaml")]
+    listener._poll()  # the next check tries it again, and it is loaded
+    listener._poll()
+    assert calls == [(9, "curated.yaml"), (9, "curated.yaml")]
+
+
+def test_golden_questions_added_in_one_process_are_read_by_the_other(two_processes):
+    one, other = two_processes
+    other.servers.get(7)
+    theirs = GoldenSet(other.store.server(7).state_file(other.servers.state_dir / "golden.yaml"))
+    assert theirs.list() == []
+    other.watch()
+    mine = GoldenSet(one.store.server(7).state_file(one.servers.state_dir / "golden.yaml"))
+    mine.add("What is colostrum?", Expectation.in_document("milk"), author="mod")
+    other.wait_for("golden.yaml")
+    assert [q.question for q in theirs.list()] == ["What is colostrum?"]
