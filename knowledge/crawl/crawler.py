@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..atomic import atomic_write_bytes
 from ..errors import CrawlError, StateWriteError
-from .fetch import Fetcher, Response, Skipped
+from .fetch import REDIRECTS, Fetcher, Response, Skipped
 from .links import page_links
 from .manifest import Manifest, PageRecord
 from .robots import read_robots, read_sitemaps
@@ -187,14 +187,13 @@ class _Crawl:
             self.cap_reached = True
             raise Skipped("over the page limit", url)
         record = self.record_for(url)
-        response = await fetcher.get(url, record.conditional_headers() if record else None, accept=_accepted)
-        if response.url != url:
-            if response.url in self.new.pages:
-                raise Skipped("duplicate", url)
-            if not robots_allows(response.url):
-                raise Skipped("disallowed by robots.txt", url)
-            self.seen.add(response.url)
-            record = record or self.old.pages.get(response.url)
+        headers = record.conditional_headers() if record else None
+        response = await fetcher.get(url, headers, accept=_accepted, follow=False)
+        if response.status in REDIRECTS:
+            # The target is crawled as a page of its own (once, however many pages lead to it),
+            # with its own validators.
+            self.enqueue(response.url)
+            return
         if response.status == 304 and record is not None:
             self.keep_unchanged(response, record)
             return

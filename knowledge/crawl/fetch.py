@@ -113,9 +113,15 @@ class Fetcher:
             await self._session.close()
 
     async def get(
-        self, url: str, headers: dict[str, str] | None = None, accept: Callable[[str], bool] | None = None
+        self,
+        url: str,
+        headers: dict[str, str] | None = None,
+        accept: Callable[[str], bool] | None = None,
+        *,
+        follow: bool = True,
     ) -> Response:
-        """GET ``url``, following redirects within the site. Raises :class:`Skipped` for a page
+        """GET ``url``, following redirects within the site (with ``follow``; else a redirect
+        within the site is returned, its target in ``url``). Raises :class:`Skipped` for a page
         too large, too slow, redirected off the site or unreachable, or (with ``accept``) of a
         media type it refuses, its body never read; and
         :class:`~knowledge.errors.CrawlError` for an address the policy refuses."""
@@ -131,6 +137,8 @@ class Fetcher:
                         target = normalise(resp.headers.get("Location", ""), current)
                         if not target or not self.in_site(target):
                             raise Skipped("redirected off the site", url, target)
+                        if not follow:
+                            return Response(target, resp.status, "", b"")
                         current = target
                         continue
                     if resp.status == 200 and accept is not None and not accept(resp.content_type):
