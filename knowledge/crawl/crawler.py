@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import os
 from collections import Counter
@@ -289,7 +290,8 @@ async def crawl_site(
     settings.policy.check_url(site.start)
     folder = into / site.folder_name()
     crawl = _Crawl(site, folder, settings, progress)
-    created = not folder.exists()
+    # Folders this crawl creates, removed again when it stores nothing.
+    created = [f for f in (folder, *folder.parents) if not f.exists() and f.is_relative_to(into.parent)]
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -321,15 +323,13 @@ async def crawl_site(
                     task.cancel()
                 await asyncio.gather(*workers, return_exceptions=True)
     except BaseException:
-        if created:
-            _remove_if_empty(folder)
+        _remove_if_empty(created)
         raise
     if crawl.failure is not None:
         raise crawl.failure
     crawl.report.requests = fetcher.requests
     if not crawl.new.pages and not crawl.old.pages:
-        if created:
-            _remove_if_empty(folder)
+        _remove_if_empty(created)
         problem = crawl.start_problem or crawl.report.summary()
         raise CrawlError(f"no page of {site.root} could be stored: {problem}")
     crawl.finish()
@@ -341,11 +341,15 @@ def crawl_site_blocking(
     url: str, into: Path, settings: CrawlSettings | None = None, progress: Progress | None = None
 ) -> CrawlReport:
     """:func:`crawl_site` in an event loop of its own, for callers without one (the command line,
-    or a worker thread so the bot's loop never waits on page parsing)."""
-    return asyncio.run(crawl_site(url, into, settings, progress))
+    or a worker thread so the bot's loop never waits on page parsing). The loop runs in a fresh
+    context: the caller's context variables (a worker thread inherits its caller's) are no part
+    of the crawl."""
+    return contextvars.Context().run(asyncio.run, crawl_site(url, into, settings, progress))
 
 
-def _remove_if_empty(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        if not any(os.scandir(folder)):
-            folder.rmdir()
+def _remove_if_empty(folders: list[Path]) -> None:
+    """Remove ``folders`` (deepest first) that are empty."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            if not any(os.scandir(folder)):
+                folder.rmdir()
