@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import hashlib
 import logging
 import os
 from collections import Counter
@@ -131,6 +132,7 @@ class _Crawl:
         self.queue: asyncio.Queue[str] = asyncio.Queue()
         self.seen: set[str] = set()
         self.files_taken = set(self.old.files())
+        self.digests: dict[str, str] = {}  # stored page bodies' hashes -> their address
         self.cap_reached = False
         self.start_problem: str | None = None
         self.failure: Exception | None = None
@@ -188,7 +190,9 @@ class _Crawl:
             self.cap_reached = True
             raise Skipped("over the page limit", url)
         record = self.record_for(url)
-        headers = record.conditional_headers() if record else None
+        alias = self.old.aliases.get(url) if record is None else None
+        known = record or alias
+        headers = known.conditional_headers() if known else None
         response = await fetcher.get(url, headers, accept=_accepted, follow=False)
         if response.status in REDIRECTS:
             # The target is crawled as a page of its own (once, however many pages lead to it),
@@ -198,6 +202,9 @@ class _Crawl:
         if response.status == 304 and record is not None:
             self.keep_unchanged(response, record)
             return
+        if response.status == 304 and alias is not None:
+            self.new.aliases[url] = alias
+            raise Skipped("duplicate", url)
         if response.status in GONE:
             raise Skipped("not found", url) if record is None else _Gone()
         if response.status != 200:
@@ -213,17 +220,25 @@ class _Crawl:
         modified = response.last_modified or record.last_modified
         self.new.pages[record.url] = PageRecord(record.url, record.file, etag, modified)
         self.report.unchanged.append(record.url)
+        try:
+            stored = (self.folder / record.file).read_bytes()
+        except OSError:
+            return
+        self.digests.setdefault(hashlib.sha256(stored).hexdigest(), record.url)
         if record.file.endswith(".html"):
-            try:
-                stored = (self.folder / record.file).read_bytes()
-            except OSError:
-                return
             for link in page_links(stored, record.url):
                 self.enqueue(link)
 
     def store(self, response: Response, record: PageRecord | None) -> None:
         if not response.body.strip():
             raise Skipped("empty", response.url)
+        digest = hashlib.sha256(response.body).hexdigest()
+        original = self.digests.setdefault(digest, response.url)
+        if original != response.url:  # the same page under another address: kept as an alias
+            self.new.aliases[response.url] = PageRecord(
+                response.url, "", response.etag, response.last_modified, same_as=original
+            )
+            raise Skipped("duplicate", response.url)
         suffix = _suffix_for(response.content_type, response.url)
         file = record.file if record is not None and record.file.endswith(suffix) else self.file_for(
             response.url, suffix

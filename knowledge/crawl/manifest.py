@@ -26,13 +26,15 @@ HEADER = (
 
 @dataclass
 class PageRecord:
-    """One crawled page: the address asked for, the file it is stored in (relative to the site
-    folder) and its validators."""
+    """One crawled page: its address, the file it is stored in (relative to the site folder) and
+    its validators. An alias (an address serving the same page as another, such as ``guide/`` and
+    ``guide/index.html``) has no file but ``same_as``, the address stored."""
 
     url: str
     file: str
     etag: str = ""
     last_modified: str = ""
+    same_as: str = ""
 
     def conditional_headers(self) -> dict[str, str]:
         """The headers that ask the server to answer 304 when the page is unchanged."""
@@ -50,6 +52,7 @@ class Manifest:
 
     site: str
     pages: dict[str, PageRecord] = field(default_factory=dict)
+    aliases: dict[str, PageRecord] = field(default_factory=dict)
 
     @classmethod
     def read(cls, folder: Path, site: str) -> Manifest:
@@ -65,12 +68,14 @@ class Manifest:
             logger.warning("%s: not readable (%s); every page will be fetched again", path, exc)
             return manifest
         crawl = data.get(CRAWL_SETTINGS) if isinstance(data, dict) else None
-        entries = crawl.get("pages") if isinstance(crawl, dict) else None
-        for entry in entries if isinstance(entries, list) else ():
-            if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in ("url", "file")):
-                continue
-            etag, modified = str(entry.get("etag") or ""), str(entry.get("last_modified") or "")
-            manifest.pages[entry["url"]] = PageRecord(entry["url"], entry["file"], etag, modified)
+        lists = (("pages", manifest.pages, "file"), ("aliases", manifest.aliases, "same_as"))
+        for key, target, need in lists:
+            entries = crawl.get(key) if isinstance(crawl, dict) else None
+            for entry in entries if isinstance(entries, list) else ():
+                if not (isinstance(entry, dict) and isinstance(entry.get("url"), str) and entry.get(need)):
+                    continue  # a hand-edited entry that makes no sense: the page is fetched again
+                values = {k: str(entry.get(k) or "") for k in ("file", "etag", "last_modified", "same_as")}
+                target[entry["url"]] = PageRecord(entry["url"], **values)
         return manifest
 
     def files(self) -> set[str]:
@@ -80,11 +85,15 @@ class Manifest:
     def write(self, folder: Path) -> None:
         """Write the manifest to ``folder``'s ``citebot.yaml``, atomically (not at all when it is
         unchanged)."""
-        pages: list[dict[str, Any]] = []
-        for record in sorted(self.pages.values(), key=lambda r: r.file):
-            pages.append({k: v for k, v in asdict(record).items() if v})
+        def entry(record: PageRecord) -> dict[str, str]:
+            return {k: v for k, v in asdict(record).items() if v}
+
+        crawl: dict[str, Any] = {"site": self.site}
+        crawl["pages"] = [entry(r) for r in sorted(self.pages.values(), key=lambda r: r.file)]
+        if self.aliases:
+            crawl["aliases"] = [entry(r) for _, r in sorted(self.aliases.items())]
         text = yaml.safe_dump(
-            {CRAWL_SETTINGS: {"site": self.site, "pages": pages}},
+            {CRAWL_SETTINGS: crawl},
             allow_unicode=True,
             sort_keys=False,
             width=1000,

@@ -38,7 +38,7 @@ def test_a_crawl_stores_the_site_pages_and_counts_what_it_skipped(site, tmp_path
     report = crawl(site, tmp_path)
     folder = tmp_path / "127.0.0.1-{}-docs".format(site.base.rsplit(":", 1)[1])
     assert report.folder == folder
-    stored = {Path(url).name or "/" for url in report.added}
+    stored = {url.removeprefix(f"{site.base}/docs/") for url in report.added}
     # Pages from the sitemap index (weaning is linked from nowhere) and from links, the loop once.
     assert {"install.html", "weaning.html", "loop-a.html", "loop-b.html", "notes.md"} <= stored
     assert report.skipped == {
@@ -47,7 +47,9 @@ def test_a_crawl_stores_the_site_pages_and_counts_what_it_skipped(site, tmp_path
         "too large": 1,
         "timed out": 1,
         "not a web page or text": 1,
+        "duplicate": 1,  # /docs/ and /docs/index.html are the same page, stored once
     }
+    assert len({"", "index.html"} & stored) == 1
     assert "1 disallowed by robots.txt" in report.summary() and "1 too large" in report.summary()
     # The disallowed page, pages outside /docs/ and the sitemap's foreign entry are never requested.
     paths = site.paths()
@@ -90,6 +92,9 @@ def test_a_second_crawl_asks_whether_pages_changed_and_downloads_none(site, tmp_
         path = url.removeprefix(site.base)
         assert again[path]["if-none-match"].startswith('"') and again[path]["x-answered"] == "304"
         assert again[path]["if-modified-since"] == "Fri, 20 Nov 2026 10:00:00 GMT"
+    # The duplicate address is asked too, and answers 304: no page body at all is downloaded.
+    assert again["/docs/"]["x-answered"] == again["/docs/index.html"]["x-answered"] == "304"
+    assert second.skipped["duplicate"] == 1
     assert settings_file.stat().st_mtime_ns == written  # nothing changed, so the index stays valid
 
 
