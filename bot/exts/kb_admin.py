@@ -10,6 +10,7 @@ and if the rebuild fails the old one stays and the moderator is told why.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 from typing import TYPE_CHECKING
@@ -58,6 +59,7 @@ class KnowledgeAdmin(commands.Cog):
     def __init__(self, bot: CitebotBot) -> None:
         self.bot = bot
         self._reload_lock = asyncio.Lock()
+        self._crawls: set[tuple[int | None, str]] = set()  # (server, site folder) being crawled
 
     @property
     def max_bytes(self) -> int:
@@ -175,8 +177,14 @@ class KnowledgeAdmin(commands.Cog):
         if sources.uploads is None:
             await send_private(interaction, "Sites can only be added in a server.")
             return
+        running = (interaction.guild_id, site.folder_name())
+        if running in self._crawls:
+            busy = f"<{render.escape(site.root)}> is being crawled already; the result will follow."
+            await send_private(interaction, busy)
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         note = _CrawlNote(interaction, site.root)
+        self._crawls.add(running)
         with refused_as("Not added: {}"):
             try:
                 report = await asyncio.to_thread(
@@ -189,7 +197,8 @@ class KnowledgeAdmin(commands.Cog):
                 )
                 return
             finally:
-                note.stop()
+                self._crawls.discard(running)
+                await note.finish()
         logger.info("crawled %s by %s: %s", site.root, interaction.user.id, report.summary())
         done = f"Crawled <{render.escape(site.root)}>: {report.summary()}."
         if not report.changed:
@@ -271,11 +280,17 @@ class _CrawlNote:
         self.interaction = interaction
         self.site = site
         self.loop = asyncio.get_running_loop()
-        self.started = self.shown = time.monotonic()
+        self.context = contextvars.copy_context()
+        self.edits: set[asyncio.Task[None]] = set()
+        self.edited = False
+        self.started: float | None = None  # read in the crawl's thread, by its clock
+        self.shown = 0.0
         self.stopped = False
 
     def update(self, report: CrawlReport) -> None:
         now = time.monotonic()
+        if self.started is None:
+            self.started = self.shown = now
         if self.stopped or now - self.shown < PROGRESS_EVERY:
             return
         self.shown = now
@@ -284,18 +299,31 @@ class _CrawlNote:
             f"⏳ Crawling <{render.escape(self.site)}>: {done} of {report.queued} pages found so far "
             f"({int(now - self.started)}s)…"
         )
-        asyncio.run_coroutine_threadsafe(self._edit(text), self.loop)
+        # The edit runs on the bot's loop in the command's context (not the crawl thread's).
+        self.loop.call_soon_threadsafe(self._start_edit, text, context=self.context)
+
+    def _start_edit(self, text: str) -> None:
+        task = self.loop.create_task(self._edit(text))
+        self.edits.add(task)
+        task.add_done_callback(self.edits.discard)
 
     async def _edit(self, text: str) -> None:
         if self.stopped:
             return
         try:
             await self.interaction.edit_original_response(content=text)
+            self.edited = True
         except discord.HTTPException as exc:  # a lost note must not stop the crawl
             logger.info("could not show the crawl's progress: %s", exc)
 
-    def stop(self) -> None:
+    async def finish(self) -> None:
+        """Stop the notes; one shown is replaced by a last line, so no stale count stays."""
         self.stopped = True
+        await asyncio.gather(*self.edits, return_exceptions=True)
+        if self.edited:
+            self.stopped = False
+            await self._edit(f"Crawled <{render.escape(self.site)}>.")
+            self.stopped = True
 
 
 def _removable_choices(state: ServerState, current: str) -> list[app_commands.Choice[str]]:

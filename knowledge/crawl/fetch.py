@@ -119,9 +119,11 @@ class Fetcher:
         accept: Callable[[str], bool] | None = None,
         *,
         follow: bool = True,
+        within: Callable[[str], bool] | None = None,
     ) -> Response:
         """GET ``url``, following redirects within the site (with ``follow``; else a redirect
-        within the site is returned, its target in ``url``). Raises :class:`Skipped` for a page
+        within the site is returned, its target in ``url``; ``within`` replaces the site's bounds
+        for this request, e.g. the whole host for robots.txt). Raises :class:`Skipped` for a page
         too large, too slow, redirected off the site or unreachable, or (with ``accept``) of a
         media type it refuses, its body never read; and
         :class:`~knowledge.errors.CrawlError` for an address the policy refuses."""
@@ -135,7 +137,7 @@ class Fetcher:
                 async with self._session.get(current, headers=headers, allow_redirects=False) as resp:
                     if resp.status in REDIRECTS:
                         target = normalise(resp.headers.get("Location", ""), current)
-                        if not target or not self.in_site(target):
+                        if not target or not (within or self.in_site)(target):
                             raise Skipped("redirected off the site", url, target)
                         if not follow:
                             return Response(target, resp.status, "", b"")

@@ -48,7 +48,7 @@ async def read_robots(fetcher: Fetcher, site: Site, user_agent: str) -> Robots:
     robots = Robots(user_agent)
     robots.parser.set_url(url)
     try:
-        response = await fetcher.get(url)
+        response = await fetcher.get(url, within=site.on_host)
     except Skipped as exc:
         logger.info("robots.txt not read (%s); everything allowed", exc)
         robots.parser.allow_all = True
@@ -95,11 +95,11 @@ async def read_sitemaps(fetcher: Fetcher, site: Site, robots: Robots) -> list[st
         if url in seen:
             continue
         seen.add(url)
-        if not fetcher.in_site(url) and urlsplit(url).netloc != site.host:
+        if not site.on_host(url):
             logger.info("sitemap %s is on another host: not read", url)
             continue
         try:
-            response = await fetcher.get(url)
+            response = await fetcher.get(url, within=site.on_host)
             if response.status != 200:
                 continue
             listed, nested = parse_sitemap(response.body)

@@ -63,6 +63,12 @@ class Site:
         parts = urlsplit(url)
         return parts.scheme in SCHEMES and parts.netloc == self.host and parts.path.startswith(self.prefix)
 
+    def on_host(self, url: str) -> bool:
+        """Whether the normalised ``url`` is on the site's host (robots.txt and sitemaps may lie
+        outside the path prefix)."""
+        parts = urlsplit(url)
+        return parts.scheme in SCHEMES and parts.netloc == self.host
+
     @property
     def root(self) -> str:
         """The site's address: scheme, host and prefix."""

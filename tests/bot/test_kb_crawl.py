@@ -4,6 +4,7 @@ addresses are refused from Discord unless the operator allowed the host."""
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 import discord
 import pytest
@@ -135,3 +136,21 @@ async def test_members_cannot_crawl(simcord_env, site):
     assert result.response.content == "Only moderators can use this command."
     assert_error(simcord_env, NotModerator)
     assert site.requests == []
+
+
+@pytest.mark.simcord(settle_timeout=30)
+async def test_a_long_crawl_shows_its_progress(simcord_env, site, monkeypatch):
+    # A note after every page (the extension as the bot loaded it).
+    monkeypatch.setattr(sys.modules["bot.exts.kb_admin"], "PROGRESS_EVERY", 0.0)
+    _, channel, mod, _ = server(simcord_env)
+    crawl_config(simcord_env, allow_hosts=frozenset({"127.0.0.1"}))
+    added = await mod.slash(channel, "kb add", url=f"{site.base}/docs/")
+    notes = [
+        request.json["content"]
+        for request in simcord_env.http_requests
+        if request.method == "PATCH" and "@original" in request.path
+    ]
+    assert notes, "the deferred reply was edited with the crawl's progress"
+    assert f"⏳ Crawling <{site.base}/docs/>: " in notes[0] and "pages found so far" in notes[0]
+    assert notes[-1] == f"Crawled <{site.base}/docs/>."  # no stale count stays
+    assert last_message(added).content.startswith(f"Crawled <{site.base}/docs/>: ")
