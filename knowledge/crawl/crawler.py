@@ -105,6 +105,21 @@ class CrawlReport:
 Progress = Callable[[CrawlReport], None]
 
 
+# Why a page may not be fetched this time although it is still there: its stored copy is kept.
+# Anything else (disallowed by robots.txt now, a duplicate, too large, 404) drops a stored page.
+PASSING = frozenset(
+    {"timed out", "could not be fetched", "too many redirects", "over the page limit", "address refused"}
+)
+
+
+def _passing(reason: str) -> bool:
+    """Whether ``reason`` is a passing failure (a network problem, a server error, the page limit)."""
+    if reason.startswith("HTTP "):
+        status = int(reason.split()[1])
+        return status >= 500 or status == 429
+    return reason in PASSING
+
+
 def _suffix_for(content_type: str, url: str) -> str:
     if content_type in HTML_TYPES:
         return ".html"
@@ -174,7 +189,7 @@ class _Crawl:
                 if url == self.site.start:
                     self.start_problem = str(exc)
                 record = self.old.pages.get(url)
-                if record is not None:  # a passing failure does not remove a page
+                if record is not None and _passing(reason):  # the stored copy stays until it is gone
                     self.kept[url] = record
             except Exception as exc:  # a page that cannot be written stops the crawl (after the queue drains)
                 self.failure = exc
@@ -275,9 +290,10 @@ class _Crawl:
                     self.new.pages.setdefault(url, record)
         kept_files = self.new.files()
         for url, record in self.old.pages.items():
-            if url not in self.new.pages and record.file not in kept_files:
+            if record.file not in kept_files:  # gone, or now stored under another name
                 with contextlib.suppress(FileNotFoundError):
                     (self.folder / record.file).unlink()
+            if url not in self.new.pages:
                 self.report.removed.append(url)
         try:
             self.new.write(self.folder)

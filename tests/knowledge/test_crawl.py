@@ -192,3 +192,17 @@ def test_a_site_that_does_not_answer_is_an_error_and_writes_nothing(tmp_path):
     with serve({}) as empty, pytest.raises(CrawlError, match="no page of"):
         crawl_site_blocking(empty.base + "/docs/", tmp_path, OPERATOR)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_page_that_fails_for_a_moment_is_kept_and_one_now_disallowed_is_dropped(site, tmp_path):
+    first = crawl(site, tmp_path)
+    site.pages["/docs/install.html"] = Page(status=503)
+    site.pages["/robots.txt"] = Page(
+        site.pages["/robots.txt"].body.replace(b"Disallow: /docs/private/", b"Disallow: /docs/weaning"),
+        "text/plain",
+    )
+    second = crawl(site, tmp_path)
+    assert second.skipped["HTTP 503"] == 1 and second.skipped["disallowed by robots.txt"] == 1
+    assert (first.folder / "install.html").is_file()  # the server's error passes; the page stays
+    assert second.removed == [f"{site.base}/docs/weaning.html"]
+    assert not (first.folder / "weaning.html").exists()
