@@ -179,7 +179,7 @@ class KnowledgeAdmin(commands.Cog):
             return
         running = (interaction.guild_id, site.folder_name())
         if running in self._crawls:
-            busy = f"<{render.escape(site.root)}> is being crawled already; the result will follow."
+            busy = f"{_link(site.root)} is being crawled already; the result will follow."
             await send_private(interaction, busy)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -200,7 +200,7 @@ class KnowledgeAdmin(commands.Cog):
                 self._crawls.discard(running)
                 await note.finish()
         logger.info("crawled %s by %s: %s", site.root, interaction.user.id, report.summary())
-        done = f"Crawled <{render.escape(site.root)}>: {report.summary()}."
+        done = f"Crawled {_link(site.root)}: {report.summary()}."
         if not report.changed:
             await send_private(interaction, done + " Nothing changed, so the index stays as it is.")
             return
@@ -220,7 +220,7 @@ class KnowledgeAdmin(commands.Cog):
         with refused_as("Not removed: {}"):
             path, held = await asyncio.to_thread(state.sources.remove, state.kb, document)
         if site:
-            done = f"Removed the site <{render.escape(site)}> ({held} pages)."
+            done = f"Removed the site {_link(site)} ({held} pages)."
         else:
             extra = f" (it held {held} documents)" if held > 1 else ""
             done = f"Removed `{render.escape(path.name)}`{extra}."
@@ -265,6 +265,12 @@ async def setup(bot: CitebotBot) -> None:
     await bot.add_cog(KnowledgeAdmin(bot))
 
 
+def _link(url: str) -> str:
+    """A site's address as a link without a preview (``<https://...>``), or escaped text when it
+    is not a plain web address."""
+    return f"<{url}>" if render.is_url(url) else render.escape(url)
+
+
 def _site_address(state: ServerState, document: str) -> str:
     """The address of the crawled site ``/kb remove`` would remove for ``document``, or ""."""
     folder = state.sources.site_folder_of(state.kb, document)
@@ -288,6 +294,7 @@ class _CrawlNote:
         self.stopped = False
 
     def update(self, report: CrawlReport) -> None:
+        """Called after each page, in the crawl's thread: show the count when it is time."""
         now = time.monotonic()
         if self.started is None:
             self.started = self.shown = now
@@ -296,7 +303,7 @@ class _CrawlNote:
         self.shown = now
         done = report.pages + sum(report.skipped.values())
         text = (
-            f"⏳ Crawling <{render.escape(self.site)}>: {done} of {report.queued} pages found so far "
+            f"⏳ Crawling {_link(self.site)}: {done} of {report.queued} pages found so far "
             f"({int(now - self.started)}s)…"
         )
         # The edit runs on the bot's loop in the command's context (not the crawl thread's).
@@ -322,7 +329,7 @@ class _CrawlNote:
         await asyncio.gather(*self.edits, return_exceptions=True)
         if self.edited:
             self.stopped = False
-            await self._edit(f"Crawled <{render.escape(self.site)}>.")
+            await self._edit(f"Crawled {_link(self.site)}.")
             self.stopped = True
 
 
