@@ -218,7 +218,7 @@ class KnowledgeSources:
         return [replace(doc, id=UPLOADS_PREFIX + doc.id) for doc in uploaded], errors
 
     def documents(self) -> tuple[list[Document], list[LoadError]]:
-        """The documents of ``base`` and of the uploads folder."""
+        """The documents of ``base``, of the operator's crawled sites and of the uploads folder."""
         docs, errors = load_folder(self.base)
         sites, site_errors = self.site_documents()
         uploaded, upload_errors = self.uploaded_documents()
