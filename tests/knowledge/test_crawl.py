@@ -206,3 +206,22 @@ def test_a_page_that_fails_for_a_moment_is_kept_and_one_now_disallowed_is_droppe
     assert (first.folder / "install.html").is_file()  # the server's error passes; the page stays
     assert second.removed == [f"{site.base}/docs/weaning.html"]
     assert not (first.folder / "weaning.html").exists()
+
+
+def test_a_huge_page_is_abandoned_as_it_streams_in_so_memory_stays_bounded(tmp_path):
+    import tracemalloc
+
+    pages = {
+        "/docs/": Page(html("Home", '<p>Home page text.</p><a href="huge.html">huge</a>')),
+        "/docs/huge.html": Page(stream_bytes=200 * 1024 * 1024),  # no Content-Length: only reading tells
+    }
+    settings = CrawlSettings(requests_per_second=0, max_page_bytes=1024 * 1024, policy=OPERATOR.policy)
+    with serve(pages) as site:
+        tracemalloc.start()
+        try:
+            report = crawl_site_blocking(site.base + "/docs/", tmp_path, settings)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert report.skipped == {"too large": 1} and len(report.added) == 1
+    assert peak < 16 * 1024 * 1024  # a few times the 1 MB cap, not the 200 MB page
