@@ -122,15 +122,23 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    """``citebot index``: build (or with ``--check`` validate) the index and report problems; with
+    ``--url``, crawl a site into the state folder first."""
     sources = _folders(args)
     if args.server is not None:
         sources = sources.with_uploads(server_dir(sources.state_dir, args.server) / UPLOADS_DIR)
+    if args.url is not None:
+        if args.check:
+            raise CitebotError("--check writes nothing, so it cannot be combined with --url")
+        _crawl(args, sources)
     if args.check:
         kb, problems = _check(sources, _database(args))
     else:
         kb = sources.load(progress=_progress_bar)
         problems = [str(error) for error in kb.errors]
     print(f"knowledge folder: {sources.base}")
+    if sources.has_sites:
+        print(f"crawled sites: {sources.sites_dir}")
     if sources.uploads is not None:
         print(f"uploaded documents of server {args.server}: {sources.uploads}")
     waiting = single_pool_files(sources.state_dir)
@@ -147,6 +155,29 @@ def cmd_index(args: argparse.Namespace) -> int:
         print(f"error: {problem}")
     print(f"{len(problems)} problem(s) found" if problems else "no problems found")
     return 1 if problems else 0
+
+
+def _crawl(args: argparse.Namespace, sources: KnowledgeSources) -> None:
+    """Crawl ``--url`` into the server's uploads (``--server``) or the operator's sites folder,
+    as the config's ``crawl`` section says; the operator may crawl internal addresses."""
+    from knowledge.crawl import CrawlReport, crawl_site_blocking
+
+    from .config import load_config
+
+    settings = load_config(getattr(args, "config", None)).crawl.settings(from_discord=False)
+    into = sources.uploads if sources.uploads is not None else sources.sites_dir
+    shown = sys.stderr.isatty()
+
+    def progress(report: CrawlReport) -> None:
+        if shown:
+            done = report.pages + sum(report.skipped.values())
+            print(f"\rcrawling: {done} of {report.queued} pages found so far", end="", file=sys.stderr)
+
+    print(f"crawling {args.url} into {into}", file=sys.stderr)
+    report = crawl_site_blocking(args.url, into, settings, progress)
+    if shown:
+        print(file=sys.stderr)
+    print(f"crawled {report.site}: {report.summary()}")
 
 
 def _progress_bar(total: int):
@@ -343,6 +374,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     index = sub.add_parser("index", parents=[common], help="build or validate the index and report problems")
     index.add_argument("--check", action="store_true", help="validate everything, write nothing")
+    index.add_argument(
+        "--url",
+        metavar="URL",
+        help="first crawl this docs site (its sitemap and links under the same folder, as robots.txt "
+        "allows) into the state folder (--server: that server's uploads); again to update it",
+    )
     index.set_defaults(func=cmd_index)
 
     evaluate = sub.add_parser("eval", parents=[common], help="run a YAML question set and report the rates")

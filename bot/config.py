@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from knowledge import default_state_dir, safety
+from knowledge.crawl import AddressPolicy, CrawlSettings
 from knowledge.database import DATABASE_URL_ENV, is_postgres_url, redact_url
 from knowledge.documents import refused_folder
 from knowledge.semantic import MODES as SEMANTIC_MODES
@@ -131,6 +132,38 @@ class RetrievalConfig:
 
 
 @dataclass(frozen=True)
+class CrawlConfig:
+    """How sites are crawled (``citebot index --url``, ``/kb add url:``): politely, within bounds,
+    and from Discord never to an internal address."""
+
+    requests_per_second: float = setting(3.0, read="number", low=0.1, high=100.0)
+    """Requests started per second, at most (a robots.txt ``Crawl-delay`` slows it further)."""
+    concurrency: int = setting(3, read="integer", low=1, high=16)
+    """Requests in flight at once."""
+    timeout: float = setting(15.0, read="number", low=0.1, high=300.0)
+    """Seconds one request may take, body included; a slower page is abandoned and counted."""
+    max_page_mb: float = setting(2.0, read="number", low=0.01, high=25.0)
+    """A larger page is abandoned after this many megabytes and counted."""
+    max_pages: int = setting(500, read="integer", low=1, high=100_000)
+    """Pages one crawl stores at most."""
+    allow_hosts: frozenset[str] = setting(frozenset(), read="hosts", nullable=True)
+    """Hosts (names or IP addresses) ``/kb add url:`` may crawl although they are internal, such
+    as a docs server on the operator's network. Anything else internal is refused from Discord."""
+
+    def settings(self, *, from_discord: bool) -> CrawlSettings:
+        """These settings as the crawler takes them; only crawls started from Discord are held to
+        public addresses (the operator's command line may crawl anything it can reach)."""
+        return CrawlSettings(
+            requests_per_second=self.requests_per_second,
+            concurrency=self.concurrency,
+            timeout=self.timeout,
+            max_page_bytes=int(self.max_page_mb * 1024 * 1024),
+            max_pages=self.max_pages,
+            policy=AddressPolicy(public_only=from_discord, allow_hosts=self.allow_hosts),
+        )
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; the keys of the YAML file are these fields (but ``source``)."""
 
@@ -167,6 +200,7 @@ class Config:
     notices: NoticeConfig = section(NoticeConfig)
     cooldown: CooldownConfig = section(CooldownConfig)
     retrieval: RetrievalConfig = section(RetrievalConfig)
+    crawl: CrawlConfig = section(CrawlConfig)
     source: Path | None = field(default=None, metadata={"read": None})
     """The file this configuration was read from, for messages; not a key of the file."""
 
@@ -318,12 +352,24 @@ class _Reader:
             raise self.fail(key, f"expected one of {', '.join(options)}, got {value!r}")
         return value
 
-    def integer(self, key: str, value: Any, *, low: int) -> int:
+    def integer(self, key: str, value: Any, *, low: int, high: int | None = None) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(key, f"expected a whole number, got {value!r}")
-        if value < low:
-            raise self.fail(key, f"must be at least {low}, got {value!r}")
+        if value < low or (high is not None and value > high):
+            bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise self.fail(key, f"must be {bound}, got {value!r}")
         return value
+
+    def hosts(self, key: str, value: Any) -> frozenset[str]:
+        if not isinstance(value, list):
+            raise self.fail(key, f"expected a list of host names or IP addresses, got {_kind(value)}")
+        out = set()
+        for i, host in enumerate(value):
+            if not isinstance(host, str) or not re.fullmatch(r"\[?[\w.:-]+\]?", host.strip()):
+                problem = f"expected a host name or IP address (no scheme, no path), got {host!r}"
+                raise self.fail(f"{key}[{i}]", problem)
+            out.add(host.strip().lower())
+        return frozenset(out)
 
     def snowflake(self, key: str, value: Any) -> int:
         # Ids are often quoted in YAML so editors don't mangle them; accept both.

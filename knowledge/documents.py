@@ -7,6 +7,7 @@ headings are ``#`` lines so the chunker can keep section paths whatever the sour
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -14,7 +15,7 @@ import re
 import stat
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,10 @@ HTML_SUFFIXES = {".html", ".htm"}
 RST_SUFFIXES = {".rst", ".rest"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | RST_SUFFIXES | {".pdf", ".jsonl"}
 # Per-folder settings beside the documents (reST has no front matter): ``base_url`` of the
-# published pages, so citations link to ``base_url + page.html#section``.
+# published pages, so citations link to ``base_url + page.html#section``; in a crawled site's
+# folder, the ``crawl`` section lists each page's address and file (see knowledge.crawl).
 FOLDER_SETTINGS = "citebot.yaml"
+CRAWL_SETTINGS = "crawl"
 # The file that marks a folder as citebot's state (saved index, curated answers): the folder walk
 # never enters it, wherever it lies, so the state is never read as knowledge.
 STATE_MARKER = ".citebot-state"
@@ -182,19 +185,60 @@ def folder_settings(folder: Path, root: Path | None = None) -> dict[str, Any]:
     stop = root.resolve() if root is not None else None
     for candidate in (folder, *folder.parents):
         settings_file = candidate / FOLDER_SETTINGS
-        if settings_file.is_file():
-            try:
-                loaded = yaml.safe_load(settings_file.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-                logger.warning("%s: ignored, not readable YAML (%s)", settings_file, exc)
-                return {}
-            if not isinstance(loaded, dict):
-                logger.warning("%s: ignored, it should hold 'base_url: https://...'", settings_file)
-                return {}
-            return {**loaded, "folder": candidate}
+        try:
+            found = settings_file.stat()
+        except OSError:
+            found = None
+        if found is not None and stat.S_ISREG(found.st_mode):
+            loaded = _read_settings(settings_file, found.st_mtime_ns, found.st_size)
+            return {**loaded, "folder": candidate} if loaded is not None else {}
         if stop is None or candidate == stop or not candidate.is_relative_to(stop):
             break
     return {}
+
+
+@functools.lru_cache(maxsize=64)
+def _read_settings(settings_file: Path, mtime_ns: int, size: int) -> dict[str, Any] | None:
+    """The mapping in ``settings_file``, or None (warned) when it is not one. Cached by the file's
+    modification time and size: every file of a folder asks for its settings, and a crawled site's
+    settings list all its pages. Callers must not change what is returned."""
+    try:
+        loaded = yaml.safe_load(settings_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        logger.warning("%s: ignored, not readable YAML (%s)", settings_file, exc)
+        return None
+    if not isinstance(loaded, dict):
+        logger.warning("%s: ignored, it should hold 'base_url: https://...'", settings_file)
+        return None
+    return loaded
+
+
+def crawled_url(path: Path, settings: dict[str, Any]) -> str:
+    """The address a crawled page was fetched from: the ``crawl`` section of the site folder's
+    settings (written by :mod:`knowledge.crawl`) lists ``pages`` as ``{url, file}``; empty when
+    ``path`` is not one of them."""
+    folder = settings.get("folder")
+    if folder is None or CRAWL_SETTINGS not in settings:
+        return ""
+    settings_file = Path(folder) / FOLDER_SETTINGS
+    try:
+        found = settings_file.stat()
+        rel = path.resolve().relative_to(folder).as_posix()
+    except (OSError, ValueError):
+        return ""
+    return _crawled_pages(settings_file, found.st_mtime_ns, found.st_size).get(rel, "")
+
+
+@functools.lru_cache(maxsize=16)
+def _crawled_pages(settings_file: Path, mtime_ns: int, size: int) -> dict[str, str]:
+    """``{file: url}`` of a crawled site's settings, built once per version of the file."""
+    crawl = (_read_settings(settings_file, mtime_ns, size) or {}).get(CRAWL_SETTINGS)
+    pages = crawl.get("pages") if isinstance(crawl, dict) else None
+    return {
+        str(page["file"]): str(page["url"])
+        for page in pages or ()
+        if isinstance(page, dict) and isinstance(page.get("file"), str) and isinstance(page.get("url"), str)
+    }
 
 
 def page_url(path: Path, settings: dict[str, Any]) -> str:
@@ -208,8 +252,9 @@ def page_url(path: Path, settings: dict[str, Any]) -> str:
     return (base if base.endswith("/") else base + "/") + rel
 
 
-def parse_html(raw: bytes, path: Path, doc_id: str) -> Document:
-    """Visible text of an HTML page, with its headings kept as Markdown headings."""
+def parse_html(raw: bytes, path: Path, doc_id: str, url: str = "") -> Document:
+    """Visible text of an HTML page, with its headings kept as Markdown headings. With ``url`` (the
+    page's address) the document links to it and each section to its heading's anchor there."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(raw, "html.parser")
@@ -221,11 +266,14 @@ def parse_html(raw: bytes, path: Path, doc_id: str) -> Document:
     # removing it makes Beautiful Soup scan all its siblings, quadratic on a page of 100,000 <p>s.
     for tag in soup(["script", "style", "noscript", "template", "head", "nav", "footer"]):
         tag.clear()
+    headings: list[tuple[str, str]] = []  # (the heading line as written in the text, its anchor)
     for heading in soup.find_all(re.compile(r"^h[1-6]$")):
         level = int(heading.name[1])
+        anchor = _heading_anchor(heading)
         text = heading.get_text(" ", strip=True)
         heading.clear()
         heading.append(f"\n\n{'#' * level} {text}\n\n")
+        headings.append((re.sub(r"\s+", " ", f"{'#' * level} {text}").strip(), anchor))
     for item in soup.find_all("li"):
         item.insert(0, "\n- ")
     for block in soup.find_all(["p", "div", "br", "tr", "ul", "ol", "pre", "blockquote", "section"]):
@@ -235,7 +283,45 @@ def parse_html(raw: bytes, path: Path, doc_id: str) -> Document:
     if not title:
         heading = _H1.search(text)
         title = heading.group(1) if heading else _title_from_stem(path)
-    return Document(doc_id, title, text, {"path": str(path), "format": "html"})
+    meta: dict[str, Any] = {"path": str(path), "format": "html"}
+    if url:
+        meta["url"] = url
+        meta["anchors"] = _anchor_offsets(text, headings)
+    return Document(doc_id, title, text, meta)
+
+
+def _heading_anchor(heading: Any) -> str:
+    """The id a link can jump to for ``heading``: its own ``id``, an anchor inside it (``<a id>``,
+    ``<a name>``, Sphinx's ``<a class="headerlink" href="#...">``), else the id of the section it
+    opens; empty when there is none."""
+    if heading.get("id"):
+        return str(heading["id"])
+    for link in heading.find_all("a"):
+        if link.get("id") or link.get("name"):
+            return str(link.get("id") or link.get("name"))
+        href = str(link.get("href") or "")
+        if href.startswith("#") and len(href) > 1:
+            return href[1:]
+    parent = heading.parent
+    if parent is not None and parent.get("id") and parent.name in {"section", "div", "article"}:
+        first = parent.find(re.compile(r"^h[1-6]$"))
+        if first is heading:
+            return str(parent["id"])
+    return ""
+
+
+def _anchor_offsets(text: str, headings: list[tuple[str, str]]) -> list[list[Any]]:
+    """``[[offset, anchor], ...]`` of the headings in ``text`` (found in order), as
+    :meth:`Document.link_at` reads them; a heading without an id ends the previous one's section."""
+    anchors: list[list[Any]] = []
+    position = 0
+    for line, anchor in headings:
+        found = re.compile(rf"^{re.escape(line)}[ \t]*$", re.M).search(text, position)
+        if found is None:
+            continue
+        anchors.append([found.start(), anchor])
+        position = found.end()
+    return anchors
 
 
 def _html_depth(soup: Any) -> int:
@@ -363,11 +449,14 @@ def load_file(path: Path, root: Path | None = None) -> tuple[list[Document], lis
     if suffix in {".md", ".markdown", ".txt"}:
         fmt = "text" if suffix == ".txt" else "markdown"
         doc, errors = _parse_text_file(_decode(raw, path), path, doc_id, fmt)
+        url = crawled_url(path, folder_settings(path.parent, root))
+        if url and not doc.meta.get("url"):
+            doc = replace(doc, metadata={**doc.meta, "url": url})
     elif suffix in RST_SUFFIXES:
         url = page_url(path, folder_settings(path.parent, root))
         doc = parse_rst(_decode(raw, path), path, doc_id, url)
     elif suffix in HTML_SUFFIXES:
-        doc = parse_html(raw, path, doc_id)
+        doc = parse_html(raw, path, doc_id, crawled_url(path, folder_settings(path.parent, root)))
     elif suffix == ".pdf":
         doc = parse_pdf(raw, path, doc_id)
     else:

@@ -86,12 +86,18 @@ class UploadError(CitebotError, ValueError):
     """An upload that was refused; the message says why in words a moderator can act on."""
 
 
+class CrawlError(CitebotError, ValueError):
+    """A website that cannot be crawled (an address refused, a site that does not answer); the
+    message says why, and nothing was changed."""
+
+
 class QuestionError(CitebotError, ValueError):
     """A question that cannot be asked; the message is meant for the person who asked."""
 
 
 __all__ = [
     "CitebotError",
+    "CrawlError",
     "EditConflict",
     "NotFoundError",
     "QuestionError",

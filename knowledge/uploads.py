@@ -27,9 +27,13 @@ from typing import Protocol
 import filetype
 
 from .atomic import atomic_write_bytes
+from .chunking import DEFAULT_CHUNK_CHARS
 from .documents import (
+    CRAWL_SETTINGS,
+    FOLDER_SETTINGS,
     DocumentError,
     doc_id_for,
+    folder_settings,
     load_folder,
     parse_html,
     parse_jsonl,
@@ -38,7 +42,7 @@ from .documents import (
     parse_text,
 )
 from .errors import StateWriteError, UploadError
-from .kb import CORPUS_DIR, KnowledgeBase, default_state_dir
+from .kb import CORPUS_DIR, KnowledgeBase, default_state_dir, folder_fingerprint
 from .models import Document, LoadError
 from .semantic import SemanticOptions, attach
 from .store import StoreUnavailable
@@ -61,6 +65,11 @@ UPLOAD_SUFFIXES = {
 }
 MAX_NAME_CHARS = 100
 UPLOADS_PREFIX = "uploads/"
+# The operator's crawled sites, in the state folder, and their documents' id prefix.
+SITES_DIR = "sites"
+SITES_PREFIX = "sites/"
+# How /kb remove names a whole crawled site of a server.
+SITE_CHOICE_PREFIX = "site:"
 
 
 def human_size(size: int) -> str:
@@ -151,6 +160,26 @@ class SharedUploads(Protocol):
 
 
 @dataclass(frozen=True)
+class CrawledSite:
+    """A site crawled into a server's uploads: its ``/kb remove`` choice (``site:<folder>``), its
+    address, its folder and the pages indexed from it."""
+
+    choice: str
+    address: str
+    folder: Path
+    pages: int
+
+
+def crawled_site_address(folder: Path) -> str:
+    """The address of the site crawled into ``folder`` (from its manifest), or "" when ``folder``
+    holds no crawled site."""
+    settings = folder_settings(folder, folder) if (folder / FOLDER_SETTINGS).is_file() else {}
+    crawl = settings.get(CRAWL_SETTINGS)
+    site = crawl.get("site") if isinstance(crawl, dict) else None
+    return site if isinstance(site, str) else ""
+
+
+@dataclass(frozen=True)
 class KnowledgeSources:
     """Where a server's knowledge base comes from and where its uploads go.
 
@@ -224,6 +253,24 @@ class KnowledgeSources:
         """Whether this server has uploaded documents."""
         return self.uploads is not None and self.uploads.is_dir() and any(self.uploads.iterdir())
 
+    @property
+    def sites_dir(self) -> Path:
+        """The operator's crawled sites (``citebot index --url`` without a server): part of the
+        shared knowledge, ids under ``sites/``."""
+        return self.state_dir / SITES_DIR
+
+    @property
+    def has_sites(self) -> bool:
+        """Whether the operator has crawled sites into the state folder."""
+        return self.sites_dir.is_dir() and any(self.sites_dir.iterdir())
+
+    def site_documents(self) -> tuple[list[Document], list[LoadError]]:
+        """The pages of the operator's crawled sites, their ids under ``sites/``."""
+        if not self.has_sites:
+            return [], []
+        pages, errors = load_folder(self.sites_dir)
+        return [replace(doc, id=SITES_PREFIX + doc.id) for doc in pages], errors
+
     def uploaded_documents(self) -> tuple[list[Document], list[LoadError]]:
         """The documents of the uploads folder, their ids under ``uploads/``."""
         if not self.has_uploads:
@@ -232,14 +279,22 @@ class KnowledgeSources:
         return [replace(doc, id=UPLOADS_PREFIX + doc.id) for doc in uploaded], errors
 
     def documents(self) -> tuple[list[Document], list[LoadError]]:
-        """The documents of ``base`` and of the uploads folder."""
+        """The documents of ``base``, of the operator's crawled sites and of the uploads folder."""
         docs, errors = load_folder(self.base)
+        sites, site_errors = self.site_documents()
         uploaded, upload_errors = self.uploaded_documents()
-        return docs + uploaded, errors + upload_errors
+        return docs + sites + uploaded, errors + site_errors + upload_errors
 
     def load_base(self, progress: Progress | None = None) -> KnowledgeBase:
-        """The shared knowledge base of ``base``, reusing the index saved in the state folder."""
-        return self._attach(KnowledgeBase.from_folder(self.base, state_dir=self.state_dir), progress)
+        """The shared knowledge base of ``base``, reusing the index saved in the state folder,
+        with the operator's crawled sites indexed together with it when there are any."""
+        kb = KnowledgeBase.from_folder(self.base, state_dir=self.state_dir)
+        if self.has_sites:
+            fingerprint = f"{kb.fingerprint}+{folder_fingerprint(self.sites_dir, None, DEFAULT_CHUNK_CHARS)}"
+            pages, errors = self.site_documents()
+            kb = KnowledgeBase.from_documents([*kb.documents.values(), *pages], errors=[*kb.errors, *errors])
+            kb.source, kb.fingerprint = self.base, fingerprint
+        return self._attach(kb, progress)
 
     def load(self, base: KnowledgeBase | None = None, progress: Progress | None = None) -> KnowledgeBase:
         """The knowledge base of ``base`` plus the uploads. Without uploads it is the shared one
@@ -277,6 +332,50 @@ class KnowledgeSources:
         """This server's uploaded documents in ``kb``: what ``/kb remove`` may remove."""
         return [doc for doc in kb.documents.values() if self.file_of(kb, doc.id) is not None]
 
+    def sites(self, kb: KnowledgeBase) -> list[CrawledSite]:
+        """This server's crawled sites, with the pages of each in ``kb``."""
+        if self.uploads is None or not self.uploads.is_dir():
+            return []
+        pages: dict[Path, int] = {}
+        for doc in self.removable(kb):
+            folder = self.site_folder_of(kb, doc.id)
+            if folder is not None:
+                pages[folder] = pages.get(folder, 0) + 1
+        found = []
+        for folder in sorted(p for p in self.uploads.iterdir() if p.is_dir()):
+            address = crawled_site_address(folder)
+            if address:
+                choice = SITE_CHOICE_PREFIX + folder.name
+                found.append(CrawledSite(choice, address, folder, pages.get(folder, 0)))
+        return found
+
+    def site_folder_of(self, kb: KnowledgeBase, doc_id: str) -> Path | None:
+        """The crawled site's folder (in this server's uploads) holding ``doc_id``: given a page's
+        id, or ``site:<folder>`` as :meth:`sites` lists them; None when it is neither."""
+        if self.uploads is None:
+            return None
+        if doc_id.startswith(SITE_CHOICE_PREFIX):
+            name = doc_id[len(SITE_CHOICE_PREFIX) :]
+            folder = self.uploads / name
+            valid = name and "/" not in name and not name.startswith(".")
+            return folder if valid and crawled_site_address(folder) else None
+        path = self.file_of(kb, doc_id)
+        if path is None:
+            return None
+        rel = path.relative_to(self.uploads.resolve())
+        if len(rel.parts) < 2:
+            return None
+        folder = self.uploads / rel.parts[0]
+        return folder if crawled_site_address(folder) else None
+
+    def remove_site(self, kb: KnowledgeBase, folder: Path) -> int:
+        """Move a crawled site's whole folder to the server's ``removed/`` folder (a page alone
+        would come back with the next crawl); returns the pages it held in ``kb``."""
+        held = sum(1 for doc in self.removable(kb) if self.site_folder_of(kb, doc.id) == folder)
+        self._keep_removed(folder, move=True)
+        logger.info("removed the crawled site %s (%d page(s))", folder, held)
+        return held
+
     def add(
         self, name: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES
     ) -> tuple[Path, list[Document], bool]:
@@ -301,7 +400,11 @@ class KnowledgeSources:
 
     def remove(self, kb: KnowledgeBase, doc_id: str) -> tuple[Path, int]:
         """Move this server's file holding ``doc_id`` to its ``removed/`` folder; returns (file,
-        documents in it)."""
+        documents in it). A crawled page takes its whole site with it (see :meth:`remove_site`);
+        the site's folder is returned."""
+        site = self.site_folder_of(kb, doc_id)
+        if site is not None:
+            return site, self.remove_site(kb, site)
         path = self.file_of(kb, doc_id)
         if path is None or self.uploads is None:
             raise UploadError(f"“{doc_id}” is not an uploaded document; only uploads can be removed here.")

@@ -1,5 +1,5 @@
-"""``/kb``: moderators add and remove their server's documents, rebuild the index and see their
-server's statistics.
+"""``/kb``: moderators add and remove their server's documents (files, or a docs website crawled
+into the server's uploads), rebuild the index and see their server's statistics.
 
 Uploads go to the server's own folder (never into the operator's knowledge folder) and only that
 server's uploads can be removed. A rebuild runs in a worker thread and the new knowledge base
@@ -10,6 +10,7 @@ and if the rebuild fails the old one stays and the moderator is told why.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 from typing import TYPE_CHECKING
@@ -19,9 +20,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from knowledge import KnowledgeBase
+from knowledge.crawl import CrawlReport, Site, crawl_site_blocking
 from knowledge.errors import StateWriteError
 from knowledge.review import question_stats
-from knowledge.uploads import human_size
+from knowledge.uploads import crawled_site_address, human_size
 
 from .. import render
 from ..checks import MODERATORS, moderator_only
@@ -34,6 +36,9 @@ if TYPE_CHECKING:
     from ..app import CitebotBot
 
 logger = logging.getLogger(__name__)
+
+# A long crawl's progress note is refreshed at most this often, in seconds.
+PROGRESS_EVERY = 5.0
 
 
 class ReloadError(RuntimeError):
@@ -54,6 +59,7 @@ class KnowledgeAdmin(commands.Cog):
     def __init__(self, bot: CitebotBot) -> None:
         self.bot = bot
         self._reload_lock = asyncio.Lock()
+        self._crawls: set[tuple[int | None, str]] = set()  # (server, site folder) being crawled
 
     @property
     def max_bytes(self) -> int:
@@ -112,11 +118,24 @@ class KnowledgeAdmin(commands.Cog):
 
     # -- commands -----------------------------------------------------------------------------
 
-    @kb_group.command(name="add", description="Add a document (md, txt, html, pdf or jsonl)")
-    @app_commands.describe(file="The document to add")
+    @kb_group.command(name="add", description="Add a document (md, txt, html, pdf, jsonl) or a docs website")
+    @app_commands.describe(
+        file="The document to add",
+        url="Or a docs website to crawl (its sitemap and links under that address); again to update it",
+    )
     @moderator_only()
-    async def kb_add(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
-        """``/kb add``: check an uploaded document, store it in this server's uploads and reindex."""
+    async def kb_add(
+        self, interaction: discord.Interaction, file: discord.Attachment | None = None, url: str | None = None
+    ) -> None:
+        """``/kb add``: check an uploaded document, store it in this server's uploads and reindex;
+        or crawl a docs website into them (see :meth:`add_site`)."""
+        if (file is None) == (url is None):
+            await send_private(interaction, "Give a file or a url to add (one of them). Nothing was added.")
+            return
+        if url is not None:
+            await self.add_site(interaction, url)
+            return
+        assert file is not None
         limit = self.max_bytes
         if file.size > limit:
             await send_private(
@@ -145,17 +164,67 @@ class KnowledgeAdmin(commands.Cog):
         await self._reload_and_report(interaction, f"{verb} `{render.escape(path.name)}`: {titles}.")
         announce_change(interaction, f"/kb add {render.escape(path.name)}")
 
+    async def add_site(self, interaction: discord.Interaction, url: str) -> None:
+        """Crawl the site ``url`` into this server's uploads (a worker thread with its own event
+        loop: the bot's loop never waits on the site or on parsing pages), with a progress note for
+        long crawls, then reindex. Internal addresses are refused unless the operator allowed the
+        host (``crawl.allow_hosts``)."""
+        settings = self.bot.config.crawl.settings(from_discord=True)
+        sources = self.bot.server(interaction.guild_id).sources
+        with refused_as("Not added: {}"):
+            site = Site.from_url(url)
+            settings.policy.check_url(site.start)
+        if sources.uploads is None:
+            await send_private(interaction, "Sites can only be added in a server.")
+            return
+        running = (interaction.guild_id, site.folder_name())
+        if running in self._crawls:
+            busy = f"{_link(site.root)} is being crawled already; the result will follow."
+            await send_private(interaction, busy)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        note = _CrawlNote(interaction, site.root)
+        self._crawls.add(running)
+        with refused_as("Not added: {}"):
+            try:
+                report = await asyncio.to_thread(
+                    crawl_site_blocking, site.start, sources.uploads, settings, note.update
+                )
+            except StateWriteError as exc:
+                await send_private(
+                    interaction,
+                    f"Not added: the uploads folder cannot be written ({render.escape(str(exc))}).",
+                )
+                return
+            finally:
+                self._crawls.discard(running)
+                await note.finish()
+        logger.info("crawled %s by %s: %s", site.root, interaction.user.id, report.summary())
+        done = f"Crawled {_link(site.root)}: {report.summary()}."
+        if not report.changed:
+            await send_private(interaction, done + " Nothing changed, so the index stays as it is.")
+            return
+        await self._reload_and_report(interaction, done)
+        announce_change(interaction, f"/kb add {render.escape(site.root)}")
+
     @kb_group.command(name="remove", description="Remove a document uploaded in this server")
     @app_commands.describe(document="The document to remove")
     @moderator_only()
     async def kb_remove(self, interaction: discord.Interaction, document: str) -> None:
-        """``/kb remove``: remove one of this server's uploaded documents and reindex."""
+        """``/kb remove``: remove one of this server's uploaded documents and reindex. A crawled
+        site is removed whole (chosen as ``site:<folder>``, or by any of its pages): one page alone
+        would come back with the next crawl."""
         state = self.bot.server(interaction.guild_id)
         await interaction.response.defer(ephemeral=True, thinking=True)
+        site = await asyncio.to_thread(_site_address, state, document)
         with refused_as("Not removed: {}"):
             path, held = await asyncio.to_thread(state.sources.remove, state.kb, document)
-        extra = f" (it held {held} documents)" if held > 1 else ""
-        await self._reload_and_report(interaction, f"Removed `{render.escape(path.name)}`{extra}.")
+        if site:
+            done = f"Removed the site {_link(site)} ({held} pages)."
+        else:
+            extra = f" (it held {held} documents)" if held > 1 else ""
+            done = f"Removed `{render.escape(path.name)}`{extra}."
+        await self._reload_and_report(interaction, done)
         announce_change(interaction, f"/kb remove {render.escape(path.name)}")
 
     @kb_remove.autocomplete("document")
@@ -196,11 +265,86 @@ async def setup(bot: CitebotBot) -> None:
     await bot.add_cog(KnowledgeAdmin(bot))
 
 
+def _link(url: str) -> str:
+    """A site's address as a link without a preview (``<https://...>``), or escaped text when it
+    is not a plain web address."""
+    return f"<{url}>" if render.is_url(url) else render.escape(url)
+
+
+def _site_address(state: ServerState, document: str) -> str:
+    """The address of the crawled site ``/kb remove`` would remove for ``document``, or ""."""
+    folder = state.sources.site_folder_of(state.kb, document)
+    return crawled_site_address(folder) if folder is not None else ""
+
+
+class _CrawlNote:
+    """The progress note of a long crawl: the deferred reply is edited with the pages done so far,
+    at most every :data:`PROGRESS_EVERY` seconds. :meth:`update` is called in the crawl's thread
+    and hands the edit to the bot's event loop."""
+
+    def __init__(self, interaction: discord.Interaction, site: str) -> None:
+        self.interaction = interaction
+        self.site = site
+        self.loop = asyncio.get_running_loop()
+        self.context = contextvars.copy_context()
+        self.edits: set[asyncio.Task[None]] = set()
+        self.edited = False
+        self.started: float | None = None  # read in the crawl's thread, by its clock
+        self.shown = 0.0
+        self.stopped = False
+
+    def update(self, report: CrawlReport) -> None:
+        """Called after each page, in the crawl's thread: show the count when it is time."""
+        now = time.monotonic()
+        if self.started is None:
+            self.started = self.shown = now
+        if self.stopped or now - self.shown < PROGRESS_EVERY:
+            return
+        self.shown = now
+        done = report.pages + sum(report.skipped.values())
+        text = (
+            f"⏳ Crawling {_link(self.site)}: {done} of {report.queued} pages found so far "
+            f"({int(now - self.started)}s)…"
+        )
+        # The edit runs on the bot's loop in the command's context (not the crawl thread's).
+        self.loop.call_soon_threadsafe(self._start_edit, text, context=self.context)
+
+    def _start_edit(self, text: str) -> None:
+        task = self.loop.create_task(self._edit(text))
+        self.edits.add(task)
+        task.add_done_callback(self.edits.discard)
+
+    async def _edit(self, text: str) -> None:
+        if self.stopped:
+            return
+        try:
+            await self.interaction.edit_original_response(content=text)
+            self.edited = True
+        except discord.HTTPException as exc:  # a lost note must not stop the crawl
+            logger.info("could not show the crawl's progress: %s", exc)
+
+    async def finish(self) -> None:
+        """Stop the notes; one shown is replaced by a last line, so no stale count stays."""
+        self.stopped = True
+        await asyncio.gather(*self.edits, return_exceptions=True)
+        if self.edited:
+            self.stopped = False
+            await self._edit(f"Crawled {_link(self.site)}.")
+            self.stopped = True
+
+
 def _removable_choices(state: ServerState, current: str) -> list[app_commands.Choice[str]]:
-    """The ``/kb remove`` choices matching ``current``: the server's own uploads."""
+    """The ``/kb remove`` choices matching ``current``: the server's own uploads, a crawled site
+    as one choice (not page by page)."""
     words = current.casefold().split()
     choices = []
+    for site in state.sources.sites(state.kb):
+        label = f"🌐 site {site.address} ({site.pages} pages)"
+        if all(w in label.casefold() for w in words) and len(site.choice) <= 100:
+            choices.append(app_commands.Choice(name=render.choice_name(label), value=site.choice))
     for doc in state.sources.removable(state.kb):
+        if state.sources.site_folder_of(state.kb, doc.id) is not None:
+            continue
         label = f"{doc.title} ({doc.id})"
         if all(w in label.casefold() for w in words) and len(doc.id) <= 100:
             choices.append(app_commands.Choice(name=render.choice_name(label), value=doc.id))

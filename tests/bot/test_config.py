@@ -46,6 +46,8 @@ def test_the_example_config_is_valid_and_documents_every_key():
         "moderator_roles", "moderator_channel", "answers.private", "answers.reply_in_thread",
         "answers.min_confidence", "answers.auto_min_confidence", "answers.max_sentences", "answers.passages",
         "notices.medical", "notices.red_flag_message", "notices.red_flags", "cooldown.rate", "cooldown.per",
+        "crawl.requests_per_second", "crawl.concurrency", "crawl.timeout", "crawl.max_page_mb",
+        "crawl.max_pages", "crawl.allow_hosts",
     ]  # fmt: skip
     for key in keys:
         assert f"{key.rsplit('.', 1)[-1]}:" in text, f"config.example.yaml lacks {key}"
@@ -110,6 +112,12 @@ def test_citebot_config_names_the_file(monkeypatch, tmp_path):
         ("- just\n- a list\n", "citebot.yaml: the config must be a mapping"),
         ("answers:\n  private: true\n   passages: 3\n", "citebot.yaml:3:"),
         ("help_channels: [1, 2\n", "invalid YAML"),
+        ("crawl:\n  concurrency: 64\n", "citebot.yaml:2: crawl.concurrency: must be between 1 and 16"),
+        (
+            "crawl:\n  allow_hosts: ['http://10.0.0.5/docs']\n",
+            "citebot.yaml:2: crawl.allow_hosts[0]: expected a host name or IP address (no scheme, no path)",
+        ),
+        ("crawl:\n  allow_hosts: 10.0.0.5\n", "crawl.allow_hosts: expected a list of host names"),
     ],
 )
 def test_invalid_config_is_a_clear_error(tmp_path, text, expected):

@@ -169,3 +169,33 @@ def test_missing_folder_is_reported_not_raised(tmp_path):
 def test_non_utf8_text_is_an_error(tmp_path):
     with pytest.raises(DocumentError, match="UTF-8"):
         load_file(write(tmp_path / "latin.txt", "caf\xe9".encode("latin-1")), tmp_path)
+
+
+def test_a_crawled_html_page_cites_its_address_and_each_sections_anchor(tmp_path):
+    # Heading ids as Sphinx, MkDocs and hand-written pages give them: on the heading, a headerlink
+    # inside it, or the section it opens; a heading without one cites the page alone.
+    page = (
+        "<html><head><title>Storage</title></head><body>"
+        '<h1 id="storage">Storage</h1><p>Keep milk cold.</p>'
+        '<section id="fridge"><h2>Fridge <a class="headerlink" href="#fridge-link">¶</a></h2>'
+        "<p>Four days in the fridge.</p></section>"
+        '<section id="freezer"><h2>Freezer</h2><p>Six months in the freezer.</p></section>'
+        "<h2>Travel</h2><p>Use a cool bag when travelling.</p></body></html>"
+    )
+    write(tmp_path / "site" / "storage.html", page)
+    write(
+        tmp_path / "site" / "citebot.yaml",
+        "crawl:\n  site: https://docs.example.org/\n  pages:\n"
+        "  - url: https://docs.example.org/storage\n    file: storage.html\n",
+    )
+    write(tmp_path / "site" / "other.html", "<h1 id='x'>Other</h1><p>Not crawled.</p>")
+    docs = {doc.title: doc for doc in load_folder(tmp_path)[0]}
+    storage = docs["Storage"]
+    links = {line: storage.link_at(storage.text.index(line)) for line in ("Keep", "Four", "Six", "Use")}
+    assert links == {
+        "Keep": "https://docs.example.org/storage#storage",
+        "Four": "https://docs.example.org/storage#fridge-link",
+        "Six": "https://docs.example.org/storage#freezer",
+        "Use": "https://docs.example.org/storage",
+    }
+    assert docs["Other"].link == ""  # a file the crawl does not list has no address
