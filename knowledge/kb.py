@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .chunking import DEFAULT_CHUNK_CHARS, chunk_document
+from .compounds import hyphenated_compounds, split_compounds
 from .documents import dedupe, load_folder, mark_state_dir, refused_folder, scan_folder
 from .glossary import DocumentGlossary
 from .index import IndexSettings, SparseIndex, top_k, top_k_groups
@@ -95,6 +96,7 @@ class KnowledgeBase:
         # Everyday words -> this index's terms (knowledge.thesaurus); made when the index is built.
         self.bridge = bridge if bridge is not None else Bridge({})
         self._surfaces: dict[str, str] | None = None
+        self._compounds: dict[str, str] | None = None  # "metadata" -> "meta-data", made on first use
         self.passages = passages
         self.index = index
         self.errors = list(errors or [])
@@ -239,6 +241,16 @@ class KnowledgeBase:
                 surfaces.setdefault(stem(word), word)
             self._surfaces = surfaces
         return self._surfaces.get(term, term)
+
+    def split_compounds(self, text: str) -> str:
+        """``text`` with each word the index does not know but the documents hyphenate written as
+        they do ("how do i read the metadata" -> "... the meta-data"), so both parts count."""
+        if self._compounds is None:
+            texts = [*(d.title for d in self.documents.values()), *(p.text for p in self.passages)]
+            texts += {heading for p in self.passages for heading in p.section}
+            self._compounds = hyphenated_compounds(texts)
+        vocabulary = self.index.vocabulary_
+        return split_compounds(text, self._compounds, lambda w: w in vocabulary or stem(w) in vocabulary)
 
     def bridged(self, words: Iterable[str]) -> dict[str, dict[str, float]]:
         """The index terms that the everyday-words bridge reaches for ``words`` (content words of a
