@@ -116,8 +116,8 @@ class Assistant:
         notices = list(asked.notices)
         expanded, expansions = self._expand(kb, asked.text)
         notices += [e.notice() for e in expansions]
-        # Retrieval and the judge read the rewritten words, joined words as the documents hyphenate them.
-        query = kb.split_compounds(expanded or asked.text)
+        # Retrieval and the judge read the rewritten words, two-part words spelled as the documents do.
+        query = kb.spell_compounds(expanded or asked.text)
         raw = question if isinstance(question, str) else None  # before any shortening
         red_flag = self.red_flags.matches(raw, asked.text, expanded)
         safety = self.red_flags.message if red_flag else ""

@@ -1,7 +1,7 @@
 """Two-part words written with and without a hyphen: documents say "meta-data", "new-line" or
-"wiki-links" where members type "metadata", "newline" or "wikilinks". The index keeps a hyphenated
-word's parts as words of their own, so a member's joined spelling would match nothing; it is read
-as the documents write it instead."""
+"wiki-links" where members type "metadata", "newline" or "wikilinks", or the other way round. The
+index keeps a hyphenated word's parts as words of their own, so a question spelling a word the other
+way would match nothing, or only its parts; it is read as the documents write it instead."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterable
 
 # Exactly two parts of two or more letters: "meta-data", not "gut-to-breast", "IL-6" or "x-axis".
 _HYPHENATED = re.compile(r"(?<![\w-])([^\W\d_]{2,})-([^\W\d_]{2,})(?![\w-])", re.UNICODE)
-_WORD = re.compile(r"(?<![\w-])[^\W\d_]{4,}(?![\w-])", re.UNICODE)
+# A word of the question as a member may write it: joined ("metadata") or hyphenated ("meta-data").
+_WORD = re.compile(r"(?<![\w-])[^\W\d_]{2,}(?:-[^\W\d_]{2,})?(?![\w-])", re.UNICODE)
 
 
 def hyphenated_compounds(texts: Iterable[str]) -> dict[str, str]:
@@ -26,15 +27,18 @@ def hyphenated_compounds(texts: Iterable[str]) -> dict[str, str]:
     return found
 
 
-def split_compounds(text: str, compounds: dict[str, str], known: Callable[[str], bool]) -> str:
-    """``text`` with each word that ``known`` rejects but ``compounds`` holds joined ("metadata")
-    replaced by the hyphenated spelling ("meta-data"), so the index reads both of its parts."""
-    if not compounds:
-        return text
+def spell_compounds(text: str, compounds: dict[str, str], known: Callable[[str], bool]) -> str:
+    """``text`` with two-part words spelled as the documents spell them: a joined word that
+    ``known`` rejects but ``compounds`` holds ("metadata") hyphenated ("meta-data"); a hyphenated
+    word the documents never hyphenate but ``known`` holds joined ("new-line") joined ("newline")."""
 
-    def hyphenate(match: re.Match[str]) -> str:
+    def respell(match: re.Match[str]) -> str:
         word = match.group()
-        hyphenated = compounds.get(word.casefold())
-        return hyphenated if hyphenated is not None and not known(word.casefold()) else word
+        folded = word.casefold()
+        if "-" in folded:
+            joined = folded.replace("-", "")
+            return joined if joined not in compounds and known(joined) else word
+        hyphenated = compounds.get(folded)
+        return hyphenated if hyphenated is not None and not known(folded) else word
 
-    return _WORD.sub(hyphenate, text)
+    return _WORD.sub(respell, text)

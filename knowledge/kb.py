@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .chunking import DEFAULT_CHUNK_CHARS, chunk_document
-from .compounds import hyphenated_compounds, split_compounds
+from .compounds import hyphenated_compounds, spell_compounds
 from .documents import dedupe, load_folder, mark_state_dir, refused_folder, scan_folder
 from .glossary import DocumentGlossary
 from .index import IndexSettings, SparseIndex, top_k, top_k_groups
@@ -242,15 +242,17 @@ class KnowledgeBase:
             self._surfaces = surfaces
         return self._surfaces.get(term, term)
 
-    def split_compounds(self, text: str) -> str:
-        """``text`` with each word the index does not know but the documents hyphenate written as
-        they do ("how do i read the metadata" -> "... the meta-data"), so both parts count."""
+    def spell_compounds(self, text: str) -> str:
+        """``text`` with its two-part words spelled as the documents spell them: a joined word the
+        index does not know but the documents hyphenate ("how do i read the metadata" -> "... the
+        meta-data"), so both parts count; a hyphenated word the index knows joined ("new-line" ->
+        "newline")."""
         if self._compounds is None:
             texts = [*(d.title for d in self.documents.values()), *(p.text for p in self.passages)]
             texts += {heading for p in self.passages for heading in p.section}
             self._compounds = hyphenated_compounds(texts)
         vocabulary = self.index.vocabulary_
-        return split_compounds(text, self._compounds, lambda w: w in vocabulary or stem(w) in vocabulary)
+        return spell_compounds(text, self._compounds, lambda w: w in vocabulary or stem(w) in vocabulary)
 
     def bridged(self, words: Iterable[str]) -> dict[str, dict[str, float]]:
         """The index terms that the everyday-words bridge reaches for ``words`` (content words of a

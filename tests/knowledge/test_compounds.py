@@ -1,9 +1,10 @@
-"""A word members write joined ("metadata") where the documents hyphenate it ("meta-data")."""
+"""A word members write joined ("metadata") where the documents hyphenate it ("meta-data"), or
+hyphenated ("new-line") where the documents write it joined ("newline")."""
 
 from __future__ import annotations
 
 from knowledge import Assistant, Document, KnowledgeBase
-from knowledge.compounds import hyphenated_compounds, split_compounds
+from knowledge.compounds import hyphenated_compounds, spell_compounds
 
 DOCS = [
     Document(
@@ -31,13 +32,18 @@ def test_two_part_hyphenated_words_are_found_with_their_joined_spelling():
     assert found == {"metadata": "meta-data", "newline": "new-line"}
 
 
-def test_only_words_the_index_does_not_know_are_rewritten():
+def test_only_words_the_index_does_not_know_are_respelled():
     compounds = {"metadata": "meta-data", "newline": "new-line"}
-    known = {"newline"}.__contains__
-    assert split_compounds("Where is the Metadata? newline", compounds, known) == (
+    known = {"newline", "wikilinks"}.__contains__
+    assert spell_compounds("Where is the Metadata? newline", compounds, known) == (
         "Where is the meta-data? newline"
     )
-    assert split_compounds("metadatas and meta-data", compounds, known) == "metadatas and meta-data"
+    assert spell_compounds("metadatas and meta-data", compounds, known) == "metadatas and meta-data"
+    # Hyphenated where the documents write it joined; kept where they hyphenate it too.
+    assert spell_compounds("do wiki-links work across new-line", compounds, known) == (
+        "do wikilinks work across new-line"
+    )
+    assert spell_compounds("a gut-to-breast e-mail", compounds, known) == "a gut-to-breast e-mail"
 
 
 def test_a_joined_word_finds_the_section_that_hyphenates_it(tmp_path):
@@ -50,7 +56,27 @@ def test_a_joined_word_finds_the_section_that_hyphenates_it(tmp_path):
     assert answer.question == "how do i read the metadata at the top of a file"
 
 
-def test_a_word_the_documents_write_joined_is_left_alone():
+def test_a_word_is_spelled_as_the_documents_spell_it():
     kb = KnowledgeBase.from_documents([*DOCS, Document("nl", "Newline", "A newline ends each line.")])
-    assert kb.split_compounds("what does newline do") == "what does newline do"
-    assert kb.split_compounds("what does metadata do") == "what does meta-data do"
+    assert kb.spell_compounds("what does newline do") == "what does newline do"
+    assert kb.spell_compounds("what does metadata do") == "what does meta-data do"
+    assert kb.spell_compounds("what does a new-line do") == "what does a new-line do"  # both spellings
+    kb = KnowledgeBase.from_documents([Document("nl", "Newline", "A newline ends each line.")])
+    assert kb.spell_compounds("what does a new-line do") == "what does a newline do"
+
+
+def test_a_hyphenated_word_finds_the_section_that_writes_it_joined():
+    kb = KnowledgeBase.from_documents(
+        [
+            Document("nl", "Line endings", "## Newline\n\nA newline in a paragraph becomes a `<br>` tag."),
+            Document(
+                "news",
+                "New features",
+                "## New versions\n\nEach new version adds a line to the changelog; the line names the new "
+                "features.",
+            ),
+        ]
+    )
+    answer = Assistant(kb).ask("what does a new-line in a paragraph do")
+    assert answer.answered
+    assert answer.hits[0].doc_id == "nl"
