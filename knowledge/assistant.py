@@ -236,7 +236,7 @@ class Assistant:
             bridge_credit=self.settings.bridge_credit,
             is_light=kb.bridge.light_in(tokens(asked)).__contains__,
             light_weight=self.settings.light_weight,
-        )
+        ).with_symbols(kb.asked_symbols(query), kb.rarest_weight)  # "a literal {{": the rarest word's weight
         extra = kb.expansion(bridged, self.settings.expansion_weight)
         context_weight = self.settings.context_weight
         hits = kb.search(query, k=k, context=context, context_weight=context_weight, extra=extra)
