@@ -55,8 +55,9 @@ BEFORE = (
     "mark inside code. Before headings weighed as a field of their own and named sections lowered the "
     "bar (commit 9bed144): tune halves Jinja 15/17, Python-Markdown 12/16 (1 declined, 1/4 off-topic "
     "answered); test halves Jinja 13/17 (2/4 off-topic answered), Python-Markdown 9/16 (3 declined). "
-    "Before two-part words were spelled as the documents spell them (commit 24ed668): tune halves "
-    "Python-Markdown 14/16 lexical, 14/16 with the semantic channel (1 declined); the rest as now."
+    "Before two-part words were spelled as the documents spell them and symbols a question names "
+    "were matched (commit 24ed668): tune halves lexical Jinja 15/17, Python-Markdown 14/16; with the "
+    "semantic channel Jinja 16/17, Python-Markdown 14/16 (1 declined); the rest as now."
 )
 # How the semantic channel's answer bars (knowledge/semantic/index.py FusionSettings) behave on docs,
 # measured on the tune halves with bench/docs_eval.py's setup; kept as chosen on the built-in article.
