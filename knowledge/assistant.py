@@ -116,7 +116,8 @@ class Assistant:
         notices = list(asked.notices)
         expanded, expansions = self._expand(kb, asked.text)
         notices += [e.notice() for e in expansions]
-        query = expanded or asked.text  # retrieval and the judge read the rewritten words
+        # Retrieval and the judge read the rewritten words, two-part words spelled as the documents do.
+        query = kb.spell_compounds(expanded or asked.text)
         raw = question if isinstance(question, str) else None  # before any shortening
         red_flag = self.red_flags.matches(raw, asked.text, expanded)
         safety = self.red_flags.message if red_flag else ""
@@ -235,7 +236,7 @@ class Assistant:
             bridge_credit=self.settings.bridge_credit,
             is_light=kb.bridge.light_in(tokens(asked)).__contains__,
             light_weight=self.settings.light_weight,
-        )
+        ).with_symbols(kb.asked_symbols(query), kb.rarest_weight)  # "a literal {{": the rarest word's weight
         extra = kb.expansion(bridged, self.settings.expansion_weight)
         context_weight = self.settings.context_weight
         hits = kb.search(query, k=k, context=context, context_weight=context_weight, extra=extra)

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .chunking import sentence_spans
 from .code import block_language, code_spans, inside
 from .models import Hit, Passage, Sentence
+from .symbols import is_symbol, quoted_symbols
 from .text import STOP_WORDS, analyze, is_identifier, is_link_definition, stem, token_spans
 
 if TYPE_CHECKING:
@@ -141,6 +142,13 @@ class QuestionWeights:
                 weighted.append(QuestionWord(word, unknown_weight * rarest_weight))
         return cls(tuple(weighted))
 
+    def with_symbols(self, symbols: Sequence[str], weight: float) -> QuestionWeights:
+        """These weights and the syntax ``symbols`` the question names (``{{``), each weighing
+        ``weight``: a sentence quoting one as code of its own covers it (:func:`best_sentences`)."""
+        known = {word.word for word in self.words}
+        extra = [QuestionWord(s, weight, ((s, 1.0),)) for s in symbols if s not in known]
+        return replace(self, words=(*self.words, *extra)) if extra else self
+
     @property
     def terms(self) -> set[str]:
         """The index terms the question asks about (bridged ones included)."""
@@ -255,6 +263,7 @@ def best_sentences(
     chosen ones lack; otherwise the answer would repeat itself.
     """
     wanted = question.terms
+    symbols = {term for term in wanted if is_symbol(term)}
     asks_about_pictures = bool(wanted & _PICTURE_WORDS)
     evidence = [
         (rank, hit, passage)
@@ -277,6 +286,8 @@ def best_sentences(
             bullet = _BULLET.match(raw) or _DEFINITION_ITEM.match(raw)
             body = raw[bullet.end() :] if bullet else raw
             found = {stem(tok) for _, _, tok in token_spans(body)} & wanted
+            if symbols:  # a symbol the question names counts where the sentence quotes it as code
+                found |= quoted_symbols(body) & symbols
             if not found and not (faq and heading & wanted):
                 continue
             found_here = found | (heading & wanted)

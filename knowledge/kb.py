@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .chunking import DEFAULT_CHUNK_CHARS, chunk_document
+from .compounds import hyphenated_compounds, spell_compounds
 from .documents import dedupe, load_folder, mark_state_dir, refused_folder, scan_folder
 from .glossary import DocumentGlossary
 from .index import IndexSettings, SparseIndex, top_k, top_k_groups
 from .models import Document, Hit, LoadError, Passage
 from .question import content_words
+from .symbols import asked_symbols, quoting_rows
 from .text import STOP_WORDS, stem, tokens
 from .thesaurus import Bridge, Thesaurus
 
@@ -95,6 +97,8 @@ class KnowledgeBase:
         # Everyday words -> this index's terms (knowledge.thesaurus); made when the index is built.
         self.bridge = bridge if bridge is not None else Bridge({})
         self._surfaces: dict[str, str] | None = None
+        self._compounds: dict[str, str] | None = None  # "metadata" -> "meta-data", made on first use
+        self._symbols: dict[str, np.ndarray] | None = None  # "{{" -> rows quoting "`{{`", made on first use
         self.passages = passages
         self.index = index
         self.errors = list(errors or [])
@@ -240,6 +244,43 @@ class KnowledgeBase:
             self._surfaces = surfaces
         return self._surfaces.get(term, term)
 
+    def spell_compounds(self, text: str) -> str:
+        """``text`` with its two-part words spelled as the documents spell them: a joined word the
+        index does not know but the documents hyphenate ("how do i read the metadata" -> "... the
+        meta-data"), so both parts count; a hyphenated word the index knows joined ("new-line" ->
+        "newline")."""
+        if self._compounds is None:
+            texts = [*(d.title for d in self.documents.values()), *(p.text for p in self.passages)]
+            texts += {heading for p in self.passages for heading in p.section}
+            self._compounds = hyphenated_compounds(texts)
+        vocabulary = self.index.vocabulary_
+        return spell_compounds(text, self._compounds, lambda w: w in vocabulary or stem(w) in vocabulary)
+
+    def asked_symbols(self, question: str) -> list[str]:
+        """The syntax symbols ``question`` names standing alone ("a literal {{ in my template") that
+        the documents quote as code of their own (`` `{{` ``)."""
+        return asked_symbols(question, self._quoting()) if self._quoting() else []
+
+    def _quoting(self) -> dict[str, np.ndarray]:
+        if self._symbols is None:
+            rows = quoting_rows(p.text for p in self.passages)
+            self._symbols = {symbol: np.array(found, dtype=np.int64) for symbol, found in rows.items()}
+        return self._symbols
+
+    def _with_symbols(
+        self, rows: np.ndarray, scores: np.ndarray, symbols: list[str]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``rows``/``scores`` with each passage quoting one of ``symbols`` as code of its own scored
+        as if it held one more word of the question, as rare as any (:attr:`rarest_weight`)."""
+        quoting = [self._quoting()[symbol] for symbol in symbols]
+        if not quoting:
+            return rows, scores
+        added = np.concatenate(quoting)
+        all_rows = np.concatenate([np.asarray(rows, dtype=np.int64), added])
+        all_scores = np.concatenate([scores, np.full(len(added), self.rarest_weight)])
+        rows, inverse = np.unique(all_rows, return_inverse=True)
+        return rows, np.bincount(inverse, weights=all_scores)
+
     def bridged(self, words: Iterable[str]) -> dict[str, dict[str, float]]:
         """The index terms that the everyday-words bridge reaches for ``words`` (content words of a
         question, in order), each with its credit: only for words the index does not hold as they
@@ -312,11 +353,15 @@ class KnowledgeBase:
             return []
         if extra is None:
             extra = self.expansion(self.bridged(content_words(query)))
-        if self.semantic is not None:  # the semantic channel, fused with BM25 (knowledge/semantic)
+        symbols = self.asked_symbols(query)  # "a literal {{": passages quoting `{{` count it
+        if self.semantic is not None or context or symbols:
             lexical = self._scores(query, context, context_weight, extra)
-            rows, scores = top_k(*self.semantic.fuse(*lexical, query), k)
-        elif context:
-            rows, scores = top_k(*self._scores(query, context, context_weight, extra), k)
+            if symbols:
+                lexical = self._with_symbols(*lexical, symbols)
+            if self.semantic is not None:  # the semantic channel, fused with BM25 (knowledge/semantic)
+                rows, scores = top_k(*self.semantic.fuse(*lexical, query), k)
+            else:
+                rows, scores = top_k(*lexical, k)
         else:
             rows, scores = self.index.search(query, k, extra)
         return [self._hit(int(r), float(s)) for r, s in zip(rows, scores, strict=True) if s > 0]

@@ -43,7 +43,10 @@ class FusionSettings:
     in bench/results/hybrid_answers.md. ``curated_veto``: a curated answer matched on words
     is not served when the question is less similar than this to the phrasing that matched (every
     paraphrase in tests/knowledge/curated_paraphrases.yaml is 0.75 or more). Similarity cannot lower
-    the words' bar: near misses ("how often" for "how long should I breastfeed") are 0.89 similar."""
+    the words' bar: near misses ("how often" for "how long should I breastfeed") are 0.89 similar.
+    On real docs (tests/data/*-docs, bench/results/docs_eval.md) an off-topic question naming the
+    project ("deploy a flask app to heroku") is 0.54-0.58 similar to a page; ``sure`` 0.55 declines it
+    but loses an everyday tune question, so the sets disagree and these stay."""
 
     weight: float = 0.45
     depth: int = 1000
