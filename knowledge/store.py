@@ -17,6 +17,7 @@ migration rather than editing an old one.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import logging
 import os
@@ -497,6 +498,33 @@ class ServerStore:
             (self.guild_id, top),
         )
         return [(row["question"], int(row["n"])) for row in rows]
+
+    def daily_counts(self, days: int, *, today: dt.date | None = None) -> list[tuple[dt.date, int, int]]:
+        """(day, answered, declined) for each of the last ``days`` UTC days up to ``today`` (default:
+        today), oldest first; a day without questions is there with zeros."""
+        if days < 1:
+            raise ValueError("days must be at least 1")
+        today = today or dt.datetime.now(dt.UTC).date()
+        first = today - dt.timedelta(days=days - 1)
+        start = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC).timestamp()
+        # Plain SQL (a recursive day series, arithmetic on the Unix time) so it ports as it is.
+        rows = self.store._fetchall(
+            """
+            WITH RECURSIVE series(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM series WHERE n + 1 < ?),
+            per_day AS (
+                SELECT CAST((created_at - ?) / 86400 AS INTEGER) AS n,
+                       sum(CASE WHEN answered = 0 THEN 0 ELSE 1 END) AS answered,
+                       sum(CASE WHEN answered = 0 THEN 1 ELSE 0 END) AS declined
+                  FROM answers
+                 WHERE guild_id IS ? AND created_at >= ? AND created_at < ?
+                 GROUP BY CAST((created_at - ?) / 86400 AS INTEGER))
+            SELECT series.n, coalesce(per_day.answered, 0), coalesce(per_day.declined, 0)
+              FROM series LEFT JOIN per_day ON per_day.n = series.n
+             ORDER BY series.n
+            """,
+            (days, start, self.guild_id, start, start + days * 86400, start),
+        )
+        return [(first + dt.timedelta(days=int(n)), int(yes), int(no)) for n, yes, no in rows]
 
     # -- the review queue ----------------------------------------------------------------------
 

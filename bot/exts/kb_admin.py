@@ -10,6 +10,8 @@ and if the rebuild fails the old one stays and the moderator is told why.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import io
 import logging
 import time
 from typing import TYPE_CHECKING
@@ -20,12 +22,13 @@ from discord.ext import commands
 
 from knowledge import KnowledgeBase
 from knowledge.errors import StateWriteError
-from knowledge.review import question_stats
+from knowledge.review import QuestionStats, question_stats
 from knowledge.uploads import human_size
 
 from .. import render
 from ..checks import MODERATORS, moderator_only
 from ..curation_render import stats_embed
+from ..stats_chart import CHART_FILE, render_daily_chart
 from ..utils import announce_change, refused_as, send_private
 
 if TYPE_CHECKING:
@@ -34,6 +37,9 @@ if TYPE_CHECKING:
     from ..app import CitebotBot
 
 logger = logging.getLogger(__name__)
+
+# The /kb stats chart shows this many days, today included.
+CHART_DAYS = 30
 
 
 class ReloadError(RuntimeError):
@@ -177,9 +183,16 @@ class KnowledgeAdmin(commands.Cog):
     @kb_group.command(name="stats", description="Documents, passages and how questions have been answered")
     @moderator_only()
     async def kb_stats(self, interaction: discord.Interaction) -> None:
-        """``/kb stats``: this server's documents, passages and how its questions were answered."""
+        """``/kb stats``: this server's documents, passages and how its questions were answered,
+        with a chart of the last days' questions."""
         state = self.bot.server(interaction.guild_id)
-        stats = await asyncio.to_thread(question_stats, state.store)
+        # Drawing the chart (and importing matplotlib the first time) can outlast Discord's 3 s.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+
+        def read() -> tuple[QuestionStats, list[tuple[dt.date, int, int]]]:
+            return question_stats(state.store), state.store.daily_counts(CHART_DAYS)
+
+        stats, days = await asyncio.to_thread(read)
         assistant = state.assistant
         embed = stats_embed(
             stats,
@@ -188,7 +201,21 @@ class KnowledgeAdmin(commands.Cog):
             curated=len(assistant.curated) if assistant.curated is not None else 0,
             glossary=len(assistant.glossary) if assistant.glossary is not None else 0,
         )
-        await send_private(interaction, embed=embed)
+        files = []
+        if not any(answered or declined for _, answered, declined in days):
+            embed.description = f"No questions in the last {CHART_DAYS} days yet, so there is no chart."
+        else:
+            try:
+                png = await asyncio.to_thread(render_daily_chart, days)
+            except Exception:  # the numbers are worth sending without their picture
+                logger.exception("the /kb stats chart could not be drawn")
+                embed.description = "The chart could not be drawn this time; the numbers are below."
+            else:
+                files.append(discord.File(io.BytesIO(png), filename=CHART_FILE))
+                embed.set_image(url=f"attachment://{CHART_FILE}")
+        await interaction.edit_original_response(
+            embed=embed, attachments=files, allowed_mentions=discord.AllowedMentions.none()
+        )
 
 
 async def setup(bot: CitebotBot) -> None:
