@@ -27,7 +27,7 @@ from knowledge.store import Store
 from knowledge.tenancy import Servers, ServerState, adopt_single_pool
 from knowledge.uploads import KnowledgeSources
 
-from . import render
+from . import completion, render
 from .answering import ReplyService
 from .checks import CooldownBuckets
 from .config import Config, load_config
@@ -136,6 +136,7 @@ class CitebotBot(commands.Bot):
         kb = self._initial_kb or self.sources.load_base()
         for error in kb.errors:
             logger.warning("knowledge base: %s", error)
+        completion.prepare([kb])
         store = Store.in_folder(self.config.state_dir)
         try:
             adopt_single_pool(self.config.state_dir, store, self.config.guilds)
@@ -159,7 +160,13 @@ class CitebotBot(commands.Bot):
 
     async def _load_servers(self, servers: Servers) -> list[ServerState]:
         started = time.perf_counter()
-        loaded = await asyncio.to_thread(servers.load_known)
+
+        def load() -> list[ServerState]:
+            states = servers.load_known()
+            completion.prepare(state.kb for state in states)  # those with uploads have their own
+            return states
+
+        loaded = await asyncio.to_thread(load)
         logger.info("%d server(s) with state loaded in %.1fs", len(loaded), time.perf_counter() - started)
         return loaded
 
@@ -227,10 +234,22 @@ class CitebotBot(commands.Bot):
         if servers is None:
             raise RuntimeError("the bot has not loaded its state yet")
         old = servers.get(guild_id).kb
-        base, kb = await asyncio.to_thread(servers.build, guild_id)
+
+        def build() -> tuple[KnowledgeBase, KnowledgeBase]:
+            base, kb = servers.build(guild_id)
+            completion.prepare([kb])  # indexed for autocomplete before it answers
+            return base, kb
+
+        base, kb = await asyncio.to_thread(build)
         if check is not None:
             check(old, kb)
-        await asyncio.to_thread(servers.install, guild_id, base, kb)
+
+        def install() -> None:
+            servers.install(guild_id, base, kb)
+            # A changed base changed every loaded server's knowledge base: index them all now.
+            completion.prepare(state.kb for state in [servers.get(guild_id), *servers.loaded()])
+
+        await asyncio.to_thread(install)
         return kb
 
     def allowed(self, guild_id: int | None) -> bool:

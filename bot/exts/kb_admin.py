@@ -27,6 +27,7 @@ from knowledge.uploads import human_size
 
 from .. import render
 from ..checks import MODERATORS, moderator_only
+from ..completion import completions
 from ..curation_render import stats_embed
 from ..stats_chart import CHART_FILE, render_daily_chart
 from ..utils import announce_change, refused_as, send_private
@@ -224,11 +225,16 @@ async def setup(bot: CitebotBot) -> None:
 
 
 def _removable_choices(state: ServerState, current: str) -> list[app_commands.Choice[str]]:
-    """The ``/kb remove`` choices matching ``current``: the server's own uploads."""
+    """The ``/kb remove`` choices matching ``current``: the server's own uploads (the uploaded
+    documents are listed once per knowledge base; only those matching are looked for on disk)."""
     words = current.casefold().split()
-    choices = []
-    for doc in state.sources.removable(state.kb):
+    kb, choices = state.kb, []
+    for doc in completions(kb).uploads:
         label = f"{doc.title} ({doc.id})"
-        if all(w in label.casefold() for w in words) and len(doc.id) <= 100:
+        if not (all(w in label.casefold() for w in words) and len(doc.id) <= 100):
+            continue
+        if state.sources.file_of(kb, doc.id) is not None:
             choices.append(app_commands.Choice(name=render.choice_name(label), value=doc.id))
-    return choices[: render.CHOICES_MAX]
+            if len(choices) == render.CHOICES_MAX:
+                break
+    return choices

@@ -1,0 +1,309 @@
+"""Autocomplete that answers a keystroke in milliseconds, however large the knowledge base.
+
+A :class:`CompletionIndex` is built once over a list of texts (section names, passages, …) and
+then finds, for what a member has typed so far, the texts containing every typed word anywhere
+(case-insensitive: a word's start, its middle, or across punctuation), in the order
+:func:`bot.answering.fuzzy_filter` gives by scanning: texts starting with what was typed first,
+then the shortest, ties in the given order. It returns the same texts as that scan, without
+looking at every text:
+
+- texts starting with what was typed are a range of the texts sorted (found by bisection);
+- the others come from an index of word trigrams: the texts holding some word that contains
+  every trigram of the rarest typed word are candidates, checked exactly, shortest first;
+- a typed word too short or too common for the index to narrow things down matches many texts,
+  so the texts are read shortest first until enough match (one C-level ``str.find`` pass over
+  them joined, stopping early).
+
+:func:`completions` keeps one :class:`KnowledgeCompletions` per knowledge base (the section names,
+the passages and what ``/kb test add`` can expect, each indexed), built once when the knowledge
+base is loaded (:func:`prepare`) rather than per keystroke, and dropped with the knowledge base.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import re
+import threading
+import time
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from knowledge import KnowledgeBase
+from knowledge.golden import DOCUMENT
+from knowledge.models import Document
+from knowledge.uploads import UPLOADS_PREFIX
+
+from .render import CHOICE_NAME_LIMIT, CHOICES_MAX
+
+logger = logging.getLogger(__name__)
+
+# Past this many candidate texts from the trigram index, reading the texts shortest first finds
+# enough matches sooner (a word that common matches a large share of them).
+MAX_CANDIDATES = 20_000
+_WORD = re.compile(r"\w+")
+_SEPARATOR = "\n"
+
+
+class CompletionIndex:
+    """Texts indexed for autocomplete: :meth:`search` gives the indexes (into ``texts``) of those
+    containing every typed word, best first, at most ``limit``.
+
+    With ``shortest_first`` (the default) texts starting with what was typed come first, then the
+    rest, each group shortest first; without it, matches come in the given order."""
+
+    def __init__(self, texts: Sequence[str], *, shortest_first: bool = True) -> None:
+        self.shortest_first = shortest_first
+        n = len(texts)
+        folded = [" ".join(t.casefold().split(_SEPARATOR)) for t in texts]
+        # Stable: texts of one length keep their order.
+        order = sorted(range(n), key=lambda i: len(texts[i])) if shortest_first else list(range(n))
+        # Rank r is the r-th best text; everything below is kept by rank.
+        self._order = np.array(order, dtype=np.int64)
+        ranked = [folded[i] for i in order]
+        self._blob = _SEPARATOR.join(ranked) + _SEPARATOR
+        lengths = np.fromiter((len(t) + 1 for t in ranked), dtype=np.int64, count=n)
+        self._starts = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        self._start_list = self._starts.tolist()  # bisect on a list: no NumPy call per match
+        # Ranks in the texts' alphabetical order: what starts with a prefix is one range of it.
+        self._alphabetical = np.array(sorted(range(n), key=ranked.__getitem__), dtype=np.int64)
+        self._postings_ptr, self._postings, self._gram_codes, self._gram_ptr, self._gram_words = (
+            _word_index(ranked)
+        )
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def text(self, rank: int) -> str:
+        """The casefolded text of rank ``rank``."""
+        return self._blob[self._start_list[rank] : self._start_list[rank + 1] - 1]
+
+    def search(self, current: str, limit: int = CHOICES_MAX) -> list[int]:
+        """Indexes of the texts containing every word of ``current`` (case-insensitive), best first."""
+        words = current.casefold().split()
+        typed = current.casefold().strip()
+        if limit <= 0:
+            return []
+        if not words:
+            return self._order[:limit].tolist()
+        found: list[int] = []
+        if self.shortest_first:
+            found = self._prefixed(typed, limit)
+        need = limit - len(found)
+        if need > 0:
+            skip = typed if self.shortest_first else None
+            candidates = self._candidates(words)
+            if candidates is None:
+                found += self._scan(words, skip, need)
+            else:
+                found += self._check(candidates, words, skip, need)
+        return self._order[found].tolist()
+
+    # -- the three ways to find matches --------------------------------------------------------
+
+    def _prefixed(self, typed: str, limit: int) -> list[int]:
+        """Ranks of the texts starting with ``typed``, the best ``limit``."""
+        lo = bisect.bisect_left(self._alphabetical, typed, key=self.text)
+        hi = bisect.bisect_left(self._alphabetical, typed + "\U0010ffff", lo=lo, key=self.text)
+        ranks = self._alphabetical[lo:hi]
+        if len(ranks) > limit:
+            ranks = np.partition(ranks, limit - 1)[:limit]
+        return np.sort(ranks).tolist()
+
+    def _candidates(self, words: list[str]) -> np.ndarray | None:
+        """Ranks (sorted) that may hold every word, from the trigram index; None when no typed
+        word has a piece of three or more characters narrow enough to help."""
+        narrowed: np.ndarray | None = None
+        for word in words:
+            for piece in _WORD.findall(word):
+                encoded = piece.encode()
+                if len(encoded) < 3:
+                    continue
+                ranks = self._ranks_with(encoded)
+                if ranks is None:
+                    continue
+                narrowed = ranks if narrowed is None else _intersect(narrowed, ranks)
+                if not len(narrowed):
+                    return narrowed
+        return narrowed
+
+    def _ranks_with(self, piece: bytes) -> np.ndarray | None:
+        """Ranks (sorted) of the texts with a word holding every trigram of ``piece``; None when
+        there are too many for checking them one by one to pay."""
+        lists = []
+        for start in range(len(piece) - 2):
+            code = int.from_bytes(piece[start : start + 3], "big")
+            i = int(np.searchsorted(self._gram_codes, code))
+            if i == len(self._gram_codes) or self._gram_codes[i] != code:
+                return np.empty(0, dtype=np.int64)
+            lists.append(self._gram_words[self._gram_ptr[i] : self._gram_ptr[i + 1]])
+        lists.sort(key=len)
+        words = lists[0]
+        for other in lists[1:]:
+            if len(words) <= 1:
+                break
+            words = _intersect(words, other)
+        if len(words) > MAX_CANDIDATES:
+            return None
+        starts, ends = self._postings_ptr[words], self._postings_ptr[words + 1]
+        total = int((ends - starts).sum())
+        if total > MAX_CANDIDATES:
+            return None
+        return np.unique(self._postings[_ranges(starts, ends, total)])
+
+    def _check(self, ranks: np.ndarray, words: list[str], skip: str | None, need: int) -> list[int]:
+        """The first ``need`` of ``ranks`` whose text holds every word (and does not start with
+        ``skip``, those being found already)."""
+        found = []
+        for rank in ranks.tolist():
+            text = self.text(rank)
+            if all(w in text for w in words) and not (skip is not None and text.startswith(skip)):
+                found.append(rank)
+                if len(found) == need:
+                    break
+        return found
+
+    def _scan(self, words: list[str], skip: str | None, need: int) -> list[int]:
+        """Read the texts best first for the longest word (C-level ``find``) until ``need`` match."""
+        longest = max(words, key=len)
+        blob, starts, found = self._blob, self._start_list, []
+        position = blob.find(longest)
+        while position >= 0:
+            rank = bisect.bisect_right(starts, position) - 1
+            text = blob[starts[rank] : starts[rank + 1] - 1]
+            if all(w in text for w in words) and not (skip is not None and text.startswith(skip)):
+                found.append(rank)
+                if len(found) == need:
+                    break
+            position = blob.find(longest, starts[rank + 1])
+        return found
+
+
+def _intersect(small: np.ndarray, large: np.ndarray) -> np.ndarray:
+    """The values of sorted ``small`` also in sorted ``large`` (binary search: cost follows the
+    smaller)."""
+    if len(small) > len(large):
+        small, large = large, small
+    if not len(large):
+        return large
+    at = np.minimum(np.searchsorted(large, small), len(large) - 1)
+    return small[large[at] == small]
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray, total: int) -> np.ndarray:
+    """The positions ``starts[i]..ends[i]-1`` for every i, concatenated."""
+    lengths = ends - starts
+    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+    return offsets + np.arange(total, dtype=np.int64)
+
+
+def _word_index(
+    ranked: list[str],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For the texts in rank order: which ranks hold each distinct word (CSR: pointers, ranks),
+    and which words hold each trigram of their UTF-8 bytes (codes sorted, pointers, words)."""
+    vocabulary: dict[str, int] = {}
+    word_ids: list[int] = []
+    owners: list[int] = []
+    for rank, text in enumerate(ranked):
+        for word in set(_WORD.findall(text)):
+            word_ids.append(vocabulary.setdefault(word, len(vocabulary)))
+            owners.append(rank)
+    ids = np.array(word_ids, dtype=np.int64)
+    by_word = np.argsort(ids, kind="stable")  # ranks stay ascending within a word
+    postings = np.array(owners, dtype=np.int64)[by_word]
+    postings_ptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ids, minlength=len(vocabulary)), out=postings_ptr[1:])
+
+    # Trigrams of every word's bytes, words joined with NUL (never inside a word).
+    data = np.frombuffer(b"\0".join(w.encode() for w in vocabulary) + b"\0\0", dtype=np.uint8)
+    data = data.astype(np.int64)
+    word_of = np.cumsum(data == 0)  # the word a byte belongs to (bytes are never NUL inside one)
+    codes = (data[:-2] << 16) | (data[1:-1] << 8) | data[2:]
+    inside = (data[:-2] != 0) & (data[1:-1] != 0) & (data[2:] != 0)
+    pairs = np.unique((codes[inside] << 32) | word_of[:-2][inside])
+    gram_of, gram_words = pairs >> 32, pairs & 0xFFFFFFFF
+    gram_codes, first = np.unique(gram_of, return_index=True)
+    gram_ptr = np.append(first, len(gram_of)).astype(np.int64)
+    return postings_ptr, postings, gram_codes, gram_ptr, gram_words
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """Something ``/kb test add`` can expect, as shown and as its value."""
+
+    name: str
+    value: str
+
+
+class KnowledgeCompletions:
+    """What autocomplete offers from one knowledge base, each indexed once: section names
+    (``/ask`` topics, never a document title), passages (``/source``), documents and sections
+    (``/kb test add``) and the uploaded documents (``/kb remove``)."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        titles = {doc.title.casefold() for doc in kb.documents.values()}
+        names = dict.fromkeys(p.section[-1] for p in kb.passages if p.section)
+        self.section_names: list[str] = [n for n in names if n.casefold() not in titles]
+        self.sections = CompletionIndex(self.section_names)
+        # /source: matched on the id, the document title and the section; an id longer than a
+        # choice value may be (100 characters) is typed in full.
+        self.passage_rows: list[int] = []
+        keys = []
+        for row, p in enumerate(kb.passages):
+            if len(p.id) <= CHOICE_NAME_LIMIT:
+                self.passage_rows.append(row)
+                keys.append(f"{p.id} {kb.documents[p.doc_id].title} {p.section_title}")
+        self.passages = CompletionIndex(keys)
+        self.expectations: list[Expectation] = list(_documents_and_sections(kb))
+        self.expectation_index = CompletionIndex([e.name for e in self.expectations], shortest_first=False)
+        self.uploads: list[Document] = [d for d in kb.documents.values() if d.id.startswith(UPLOADS_PREFIX)]
+
+
+def _documents_and_sections(kb: KnowledgeBase) -> Iterable[Expectation]:
+    """The documents, then each document's sections, as ``/kb test add`` offers them."""
+    for doc in kb.documents.values():
+        yield Expectation(f"Document: {doc.title}", f"{DOCUMENT}:{doc.id}")
+    seen: set[tuple[str, str]] = set()
+    for passage in kb.passages:
+        key = (passage.doc_id, passage.section_title)
+        if not passage.section_title or key in seen:
+            continue
+        seen.add(key)
+        value = f"section:{passage.doc_id}#{passage.section_title}"
+        if len(value) > CHOICE_NAME_LIMIT:
+            value = f"section:{passage.section_title}"
+        if len(value) <= CHOICE_NAME_LIMIT:  # a longer one is typed, not picked
+            title = kb.documents[passage.doc_id].title
+            yield Expectation(f"Section: {passage.section_title} — {title}", value)
+
+
+_BUILT: weakref.WeakKeyDictionary[KnowledgeBase, KnowledgeCompletions] = weakref.WeakKeyDictionary()
+_BUILDING = threading.Lock()  # one build at a time: a second caller for the same base waits for it
+
+
+def completions(kb: KnowledgeBase) -> KnowledgeCompletions:
+    """The autocomplete indexes of ``kb``, built on first use and kept as long as ``kb`` is (call
+    it in a worker thread: a first build reads every passage)."""
+    built = _BUILT.get(kb)
+    if built is not None:
+        return built
+    with _BUILDING:
+        built = _BUILT.get(kb)
+        if built is None:
+            started = time.perf_counter()
+            built = _BUILT[kb] = KnowledgeCompletions(kb)
+            logger.info(
+                "autocomplete indexed %d passages in %.1fs", len(kb.passages), time.perf_counter() - started
+            )
+        return built
+
+
+def prepare(kbs: Iterable[KnowledgeBase]) -> None:
+    """Build the autocomplete indexes of freshly loaded knowledge bases now (in a worker thread),
+    so no member's keystroke waits for them."""
+    for kb in kbs:
+        completions(kb)
