@@ -22,11 +22,13 @@ base is loaded (:func:`prepare`) rather than per keystroke, and dropped with the
 from __future__ import annotations
 
 import bisect
+import itertools
 import logging
 import re
 import threading
 import time
 import weakref
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -34,7 +36,7 @@ import numpy as np
 
 from knowledge import KnowledgeBase
 from knowledge.golden import DOCUMENT
-from knowledge.models import Document
+from knowledge.models import Document, Passage
 from knowledge.uploads import UPLOADS_PREFIX
 
 from .render import CHOICE_NAME_LIMIT, CHOICES_MAX
@@ -44,7 +46,8 @@ logger = logging.getLogger(__name__)
 # Past this many candidate texts from the trigram index, reading the texts shortest first finds
 # enough matches sooner (a word that common matches a large share of them).
 MAX_CANDIDATES = 20_000
-_WORD = re.compile(r"\w+")
+# Word pieces of UTF-8 text: letters, digits and "_", any non-ASCII character counting as a letter.
+_WORD = re.compile(rb"[\w\x80-\xff]+")
 _SEPARATOR = "\n"
 
 
@@ -58,18 +61,16 @@ class CompletionIndex:
     def __init__(self, texts: Sequence[str], *, shortest_first: bool = True) -> None:
         self.shortest_first = shortest_first
         n = len(texts)
-        folded = [" ".join(t.casefold().split(_SEPARATOR)) for t in texts]
-        # Stable: texts of one length keep their order.
-        order = sorted(range(n), key=lambda i: len(texts[i])) if shortest_first else list(range(n))
-        # Rank r is the r-th best text; everything below is kept by rank.
-        self._order = np.array(order, dtype=np.int64)
-        ranked = [folded[i] for i in order]
-        self._blob = _SEPARATOR.join(ranked) + _SEPARATOR
-        lengths = np.fromiter((len(t) + 1 for t in ranked), dtype=np.int64, count=n)
-        self._starts = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-        self._start_list = self._starts.tolist()  # bisect on a list: no NumPy call per match
+        # Stable: texts of one length keep their order. Rank r is the r-th best text; everything
+        # below is kept by rank, the texts casefolded as UTF-8 (one byte a letter for most text).
+        order = sorted(range(n), key=lambda i: len(texts[i])) if shortest_first else range(n)
+        self._order = np.array(order, dtype=np.int32)
+        ranked = [" ".join(texts[i].casefold().split(_SEPARATOR)).encode() for i in order]
+        self._blob = _SEPARATOR.encode().join(ranked) + _SEPARATOR.encode()
+        self._starts = array("q", [0])
+        self._starts.extend(itertools.accumulate(len(t) + 1 for t in ranked))
         # Ranks in the texts' alphabetical order: what starts with a prefix is one range of it.
-        self._alphabetical = np.array(sorted(range(n), key=ranked.__getitem__), dtype=np.int64)
+        self._alphabetical = np.array(sorted(range(n), key=ranked.__getitem__), dtype=np.int32)
         self._postings_ptr, self._postings, self._gram_codes, self._gram_ptr, self._gram_words = (
             _word_index(ranked)
         )
@@ -77,14 +78,14 @@ class CompletionIndex:
     def __len__(self) -> int:
         return len(self._order)
 
-    def text(self, rank: int) -> str:
-        """The casefolded text of rank ``rank``."""
-        return self._blob[self._start_list[rank] : self._start_list[rank + 1] - 1]
+    def text(self, rank: int) -> bytes:
+        """The casefolded text of rank ``rank``, UTF-8."""
+        return self._blob[self._starts[rank] : self._starts[rank + 1] - 1]
 
     def search(self, current: str, limit: int = CHOICES_MAX) -> list[int]:
         """Indexes of the texts containing every word of ``current`` (case-insensitive), best first."""
-        words = current.casefold().split()
-        typed = current.casefold().strip()
+        words = [w.encode() for w in current.casefold().split()]
+        typed = current.casefold().strip().encode()
         if limit <= 0:
             return []
         if not words:
@@ -104,25 +105,25 @@ class CompletionIndex:
 
     # -- the three ways to find matches --------------------------------------------------------
 
-    def _prefixed(self, typed: str, limit: int) -> list[int]:
+    def _prefixed(self, typed: bytes, limit: int) -> list[int]:
         """Ranks of the texts starting with ``typed``, the best ``limit``."""
         lo = bisect.bisect_left(self._alphabetical, typed, key=self.text)
-        hi = bisect.bisect_left(self._alphabetical, typed + "\U0010ffff", lo=lo, key=self.text)
+        # 0xFF is never part of UTF-8: every text starting with ``typed`` sorts before this.
+        hi = bisect.bisect_left(self._alphabetical, typed + b"\xff", lo=lo, key=self.text)
         ranks = self._alphabetical[lo:hi]
         if len(ranks) > limit:
             ranks = np.partition(ranks, limit - 1)[:limit]
         return np.sort(ranks).tolist()
 
-    def _candidates(self, words: list[str]) -> np.ndarray | None:
+    def _candidates(self, words: list[bytes]) -> np.ndarray | None:
         """Ranks (sorted) that may hold every word, from the trigram index; None when no typed
         word has a piece of three or more characters narrow enough to help."""
         narrowed: np.ndarray | None = None
         for word in words:
             for piece in _WORD.findall(word):
-                encoded = piece.encode()
-                if len(encoded) < 3:
+                if len(piece) < 3:
                     continue
-                ranks = self._ranks_with(encoded)
+                ranks = self._ranks_with(piece)
                 if ranks is None:
                     continue
                 narrowed = ranks if narrowed is None else _intersect(narrowed, ranks)
@@ -138,7 +139,7 @@ class CompletionIndex:
             code = int.from_bytes(piece[start : start + 3], "big")
             i = int(np.searchsorted(self._gram_codes, code))
             if i == len(self._gram_codes) or self._gram_codes[i] != code:
-                return np.empty(0, dtype=np.int64)
+                return np.empty(0, dtype=np.int32)
             lists.append(self._gram_words[self._gram_ptr[i] : self._gram_ptr[i + 1]])
         lists.sort(key=len)
         words = lists[0]
@@ -154,7 +155,7 @@ class CompletionIndex:
             return None
         return np.unique(self._postings[_ranges(starts, ends, total)])
 
-    def _check(self, ranks: np.ndarray, words: list[str], skip: str | None, need: int) -> list[int]:
+    def _check(self, ranks: np.ndarray, words: list[bytes], skip: bytes | None, need: int) -> list[int]:
         """The first ``need`` of ``ranks`` whose text holds every word (and does not start with
         ``skip``, those being found already)."""
         found = []
@@ -166,10 +167,10 @@ class CompletionIndex:
                     break
         return found
 
-    def _scan(self, words: list[str], skip: str | None, need: int) -> list[int]:
+    def _scan(self, words: list[bytes], skip: bytes | None, need: int) -> list[int]:
         """Read the texts best first for the longest word (C-level ``find``) until ``need`` match."""
         longest = max(words, key=len)
-        blob, starts, found = self._blob, self._start_list, []
+        blob, starts, found = self._blob, self._starts, []
         position = blob.find(longest)
         while position >= 0:
             rank = bisect.bisect_right(starts, position) - 1
@@ -200,35 +201,30 @@ def _ranges(starts: np.ndarray, ends: np.ndarray, total: int) -> np.ndarray:
     return offsets + np.arange(total, dtype=np.int64)
 
 
-def _word_index(
-    ranked: list[str],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _word_index(ranked: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For the texts in rank order: which ranks hold each distinct word (CSR: pointers, ranks),
-    and which words hold each trigram of their UTF-8 bytes (codes sorted, pointers, words)."""
-    vocabulary: dict[str, int] = {}
-    word_ids: list[int] = []
-    owners: list[int] = []
+    and which words hold each trigram of their bytes (codes sorted, pointers, words)."""
+    vocabulary: dict[bytes, int] = {}
+    word_ids, owners = array("i"), array("i")  # compact while they grow: one entry per word a text has
     for rank, text in enumerate(ranked):
         for word in set(_WORD.findall(text)):
             word_ids.append(vocabulary.setdefault(word, len(vocabulary)))
             owners.append(rank)
-    ids = np.array(word_ids, dtype=np.int64)
+    ids = np.frombuffer(word_ids, dtype=np.int32)
     by_word = np.argsort(ids, kind="stable")  # ranks stay ascending within a word
-    postings = np.array(owners, dtype=np.int64)[by_word]
+    postings = np.frombuffer(owners, dtype=np.int32)[by_word]
     postings_ptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
     np.cumsum(np.bincount(ids, minlength=len(vocabulary)), out=postings_ptr[1:])
 
     # Trigrams of every word's bytes, words joined with NUL (never inside a word).
-    data = np.frombuffer(b"\0".join(w.encode() for w in vocabulary) + b"\0\0", dtype=np.uint8)
-    data = data.astype(np.int64)
-    word_of = np.cumsum(data == 0)  # the word a byte belongs to (bytes are never NUL inside one)
+    data = np.frombuffer(b"\0".join(vocabulary) + b"\0\0", dtype=np.uint8).astype(np.int64)
+    word_of = np.cumsum(data == 0)  # the word a byte belongs to
     codes = (data[:-2] << 16) | (data[1:-1] << 8) | data[2:]
     inside = (data[:-2] != 0) & (data[1:-1] != 0) & (data[2:] != 0)
     pairs = np.unique((codes[inside] << 32) | word_of[:-2][inside])
-    gram_of, gram_words = pairs >> 32, pairs & 0xFFFFFFFF
-    gram_codes, first = np.unique(gram_of, return_index=True)
-    gram_ptr = np.append(first, len(gram_of)).astype(np.int64)
-    return postings_ptr, postings, gram_codes, gram_ptr, gram_words
+    gram_codes, first = np.unique(pairs >> 32, return_index=True)
+    gram_ptr = np.append(first, len(pairs)).astype(np.int64)
+    return postings_ptr, postings, gram_codes, gram_ptr, (pairs & 0xFFFFFFFF).astype(np.int32)
 
 
 @dataclass(frozen=True)
@@ -251,16 +247,19 @@ class KnowledgeCompletions:
         self.sections = CompletionIndex(self.section_names)
         # /source: matched on the id, the document title and the section; an id longer than a
         # choice value may be (100 characters) is typed in full.
-        self.passage_rows: list[int] = []
-        keys = []
-        for row, p in enumerate(kb.passages):
-            if len(p.id) <= CHOICE_NAME_LIMIT:
-                self.passage_rows.append(row)
-                keys.append(f"{p.id} {kb.documents[p.doc_id].title} {p.section_title}")
+        rows = [row for row, p in enumerate(kb.passages) if len(p.id) <= CHOICE_NAME_LIMIT]
+        self.passage_rows = np.array(rows, dtype=np.int64)
+        keys = [_passage_key(kb, kb.passages[row]) for row in rows]
         self.passages = CompletionIndex(keys)
+        del keys
         self.expectations: list[Expectation] = list(_documents_and_sections(kb))
         self.expectation_index = CompletionIndex([e.name for e in self.expectations], shortest_first=False)
         self.uploads: list[Document] = [d for d in kb.documents.values() if d.id.startswith(UPLOADS_PREFIX)]
+
+
+def _passage_key(kb: KnowledgeBase, passage: Passage) -> str:
+    """What ``/source`` matches a passage on: its id, its document's title and its section."""
+    return f"{passage.id} {kb.documents[passage.doc_id].title} {passage.section_title}"
 
 
 def _documents_and_sections(kb: KnowledgeBase) -> Iterable[Expectation]:
