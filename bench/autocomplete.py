@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot import render  # noqa: E402
 from bot.answering import fuzzy_filter  # noqa: E402
-from bot.completion import CHOICES_MAX, KnowledgeCompletions  # noqa: E402
+from bot.completion import CHOICES_MAX, CompletionIndex, Expectation, KnowledgeCompletions  # noqa: E402
 from knowledge import Document, format_label  # noqa: E402
 from knowledge.golden import DOCUMENT  # noqa: E402
 from knowledge.models import Passage  # noqa: E402
@@ -51,7 +51,8 @@ def vocabulary() -> list[str]:
     for folder in SOURCES:
         for path in sorted(folder.rglob("*")):
             if path.suffix in {".md", ".rst", ".txt"}:
-                for word in re.findall(r"[A-Za-z][a-z]{2,14}", path.read_text(encoding="utf-8", errors="ignore")):
+                text = path.read_text(encoding="utf-8", errors="ignore")
+                for word in re.findall(r"[A-Za-z][a-z]{2,14}", text):
                     words.setdefault(word, None)
     return list(words)
 
@@ -69,7 +70,8 @@ def knowledge_base(size: int, words: list[str]) -> SimpleNamespace:
         title = " ".join(rng.sample(words, rng.randint(2, 6))).capitalize()
         doc = Document(f"{slug(title)}-{number}", title, "", metadata={"source": "Handbook (2024)"})
         documents[doc.id] = doc
-        headings = [" ".join(rng.sample(words, rng.randint(1, 4))).capitalize() for _ in range(rng.randint(4, 6))]
+        count = rng.randint(4, 6)
+        headings = [" ".join(rng.sample(words, rng.randint(1, 4))).capitalize() for _ in range(count)]
         for n in range(PASSAGES_PER_DOC):
             heading = headings[n * len(headings) // PASSAGES_PER_DOC]
             text = " ".join(rng.choices(words, k=25))
@@ -92,7 +94,7 @@ def keystrokes(kb: SimpleNamespace, words: list[str], count: int) -> list[str]:
         elif kind == 1:  # a document title
             target = kb.documents[passage.doc_id].title
         elif kind == 2:  # a word from its middle, then a second word
-            first, second = rng.sample(passage.section[-1].split() + [rng.choice(words)], 2)
+            first, second = rng.sample([*passage.section[-1].split(), rng.choice(words)], 2)
             target = f"{first[len(first) // 3 :]} {second}"
         elif kind == 3:  # a passage id pasted, or the start of its hash
             target = passage.id if rng.random() < 0.5 else passage.id.rsplit("-", 1)[1][:6]
@@ -172,12 +174,28 @@ def new_passages(kb, index: KnowledgeCompletions, current: str) -> list[tuple[st
 
 
 def new_expectations(index: KnowledgeCompletions, current: str) -> list[tuple[str, str]]:
-    return [(index.expectations[i].name, index.expectations[i].value) for i in index.expectation_index.search(current)]
+    found = index.expectation_index.search(current)
+    return [(index.expectations[i].name, index.expectations[i].value) for i in found]
 
 
 def rss_mb() -> float:
     gc.collect()
     return psutil.Process().memory_info().rss / 2**20
+
+
+def kept_mb(index: KnowledgeCompletions) -> float:
+    """What the indexes keep: their arrays and texts, and the lists of what they offer."""
+
+    def size(value) -> int:
+        if isinstance(value, np.ndarray):
+            return value.nbytes
+        if isinstance(value, list):
+            return sys.getsizeof(value) + sum(size(v) for v in value)
+        if isinstance(value, CompletionIndex | Expectation):
+            return sum(size(v) for v in vars(value).values())
+        return sys.getsizeof(value)
+
+    return sum(size(v) for name, v in vars(index).items() if name != "uploads") / 2**20
 
 
 def measure(size: int, words: list[str], count: int, old_count: int) -> list[list]:
@@ -188,6 +206,7 @@ def measure(size: int, words: list[str], count: int, old_count: int) -> list[lis
     index = KnowledgeCompletions(kb)
     build_s = time.perf_counter() - started
     memory = rss_mb() - before
+    kept = kept_mb(index)
     rows = []
     calls = [
         ("/ask topics", lambda q: old_sections(kb, q), lambda q: new_sections(index, q)),
@@ -202,9 +221,12 @@ def measure(size: int, words: list[str], count: int, old_count: int) -> list[lis
         by_query = dict(zip(typed, new_results, strict=True))
         assert all(by_query[q] == r for q, r in zip(sample, old_results, strict=True)), name
         o, n = report.latency_summary(old_times), report.latency_summary(new_times)
-        rows.append([f"{size:,}", name, len(sample), o["p50_ms"], o["p99_ms"], len(typed), n["p50_ms"], n["p99_ms"]])
-    print(f"{size:,} passages: indexes built in {build_s:.1f} s, {memory:.0f} MB", flush=True)
-    return [*rows, [f"{size:,}", f"build: {build_s:.1f} s, {memory:.0f} MB", "", "", "", "", "", ""]]
+        rows.append(
+            [f"{size:,}", name, len(sample), o["p50_ms"], o["p99_ms"], len(typed), n["p50_ms"], n["p99_ms"]]
+        )
+    built = f"index build: {build_s:.1f} s; keeps {kept:.0f} MB (RSS +{memory:.0f} MB)"
+    print(f"{size:,} passages: {built}", flush=True)
+    return [*rows, [f"{size:,}", built, "", "", "", "", "", ""]]
 
 
 def main() -> None:
@@ -217,7 +239,8 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         old_count = 100 if size <= 10_000 else 30 if size <= 100_000 else 8
         rows += measure(size, words, args.keystrokes, old_count)
-    columns = ["passages", "autocomplete", "old: keystrokes", "p50 ms", "p99 ms", "index: keystrokes", "p50 ms", "p99 ms"]
+    columns = ["passages", "autocomplete", "old scan: keystrokes", "p50 ms", "p99 ms"]
+    columns += ["index: keystrokes", "p50 ms", "p99 ms"]
     text = "\n".join(
         [
             report.header("Autocomplete per keystroke", f"python bench/autocomplete.py --sizes {args.sizes}"),

@@ -2,21 +2,22 @@
 
 A :class:`CompletionIndex` is built once over a list of texts (section names, passages, …) and
 then finds, for what a member has typed so far, the texts containing every typed word anywhere
-(case-insensitive: a word's start, its middle, or across punctuation), in the order
-:func:`bot.answering.fuzzy_filter` gives by scanning: texts starting with what was typed first,
-then the shortest, ties in the given order. It returns the same texts as that scan, without
-looking at every text:
+(case-insensitive: at a word's start, in its middle, or across punctuation), in the order
+:func:`bot.answering.fuzzy_filter` gives by reading them all: texts starting with what was typed
+first, then the shortest, ties in the given order. It returns the same texts as that scan,
+without reading every text:
 
-- texts starting with what was typed are a range of the texts sorted (found by bisection);
-- the others come from an index of word trigrams: the texts holding some word that contains
-  every trigram of the rarest typed word are candidates, checked exactly, shortest first;
-- a typed word too short or too common for the index to narrow things down matches many texts,
-  so the texts are read shortest first until enough match (one C-level ``str.find`` pass over
-  them joined, stopping early).
+- texts starting with what was typed are one range of the texts sorted (found by bisection);
+- the others come from an index of word trigrams: the texts with words holding every trigram of
+  each typed word's pieces (runs of letters and digits, three or more bytes long) are the
+  candidates, checked exactly in rank order;
+- when every typed word is too short or too common for the index to narrow things down, it
+  matches many texts, so the texts are read in rank order until enough match (a C-level
+  ``bytes.find`` over them joined, stopping early).
 
-:func:`completions` keeps one :class:`KnowledgeCompletions` per knowledge base (the section names,
-the passages and what ``/kb test add`` can expect, each indexed), built once when the knowledge
-base is loaded (:func:`prepare`) rather than per keystroke, and dropped with the knowledge base.
+:func:`completions` keeps one :class:`KnowledgeCompletions` per knowledge base (its section names,
+passages, documents and sections, and uploads), built when the knowledge base is loaded
+(:func:`prepare`) rather than per keystroke, and dropped with the knowledge base.
 """
 
 from __future__ import annotations
@@ -43,9 +44,11 @@ from .render import CHOICE_NAME_LIMIT, CHOICES_MAX
 
 logger = logging.getLogger(__name__)
 
-# Past this many candidate texts from the trigram index, reading the texts shortest first finds
-# enough matches sooner (a word that common matches a large share of them).
-MAX_CANDIDATES = 20_000
+# Past this many candidate texts from the trigram index, reading the texts in rank order finds
+# enough matches sooner (a word that common is in a large share of them).
+MAX_CANDIDATES = 300_000
+_MAX_SHORT_PIECE_WORDS = 50_000  # a one- or two-letter piece in more words than this is common
+_SORTED_CANDIDATES = 20_000  # up to this many candidates are sorted, more are marked in a mask
 # Word pieces of UTF-8 text: letters, digits and "_", any non-ASCII character counting as a letter.
 _WORD = re.compile(rb"[\w\x80-\xff]+")
 _SEPARATOR = "\n"
@@ -116,13 +119,11 @@ class CompletionIndex:
         return np.sort(ranks).tolist()
 
     def _candidates(self, words: list[bytes]) -> np.ndarray | None:
-        """Ranks (sorted) that may hold every word, from the trigram index; None when no typed
-        word has a piece of three or more characters narrow enough to help."""
+        """Ranks (sorted) that may hold every word, from the trigram index; None when every piece
+        of every typed word is too common for the index to narrow things down."""
         narrowed: np.ndarray | None = None
         for word in words:
             for piece in _WORD.findall(word):
-                if len(piece) < 3:
-                    continue
                 ranks = self._ranks_with(piece)
                 if ranks is None:
                     continue
@@ -132,28 +133,45 @@ class CompletionIndex:
         return narrowed
 
     def _ranks_with(self, piece: bytes) -> np.ndarray | None:
-        """Ranks (sorted) of the texts with a word holding every trigram of ``piece``; None when
-        there are too many for checking them one by one to pay."""
-        lists = []
-        for start in range(len(piece) - 2):
-            code = int.from_bytes(piece[start : start + 3], "big")
-            i = int(np.searchsorted(self._gram_codes, code))
-            if i == len(self._gram_codes) or self._gram_codes[i] != code:
-                return np.empty(0, dtype=np.int32)
-            lists.append(self._gram_words[self._gram_ptr[i] : self._gram_ptr[i + 1]])
-        lists.sort(key=len)
-        words = lists[0]
-        for other in lists[1:]:
-            if len(words) <= 1:
-                break
-            words = _intersect(words, other)
+        """Ranks (sorted) of the texts with a word holding ``piece`` (or, for a longer piece,
+        every trigram of it); None when nearly every text has one."""
+        codes, ptr = self._gram_codes, self._gram_ptr
+        if len(piece) < 3:
+            # Every byte of a word starts a trigram (words are padded): a shorter piece is the
+            # start of a range of trigrams.
+            low = int.from_bytes(piece, "big") << (8 * (3 - len(piece)))
+            lo, hi = np.searchsorted(codes, [low, low + (1 << (8 * (3 - len(piece))))])
+            pairs = self._gram_words[ptr[lo] : ptr[hi]]
+            if len(pairs) > _MAX_SHORT_PIECE_WORDS:
+                return None
+            words = _distinct(pairs)
+        else:
+            lists = []
+            for start in range(len(piece) - 2):
+                code = int.from_bytes(piece[start : start + 3], "big")
+                i = int(np.searchsorted(codes, code))
+                if i == len(codes) or codes[i] != code:
+                    return np.empty(0, dtype=np.int32)
+                lists.append(self._gram_words[ptr[i] : ptr[i + 1]])
+            lists.sort(key=len)
+            words = lists[0]
+            for other in lists[1:]:
+                if len(words) <= 1:
+                    break
+                words = _intersect(words, other)
         if len(words) > MAX_CANDIDATES:
             return None
         starts, ends = self._postings_ptr[words], self._postings_ptr[words + 1]
         total = int((ends - starts).sum())
         if total > MAX_CANDIDATES:
             return None
-        return np.unique(self._postings[_ranges(starts, ends, total)])
+        ranks = self._postings[_ranges(starts, ends, total)]
+        if total <= _SORTED_CANDIDATES:
+            return _distinct(ranks)
+        # Many: marking them is cheaper than sorting them.
+        marked = np.zeros(len(self._order), dtype=bool)
+        marked[ranks] = True
+        return np.flatnonzero(marked).astype(np.int32)
 
     def _check(self, ranks: np.ndarray, words: list[bytes], skip: bytes | None, need: int) -> list[int]:
         """The first ``need`` of ``ranks`` whose text holds every word (and does not start with
@@ -181,6 +199,14 @@ class CompletionIndex:
                     break
             position = blob.find(longest, starts[rank + 1])
         return found
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (by sorting: faster than ``np.unique``'s hashing here)."""
+    values = np.sort(values)
+    if len(values) < 2:
+        return values
+    return values[np.concatenate(([True], values[1:] != values[:-1]))]
 
 
 def _intersect(small: np.ndarray, large: np.ndarray) -> np.ndarray:
@@ -216,11 +242,13 @@ def _word_index(ranked: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray
     postings_ptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
     np.cumsum(np.bincount(ids, minlength=len(vocabulary)), out=postings_ptr[1:])
 
-    # Trigrams of every word's bytes, words joined with NUL (never inside a word).
-    data = np.frombuffer(b"\0".join(vocabulary) + b"\0\0", dtype=np.uint8).astype(np.int64)
+    # Trigrams of every word's bytes, each word padded with two bytes that no word has (so that
+    # every byte of it starts one, and a one- or two-byte piece is the start of some), words
+    # joined with NUL.
+    data = np.frombuffer(b"\2\2\0".join(vocabulary) + b"\2\2\0\0\0", dtype=np.uint8).astype(np.int64)
     word_of = np.cumsum(data == 0)  # the word a byte belongs to
     codes = (data[:-2] << 16) | (data[1:-1] << 8) | data[2:]
-    inside = (data[:-2] != 0) & (data[1:-1] != 0) & (data[2:] != 0)
+    inside = (data[:-2] > 2) & (data[1:-1] != 0) & (data[2:] != 0)
     pairs = np.unique((codes[inside] << 32) | word_of[:-2][inside])
     gram_codes, first = np.unique(pairs >> 32, return_index=True)
     gram_ptr = np.append(first, len(pairs)).astype(np.int64)

@@ -82,13 +82,16 @@ typed_strategy = st.text(alphabet="abcdeABCéSSß-# ", max_size=8) | st.sampled_
 
 
 @settings(max_examples=300, deadline=None)
-@given(texts=texts_strategy, typed=typed_strategy, narrow=st.booleans())
-def test_the_index_suggests_exactly_what_reading_every_text_does(texts, typed, narrow):
-    # With a tiny candidate limit the common words are found by reading the texts in order; with
-    # the real one, through the trigram index: both must give what the plain scan gives.
+@given(texts=texts_strategy, typed=typed_strategy, way=st.sampled_from(["index", "read", "marked"]))
+def test_the_index_suggests_exactly_what_reading_every_text_does(texts, typed, way):
+    # Every way of finding matches must give what the plain scan gives: through the trigram index
+    # (candidates sorted, or marked when there are many) and, with a tiny candidate limit, by
+    # reading the texts in order.
     with pytest.MonkeyPatch.context() as patch:
-        if narrow:
+        if way == "read":
             patch.setattr(completion, "MAX_CANDIDATES", 2)
+        elif way == "marked":
+            patch.setattr(completion, "_SORTED_CANDIDATES", 0)
         assert suggested(texts, typed) == fuzzy_filter(typed, texts)
         words = typed.casefold().split()
         in_order = [t for t in texts if all(w in t.casefold() for w in words)][:25]
