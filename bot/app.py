@@ -136,7 +136,6 @@ class CitebotBot(commands.Bot):
         kb = self._initial_kb or self.sources.load_base()
         for error in kb.errors:
             logger.warning("knowledge base: %s", error)
-        completion.prepare([kb])
         store = Store.in_folder(self.config.state_dir)
         try:
             adopt_single_pool(self.config.state_dir, store, self.config.guilds)
@@ -163,7 +162,9 @@ class CitebotBot(commands.Bot):
 
         def load() -> list[ServerState]:
             states = servers.load_known()
-            completion.prepare(state.kb for state in states)  # those with uploads have their own
+            # Autocomplete's indexes (of the shared base, and of each server with uploads) are
+            # built here, after start: members can ask meanwhile, only suggestions wait for them.
+            completion.prepare([servers.base, *(state.kb for state in states)])
             return states
 
         loaded = await asyncio.to_thread(load)

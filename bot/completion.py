@@ -204,9 +204,9 @@ class CompletionIndex:
 def _distinct(values: np.ndarray) -> np.ndarray:
     """The distinct values, sorted (by sorting: faster than ``np.unique``'s hashing here)."""
     values = np.sort(values)
-    if len(values) < 2:
-        return values
-    return values[np.concatenate(([True], values[1:] != values[:-1]))]
+    keep = np.ones(len(values), dtype=bool)
+    keep[1:] = values[1:] != values[:-1]
+    return values[keep]
 
 
 def _intersect(small: np.ndarray, large: np.ndarray) -> np.ndarray:
@@ -231,14 +231,22 @@ def _word_index(ranked: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray
     """For the texts in rank order: which ranks hold each distinct word (CSR: pointers, ranks),
     and which words hold each trigram of their bytes (codes sorted, pointers, words)."""
     vocabulary: dict[bytes, int] = {}
-    word_ids, owners = array("i"), array("i")  # compact while they grow: one entry per word a text has
-    for rank, text in enumerate(ranked):
-        for word in set(_WORD.findall(text)):
-            word_ids.append(vocabulary.setdefault(word, len(vocabulary)))
-            owners.append(rank)
-    ids = np.frombuffer(word_ids, dtype=np.int32)
+    id_parts, owner_parts = [], []
+    # A chunk of texts at a time, the per-word work in C (set, dict and map calls): a Python loop
+    # over every word of a million passages would take most of the build.
+    for start in range(0, len(ranked), 50_000):
+        chunk = [set(_WORD.findall(text)) for text in ranked[start : start + 50_000]]
+        words = list(itertools.chain.from_iterable(chunk))
+        for word in dict.fromkeys(words).keys() - vocabulary.keys():
+            vocabulary[word] = len(vocabulary)
+        id_parts.append(np.fromiter(map(vocabulary.__getitem__, words), dtype=np.int32, count=len(words)))
+        counts = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
+        owner_parts.append(np.repeat(np.arange(start, start + len(chunk), dtype=np.int32), counts))
+    word_ids = np.concatenate([np.empty(0, dtype=np.int32), *id_parts])
+    owners = np.concatenate([np.empty(0, dtype=np.int32), *owner_parts])
+    ids = word_ids
     by_word = np.argsort(ids, kind="stable")  # ranks stay ascending within a word
-    postings = np.frombuffer(owners, dtype=np.int32)[by_word]
+    postings = owners[by_word]
     postings_ptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
     np.cumsum(np.bincount(ids, minlength=len(vocabulary)), out=postings_ptr[1:])
 
@@ -249,9 +257,12 @@ def _word_index(ranked: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray
     word_of = np.cumsum(data == 0)  # the word a byte belongs to
     codes = (data[:-2] << 16) | (data[1:-1] << 8) | data[2:]
     inside = (data[:-2] > 2) & (data[1:-1] != 0) & (data[2:] != 0)
-    pairs = np.unique((codes[inside] << 32) | word_of[:-2][inside])
-    gram_codes, first = np.unique(pairs >> 32, return_index=True)
-    gram_ptr = np.append(first, len(pairs)).astype(np.int64)
+    pairs = _distinct((codes[inside] << 32) | word_of[:-2][inside])  # by trigram, then word
+    grams = pairs >> 32
+    starts = np.ones(len(grams), dtype=bool)
+    starts[1:] = grams[1:] != grams[:-1]
+    first = np.flatnonzero(starts)
+    gram_codes, gram_ptr = grams[first], np.append(first, len(pairs))
     return postings_ptr, postings, gram_codes, gram_ptr, (pairs & 0xFFFFFFFF).astype(np.int32)
 
 
