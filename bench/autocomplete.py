@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot import render  # noqa: E402
 from bot.answering import fuzzy_filter  # noqa: E402
-from bot.completion import CHOICES_MAX, CompletionIndex, Expectation, KnowledgeCompletions  # noqa: E402
+from bot.completion import CHOICES_MAX, CompletionIndex, KnowledgeCompletions  # noqa: E402
 from knowledge import Document, format_label  # noqa: E402
 from knowledge.golden import DOCUMENT  # noqa: E402
 from knowledge.models import Passage  # noqa: E402
@@ -174,9 +174,9 @@ def new_passages(kb, index: KnowledgeCompletions, current: str) -> list[tuple[st
     return shown
 
 
-def new_expectations(index: KnowledgeCompletions, current: str) -> list[tuple[str, str]]:
-    found = index.expectation_index.search(current)
-    return [(index.expectations[i].name, index.expectations[i].value) for i in found]
+def new_expectations(kb, index: KnowledgeCompletions, current: str) -> list[tuple[str, str]]:
+    shown = [index.expectation(kb, i) for i in index.expectation_index.search(current)]
+    return [(e.name, e.value) for e in shown]
 
 
 def rss_mb() -> float:
@@ -192,11 +192,13 @@ def kept_mb(index: KnowledgeCompletions) -> float:
             return value.nbytes
         if isinstance(value, list):
             return sys.getsizeof(value) + sum(size(v) for v in value)
-        if isinstance(value, CompletionIndex | Expectation):
+        if isinstance(value, CompletionIndex):
             return sum(size(v) for v in vars(value).values())
         return sys.getsizeof(value)
 
-    return sum(size(v) for name, v in vars(index).items() if name != "uploads") / 2**20
+    # The documents are the knowledge base's own (the index keeps a list of them, not copies).
+    kept = {name: v for name, v in vars(index).items() if name not in ("uploads", "_documents")}
+    return (sum(size(v) for v in kept.values()) + sys.getsizeof(index._documents)) / 2**20
 
 
 def measure(size: int, words: list[str], count: int, old_count: int) -> list[list]:
@@ -215,7 +217,7 @@ def measure(size: int, words: list[str], count: int, old_count: int) -> list[lis
     calls = [
         ("/ask topics", lambda q: old_sections(kb, q), lambda q: new_sections(index, q)),
         ("/source passages", lambda q: old_passages(kb, q), lambda q: new_passages(kb, index, q)),
-        ("/kb test add", lambda q: old_expectations(kb, q), lambda q: new_expectations(index, q)),
+        ("/kb test add", lambda q: old_expectations(kb, q), lambda q: new_expectations(kb, index, q)),
     ]
     sample = typed[:: max(1, len(typed) // old_count)][:old_count]
     for name, old, new in calls:

@@ -291,9 +291,20 @@ class KnowledgeCompletions:
         keys = [_passage_key(kb, kb.passages[row]) for row in rows]
         self.passages = CompletionIndex(keys)
         del keys
-        self.expectations: list[Expectation] = list(_documents_and_sections(kb))
-        self.expectation_index = CompletionIndex([e.name for e in self.expectations], shortest_first=False)
-        self.uploads: list[Document] = [d for d in kb.documents.values() if d.id.startswith(UPLOADS_PREFIX)]
+        # /kb test add: the documents, then each document's sections; each kept as a number (a
+        # section as its first passage's row, document n as -1 - n) and shown from it when offered.
+        self._documents = list(kb.documents.values())
+        refs = list(_expectation_refs(kb, self._documents))
+        self._expectation_refs = np.array(refs, dtype=np.int64)
+        names = [_expectation(kb, self._documents, ref).name for ref in refs]
+        self.expectation_index = CompletionIndex(names, shortest_first=False)
+        del names
+        self.uploads: list[Document] = [d for d in self._documents if d.id.startswith(UPLOADS_PREFIX)]
+
+    def expectation(self, kb: KnowledgeBase, i: int) -> Expectation:
+        """Expectation number ``i`` of :attr:`expectation_index` (``kb``: the knowledge base this
+        was built from)."""
+        return _expectation(kb, self._documents, int(self._expectation_refs[i]))
 
 
 def _passage_key(kb: KnowledgeBase, passage: Passage) -> str:
@@ -301,22 +312,31 @@ def _passage_key(kb: KnowledgeBase, passage: Passage) -> str:
     return f"{passage.id} {kb.documents[passage.doc_id].title} {passage.section_title}"
 
 
-def _documents_and_sections(kb: KnowledgeBase) -> Iterable[Expectation]:
-    """The documents, then each document's sections, as ``/kb test add`` offers them."""
-    for doc in kb.documents.values():
-        yield Expectation(f"Document: {doc.title}", f"{DOCUMENT}:{doc.id}")
+def _expectation(kb: KnowledgeBase, documents: list[Document], ref: int) -> Expectation:
+    """A document (``ref`` -1 - its number) or the section of the passage in row ``ref``, as
+    ``/kb test add`` shows it and its value."""
+    if ref < 0:
+        doc = documents[-1 - ref]
+        return Expectation(f"Document: {doc.title}", f"{DOCUMENT}:{doc.id}")
+    passage = kb.passages[ref]
+    value = f"section:{passage.doc_id}#{passage.section_title}"
+    if len(value) > CHOICE_NAME_LIMIT:
+        value = f"section:{passage.section_title}"
+    return Expectation(f"Section: {passage.section_title} — {kb.documents[passage.doc_id].title}", value)
+
+
+def _expectation_refs(kb: KnowledgeBase, documents: list[Document]) -> Iterable[int]:
+    """The documents, then each document's sections (by their first passage), as ``/kb test add``
+    offers them: a section whose value would be too long for a choice is typed, not picked."""
+    yield from range(-1, -1 - len(documents), -1)
     seen: set[tuple[str, str]] = set()
-    for passage in kb.passages:
+    for row, passage in enumerate(kb.passages):
         key = (passage.doc_id, passage.section_title)
         if not passage.section_title or key in seen:
             continue
         seen.add(key)
-        value = f"section:{passage.doc_id}#{passage.section_title}"
-        if len(value) > CHOICE_NAME_LIMIT:
-            value = f"section:{passage.section_title}"
-        if len(value) <= CHOICE_NAME_LIMIT:  # a longer one is typed, not picked
-            title = kb.documents[passage.doc_id].title
-            yield Expectation(f"Section: {passage.section_title} — {title}", value)
+        if len(_expectation(kb, documents, row).value) <= CHOICE_NAME_LIMIT:
+            yield row
 
 
 _BUILT: weakref.WeakKeyDictionary[KnowledgeBase, KnowledgeCompletions] = weakref.WeakKeyDictionary()

@@ -425,9 +425,11 @@ def _expect_choices(state: ServerState, current: str) -> list[tuple[str, str]]:
         own += [(f"Curated answer #{e.id}: {e.question}", f"{CURATED}:{e.id}") for e in state.curated.list()]
     found = [(name, value) for name, value in own if all(w in name.casefold() for w in words)]
     found = found[: render.CHOICES_MAX]
-    indexed = completions(state.kb)
+    kb = state.kb
+    indexed = completions(kb)
     for i in indexed.expectation_index.search(current, render.CHOICES_MAX - len(found)):
-        found.append((indexed.expectations[i].name, indexed.expectations[i].value))
+        expectation = indexed.expectation(kb, i)
+        found.append((expectation.name, expectation.value))
     return found
 
 
