@@ -51,7 +51,7 @@ _MAX_SHORT_PIECE_WORDS = 50_000  # a one- or two-letter piece in more words than
 _SORTED_CANDIDATES = 20_000  # up to this many candidates are sorted, more are marked in a mask
 # Word pieces of UTF-8 text: letters, digits and "_", any non-ASCII character counting as a letter.
 _WORD = re.compile(rb"[\w\x80-\xff]+")
-_SEPARATOR = "\n"
+_SEPARATOR = b"\xff"  # between the texts joined: never part of UTF-8, so never of a text or a word
 
 
 class CompletionIndex:
@@ -68,8 +68,8 @@ class CompletionIndex:
         # below is kept by rank, the texts casefolded as UTF-8 (one byte a letter for most text).
         order = sorted(range(n), key=lambda i: len(texts[i])) if shortest_first else range(n)
         self._order = np.array(order, dtype=np.int32)
-        ranked = [" ".join(texts[i].casefold().split(_SEPARATOR)).encode() for i in order]
-        self._blob = _SEPARATOR.encode().join(ranked) + _SEPARATOR.encode()
+        ranked = [texts[i].casefold().encode() for i in order]
+        self._blob = _SEPARATOR.join(ranked) + _SEPARATOR
         self._starts = array("q", [0])
         self._starts.extend(itertools.accumulate(len(t) + 1 for t in ranked))
         # Ranks in the texts' alphabetical order: what starts with a prefix is one range of it.

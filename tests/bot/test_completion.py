@@ -61,6 +61,12 @@ def test_at_most_25_and_the_best_25():
     assert len(CompletionIndex(texts).search("", limit=10)) == 10
 
 
+def test_a_text_over_several_lines_starts_with_its_first_line_only():
+    texts = ["milk\nstorage", "milk storage guide"]
+    assert suggested(texts, "milk storage") == ["milk storage guide", "milk\nstorage"]
+    assert suggested(texts, "milk storage") == fuzzy_filter("milk storage", texts)
+
+
 def test_words_with_punctuation_and_passage_ids_match_as_typed():
     keys = [
         "guide#fridge-3fa9c2d1e0 Storage guide Fridge",
