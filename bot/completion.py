@@ -68,7 +68,7 @@ class CompletionIndex:
         # below is kept by rank, the texts casefolded as UTF-8 (one byte a letter for most text).
         order = sorted(range(n), key=lambda i: len(texts[i])) if shortest_first else range(n)
         self._order = np.array(order, dtype=np.int32)
-        ranked = [texts[i].casefold().encode() for i in order]
+        ranked = [_utf8(texts[i].casefold()) for i in order]
         self._blob = _SEPARATOR.join(ranked) + _SEPARATOR
         self._starts = array("q", [0])
         self._starts.extend(itertools.accumulate(len(t) + 1 for t in ranked))
@@ -87,8 +87,8 @@ class CompletionIndex:
 
     def search(self, current: str, limit: int = CHOICES_MAX) -> list[int]:
         """Indexes of the texts containing every word of ``current`` (case-insensitive), best first."""
-        words = [w.encode() for w in current.casefold().split()]
-        typed = current.casefold().strip().encode()
+        words = [_utf8(w) for w in current.casefold().split()]
+        typed = _utf8(current.casefold().strip())
         if limit <= 0:
             return []
         if not words:
@@ -199,6 +199,11 @@ class CompletionIndex:
                     break
             position = blob.find(longest, starts[rank + 1])
         return found
+
+
+def _utf8(text: str) -> bytes:
+    """``text`` as UTF-8; a lone surrogate (which text from outside can hold) is kept, not refused."""
+    return text.encode("utf-8", "surrogatepass")
 
 
 def _distinct(values: np.ndarray) -> np.ndarray:

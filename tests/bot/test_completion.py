@@ -80,9 +80,9 @@ def test_words_with_punctuation_and_passage_ids_match_as_typed():
 
 
 texts_strategy = st.lists(
-    st.text(alphabet="abcdeéßİ-# \n", max_size=16) | st.sampled_from(SECTIONS), max_size=40
+    st.text(alphabet="abcdeéßİ-# \n\ud800", max_size=16) | st.sampled_from(SECTIONS), max_size=40
 )
-typed_strategy = st.text(alphabet="abcdeABCéSSß-# ", max_size=8) | st.sampled_from(
+typed_strategy = st.text(alphabet="abcdeABCéSSß-# \ud800", max_size=8) | st.sampled_from(
     ["mammary", "imm", "immune sys", "fridge", "ig"]
 )
 
