@@ -23,6 +23,7 @@ from knowledge import Answer, Hit, Question
 from knowledge.store import StoreUnavailable
 
 from . import render
+from .completion import completions
 from .ui.answer import ReasonModal, answer_view
 from .ui.paginator import Paginator
 
@@ -331,8 +332,6 @@ class ReplyService:
 
 def _section_suggestions(state: ServerState, current: str) -> list[str]:
     """Section names of the server's knowledge matching ``current``: topics to ask about, never a
-    whole document title."""
-    kb = state.kb
-    titles = {doc.title.casefold() for doc in kb.documents.values()}
-    names = dict.fromkeys(p.section[-1] for p in kb.passages if p.section)
-    return fuzzy_filter(current, [n for n in names if n.casefold() not in titles])
+    whole document title (from the knowledge base's autocomplete index)."""
+    indexed = completions(state.kb)
+    return [indexed.section_names[i] for i in indexed.sections.search(current)]

@@ -28,7 +28,7 @@ from knowledge.store import StateStore
 from knowledge.tenancy import Servers, ServerState, adopt_single_pool
 from knowledge.uploads import KnowledgeSources
 
-from . import render
+from . import completion, render
 from .answering import ReplyService
 from .checks import CooldownBuckets
 from .config import Config, load_config
@@ -166,7 +166,15 @@ class CitebotBot(commands.Bot):
 
     async def _load_servers(self, servers: Servers) -> list[ServerState]:
         started = time.perf_counter()
-        loaded = await asyncio.to_thread(servers.load_known)
+
+        def load() -> list[ServerState]:
+            states = servers.load_known()
+            # Autocomplete's indexes (of the shared base, and of each server with uploads) are
+            # built here, after start: members can ask meanwhile, only suggestions wait for them.
+            completion.prepare([servers.base, *(state.kb for state in states)])
+            return states
+
+        loaded = await asyncio.to_thread(load)
         logger.info("%d server(s) with state loaded in %.1fs", len(loaded), time.perf_counter() - started)
         return loaded
 
@@ -234,10 +242,22 @@ class CitebotBot(commands.Bot):
         if servers is None:
             raise RuntimeError("the bot has not loaded its state yet")
         old = servers.get(guild_id).kb
-        base, kb = await asyncio.to_thread(servers.build, guild_id)
+
+        def build() -> tuple[KnowledgeBase, KnowledgeBase]:
+            base, kb = servers.build(guild_id)
+            completion.prepare([kb])  # indexed for autocomplete before it answers
+            return base, kb
+
+        base, kb = await asyncio.to_thread(build)
         if check is not None:
             check(old, kb)
-        await asyncio.to_thread(servers.install, guild_id, base, kb)
+
+        def install() -> None:
+            servers.install(guild_id, base, kb)
+            # A changed base changed every loaded server's knowledge base: index them all now.
+            completion.prepare(state.kb for state in [servers.get(guild_id), *servers.loaded()])
+
+        await asyncio.to_thread(install)
         return kb
 
     def allowed(self, guild_id: int | None) -> bool:

@@ -13,8 +13,10 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from knowledge import KnowledgeBase, QuestionError
 from knowledge.assistant import Assistant
@@ -49,6 +51,10 @@ STATE_DIR_HELP = (
     "(default: the config's state_dir, else $CITEBOT_STATE_DIR, else $XDG_STATE_HOME/citebot, "
     "else ~/.local/state/citebot)"
 )
+# Building takes this many seconds before a progress bar appears, so a quick build shows none; the
+# environment variable changes it (0: at once).
+PROGRESS_DELAY_ENV = "CITEBOT_PROGRESS_DELAY"
+DEFAULT_PROGRESS_DELAY = 1.0
 ASK_PROMPT = (
     "Type a question and press Enter; each line is one question. Ctrl-D ends. "
     '(Or give it on the command line: citebot ask "what is colostrum?")'
@@ -79,7 +85,7 @@ def _assistant(args: argparse.Namespace) -> Assistant:
     sources = _folders(args)
     store = _database(args)
     guild_id = choose_server(args.state_dir, args.server, also=store.guilds_with_state() if store else ())
-    base = sources.load_base(progress=_progress_bar)
+    base = sources.load_base(progress=_progress_bar, on_progress=_reading_progress())
     return server_assistant(sources, guild_id, base, red_flags=args.red_flags, store=store)[0]
 
 
@@ -134,7 +140,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.check:
         kb, problems = _check(sources, _database(args))
     else:
-        kb = sources.load(progress=_progress_bar)
+        kb = sources.load(progress=_progress_bar, on_progress=_reading_progress())
         problems = [str(error) for error in kb.errors]
     print(f"knowledge folder: {sources.base}")
     if sources.has_sites:
@@ -180,14 +186,65 @@ def _crawl(args: argparse.Namespace, sources: KnowledgeSources) -> None:
     print(f"crawled {report.site}: {report.summary()}")
 
 
-def _progress_bar(total: int):
-    """A progress bar on stderr for encoding ``total`` passages (tqdm comes with the semantic extra)."""
-    print(f"encoding {total} new or changed passages for the semantic channel", file=sys.stderr)
+def _progress_delay() -> float:
+    """Seconds a step runs before its bar appears: ``$CITEBOT_PROGRESS_DELAY``, else one second."""
     try:
+        return max(0.0, float(os.environ.get(PROGRESS_DELAY_ENV, DEFAULT_PROGRESS_DELAY)))
+    except ValueError:
+        return DEFAULT_PROGRESS_DELAY
+
+
+def _on_terminal() -> bool:
+    """Whether stderr is a terminal: a bar drawn into a pipe or a log file is only noise there."""
+    try:
+        return sys.stderr is not None and sys.stderr.isatty()
+    except ValueError:  # closed
+        return False
+
+
+class ReadingProgress:
+    """A progress bar on stderr for the documents read (``on_progress(done, total)`` of
+    :func:`knowledge.documents.load_folder`): a new bar for each folder, shown only once a folder
+    takes longer than the delay."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
         from tqdm import tqdm
-    except ImportError:
+
+        bar = self._bar
+        if bar is None or bar.total != total or done < bar.n:  # the next folder
+            self.close()
+            bar = self._bar = tqdm(
+                total=total, desc="reading documents", unit="file", file=sys.stderr, delay=_progress_delay()
+            )
+        bar.update(done - bar.n)
+        if done >= total:
+            self.close()
+
+    def close(self) -> None:
+        """Take the bar off the screen (one never shown stays unshown)."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def _reading_progress() -> ReadingProgress | None:
+    """A bar for the documents read, on a terminal only."""
+    return ReadingProgress() if _on_terminal() else None
+
+
+def _progress_bar(total: int) -> Callable[[int], None] | None:
+    """Says how many passages the semantic channel encodes, and on a terminal follows them with a
+    progress bar."""
+    print(f"encoding {total} new or changed passages for the semantic channel", file=sys.stderr)
+    if not _on_terminal():
         return None
-    bar = tqdm(total=total, unit="passage", file=sys.stderr)
+    from tqdm import tqdm
+
+    delay = _progress_delay()
+    bar = tqdm(total=total, desc="encoding passages", unit="passage", file=sys.stderr, delay=delay)
 
     def step(n: int) -> None:
         bar.update(n)

@@ -14,7 +14,7 @@ import os
 import re
 import stat
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,9 @@ import yaml
 from .models import Document, LoadError
 
 logger = logging.getLogger(__name__)
+
+# Told (done, total) as work advances: how a caller shows progress, since the library never prints.
+ProgressCallback = Callable[[int, int], None]
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -605,9 +608,13 @@ def mark_state_dir(state_dir: Path) -> None:
         marker.write_text("citebot's state: saved index, curated answers. Never read as knowledge.\n")
 
 
-def load_folder(folder: Path | str) -> tuple[list[Document], list[LoadError]]:
+def load_folder(
+    folder: Path | str, *, on_progress: ProgressCallback | None = None
+) -> tuple[list[Document], list[LoadError]]:
     """Load every supported file below ``folder``; broken files are reported, the rest still load.
-    The filesystem root and system folders are refused (see :func:`refused_folder`)."""
+    The filesystem root and system folders are refused (see :func:`refused_folder`).
+    ``on_progress(done, total)`` is called after each file is read, with the files read so far and
+    the files found."""
     folder = Path(folder)
     refused = refused_folder(folder)
     if refused is not None:
@@ -622,18 +629,17 @@ def load_folder(folder: Path | str) -> tuple[list[Document], list[LoadError]]:
     scan = scan_folder(folder)
     if scan.skipped:
         logger.warning("%s: %s", folder, scan.skipped_summary())
-    for path, _ in scan.files:
-        if path.name == FOLDER_SETTINGS:
-            continue
+    paths = [path for path, _ in scan.files if path.name != FOLDER_SETTINGS]
+    for done, path in enumerate(paths, 1):
         try:
             loaded, file_errors = load_file(path, folder)
         except DocumentError as exc:
             if not os.path.lexists(path):  # removed since the walk: no longer part of the knowledge
                 logger.info("%s: removed while the folder was loading", path)
-                continue
-            logger.info("%s", exc)  # returned to the caller, who reports it (once)
-            errors.append(exc.error)
-            continue
+            else:
+                logger.info("%s", exc)  # returned to the caller, who reports it (once)
+                errors.append(exc.error)
+            loaded, file_errors = [], []
         errors.extend(file_errors)
         for doc in loaded:
             if doc.id in seen:
@@ -643,6 +649,8 @@ def load_folder(folder: Path | str) -> tuple[list[Document], list[LoadError]]:
                 continue
             seen[doc.id] = str(path)
             docs.append(doc)
+        if on_progress is not None:
+            on_progress(done, len(paths))
     return docs, errors
 
 

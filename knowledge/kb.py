@@ -19,7 +19,7 @@ import numpy as np
 
 from .chunking import DEFAULT_CHUNK_CHARS, chunk_document
 from .compounds import hyphenated_compounds, spell_compounds
-from .documents import dedupe, load_folder, mark_state_dir, refused_folder, scan_folder
+from .documents import ProgressCallback, dedupe, load_folder, mark_state_dir, refused_folder, scan_folder
 from .glossary import DocumentGlossary
 from .index import IndexSettings, SparseIndex, top_k, top_k_groups
 from .models import Document, Hit, LoadError, Passage
@@ -147,10 +147,12 @@ class KnowledgeBase:
         settings: IndexSettings | None = None,
         chunk_chars: int = DEFAULT_CHUNK_CHARS,
         cache: bool = True,
+        on_progress: ProgressCallback | None = None,
     ) -> KnowledgeBase:
         """Load a folder of documents, reusing the index saved in the state folder while the
         folder is unchanged. A missing or empty folder gives an empty knowledge base that declines
-        every question; ``kb.errors`` says why."""
+        every question; ``kb.errors`` says why. ``on_progress(done, total)`` follows the files
+        read (not called when the saved index is reused)."""
         folder = Path(path).expanduser().resolve()
         slot = _cache_slot(folder, state_dir)
         if cache:
@@ -161,7 +163,7 @@ class KnowledgeBase:
             kb = _load_cached(slot / fingerprint, folder, fingerprint)
             if kb is not None:
                 return kb
-        docs, errors = load_folder(folder)
+        docs, errors = load_folder(folder, on_progress=on_progress)
         if folder.is_dir() and not docs and not errors:
             errors.append(LoadError(str(folder), "the knowledge folder has no documents"))
         kb = cls.from_documents(docs, settings=settings, chunk_chars=chunk_chars, errors=errors)

@@ -23,6 +23,7 @@ The SQL of :class:`ServerStore` is written once, in the subset both databases un
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import logging
 import os
@@ -170,6 +171,8 @@ class StateStore:
     moved_aside: Path | None = None
     #: The SQL aggregate making a JSON array (as text) of its argument.
     json_array_agg: ClassVar[str] = "json_group_array({})"
+    #: The SQL whole number of its (non-negative) argument, rounded down.
+    whole: ClassVar[str] = "CAST({} AS INTEGER)"
 
     def describe(self) -> str:
         """Where the rows are, for logs (a database URL without its password)."""
@@ -588,6 +591,39 @@ class ServerStore:
             (*guild, top),
         )
         return [(row["question"], int(row["n"])) for row in rows]
+
+    def daily_counts(self, days: int, *, today: dt.date | None = None) -> list[tuple[dt.date, int, int]]:
+        """(day, answered, declined) for each of the last ``days`` UTC days up to ``today`` (default:
+        today), oldest first; a day without questions is there with zeros."""
+        if days < 1:
+            raise ValueError("days must be at least 1")
+        today = today or dt.datetime.now(dt.UTC).date()
+        first = today - dt.timedelta(days=days - 1)
+        start = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC).timestamp()
+        # A recursive day series and arithmetic on the Unix time: the same SQL in both databases.
+        scope, guild = self._scope()
+        day = self.store.whole.format("(created_at - ?) / 86400")
+        rows = self.store._fetchall(
+            f"""
+            WITH RECURSIVE series(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM series WHERE n + 1 < ?),
+            per_day AS (
+                SELECT {day} AS n,
+                       sum(CASE WHEN answered = 0 THEN 0 ELSE 1 END) AS answered,
+                       sum(CASE WHEN answered = 0 THEN 1 ELSE 0 END) AS declined
+                  FROM answers
+                 WHERE {scope} AND created_at >= ? AND created_at < ?
+                 GROUP BY 1)
+            SELECT series.n AS n, coalesce(per_day.answered, 0) AS answered,
+                   coalesce(per_day.declined, 0) AS declined
+              FROM series LEFT JOIN per_day ON per_day.n = series.n
+             ORDER BY series.n
+            """,
+            (days, start, *guild, start, start + days * 86400),
+        )
+        return [
+            (first + dt.timedelta(days=int(row["n"])), int(row["answered"]), int(row["declined"]))
+            for row in rows
+        ]
 
     # -- the review queue ----------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from .documents import (
     CRAWL_SETTINGS,
     FOLDER_SETTINGS,
     DocumentError,
+    ProgressCallback,
     doc_id_for,
     folder_settings,
     load_folder,
@@ -271,11 +272,14 @@ class KnowledgeSources:
         pages, errors = load_folder(self.sites_dir)
         return [replace(doc, id=SITES_PREFIX + doc.id) for doc in pages], errors
 
-    def uploaded_documents(self) -> tuple[list[Document], list[LoadError]]:
-        """The documents of the uploads folder, their ids under ``uploads/``."""
+    def uploaded_documents(
+        self, on_progress: ProgressCallback | None = None
+    ) -> tuple[list[Document], list[LoadError]]:
+        """The documents of the uploads folder, their ids under ``uploads/`` (``on_progress``:
+        see :func:`~knowledge.documents.load_folder`)."""
         if not self.has_uploads:
             return [], []
-        uploaded, errors = load_folder(self.uploads)
+        uploaded, errors = load_folder(self.uploads, on_progress=on_progress)
         return [replace(doc, id=UPLOADS_PREFIX + doc.id) for doc in uploaded], errors
 
     def documents(self) -> tuple[list[Document], list[LoadError]]:
@@ -285,10 +289,13 @@ class KnowledgeSources:
         uploaded, upload_errors = self.uploaded_documents()
         return docs + sites + uploaded, errors + site_errors + upload_errors
 
-    def load_base(self, progress: Progress | None = None) -> KnowledgeBase:
-        """The shared knowledge base of ``base``, reusing the index saved in the state folder,
-        with the operator's crawled sites indexed together with it when there are any."""
-        kb = KnowledgeBase.from_folder(self.base, state_dir=self.state_dir)
+    def load_base(
+        self, progress: Progress | None = None, *, on_progress: ProgressCallback | None = None
+    ) -> KnowledgeBase:
+        """The shared knowledge base of ``base``, reusing the index saved in the state folder, with
+        the operator's crawled sites indexed together with it when there are any
+        (``on_progress(done, total)`` follows the files read when it is built again)."""
+        kb = KnowledgeBase.from_folder(self.base, state_dir=self.state_dir, on_progress=on_progress)
         if self.has_sites:
             fingerprint = f"{kb.fingerprint}+{folder_fingerprint(self.sites_dir, None, DEFAULT_CHUNK_CHARS)}"
             pages, errors = self.site_documents()
@@ -296,17 +303,24 @@ class KnowledgeSources:
             kb.source, kb.fingerprint = self.base, fingerprint
         return self._attach(kb, progress)
 
-    def load(self, base: KnowledgeBase | None = None, progress: Progress | None = None) -> KnowledgeBase:
+    def load(
+        self,
+        base: KnowledgeBase | None = None,
+        progress: Progress | None = None,
+        *,
+        on_progress: ProgressCallback | None = None,
+    ) -> KnowledgeBase:
         """The knowledge base of ``base`` plus the uploads. Without uploads it is the shared one
         itself (``base`` when given, else loaded); with them, the base's documents and the
         uploads are indexed together (see :mod:`knowledge.tenancy` for why). With ``semantic``
         options, the semantic channel is attached (``progress``: see
-        :func:`knowledge.semantic.attach`)."""
-        shared = base if base is not None else self.load_base(progress)
+        :func:`knowledge.semantic.attach`); ``on_progress(done, total)`` follows the files read,
+        the knowledge folder's and then the uploads'."""
+        shared = base if base is not None else self.load_base(progress, on_progress=on_progress)
         self.sync_uploads()
         if not self.has_uploads:
             return shared
-        uploaded, errors = self.uploaded_documents()
+        uploaded, errors = self.uploaded_documents(on_progress)
         combined = KnowledgeBase.from_documents(
             [*shared.documents.values(), *uploaded], errors=[*shared.errors, *errors]
         )

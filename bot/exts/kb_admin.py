@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import datetime as dt
+import io
 import logging
 import time
 from typing import TYPE_CHECKING
@@ -22,12 +24,14 @@ from discord.ext import commands
 from knowledge import KnowledgeBase
 from knowledge.crawl import CrawlReport, Site, crawl_site_blocking
 from knowledge.errors import StateWriteError
-from knowledge.review import question_stats
+from knowledge.review import QuestionStats, question_stats
 from knowledge.uploads import crawled_site_address, human_size
 
 from .. import render
 from ..checks import MODERATORS, moderator_only
+from ..completion import completions
 from ..curation_render import stats_embed
+from ..stats_chart import CHART_FILE, render_daily_chart
 from ..utils import announce_change, refused_as, send_private
 
 if TYPE_CHECKING:
@@ -39,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 # A long crawl's progress note is refreshed at most this often, in seconds.
 PROGRESS_EVERY = 5.0
+# The /kb stats chart shows this many days, today included.
+CHART_DAYS = 30
 
 
 class ReloadError(RuntimeError):
@@ -246,9 +252,16 @@ class KnowledgeAdmin(commands.Cog):
     @kb_group.command(name="stats", description="Documents, passages and how questions have been answered")
     @moderator_only()
     async def kb_stats(self, interaction: discord.Interaction) -> None:
-        """``/kb stats``: this server's documents, passages and how its questions were answered."""
+        """``/kb stats``: this server's documents, passages and how its questions were answered,
+        with a chart of the last days' questions."""
         state = self.bot.server(interaction.guild_id)
-        stats = await asyncio.to_thread(question_stats, state.store)
+        # Drawing the chart (and importing matplotlib the first time) can outlast Discord's 3 s.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+
+        def read() -> tuple[QuestionStats, list[tuple[dt.date, int, int]]]:
+            return question_stats(state.store), state.store.daily_counts(CHART_DAYS)
+
+        stats, days = await asyncio.to_thread(read)
         assistant = state.assistant
         embed = stats_embed(
             stats,
@@ -257,7 +270,21 @@ class KnowledgeAdmin(commands.Cog):
             curated=len(assistant.curated) if assistant.curated is not None else 0,
             glossary=len(assistant.glossary) if assistant.glossary is not None else 0,
         )
-        await send_private(interaction, embed=embed)
+        files = []
+        if not any(answered or declined for _, answered, declined in days):
+            embed.description = f"No questions in the last {CHART_DAYS} days yet, so there is no chart."
+        else:
+            try:
+                png = await asyncio.to_thread(render_daily_chart, days)
+            except Exception:  # the numbers are worth sending without their picture
+                logger.exception("the /kb stats chart could not be drawn")
+                embed.description = "The chart could not be drawn this time; the numbers are below."
+            else:
+                files.append(discord.File(io.BytesIO(png), filename=CHART_FILE))
+                embed.set_image(url=f"attachment://{CHART_FILE}")
+        await interaction.edit_original_response(
+            embed=embed, attachments=files, allowed_mentions=discord.AllowedMentions.none()
+        )
 
 
 async def setup(bot: CitebotBot) -> None:
@@ -334,18 +361,23 @@ class _CrawlNote:
 
 
 def _removable_choices(state: ServerState, current: str) -> list[app_commands.Choice[str]]:
-    """The ``/kb remove`` choices matching ``current``: the server's own uploads, a crawled site
-    as one choice (not page by page)."""
+    """The ``/kb remove`` choices matching ``current``: a crawled site as one choice (not page by
+    page), then the server's own uploads (listed once per knowledge base; only those matching are
+    looked for on disk)."""
     words = current.casefold().split()
-    choices = []
-    for site in state.sources.sites(state.kb):
+    kb, choices = state.kb, []
+    for site in state.sources.sites(kb):
         label = f"🌐 site {site.address} ({site.pages} pages)"
         if all(w in label.casefold() for w in words) and len(site.choice) <= 100:
             choices.append(app_commands.Choice(name=render.choice_name(label), value=site.choice))
-    for doc in state.sources.removable(state.kb):
-        if state.sources.site_folder_of(state.kb, doc.id) is not None:
+    for doc in completions(kb).uploads:
+        if len(choices) >= render.CHOICES_MAX:
+            break
+        if state.sources.site_folder_of(kb, doc.id) is not None:
             continue
         label = f"{doc.title} ({doc.id})"
-        if all(w in label.casefold() for w in words) and len(doc.id) <= 100:
+        if not (all(w in label.casefold() for w in words) and len(doc.id) <= 100):
+            continue
+        if state.sources.file_of(kb, doc.id) is not None:
             choices.append(app_commands.Choice(name=render.choice_name(label), value=doc.id))
     return choices[: render.CHOICES_MAX]

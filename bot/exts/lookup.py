@@ -12,8 +12,8 @@ from discord.ext import commands
 from knowledge import KnowledgeBase, format_label
 
 from .. import render
-from ..answering import fuzzy_filter
 from ..checks import lookup_cooldown
+from ..completion import completions
 from ..ui.paginator import Paginator
 
 logger = logging.getLogger(__name__)
@@ -64,8 +64,8 @@ class Lookup(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Passage ids whose id, title or section match what is typed so far."""
-        # Every passage is looked at: in a worker thread, so a large knowledge base never holds up
-        # the event loop between keystrokes.
+        # In a worker thread: the index is looked up in milliseconds, but the server may load (or a
+        # knowledge base be indexed) on first use.
         return await asyncio.to_thread(_passage_choices, self.kb(interaction), current)
 
     @app_commands.command(name="topics", description="What the knowledge base covers: its documents")
@@ -83,17 +83,14 @@ async def setup(bot: commands.Bot) -> None:
 
 def _passage_choices(kb: KnowledgeBase, current: str) -> list[app_commands.Choice[str]]:
     """The ``/source`` choices matching ``current``: matched on the id, the document title and the
-    section; shown as the passage's citation label and its first words, which tell apart passages
-    of one section."""
-    searchable: dict[str, tuple[str, str]] = {}
-    for p in kb.passages:
-        if len(p.id) > render.CHOICE_NAME_LIMIT:
-            continue  # a choice value is at most 100 characters; such ids are typed in full
+    section (through the knowledge base's autocomplete index); shown as the passage's citation
+    label and its first words, which tell apart passages of one section."""
+    indexed = completions(kb)
+    choices = []
+    for i in indexed.passages.search(current):
+        p = kb.passages[indexed.passage_rows[i]]
         doc = kb.documents[p.doc_id]
         label = format_label(doc.title, p.section_title, p.page, doc.reference)
         start = " ".join(p.text[:120].split())
-        searchable[f"{p.id} {doc.title} {p.section_title}"] = (f"{label} — {start}", p.id)
-    return [
-        app_commands.Choice(name=render.choice_name(searchable[m][0]), value=searchable[m][1])
-        for m in fuzzy_filter(current, searchable)
-    ]
+        choices.append(app_commands.Choice(name=render.choice_name(f"{label} — {start}"), value=p.id))
+    return choices

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import io
-import itertools
 import logging
 import weakref
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import discord
@@ -38,6 +36,7 @@ from knowledge.golden import FILE_NAME as GOLDEN_FILE
 
 from .. import render
 from ..checks import moderator_only
+from ..completion import completions
 from ..ui.errors import report_error
 from ..ui.golden import list_pages, report_pages, review_text, worse_text
 from ..ui.paginator import Paginator
@@ -260,16 +259,9 @@ class SelfTest(commands.Cog):
         """Suggestions for ``expect``: declined, the server's curated answers, documents and
         sections, those containing every word typed (the first 25 found)."""
         state = self.bot.server(interaction.guild_id)
-        words = current.casefold().split()
-        matches = (
-            (name, value)
-            for name, value in _expect_options(state)
-            if all(w in name.casefold() for w in words)
-        )
-        return [
-            app_commands.Choice(name=render.choice_name(name), value=value)
-            for name, value in itertools.islice(matches, render.CHOICES_MAX)
-        ]
+        # In a worker thread: the curated answers are read from their file.
+        options = await asyncio.to_thread(_expect_choices, state, current)
+        return [app_commands.Choice(name=render.choice_name(name), value=value) for name, value in options]
 
     async def list_questions(self, interaction: discord.Interaction) -> None:
         """``/kb test list``."""
@@ -424,26 +416,22 @@ def _ask(state: ServerState, question: str) -> Answer:
         raise Refused(exc, "Not added: {}") from exc
 
 
-def _expect_options(state: ServerState) -> Iterator[tuple[str, str]]:
-    """Every expectation that can be picked in a server, as (what is shown, value)."""
-    yield "Declined (must not be answered)", DECLINED
+def _expect_choices(state: ServerState, current: str) -> list[tuple[str, str]]:
+    """The first 25 expectations (as shown, value) containing every word of ``current``: declined,
+    the server's curated answers, then its documents and sections (from the knowledge base's
+    autocomplete index)."""
+    words = current.casefold().split()
+    own = [("Declined (must not be answered)", DECLINED)]
     if state.curated is not None:
-        for entry in state.curated.list():
-            yield f"Curated answer #{entry.id}: {entry.question}", f"{CURATED}:{entry.id}"
+        own += [(f"Curated answer #{e.id}: {e.question}", f"{CURATED}:{e.id}") for e in state.curated.list()]
+    found = [(name, value) for name, value in own if all(w in name.casefold() for w in words)]
+    found = found[: render.CHOICES_MAX]
     kb = state.kb
-    for doc in kb.documents.values():
-        yield f"Document: {doc.title}", f"{DOCUMENT}:{doc.id}"
-    seen: set[tuple[str, str]] = set()
-    for passage in kb.passages:
-        key = (passage.doc_id, passage.section_title)
-        if not passage.section_title or key in seen:
-            continue
-        seen.add(key)
-        value = f"section:{passage.doc_id}#{passage.section_title}"
-        if len(value) > render.CHOICE_NAME_LIMIT:
-            value = f"section:{passage.section_title}"
-        if len(value) <= render.CHOICE_NAME_LIMIT:  # a longer one is typed, not picked
-            yield f"Section: {passage.section_title} — {kb.documents[passage.doc_id].title}", value
+    indexed = completions(kb)
+    for i in indexed.expectation_index.search(current, render.CHOICES_MAX - len(found)):
+        expectation = indexed.expectation(kb, i)
+        found.append((expectation.name, expectation.value))
+    return found
 
 
 def _shown(expect: Expectation, kb: KnowledgeBase) -> str:

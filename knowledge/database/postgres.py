@@ -149,6 +149,7 @@ class PostgresStore(StateStore):
     start or has a newer schema than this citebot knows."""
 
     json_array_agg: ClassVar[str] = "json_agg({})::text"
+    whole: ClassVar[str] = "floor({})::integer"  # a cast to integer rounds in PostgreSQL
 
     def __init__(self, url: str, *, max_connections: int = 10, connect_timeout: float = 10.0) -> None:
         self.url = url

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import io
 import threading
 
 import discord
 import pytest
+from PIL import Image
 from simcord import assert_error
 
 from bot import create_bot
@@ -184,6 +186,38 @@ async def test_stats_count_questions_and_answers(simcord_env):
     assert fields["Top declined"] == "2× What is the capital of France?"
 
 
+async def test_stats_show_questions_per_day_as_a_chart(simcord_env):
+    _, channel, mod, alice = server(simcord_env)
+    await alice.slash(channel, "ask", question="What is the enteromammary immune system?")
+    await mod.slash(channel, "ask", question="What is the capital of France?")
+    result = await mod.slash(channel, "kb stats")
+    message = last_message(result)
+    assert message.ephemeral
+    [embed] = message.embeds
+    assert embed.image.url == "attachment://stats.png"
+    [attachment] = message.attachments
+    assert attachment.filename == "stats.png"
+    data = await attachment.read()
+    assert data.startswith(b"\x89PNG") and len(data) < 100_000
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()  # decodes every pixel: a truncated or corrupt file raises here
+        assert image.format == "PNG" and image.size == (800, 300)
+        assert len(image.getcolors(maxcolors=100_000) or ()) > 2  # drawn, not a blank canvas
+    # The numbers are still there next to the picture.
+    fields = {f.name: f.value for f in embed.fields}
+    assert fields["Questions asked"] == "2" and fields["Answered"] == "1 (50%)"
+
+
+async def test_stats_of_a_server_without_questions_say_so_without_a_chart(simcord_env):
+    _, channel, mod, _ = server(simcord_env)
+    result = await mod.slash(channel, "kb stats")
+    message = last_message(result)
+    [embed] = message.embeds
+    assert embed.description == "No questions in the last 30 days yet, so there is no chart."
+    assert message.attachments == [] and not embed.image.url
+    assert {f.name: f.value for f in embed.fields}["Questions asked"] == "0"
+
+
 async def test_the_upload_limit_comes_from_the_config(simcord_env, state_dir):
     guild, channel, mod, _ = server(simcord_env)
     bot = simcord_env.bot
@@ -223,3 +257,15 @@ async def test_the_configured_answer_settings_hold_before_and_after_a_reload(sim
     assert "The index now has" in last_message(reloaded).content
     assert (await shown(borderline))[0]
     assert await shown(sure) == (declined, body)
+
+
+def test_the_bot_starts_without_loading_the_chart_library():
+    # matplotlib takes a while to import: only the first /kb stats pays for it, not every start.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = "import sys, bot.app, bot.cli; print(sorted(m for m in sys.modules if m.startswith('matplotlib')))"
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

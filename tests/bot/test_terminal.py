@@ -32,8 +32,10 @@ def _attach_terminal() -> None:
 class Terminal:
     """citebot running on a pseudo-terminal: type into it, read what it shows."""
 
-    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+    def __init__(self, args: list[str], env: dict[str, str], *, columns: int | None = None) -> None:
         self.master, slave = pty.openpty()
+        if columns is not None:  # a new pseudo-terminal is 0 columns wide until told otherwise
+            termios.tcsetwinsize(slave, (24, columns))
         full_env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "NO_COLOR")}
         full_env.update(env, TERM="xterm")
         self.process = subprocess.Popen(
@@ -155,3 +157,44 @@ def test_ask_into_head_ends_without_a_broken_pipe(env, tmp_path):
     out = subprocess.run(["sh", "-c", shell], capture_output=True, text=True, env=full_env, timeout=120)
     assert len(out.stdout.splitlines()) == 2
     assert "BrokenPipeError" not in out.stderr and "Traceback" not in out.stderr, out.stderr
+
+
+def _folder_of_documents(folder, count: int):
+    folder.mkdir()
+    for n in range(count):
+        (folder / f"doc{n}.md").write_text(f"# Topic {n}\n\nSomething about milk storage, {n}.\n")
+    return folder
+
+
+def test_index_shows_a_progress_bar_on_a_terminal(env, tmp_path):
+    # The bar appears once reading takes longer than the delay: 0 here, so even this small folder
+    # shows it, without a test that waits a second.
+    folder = _folder_of_documents(tmp_path / "docs", 12)
+    at_once = {**env, "CITEBOT_PROGRESS_DELAY": "0"}
+    term = Terminal(["index", "--knowledge", str(folder)], at_once, columns=100)
+    shown = term.wait_for("no problems found")
+    assert "reading documents" in shown and "12/12" in shown
+    assert term.finish() == 0
+
+
+def test_a_build_shorter_than_the_delay_shows_no_progress_bar_on_a_terminal(env, tmp_path):
+    folder = _folder_of_documents(tmp_path / "docs", 12)
+    later = {**env, "CITEBOT_PROGRESS_DELAY": "600"}
+    term = Terminal(["index", "--knowledge", str(folder)], later, columns=100)
+    shown = term.wait_for("no problems found")
+    assert "reading documents" not in shown and "documents: 12" in shown
+    assert term.finish() == 0
+
+
+def test_index_into_a_pipe_shows_no_progress_bar(env, tmp_path):
+    folder = _folder_of_documents(tmp_path / "docs", 12)
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "index", "--knowledge", str(folder)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env, "CITEBOT_PROGRESS_DELAY": "0"},
+        timeout=WAIT_SECONDS,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "documents: 12" in out.stdout
+    assert "reading documents" not in out.stderr and "\r" not in out.stderr and "%|" not in out.stderr

@@ -176,6 +176,31 @@ async def test_uploads_are_cited_and_removable_only_in_their_server(simcord_env,
     assert last(gone).content.startswith("Removed `notes.md`")
 
 
+async def test_autocomplete_offers_an_upload_only_in_its_server_and_only_while_it_is_there(simcord_env, two):
+    a, b = two
+
+    async def offered(s: Side, command: str, option: str, typed: str) -> list[str]:
+        return [c["name"] for c in await s.mod.autocomplete(s.channel, command, option, typed)]
+
+    await b.mod.slash(b.channel, "kb add", file=("notes.md", NEW_DOC))
+    # Typed in any case, from a word's middle: B is offered its upload's section and passage.
+    assert "Fridge" in await offered(b, "ask", "question", "RIDG")
+    [passage] = await offered(b, "source", "passage", "ridge")
+    assert passage.startswith("Fridge — Freshly expressed breast milk keeps")
+    expected = await offered(b, "kb test add", "expect", "ridg")
+    assert "Section: Fridge — Storing expressed breast milk" in expected
+    # A, over the shared knowledge alone, is offered none of it.
+    assert await offered(a, "ask", "question", "ridg") == []
+    assert await offered(a, "source", "passage", "ridg") == []
+    assert await offered(a, "kb test add", "expect", "ridg") == []
+
+    # Once removed, B's suggestions no longer offer it either.
+    await b.mod.slash(b.channel, "kb remove", document="uploads/notes")
+    assert await offered(b, "ask", "question", "ridg") == []
+    assert await offered(b, "source", "passage", "ridg") == []
+    assert await offered(b, "kb test add", "expect", "ridg") == []
+
+
 async def test_a_writable_knowledge_folder_is_never_written_or_offered_for_removal(simcord_env, tmp_path):
     folder = tmp_path / "operator-kb"
     folder.mkdir()

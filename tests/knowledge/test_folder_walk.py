@@ -209,3 +209,23 @@ def test_iter_files_still_lists_every_file_in_order(tmp_path):
     (tmp_path / "link").symlink_to(tmp_path / "a")  # a link to a folder is not followed
     listed = [p.relative_to(tmp_path).as_posix() for p in iter_files(tmp_path)]
     assert listed == ["a/b.md", "a/z.png", "b.txt"]
+
+
+def test_the_build_reports_its_progress_file_by_file_up_to_the_total(tmp_path):
+    for name in ("a.md", "b.md", "broken.md", "sub/c.md", "citebot.yaml"):
+        write(tmp_path / "docs" / name, "---\ntitle: [\n---\n" if name == "broken.md" else DOC)
+    (tmp_path / "docs" / "citebot.yaml").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "docs" / "notes.bin").write_bytes(b"\x00")  # not a document: not counted
+    seen: list[tuple[int, int]] = []
+    kb = KnowledgeBase.from_folder(
+        tmp_path / "docs", state_dir=tmp_path / "state", on_progress=lambda d, t: seen.append((d, t))
+    )
+    # Every document file counts once, a broken one too; the folder's settings file is not a document.
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert len(kb.documents) == 3
+    # A saved index reused reads no documents, so there is nothing to report.
+    again: list[tuple[int, int]] = []
+    KnowledgeBase.from_folder(
+        tmp_path / "docs", state_dir=tmp_path / "state", on_progress=lambda d, t: again.append((d, t))
+    )
+    assert again == []

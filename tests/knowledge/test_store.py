@@ -169,3 +169,46 @@ def test_upgrading_a_single_server_store_keeps_every_row_in_its_server(tmp_path)
         assert store.server(43).review_items(10) == []
     finally:
         store.close()
+
+
+def test_daily_counts_per_server_with_days_without_questions(database, monkeypatch):
+    import datetime as dt
+    import types
+
+    import knowledge.store
+
+    def at(day: str, hour: int) -> float:
+        return dt.datetime.fromisoformat(f"{day}T{hour:02d}:00:00+00:00").timestamp()
+
+    clock = types.SimpleNamespace(time=lambda: 0.0)
+    monkeypatch.setattr(knowledge.store, "time", clock)
+    a, b = database.server(1), database.server(2)
+    for day, hour, answered in [
+        ("2026-03-01", 9, True),  # before the window: not counted
+        ("2026-03-02", 0, True),  # the window's first second
+        ("2026-03-02", 23, False),
+        ("2026-03-04", 12, True),
+        ("2026-03-04", 13, True),
+        ("2026-03-04", 14, False),
+        ("2026-03-05", 23, False),  # the last day, late in the evening (UTC)
+        ("2026-03-06", 0, True),  # after the window: not counted
+    ]:
+        now = at(day, hour)
+        clock.time = lambda now=now: now
+        a.record_answer("q?", [], answered)
+    clock.time = lambda: at("2026-03-04", 10)
+    b.record_answer("another server's question", [], True)
+
+    counts = a.daily_counts(4, today=dt.date(2026, 3, 5))
+    assert counts == [
+        (dt.date(2026, 3, 2), 1, 1),
+        (dt.date(2026, 3, 3), 0, 0),
+        (dt.date(2026, 3, 4), 2, 1),
+        (dt.date(2026, 3, 5), 0, 1),
+    ]
+    assert b.daily_counts(4, today=dt.date(2026, 3, 5))[2] == (dt.date(2026, 3, 4), 1, 0)
+    assert database.server(3).daily_counts(30, today=dt.date(2026, 3, 5)) == [
+        (dt.date(2026, 2, 4) + dt.timedelta(days=n), 0, 0) for n in range(30)
+    ]
+    with pytest.raises(ValueError, match="at least 1"):
+        a.daily_counts(0)
