@@ -141,7 +141,7 @@ class Assistant:
             notices += [
                 n
                 for n in (
-                    _bridge_notice(kb, weights.bridges_used(verdict.covered)),
+                    _bridge_notice(kb, weights.bridges_used(verdict.covered), query),
                     _uncovered_notice(_uncovered_clauses(query, weights, verdict.covered)),
                 )
                 if n
@@ -267,12 +267,39 @@ class Assistant:
         return max(found, key=lambda m: m.score) if found else None
 
 
-def _bridge_notice(kb: KnowledgeBase, used: list[tuple[str, str]]) -> str:
+def _bridge_notice(kb: KnowledgeBase, used: list[tuple[str, str]], query: str) -> str:
     """One sentence telling the member how their everyday words were read (Read “baby” as
-    “infant”.), for the bridged words the answer's sentences actually use; "" when none."""
+    “infant”.), for the bridged words the answer's sentences actually use; "" when none. Words
+    read together as a phrase are named as the phrase (“white blood cells” as “lymphocytes”)."""
     if not used:
         return ""
-    return "Read " + ", ".join(f"“{word}” as “{kb.surface(term)}”" for word, term in used) + "."
+    words = tokens(query)
+    parts, i = [], 0
+    while i < len(used):
+        run, term = [used[i][0]], used[i][1]
+        while i + len(run) < len(used) and used[i + len(run)][1] == term:
+            run.append(used[i + len(run)][0])
+        shown = _phrase(kb, words, run, term) if len(run) > 1 else None
+        if shown is None:  # not one phrase: each word on its own
+            parts += [f"“{word}” as “{kb.surface(term)}”" for word in run]
+        else:
+            parts.append(f"“{shown}” as “{kb.surface(term)}”")
+        i += len(run)
+    return "Read " + ", ".join(parts) + "."
+
+
+def _phrase(kb: KnowledgeBase, words: list[str], run: list[str], term: str) -> str | None:
+    """The phrase of the question that the bridge read as ``term``: ``run`` where its words stand
+    together in ``words``, with the words after them the phrase takes ("white blood" + "cells");
+    None when they do not stand together."""
+    for start in range(len(words) - len(run) + 1):
+        if words[start : start + len(run)] == run:
+            for end in range(min(len(words), start + 3), start + len(run) - 1, -1):
+                phrase = " ".join(words[start:end])
+                if end - start >= len(run) and term in kb.bridge.terms(phrase):
+                    return phrase
+            return " ".join(run)
+    return None
 
 
 _CLAUSE_BREAK = re.compile(r"[,;?!.]|\b(?:and|or|but|also|plus|then)\b", re.IGNORECASE)

@@ -202,3 +202,8 @@ def test_search_bridges_everyday_words_unless_told_not_to(kb):
     sections = {hit.section for hit in kb.search("germs")}
     assert sections and sections <= {"Enteromammary immune system", "The mammary immune system"}
     assert kb.search_documents("germs") and kb.search_documents("germs", extra={}) == []
+
+
+def test_words_read_together_are_named_together(assistant):
+    answer = assistant.ask("what white blood cells are in breast milk?")
+    assert "Read “white blood cells” as “lymphocytes”." in answer.notices
