@@ -3,6 +3,7 @@ raised, and split into the content words that the evidence is judged on."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -141,12 +142,21 @@ class Question:
 _QUESTION_STEMS = frozenset(stem(word) for word in QUESTION_WORDS)
 
 
+# Asking for a plain explanation, in phrases whose words mean something elsewhere ("terms",
+# "english", "nutshell"): the phrase goes, not the words.
+_PLAIN_TERMS = re.compile(
+    r"\b(?:in\s+(?:simple|plain|easy|layman'?s?|lay|basic)\s+(?:terms|english|language)"
+    r"|like\s+i'?\s*a?m\s+(?:five|5)|eli5|for\s+dummies|in\s+a\s+nutshell)\b",
+    re.IGNORECASE,
+)
+
+
 def content_words(text: str) -> list[str]:
     """The words of ``text`` that say what it is about: no stop words, no question words (in any
-    inflection), no repeats."""
+    inflection), no asking for it in plain terms, no repeats."""
     return [
         t
-        for t in dict.fromkeys(tokens(text))
+        for t in dict.fromkeys(tokens(_PLAIN_TERMS.sub(" ", text)))
         if t not in STOP_WORDS and t not in QUESTION_WORDS and stem(t) not in _QUESTION_STEMS
     ]
 

@@ -207,3 +207,18 @@ def test_search_bridges_everyday_words_unless_told_not_to(kb):
 def test_words_read_together_are_named_together(assistant):
     answer = assistant.ask("what white blood cells are in breast milk?")
     assert "Read “white blood cells” as “lymphocytes”." in answer.notices
+
+
+def test_asking_for_plain_terms_is_not_part_of_the_question(assistant):
+    for question in (
+        "what is the enteromammary pathway in simple terms",
+        "explain the mammary immune system like im 5",
+    ):
+        assert assistant.ask(question).answered, question
+
+
+def test_a_question_reached_only_through_the_thesaurus_needs_more_evidence(assistant):
+    # vaccines -> immunity and baby -> infant, each at partial credit: the article is not about vaccines
+    assert not assistant.ask("what vaccines should my baby get").answered
+    # one word of the article's own is enough for the usual bar
+    assert assistant.ask("do germs in my gut change the antibodys in my milk").answered
