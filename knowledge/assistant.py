@@ -24,7 +24,7 @@ from .evidence import AnswerSettings, QuestionWeights, Verdict, judge, mark_term
 from .glossary import Expansion, Glossary
 from .kb import KnowledgeBase, default_state_dir
 from .models import Answer, CuratedReply, Hit, Sentence
-from .question import Question, asked_sentence, content_words
+from .question import Question, asked_sentence, asks_for_amount, content_words, states_amount
 from .safety import RedFlags
 from .source_questions import (
     citing_passage,
@@ -130,6 +130,10 @@ class Assistant:
             if answer is not None:
                 return answer
         hits, weights, verdict = self._search_and_judge(kb, query, context, k)
+        stated = any(states_amount(s.text) for s in verdict.sentences)
+        if verdict.answered and asks_for_amount(query) and not stated:
+            # "How long should I breastfeed?" is not answered by sentences that state no amount.
+            verdict = Verdict(answered=False, confidence=verdict.confidence)
         # A chatty post ("I'm 3 weeks postpartum and ... How do the antibodies get into my milk?")
         # that the whole of it does not carry is judged again on the sentence that asks.
         asking = asked_sentence(query)

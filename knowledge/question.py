@@ -169,3 +169,27 @@ def asked_sentence(text: str) -> str | None:
         return None
     asking = [text[a:b] for a, b in spans if text[a:b].rstrip().endswith("?")]
     return asking[-1] if asking else None
+
+
+# "How long / often / much / many ...": the question asks for an amount, and a sentence that states
+# none, not even a period ("during lactation"), does not answer it, however many of its words it
+# shares ("how long should I breastfeed?" -> "Postnatal immunity through breastfeeding ...").
+_ASKS_AMOUNT = re.compile(r"\bhow\s+(?:long|often|much|many|frequently|soon)\b", re.IGNORECASE)
+_STATES_AMOUNT = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|hundred|thousand"
+    r"|once|twice|half|quarter|dozen|several|few|many|much|more|less|most|least|daily|weekly|monthly"
+    r"|hourly|always|never|often|seldom|rarely|usually|until|during|throughout|while|since"
+    r"|up\s+to|at\s+least|at\s+most"
+    r"|(?:second|minute|hour|day|week|month|year)s?)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_amount(text: str) -> bool:
+    """Whether a question asks how long, how often, how much or how many."""
+    return bool(_ASKS_AMOUNT.search(text))
+
+
+def states_amount(sentence: str) -> bool:
+    """Whether a sentence states an amount, a duration or a frequency at all."""
+    return bool(_STATES_AMOUNT.search(sentence))

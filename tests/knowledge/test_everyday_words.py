@@ -222,3 +222,13 @@ def test_a_question_reached_only_through_the_thesaurus_needs_more_evidence(assis
     assert not assistant.ask("what vaccines should my baby get").answered
     # one word of the article's own is enough for the usual bar
     assert assistant.ask("do germs in my gut change the antibodys in my milk").answered
+
+
+def test_how_long_is_not_answered_by_a_sentence_without_an_amount(assistant):
+    # The article says nothing about how long to breastfeed; its sentences mentioning breastfeeding
+    # state no duration, so quoting them would not answer.
+    answer = assistant.ask("how long should i breastfeed for")
+    assert not answer.answered
+    assert answer.hits  # the closest passages are still offered
+    # the same words without asking for an amount are answered
+    assert assistant.ask("does breastfeeding give my baby immunity").answered

@@ -1,0 +1,43 @@
+"""Reading a member's question: what it asks about, which sentence of a post asks, and whether it
+asks for an amount."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.question import asked_sentence, asks_for_amount, content_words, states_amount
+
+
+def test_asking_for_plain_terms_is_left_out_of_what_the_question_is_about():
+    assert content_words("what is the enteromammary pathway in simple terms") == ["enteromammary", "pathway"]
+    assert content_words("the gut-to-breast link in layman's terms pls") == ["gut", "breast", "link"]
+    # "terms" on its own is a word like any other
+    assert "terms" in content_words("what terms does the article use")
+
+
+def test_the_sentence_that_asks_is_found_in_a_post():
+    post = "My LO is 4 months. We had colds all week. How do antibodies get into my milk? Thanks!"
+    assert asked_sentence(post) == "How do antibodies get into my milk?"
+    assert asked_sentence("How do antibodies get into my milk?") is None  # one sentence: the whole
+    assert asked_sentence("We had colds all week. Thanks for the help.") is None  # nothing asked
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("how long should I breastfeed?", True),
+        ("How often do I feed a newborn", True),
+        ("how many immune cells are in milk", True),
+        ("how do antibodies get into milk", False),
+        ("when is the mammary immune system most active", False),
+    ],
+)
+def test_questions_asking_for_an_amount(question, asks):
+    assert asks_for_amount(question) is asks
+
+
+def test_sentences_stating_an_amount_or_a_period():
+    assert states_amount("Feed 8 to 12 times a day.")
+    assert states_amount("It is particularly active during lactation.")
+    assert states_amount("Most babies feed every three hours.")
+    assert not states_amount("Postnatal immunity through breastfeeding (antibodies, immune cells).")
