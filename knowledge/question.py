@@ -179,7 +179,7 @@ _STATES_AMOUNT = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|hundred|thousand"
     r"|once|twice|half|quarter|dozen|several|few|many|much|more|less|most|least|daily|weekly|monthly"
     r"|hourly|always|never|often|seldom|rarely|usually|until|during|throughout|while|since"
-    r"|up\s+to|at\s+least|at\s+most"
+    r"|every|each|per|up\s+to|at\s+least|at\s+most|morning|evening|night|summer|winter|autumn"
     r"|(?:second|minute|hour|day|week|month|year)s?)\b",
     re.IGNORECASE,
 )

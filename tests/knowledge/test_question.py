@@ -41,3 +41,8 @@ def test_sentences_stating_an_amount_or_a_period():
     assert states_amount("It is particularly active during lactation.")
     assert states_amount("Most babies feed every three hours.")
     assert not states_amount("Postnatal immunity through breastfeeding (antibodies, immune cells).")
+
+
+def test_a_frequency_in_words_is_an_amount():
+    assert states_amount("Tomato plants in pots need watering every morning in summer.")
+    assert states_amount("Water them twice a week.")
