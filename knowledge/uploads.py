@@ -19,6 +19,7 @@ import hashlib
 import logging
 import re
 import shutil
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -77,6 +78,11 @@ SITES_DIR = "sites"
 SITES_PREFIX = "sites/"
 # How /kb remove names a whole crawled site of a server.
 SITE_CHOICE_PREFIX = "site:"
+# The site folders being crawled now, as (uploads folder, site folder name): bringing the uploads
+# up to date leaves them alone until the crawl has shared what it stored, so a change announced
+# meanwhile cannot set aside a folder the crawl is writing.
+_crawling: set[tuple[Path, str]] = set()
+_crawling_lock = threading.Lock()
 
 
 def human_size(size: int) -> str:
@@ -241,7 +247,10 @@ class KnowledgeSources:
         except StoreUnavailable as exc:
             logger.warning("uploads of %s not brought up to date: %s", self.uploads, exc)
             return False
-        present = self._mirrored_files()
+        with _crawling_lock:
+            busy = {name for folder, name in _crawling if folder == self.uploads.resolve()}
+        present = {n: path for n, path in self._mirrored_files().items() if n.split("/")[0] not in busy}
+        wanted = {n: digest for n, digest in wanted.items() if n.split("/")[0] not in busy}
         sites = {name.split("/")[0] for name in wanted if "/" in name}
         for folder in sorted({name.split("/")[0] for name in present if "/" in name} - sites):
             self._keep_removed(self.uploads / folder, move=True)
@@ -313,13 +322,20 @@ class KnowledgeSources:
         shared uploads: the folder is brought up to date first, so the crawl asks with the shared
         manifest's validators, and what it stored is shared afterwards (:meth:`share_site`).
         Raises :class:`~knowledge.errors.CrawlError` or :class:`StateWriteError`."""
-        from .crawl import crawl_site_blocking  # the HTTP client is only needed to crawl
+        from .crawl import Site, crawl_site_blocking  # the HTTP client is only needed to crawl
 
         if self.uploads is None:
             raise UploadError("Sites can only be added in a server.")
         self.sync_uploads()
-        report = crawl_site_blocking(url, self.uploads, settings, progress)
-        self.share_site(report.folder)
+        crawling = (self.uploads.resolve(), Site.from_url(url).folder_name())
+        with _crawling_lock:
+            _crawling.add(crawling)
+        try:
+            report = crawl_site_blocking(url, self.uploads, settings, progress)
+            self.share_site(report.folder)
+        finally:
+            with _crawling_lock:
+                _crawling.discard(crawling)
         return report
 
     def share_site(self, folder: Path) -> bool:

@@ -143,6 +143,29 @@ def test_a_site_crawled_in_one_process_is_served_crawled_again_and_removed_in_th
     assert not (mine.sources.uploads / listed.folder.name).exists()
 
 
+def test_a_change_loaded_during_a_crawl_leaves_the_site_being_crawled_alone(two_processes):
+    one, other = two_processes
+    mine = one.servers.get(7)
+    synced: list[bool] = []
+
+    def meanwhile(report) -> None:
+        # Another process adds a document while the crawl runs, and this one loads it.
+        if report.pages == 1 and not synced:
+            other.servers.get(7).sources.add("fridge.md", UPLOAD)
+            synced.append(mine.sources.sync_uploads())
+
+    with serve(SITE) as site:
+        report = mine.sources.crawl_site(f"{site.base}/docs/", CRAWL, meanwhile)
+    assert synced == [True] and len(report.added) == 2
+    assert (mine.sources.uploads / "fridge.md").read_bytes() == UPLOAD
+    kb = mine.sources.load(one.servers.base)
+    [listed] = mine.sources.sites(kb)
+    assert listed.pages == 2
+    theirs = other.servers.get(7)
+    other.servers.apply_change(7, "knowledge")
+    assert [site.pages for site in theirs.sources.sites(theirs.kb)] == [2]
+
+
 def test_a_new_process_starts_with_every_servers_state(two_processes, tmp_path, base, database_url):
     one, _ = two_processes
     one.servers.get(3).curated.add("What is colostrum?", "The first milk.", author="mod")
