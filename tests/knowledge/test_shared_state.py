@@ -166,6 +166,19 @@ def test_a_change_loaded_during_a_crawl_leaves_the_site_being_crawled_alone(two_
     assert [site.pages for site in theirs.sources.sites(theirs.kb)] == [2]
 
 
+def test_a_stored_name_that_is_not_a_file_of_the_uploads_folder_is_never_written(two_processes, caplog):
+    one, other = two_processes
+    for name in ("../escape.md", "site/../../escape.md", "a/b/c.md", ".hidden.md"):
+        one.store.put_upload(7, name, UPLOAD)
+    one.servers.get(7).sources.add("fridge.md", UPLOAD)
+    state = other.servers.get(7)
+    assert state.sources.sync_uploads()
+    root = other.servers.state_dir.parent  # both processes' state folders
+    written = sorted(str(p.relative_to(root)) for p in root.rglob("*.md"))
+    assert written == ["a/servers/7/knowledge/fridge.md", "b/servers/7/knowledge/fridge.md"]
+    assert "upload '../escape.md' not fetched: not a file name of an uploads folder" in caplog.text
+
+
 def test_a_new_process_starts_with_every_servers_state(two_processes, tmp_path, base, database_url):
     one, _ = two_processes
     one.servers.get(3).curated.add("What is colostrum?", "The first milk.", author="mod")
