@@ -234,10 +234,16 @@ class CitebotBot(commands.Bot):
         return self.servers_loaded()
 
     async def reload_knowledge(
-        self, guild_id: int | None, check: Callable[[KnowledgeBase, KnowledgeBase], None] | None = None
+        self,
+        guild_id: int | None,
+        check: Callable[[KnowledgeBase, KnowledgeBase], None] | None = None,
+        *,
+        announce: bool = True,
     ) -> KnowledgeBase:
         """Load the shared knowledge folder and ``guild_id``'s uploads again in a worker thread;
-        ``check(old, new)`` may raise to keep the old one. Returns the server's new knowledge base."""
+        ``check(old, new)`` may raise to keep the old one. Returns the server's new knowledge base.
+        With ``announce``, the other bot processes are told to reload it too (not needed after an
+        upload or removal: storing it told them already)."""
         servers = self._servers
         if servers is None:
             raise RuntimeError("the bot has not loaded its state yet")
@@ -253,7 +259,7 @@ class CitebotBot(commands.Bot):
             check(old, kb)
 
         def install() -> None:
-            servers.install(guild_id, base, kb)
+            servers.install(guild_id, base, kb, announce=announce)
             # A changed base changed every loaded server's knowledge base: index them all now.
             completion.prepare(state.kb for state in [servers.get(guild_id), *servers.loaded()])
 

@@ -131,14 +131,17 @@ def cmd_index(args: argparse.Namespace) -> int:
     """``citebot index``: build (or with ``--check`` validate) the index and report problems; with
     ``--url``, crawl a site into the state folder first."""
     sources = _folders(args)
+    store = _database(args) if args.server is not None or args.check else None
     if args.server is not None:
-        sources = sources.with_uploads(server_dir(sources.state_dir, args.server) / UPLOADS_DIR)
+        # With the database, the server's uploads (and a site crawled into them) are every process's.
+        shared = store.shared_uploads(args.server) if store is not None else None
+        sources = sources.with_uploads(server_dir(sources.state_dir, args.server) / UPLOADS_DIR, shared)
     if args.url is not None:
         if args.check:
             raise CitebotError("--check writes nothing, so it cannot be combined with --url")
         _crawl(args, sources)
     if args.check:
-        kb, problems = _check(sources, _database(args))
+        kb, problems = _check(sources, store)
     else:
         kb = sources.load(progress=_progress_bar, on_progress=_reading_progress())
         problems = [str(error) for error in kb.errors]
@@ -180,7 +183,10 @@ def _crawl(args: argparse.Namespace, sources: KnowledgeSources) -> None:
             print(f"\rcrawling: {done} of {report.queued} pages found so far", end="", file=sys.stderr)
 
     print(f"crawling {args.url} into {into}", file=sys.stderr)
-    report = crawl_site_blocking(args.url, into, settings, progress)
+    if sources.uploads is not None:  # shared with the bot processes when the state is in a database
+        report = sources.crawl_site(args.url, settings, progress)
+    else:
+        report = crawl_site_blocking(args.url, into, settings, progress)
     if shown:
         print(file=sys.stderr)
     print(f"crawled {report.site}: {report.summary()}")

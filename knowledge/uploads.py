@@ -7,7 +7,9 @@ only a sanitised base name is used, inside the uploads folder.
 Operators give a knowledge folder, which every server reads and the bot never writes; each
 server's uploads go to its own folder under the state folder and are loaded together with it.
 With the state in PostgreSQL the uploads are kept there too (:class:`SharedUploads`), so every bot
-process has them: the folder is then a copy, brought up to date before each load.
+process has them: the folder is then a copy, brought up to date before each load. A site crawled
+into a server's uploads is kept there the same way, each of its files (pages and manifest) named
+``<site folder>/<file>``, so any process serves it, crawls it again or removes it.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ import hashlib
 import logging
 import re
 import shutil
+import threading
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import filetype
 
@@ -48,6 +51,10 @@ from .models import Document, LoadError
 from .semantic import SemanticOptions, attach
 from .store import StoreUnavailable
 
+if TYPE_CHECKING:
+    from .crawl import CrawlReport, CrawlSettings
+    from .crawl.crawler import Progress as CrawlProgress
+
 logger = logging.getLogger(__name__)
 
 # Given how many passages will be encoded, a callback for each one done (see knowledge.semantic.attach).
@@ -71,6 +78,11 @@ SITES_DIR = "sites"
 SITES_PREFIX = "sites/"
 # How /kb remove names a whole crawled site of a server.
 SITE_CHOICE_PREFIX = "site:"
+# The site folders being crawled now, as (uploads folder, site folder name): bringing the uploads
+# up to date leaves them alone until the crawl has shared what it stored, so a change announced
+# meanwhile cannot set aside a folder the crawl is writing.
+_crawling: set[tuple[Path, str]] = set()
+_crawling_lock = threading.Lock()
 
 
 def human_size(size: int) -> str:
@@ -141,7 +153,8 @@ def check_upload(name: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) 
 
 class SharedUploads(Protocol):
     """Where one server's uploads are kept for every bot process (the database); its folder holds
-    a copy. Each call may raise :class:`~knowledge.store.StoreUnavailable`."""
+    a copy. A file is named as in the folder: ``notes.md``, or ``<site folder>/<file>`` for a
+    crawled site's pages and manifest. Each call may raise :class:`~knowledge.store.StoreUnavailable`."""
 
     def hashes(self) -> dict[str, str]:
         """File name to SHA-256 of every upload."""
@@ -157,6 +170,11 @@ class SharedUploads(Protocol):
 
     def delete(self, filename: str) -> bool:
         """Remove an upload; False when it was not there."""
+        ...
+
+    def update(self, put: dict[str, bytes], delete: Iterable[str]) -> None:
+        """Add or replace the files ``put`` and remove those named in ``delete``, all together and
+        announced as one change (a crawled site's pages and manifest)."""
         ...
 
 
@@ -219,8 +237,9 @@ class KnowledgeSources:
 
     def sync_uploads(self) -> bool:
         """Bring the uploads folder up to date with the shared uploads: write those added or
-        changed by another process, set aside those it removed. False when the database could not
-        be reached for all of it (what could not be fetched is left as it was)."""
+        changed by another process, set aside those it removed (a crawled site's folder whole,
+        a page a crawl elsewhere dropped alone). False when the database could not be reached
+        for all of it (what could not be fetched is left as it was)."""
         if self.shared is None or self.uploads is None:
             return True
         try:
@@ -228,13 +247,28 @@ class KnowledgeSources:
         except StoreUnavailable as exc:
             logger.warning("uploads of %s not brought up to date: %s", self.uploads, exc)
             return False
-        present = {p.name: p for p in self.uploads.iterdir() if p.is_file()} if self.uploads.is_dir() else {}
-        complete = True
+        with _crawling_lock:
+            busy = {name for folder, name in _crawling if folder == self.uploads.resolve()}
+        present = {n: path for n, path in self._mirrored_files().items() if n.split("/")[0] not in busy}
+        wanted = {n: digest for n, digest in wanted.items() if n.split("/")[0] not in busy}
+        sites = {name.split("/")[0] for name in wanted if "/" in name}
+        for folder in sorted({name.split("/")[0] for name in present if "/" in name} - sites):
+            self._keep_removed(self.uploads / folder, move=True)
+            logger.info("removed the crawled site %s (removed in another bot process)", self.uploads / folder)
         for name, path in present.items():
-            if name not in wanted:
+            if name in wanted:
+                continue
+            if "/" not in name:
                 self._keep_removed(path, move=True)
                 logger.info("removed %s (removed in another bot process)", path)
+            elif name.split("/")[0] in sites:  # a page the site's last crawl dropped
+                path.unlink(missing_ok=True)
+        complete = True
         for name, digest in wanted.items():
+            target = self._mirror_path(name)
+            if target is None:
+                logger.warning("upload %r not fetched: not a file name of an uploads folder", name)
+                continue
             path = present.get(name)
             if path is not None and hashlib.sha256(path.read_bytes()).hexdigest() == digest:
                 continue
@@ -245,9 +279,92 @@ class KnowledgeSources:
                 complete = False
                 continue
             if data is not None:
-                atomic_write_bytes(self.uploads / name, data, backup=False)
-                logger.info("fetched upload %s (%d bytes)", self.uploads / name, len(data))
+                try:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StateWriteError(target.parent, exc) from exc
+                atomic_write_bytes(target, data, backup=False)
+                logger.info("fetched upload %s (%d bytes)", target, len(data))
         return complete
+
+    def _mirrored_files(self) -> dict[str, Path]:
+        """The files of the uploads folder by their shared name: uploads, and the files of each
+        crawled site's folder as ``<folder>/<file>`` (temporary files, named with a dot, left out)."""
+        if self.uploads is None or not self.uploads.is_dir():
+            return {}
+        found: dict[str, Path] = {}
+        for path in self.uploads.iterdir():
+            if path.name.startswith("."):
+                continue
+            if path.is_file():
+                found[path.name] = path
+            elif path.is_dir():
+                for page in path.iterdir():
+                    if page.is_file() and not page.name.startswith("."):
+                        found[f"{path.name}/{page.name}"] = page
+        return found
+
+    def _mirror_path(self, name: str) -> Path | None:
+        """Where the shared upload ``name`` goes in the uploads folder; None for a name that is
+        not a file of it or of a site folder in it (never a path outside the folder)."""
+        parts = name.split("/")
+        if self.uploads is None or len(parts) > 2:
+            return None
+        if any(not part or part.startswith(".") or "\\" in part or "\x00" in part for part in parts):
+            return None
+        return self.uploads.joinpath(*parts)
+
+    def crawl_site(
+        self, url: str, settings: CrawlSettings | None = None, progress: CrawlProgress | None = None
+    ) -> CrawlReport:
+        """Crawl the site ``url`` into this server's uploads (see
+        :func:`~knowledge.crawl.crawl_site_blocking`), and keep it for every process with the
+        shared uploads: the folder is brought up to date first, so the crawl asks with the shared
+        manifest's validators, and what it stored is shared afterwards (:meth:`share_site`).
+        Raises :class:`~knowledge.errors.CrawlError` or :class:`StateWriteError`."""
+        from .crawl import Site, crawl_site_blocking  # the HTTP client is only needed to crawl
+
+        if self.uploads is None:
+            raise UploadError("Sites can only be added in a server.")
+        self.sync_uploads()
+        crawling = (self.uploads.resolve(), Site.from_url(url).folder_name())
+        with _crawling_lock:
+            _crawling.add(crawling)
+        try:
+            report = crawl_site_blocking(url, self.uploads, settings, progress)
+            self.share_site(report.folder)
+        finally:
+            with _crawling_lock:
+                _crawling.discard(crawling)
+        return report
+
+    def share_site(self, folder: Path) -> bool:
+        """Store the crawled site in ``folder`` (its pages and manifest) with the shared uploads,
+        so every process serves it: files changed or new are written and files gone are removed
+        there, in one change. False when nothing differed (or nothing is shared). Raises
+        :class:`StateWriteError` when the database cannot be written."""
+        if self.shared is None or self.uploads is None:
+            return False
+        prefix = folder.name + "/"
+        local = {name: path for name, path in self._mirrored_files().items() if name.startswith(prefix)}
+        try:
+            shared = self.shared.hashes()
+            stored = {name: digest for name, digest in shared.items() if name.startswith(prefix)}
+            put = {}
+            for name, path in local.items():
+                data = path.read_bytes()
+                if stored.get(name) != hashlib.sha256(data).hexdigest():
+                    put[name] = data
+            gone = sorted(set(stored) - set(local))
+            if not put and not gone:
+                return False
+            self.shared.update(put, gone)
+        except StoreUnavailable as exc:
+            raise StateWriteError(folder, OSError(errno.EIO, str(exc))) from exc
+        except OSError as exc:
+            raise StateWriteError(folder, exc) from exc
+        logger.info("shared the crawled site %s (%d file(s) stored, %d removed)", folder, len(put), len(gone))
+        return True
 
     @property
     def has_uploads(self) -> bool:
@@ -384,8 +501,17 @@ class KnowledgeSources:
 
     def remove_site(self, kb: KnowledgeBase, folder: Path) -> int:
         """Move a crawled site's whole folder to the server's ``removed/`` folder (a page alone
-        would come back with the next crawl); returns the pages it held in ``kb``."""
+        would come back with the next crawl), and remove it from the shared uploads, so every
+        process stops serving it; returns the pages it held in ``kb``."""
         held = sum(1 for doc in self.removable(kb) if self.site_folder_of(kb, doc.id) == folder)
+        if self.shared is not None:
+            try:
+                prefix = folder.name + "/"
+                stored = [name for name in self.shared.hashes() if name.startswith(prefix)]
+                if stored:
+                    self.shared.update({}, stored)
+            except StoreUnavailable as exc:
+                raise StateWriteError(folder, OSError(errno.EIO, str(exc))) from exc
         self._keep_removed(folder, move=True)
         logger.info("removed the crawled site %s (%d page(s))", folder, held)
         return held

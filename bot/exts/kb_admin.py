@@ -22,7 +22,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from knowledge import KnowledgeBase
-from knowledge.crawl import CrawlReport, Site, crawl_site_blocking
+from knowledge.crawl import CrawlReport, Site
 from knowledge.errors import StateWriteError
 from knowledge.review import QuestionStats, question_stats
 from knowledge.uploads import crawled_site_address, human_size
@@ -74,10 +74,11 @@ class KnowledgeAdmin(commands.Cog):
 
     # -- reloading ----------------------------------------------------------------------------
 
-    async def reload(self, guild_id: int | None) -> tuple[KnowledgeBase, float]:
+    async def reload(self, guild_id: int | None, *, announce: bool = True) -> tuple[KnowledgeBase, float]:
         """Build the knowledge folder and the server's uploads again off the event loop and swap
         them in; returns the server's new knowledge base and the seconds it took. Raises
-        :class:`ReloadError` and keeps the old one on failure."""
+        :class:`ReloadError` and keeps the old one on failure. ``announce``: tell the other bot
+        processes to reload too (False when storing the change told them already)."""
 
         def check(old: KnowledgeBase, new: KnowledgeBase) -> None:
             if not new.passages and old.passages:
@@ -87,7 +88,7 @@ class KnowledgeAdmin(commands.Cog):
         async with self._reload_lock:
             started = time.perf_counter()
             try:
-                new = await self.bot.reload_knowledge(guild_id, check)
+                new = await self.bot.reload_knowledge(guild_id, check, announce=announce)
             except ReloadError:
                 raise
             except Exception as exc:  # any failure leaves the old index answering
@@ -103,9 +104,11 @@ class KnowledgeAdmin(commands.Cog):
         self.bot.dispatch("knowledge_reloaded", guild_id, new)
         return new, elapsed
 
-    async def _reload_and_report(self, interaction: discord.Interaction, done: str) -> None:
+    async def _reload_and_report(
+        self, interaction: discord.Interaction, done: str, *, announce: bool = True
+    ) -> None:
         try:
-            kb, elapsed = await self.reload(interaction.guild_id)
+            kb, elapsed = await self.reload(interaction.guild_id, announce=announce)
         except ReloadError as exc:
             await send_private(
                 interaction,
@@ -167,7 +170,10 @@ class KnowledgeAdmin(commands.Cog):
         titles = ", ".join(f"“{render.escape(d.title)}”" for d in docs[:3]) + (" …" if len(docs) > 3 else "")
         verb = "Replaced" if replaced else "Added"
         logger.info("%s %s by %s", verb.lower(), path, interaction.user.id)
-        await self._reload_and_report(interaction, f"{verb} `{render.escape(path.name)}`: {titles}.")
+        # Storing the upload told the other bot processes already: once is enough.
+        await self._reload_and_report(
+            interaction, f"{verb} `{render.escape(path.name)}`: {titles}.", announce=False
+        )
         announce_change(interaction, f"/kb add {render.escape(path.name)}")
 
     async def add_site(self, interaction: discord.Interaction, url: str) -> None:
@@ -193,9 +199,7 @@ class KnowledgeAdmin(commands.Cog):
         self._crawls.add(running)
         with refused_as("Not added: {}"):
             try:
-                report = await asyncio.to_thread(
-                    crawl_site_blocking, site.start, sources.uploads, settings, note.update
-                )
+                report = await asyncio.to_thread(sources.crawl_site, site.start, settings, note.update)
             except StateWriteError as exc:
                 await send_private(
                     interaction,
@@ -210,7 +214,7 @@ class KnowledgeAdmin(commands.Cog):
         if not report.changed:
             await send_private(interaction, done + " Nothing changed, so the index stays as it is.")
             return
-        await self._reload_and_report(interaction, done)
+        await self._reload_and_report(interaction, done, announce=False)  # sharing the site told the others
         announce_change(interaction, f"/kb add {render.escape(site.root)}")
 
     @kb_group.command(name="remove", description="Remove a document uploaded in this server")
@@ -230,7 +234,7 @@ class KnowledgeAdmin(commands.Cog):
         else:
             extra = f" (it held {held} documents)" if held > 1 else ""
             done = f"Removed `{render.escape(path.name)}`{extra}."
-        await self._reload_and_report(interaction, done)
+        await self._reload_and_report(interaction, done, announce=False)  # the removal told the others
         announce_change(interaction, f"/kb remove {render.escape(path.name)}")
 
     @kb_remove.autocomplete("document")

@@ -1,4 +1,5 @@
-"""Moving a state folder (the SQLite store and each server's YAML files and uploads) into PostgreSQL,
+"""Moving a state folder (the SQLite store and each server's YAML files, uploads and crawled sites)
+into PostgreSQL,
 for ``citebot migrate-state --to postgresql://…``.
 
 Everything is copied into an empty database, then counted again on both sides: the copy is only
@@ -18,6 +19,7 @@ from ..glossary import FILE_NAME as GLOSSARY_FILE
 from ..golden import FILE_NAME as GOLDEN_FILE
 from ..store import STORE_FILE, Store
 from ..tenancy import UPLOADS_DIR, server_dir, servers_with_state, single_pool_files
+from ..uploads import crawled_site_address
 from .postgres import PostgresStore
 
 logger = logging.getLogger(__name__)
@@ -122,6 +124,15 @@ def _copy_files(state: Path, target: PostgresStore, report: MigrationReport) -> 
             for path in sorted(p for p in upload_folder.iterdir() if p.is_file()):
                 target.put_upload(guild_id, path.name, path.read_bytes())
                 uploads += 1
+            # A crawled site's pages and manifest, named <site folder>/<file> as the bot shares them.
+            for site in sorted(p for p in upload_folder.iterdir() if p.is_dir() and crawled_site_address(p)):
+                files = {
+                    f"{site.name}/{path.name}": path.read_bytes()
+                    for path in site.iterdir()
+                    if path.is_file() and not path.name.startswith(".")
+                }
+                target.update_uploads(guild_id, files, ())
+                uploads += len(files)
     stored_documents = int(target._fetchone("SELECT count(*) AS n FROM state_documents", ())["n"])
     stored_uploads = int(target._fetchone("SELECT count(*) AS n FROM uploads", ())["n"])
     report.counts["state documents"] = (documents, stored_documents)

@@ -23,7 +23,7 @@ import threading
 import time
 import weakref
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -321,18 +321,32 @@ class PostgresStore(StateStore):
 
     def put_upload(self, guild_id: int, filename: str, data: bytes) -> None:
         """Add (or replace) an upload and tell the other processes."""
+        self.update_uploads(guild_id, {filename: data}, ())
 
-        def put(db: _Connection) -> None:
+    def update_uploads(self, guild_id: int, put: dict[str, bytes], delete: Iterable[str]) -> None:
+        """Add or replace the uploads ``put`` and remove those named in ``delete`` in one
+        transaction (a crawled site's pages and manifest change together), and tell the other
+        processes once."""
+        gone = sorted(set(delete) - set(put))
+
+        def update(db: _Connection) -> None:
             with db.transaction():
-                db.execute(
-                    "INSERT INTO uploads (guild_id, filename, data, sha256, added_at) VALUES (?, ?, ?, ?, ?)"
-                    " ON CONFLICT (guild_id, filename) DO UPDATE SET data = excluded.data,"
-                    " sha256 = excluded.sha256, added_at = excluded.added_at",
-                    (guild_id, filename, data, hashlib.sha256(data).hexdigest(), time.time()),
-                )
+                for filename, data in put.items():
+                    db.execute(
+                        "INSERT INTO uploads (guild_id, filename, data, sha256, added_at)"
+                        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id, filename)"
+                        " DO UPDATE SET data = excluded.data, sha256 = excluded.sha256,"
+                        " added_at = excluded.added_at",
+                        (guild_id, filename, data, hashlib.sha256(data).hexdigest(), time.time()),
+                    )
+                for filename in gone:
+                    db.execute(
+                        "DELETE FROM uploads WHERE guild_id = ? AND filename = ?", (guild_id, filename)
+                    )
                 self._announce(db, guild_id, KNOWLEDGE_CHANGED)
 
-        self._run(put)
+        if put or gone:
+            self._run(update)
 
     def delete_upload(self, guild_id: int, filename: str) -> bool:
         """Remove an upload and tell the other processes; False when it was not there."""
@@ -412,6 +426,10 @@ class ServerUploads:
     def delete(self, filename: str) -> bool:
         """Remove an upload; False when it was not there."""
         return self.store.delete_upload(self.guild_id, filename)
+
+    def update(self, put: dict[str, bytes], delete: Iterable[str]) -> None:
+        """Add, replace and remove several uploads together, announced as one change."""
+        self.store.update_uploads(self.guild_id, put, delete)
 
 
 def _why(url: str, timeout: PoolTimeout) -> str:

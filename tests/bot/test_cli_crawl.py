@@ -9,6 +9,9 @@ import pytest
 from site_server import Page, docs_site, html, serve
 
 from bot.cli import main
+from knowledge.database import open_store
+from knowledge.tenancy import Servers
+from knowledge.uploads import KnowledgeSources
 
 QUESTION = "How long does expressed breast milk keep in the refrigerator?"
 
@@ -69,6 +72,26 @@ def test_with_a_server_the_site_goes_to_that_servers_uploads(citebot, site, tmp_
     assert f"uploaded documents of server 42: {state / 'servers' / '42' / 'knowledge'}" in out.stdout
     assert not (state / "sites").exists()  # not part of the shared knowledge
     own = citebot("ask", QUESTION, "--server", "42", state_dir=state)
+    assert f"{site.base}/docs/install.html#fridge" in own.stdout
+
+
+def test_with_the_state_in_a_database_the_servers_site_is_shared_with_the_bot_processes(
+    citebot, site, tmp_path, database_url, monkeypatch
+):
+    monkeypatch.setenv("CITEBOT_DATABASE_URL", database_url)
+    out = citebot("index", "--url", f"{site.base}/docs/", "--server", "42", state_dir=tmp_path / "state")
+    assert out.returncode == 0, out.stderr
+    store = open_store(tmp_path / "bot", database_url)  # a bot process elsewhere, with none of the files
+    try:
+        state = Servers(KnowledgeSources.resolve(None, tmp_path / "bot"), store).get(42)
+        [listed] = state.sources.sites(state.kb)
+        assert listed.address == f"{site.base}/docs/"
+        answer = state.assistant.ask(QUESTION)
+        assert answer.answered and answer.cited()[0][1].link == f"{site.base}/docs/install.html#fridge"
+    finally:
+        store.close()
+    # Asked from the command line again, the server still answers from the site.
+    own = citebot("ask", QUESTION, "--server", "42", state_dir=tmp_path / "state")
     assert f"{site.base}/docs/install.html#fridge" in own.stdout
 
 

@@ -4,6 +4,7 @@ PostgreSQL, counted on both sides, and served from there just as it was from the
 from __future__ import annotations
 
 from bot.cli import main as citebot
+from knowledge.crawl.manifest import Manifest, PageRecord
 from knowledge.curated import CuratedStore
 from knowledge.database import open_store
 from knowledge.glossary import Glossary
@@ -12,6 +13,8 @@ from knowledge.tenancy import Servers, server_dir
 from knowledge.uploads import KnowledgeSources
 
 UPLOAD = b"# Fridge storage\n\nExpressed milk keeps for four days in a refrigerator.\n"
+PAGE = b"<html><head><title>Weaning</title></head><body><p>Weaning starts at six months.</p></body></html>"
+SITE = "https://docs.example.org/guide/"
 
 
 def _single_server_state(state):
@@ -28,6 +31,10 @@ def _single_server_state(state):
     Glossary.in_state_dir(folder).add("EBM", "expressed breast milk", author="m")
     (folder / "knowledge").mkdir(parents=True)
     (folder / "knowledge" / "fridge.md").write_bytes(UPLOAD)
+    site = folder / "knowledge" / "docs.example.org-guide"  # a crawled site: a page and its manifest
+    site.mkdir()
+    (site / "weaning.html").write_bytes(PAGE)
+    Manifest(SITE, {f"{SITE}weaning.html": PageRecord(f"{SITE}weaning.html", "weaning.html")}).write(site)
     return asked
 
 
@@ -45,7 +52,7 @@ def test_a_state_folder_moves_into_postgresql_and_is_served_from_there(tmp_path,
         "review_dismissed": ["1", "1"],
         "notices_shown": ["1", "1"],
         "state documents": ["2", "2"],
-        "uploads": ["1", "1"],
+        "uploads": ["3", "3"],
     }
 
     fresh = tmp_path / "new-process"  # a bot process elsewhere, with none of the files
@@ -56,6 +63,8 @@ def test_a_state_folder_moves_into_postgresql_and_is_served_from_there(tmp_path,
         assert state42.curated.match("How long does milk keep?").answer.answer == "Four days in the fridge."
         assert state42.glossary.expand("Can I freeze EBM?").text == "Can I freeze expressed breast milk?"
         assert "uploads/fridge" in state42.kb.documents
+        [site] = state42.sources.sites(state42.kb)
+        assert (site.address, site.pages) == (SITE, 1)
         [item] = state42.store.review_items(10)
         assert (item.answer_id, item.reasons) == (asked, ("too vague",))
         assert state42.store.answer_totals() == (2, 1) and state42.store.vote_totals() == (0, 1)

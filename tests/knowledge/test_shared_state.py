@@ -12,8 +12,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from site_server import Page, html, serve
 
 from knowledge import KnowledgeBase
+from knowledge.crawl import AddressPolicy, CrawlSettings
 from knowledge.database import open_store
 from knowledge.database.changes import ChangeListener
 from knowledge.errors import EditConflict
@@ -25,6 +27,14 @@ from knowledge.uploads import KnowledgeSources
 ROOT = Path(__file__).resolve().parents[2]
 UPLOAD = b"# Fridge storage\n\nExpressed milk keeps for four days in a refrigerator.\n"
 WAIT_S = 30  # how long a change may take to arrive before the test fails (it takes well under 1 s)
+# A small docs site (served on 127.0.0.1, which the operator's settings may crawl).
+SITE = {
+    "/docs/": Page(html("Milk docs", '<h1>Milk docs</h1><p>Guides.</p><a href="fridge.html">fridge</a>')),
+    "/docs/fridge.html": Page(
+        html("Fridge", '<h1 id="fridge">Fridge</h1><p>Expressed milk keeps for four days in a fridge.</p>')
+    ),
+}
+CRAWL = CrawlSettings(requests_per_second=100, policy=AddressPolicy(public_only=False))
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +111,72 @@ def test_a_glossary_term_and_an_upload_reach_the_other_process(two_processes):
     other.changes.clear()
     other.wait_for("knowledge")
     assert not any(doc.id.startswith("uploads/") for doc in served.kb.documents.values())
+
+
+def test_a_site_crawled_in_one_process_is_served_crawled_again_and_removed_in_the_other(two_processes):
+    one, other = two_processes
+    mine, served = one.servers.get(7), other.servers.get(7)
+    one.watch()
+    other.watch()
+    with serve(SITE) as site:
+        first = mine.sources.crawl_site(f"{site.base}/docs/", CRAWL)
+        assert len(first.added) == 2
+        other.wait_for("knowledge")
+        answer = served.assistant.ask("How long does expressed milk keep in the fridge?")
+        assert answer.answered and answer.cited()[0][1].link == f"{site.base}/docs/fridge.html#fridge"
+        [listed] = served.sources.sites(served.kb)
+        assert (listed.address, listed.pages) == (f"{site.base}/docs/", 2)
+
+        # The other process crawls it again with the shared manifest: it asks whether each page
+        # changed and downloads none.
+        before = len(site.requests)
+        again = served.sources.crawl_site(f"{site.base}/docs/", CRAWL)
+        assert (again.bodies, len(again.unchanged), again.changed) == (0, 2, False)
+        asked = [headers for path, headers in site.requests[before:] if path.endswith(("/", ".html"))]
+        assert len(asked) == 2 and all(headers.get("if-none-match") for headers in asked)
+
+    # Removed through the other process, it is gone from the first one too.
+    served.sources.remove(served.kb, listed.choice)
+    one.wait_for("knowledge")
+    assert mine.sources.sites(mine.kb) == []
+    assert not any(doc.id.startswith("uploads/") for doc in mine.kb.documents.values())
+    assert not (mine.sources.uploads / listed.folder.name).exists()
+
+
+def test_a_change_loaded_during_a_crawl_leaves_the_site_being_crawled_alone(two_processes):
+    one, other = two_processes
+    mine = one.servers.get(7)
+    synced: list[bool] = []
+
+    def meanwhile(report) -> None:
+        # Another process adds a document while the crawl runs, and this one loads it.
+        if report.pages == 1 and not synced:
+            other.servers.get(7).sources.add("fridge.md", UPLOAD)
+            synced.append(mine.sources.sync_uploads())
+
+    with serve(SITE) as site:
+        report = mine.sources.crawl_site(f"{site.base}/docs/", CRAWL, meanwhile)
+    assert synced == [True] and len(report.added) == 2
+    assert (mine.sources.uploads / "fridge.md").read_bytes() == UPLOAD
+    kb = mine.sources.load(one.servers.base)
+    [listed] = mine.sources.sites(kb)
+    assert listed.pages == 2
+    theirs = other.servers.get(7)
+    other.servers.apply_change(7, "knowledge")
+    assert [site.pages for site in theirs.sources.sites(theirs.kb)] == [2]
+
+
+def test_a_stored_name_that_is_not_a_file_of_the_uploads_folder_is_never_written(two_processes, caplog):
+    one, other = two_processes
+    for name in ("../escape.md", "site/../../escape.md", "a/b/c.md", ".hidden.md"):
+        one.store.put_upload(7, name, UPLOAD)
+    one.servers.get(7).sources.add("fridge.md", UPLOAD)
+    state = other.servers.get(7)
+    assert state.sources.sync_uploads()
+    root = other.servers.state_dir.parent  # both processes' state folders
+    written = sorted(str(p.relative_to(root)) for p in root.rglob("*.md"))
+    assert written == ["a/servers/7/knowledge/fridge.md", "b/servers/7/knowledge/fridge.md"]
+    assert "upload '../escape.md' not fetched: not a file name of an uploads folder" in caplog.text
 
 
 def test_a_new_process_starts_with_every_servers_state(two_processes, tmp_path, base, database_url):
