@@ -66,7 +66,7 @@ QUESTION_WORDS = frozenset(
     ]
 )
 # Chat filler: greetings, text-speak and hedges that members put around a question on Discord
-# ("pls", "tbh", "like immune wise", "in plain words"). They say nothing about the subject, and
+# ("pls", "tbh", "imo", "tia", "like immune wise"). They say nothing about the subject, and
 # as words the knowledge base has never seen they would otherwise weigh against the answer.
 QUESTION_WORDS |= frozenset(
     [
@@ -103,6 +103,23 @@ QUESTION_WORDS |= frozenset(
         "tl",
         "dr",
         "tldr",
+        "hello",
+        "guys",
+        "folks",
+        "quick",
+        "qq",
+        "curious",
+        "ur",
+        "rn",
+        "ngl",
+        "imo",
+        "imho",
+        "afaik",
+        "iirc",
+        "fyi",
+        "omg",
+        "ty",
+        "tia",
     ]
 )
 

@@ -46,3 +46,8 @@ def test_sentences_stating_an_amount_or_a_period():
 def test_a_frequency_in_words_is_an_amount():
     assert states_amount("Tomato plants in pots need watering every morning in summer.")
     assert states_amount("Water them twice a week.")
+
+
+def test_chat_shorthand_around_a_question_is_not_what_it_is_about():
+    post = "hello guys quick question, ur milk has antibodies rn? ngl imo afaik tia"
+    assert content_words(post) == ["milk", "antibodies"]
