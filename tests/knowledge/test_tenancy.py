@@ -72,6 +72,20 @@ def test_servers_without_uploads_share_the_base_and_uploads_stay_with_their_serv
         store.close()
 
 
+def test_a_glossary_in_an_uploaded_document_reads_words_in_its_server_only(tmp_path, base):
+    servers, store = open_servers(tmp_path, base)
+    try:
+        a, b = servers.get(1), servers.get(2)
+        b.sources.add("fridge.md", b"---\nglossary: {EBM: expressed milk}\n---\n\n" + UPLOAD)
+        servers.install(2, *servers.build(2))
+        assert b.assistant.rewrite("how long does EBM keep") == "how long does expressed milk keep"
+        answer = b.assistant.ask("how long does EBM keep in the fridge")
+        assert "Read “EBM” as “expressed milk” (from the document's glossary)." in answer.notices
+        assert a.assistant.rewrite("how long does EBM keep") is None  # the other server reads it as typed
+    finally:
+        store.close()
+
+
 def test_a_changed_knowledge_folder_reaches_every_server_at_the_next_reload(tmp_path):
     folder = tmp_path / "operator-kb"
     folder.mkdir()
