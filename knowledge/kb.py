@@ -601,10 +601,14 @@ def index_fingerprint(
     digest = hashlib.sha256(
         f"{CACHE_VERSION}|{chunk_chars}|{settings or IndexSettings()!r}|{Thesaurus.table_digest()}".encode()
     )
+    portable: dict[str, str] = {}  # many documents share a file (a JSONL file's lines)
     for doc in dedupe(documents):
         meta = dict(doc.meta)
         if "path" in meta:
-            meta["path"] = _portable_path(str(meta["path"]), roots)
+            raw = str(meta["path"])
+            if raw not in portable:
+                portable[raw] = _portable_path(raw, roots)
+            meta["path"] = portable[raw]
         record = [doc.id, doc.title, doc.text, meta]
         digest.update(json.dumps(record, sort_keys=True, default=_jsonable).encode())
         digest.update(b"\n")
@@ -632,10 +636,13 @@ def save_index(kb: KnowledgeBase, slot: Path, fingerprint: str) -> None:
 
 def saved_index(slot: Path, fingerprint: str, source: Path | None = None) -> KnowledgeBase | None:
     """The knowledge base saved in ``slot`` under ``fingerprint``, or None when there is none or
-    it is unusable (checked whole: version, fingerprint, index against passages)."""
+    it is unusable (checked whole: version, fingerprint, index against passages; an unusable one
+    is removed, so the next one saved takes its place)."""
     remove_abandoned_builds(slot)
     kb = _load_cached(slot / fingerprint, source or slot, fingerprint)
-    if kb is not None:
+    if kb is None:
+        shutil.rmtree(slot / fingerprint, ignore_errors=True)
+    else:
         kb.source = source
     return kb
 

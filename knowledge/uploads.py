@@ -490,6 +490,7 @@ class KnowledgeSources:
                 return found.with_documents(documents, errors)
             except ValueError as exc:
                 logger.warning("the saved index %s does not match the documents (%s); rebuilding", slot, exc)
+                shutil.rmtree(slot / fingerprint, ignore_errors=True)
         kb = KnowledgeBase.from_documents(documents, errors=errors)
         kb.fingerprint = fingerprint
         save_index(kb, slot, fingerprint)

@@ -429,3 +429,19 @@ def test_an_index_archive_unpacks_only_within_its_size_limit(tmp_path, base):
     unpack_index(data, unpacked, base.fingerprint, max_bytes=10**8)
     loaded = saved_index(unpacked, base.fingerprint)
     assert loaded is not None and loaded.search("colostrum antibodies")[0].doc_id == "milk"
+
+
+def test_a_damaged_saved_index_in_the_state_folder_is_replaced_by_the_stored_one(two_processes, monkeypatch):
+    one, other = two_processes
+    served = other.servers.get(7)
+    other.servers.sources.load_base()
+    built = _add_and_reload(one, 7)
+    saved = index_slot(served.sources.uploads, other.servers.state_dir) / built.fingerprint
+    saved.mkdir(parents=True)
+    (saved / "manifest.json").write_text("{ truncated")
+
+    attempts = _no_index_building(monkeypatch)
+    other.servers.apply_change(7, "knowledge")
+    assert attempts == []
+    assert served.assistant.ask(FRIDGE_QUESTION).hits[0].doc_id == "uploads/fridge"
+    assert saved_index(saved.parent, built.fingerprint) is not None  # the stored one took its place
