@@ -9,7 +9,9 @@ server's uploads go to its own folder under the state folder and are loaded toge
 With the state in PostgreSQL the uploads are kept there too (:class:`SharedUploads`), so every bot
 process has them: the folder is then a copy, brought up to date before each load. A site crawled
 into a server's uploads is kept there the same way, each of its files (pages and manifest) named
-``<site folder>/<file>``, so any process serves it, crawls it again or removes it.
+``<site folder>/<file>``, so any process serves it, crawls it again or removes it. The index of a
+server's documents is kept there as well: the process that builds it first stores it, keyed by a
+fingerprint of what was indexed, and the others load it rather than build it again.
 """
 
 from __future__ import annotations
