@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import math
@@ -10,7 +11,9 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
+import zipfile
+import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -171,6 +174,19 @@ class KnowledgeBase:
         if cache:
             _save_cached(kb, slot, fingerprint)
         return kb
+
+    def with_documents(self, documents: Iterable[Document], errors: list[LoadError]) -> KnowledgeBase:
+        """This index over equal ``documents`` as loaded here (their paths in this process's
+        folders) with this process's load errors; ValueError when they are not the indexed ones."""
+        docs = dedupe(documents)
+        if [doc.id for doc in docs] != list(self.documents) or any(
+            doc.text != self.documents[doc.id].text for doc in docs
+        ):
+            raise ValueError("the documents are not the ones indexed")
+        return KnowledgeBase(
+            docs, self.passages, self.index, errors, source=self.source, fingerprint=self.fingerprint,
+            bridge=self.bridge,
+        )  # fmt: skip
 
     @classmethod
     def default(cls, *, state_dir: Path | str | None = None) -> KnowledgeBase:
@@ -483,16 +499,22 @@ def _save_cached(kb: KnowledgeBase, slot: Path, fingerprint: str) -> None:
             "bridge": kb.bridge.to_json(),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, default=_jsonable), encoding="utf-8")
-        target = slot / fingerprint
-        if target.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
-        for old in slot.iterdir():
-            if old.name != fingerprint and not old.name.startswith(BUILDING_PREFIX):
-                shutil.rmtree(old, ignore_errors=True)
+        _put_in_place(tmp, slot, fingerprint)
     except OSError as exc:
         logger.warning("could not save the index in %s (%s); it will be rebuilt next start", slot, exc)
+
+
+def _put_in_place(tmp: Path, slot: Path, fingerprint: str) -> None:
+    """Rename the finished folder ``tmp`` to ``slot/fingerprint`` (kept when already there) and
+    remove the older caches of the slot."""
+    target = slot / fingerprint
+    if target.exists():
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        os.replace(tmp, target)
+    for old in slot.iterdir():
+        if old.name != fingerprint and not old.name.startswith(BUILDING_PREFIX):
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _read_cached(folder: Path, source: Path, fingerprint: str) -> KnowledgeBase:
@@ -552,3 +574,121 @@ def check_saved_index(
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return LoadError(str(saved), f"the saved index is unusable and will be rebuilt ({exc})")
     return None
+
+
+# -- a saved index as one archive, for other processes ---------------------------------------------
+
+# The files _save_cached writes, the only names an index archive may hold.
+ARCHIVE_NAMES = frozenset({"manifest.json", "index/index.npz", "index/index.json"})
+
+
+class IndexArchiveError(ValueError):
+    """An index archive that cannot be used: not a zip file, unexpected names, or too large."""
+
+
+def index_fingerprint(
+    documents: Iterable[Document],
+    *,
+    settings: IndexSettings | None = None,
+    chunk_chars: int = DEFAULT_CHUNK_CHARS,
+    folders: Sequence[Path] = (),
+) -> str:
+    """Changes whenever what :meth:`KnowledgeBase.from_documents` would index changes: the
+    documents' ids, titles, texts and metadata, the index settings, the cache version and the
+    everyday-words table. A document's ``path`` below one of ``folders`` counts as its place there,
+    so processes keeping the same files in other state folders agree."""
+    roots = [Path(folder).resolve() for folder in folders]
+    digest = hashlib.sha256(
+        f"{CACHE_VERSION}|{chunk_chars}|{settings or IndexSettings()!r}|{Thesaurus.table_digest()}".encode()
+    )
+    portable: dict[str, str] = {}  # many documents share a file (a JSONL file's lines)
+    for doc in dedupe(documents):
+        meta = dict(doc.meta)
+        if "path" in meta:
+            raw = str(meta["path"])
+            if raw not in portable:
+                portable[raw] = _portable_path(raw, roots)
+            meta["path"] = portable[raw]
+        record = [doc.id, doc.title, doc.text, meta]
+        digest.update(json.dumps(record, sort_keys=True, default=_jsonable).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()[:32]
+
+
+def _portable_path(raw: str, roots: list[Path]) -> str:
+    path = Path(raw).resolve()
+    for number, root in enumerate(roots):
+        if path.is_relative_to(root):
+            return f"{number}:{path.relative_to(root).as_posix()}"
+    return raw
+
+
+def index_slot(folder: Path, state_dir: Path | str | None) -> Path:
+    """The folder of the state folder where the index built from ``folder`` is saved."""
+    return _cache_slot(folder, state_dir)
+
+
+def save_index(kb: KnowledgeBase, slot: Path, fingerprint: str) -> None:
+    """Save ``kb`` in ``slot`` under ``fingerprint`` (replacing the slot's older index); a folder
+    that cannot be written is logged, not raised."""
+    _save_cached(kb, slot, fingerprint)
+
+
+def saved_index(slot: Path, fingerprint: str, source: Path | None = None) -> KnowledgeBase | None:
+    """The knowledge base saved in ``slot`` under ``fingerprint``, or None when there is none or
+    it is unusable (checked whole: version, fingerprint, index against passages; an unusable one
+    is removed, so the next one saved takes its place)."""
+    remove_abandoned_builds(slot)
+    kb = _load_cached(slot / fingerprint, source or slot, fingerprint)
+    if kb is None:
+        shutil.rmtree(slot / fingerprint, ignore_errors=True)
+    else:
+        kb.source = source
+    return kb
+
+
+def pack_index(slot: Path, fingerprint: str) -> bytes:
+    """The index saved in ``slot`` under ``fingerprint`` as one zip archive (its manifest and
+    arrays; no pickle); OSError when it is not saved there."""
+    folder = slot / fingerprint
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(ARCHIVE_NAMES):
+            archive.write(folder / name, name)
+    return buffer.getvalue()
+
+
+def unpack_index(data: bytes, slot: Path, fingerprint: str, *, max_bytes: int) -> None:
+    """Write the index archive ``data`` (from :func:`pack_index`) into ``slot`` under
+    ``fingerprint``, for :func:`saved_index` to load and check. Raises :class:`IndexArchiveError`
+    for an archive that is not a zip of exactly the saved index's files or that unpacks to more
+    than ``max_bytes``, OSError when the slot cannot be written."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            names = [member.filename for member in members]
+            if sorted(names) != sorted(ARCHIVE_NAMES):
+                raise IndexArchiveError(f"unexpected files in the index archive: {', '.join(names[:5])}")
+            too_large = f"the index archive unpacks to more than {max_bytes} bytes"
+            if sum(member.file_size for member in members) > max_bytes:
+                raise IndexArchiveError(too_large)
+            slot.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f"{BUILDING_PREFIX}{os.getpid()}-", dir=slot))
+            try:
+                left = max_bytes
+                for member in members:
+                    target = tmp.joinpath(*member.filename.split("/"))  # names checked above
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    with archive.open(member) as source, target.open("wb") as out:
+                        # Counted as read: the sizes an archive declares may lie.
+                        while chunk := source.read(1024 * 1024):
+                            left -= len(chunk)
+                            if left < 0:
+                                raise IndexArchiveError(too_large)
+                            out.write(chunk)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+        raise IndexArchiveError(f"the index archive is damaged ({exc})") from None
+    _put_in_place(tmp, slot, fingerprint)

@@ -9,7 +9,9 @@ server's uploads go to its own folder under the state folder and are loaded toge
 With the state in PostgreSQL the uploads are kept there too (:class:`SharedUploads`), so every bot
 process has them: the folder is then a copy, brought up to date before each load. A site crawled
 into a server's uploads is kept there the same way, each of its files (pages and manifest) named
-``<site folder>/<file>``, so any process serves it, crawls it again or removes it.
+``<site folder>/<file>``, so any process serves it, crawls it again or removes it. The index of a
+server's documents is kept there as well: the process that builds it first stores it, keyed by a
+fingerprint of what was indexed, and the others load it rather than build it again.
 """
 
 from __future__ import annotations
@@ -46,7 +48,19 @@ from .documents import (
     parse_text,
 )
 from .errors import StateWriteError, UploadError
-from .kb import CORPUS_DIR, KnowledgeBase, default_state_dir, folder_fingerprint
+from .kb import (
+    CORPUS_DIR,
+    IndexArchiveError,
+    KnowledgeBase,
+    default_state_dir,
+    folder_fingerprint,
+    index_fingerprint,
+    index_slot,
+    pack_index,
+    save_index,
+    saved_index,
+    unpack_index,
+)
 from .models import Document, LoadError
 from .semantic import SemanticOptions, attach
 from .store import StoreUnavailable
@@ -61,6 +75,10 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int], Callable[[int], None] | None]
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+# A server's index larger than this (zipped) is not stored for the other processes: each builds it.
+MAX_SHARED_INDEX_BYTES = 200 * 1024 * 1024
+# What a stored index may unpack to at most (its arrays compress a few times over).
+MAX_UNPACKED_INDEX_BYTES = 5 * MAX_SHARED_INDEX_BYTES
 UPLOAD_SUFFIXES = {
     ".md": "markdown",
     ".markdown": "markdown",
@@ -152,9 +170,10 @@ def check_upload(name: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) 
 
 
 class SharedUploads(Protocol):
-    """Where one server's uploads are kept for every bot process (the database); its folder holds
-    a copy. A file is named as in the folder: ``notes.md``, or ``<site folder>/<file>`` for a
-    crawled site's pages and manifest. Each call may raise :class:`~knowledge.store.StoreUnavailable`."""
+    """Where one server's uploads are kept for every bot process (the database), with the indexes
+    built from them; its folder holds a copy. A file is named as in the folder: ``notes.md``, or
+    ``<site folder>/<file>`` for a crawled site's pages and manifest. Each call may raise
+    :class:`~knowledge.store.StoreUnavailable`."""
 
     def hashes(self) -> dict[str, str]:
         """File name to SHA-256 of every upload."""
@@ -175,6 +194,16 @@ class SharedUploads(Protocol):
     def update(self, put: dict[str, bytes], delete: Iterable[str]) -> None:
         """Add or replace the files ``put`` and remove those named in ``delete``, all together and
         announced as one change (a crawled site's pages and manifest)."""
+        ...
+
+    def index_archive(self, fingerprint: str) -> bytes | None:
+        """The index archive (:func:`~knowledge.kb.pack_index`) a process stored under
+        ``fingerprint``, or None."""
+        ...
+
+    def store_index_archive(self, fingerprint: str, data: bytes, *, replace: bool = False) -> None:
+        """Store an index archive for the other processes; one already stored under
+        ``fingerprint`` is kept unless ``replace``."""
         ...
 
 
@@ -438,11 +467,75 @@ class KnowledgeSources:
         if not self.has_uploads:
             return shared
         uploaded, errors = self.uploaded_documents(on_progress)
-        combined = KnowledgeBase.from_documents(
-            [*shared.documents.values(), *uploaded], errors=[*shared.errors, *errors]
-        )
+        documents, errors = [*shared.documents.values(), *uploaded], [*shared.errors, *errors]
+        if self.shared is None:
+            combined = KnowledgeBase.from_documents(documents, errors=errors)
+        else:
+            combined = self._shared_index(self.shared, self.uploads, documents, errors)
         combined.source = self.base
         return self._attach(combined, progress)
+
+    def _shared_index(
+        self, shared: SharedUploads, uploads: Path, documents: list[Document], errors: list[LoadError]
+    ) -> KnowledgeBase:
+        """The index of ``documents``: the one saved here, else the one another process stored
+        (unpacked into the state folder), else built here and stored for the others. The database
+        failing only means building here."""
+        fingerprint = index_fingerprint(documents, folders=(self.base, self.sites_dir, uploads))
+        slot = index_slot(uploads, self.state_dir)
+        found = saved_index(slot, fingerprint, self.base)
+        damaged = False
+        if found is None:
+            found, damaged = self._fetch_index(shared, slot, fingerprint)
+        if found is not None:
+            try:
+                return found.with_documents(documents, errors)
+            except ValueError as exc:
+                logger.warning("the saved index %s does not match the documents (%s); rebuilding", slot, exc)
+                shutil.rmtree(slot / fingerprint, ignore_errors=True)
+        kb = KnowledgeBase.from_documents(documents, errors=errors)
+        kb.fingerprint = fingerprint
+        save_index(kb, slot, fingerprint)
+        try:
+            data = pack_index(slot, fingerprint)
+        except OSError as exc:
+            logger.warning("the index of %s is not shared: it could not be read back (%s)", uploads, exc)
+            return kb
+        if len(data) > MAX_SHARED_INDEX_BYTES:
+            logger.info(
+                "the index of %s is not shared: %s is above the %s limit; other processes build it",
+                uploads, human_size(len(data)), human_size(MAX_SHARED_INDEX_BYTES),
+            )  # fmt: skip
+            return kb
+        try:
+            shared.store_index_archive(fingerprint, data, replace=damaged)
+            logger.info("stored the index of %s for the other processes (%s)", uploads, human_size(len(data)))
+        except StoreUnavailable as exc:
+            logger.warning("the index of %s is not shared: %s", uploads, exc)
+        return kb
+
+    def _fetch_index(
+        self, shared: SharedUploads, slot: Path, fingerprint: str
+    ) -> tuple[KnowledgeBase | None, bool]:
+        """The index another process stored under ``fingerprint``, unpacked into ``slot`` and
+        checked whole; and whether a stored one was unusable (so the one built here replaces it)."""
+        try:
+            data = shared.index_archive(fingerprint)
+        except StoreUnavailable as exc:
+            logger.warning("the index of %s is built here: %s", self.uploads, exc)
+            return None, False
+        if data is None:
+            return None, False
+        try:
+            unpack_index(data, slot, fingerprint, max_bytes=MAX_UNPACKED_INDEX_BYTES)
+        except (IndexArchiveError, OSError) as exc:
+            logger.warning("the index stored for %s is unusable (%s); building it here", self.uploads, exc)
+            return None, True
+        kb = saved_index(slot, fingerprint, self.base)
+        if kb is None:
+            return None, True
+        logger.info("loaded the index of %s stored by another bot process", self.uploads)
+        return kb, False
 
     def _attach(self, kb: KnowledgeBase, progress: Progress | None) -> KnowledgeBase:
         if self.semantic is not None:

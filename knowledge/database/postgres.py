@@ -119,7 +119,21 @@ MIGRATIONS: tuple[str, ...] = (
         changed_at  DOUBLE PRECISION NOT NULL
     );
     """,
+    # 3: the indexes built from a server's documents (the shared knowledge and its uploads), so one
+    # process builds a changed one and the others load it
+    """
+    CREATE TABLE shared_indexes (
+        fingerprint TEXT PRIMARY KEY,           -- of what was indexed (knowledge.kb.index_fingerprint)
+        data        BYTEA NOT NULL,             -- a zip of the saved index's files (knowledge.kb.pack_index)
+        created_at  DOUBLE PRECISION NOT NULL
+    );
+    """,
 )
+# Writing or reading an index archive may take longer than an answer's statement.
+INDEX_STATEMENT_TIMEOUT_MS = 120_000
+# An index archive stored longer ago than this is removed when another is stored: every process that
+# loaded it keeps its own copy, and one that needs it later builds it again.
+INDEX_KEEP_S = 7 * 24 * 3600
 
 
 @lru_cache(maxsize=256)
@@ -362,6 +376,42 @@ class PostgresStore(StateStore):
 
         return self._run(delete)
 
+    # -- indexes built by one process for the others -------------------------------------------
+
+    def index_archive(self, fingerprint: str) -> bytes | None:
+        """The index archive stored under ``fingerprint``, or None."""
+
+        def read(db: _Connection) -> bytes | None:
+            with db.transaction():
+                db.execute(f"SET LOCAL statement_timeout = {INDEX_STATEMENT_TIMEOUT_MS}")
+                row = db.execute(
+                    "SELECT data FROM shared_indexes WHERE fingerprint = ?", (fingerprint,)
+                ).fetchone()
+            return bytes(row["data"]) if row else None
+
+        return self._run(read)
+
+    def store_index_archive(self, fingerprint: str, data: bytes, *, replace: bool = False) -> None:
+        """Store an index archive under ``fingerprint``; one already there is kept (two processes
+        building the same index at once store it alike) unless ``replace`` (it was unusable).
+        Archives stored more than :data:`INDEX_KEEP_S` ago are removed."""
+        conflict = "DO NOTHING"
+        if replace:
+            conflict = "DO UPDATE SET data = excluded.data, created_at = excluded.created_at"
+
+        def store(db: _Connection) -> None:
+            with db.transaction():
+                db.execute(f"SET LOCAL statement_timeout = {INDEX_STATEMENT_TIMEOUT_MS}")
+                now = time.time()
+                db.execute(
+                    "INSERT INTO shared_indexes (fingerprint, data, created_at) VALUES (?, ?, ?)"
+                    f" ON CONFLICT (fingerprint) {conflict}",
+                    (fingerprint, data, now),
+                )
+                db.execute("DELETE FROM shared_indexes WHERE created_at < ?", (now - INDEX_KEEP_S,))
+
+        self._run(store)
+
     # -- telling the other processes ---------------------------------------------------------------
 
     def announce(self, guild_id: int, what: str) -> None:
@@ -430,6 +480,14 @@ class ServerUploads:
     def update(self, put: dict[str, bytes], delete: Iterable[str]) -> None:
         """Add, replace and remove several uploads together, announced as one change."""
         self.store.update_uploads(self.guild_id, put, delete)
+
+    def index_archive(self, fingerprint: str) -> bytes | None:
+        """The index archive another process stored under ``fingerprint``, or None."""
+        return self.store.index_archive(fingerprint)
+
+    def store_index_archive(self, fingerprint: str, data: bytes, *, replace: bool = False) -> None:
+        """Store an index archive for the other processes (``replace``: over an unusable one)."""
+        self.store.store_index_archive(fingerprint, data, replace=replace)
 
 
 def _why(url: str, timeout: PoolTimeout) -> str:

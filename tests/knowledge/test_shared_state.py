@@ -5,21 +5,27 @@ keep the revision rule, and a killed process loses nothing it committed."""
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import subprocess
 import sys
 import threading
+import zipfile
 from pathlib import Path
 
 import pytest
 from site_server import Page, html, serve
 
 from knowledge import KnowledgeBase
+from knowledge import uploads as uploads_module
 from knowledge.crawl import AddressPolicy, CrawlSettings
 from knowledge.database import open_store
 from knowledge.database.changes import ChangeListener
 from knowledge.errors import EditConflict
 from knowledge.golden import Expectation, GoldenSet
+from knowledge.index import SparseIndex
+from knowledge.kb import IndexArchiveError, index_slot, pack_index, save_index, saved_index, unpack_index
 from knowledge.store import EVERYTHING_CHANGED, StateStore, StoreUnavailable
 from knowledge.tenancy import Servers
 from knowledge.uploads import KnowledgeSources
@@ -47,7 +53,7 @@ def base(tmp_path_factory) -> KnowledgeBase:
 class Process:
     """One bot process: its own state folder and connection pool, the shared database."""
 
-    def __init__(self, url: str, folder: Path, base: KnowledgeBase) -> None:
+    def __init__(self, url: str | None, folder: Path, base: KnowledgeBase) -> None:
         self.store: StateStore = open_store(folder, url)
         self.servers = Servers(KnowledgeSources.resolve(base.source, folder), self.store, base=base)
         self.changed = threading.Condition()
@@ -301,3 +307,141 @@ def test_golden_questions_added_in_one_process_are_read_by_the_other(two_process
     mine.add("What is colostrum?", Expectation.in_document("milk"), author="mod")
     other.wait_for("golden.yaml")
     assert [q.question for q in theirs.list()] == ["What is colostrum?"]
+
+
+# -- a server's index: built by one process, loaded by the others -----------------------------------
+
+FRIDGE_QUESTION = "How many days does expressed milk keep in a refrigerator?"
+
+
+def _stored_indexes(store: StateStore) -> list[dict]:
+    return store._fetchall("SELECT fingerprint, data FROM shared_indexes", ())
+
+
+def _add_and_reload(process: Process, guild_id: int) -> KnowledgeBase:
+    """A moderator's /kb add then /kb reload in ``process``: what it serves afterwards."""
+    process.servers.get(guild_id).sources.add("fridge.md", UPLOAD)
+    base, kb = process.servers.build(guild_id)
+    process.servers.install(guild_id, base, kb)
+    return kb
+
+
+def _no_index_building(monkeypatch) -> list[int]:
+    """Make building an index fail from now on; the list counts the attempts."""
+    attempts: list[int] = []
+
+    def refuse(self, *args, **kwargs):
+        attempts.append(1)
+        raise AssertionError("the index was built instead of loaded")
+
+    monkeypatch.setattr(SparseIndex, "fit", refuse)
+    return attempts
+
+
+def test_an_index_built_in_one_process_is_loaded_by_the_other_without_building_it(two_processes, monkeypatch):
+    one, other = two_processes
+    served = other.servers.get(7)
+    other.servers.sources.load_base()  # the shared knowledge is in its own cache already
+    built = _add_and_reload(one, 7)
+
+    stored = _stored_indexes(one.store)
+    assert [row["fingerprint"] for row in stored] == [built.fingerprint]
+
+    attempts = _no_index_building(monkeypatch)
+    other.servers.apply_change(7, "knowledge")
+    assert attempts == []
+    answer = served.assistant.ask(FRIDGE_QUESTION)
+    assert answer.answered and answer.hits[0].doc_id == "uploads/fridge"
+    assert "four days" in " ".join(s.text for s in answer.sentences)
+    # The documents are this process's own: /kb remove here finds the copy in its folder.
+    removable = served.sources.removable(served.kb)
+    assert [doc.id for doc in removable] == ["uploads/fridge"]
+    assert served.sources.file_of(served.kb, "uploads/fridge").is_relative_to(other.servers.state_dir)
+
+
+@pytest.mark.parametrize("damage", ["not a zip", "a file outside the index"])
+def test_a_damaged_index_in_the_database_is_rejected_and_built_again(two_processes, monkeypatch, damage):
+    one, other = two_processes
+    served = other.servers.get(7)
+    other.servers.sources.load_base()  # the shared knowledge is in its own cache already
+    built = _add_and_reload(one, 7)
+    if damage == "not a zip":
+        data = b"PK\x03\x04 truncated"
+    else:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            with zipfile.ZipFile(io.BytesIO(_stored_indexes(one.store)[0]["data"])) as good:
+                for name in good.namelist():
+                    archive.writestr(name, good.read(name))
+            archive.writestr("../../escaped.json", "{}")
+        data = buffer.getvalue()
+    one.store._execute("UPDATE shared_indexes SET data = ?", (data,))
+
+    fits: list[int] = []
+    fit = SparseIndex.fit
+    monkeypatch.setattr(SparseIndex, "fit", lambda self, *a, **k: fits.append(1) or fit(self, *a, **k))
+    other.servers.apply_change(7, "knowledge")
+    assert fits == [1]  # built here
+    answer = served.assistant.ask(FRIDGE_QUESTION)
+    assert answer.answered and answer.hits[0].doc_id == "uploads/fridge"
+    assert not list(other.servers.state_dir.parent.rglob("escaped.json"))
+    # The index built here takes the damaged one's place, for the next process.
+    (row,) = _stored_indexes(one.store)
+    assert row["fingerprint"] == built.fingerprint and zipfile.is_zipfile(io.BytesIO(row["data"]))
+
+
+def test_without_a_database_no_index_is_stored(database_url, tmp_path, base):
+    local = Process(None, tmp_path / "local", base)
+    try:
+        kb = _add_and_reload(local, 7)
+        uploads = local.servers.get(7).sources.uploads
+    finally:
+        local.close()
+    assert any(doc.id == "uploads/fridge" for doc in kb.documents.values())
+    database = open_store(tmp_path / "other", database_url)
+    try:
+        assert _stored_indexes(database) == []
+    finally:
+        database.close()
+    # Nor saved in the state folder: the server's index is built at each start, as before.
+    assert not index_slot(uploads, tmp_path / "local").exists()
+
+
+def test_an_index_above_the_size_limit_is_not_shared(two_processes, monkeypatch, caplog):
+    one, other = two_processes
+    monkeypatch.setattr(uploads_module, "MAX_SHARED_INDEX_BYTES", 1024)
+    with caplog.at_level(logging.INFO, logger="knowledge.uploads"):
+        _add_and_reload(one, 7)
+    assert _stored_indexes(one.store) == []
+    assert "is above the 1 KB limit" in caplog.text
+    served = other.servers.get(7)  # builds it itself
+    assert served.assistant.ask(FRIDGE_QUESTION).hits[0].doc_id == "uploads/fridge"
+
+
+def test_an_index_archive_unpacks_only_within_its_size_limit(tmp_path, base):
+    slot = tmp_path / "saved"
+    save_index(base, slot, base.fingerprint)
+    data = pack_index(slot, base.fingerprint)
+    unpacked = tmp_path / "unpacked"
+    with pytest.raises(IndexArchiveError, match="more than 100 bytes"):
+        unpack_index(data, unpacked, base.fingerprint, max_bytes=100)
+    assert not (unpacked / base.fingerprint).exists()
+    unpack_index(data, unpacked, base.fingerprint, max_bytes=10**8)
+    loaded = saved_index(unpacked, base.fingerprint)
+    assert loaded is not None and loaded.search("colostrum antibodies")[0].doc_id == "milk"
+
+
+def test_a_damaged_saved_index_in_the_state_folder_is_replaced_by_the_stored_one(two_processes, monkeypatch):
+    one, other = two_processes
+    served = other.servers.get(7)
+    other.servers.sources.load_base()
+    built = _add_and_reload(one, 7)
+    saved = index_slot(served.sources.uploads, other.servers.state_dir) / built.fingerprint
+    saved.mkdir(parents=True)
+    (saved / "manifest.json").write_text("{ truncated")
+
+    attempts = _no_index_building(monkeypatch)
+    other.servers.apply_change(7, "knowledge")
+    assert attempts == []
+    assert served.assistant.ask(FRIDGE_QUESTION).hits[0].doc_id == "uploads/fridge"
+    assert saved_index(saved.parent, built.fingerprint) is not None  # the stored one took its place
