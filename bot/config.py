@@ -16,16 +16,18 @@ import re
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from knowledge import default_state_dir, safety
-from knowledge.crawl import AddressPolicy, CrawlSettings
 from knowledge.database import DATABASE_URL_ENV, is_postgres_url, redact_url
 from knowledge.documents import refused_folder
 from knowledge.semantic import MODES as SEMANTIC_MODES
 from knowledge.semantic import SemanticOptions
+
+if TYPE_CHECKING:
+    from knowledge.crawl import CrawlSettings
 
 CONFIG_ENV = "CITEBOT_CONFIG"
 
@@ -153,6 +155,8 @@ class CrawlConfig:
     def settings(self, *, from_discord: bool) -> CrawlSettings:
         """These settings as the crawler takes them; only crawls started from Discord are held to
         public addresses (the operator's command line may crawl anything it can reach)."""
+        from knowledge.crawl import AddressPolicy, CrawlSettings  # the HTTP client: only to crawl
+
         return CrawlSettings(
             requests_per_second=self.requests_per_second,
             concurrency=self.concurrency,
