@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import report
 
 from knowledge import KnowledgeBase
 from knowledge.curated import CuratedStore
@@ -31,7 +31,6 @@ from knowledge.store import Store
 from knowledge.tenancy import UPLOADS_DIR, Servers, server_dir
 from knowledge.uploads import KnowledgeSources
 
-RESULTS = Path(__file__).with_name("results") / "servers.md"
 CURATED_PER_SERVER = 20
 TERMS_PER_SERVER = 10
 QUESTIONS = (
@@ -138,17 +137,14 @@ def main() -> None:
         ("`/ask` in a server without uploads, p50 / p99", f"{without_p50:.2f} / {without_p99:.2f} ms"),
         ("(writing the state folder, not part of start-up)", f"{made:.1f} s"),
     ]
-    table = [
-        f"{args.servers:,} servers, built-in corpus — {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, {date.today()}",
-        "",
-        "| measure | value |",
-        "|---|---|",
-        *(f"| {name} | {value} |" for name, value in rows),
-    ]
-    text = "\n".join(table) + "\n"
+    text = "\n".join(
+        [
+            report.header(f"{args.servers:,} servers, built-in corpus", "python bench/servers.py"),
+            report.table(["measure", "value"], rows),
+        ]
+    )
     print(text)
-    RESULTS.write_text(text, encoding="utf-8")
+    report.write("servers.md", text)
 
 
 if __name__ == "__main__":

@@ -93,22 +93,32 @@ class Relation(NamedTuple):
     weight: float
 
 
+# One light-word list per table, whatever number of bridges (one per index) refer to it.
+_SHARED_LIGHT: dict[frozenset[str], frozenset[str]] = {}
+
+
 @dataclass
 class Bridge:
     """Member words (surface forms and their stems, one to three words) -> index terms with a weight,
-    and the ``light`` words: stems outside the index that English uses mostly as verbs, adjectives
-    or adverbs ("eat", "start"), which say less about a question's topic than a noun would.
+    and the light words outside the index: stems that English uses more as verbs or adverbs than
+    as nouns ("eat", "start"), which say less about a question's topic than a noun would.
 
     Made by :meth:`Thesaurus.restrict` when an index is built; JSON-serialisable to be stored with it.
+    ``light`` is the table's whole list, one object shared by every bridge in the process (each
+    server with uploads has a bridge of its own); ``known_light``, the few of them the index knows.
     """
 
     entries: dict[str, dict[str, float]]
     stem: Callable[[str], str] = field(default=text.stem, repr=False, compare=False)
     light: frozenset[str] = frozenset()
+    known_light: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        self.light = _SHARED_LIGHT.setdefault(self.light, self.light)
 
     def is_light(self, word: str) -> bool:
         """Whether a member's word (as typed or its stem) is a light word outside the index."""
-        return word in self.light or self.stem(word) in self.light
+        return any(w in self.light and w not in self.known_light for w in (word, self.stem(word)))
 
     def light_in(self, words: Sequence[str]) -> set[str]:
         """The light words of a question's words (all of them, in order, stop words included): light
@@ -116,7 +126,7 @@ class Bridge:
         a stop word."""
         found = {w for w in words if w not in text.STOP_WORDS and self.is_light(w)}
         for word, after in itertools.pairwise(words):
-            if word not in text.STOP_WORDS and f"{self.stem(word)}_{after}" in self.light:
+            if word not in text.STOP_WORDS and f"{self.stem(word)}_{after}" in self.light:  # never known
                 found.add(word)
         return found
 
@@ -147,9 +157,10 @@ class Bridge:
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict with sorted keys, so the same bridge always serialises the same."""
         return {
-            "format": 2,
+            "format": 3,
             "entries": {k: dict(sorted(v.items())) for k, v in sorted(self.entries.items())},
             "light": sorted(self.light),
+            "known_light": sorted(self.known_light),
         }
 
     @classmethod
@@ -157,12 +168,14 @@ class Bridge:
         """The bridge :meth:`to_json` wrote; ValueError for anything else."""
         if (
             not isinstance(data, dict)
-            or data.get("format") != 2
+            or data.get("format") != 3
             or not isinstance(data.get("entries"), dict)
-            or not isinstance(data.get("light"), list)
-            or not all(isinstance(w, str) for w in data["light"])
+            or not all(
+                isinstance(data.get(key), list) and all(isinstance(w, str) for w in data[key])
+                for key in ("light", "known_light")
+            )
         ):
-            raise ValueError("not a saved everyday-words bridge (format 2)")
+            raise ValueError("not a saved everyday-words bridge (format 3)")
         entries: dict[str, dict[str, float]] = {}
         for key, terms in data["entries"].items():
             if not isinstance(terms, dict) or not all(
@@ -170,7 +183,7 @@ class Bridge:
             ):
                 raise ValueError(f"bridge entry {key!r} is not a map of terms to weights in (0, 1]")
             entries[str(key)] = {t: float(w) for t, w in terms.items()}
-        return cls(entries, stem, frozenset(data["light"]))
+        return cls(entries, stem, frozenset(data["light"]), frozenset(data["known_light"]))
 
 
 def _split(word: str, known: Container[str], stem: Callable[[str], str]) -> dict[str, float]:
@@ -422,5 +435,6 @@ class Thesaurus:
         for key in [k for k in entries if " ".join(stems(k)) != k]:
             if entries[key] == entries.get(" ".join(stems(key))):
                 del entries[key]
-        light = frozenset(w for w in self.light if w not in known) if stem is text.stem else frozenset()
-        return Bridge(dict(entries), stem, light)
+        if stem is not text.stem:  # the light list is of Snowball stems
+            return Bridge(dict(entries), stem)
+        return Bridge(dict(entries), stem, self.light, self.light & known)

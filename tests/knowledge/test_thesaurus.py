@@ -133,11 +133,29 @@ def test_the_bridge_round_trips_through_json(thesaurus, article_vocabulary):
     assert again.entries == bridge.entries
     assert again.terms("babies") == bridge.terms("babies")
     assert json.dumps(again.to_json()) == json.dumps(bridge.to_json())
+    assert again.is_light("eat") and not again.is_light("protect")  # "protect" is the article's word
+
+
+def test_every_bridge_shares_one_light_word_list(thesaurus, article_vocabulary):
+    # One bridge per index (a server with uploads has its own): the list of thousands of light
+    # words is held once, each bridge adding only the few its index knows.
+    one = thesaurus.restrict(article_vocabulary)
+    other = thesaurus.restrict(set(analyze("how to protect and feed a garden")))
+    loaded = Bridge.from_json(json.loads(json.dumps(one.to_json())))
+    assert one.light is other.light is loaded.light
+    assert "protect" in one.known_light and not one.is_light("protect")
+    assert other.is_light("eat") and one.is_light("eat")
 
 
 @pytest.mark.parametrize(
     "data",
-    [[], {"format": 2, "entries": {}}, {"format": 1}, {"format": 1, "entries": {"baby": {"infant": 7}}}],
+    [
+        [],
+        {"format": 2, "entries": {}},
+        {"format": 3, "entries": {}, "light": ["eat"]},
+        {"format": 1},
+        {"format": 1, "entries": {"baby": {"infant": 7}}},
+    ],
 )
 def test_a_broken_saved_bridge_is_refused(data):
     with pytest.raises(ValueError, match="bridge"):
