@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
-from pathlib import Path
 
-RESULTS = Path(__file__).with_name("results") / "cold_start.md"
+import report
 
 
 def timed_ask(question: str, state_dir: str) -> float:
@@ -40,17 +37,14 @@ def main() -> None:
         (f"later runs, median of {args.runs}", statistics.median(cached)),
         (f"later runs, slowest of {args.runs}", cached[-1]),
     ]
-    table = [
-        f"`citebot ask` cold start, built-in corpus — {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, {date.today()}",
-        "",
-        "| run | seconds |",
-        "|---|---|",
-        *(f"| {name} | {seconds:.2f} |" for name, seconds in rows),
-    ]
-    text = "\n".join(table) + "\n"
+    text = "\n".join(
+        [
+            report.header("`citebot ask` cold start, built-in corpus", "python bench/cold_start.py"),
+            report.table(["run", "seconds"], [(name, f"{seconds:.2f}") for name, seconds in rows]),
+        ]
+    )
     print(text)
-    RESULTS.write_text(text, encoding="utf-8")
+    report.write("cold_start.md", text)
 
 
 if __name__ == "__main__":

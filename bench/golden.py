@@ -12,25 +12,23 @@ after ``/kb add`` and the like. Run: python bench/golden.py [--questions 200] [-
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import re
 import statistics
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import report
 
 from knowledge import KnowledgeBase
 from knowledge.golden import Expectation, GoldenSet
 from knowledge.tenancy import UPLOADS_DIR, server_assistant, server_dir
 from knowledge.uploads import KnowledgeSources
 
-RESULTS = Path(__file__).with_name("results") / "golden.md"
 GUILD = 1
 SECTIONS_PER_DOC = 10
 CURATED = 20
@@ -104,13 +102,13 @@ def main() -> None:
                 expect = Expectation.declined()
             golden.add(question, expect, author="bench")
 
-        times, report = [], None
+        times, result = [], None
         for _ in range(args.runs):
             started = time.perf_counter()
-            report = golden.run(assistant.ask, cause="bench")
+            result = golden.run(assistant.ask, cause="bench")
             times.append(time.perf_counter() - started)
         kb = assistant.kb
-    assert report is not None
+    assert result is not None
     median = statistics.median(times)
     rows = [
         (
@@ -118,22 +116,19 @@ def main() -> None:
             f"{len(kb.documents)}, {len(kb.passages):,}",
         ),
         ("indexing the server's knowledge base (once per upload)", f"{build_s:.2f} s"),
-        ("golden questions (section, document, curated, declined)", f"{len(report.results)}"),
+        ("golden questions (section, document, curated, declined)", f"{len(result.results)}"),
         (f"one check of all of them, median of {args.runs} (max)", f"{median:.2f} s ({max(times):.2f} s)"),
-        ("per question", f"{median / len(report.results) * 1000:.2f} ms"),
+        ("per question", f"{median / len(result.results) * 1000:.2f} ms"),
         ("target", "under 2 s"),
     ]
-    table = [
-        f"Golden questions — {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, {date.today()}",
-        "",
-        "| measure | value |",
-        "|---|---|",
-        *(f"| {name} | {value} |" for name, value in rows),
-    ]
-    text = "\n".join(table) + "\n"
+    text = "\n".join(
+        [
+            report.header("Golden questions", "python bench/golden.py"),
+            report.table(["measure", "value"], rows),
+        ]
+    )
     print(text)
-    RESULTS.write_text(text, encoding="utf-8")
+    report.write("golden.md", text)
 
 
 if __name__ == "__main__":
