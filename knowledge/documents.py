@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from .admonitions import unfold_admonitions
 from .models import Document, LoadError
 
 logger = logging.getLogger(__name__)
@@ -145,6 +146,8 @@ def parse_text(text: str, path: Path, doc_id: str, fmt: str) -> Document:
         heading = _H1.search(body)
         title = underlined.group(1) if underlined else heading.group(1) if heading else None
     meta.update(path=str(path), format=fmt)
+    if fmt == "markdown":
+        body = unfold_admonitions(body)
     return Document(doc_id, str(title or _title_from_stem(path)), body, meta)
 
 
