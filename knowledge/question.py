@@ -162,7 +162,8 @@ _QUESTION_STEMS = frozenset(stem(word) for word in QUESTION_WORDS)
 # Asking for a plain explanation, in phrases whose words mean something elsewhere ("terms",
 # "english", "nutshell"): the phrase goes, not the words.
 _PLAIN_TERMS = re.compile(
-    r"\b(?:in\s+(?:simple|plain|easy|layman'?s?|lay|basic)\s+(?:terms|english|language)"
+    r"\b(?:in\s+(?:simple|plain|easy|layman'?s?|lay|basic|normal|everyday|ordinary|regular)\s+"
+    r"(?:terms|english|language|words|speak)"
     r"|like\s+i'?\s*a?m\s+(?:five|5)|eli5|for\s+dummies|in\s+a\s+nutshell)\b",
     re.IGNORECASE,
 )

@@ -18,17 +18,22 @@ from .models import Document, Passage
 
 # Each pattern asks about the document, not its subject. "this/it/the article/paper/..." after a
 # word like "source" or "link" is what tells the two apart.
-_DOCUMENT = r"(?:this|it|that|the (?:article|paper|study|page|text|original|source|document)|all this)"
+_DOCUMENT = (
+    r"(?:this|it|that|(?:the|this) (?:article|paper|study|research|page|text|original|source|document)"
+    r"|all this)"
+)
 _PATTERNS = [
     r"\bdoi\b",
     r"\bwho (?:wrote|writes|authored|published|made|created|is behind)\b",
     r"\bauthors?\b",
     r"\bwritten by\b",
     r"\b(?:which|what|whose) (?:journal|publisher|publication)\b",
+    r"\bpeer[- ]?reviewed\b",
+    r"\b(?:is|was) " + _DOCUMENT + r" (?:from |in |published in )?(?:a |an )?(?:\w+ )?(?:journal|blog)\b",
     r"\bjournal (?:is (?:this|it)|was (?:this|it))\b",
     r"\bwhen (?:was|is|were) " + _DOCUMENT + r"(?: \w+)? (?:published|written|released|out)\b",
     r"\b(?:publication|published) (?:date|year)\b",
-    r"\bwhat year (?:was|is) " + _DOCUMENT + r"\b",
+    r"\b(?:what|which|wat) year (?:was|is) " + _DOCUMENT + r"\b",
     r"\boriginal (?:paper|article|study|source|text)\b",
     r"\b(?:read|find|get) the (?:original|full (?:text|article|paper))\b",
     r"\b(?:link|cite|citation|reference) (?:to |for )?" + _DOCUMENT + r"\b",
@@ -79,9 +84,11 @@ def citing_passage(passages: Sequence[Passage]) -> Passage | None:
     return passages[0] if passages else None
 
 
-# "tl;dr", "sum up this article", "summarise it", "in a nutshell": the member wants the gist.
+# "tl;dr", "sum up this article", "summarise it", "in a nutshell", "the big picture": the member
+# wants the gist.
 _SUMMARY_REQUEST = re.compile(
-    r"\btl\W?dr\b|\bsum(?:s|med|ming)? (?:\w+ )?up\b|\bsummar(?:ise|ize|y)\b|\bin a nutshell\b|\bgist\b",
+    r"\btl\W?dr\b|\bsum(?:s|med|ming)? (?:\w+ )?up\b|\bsummar(?:ise|ize|y)\b|\bin a nutshell\b|\bgist\b"
+    r"|\bbig picture\b",
     re.IGNORECASE,
 )
 # The headings a document gives its gist under.

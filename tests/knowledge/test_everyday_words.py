@@ -121,6 +121,8 @@ def test_the_bridge_is_saved_with_the_index_and_reused(tmp_path):
         "where can i read the original paper",
         "is there a doi for this",
         "whats the source for all this, can u link it",
+        "is this from a peer reviewed journal or someone's blog?",
+        "what year is this research from",
     ],
 )
 def test_questions_about_the_source_are_answered_from_the_front_matter(assistant, question):
@@ -140,6 +142,7 @@ def test_questions_about_the_source_are_answered_from_the_front_matter(assistant
         "what is the gut-to-breast link",
         "which antibody is in breast milk",
         "when is the mammary immune system most active",
+        "what year does the infant immune system mature",
     ],
 )
 def test_questions_about_the_content_are_not_taken_for_questions_about_the_source(assistant, question):
@@ -182,7 +185,8 @@ def test_the_reference_list_is_not_quoted_as_evidence(assistant):
 
 
 @pytest.mark.parametrize(
-    "question", ["tl;dr of this article pls", "can someone sum up this article", "summarise it"]
+    "question",
+    ["tl;dr of this article pls", "can someone sum up this article", "summarise it", "whats the big picture"],
 )
 def test_a_request_for_the_gist_is_answered_from_the_summary(assistant, question):
     answer = assistant.ask(question)
@@ -213,6 +217,7 @@ def test_asking_for_plain_terms_is_not_part_of_the_question(assistant):
     for question in (
         "what is the enteromammary pathway in simple terms",
         "explain the mammary immune system like im 5",
+        "wat is the enteromammary system in normal words lol",
     ):
         assert assistant.ask(question).answered, question
 

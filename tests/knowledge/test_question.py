@@ -11,6 +11,7 @@ from knowledge.question import asked_sentence, asks_for_amount, content_words, s
 def test_asking_for_plain_terms_is_left_out_of_what_the_question_is_about():
     assert content_words("what is the enteromammary pathway in simple terms") == ["enteromammary", "pathway"]
     assert content_words("the gut-to-breast link in layman's terms pls") == ["gut", "breast", "link"]
+    assert content_words("the enteromammary pathway in normal words") == ["enteromammary", "pathway"]
     # "terms" on its own is a word like any other
     assert "terms" in content_words("what terms does the article use")
 
