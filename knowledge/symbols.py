@@ -10,10 +10,14 @@ import re
 from collections.abc import Container, Iterable
 
 from .code import code_spans
+from .text import STOP_WORDS
 
 _SYMBOL = re.compile(r"[^\w\s]+")
 # Punctuation that ends or quotes a sentence is never a symbol of its own in a question.
 _PROSE_PUNCTUATION = frozenset(".,;:!?'\"`()")
+# Marks members also write between two words to mean "or"/"and" ("menu / sitemap", "html & css").
+_SEPARATORS = frozenset({"/", "&", "+", "-", "|", "–", "—"})
+_WORD = re.compile(r"[^\W\d_][\w'-]*[?!,;]?")
 
 
 def is_symbol(text: str) -> bool:
@@ -44,10 +48,24 @@ def quoting_rows(texts: Iterable[str]) -> dict[str, list[int]]:
 
 def asked_symbols(question: str, known: Container[str]) -> list[str]:
     """The symbols ``question`` names standing alone ("a literal {{ in", "what does `~` do") that
-    ``known`` holds (the documents quote them), in order, once each."""
+    ``known`` holds (the documents quote them), in order, once each. A separator between two words
+    ("a nested menu / sitemap tree", "cuddling / skin contact") joins them and names nothing."""
     found: list[str] = []
-    for chunk in question.split():
+    chunks = question.split()
+    for i, chunk in enumerate(chunks):
         symbol = chunk.rstrip("?!,;").strip("`'\"")
-        if symbol and is_symbol(symbol) and symbol in known and symbol not in found:
-            found.append(symbol)
+        if not symbol or not is_symbol(symbol) or symbol not in known or symbol in found:
+            continue
+        if symbol in _SEPARATORS and "`" not in chunk and _joins_words(chunks, i):
+            continue
+        found.append(symbol)
     return found
+
+
+def _joins_words(chunks: list[str], i: int) -> bool:
+    """Whether ``chunks[i]`` stands between two words that are not stop words."""
+    if i == 0 or i == len(chunks) - 1:
+        return False
+    return all(
+        _WORD.fullmatch(chunks[j]) is not None and chunks[j].lower() not in STOP_WORDS for j in (i - 1, i + 1)
+    )

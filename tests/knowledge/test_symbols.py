@@ -56,6 +56,15 @@ def test_only_symbols_standing_alone_that_the_documents_quote_are_asked():
     assert asked_symbols("what does ** do", known) == []  # the documents never quote it
 
 
+def test_a_separator_between_two_words_names_no_symbol():
+    known = {"/", "&", "~"}
+    assert asked_symbols("how to render a nested menu / sitemap tree", known) == []
+    assert asked_symbols("escaping html & xml", known) == []
+    assert asked_symbols("what does / do in a template", known) == ["/"]  # asked about
+    assert asked_symbols("what is `/` for", known) == ["/"]  # quoted
+    assert asked_symbols("the / operator", known) == ["/"]
+
+
 def test_a_question_naming_a_symbol_is_answered_from_the_sentence_quoting_it():
     assistant = Assistant(KnowledgeBase.from_documents(DOCS))
     answer = assistant.ask("how do i output a literal {{ in my template")
