@@ -75,3 +75,14 @@ def test_real_sphinx_faq_answers_cite_the_published_anchor(tmp_path):
     assert hit.section == "How fast is Jinja?"
     assert hit.link == "https://jinja.palletsprojects.com/en/stable/faq.html#how-fast-is-jinja"
     assert answer.sentences[0].text.startswith("Jinja is relatively fast among template engines")
+
+
+def test_the_lead_sentence_is_the_one_its_neighbours_complete(tmp_path):
+    # "We recommend using the latest version of Python. Jinja supports Python 3.7 and newer." answers
+    # it together; a sentence of the FAQ names python, jinja and "need" on its own, about speed.
+    kb = KnowledgeBase.from_folder(DATA / "jinja-docs" / "docs", state_dir=tmp_path)
+    answer = Assistant(kb).ask("which python version do i need for jinja")
+    assert answer.answered
+    lead = answer.sentences[0]
+    assert answer.hits[lead.source - 1].section == "Installation"
+    assert "version of Python" in lead.text
