@@ -80,3 +80,19 @@ def test_a_hyphenated_word_finds_the_section_that_writes_it_joined():
     answer = Assistant(kb).ask("what does a new-line in a paragraph do")
     assert answer.answered
     assert answer.hits[0].doc_id == "nl"
+
+
+def test_a_word_written_in_two_is_joined_when_the_documents_know_it_whole():
+    known = {"enteromammary", "breast", "milk", "mammary", "intense", "forloop", "loop"}.__contains__
+    assert spell_compounds("wat is the entero mammary thing", {}, known) == "wat is the enteromammary thing"
+    assert spell_compounds("breast milk", {}, known) == "breast milk"  # both halves are its words
+    assert spell_compounds("in tense", {}, known) == "in tense"  # a half under three letters
+    assert spell_compounds("a for loop", {}, known) == "a for loop"  # a stop word is no half
+
+
+def test_a_split_word_finds_its_section_and_names_no_fragment(tmp_path):
+    kb = KnowledgeBase.default(state_dir=tmp_path)
+    answer = Assistant(kb).ask("wat is the entero mammary thing ppl keep mentioning")
+    assert answer.answered
+    assert answer.hits[answer.sentences[0].source - 1].section == "Enteromammary immune system"
+    assert not any("does not cover" in notice for notice in answer.notices)
