@@ -79,6 +79,7 @@ class QuestionWord:
     weight: float
     terms: tuple[tuple[str, float], ...] = ()
     bridged: bool = False  # reached the index only through the everyday-words bridge
+    light: bool = False  # unknown, and a word that says little about the topic (Bridge.light_in)
 
     def credit(self, found: set[str] | frozenset[str]) -> float:
         """The share of this word that ``found`` terms carry: its best term's credit."""
@@ -142,7 +143,7 @@ class QuestionWeights:
                 weight = max(max(w if w is not None else floor, floor) for w in idf)
                 weighted.append(QuestionWord(word, weight, terms, bridged=True))
             elif is_light is not None and light_weight is not None and is_light(word):
-                weighted.append(QuestionWord(word, light_weight * rarest_weight))
+                weighted.append(QuestionWord(word, light_weight * rarest_weight, light=True))
             else:
                 weighted.append(QuestionWord(word, unknown_weight * rarest_weight))
         return cls(tuple(weighted))

@@ -177,6 +177,16 @@ def test_the_part_of_a_question_that_is_not_covered_is_named(assistant):
     assert "The knowledge base does not cover: treat." in answer.notices
 
 
+def test_an_answer_about_the_rest_of_a_question_names_the_thing_asked_about(assistant):
+    # "ibuprofen" is half of what is asked and the article never mentions it: whatever is quoted
+    # about breastfeeding must not pass for an answer about the medicine.
+    answer = assistant.ask("can i take ibuprofen while breastfeeding")
+    assert not answer.answered or "The knowledge base does not cover: ibuprofen." in answer.notices
+    # a light word the article does not use ("make") is not named
+    answer = assistant.ask("which cells in the breast make cytokines")
+    assert answer.answered and not any("does not cover" in n for n in answer.notices)
+
+
 def test_the_reference_list_is_not_quoted_as_evidence(assistant):
     answer = assistant.ask("does my milk give my newborn passive immunity")
     assert answer.answered
