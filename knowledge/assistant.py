@@ -141,14 +141,16 @@ class Assistant:
             focused = self._search_and_judge(kb, asking, context, k)
             if focused[2].answered:
                 hits, weights, verdict = focused
+        subjects = [w for w in weights.unknown_subjects() if len(w) >= 4 and w.isalpha()]
+        if not verdict.answered and subjects:
+            # "can i take ibuprofen while breastfeeding": say why, not only that it was declined.
+            notices.append(f"The knowledge base does not mention: {', '.join(subjects[:3])}.")
         if verdict.answered:
             notices += [
                 n
                 for n in (
                     _bridge_notice(kb, weights.bridges_used(verdict.covered), query),
-                    _uncovered_notice(
-                        _uncovered_clauses(query, weights, verdict.covered) + _unknown_subjects(weights)
-                    ),
+                    _uncovered_notice(_uncovered_clauses(query, weights, verdict.covered)),
                 )
                 if n
             ]
@@ -321,24 +323,6 @@ def _uncovered_clauses(question: str, weights: QuestionWeights, covered: frozens
         if asked and all(w in uncovered for w in asked):
             words += [w for w in asked if w not in words]
     return words
-
-
-# A word the knowledge base has never seen that carries this share of a question is what it asks
-# about ("can i take *ibuprofen* while breastfeeding", 49%): an answer about the rest is named as
-# partial. Chosen on the tune halves (everyday, seed and docs sets): at 0.25-0.3 the notice also
-# named words the answer does say otherwise ("sugars" for oligosaccharides, "birth" for prenatal).
-SUBJECT_SHARE = 0.4
-
-
-def _unknown_subjects(weights: QuestionWeights) -> list[str]:
-    """The words of the question that no index term stands for, not light words ("make", "cross"),
-    and that weigh at least :data:`SUBJECT_SHARE` of it."""
-    total = sum(word.weight for word in weights.words)
-    return [
-        w.word
-        for w in weights.words
-        if not w.terms and not w.light and total and w.weight >= SUBJECT_SHARE * total
-    ]
 
 
 def _uncovered_notice(words: list[str], limit: int = 3) -> str:
