@@ -65,6 +65,14 @@ async def test_off_topic_question_is_declined_plainly(simcord_env):
     assert "**Sources**" not in embed.description
 
 
+async def test_a_decline_names_what_the_knowledge_base_never_mentions(simcord_env):
+    s = server(simcord_env)
+    result = await s.alice.slash(s.channel, "ask", question="can i take ibuprofen while breastfeeding")
+
+    assert result.response.embeds[0].title.startswith("No answer found")
+    assert "The knowledge base does not mention: ibuprofen." in result.response.content
+
+
 async def test_private_answer_is_ephemeral(simcord_env):
     s = server(simcord_env)
     result = await s.alice.slash(s.channel, "ask", question=ANSWERABLE, private=True)
