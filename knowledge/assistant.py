@@ -329,7 +329,7 @@ def _uncovered_notice(words: list[str], limit: int = 3) -> str:
     """Which words of the question the quoted sentences do not cover ("The knowledge base does not
     cover: treat."), so an answer to part of a question does not pass for an answer to all of it.
     Words under four letters are left out: mostly text-speak ("bub", "lo") rather than a subject."""
-    shown = [w for w in dict.fromkeys(words) if len(w) >= 4 and w.isalpha()][:limit]
+    shown = [w for w in words if len(w) >= 4 and w.isalpha()][:limit]
     return f"The knowledge base does not cover: {', '.join(shown)}." if shown else ""
 
 
