@@ -56,6 +56,7 @@ def unfold_admonitions(text: str) -> str:
             i += 1
             continue
         body, end = _body_lines(lines, i + 1, header["indent"])
+        body = unfold_admonitions("\n".join(body)).split("\n") if body else []  # boxes inside boxes
         title = header["title"]
         label = header["kind"].replace("-", " ").capitalize() if title is None else title.strip()
         first = body[0] if body else ""

@@ -50,3 +50,11 @@ def test_an_answer_quotes_the_note_without_its_markup(tmp_path):
     shown = " ".join(s.text for s in answer.sentences)
     assert "Unicode string" in shown
     assert "!!!" not in shown
+
+
+def test_a_box_inside_a_box_reads_as_text_too(tmp_path):
+    page = '# Notes\n\n!!! note "Outer"\n    Outer text.\n\n    !!! warning\n        Inner text.\n'
+    (tmp_path / "notes.md").write_text(page, encoding="utf-8")
+    [doc], _ = load_file(tmp_path / "notes.md", tmp_path)
+    assert "Outer: Outer text." in doc.text and "Warning: Inner text." in doc.text
+    assert "!!!" not in doc.text
