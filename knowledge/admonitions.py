@@ -1,5 +1,6 @@
-"""Admonition boxes in Markdown docs (Python-Markdown's and MkDocs' ``!!! note "Title"``, and the
-collapsible ``??? note`` of pymdownx.details) read as the text they show.
+"""Admonition boxes in Markdown docs (Python-Markdown's and MkDocs' ``!!! note "Title"``, the
+collapsible ``??? note`` of pymdownx.details, and the content tabs ``=== "Python"`` of
+pymdownx.tabbed) read as the text they show.
 
 The box's header line is markup, not text: left in, it shows as ``!!! note "Important"`` in an answer
 and its body, indented four spaces, reads as code to Discord. The box becomes its title and body,
@@ -14,8 +15,8 @@ import re
 from .code import fenced_blocks
 
 _HEADER = re.compile(
-    r"^(?P<indent>[ \t]*)(?:!!!|\?\?\?\+?)[ \t]+(?P<kind>[\w-]+)(?:[ \t]+[\w-]+)*"
-    r"(?:[ \t]+\"(?P<title>[^\"\n]*)\")?[ \t]*$"
+    r"^(?P<indent>[ \t]*)(?:(?:!!!|\?\?\?\+?)[ \t]+(?P<kind>[\w-]+)(?:[ \t]+[\w-]+)*"
+    r"(?:[ \t]+\"(?P<title>[^\"\n]*)\")?|===\+?[ \t]+\"(?P<tab>[^\"\n]*)\")[ \t]*$"
 )
 _BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|```|~~~|\||>)")
 
@@ -40,7 +41,7 @@ def _body_lines(lines: list[str], start: int, indent: str) -> tuple[list[str], i
 
 def unfold_admonitions(text: str) -> str:
     """``text`` with every admonition box outside fenced code written as its label and body."""
-    if "!!!" not in text and "???" not in text:
+    if "!!!" not in text and "???" not in text and "===" not in text:
         return text
     fences = fenced_blocks(text)
     lines = text.split("\n")
@@ -57,7 +58,7 @@ def unfold_admonitions(text: str) -> str:
             continue
         body, end = _body_lines(lines, i + 1, header["indent"])
         body = unfold_admonitions("\n".join(body)).split("\n") if body else []  # boxes inside boxes
-        title = header["title"]
+        title = header["title"] if header["tab"] is None else header["tab"]
         label = header["kind"].replace("-", " ").capitalize() if title is None else title.strip()
         first = body[0] if body else ""
         if label and first and not _BLOCK_START.match(first):

@@ -43,7 +43,7 @@ CORPUS_DIR = Path(__file__).with_name("corpus")
 # 5: the bridge keeps three-word phrases and the light words (format 2).
 # 6: each passage's heading path weighted as a field of its own; link definitions' addresses not indexed.
 # 7: the bridge keeps the whole light-word list and the few its index knows (format 3).
-# 8: Markdown admonition boxes ("!!! note") read as their title and text.
+# 8: Markdown admonition boxes (!!! note) and content tabs (=== "pip") read as their title and text.
 CACHE_VERSION = 8
 # The credit of a question word that, as written, is a term of the index although its own stem is not.
 SAME_WORD_CREDIT = 0.95

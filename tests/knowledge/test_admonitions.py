@@ -58,3 +58,14 @@ def test_a_box_inside_a_box_reads_as_text_too(tmp_path):
     [doc], _ = load_file(tmp_path / "notes.md", tmp_path)
     assert "Outer: Outer text." in doc.text and "Warning: Inner text." in doc.text
     assert "!!!" not in doc.text
+
+
+def test_content_tabs_read_as_their_label_and_text(tmp_path):
+    page = (
+        '# Install\n\n=== "pip"\n    Run this:\n\n    ```\n    pip install jinja2\n    ```\n\n'
+        '=== "conda"\n    Use conda-forge.\n'
+    )
+    (tmp_path / "install.md").write_text(page, encoding="utf-8")
+    [doc], _ = load_file(tmp_path / "install.md", tmp_path)
+    assert "pip: Run this:\n\n```\npip install jinja2\n```" in doc.text  # the block is a code block again
+    assert "conda: Use conda-forge." in doc.text and "===" not in doc.text
