@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .chunking import sentence_spans
 from .code import block_language, code_spans, inside
@@ -332,11 +332,12 @@ def best_sentences(
     # A sentence whose neighbours in its passage say the rest of what the question asks leads better
     # than one that stands alone ("We recommend the latest version of Python. Jinja supports Python
     # 3.7 and newer."): its score grows with the coverage they add. Ranking only, not the bar.
-    found_at = {(c[2], c[3]): c[5] for c in candidates}
-    candidates = [
-        (c[0] * (1.0 + NEIGHBOUR_FACTOR * _neighbours_gain(question, c[6], found_at, c[2], c[3])), *c[1:])
-        for c in candidates
-    ]
+    if len(candidates) > 1:
+        found_at = {(c[2], c[3]): c[5] for c in candidates}
+        candidates = [
+            (c[0] * (1.0 + NEIGHBOUR_FACTOR * _neighbours_gain(question, c, found_at)), *c[1:])
+            for c in candidates
+        ]
     candidates.sort(key=lambda c: (-c[0], c[2], c[3]))
     best = candidates[0][0]
     chosen, covered, reached = [], set(), set()
@@ -359,17 +360,15 @@ def best_sentences(
 
 
 def _neighbours_gain(
-    question: QuestionWeights,
-    found: frozenset[str] | set[str],
-    found_at: dict[tuple[int, int], set[str]],
-    rank: int,
-    order: int,
+    question: QuestionWeights, candidate: tuple[Any, ...], found_at: dict[tuple[int, int], set[str]]
 ) -> float:
-    """How much more of the question a sentence covers with the sentences beside it in its passage."""
-    near = set(found)
-    for step in (-1, 1):
-        near |= found_at.get((rank, order + step), set())
-    return question.coverage(near) - question.coverage(found)
+    """How much more of the question a candidate sentence (``best_sentences``' tuple: score,
+    coverage, rank, order, body, found, found with the heading, hit) covers with the sentences beside
+    it in its passage."""
+    _, coverage, rank, order, _, _, found_here, _ = candidate
+    beside = [found_at.get((rank, order + step)) for step in (-1, 1)]
+    extra = set().union(*(b for b in beside if b)) - found_here
+    return question.coverage(found_here | extra) - coverage if extra else 0.0
 
 
 def _with_list(body: str, passage: str, order: int, limit: int = 600) -> str:
