@@ -15,7 +15,7 @@ from knowledge.evaluation import load_question_set, run_question_set
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
-# Measured on both halves together (bench/results/docs_eval.md): Jinja 42/58 right, 2/16 off-topic
+# Measured on both halves together (bench/results/docs_eval.md): Jinja 43/58 right, 2/16 off-topic
 # answered; Python-Markdown 45/56 right, 2/16 off-topic answered.
 SETS = [
     pytest.param("jinja-docs", 0.7, 0.25, id="sphinx-rst"),
