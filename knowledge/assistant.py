@@ -141,16 +141,15 @@ class Assistant:
             focused = self._search_and_judge(kb, asking, context, k)
             if focused[2].answered:
                 hits, weights, verdict = focused
-        subjects = [w for w in weights.unknown_subjects() if len(w) >= 4 and w.isalpha()]
-        if not verdict.answered and subjects:
+        if not verdict.answered:
             # "can i take ibuprofen while breastfeeding": say why, not only that it was declined.
-            notices.append(f"The knowledge base does not mention: {', '.join(subjects[:3])}.")
+            notices += [n for n in (_words_notice(weights.unknown_subjects(), "mention"),) if n]
         if verdict.answered:
             notices += [
                 n
                 for n in (
                     _bridge_notice(kb, weights.bridges_used(verdict.covered), query),
-                    _uncovered_notice(_uncovered_clauses(query, weights, verdict.covered)),
+                    _words_notice(_uncovered_clauses(query, weights, verdict.covered), "cover"),
                 )
                 if n
             ]
@@ -325,12 +324,13 @@ def _uncovered_clauses(question: str, weights: QuestionWeights, covered: frozens
     return words
 
 
-def _uncovered_notice(words: list[str], limit: int = 3) -> str:
-    """Which words of the question the quoted sentences do not cover ("The knowledge base does not
-    cover: treat."), so an answer to part of a question does not pass for an answer to all of it.
-    Words under four letters are left out: mostly text-speak ("bub", "lo") rather than a subject."""
+def _words_notice(words: list[str], verb: str, limit: int = 3) -> str:
+    """Which words of the question the knowledge base does not ``verb`` ("The knowledge base does not
+    cover: treat." for what the quoted sentences leave out, so an answer to part of a question does
+    not pass for an answer to all of it; "does not mention: ibuprofen." for a decline). Words under
+    four letters are left out: mostly text-speak ("bub", "lo") rather than a subject."""
     shown = [w for w in words if len(w) >= 4 and w.isalpha()][:limit]
-    return f"The knowledge base does not cover: {', '.join(shown)}." if shown else ""
+    return f"The knowledge base does not {verb}: {', '.join(shown)}." if shown else ""
 
 
 def _served(entry: CuratedAnswer, kb: KnowledgeBase) -> CuratedReply:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .chunking import sentence_spans
 from .code import block_language, code_spans, inside
@@ -334,10 +334,11 @@ def best_sentences(
     # 3.7 and newer."): its score grows with the coverage they add. Ranking only, not the bar.
     if len(candidates) > 1:
         found_at = {(c[2], c[3]): c[5] for c in candidates}
-        candidates = [
-            (c[0] * (1.0 + NEIGHBOUR_FACTOR * _neighbours_gain(question, c, found_at)), *c[1:])
-            for c in candidates
-        ]
+        ranked = []
+        for score, cov, rank, order, *rest in candidates:
+            gain = _neighbours_gain(question, rest[2], cov, found_at, rank, order)  # rest[2]: found_here
+            ranked.append((score * (1.0 + NEIGHBOUR_FACTOR * gain), cov, rank, order, *rest))
+        candidates = ranked
     candidates.sort(key=lambda c: (-c[0], c[2], c[3]))
     best = candidates[0][0]
     chosen, covered, reached = [], set(), set()
@@ -360,15 +361,18 @@ def best_sentences(
 
 
 def _neighbours_gain(
-    question: QuestionWeights, candidate: tuple[Any, ...], found_at: dict[tuple[int, int], set[str]]
+    question: QuestionWeights,
+    found: set[str],
+    coverage: float,
+    found_at: dict[tuple[int, int], set[str]],
+    rank: int,
+    order: int,
 ) -> float:
-    """How much more of the question a candidate sentence (``best_sentences``' tuple: score,
-    coverage, rank, order, body, found, found with the heading, hit) covers with the sentences beside
-    it in its passage."""
-    _, coverage, rank, order, _, _, found_here, _ = candidate
+    """How much more of the question than ``coverage`` a sentence that covers ``found`` covers with
+    the sentences beside it in its passage (``found_at``: (rank, order) -> their question terms)."""
     beside = [found_at.get((rank, order + step)) for step in (-1, 1)]
-    extra = set().union(*(b for b in beside if b)) - found_here
-    return question.coverage(found_here | extra) - coverage if extra else 0.0
+    extra = set().union(*(b for b in beside if b)) - found
+    return question.coverage(found | extra) - coverage if extra else 0.0
 
 
 def _with_list(body: str, passage: str, order: int, limit: int = 600) -> str:
