@@ -115,6 +115,31 @@ def test_a_re_crawl_updates_changed_pages_and_drops_pages_gone_from_the_site(sit
     assert "Weaning" not in {doc.title for doc in docs}
 
 
+def test_a_full_disk_stops_a_re_crawl_with_a_clear_error_and_keeps_the_last_good_pages(
+    site, tmp_path, monkeypatch
+):
+    import errno
+
+    import knowledge.crawl.crawler as crawler
+    from knowledge.atomic import StateWriteError
+
+    first = crawl(site, tmp_path)
+    manifest = {p.name: p.read_bytes() for p in first.folder.iterdir() if p.is_file()}
+    site.pages["/docs/install.html"] = Page(html("Storing expressed milk", "<p>Now three days.</p>"))
+
+    def full(path, data, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(crawler, "atomic_write_bytes", full)
+    with pytest.raises(StateWriteError) as raised:
+        crawl(site, tmp_path)
+    assert "install.html" in str(raised.value) and "No space left" in str(raised.value)
+    # Nothing of the last good crawl is lost: every file, the manifest included, is as it was.
+    assert {p.name: p.read_bytes() for p in first.folder.iterdir() if p.is_file()} == manifest
+    docs, _ = load_folder(tmp_path)
+    assert "Weaning" in {doc.title for doc in docs}
+
+
 def test_the_page_limit_stops_the_crawl_and_keeps_the_pages_it_did_not_reach(site, tmp_path):
     crawl(site, tmp_path)
     capped = crawl_site_blocking(site.base + "/docs/", tmp_path, CrawlSettings(
