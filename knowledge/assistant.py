@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .chunking import sentence_spans
 from .curated import CuratedAnswer, CuratedMatch, CuratedStore
-from .evidence import AnswerSettings, QuestionWeights, Verdict, judge, mark_terms
+from .evidence import MENTION_SHARE, AnswerSettings, QuestionWeights, Verdict, judge, mark_terms
 from .glossary import Expansion, Glossary
 from .kb import KnowledgeBase, default_state_dir
 from .models import Answer, CuratedReply, Hit, Sentence
@@ -34,6 +34,7 @@ from .source_questions import (
     summary_passage,
 )
 from .text import analyze, tokens
+from .thesaurus import split_compound
 
 logger = logging.getLogger(__name__)
 
@@ -145,11 +146,16 @@ class Assistant:
             # "can i take ibuprofen while breastfeeding": say why, not only that it was declined.
             notices += [n for n in (_words_notice(weights.unknown_subjects(), "mention"),) if n]
         if verdict.answered:
+            # Say what the answer leaves out: a clause none of whose words it supports ("... and how
+            # do I treat it?"), and a word that weighs in the question but the documents never use.
+            uncovered = _uncovered_clauses(query, weights, verdict.covered)
+            unmentioned = [w for w in weights.unknown_subjects(MENTION_SHARE) if w not in uncovered]
             notices += [
                 n
                 for n in (
                     _bridge_notice(kb, weights.bridges_used(verdict.covered), query),
-                    _words_notice(_uncovered_clauses(query, weights, verdict.covered), "cover"),
+                    _words_notice(uncovered, "cover"),
+                    _words_notice(unmentioned, "mention"),
                 )
                 if n
             ]
@@ -288,11 +294,20 @@ def _bridge_notice(kb: KnowledgeBase, used: list[tuple[str, str]], query: str) -
             run.append(used[i + len(run)][0])
         shown = _phrase(kb, words, run, term) if len(run) > 1 else None
         if shown is None:  # not one phrase: each word on its own
-            parts += [f"“{word}” as “{kb.surface(term)}”" for word in run]
+            parts += [f"“{word}” as “{_reading(kb, word, term)}”" for word in run]
         else:
             parts.append(f"“{shown}” as “{kb.surface(term)}”")
         i += len(run)
     return "Read " + ", ".join(parts) + "."
+
+
+def _reading(kb: KnowledgeBase, word: str, term: str) -> str:
+    """How a bridged ``word`` was read: its two parts when the bridge split it and ``term`` is one
+    of them ("breastmilk" as "breast milk", not as "breast"), else the documents' word for ``term``."""
+    parts = split_compound(word, kb.index.vocabulary_, kb.bridge.stem)
+    if parts is not None and term in {kb.bridge.stem(part) for part in parts}:
+        return " ".join(parts)
+    return kb.surface(term)
 
 
 def _phrase(kb: KnowledgeBase, words: list[str], run: list[str], term: str) -> str | None:

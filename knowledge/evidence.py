@@ -25,6 +25,7 @@ from .text import STOP_WORDS, analyze, is_identifier, is_link_definition, stem, 
 if TYPE_CHECKING:
     from .index import QueryTerm
 
+
 @dataclass(frozen=True)
 class AnswerSettings:
     """How the judge decides: ``min_confidence`` is the coverage the best sentence needs for an
@@ -166,15 +167,14 @@ class QuestionWeights:
         found = sum(word.weight * word.credit(terms) for word in self.words)
         return found / total if total else 0.0
 
-    def unknown_subjects(self) -> list[str]:
-        """The words no index term stands for, not light ones, that weigh at least
-        :data:`SUBJECT_SHARE` of the question: what it asks about, and the knowledge base has never
-        heard of it ("can i take *ibuprofen* while breastfeeding")."""
+    def unknown_subjects(self, share: float | None = None) -> list[str]:
+        """The words no index term stands for, not light ones, that weigh at least ``share`` of the
+        question: at :data:`SUBJECT_SHARE` (the default), what it asks about, and the knowledge base
+        has never heard of it ("can i take *ibuprofen* while breastfeeding")."""
+        share = SUBJECT_SHARE if share is None else share
         total = sum(word.weight for word in self.words)
         return [
-            w.word
-            for w in self.words
-            if not w.terms and not w.light and total and w.weight >= SUBJECT_SHARE * total
+            w.word for w in self.words if not w.terms and not w.light and total and w.weight >= share * total
         ]
 
     def uncovered(self, terms: set[str] | frozenset[str]) -> list[str]:
@@ -254,6 +254,9 @@ NAMED_SECTION_CONFIDENCE = 0.35
 # (5/34 -> 3/34) and lose nothing on the everyday, seed and docs sets; 0.3 loses an everyday and a
 # seed question ("How are IgG antibodies transferred before birth?": "birth", 31%).
 SUBJECT_SHARE = 0.4
+# An answered question with such a word of this share is answered without it, and the member is told
+# ("my baby has a cold, should i keep breastfeeding": The knowledge base does not mention: cold.).
+MENTION_SHARE = 0.2
 
 
 def names_heading(section: Sequence[str], asked: Iterable[str]) -> bool:

@@ -186,19 +186,27 @@ class Bridge:
         return cls(entries, stem, frozenset(data["light"]), frozenset(data["known_light"]))
 
 
-def _split(word: str, known: Container[str], stem: Callable[[str], str]) -> dict[str, float]:
-    """A compound member word as its two known parts, the most even split winning; {} if none."""
+def split_compound(
+    word: str, known: Container[str], stem: Callable[[str], str] = text.stem
+) -> tuple[str, str] | None:
+    """A compound member word as its two parts, as typed ("breastmilk" -> ("breast", "milk")), each
+    a known term once stemmed, the most even split winning; None if it has no such split."""
     best: tuple[int, str, str] | None = None
     for cut in range(MIN_PART, len(word) - MIN_PART + 1):
         left, right = word[:cut], word[cut:]
         if left in text.STOP_WORDS or right in text.STOP_WORDS:
             continue
-        pair = (stem(left), stem(right))
-        if pair[0] in known and pair[1] in known:
+        if stem(left) in known and stem(right) in known:
             balance = min(len(left), len(right))
             if best is None or balance > best[0]:
-                best = (balance, *pair)
-    return {best[1]: COMPOUND_WEIGHT, best[2]: COMPOUND_WEIGHT} if best else {}
+                best = (balance, left, right)
+    return best[1:] if best else None
+
+
+def _split(word: str, known: Container[str], stem: Callable[[str], str]) -> dict[str, float]:
+    """A compound member word as its two known parts' terms; {} if none."""
+    parts = split_compound(word, known, stem)
+    return {stem(part): COMPOUND_WEIGHT for part in parts} if parts else {}
 
 
 class Thesaurus:

@@ -56,6 +56,12 @@ def test_a_compound_word_is_read_as_its_parts(kb):
     assert kb.bridged(["breast", "milk"]) == {}  # words the knowledge base knows are left alone
 
 
+def test_a_compound_word_is_announced_as_the_two_words_it_was_read_as(assistant):
+    answer = assistant.ask("does breastmilk have antibodies")
+    assert answer.answered
+    assert "Read “breastmilk” as “breast milk”." in answer.notices
+
+
 def test_white_blood_cells_are_the_kinds_the_article_names(assistant):
     answer = assistant.ask("what white blood cells are in the breast")
     assert answer.answered
@@ -187,6 +193,15 @@ def test_a_question_mostly_about_something_the_article_never_mentions_is_decline
         answer = assistant.ask(question)
         assert answer.answered, question
         assert not any("does not" in n for n in answer.notices), question
+
+
+def test_an_answer_names_a_word_of_the_question_the_article_never_uses(assistant):
+    # Answered from what the article says about milk and the gut; "sugars" is not a word of it, and
+    # the member is told rather than left to think the answer speaks of sugars.
+    answer = assistant.ask("do the sugars in breast milk protect my baby's gut")
+    assert answer.answered
+    assert "The knowledge base does not mention: sugars." in answer.notices
+    assert not any("sugar" in s.text.lower() for s in answer.sentences)
 
 
 def test_the_reference_list_is_not_quoted_as_evidence(assistant):
