@@ -124,6 +124,10 @@ QUESTION_WORDS |= frozenset(
 )
 
 
+# Marks that end, quote or bracket a sentence, and spaces: what is left of a question once its words go.
+_PROSE_MARKS = frozenset(" .,;:!?'\"()")
+
+
 def clean_question(question: str) -> tuple[str, list[str]]:
     """Control characters out, whitespace collapsed, length capped. Raises QuestionError if empty."""
     notices: list[str] = []
@@ -131,6 +135,9 @@ def clean_question(question: str) -> tuple[str, list[str]]:
     text = " ".join(text.split())
     if not text:
         raise QuestionError("Please type a question: the one received was empty.")
+    if not any(ch.isalnum() or (ch.isascii() and ch not in _PROSE_MARKS) for ch in text):
+        # Emoji and punctuation alone ("🤱❓", "??") name nothing to look up; "{{" or "~" may (docs).
+        raise QuestionError("Please ask in words: that question has no words to look up.")
     if len(text) > MAX_QUESTION_CHARS:
         text = text[:MAX_QUESTION_CHARS].rsplit(" ", 1)[0] or text[:MAX_QUESTION_CHARS]
         notices.append(

@@ -28,7 +28,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from knowledge import Answer
+from knowledge import Answer, QuestionError
 from knowledge.store import AnswerRecord
 
 from .. import render
@@ -167,6 +167,11 @@ class Conversation(commands.Cog):
                     await self._red_flag_only(message)
                 return
             await self._send(message, answer, asked=text, context=context, red_flag=red_flag)
+        except QuestionError as exc:
+            # Nothing to look up ("🍼❓"): quiet in a help channel, said to a member who asked the bot.
+            self._refund(message)
+            if not auto:
+                await message.reply(str(exc), allowed_mentions=discord.AllowedMentions.none())
         except discord.Forbidden:
             if red_flag:  # no thread, say; an inline reply may still be allowed
                 await self._red_flag_only(message)
@@ -227,7 +232,10 @@ class Conversation(commands.Cog):
             return
         try:
             for question in candidates:
-                answer = await service.ask(question, guild_id=message.guild.id)
+                try:
+                    answer = await service.ask(question, guild_id=message.guild.id)
+                except QuestionError:  # a title of emoji alone: nothing to look up in it
+                    continue
                 if service.confident(answer):
                     await self._send(message, answer, asked=question, in_thread=False, red_flag=red_flag)
                     return

@@ -104,6 +104,15 @@ async def test_empty_question_gets_a_short_private_reply(simcord_env):
     assert_error(simcord_env, QuestionError)
 
 
+async def test_a_question_of_emoji_alone_is_told_to_ask_in_words(simcord_env):
+    s = server(simcord_env)
+    result = await s.alice.slash(s.channel, "ask", question="🍼🤱❓❓")
+    assert result.response.ephemeral
+    assert "Please ask in words" in result.response.content
+    assert not deferred(simcord_env)
+    assert_error(simcord_env, QuestionError)
+
+
 async def test_very_long_question_is_answered_within_discord_limits(simcord_env):
     s = server(simcord_env)
     question = ANSWERABLE + " " + "mammary immune cells " * 300  # ~6,300 characters

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.question import asked_sentence, asks_for_amount, content_words, states_amount
+from knowledge.question import (
+    Question,
+    QuestionError,
+    asked_sentence,
+    asks_for_amount,
+    content_words,
+    states_amount,
+)
 
 
 def test_asking_for_plain_terms_is_left_out_of_what_the_question_is_about():
@@ -52,3 +59,14 @@ def test_a_frequency_in_words_is_an_amount():
 def test_chat_shorthand_around_a_question_is_not_what_it_is_about():
     post = "hello guys quick question, ur milk has antibodies rn? ngl imo afaik tia"
     assert content_words(post) == ["milk", "antibodies"]
+
+
+@pytest.mark.parametrize("question", ["🍼🤱❓", "??", "…", "¿?"])
+def test_a_question_with_nothing_to_look_up_says_to_ask_in_words(question):
+    with pytest.raises(QuestionError, match="Please ask in words"):
+        Question.parse(question)
+
+
+@pytest.mark.parametrize("question", ["{{", "what does ~ do", "👶 milk?"])
+def test_a_symbol_or_a_word_among_emoji_is_something_to_look_up(question):
+    assert Question.parse(question).text == question
