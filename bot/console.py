@@ -10,17 +10,27 @@ import contextlib
 import logging
 import select
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from knowledge import QuestionError
+from knowledge import KnowledgeBase, QuestionError
 from knowledge.assistant import Assistant
+from knowledge.models import Hit
 
-from .text_render import PLAIN, emphasis_for, render_answer, render_hits, render_passage, render_topics
+from .text_render import (
+    PLAIN,
+    emphasis_for,
+    numbered_sources,
+    render_answer,
+    render_hits,
+    render_passage,
+    render_topics,
+)
 
 HELP = """Type a question and press Enter. Commands:
   /search TEXT   passages matching TEXT, with ids and scores
-  /source ID     the full passage with that id, and its citation
+  /source ID     the full passage with that id, and its citation; /source 2: the last reply's [2]
   /topics        the documents in the knowledge base
   /help          this help
   /quit          leave (Ctrl-D works too)"""
@@ -38,8 +48,20 @@ NOT_MEDICAL_ADVICE = (
 )
 
 
-def handle(assistant: Assistant, line: str, *, emphasis: tuple[str, str] = PLAIN) -> str | None:
-    """The reply to one console line (matched terms wrapped in ``emphasis``); None means quit."""
+@dataclass
+class Session:
+    """What the last reply numbered (an answer's sources, search results), so that "/source 2"
+    shows the passage it cited as [2]."""
+
+    numbered: dict[int, Hit] = field(default_factory=dict)
+
+
+def handle(
+    assistant: Assistant, line: str, *, emphasis: tuple[str, str] = PLAIN, session: Session | None = None
+) -> str | None:
+    """The reply to one console line (matched terms wrapped in ``emphasis``); None means quit.
+    ``session`` carries the last reply's numbered sources from one line to the next."""
+    session = session if session is not None else Session()
     line = line.strip()
     if not line:
         return ""
@@ -53,15 +75,35 @@ def handle(assistant: Assistant, line: str, *, emphasis: tuple[str, str] = PLAIN
         case "/topics":
             return render_topics(kb.topics())
         case "/search":
-            return render_hits(kb.search(arg, k=5), arg) if arg.strip() else "Usage: /search TEXT"
+            if not arg.strip():
+                return "Usage: /search TEXT"
+            hits = kb.search(arg, k=5)
+            session.numbered = dict(enumerate(hits, start=1))
+            return render_hits(hits, arg)
         case "/source":
-            return render_passage(kb, arg) if arg.strip() else "Usage: /source PASSAGE_ID"
+            return _source(kb, arg.strip(), session) if arg.strip() else "Usage: /source PASSAGE_ID or N"
         case _ if command.startswith("/"):
             return f"Unknown command {command}. /help lists the commands."
     try:
-        return render_answer(assistant.ask(line), emphasis=emphasis)
+        answer = assistant.ask(line)
     except QuestionError as exc:
         return str(exc)
+    session.numbered = numbered_sources(answer)
+    return render_answer(answer, emphasis=emphasis)
+
+
+def _source(kb: KnowledgeBase, arg: str, session: Session) -> str:
+    """``/source``: a passage by id, or by the number the last reply gave it ("2" or "[2]")."""
+    number = arg.strip("[]")
+    if number.isdigit() and kb.hit(arg) is None:
+        hit = session.numbered.get(int(number))
+        if hit is None:
+            shown = ", ".join(f"[{n}]" for n in session.numbered)
+            return f"The last reply has no source [{number}]" + (
+                f"; it shows {shown}." if shown else ". /search shows passage ids."
+            )
+        arg = hit.passage_id
+    return render_passage(kb, arg)
 
 
 def _count(n: int, noun: str) -> str:
@@ -91,6 +133,7 @@ def run_console(
     stdout.write(f"{NOT_MEDICAL_ADVICE}\n/help lists the commands.\n")
     emphasis = emphasis_for(stdout)
     read = _terminal_reader(stdin, history) if interactive else _pipe_reader(stdin)
+    session = Session()
     try:
         while True:
             line = read()
@@ -98,7 +141,7 @@ def run_console(
                 if interactive:
                     stdout.write("\n")  # Ctrl-D: end the prompt's line
                 break
-            reply = handle(assistant, line, emphasis=emphasis)
+            reply = handle(assistant, line, emphasis=emphasis, session=session)
             if reply is None:
                 break
             if reply:

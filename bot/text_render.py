@@ -54,18 +54,26 @@ def render_answer(answer: Answer, *, emphasis: tuple[str, str] = PLAIN) -> str:
         marks = "".join(f"[{n}]" for n in range(1, len(curated.hits) + 1))
         lines += ["Answer from the moderators:", f"{curated.text.strip()} {marks}".rstrip(), ""]
     before, after = emphasis
+    shown = numbered_sources(answer)
     if answer.answered:
         lines.append(" ".join(f"{s.marked(before, after)} [{answer.number(s)}]" for s in answer.sentences))
     elif curated is None:
         lines.append(DECLINE)
-        closest = list(answer.sources())[:DECLINED_PASSAGES]
-        if closest:
-            lines += ["Closest passages:", *(_source(n, hit) for n, hit in enumerate(closest, start=1))]
-            lines += _links(closest)
-    cited = answer.cited()
-    if cited:
-        lines += ["", "Sources:", *(_source(n, hit) for n, hit in cited), *_links([hit for _, hit in cited])]
+        if shown:
+            lines += ["Closest passages:", *(_source(n, hit) for n, hit in shown.items())]
+            lines += _links(list(shown.values()))
+    if shown and (answer.answered or curated is not None):
+        lines += ["", "Sources:", *(_source(n, hit) for n, hit in shown.items())]
+        lines += _links(list(shown.values()))
     return "\n".join(lines).strip("\n")
+
+
+def numbered_sources(answer: Answer) -> dict[int, Hit]:
+    """The sources :func:`render_answer` shows, by the ``[n]`` it gives them: those the answer
+    cites, or a declined answer's closest passages."""
+    if answer.answered or answer.curated is not None:
+        return dict(answer.cited())
+    return dict(enumerate(answer.sources()[:DECLINED_PASSAGES], start=1))
 
 
 def render_hits(hits: list[Hit], query: str = "") -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -9,6 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from bot.console import Session, handle
+from knowledge import Assistant
 
 
 def citebot(*args: str, stdin: str | None = None, env: dict | None = None, cwd: Path | None = None):
@@ -134,6 +138,21 @@ def test_no_token_runs_the_local_console(state):
     assert "mastitis" in out.stdout.lower()
     assert "No passage has the id 'nope'" in out.stdout
     assert "/source ID" in out.stdout
+
+
+def test_the_console_shows_a_source_by_the_number_the_last_reply_gave_it(builtin_kb):
+    assistant, session = Assistant(builtin_kb), Session()
+    say = functools.partial(handle, assistant, session=session)
+    assert say("/source 1") == "The last reply has no source [1]. /search shows passage ids."
+    answer = say("What is the mammary immune system?")
+    [cited] = [line for line in answer.splitlines() if line.startswith("[1] ")]
+    passage_id = cited.rsplit("(", 1)[1].rstrip(")")
+    assert say("/source 1") == say("/source [1]") == say(f"/source {passage_id}")
+    assert passage_id in say("/source 1") and "The mammary immune system" in say("/source 1")
+    assert say("/source 4") == "The last reply has no source [4]; it shows [1]."
+    results = say("/search breast milk antibodies").splitlines()
+    assert results[3].startswith("[2] ")
+    assert say("/source 2").splitlines()[1] == results[4].strip()  # result [2]'s passage id
 
 
 def test_index_check_lists_every_problem_and_writes_nothing(tmp_path, state):
