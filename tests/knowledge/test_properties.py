@@ -78,8 +78,8 @@ def kb(tmp_path_factory):
 def test_any_question_is_answered_or_declined_never_a_crash(kb, question):
     try:
         answer = Assistant(kb).ask(question)
-    except QuestionError as exc:
-        assert "empty" in str(exc)
+    except QuestionError as exc:  # nothing to ask, or only emoji and punctuation
+        assert "empty" in str(exc) or not any(ch.isalnum() for ch in question), str(exc)
         return
     assert len(answer.question) <= MAX_QUESTION_CHARS
     assert len(answer.hits) <= 5
