@@ -379,7 +379,8 @@ class Thesaurus:
         ``weights`` overrides :data:`RELATION_WEIGHTS`. Rules, each at its own weight:
 
         1. WordNet relations of a word the vocabulary does not know, into words all of whose stems it
-           does (a related phrase needs all its words, and each gets :data:`PHRASE_SHARE` of the weight).
+           does (a related phrase needs all its words, and each gets :data:`PHRASE_SHARE` of the weight;
+           a two-word phrase the documents write as one word, "breast feeding", is that word).
         2. Compound join: a known term that is two words run together ("breastmilk") for the member
            phrase of those two words ("breast milk"); both parts must be words of the table.
         3. Morpheme: a known term that starts or ends with an unknown word's root, the rest being at
@@ -412,6 +413,10 @@ class Thesaurus:
             if term not in known:
                 continue
             terms = [term, *stems(target)[1:]]
+            if len(terms) > 1 and not all(t in known for t in terms):
+                # WordNet's "breast feeding", "blood stream" where the documents write one word.
+                joined = stem(target.replace(" ", ""))
+                terms = [joined] if joined in known else terms
             if not all(t in known for t in terms):
                 continue
             share = 1.0 if len(terms) == 1 else PHRASE_SHARE

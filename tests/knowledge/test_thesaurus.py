@@ -104,6 +104,14 @@ def test_a_two_word_phrase_reaches_its_one_word_spelling(thesaurus):
     assert bridge.terms("blood stream") == {"bloodstream": COMPOUND_WEIGHT}
 
 
+def test_a_wordnet_phrase_the_documents_write_as_one_word_is_that_word(thesaurus, article_vocabulary):
+    # WordNet's synonym of "nursing" is "breast feeding"; the article writes "breastfeeding".
+    bridge = thesaurus.restrict(article_vocabulary)
+    assert bridge.terms("nursing") == {stem("breastfeeding"): RELATION_WEIGHTS["synonym"]}
+    # ... and a phrase the documents write in two words keeps needing both
+    assert thesaurus.restrict(set(analyze("breast milk"))).terms("nursing") == {}
+
+
 def test_a_members_compound_splits_into_two_known_words():
     bridge = Bridge({})
     known = set(analyze("breast milk protects the newborn"))
