@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from .evidence import is_reference_list
 from .models import Document, Passage
+from .question import content_words
 
 # Each pattern asks about the document, not its subject. "this/it/the article/paper/..." after a
 # word like "source" or "link" is what tells the two apart.
@@ -37,18 +38,24 @@ _PATTERNS = [
     r"\boriginal (?:paper|article|study|source|text)\b",
     r"\b(?:read|find|get) the (?:original|full (?:text|article|paper))\b",
     r"\b(?:link|cite|citation|reference) (?:to |for )?" + _DOCUMENT + r"\b",
-    r"\bsource (?:for|of) " + _DOCUMENT + r"(?:\W|$)",
+    r"\bsource (?:for|of) " + _DOCUMENT.replace("|it|", "|") + r"(?:\W|$)",
     r"\bwhat(?:'?s| is) (?:the|your) source\s*(?:\?|$)",
-    r"\bwhere (?:is|does) (?:this|it) (?:from|come from)\b",
+    r"\bwhere (?:is|does) this (?:\w+ )?(?:from|come from)\b",
 ]
 _SOURCE_QUESTION = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
+# "Where does it come from?" asks about the document only when "it" has nothing earlier in the
+# question to stand for: "what is sIgA and where does it come from" asks about sIgA.
+_SOURCE_OF_IT = re.compile(r"\bsource (?:for|of) it\b|\bwhere (?:is|does) it (?:from|come from)\b", re.I)
 
 
 def is_source_question(question: str) -> bool:
     """True when ``question`` asks who wrote a document, where or when it was published, or for its
     DOI or original; False for questions about what the document says."""
     text = " ".join(question.replace("’", "'").split())
-    return bool(_SOURCE_QUESTION.search(text))
+    if _SOURCE_QUESTION.search(text):
+        return True
+    of_it = _SOURCE_OF_IT.search(text)
+    return of_it is not None and not content_words(text[: of_it.start()])
 
 
 def source_sentences(doc: Document) -> list[str]:

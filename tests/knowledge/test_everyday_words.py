@@ -129,6 +129,8 @@ def test_the_bridge_is_saved_with_the_index_and_reused(tmp_path):
         "whats the source for all this, can u link it",
         "is this from a peer reviewed journal or someone's blog?",
         "what year is this research from",
+        "where does this info come from",
+        "ok but where is it from?",
     ],
 )
 def test_questions_about_the_source_are_answered_from_the_front_matter(assistant, question):
@@ -149,6 +151,7 @@ def test_questions_about_the_source_are_answered_from_the_front_matter(assistant
         "which antibody is in breast milk",
         "when is the mammary immune system most active",
         "what year does the infant immune system mature",
+        "what is sIgA and where does it come from",  # "it" is sIgA, not the article
     ],
 )
 def test_questions_about_the_content_are_not_taken_for_questions_about_the_source(assistant, question):
