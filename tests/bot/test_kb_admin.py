@@ -242,7 +242,7 @@ async def test_the_configured_answer_settings_hold_before_and_after_a_reload(sim
     strict = dataclasses.replace(config.answers, min_confidence=1.0, max_sentences=1)
     await simcord_env.restart_bot(create_bot(dataclasses.replace(config, answers=strict), kb=builtin_kb))
     _, channel, mod, _alice = server(simcord_env)  # moderators have no /ask cooldown
-    borderline = "How are IgG antibodies transferred before birth?"  # answered at the default bar
+    borderline = "How do IgG antibodies reach the fetus?"  # answered at the default bar
     sure = "What is the enteromammary immune system?"
 
     async def shown(question):
