@@ -236,12 +236,16 @@ class Assistant:
         # antibodies in milk is judged as a question about antibodies in milk during lactation.
         asked = f"{context} {query}" if context else query
         words = content_words(asked)
+        known = kb.index.query_terms(" ".join(words))
         # Everyday words the knowledge base does not know, bridged to its terms. The glossary ran
         # first, and the words it wrote are the knowledge base's own, so they are never re-expanded.
         bridged = kb.bridged(words)
+        # A stop word with a typo ("is there a link betwen my gut and my milk") is still a stop word.
+        found = {qt.token for qt in known} | set(bridged)
+        words = [w for w in words if w in found or not kb.bridge.is_stop_typo(w)]
         weights = QuestionWeights.of(
             words,
-            kb.index.query_terms(" ".join(words)),
+            known,
             kb.rarest_weight,
             bridged=bridged,
             term_weight=kb.index.term_weight,

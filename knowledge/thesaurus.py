@@ -40,6 +40,9 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from . import text
 
 logger = logging.getLogger(__name__)
@@ -79,6 +82,22 @@ MIN_AFFIX = 3
 
 _CODES = {name[0]: name for name in RELATION_WEIGHTS}
 _VOWELS = "aeiouy"
+# Stop words this long are the ones a slip of the keys leaves unrecognised ("betwen", "thier",
+# "shoud"); shorter ones are a letter from too many words.
+MIN_STOP_TYPO = 4
+_STOP_TYPO_TARGETS = sorted(w for w in text.STOP_WORDS if len(w) >= MIN_STOP_TYPO and w.isalpha())
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _one_edit(word: str) -> set[str]:
+    """Every string one deletion, swap of neighbours, replacement or insertion away from ``word``."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return (
+        {a + b[1:] for a, b in splits if b}
+        | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+        | {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+        | {a + c + b for a, b in splits for c in _LETTERS}
+    )
 
 
 class ThesaurusError(ValueError):
@@ -93,7 +112,8 @@ class Relation(NamedTuple):
     weight: float
 
 
-# One light-word list per table, whatever number of bridges (one per index) refer to it.
+# One light-word list (and one near-stop list) per table, whatever number of bridges (one per index)
+# refer to it.
 _SHARED_LIGHT: dict[frozenset[str], frozenset[str]] = {}
 
 
@@ -112,9 +132,23 @@ class Bridge:
     stem: Callable[[str], str] = field(default=text.stem, repr=False, compare=False)
     light: frozenset[str] = frozenset()
     known_light: frozenset[str] = frozenset()
+    near_stop: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.light = _SHARED_LIGHT.setdefault(self.light, self.light)
+        self.near_stop = _SHARED_LIGHT.setdefault(self.near_stop, self.near_stop)
+
+    def is_stop_typo(self, word: str) -> bool:
+        """Whether a member's word is a stop word with a slip of the keys ("betwen", "thier",
+        "shoud"): one edit from one, and not itself an English word (``near_stop``: the table's
+        words one edit from a stop word, "cold" beside "could", "fever" beside "never"). Such a word
+        says no more than the stop word; unknown, it would weigh as the rarest term. Never without
+        the table: with no ``near_stop`` list, every word is taken as it is."""
+        if not self.near_stop or len(word) < MIN_STOP_TYPO or not word.isalpha() or word in text.STOP_WORDS:
+            return False
+        if text.stem(word) in self.near_stop:
+            return False
+        return process.extractOne(word, _STOP_TYPO_TARGETS, scorer=OSA.distance, score_cutoff=1) is not None
 
     def is_light(self, word: str) -> bool:
         """Whether a member's word (as typed or its stem) is a light word outside the index."""
@@ -157,10 +191,11 @@ class Bridge:
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict with sorted keys, so the same bridge always serialises the same."""
         return {
-            "format": 3,
+            "format": 4,
             "entries": {k: dict(sorted(v.items())) for k, v in sorted(self.entries.items())},
             "light": sorted(self.light),
             "known_light": sorted(self.known_light),
+            "near_stop": sorted(self.near_stop),
         }
 
     @classmethod
@@ -168,14 +203,14 @@ class Bridge:
         """The bridge :meth:`to_json` wrote; ValueError for anything else."""
         if (
             not isinstance(data, dict)
-            or data.get("format") != 3
+            or data.get("format") != 4
             or not isinstance(data.get("entries"), dict)
             or not all(
                 isinstance(data.get(key), list) and all(isinstance(w, str) for w in data[key])
-                for key in ("light", "known_light")
+                for key in ("light", "known_light", "near_stop")
             )
         ):
-            raise ValueError("not a saved everyday-words bridge (format 3)")
+            raise ValueError("not a saved everyday-words bridge (format 4)")
         entries: dict[str, dict[str, float]] = {}
         for key, terms in data["entries"].items():
             if not isinstance(terms, dict) or not all(
@@ -183,7 +218,8 @@ class Bridge:
             ):
                 raise ValueError(f"bridge entry {key!r} is not a map of terms to weights in (0, 1]")
             entries[str(key)] = {t: float(w) for t, w in terms.items()}
-        return cls(entries, stem, frozenset(data["light"]), frozenset(data["known_light"]))
+        light, known_light, near_stop = (frozenset(data[k]) for k in ("light", "known_light", "near_stop"))
+        return cls(entries, stem, light, known_light, near_stop)
 
 
 def split_compound(
@@ -220,6 +256,7 @@ class Thesaurus:
         self._start = 0  # where the first table line starts, after the header
         self._keys: list[str] = []  # the sorted line keys: Snowball stems of the table's words
         self._light: frozenset[str] = frozenset()  # stems of words used mostly as non-nouns
+        self._near_stop: frozenset[str] | None = None  # made on first use: Thesaurus.near_stop
 
     @classmethod
     @lru_cache(maxsize=1)
@@ -301,6 +338,20 @@ class Thesaurus:
         tools/build_thesaurus.py); empty without a table."""
         self._content  # noqa: B018 -- loads the table on first use
         return self._light
+
+    @property
+    def near_stop(self) -> frozenset[str]:
+        """Stems of the table's words one edit from a stop word of :data:`MIN_STOP_TYPO` letters or
+        more ("cold" from "could"): real words, where anything else that close is a typo of the stop
+        word (:meth:`Bridge.is_stop_typo`). Made once per process, from every one-edit string of
+        every such stop word; empty without a table."""
+        if self._near_stop is None:
+            found: frozenset[str] = frozenset()
+            if self._content:
+                near = set().union(*(_one_edit(word) for word in _STOP_TYPO_TARGETS)) - text.STOP_WORDS
+                found = frozenset(s for s in map(text.stem, near) if self._is_word(s))
+            self._near_stop = found
+        return self._near_stop
 
     def _lines(self, key: str) -> Iterator[tuple[str, str]]:
         """(related word, entries) of the lines whose key is ``key``: binary search in sorted text."""
@@ -449,5 +500,5 @@ class Thesaurus:
             if entries[key] == entries.get(" ".join(stems(key))):
                 del entries[key]
         if stem is not text.stem:  # the light list is of Snowball stems
-            return Bridge(dict(entries), stem)
-        return Bridge(dict(entries), stem, self.light, self.light & known)
+            return Bridge(dict(entries), stem, near_stop=self.near_stop)
+        return Bridge(dict(entries), stem, self.light, self.light & known, self.near_stop)

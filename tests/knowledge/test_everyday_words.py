@@ -62,6 +62,16 @@ def test_a_compound_word_is_announced_as_the_two_words_it_was_read_as(assistant)
     assert "Read “breastmilk” as “breast milk”." in answer.notices
 
 
+def test_a_stop_word_with_a_typo_does_not_sink_the_question(assistant):
+    answer = assistant.ask("is there a link betwen my gut and my milk")
+    assert answer.answered
+    assert not any("betwen" in notice for notice in answer.notices)
+    assert assistant.ask("what shoud i know about the mammary immune sytem").answered
+    # ... while a word one letter from a stop word stays a word: "cold" is not "could"
+    answer = assistant.ask("my baby has a cold, should i keep breastfeeding")
+    assert "The knowledge base does not mention: cold." in answer.notices
+
+
 def test_white_blood_cells_are_the_kinds_the_article_names(assistant):
     answer = assistant.ask("what white blood cells are in the breast")
     assert answer.answered

@@ -142,6 +142,7 @@ def test_the_bridge_round_trips_through_json(thesaurus, article_vocabulary):
     assert again.terms("babies") == bridge.terms("babies")
     assert json.dumps(again.to_json()) == json.dumps(bridge.to_json())
     assert again.is_light("eat") and not again.is_light("protect")  # "protect" is the article's word
+    assert again.is_stop_typo("betwen") and not again.is_stop_typo("cold")
 
 
 def test_every_bridge_shares_one_light_word_list(thesaurus, article_vocabulary):
@@ -151,8 +152,24 @@ def test_every_bridge_shares_one_light_word_list(thesaurus, article_vocabulary):
     other = thesaurus.restrict(set(analyze("how to protect and feed a garden")))
     loaded = Bridge.from_json(json.loads(json.dumps(one.to_json())))
     assert one.light is other.light is loaded.light
+    assert one.near_stop is other.near_stop is loaded.near_stop
     assert "protect" in one.known_light and not one.is_light("protect")
     assert other.is_light("eat") and one.is_light("eat")
+
+
+@pytest.mark.parametrize("word", ["betwen", "thier", "shoud", "becuase", "sytem", "waht", "wich"])
+def test_a_stop_word_with_a_typo_is_told_from_a_word(thesaurus, article_vocabulary, word):
+    assert thesaurus.restrict(article_vocabulary).is_stop_typo(word)
+
+
+@pytest.mark.parametrize("word", ["cold", "fever", "wound", "form", "hose", "between", "baby", "ibuprofen"])
+def test_a_word_one_letter_from_a_stop_word_is_still_a_word(thesaurus, article_vocabulary, word):
+    # "cold" is one letter from "could", "fever" from "never": English words, and what a question is about
+    assert not thesaurus.restrict(article_vocabulary).is_stop_typo(word)
+
+
+def test_without_the_table_no_word_is_taken_for_a_typo():
+    assert not Bridge({}).is_stop_typo("betwen")
 
 
 @pytest.mark.parametrize(
@@ -161,6 +178,7 @@ def test_every_bridge_shares_one_light_word_list(thesaurus, article_vocabulary):
         [],
         {"format": 2, "entries": {}},
         {"format": 3, "entries": {}, "light": ["eat"]},
+        {"format": 4, "entries": {}, "light": [], "known_light": []},
         {"format": 1},
         {"format": 1, "entries": {"baby": {"infant": 7}}},
     ],
