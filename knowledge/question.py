@@ -122,6 +122,48 @@ QUESTION_WORDS |= frozenset(
         "tia",
     ]
 )
+# Text-speak spellings of words that carry no subject ("cuz i read abt it", "or smth", "tho"): they
+# are function words, only shorter, and as unknown words they would weigh as the rarest term. Ones
+# that are also words of some documents' own ("def", "cos", "atm", "esp") are left alone.
+QUESTION_WORDS |= frozenset(
+    [
+        "cuz",
+        "coz",
+        "bc",
+        "bcuz",
+        "abt",
+        "tho",
+        "altho",
+        "smth",
+        "sth",
+        "smthn",
+        "b4",
+        "wut",
+        "dunno",
+        "gonna",
+        "wanna",
+        "gotta",
+        "ya",
+        "yeah",
+        "yep",
+        "yup",
+        "nope",
+        "probs",
+        "tbf",
+        "fwiw",
+        "jk",
+        "lemme",
+        "alot",
+        "obvs",
+        "ofc",
+        "nvm",
+        "lmk",
+        "um",
+        "uh",
+        "ugh",
+        "hmm",
+    ]
+)
 
 
 # Marks that end, quote or bracket a sentence, and spaces: what is left of a question once its words go.

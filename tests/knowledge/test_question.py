@@ -59,6 +59,12 @@ def test_a_frequency_in_words_is_an_amount():
 def test_chat_shorthand_around_a_question_is_not_what_it_is_about():
     post = "hello guys quick question, ur milk has antibodies rn? ngl imo afaik tia"
     assert content_words(post) == ["milk", "antibodies"]
+    assert content_words("cuz i read abt it, r antibodies in milk made in the gut or smth tho") == [
+        "read",
+        "antibodies",
+        "milk",
+        "gut",
+    ]
 
 
 @pytest.mark.parametrize("question", ["🍼🤱❓", "??", "…", "¿?"])
