@@ -228,13 +228,24 @@ def content_words(text: str) -> list[str]:
     ]
 
 
+# A question asked without a question mark: "I was wondering how ...", "can someone explain why ...",
+# "I'd love to understand what ...", "curious about ...".
+_ASKS_INDIRECTLY = re.compile(
+    r"\b(?:wonder(?:ing|ed)?|curious|explain|know|understand|find out)\b"
+    r".*\b(?:how|why|what|whether|if|where|when|which|who|about)\b",
+    re.IGNORECASE,
+)
+
+
 def asked_sentence(text: str) -> str | None:
-    """The last sentence that asks something (ends with "?") in a post of several sentences; None
-    for a post of one sentence or one that asks nothing."""
+    """The last sentence that asks something (ends with "?", or else asks in so many words: "I was
+    wondering how ...") in a post of several sentences; None for a post of one sentence or one
+    that asks nothing."""
     spans = sentence_spans(text)
     if len(spans) < 2:
         return None
-    asking = [text[a:b] for a, b in spans if text[a:b].rstrip().endswith("?")]
+    sentences = [text[a:b].rstrip() for a, b in spans]
+    asking = [s for s in sentences if s.endswith("?")] or [s for s in sentences if _ASKS_INDIRECTLY.search(s)]
     return asking[-1] if asking else None
 
 

@@ -28,6 +28,11 @@ def test_the_sentence_that_asks_is_found_in_a_post():
     assert asked_sentence(post) == "How do antibodies get into my milk?"
     assert asked_sentence("How do antibodies get into my milk?") is None  # one sentence: the whole
     assert asked_sentence("We had colds all week. Thanks for the help.") is None  # nothing asked
+    # asked without a question mark
+    post = "My LO is 4 months. I was wondering how the antibodies from my gut end up in my milk. Thanks!"
+    assert asked_sentence(post) == "I was wondering how the antibodies from my gut end up in my milk."
+    post = "We had colds all week. Can someone explain why milk changes. I know it does?"
+    assert asked_sentence(post) == "I know it does?"  # a question mark wins
 
 
 @pytest.mark.parametrize(
