@@ -100,7 +100,8 @@ def test_a_chatty_post_is_answered_from_the_sentence_that_asks(assistant):
     assert answer.answered
     assert "Enteromammary immune system" in answer.hits[answer.sentences[0].source - 1].section
     # ... also when it asks without a question mark
-    answer = assistant.ask(post.replace("How do the antibodies", "I was wondering how the antibodies")[:-1] + ".")
+    unmarked = post.replace("How do the antibodies", "I was wondering how the antibodies")[:-1] + "."
+    answer = assistant.ask(unmarked)
     assert answer.answered
     assert "Enteromammary immune system" in answer.hits[answer.sentences[0].source - 1].section
     # a post that asks nothing the article covers is still declined
