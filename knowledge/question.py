@@ -218,12 +218,22 @@ _PLAIN_TERMS = re.compile(
 )
 
 
+# A request that opens a sentence ("list the parts of ...", "can you name the cells ...") says what
+# kind of answer is wanted; elsewhere "list" or "name" may be what a question is about ("a numbered
+# list in Markdown").
+_REQUEST = re.compile(
+    r"(?:^|(?<=[.!?]\s))\s*(?:(?:can|could|would) (?:you|u|someone) |pls |please )?"
+    r"(?:list|name|give me|show me)\b",
+    re.IGNORECASE,
+)
+
+
 def content_words(text: str) -> list[str]:
     """The words of ``text`` that say what it is about: no stop words, no question words (in any
-    inflection), no asking for it in plain terms, no repeats."""
+    inflection), no asking for it in plain terms or by a request that opens a sentence, no repeats."""
     return [
         t
-        for t in dict.fromkeys(tokens(_PLAIN_TERMS.sub(" ", text)))
+        for t in dict.fromkeys(tokens(_PLAIN_TERMS.sub(" ", _REQUEST.sub(" ", text))))
         if t not in STOP_WORDS and t not in QUESTION_WORDS and stem(t) not in _QUESTION_STEMS
     ]
 

@@ -38,9 +38,13 @@ _PATTERNS = [
     r"\boriginal (?:paper|article|study|source|text)\b",
     r"\b(?:read|find|get) the (?:original|full (?:text|article|paper))\b",
     r"\b(?:link|cite|citation|reference) (?:to |for )?" + _DOCUMENT + r"\b",
-    r"\bsource (?:for|of) " + _DOCUMENT.replace("|it|", "|") + r"(?:\W|$)",
+    r"\bsources? (?:for|of) " + _DOCUMENT.replace("|it|", "|") + r"(?:\W|$)",
     r"\bwhat(?:'?s| is) (?:the|your) source\s*(?:\?|$)",
     r"\bwhere (?:is|does) this (?:\w+ )?(?:from|come from)\b",
+    # "are there any references?", "does it have sources" (not "the sources of antibodies in milk")
+    r"\b(?:any|the|your|its|(?:have|has|got)(?: any)?) (?:references|sources|citations)"
+    r"(?:\W*$| (?:for|in|of) " + _DOCUMENT + r"\b)",
+    r"^\W*(?:references|sources|citations)\W*$",
 ]
 _SOURCE_QUESTION = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
 # "Where does it come from?" asks about the document only when "it" has nothing earlier in the

@@ -73,6 +73,19 @@ def test_a_stop_word_with_a_typo_does_not_sink_the_question(assistant):
     assert "The knowledge base does not mention: cold." in answer.notices
 
 
+def test_the_abbreviation_members_use_reads_as_the_articles_words(assistant):
+    answer = assistant.ask("explain sIgA to me")
+    assert answer.answered
+    assert "Read “sIgA” as “secretory IgA” (from the document's glossary)." in answer.notices
+    assert any("secretory IgA" in s.text for s in answer.sentences)
+
+
+def test_a_request_that_opens_the_question_is_not_what_it_asks_about(assistant):
+    answer = assistant.ask("list the parts of the maternal-infant immune system")
+    assert answer.answered
+    assert not any("list" in notice for notice in answer.notices)
+
+
 def test_white_blood_cells_are_the_kinds_the_article_names(assistant):
     answer = assistant.ask("what white blood cells are in the breast")
     assert answer.answered
@@ -147,6 +160,8 @@ def test_the_bridge_is_saved_with_the_index_and_reused(tmp_path):
         "what year is this research from",
         "where does this info come from",
         "ok but where is it from?",
+        "are there any references?",
+        "does this article have citations",
     ],
 )
 def test_questions_about_the_source_are_answered_from_the_front_matter(assistant, question):
@@ -168,6 +183,7 @@ def test_questions_about_the_source_are_answered_from_the_front_matter(assistant
         "when is the mammary immune system most active",
         "what year does the infant immune system mature",
         "what is sIgA and where does it come from",  # "it" is sIgA, not the article
+        "what are the sources of antibodies in milk",
     ],
 )
 def test_questions_about_the_content_are_not_taken_for_questions_about_the_source(assistant, question):

@@ -61,6 +61,12 @@ def test_a_frequency_in_words_is_an_amount():
     assert states_amount("Water them twice a week.")
 
 
+def test_a_request_opening_a_sentence_is_left_out_but_the_same_word_as_a_subject_stays():
+    assert content_words("can you name the cells in the breast") == ["cells", "breast"]
+    assert content_words("I read a lot. List the cells please") == ["read", "lot", "cells"]
+    assert content_words("how do i make a numbered list") == ["make", "numbered", "list"]
+
+
 def test_chat_shorthand_around_a_question_is_not_what_it_is_about():
     post = "hello guys quick question, ur milk has antibodies rn? ngl imo afaik tia"
     assert content_words(post) == ["milk", "antibodies"]
