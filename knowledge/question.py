@@ -228,12 +228,24 @@ _REQUEST = re.compile(
 )
 
 
+# How a claim is put up for checking ("true or false: ...", "is it a myth that ..."): the claim is
+# what is asked about.
+_CHECK_A_CLAIM = re.compile(
+    r"\btrue or false\b|\b(?:fact or (?:myth|fiction)|myth or fact)\b"
+    r"|\bis (?:it|this) (?:true|a myth) that\b",
+    re.IGNORECASE,
+)
+
+
 def content_words(text: str) -> list[str]:
     """The words of ``text`` that say what it is about: no stop words, no question words (in any
-    inflection), no asking for it in plain terms or by a request that opens a sentence, no repeats."""
+    inflection), no asking for it in plain terms or by a request that opens a sentence, no "true or
+    false" around a claim, no repeats."""
+    for framing in (_CHECK_A_CLAIM, _REQUEST, _PLAIN_TERMS):
+        text = framing.sub(" ", text)
     return [
         t
-        for t in dict.fromkeys(tokens(_PLAIN_TERMS.sub(" ", _REQUEST.sub(" ", text))))
+        for t in dict.fromkeys(tokens(text))
         if t not in STOP_WORDS and t not in QUESTION_WORDS and stem(t) not in _QUESTION_STEMS
     ]
 
@@ -247,14 +259,19 @@ _ASKS_INDIRECTLY = re.compile(
 )
 
 
+# Members often start a sentence in lower case ("my baby is 6 weeks old. does she still get ..."),
+# which the documents' splitter does not take for a new sentence; "e.g. x", "etc. and" are not breaks.
+_LOWER_CASE_BREAK = re.compile(r"(?<![.\s][a-z]\.)(?<!\betc\.)(?<!\bvs\.)(?<=\w[.!?])\s+(?=[a-z])")
+
+
 def asked_sentence(text: str) -> str | None:
     """The last sentence that asks something (ends with "?", or else asks in so many words: "I was
     wondering how ...") in a post of several sentences; None for a post of one sentence or one
     that asks nothing."""
     spans = sentence_spans(text)
-    if len(spans) < 2:
+    sentences = [p.rstrip() for a, b in spans for p in _LOWER_CASE_BREAK.split(text[a:b]) if p.strip()]
+    if len(sentences) < 2:
         return None
-    sentences = [text[a:b].rstrip() for a, b in spans]
     asking = [s for s in sentences if s.endswith("?")] or [s for s in sentences if _ASKS_INDIRECTLY.search(s)]
     return asking[-1] if asking else None
 

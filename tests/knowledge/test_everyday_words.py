@@ -30,7 +30,7 @@ def assistant(kb) -> Assistant:
     return Assistant(kb)
 
 
-@pytest.mark.parametrize(("half", "right", "off_topic"), [("tune", 0.75, 0.06), ("test", 0.68, 0.10)])
+@pytest.mark.parametrize(("half", "right", "off_topic"), [("tune", 0.78, 0.06), ("test", 0.7, 0.10)])
 def test_everyday_questions_meet_their_thresholds(assistant, half, right, off_topic):
     report = run_question_set(assistant.ask, EVERYDAY, half=half)
     assert report.right_rate >= right, [o.question.question for o in report.failures]
@@ -117,6 +117,8 @@ def test_a_chatty_post_is_answered_from_the_sentence_that_asks(assistant):
     answer = assistant.ask(unmarked)
     assert answer.answered
     assert "Enteromammary immune system" in answer.hits[answer.sentences[0].source - 1].section
+    # ... and when its sentences start in lower case, as members type them
+    assert assistant.ask("my baby is 6 weeks old. does she still get antibodies from me?").answered
     # a post that asks nothing the article covers is still declined
     assert not assistant.ask("We just moved house and the baby is fine. Which fish is safe to eat?").answered
 

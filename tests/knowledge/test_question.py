@@ -33,6 +33,16 @@ def test_the_sentence_that_asks_is_found_in_a_post():
     assert asked_sentence(post) == "I was wondering how the antibodies from my gut end up in my milk."
     post = "We had colds all week. Can someone explain why milk changes. I know it does?"
     assert asked_sentence(post) == "I know it does?"  # a question mark wins
+    # members start sentences in lower case; "e.g." is no sentence break
+    post = "my baby is 6 weeks old. does she still get antibodies from me?"
+    assert asked_sentence(post) == "does she still get antibodies from me?"
+    assert asked_sentence("is IgG e.g. passed on? lol") == "is IgG e.g. passed on?"
+
+
+def test_true_or_false_around_a_claim_is_not_what_it_asks_about():
+    claim = "true or false: antibodies cross the placenta"
+    assert content_words(claim) == ["antibodies", "cross", "placenta"]
+    assert content_words("is it a myth that milk has antibodies") == ["milk", "antibodies"]
 
 
 @pytest.mark.parametrize(
