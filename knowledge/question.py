@@ -228,11 +228,13 @@ _REQUEST = re.compile(
 )
 
 
-# How a claim is put up for checking ("true or false: ...", "is it a myth that ..."): the claim is
-# what is asked about.
-_CHECK_A_CLAIM = re.compile(
+# How a claim is put up for checking ("true or false: ...", "is it a myth that ..."), what a purpose
+# is asked with ("whats the point of skin to skin") and when, in passing ("first time mum here", "sore
+# all the time"): what is asked about is around them.
+_FRAMING = re.compile(
     r"\btrue or false\b|\b(?:fact or (?:myth|fiction)|myth or fact)\b"
-    r"|\bis (?:it|this) (?:true|a myth) that\b",
+    r"|\bis (?:it|this) (?:true|a myth) that\b|\bwhat(?:'?s| is) the point of\b"
+    r"|\b(?:first|all the|every|at the same|this|last|next) time\b",
     re.IGNORECASE,
 )
 
@@ -240,8 +242,8 @@ _CHECK_A_CLAIM = re.compile(
 def content_words(text: str) -> list[str]:
     """The words of ``text`` that say what it is about: no stop words, no question words (in any
     inflection), no asking for it in plain terms or by a request that opens a sentence, no "true or
-    false" around a claim, no repeats."""
-    for framing in (_CHECK_A_CLAIM, _REQUEST, _PLAIN_TERMS):
+    false" around a claim, "what's the point of" or "all the time", no repeats."""
+    for framing in (_FRAMING, _REQUEST, _PLAIN_TERMS):
         text = framing.sub(" ", text)
     return [
         t
@@ -264,15 +266,25 @@ _ASKS_INDIRECTLY = re.compile(
 _LOWER_CASE_BREAK = re.compile(r"(?<![.\s][a-z]\.)(?<!\betc\.)(?<!\bvs\.)(?<=\w[.!?])\s+(?=[a-z])")
 
 
+# A sentence that opens as a question does ("whats the point of skin to skin for immunity"), its
+# question mark left off.
+_OPENS_A_QUESTION = re.compile(
+    r"\s*(?:what|whats|what's|how|why|when|where|which|who|does|do|is|are|can|could|should|would|will|did)\b",
+    re.IGNORECASE,
+)
+
+
 def asked_sentence(text: str) -> str | None:
     """The last sentence that asks something (ends with "?", or else asks in so many words: "I was
-    wondering how ...") in a post of several sentences; None for a post of one sentence or one
-    that asks nothing."""
+    wondering how ...", or opens as a question does) in a post of several sentences; None for a post
+    of one sentence or one that asks nothing."""
     spans = sentence_spans(text)
     sentences = [p.rstrip() for a, b in spans for p in _LOWER_CASE_BREAK.split(text[a:b]) if p.strip()]
     if len(sentences) < 2:
         return None
-    asking = [s for s in sentences if s.endswith("?")] or [s for s in sentences if _ASKS_INDIRECTLY.search(s)]
+    asking = [s for s in sentences if s.endswith("?")] or [
+        s for s in sentences if _ASKS_INDIRECTLY.search(s) or _OPENS_A_QUESTION.match(s)
+    ]
     return asking[-1] if asking else None
 
 

@@ -37,12 +37,17 @@ def test_the_sentence_that_asks_is_found_in_a_post():
     post = "my baby is 6 weeks old. does she still get antibodies from me?"
     assert asked_sentence(post) == "does she still get antibodies from me?"
     assert asked_sentence("is IgG e.g. passed on? lol") == "is IgG e.g. passed on?"
+    # a sentence that opens as a question, its question mark left off
+    post = "first time mum here. whats the point of skin to skin for immunity"
+    assert asked_sentence(post) == "whats the point of skin to skin for immunity"
 
 
 def test_true_or_false_around_a_claim_is_not_what_it_asks_about():
     claim = "true or false: antibodies cross the placenta"
     assert content_words(claim) == ["antibodies", "cross", "placenta"]
     assert content_words("is it a myth that milk has antibodies") == ["milk", "antibodies"]
+    assert content_words("first time mum here. whats the point of skin to skin") == ["mum", "skin"]
+    assert content_words("my boobs are sore all the time") == ["boobs", "sore"]
 
 
 @pytest.mark.parametrize(
