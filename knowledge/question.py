@@ -229,12 +229,14 @@ _REQUEST = re.compile(
 
 
 # How a claim is put up for checking ("true or false: ...", "is it a myth that ..."), what a purpose
-# is asked with ("whats the point of skin to skin") and when, in passing ("first time mum here", "sore
-# all the time"): what is asked about is around them.
+# or a cause is asked with ("whats the point of skin to skin", "is there a reason for that in terms of
+# the immune system") and when, in passing ("first time mum here", "sore all the time"): what is asked
+# about is around them.
 _FRAMING = re.compile(
     r"\btrue or false\b|\b(?:fact or (?:myth|fiction)|myth or fact)\b"
     r"|\bis (?:it|this) (?:true|a myth) that\b|\bwhat(?:'?s| is) the point of\b"
-    r"|\b(?:first|all the|every|at the same|this|last|next) time\b",
+    r"|\b(?:first|all the|every|at the same|this|last|next) time\b"
+    r"|\bin terms of\b|\bis there a reason\b|\bthe reason (?:for|why)\b",
     re.IGNORECASE,
 )
 

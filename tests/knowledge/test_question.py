@@ -48,6 +48,7 @@ def test_true_or_false_around_a_claim_is_not_what_it_asks_about():
     assert content_words("is it a myth that milk has antibodies") == ["milk", "antibodies"]
     assert content_words("first time mum here. whats the point of skin to skin") == ["mum", "skin"]
     assert content_words("my boobs are sore all the time") == ["boobs", "sore"]
+    assert content_words("is there a reason for that in terms of the immune system") == ["immune"]
 
 
 @pytest.mark.parametrize(
