@@ -261,10 +261,12 @@ def assistants(tmp_path_factory):
     [
         ("what stops my boobs getting infected", "The mammary immune system"),
         (
-            "ok so im 32 weeks pregnant and planning to breastfeed. my mum says the baby gets all its "
-            "protection from milk only. does bub get anything from me while still inside?",
-            "Maternal-infant immune system",
+            "I had a blocked duct last month and it cleared up on its own, thankfully. Now I'm curious "
+            "about the breast's own defences. Are there immune cells living in the breast tissue all "
+            "the time, or do they only turn up when something goes wrong?",
+            "The mammary immune system",
         ),
+        ("does the food i eat affect the antibodies bub gets from me", "Enteromammary immune system"),
     ],
 )
 def test_everyday_questions_lexical_declines_are_answered_from_the_right_section(
