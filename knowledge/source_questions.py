@@ -23,6 +23,9 @@ _DOCUMENT = (
     r"(?:this|it|that|(?:the|this) (?:article|paper|study|research|page|text|original|source|document)"
     r"|all this)"
 )
+# The document without "it", which may stand for what the question names ("what is IgA? what is it
+# about").
+_THIS = _DOCUMENT.replace("|it|", "|")
 _PATTERNS = [
     r"\bdoi\b",
     r"\bwho (?:wrote|writes|authored|published|made|created|is behind)\b",
@@ -38,7 +41,7 @@ _PATTERNS = [
     r"\boriginal (?:paper|article|study|source|text)\b",
     r"\b(?:read|find|get) the (?:original|full (?:text|article|paper))\b",
     r"\b(?:link|cite|citation|reference) (?:to |for )?" + _DOCUMENT + r"\b",
-    r"\bsources? (?:for|of) " + _DOCUMENT.replace("|it|", "|") + r"(?:\W|$)",
+    r"\bsources? (?:for|of) " + _THIS + r"(?:\W|$)",
     r"\bwhat(?:'?s| is) (?:the|your) source\s*(?:\?|$)",
     r"\bwhere (?:is|does) this (?:\w+ )?(?:from|come from)\b",
     # "are there any references?", "does it have sources" (not "the sources of antibodies in milk")
@@ -95,11 +98,15 @@ def citing_passage(passages: Sequence[Passage]) -> Passage | None:
     return passages[0] if passages else None
 
 
-# "tl;dr", "sum up this article", "summarise it", "in a nutshell", "the big picture": the member
-# wants the gist.
+# "tl;dr", "sum up this article", "summarise it", "in a nutshell", "the big picture", "the main point
+# of the article": the member wants the gist.
 _SUMMARY_REQUEST = re.compile(
     r"\btl\W?dr\b|\bsum(?:s|med|ming)? (?:\w+ )?up\b|\bsummar(?:ise|ize|y)\b|\bin a nutshell\b|\bgist\b"
-    r"|\bbig picture\b",
+    r"|\bbig picture\b"
+    # "what is the main point of the article", "key takeaways?", "what does this article say overall"
+    r"|\b(?:main|key) (?:points?|ideas?|message|takeaways?)(?:\W*$| (?:of|in|from) " + _THIS + r"\b)"
+    r"|\bwhat (?:is|'s) " + _THIS + r" (?:about|saying)\W*$"
+    r"|\bwhat does " + _THIS + r" say(?: overall)?\W*$",
     re.IGNORECASE,
 )
 # The headings a document gives its gist under.

@@ -250,13 +250,33 @@ def test_the_reference_list_is_not_quoted_as_evidence(assistant):
 
 @pytest.mark.parametrize(
     "question",
-    ["tl;dr of this article pls", "can someone sum up this article", "summarise it", "whats the big picture"],
+    [
+        "tl;dr of this article pls",
+        "can someone sum up this article",
+        "summarise it",
+        "whats the big picture",
+        "im a dad trying to understand this. what is the main point of the article",
+        "pls help, what does the article say overall",
+        "key takeaways?",
+    ],
 )
 def test_a_request_for_the_gist_is_answered_from_the_summary(assistant, question):
     answer = assistant.ask(question)
     assert answer.answered and answer.kind == "summary"
     assert answer.hits[0].section == "Summary"
     assert answer.sentences[0].text.startswith("Both the enteromammary system and the mammary immune system")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what does the article say about mastitis",
+        "what is the main point of the enteromammary pathway",
+        "what is IgA? what is it about",
+    ],
+)
+def test_a_question_about_one_point_is_not_taken_for_a_request_for_the_gist(assistant, question):
+    assert assistant.ask(question).kind != "summary"
 
 
 def test_a_tie_between_sentences_goes_to_the_passage_the_heading_says_is_about_it(assistant):
