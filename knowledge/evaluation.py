@@ -15,9 +15,9 @@ import yaml
 
 from .assistant import Assistant
 from .evidence import AnswerSettings
+from .golden import answer_or_decline
 from .kb import KnowledgeBase
 from .models import Answer, Hit
-from .question import QuestionError
 from .yaml_state import StateFileError, line_of, mapping_value, parse_yaml, sequence_items
 
 
@@ -68,7 +68,7 @@ def evaluate(
     report = SeedReport()
     for item in answerable:
         question, sections = str(item["question"]), set(_as_list(item["section"]))
-        answer = _asked(assistant.ask, question)
+        answer = answer_or_decline(assistant.ask, question)
         report.answerable += 1
         report.answered += answer.answered
         found = [hit.section in sections for hit in answer.hits]
@@ -78,7 +78,7 @@ def evaluate(
             report.misses.append(question)
     for question in off_topic:
         report.off_topic += 1
-        declined = not _asked(assistant.ask, question).answered
+        declined = not answer_or_decline(assistant.ask, question).answered
         report.declined += declined
         if not declined:
             report.misses.append(question)
@@ -275,7 +275,7 @@ def run_question_set(
     chosen = questions.half(half)
     report = SetReport()
     for item in (*chosen.answerable, *chosen.off_topic):
-        answer = _asked(ask, item.question)
+        answer = answer_or_decline(ask, item.question)
         top = answered_from(answer)
         if item.off_topic:
             right = not answer.answered
@@ -286,14 +286,6 @@ def run_question_set(
             right = top is not None and _under(top.section, item.sections)
         report.outcomes.append(Outcome(item, answer.answered, right, top.section if top else None))
     return report
-
-
-def _asked(ask: Callable[[str], Answer], question: str) -> Answer:
-    """The answer to ``question``; one the pipeline refuses to look up ("🙂🙂🙂") is declined."""
-    try:
-        return ask(question)
-    except QuestionError:
-        return Answer(question=question, answered=False)
 
 
 def answered_from(answer: Answer) -> Hit | None:

@@ -389,14 +389,15 @@ def judge(golden: GoldenQuestion, answer: Answer) -> GoldenResult:
 def ask_all(questions: Sequence[GoldenQuestion], ask: Callable[[str], Answer]) -> list[GoldenResult]:
     """Ask every question with ``ask`` (an assistant's ``ask``) and judge the answers; a question
     the pipeline refuses counts as declined."""
-    results = []
-    for golden in questions:
-        try:
-            answer = ask(golden.question)
-        except QuestionError:
-            answer = Answer(question=golden.question, answered=False)
-        results.append(judge(golden, answer))
-    return results
+    return [judge(golden, answer_or_decline(ask, golden.question)) for golden in questions]
+
+
+def answer_or_decline(ask: Callable[[str], Answer], question: str) -> Answer:
+    """``ask(question)``; a question the pipeline refuses to look up (empty, or "🙂🙂🙂") is declined."""
+    try:
+        return ask(question)
+    except QuestionError:
+        return Answer(question=question, answered=False)
 
 
 def compare(results: Sequence[GoldenResult], last: Mapping[int, Status]) -> GoldenReport:
