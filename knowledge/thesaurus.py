@@ -114,7 +114,7 @@ class Relation(NamedTuple):
 
 # One light-word list (and one near-stop list) per table, whatever number of bridges (one per index)
 # refer to it.
-_SHARED_LIGHT: dict[frozenset[str], frozenset[str]] = {}
+_SHARED_LISTS: dict[frozenset[str], frozenset[str]] = {}
 
 
 @dataclass
@@ -135,8 +135,8 @@ class Bridge:
     near_stop: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
-        self.light = _SHARED_LIGHT.setdefault(self.light, self.light)
-        self.near_stop = _SHARED_LIGHT.setdefault(self.near_stop, self.near_stop)
+        self.light = _SHARED_LISTS.setdefault(self.light, self.light)
+        self.near_stop = _SHARED_LISTS.setdefault(self.near_stop, self.near_stop)
 
     def is_stop_typo(self, word: str) -> bool:
         """Whether a member's word is a stop word with a slip of the keys ("betwen", "thier",
