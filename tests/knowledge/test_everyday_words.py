@@ -37,11 +37,26 @@ def test_everyday_questions_meet_their_thresholds(assistant, half, right, off_to
     assert report.off_topic_rate <= off_topic, [o.question.question for o in report.failures]
 
 
-def test_an_everyday_word_reaches_the_articles_word_and_the_member_is_told(assistant):
-    answer = assistant.ask("do germs in my gut change the antibodys in my milk")
+@pytest.mark.parametrize(
+    ("question", "notice", "quoted"),
+    [
+        # an everyday word, through the WordNet bridge
+        ("do germs in my gut change the antibodys in my milk", "Read “germs” as “microbes”.", "microbes"),
+        # a compound, named as the two words it was read as (not as "breast")
+        ("does breastmilk have antibodies", "Read “breastmilk” as “breast milk”.", "breast milk"),
+        # an abbreviation, through the article's glossary
+        (
+            "explain sIgA to me",
+            "Read “sIgA” as “secretory IgA” (from the document's glossary).",
+            "secretory IgA",
+        ),
+    ],
+)
+def test_a_members_word_reaches_the_articles_word_and_the_member_is_told(assistant, question, notice, quoted):
+    answer = assistant.ask(question)
     assert answer.answered
-    assert "Read “germs” as “microbes”." in answer.notices
-    assert any("microbes" in s.text for s in answer.sentences)
+    assert notice in answer.notices
+    assert any(quoted in s.text for s in answer.sentences)
 
 
 def test_a_bridge_the_answer_does_not_use_is_not_announced(assistant):
@@ -56,12 +71,6 @@ def test_a_compound_word_is_read_as_its_parts(kb):
     assert kb.bridged(["breast", "milk"]) == {}  # words the knowledge base knows are left alone
 
 
-def test_a_compound_word_is_announced_as_the_two_words_it_was_read_as(assistant):
-    answer = assistant.ask("does breastmilk have antibodies")
-    assert answer.answered
-    assert "Read “breastmilk” as “breast milk”." in answer.notices
-
-
 def test_a_stop_word_with_a_typo_does_not_sink_the_question(assistant):
     answer = assistant.ask("is there a link betwen my gut and my milk")
     assert answer.answered
@@ -71,13 +80,6 @@ def test_a_stop_word_with_a_typo_does_not_sink_the_question(assistant):
     # ... while a word one letter from a stop word stays a word: "cold" is not "could"
     answer = assistant.ask("my baby has a cold, should i keep breastfeeding")
     assert "The knowledge base does not mention: cold." in answer.notices
-
-
-def test_the_abbreviation_members_use_reads_as_the_articles_words(assistant):
-    answer = assistant.ask("explain sIgA to me")
-    assert answer.answered
-    assert "Read “sIgA” as “secretory IgA” (from the document's glossary)." in answer.notices
-    assert any("secretory IgA" in s.text for s in answer.sentences)
 
 
 def test_a_request_that_opens_the_question_is_not_what_it_asks_about(assistant):
