@@ -161,3 +161,27 @@ def test_property_whatever_passes_the_check_is_a_name_or_a_public_address(data):
     except ValueError:
         return  # a name such as "127.1", refused by the resolver on 127.0.0.1
     assert address_refusal(ip) == ""
+
+
+URL_TEXT = st.builds(
+    "{}://{}{}/{}".format,
+    st.sampled_from(["http", "https", "HTTP", "ftp", ""]),
+    st.text(alphabet=st.sampled_from([*"ab1.-_:[]@%", *DOTS, *DIGITS["1"], "\u200b", "ß", "Ⅸ"]), max_size=20),
+    st.sampled_from(["", ":80", ":8080", ":８０"]),
+    st.text(max_size=10),
+)
+
+
+@settings(max_examples=400)
+@given(URL_TEXT)
+def test_property_a_link_is_requested_exactly_as_it_was_judged(url):
+    # Whatever a page links to: normalising is stable, and the host the policy judges is the host
+    # the site's bounds compare and the client connects to.
+    spelling = normalise(url)
+    if not spelling:
+        return
+    assert normalise(spelling) == spelling
+    site = Site.from_url(spelling)
+    checked = AddressPolicy(public_only=False).check_url(spelling)
+    host = f"[{checked.raw_host}]" if ":" in checked.raw_host else checked.raw_host
+    assert site.host == host or site.host.startswith(host + ":")
