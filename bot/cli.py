@@ -86,7 +86,14 @@ def _assistant(args: argparse.Namespace) -> Assistant:
     store = _database(args)
     guild_id = choose_server(args.state_dir, args.server, also=store.guilds_with_state() if store else ())
     base = sources.load_base(progress=_progress_bar, on_progress=_reading_progress())
-    return server_assistant(sources, guild_id, base, red_flags=args.red_flags, store=store)[0]
+    assistant = server_assistant(sources, guild_id, base, red_flags=args.red_flags, store=store)[0]
+    if not assistant.kb.documents:
+        # Every question would be "not in the knowledge base": say why instead.
+        raise NotFoundError(
+            f"{sources.base}: the knowledge folder has no documents "
+            "(Markdown, reST, text, HTML, PDF or JSONL files); see `citebot index` for what it read"
+        )
+    return assistant
 
 
 def _database(args: argparse.Namespace) -> StateStore | None:

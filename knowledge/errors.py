@@ -106,3 +106,13 @@ __all__ = [
     "StateWriteError",
     "UploadError",
 ]
+
+
+class StoreError(CitebotError, RuntimeError):
+    """The state store cannot be used (a file written by a newer citebot, a database that cannot be
+    reached at start)."""
+
+
+class StoreUnavailable(CitebotError):
+    """The state store could not be read or written just now (busy, full, read-only or damaged),
+    even after one retry. Recording is best effort: callers answer without it."""

@@ -8,6 +8,7 @@ index has never seen) are offered as glossary entries.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from .curated import CuratedStore
 from .matching import MIN_PREFIX, kb_weight, question_terms, similarity
+from .spelling import is_misspelling
 from .store import ReviewItem
 
 if TYPE_CHECKING:
@@ -261,7 +263,10 @@ class ReviewQueue:
         self, kb: KnowledgeBase, glossary: Glossary | None = None, *, limit: int = 5
     ) -> list[GlossarySuggestion]:
         """Words of declined questions that the knowledge base never uses (even allowing for
-        typos), most frequent first: candidates for ``/glossary add``."""
+        typos), most frequent first: candidates for ``/glossary add``. Only words an entry would
+        help with: no numbers ("39"), no misspellings of English words ("actualy"), no slips of
+        stop words ("thier"), no light words ("send"), and none the everyday-words bridge already
+        reads ("baby" as infant)."""
         counts: Counter[str] = Counter()
         examples: dict[str, str] = {}
         for item in self.items():
@@ -273,7 +278,17 @@ class ReviewQueue:
                 counts[word] += 1
                 examples.setdefault(word, item.question)
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-        return [GlossarySuggestion(word, count, examples[word]) for word, count in ranked[:limit]]
+        useful = itertools.islice((kv for kv in ranked if _worth_an_entry(kv[0], kb)), limit)
+        return [GlossarySuggestion(word, count, examples[word]) for word, count in useful]
+
+
+def _worth_an_entry(word: str, kb: KnowledgeBase) -> bool:
+    """Whether a glossary entry for ``word`` could change an answer (see glossary_suggestions)."""
+    if not any(ch.isalpha() for ch in word) or any(ch.isdigit() for ch in word):
+        return False
+    if kb.bridge.is_stop_typo(word) or kb.bridge.is_light(word) or kb.bridged([word]):
+        return False
+    return not is_misspelling(word)
 
 
 def question_stats(store: ServerStore, *, top: int = 5) -> QuestionStats:

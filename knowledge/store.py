@@ -36,11 +36,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from .errors import CitebotError
+from .errors import StoreError, StoreUnavailable
 from .yaml_state import YamlStateFile
 
 if TYPE_CHECKING:
-    from .uploads import SharedUploads
+    from .interfaces import SharedUploads
 
 logger = logging.getLogger(__name__)
 
@@ -119,16 +119,6 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE notices_shown_by_server RENAME TO notices_shown;
     """,
 )
-
-
-class StoreError(CitebotError, RuntimeError):
-    """The state store cannot be used (a file written by a newer citebot, a database that cannot be
-    reached at start)."""
-
-
-class StoreUnavailable(CitebotError):
-    """The state store could not be read or written just now (busy, full, read-only or damaged),
-    even after one retry. Recording is best effort: callers answer without it."""
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -352,6 +352,16 @@ class Thesaurus:
                 found = frozenset(s for s in map(text.stem, near) if self._is_word(s))
             self._near_stop = found
         return self._near_stop
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """The table's words as English writes them (its second column; empty without a table)."""
+        lines = self._content[self._start :].split("\n")
+        return frozenset(line.split("\t", 2)[1] for line in lines if "\t" in line)
+
+    def is_word(self, word: str) -> bool:
+        """Whether ``word`` (as typed, or its stem) is an English word of the table."""
+        return word in self.words or self._is_word(text.stem(word))
 
     def _lines(self, key: str) -> Iterator[tuple[str, str]]:
         """(related word, entries) of the lines whose key is ``key``: binary search in sorted text."""

@@ -24,10 +24,10 @@ import shutil
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import filetype
 
@@ -47,7 +47,8 @@ from .documents import (
     parse_rst,
     parse_text,
 )
-from .errors import StateWriteError, UploadError
+from .errors import StateWriteError, StoreUnavailable, UploadError
+from .interfaces import SharedUploads
 from .kb import (
     CORPUS_DIR,
     IndexArchiveError,
@@ -63,7 +64,6 @@ from .kb import (
 )
 from .models import Document, LoadError
 from .semantic import SemanticOptions, attach
-from .store import StoreUnavailable
 
 if TYPE_CHECKING:
     from .crawl import CrawlReport, CrawlSettings
@@ -167,44 +167,6 @@ def check_upload(name: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) 
     if not any(doc.text.strip() for doc in docs):
         raise UploadError(f"“{safe}” has no text to index.")
     return safe, docs
-
-
-class SharedUploads(Protocol):
-    """Where one server's uploads are kept for every bot process (the database), with the indexes
-    built from them; its folder holds a copy. A file is named as in the folder: ``notes.md``, or
-    ``<site folder>/<file>`` for a crawled site's pages and manifest. Each call may raise
-    :class:`~knowledge.store.StoreUnavailable`."""
-
-    def hashes(self) -> dict[str, str]:
-        """File name to SHA-256 of every upload."""
-        ...
-
-    def data(self, filename: str) -> bytes | None:
-        """The bytes of one upload (None: removed meanwhile)."""
-        ...
-
-    def put(self, filename: str, data: bytes) -> None:
-        """Add or replace an upload."""
-        ...
-
-    def delete(self, filename: str) -> bool:
-        """Remove an upload; False when it was not there."""
-        ...
-
-    def update(self, put: dict[str, bytes], delete: Iterable[str]) -> None:
-        """Add or replace the files ``put`` and remove those named in ``delete``, all together and
-        announced as one change (a crawled site's pages and manifest)."""
-        ...
-
-    def index_archive(self, fingerprint: str) -> bytes | None:
-        """The index archive (:func:`~knowledge.kb.pack_index`) a process stored under
-        ``fingerprint``, or None."""
-        ...
-
-    def store_index_archive(self, fingerprint: str, data: bytes, *, replace: bool = False) -> None:
-        """Store an index archive for the other processes; one already stored under
-        ``fingerprint`` is kept unless ``replace``."""
-        ...
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from .safety import AddressPolicy, SafeResolver
+from ..errors import CrawlError
+from .safety import REFUSED, AddressPolicy, SafeResolver, SocketGuard
 from .scope import normalise
 
 logger = logging.getLogger(__name__)
@@ -94,11 +95,17 @@ class Fetcher:
         self.max_bytes = max_bytes
         self.concurrency = concurrency
         self.requests = 0
+        self.guard = SocketGuard(policy)
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Fetcher:
+        # Names resolve only to allowed addresses, and every socket is checked again as it is
+        # made (literal addresses skip the resolver); no DNS cache, so no answer is reused.
         connector = aiohttp.TCPConnector(
-            resolver=SafeResolver(self.policy), use_dns_cache=False, limit=self.concurrency
+            resolver=SafeResolver(self.policy, guard=self.guard),
+            use_dns_cache=False,
+            limit=self.concurrency,
+            socket_factory=self.guard,
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
@@ -130,11 +137,11 @@ class Fetcher:
         assert self._session is not None, "use the Fetcher in an async with block"
         current = url
         for _ in range(MAX_REDIRECTS + 1):
-            self.policy.check_url(current)
+            checked = self.policy.check_url(current)  # the URL requested is the one checked
             await self.pacer.wait()
             self.requests += 1
             try:
-                async with self._session.get(current, headers=headers, allow_redirects=False) as resp:
+                async with self._session.get(checked, headers=headers, allow_redirects=False) as resp:
                     if resp.status in REDIRECTS:
                         target = normalise(resp.headers.get("Location", ""), current)
                         if not target or not (within or self.in_site)(target):
@@ -157,6 +164,8 @@ class Fetcher:
             except TimeoutError:
                 raise Skipped("timed out", url) from None
             except aiohttp.ClientError as exc:
+                if self.guard.refused:  # the socket guard refused the address: say so, not "unreachable"
+                    raise CrawlError(f"{self.guard.refused[-1]}; {REFUSED}") from None
                 raise Skipped("could not be fetched", url, f"{type(exc).__name__}: {exc}") from None
         raise Skipped("too many redirects", url)
 

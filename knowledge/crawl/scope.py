@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from ..errors import CrawlError
-from .safety import SCHEMES
+from .safety import SCHEMES, client_url
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -20,13 +20,16 @@ def normalise(url: str, base: str | None = None) -> str:
     try:
         joined = urljoin(base, url.strip()) if base else url.strip()
         parts = urlsplit(joined)
-        port = parts.port
-    except ValueError:
+        # The host and port as the HTTP client will read them ("１２７.０.０.１" is 127.0.0.1), so
+        # the address policy and the site's bounds judge what is requested.
+        client = client_url(joined)
+        port = client.explicit_port
+    except (ValueError, CrawlError):
         return ""
     scheme = parts.scheme.lower()
-    if scheme not in SCHEMES or not parts.hostname:
+    if scheme not in SCHEMES or not client.raw_host:
         return ""
-    host = parts.hostname.lower().rstrip(".")
+    host = client.raw_host.lower().rstrip(".")
     if ":" in host:
         host = f"[{host}]"
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
@@ -51,6 +54,7 @@ class Site:
     def from_url(cls, url: str) -> Site:
         """The site ``url`` opens: its host, and the folder of its path (``/docs/intro.html`` and
         ``/docs/`` both give ``/docs/``). Raises :class:`CrawlError` for what is not a web address."""
+        client_url(url)  # a host that cannot be read is refused with its reason
         start = normalise(url)
         if not start:
             raise CrawlError(f"{url!r} is not an http:// or https:// address")

@@ -17,14 +17,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import psycopg
 
-from ..store import EVERYTHING_CHANGED, StoreUnavailable
-
-if TYPE_CHECKING:
-    from .postgres import PostgresStore
+from ..errors import StoreUnavailable
+from ..interfaces import ChangeFeed
+from ..store import EVERYTHING_CHANGED
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +36,7 @@ class ChangeListener:
     for each (``what``: a state document's name such as ``curated.yaml``, :data:`KNOWLEDGE_CHANGED`
     or :data:`EVERYTHING_CHANGED`)."""
 
-    def __init__(self, store: PostgresStore, callback: Callable[[int, str], None], *, poll_s: float) -> None:
+    def __init__(self, store: ChangeFeed, callback: Callable[[int, str], None], *, poll_s: float) -> None:
         self.store = store
         self.callback = callback
         self.poll_s = poll_s

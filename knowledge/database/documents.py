@@ -17,14 +17,10 @@ from __future__ import annotations
 import errno
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ..errors import StateFileError, StateWriteError
-from ..store import StoreUnavailable
+from ..errors import StateFileError, StateWriteError, StoreUnavailable
+from ..interfaces import DocumentRows
 from ..yaml_state import StateConflict, YamlStateFile
-
-if TYPE_CHECKING:
-    from .postgres import PostgresStore
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +32,7 @@ class DatabaseStateFile(YamlStateFile):
     messages. When the database cannot be reached, what was loaded stays served and a change is
     kept in memory and written with the next one, as with a folder that cannot be written."""
 
-    def __init__(self, store: PostgresStore, guild_id: int, path: Path | str) -> None:
+    def __init__(self, store: DocumentRows, guild_id: int, path: Path | str) -> None:
         super().__init__(path)
         self.store = store
         self.guild_id = guild_id

@@ -117,6 +117,20 @@ def test_a_missing_knowledge_folder_is_an_error(tmp_path, state, command):
     assert out.stdout == "" and "Traceback" not in out.stderr
 
 
+@pytest.mark.parametrize("command", ["ask", "chat"])
+def test_a_knowledge_folder_without_documents_says_so_instead_of_declining_everything(
+    tmp_path, state, command
+):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.docx").write_bytes(b"not a document citebot reads")
+    args = [command, "--knowledge", str(empty)] + (["What is IgA?"] if command == "ask" else [])
+    out = citebot(*args, stdin="", env=state)
+    assert out.returncode == 1
+    assert f"error: {empty}: the knowledge folder has no documents" in out.stderr
+    assert "not in the knowledge base" not in out.stdout and "Traceback" not in out.stderr
+
+
 def test_version_and_help_read_as_plain_text(state):
     version = citebot("--version", env=state)
     assert version.returncode == 0 and version.stdout.startswith("citebot ")

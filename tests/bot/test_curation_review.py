@@ -67,6 +67,16 @@ async def test_declined_questions_are_grouped_and_can_be_dismissed(simcord_env):
     assert "**1** question group(s) waiting" in again.embeds[0].description
 
 
+async def test_review_suggests_only_words_a_glossary_entry_would_help_with(simcord_env):
+    _, channel, mod, alice, bob = server(simcord_env)
+    await alice.slash(channel, "ask", question="my baby is 39 days old, actualy can I give her calpol?")
+    await bob.slash(channel, "ask", question="Is calpol safe for a baby of 39 days?")
+    summary = review_message(await mod.slash(channel, "review")).embeds[0].description
+    assert "**calpol** (2×)" in summary
+    for useless in ("**baby**", "**39**", "**actualy**"):
+        assert useless not in summary  # read as "infant" already, a number, a misspelling
+
+
 async def test_downvoted_answers_are_queued_with_the_reason(simcord_env):
     _, channel, mod, alice, _ = server(simcord_env)
     asked = await alice.slash(channel, "ask", question="What is the enteromammary immune system?")

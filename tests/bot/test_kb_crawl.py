@@ -98,6 +98,13 @@ async def test_a_moderator_adds_a_site_and_only_that_server_answers_from_it(simc
         ("http://169.254.169.254/latest/", "169.254.169.254 is a link-local address"),
         ("http://[::ffff:127.0.0.1]:{port}/", "::ffff:127.0.0.1 is a loopback address"),
         ("http://localhost:{port}/docs/", "localhost resolves to 127.0.0.1 (a loopback address)"),
+        # Unicode spellings the HTTP client reads as the same addresses
+        ("http://１２７.０.０.１:{port}/docs/", "127.0.0.1 is a loopback address"),
+        ("http://127。0。0。1:{port}/docs/", "127.0.0.1 is a loopback address"),
+        ("http://①②⑦.⓪.⓪.①:{port}/docs/", "127.0.0.1 is a loopback address"),
+        ("http://１６９.２５４.１６９.２５４/latest/", "169.254.169.254 is a link-local address"),
+        ("http://１０.0.0.5/docs/", "10.0.0.5 is a private address"),
+        ("http://０.０.０.０:{port}/docs/", "0.0.0.0 is an unspecified address"),
     ],
 )
 @pytest.mark.simcord(settle_timeout=15)

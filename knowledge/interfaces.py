@@ -1,0 +1,81 @@
+"""Narrow interfaces between the library's rooms, at the bottom of the import graph: a module
+that needs a collaborator names what it uses here, and never imports the module that provides it
+(the store, the uploads and the PostgreSQL store are wired together in ``open_store``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+
+class SharedUploads(Protocol):
+    """Where one server's uploads are kept for every bot process (the database), with the indexes
+    built from them; its folder holds a copy. A file is named as in the folder: ``notes.md``, or
+    ``<site folder>/<file>`` for a crawled site's pages and manifest. Each call may raise
+    :class:`~knowledge.store.StoreUnavailable`."""
+
+    def hashes(self) -> dict[str, str]:
+        """File name to SHA-256 of every upload."""
+        ...
+
+    def data(self, filename: str) -> bytes | None:
+        """The bytes of one upload (None: removed meanwhile)."""
+        ...
+
+    def put(self, filename: str, data: bytes) -> None:
+        """Add or replace an upload."""
+        ...
+
+    def delete(self, filename: str) -> bool:
+        """Remove an upload; False when it was not there."""
+        ...
+
+    def update(self, put: dict[str, bytes], delete: Iterable[str]) -> None:
+        """Add or replace the files ``put`` and remove those named in ``delete``, all together and
+        announced as one change (a crawled site's pages and manifest)."""
+        ...
+
+    def index_archive(self, fingerprint: str) -> bytes | None:
+        """The index archive (:func:`~knowledge.kb.pack_index`) a process stored under
+        ``fingerprint``, or None."""
+        ...
+
+    def store_index_archive(self, fingerprint: str, data: bytes, *, replace: bool = False) -> None:
+        """Store an index archive for the other processes; one already stored under
+        ``fingerprint`` is kept unless ``replace``."""
+        ...
+
+
+class DocumentRows(Protocol):
+    """Servers' state documents (``curated.yaml``…) kept as rows with a revision
+    (:class:`~knowledge.database.postgres.PostgresStore`). Each call may raise
+    :class:`~knowledge.errors.StoreUnavailable`."""
+
+    def document(self, guild_id: int, name: str) -> tuple[str, int] | None:
+        """The text and revision of a server's document, or None when it was never written."""
+        ...
+
+    def previous_document(self, guild_id: int, name: str) -> str | None:
+        """The text the document had before its last write (the ``.bak`` of a file)."""
+        ...
+
+    def write_document(self, guild_id: int, name: str, text: str, revision: int | None) -> int | None:
+        """Write the document if its revision is still ``revision``; the new revision, or None
+        when another process wrote it first."""
+        ...
+
+
+class ChangeFeed(Protocol):
+    """Where other processes' changes are announced (the PostgreSQL store): its connection
+    address, this process's origin mark, and the per-server change counters."""
+
+    url: str
+    origin: str
+
+    def describe(self) -> str:
+        """The database for messages, without its password."""
+        ...
+
+    def change_counters(self) -> dict[int, int]:
+        """Each server's count of announced changes."""
+        ...
