@@ -4,25 +4,27 @@ whatever the answer.
 The signs are those of published guidance on when a newborn or a breastfeeding mother needs help
 urgently:
 
-- NHS, "Signs that a child is seriously ill" and "Fever in children" (nhs.uk, reviewed 2023–2024):
-  call 999 for a baby who is blue or grey, struggles to breathe or grunts, has a fit, is floppy or
-  hard to wake, or has a rash that does not fade under a glass; get help now for a temperature of
-  38 °C or more under 3 months, fewer wet nappies, a baby not feeding, green vomit;
-- NICE NG143, "Fever in under 5s" (2019, updated 2021): the traffic-light table (38 °C and over
-  under 3 months is red);
-- American Academy of Pediatrics, HealthyChildren.org, "When to call the pediatrician" and "Fever
-  and your baby" (2022): a rectal temperature of 100.4 °F or more under 3 months, breathing trouble,
-  blue colour, few wet diapers, jaundice in the first day or with a sleepy baby;
-- World Health Organization, IMCI chart booklet, "Sick young infant up to 2 months" (2014; and the
-  2019 Young Infant danger signs): not feeding well, convulsions, fast breathing or chest indrawing,
-  fever of 37.5 °C or more, moving only when stimulated;
-- NICE CG98 / NG217, neonatal jaundice (2010, updated 2023): jaundice in the first 24 hours, pale
-  stools;
-- Academy of Breastfeeding Medicine, Clinical Protocol #36, "The Mastitis Spectrum" (2022): a red,
-  painful breast with fever, chills or flu-like aches needs a clinician; red streaks and signs of
-  sepsis need one urgently;
-- NICE NG51, "Sepsis" (2016, updated 2024) and the UK Sepsis Trust's signs: uncontrollable
-  shivering, a racing heart, confusion, mottled skin, no urine in a day, "feels like I'm going to die".
+- NHS, "Signs that a child is seriously ill" and "Fever in children" (nhs.uk): call 999 for a baby
+  who is blue, grey or mottled, struggles to breathe (grunting, sucking in under the ribs), has a
+  fit, is floppy or will not wake, or has a rash that does not fade under a glass; get help now for
+  a temperature of 38 °C or more under 3 months, a baby not feeding, few wet nappies, green vomit;
+- NICE NG143, "Fever in under 5s: assessment and initial management" (2019, updated 2021), the
+  traffic-light table: red for 38 °C or more under 3 months, blue or mottled skin, grunting, 60
+  breaths a minute or more, chest indrawing, not rousable; amber for poor feeding, reduced urine;
+- American Academy of Pediatrics, HealthyChildren.org, "Fever and Your Baby" and "When to Call the
+  Pediatrician": a rectal temperature of 100.4 °F or more under 3 months, trouble breathing, blue
+  colour, few wet diapers, green (bile) vomit, a baby too sleepy to feed;
+- World Health Organization, IMCI Chart Booklet (2014), "Sick young infant": not able to feed,
+  convulsions, fast breathing or severe chest indrawing, fever, movement only when stimulated. (IMCI
+  counts an axillary 37.5 °C; the signs here use the 38 °C / 100.4 °F of NICE and the AAP);
+- NICE CG98, "Jaundice in newborn babies under 28 days" (2010, updated 2023): jaundice in the first
+  24 hours of life, or with pale chalky stools; a jaundiced baby who is very sleepy or not feeding;
+- Academy of Breastfeeding Medicine, Clinical Protocol #36, "The Mastitis Spectrum, Revised 2022"
+  (Breastfeeding Medicine 17(5), 2022): a red, painful breast with fever, chills or flu-like aches
+  needs a clinician; spreading redness and signs of sepsis need one urgently;
+- NICE NG51, "Suspected sepsis" (2016, updated 2024), and the UK Sepsis Trust's signs: uncontrollable
+  shivering, a racing heart, confusion or slurred speech, mottled skin, no urine in a day, "it feels
+  like I'm going to die".
 
 Each :class:`Sign` is made of small named pieces (a baby; a fever word; a temperature, read with its
 unit by :mod:`knowledge.temperatures`...), every one of which must be seen somewhere in the post, in
@@ -128,7 +130,7 @@ BREATHING_TROUBLE = _seen(
     r"|\b(?:tummy|stomach|chest|ribs?) (?:\w+ ){0,1}(?:sucks?|sucking|pulls?|pulling|caves?|caving) in\b"
     r"|\bsuck\w* in (?:under|below|between) (?:the |his |her |their )?ribs"
 )
-_BLUE = r"(?:blue|blueish|bluish|grey|gray|greyish|grayish|dusky)"
+_BLUE = r"(?:blue|blueish|bluish|grey|gray|greyish|grayish|dusky|ashen|mottled)"  # NICE NG143: red
 BLUE = _seen(
     rf"\b(?:lips?|tongue|face|skin|mouth|body|colou?r)\b[^.?!]{{0,25}}\b{_BLUE}\b"
     rf"|\b(?:turn\w*|went|go(?:ne|ing|es)?|look\w*)\s+(?:a bit |very |really |quite |so |all )?{_BLUE}\b"
@@ -274,7 +276,7 @@ class Sign:
 SIGNS: tuple[Sign, ...] = (
     Sign(
         "baby-blue",
-        f"⚠️ A baby turning blue or grey (lips, tongue, face or skin) is an emergency: {_EMERGENCY}",
+        f"⚠️ A baby turning blue, grey or mottled (lips, tongue, face or skin) is an emergency: {_EMERGENCY}",
         _all(BABY, BLUE),
     ),
     Sign(

@@ -192,4 +192,4 @@ async def test_an_emergency_sign_says_to_call_emergency_services(simcord_env):
     s = server(simcord_env)
     result = await s.alice.slash(s.channel, "ask", question="my 3 week old's lips went blue during a feed")
     first = result.response.content.splitlines()[0]
-    assert first.startswith("⚠️ A baby turning blue or grey") and "call emergency services" in first
+    assert first.startswith("⚠️ A baby turning blue, grey or mottled") and "call emergency services" in first
