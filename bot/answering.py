@@ -118,10 +118,11 @@ class ReplyService:
 
     # -- asking -------------------------------------------------------------------------------
 
-    def is_red_flag(self, *texts: str | None, guild_id: int | None = None) -> bool:
-        """Whether any of ``texts`` (a member's words), or its rewrite by the server's glossary and
-        the documents', matches a red-flag pattern (``notices.red_flags``). Never raises: it runs
-        before anything that can fail."""
+    def red_flag_notice(self, *texts: str | None, guild_id: int | None = None) -> str:
+        """The red-flag notice for ``texts`` (a member's words) or their rewrite by the server's
+        glossary and the documents': the notice of the most urgent warning sign seen
+        (``notices.red_flags`` and ``red_flag_message`` override), or "" when none. Never raises: it
+        runs before anything that can fail."""
         rewrites: list[str | None] = []
         # Only a server already loaded: this runs on the event loop, and a server's files are never
         # read there. (Its assistant checks the glossary rewrite again, in a worker thread.)
@@ -132,12 +133,12 @@ class ReplyService:
                     rewrites.append(state.assistant.rewrite(text))
                 except Exception:
                     logger.exception("the glossary could not rewrite a question for the red-flag check")
-        return self._red_flags.matches(*texts, *rewrites)
+        flag = self._red_flags.check(*texts, *rewrites)
+        return flag.message if flag else ""
 
-    @property
-    def red_flag_message(self) -> str:
-        """What a red-flagged question gets before anything else (``notices.red_flag_message``)."""
-        return self._red_flags.message
+    def is_red_flag(self, *texts: str | None, guild_id: int | None = None) -> bool:
+        """Whether :meth:`red_flag_notice` has a notice for ``texts``."""
+        return bool(self.red_flag_notice(*texts, guild_id=guild_id))
 
     def confident(self, answer: Answer) -> bool:
         """Good enough to post unprompted (help channels, forum posts)."""
@@ -171,10 +172,11 @@ class ReplyService:
         channel_id: int | None,
         asked: str | None = None,
         context: str = "",
-        red_flag: bool | None = None,
+        red_flag: str | None = None,
     ) -> Reply:
         """Record ``answer`` and build its reply. ``asked`` is the member's own words, checked for
-        red flags (the answer's question may have been shortened) unless ``red_flag`` says already.
+        red flags (the answer's question may have been shortened) unless ``red_flag`` is already their
+        notice ("" for none).
         When the store fails the reply still goes out, without buttons and with the medical notice."""
         store = self.bot.server(guild_id).store
         # Not deduplicated: Sources page n must be the passage the embed cites as [n], even when a
@@ -206,12 +208,12 @@ class ReplyService:
             return answer_id, first_today
 
         if red_flag is None:
-            red_flag = bool(answer.safety) or self.is_red_flag(asked, answer.question, guild_id=guild_id)
+            red_flag = answer.safety or self.red_flag_notice(asked, answer.question, guild_id=guild_id)
         answer_id, first_today = await asyncio.to_thread(remember)
         notices = self.bot.config.notices
         lines = []
         if red_flag:
-            lines.append(self.red_flag_message)
+            lines.append(red_flag)
         lines += [render.escape(n) for n in answer.notices]
         if first_today:
             lines.append(notices.medical)
@@ -225,7 +227,7 @@ class ReplyService:
             content=render.content_within(lines),
             embed=embed,
             view=answer_view(answer_id, sources=bool(passage_ids)) if answer_id else None,
-            red_flag=red_flag,
+            red_flag=bool(red_flag),
         )
 
     async def sent(self, reply: Reply, message_id: int) -> None:

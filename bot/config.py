@@ -35,9 +35,8 @@ DEFAULT_MEDICAL_NOTICE = (
     "ℹ️ citebot shares what its sources say; it is not medical advice. "
     "For a health concern, talk to a clinician or a lactation consultant."
 )
-# The red-flag defaults live with the check, in the knowledge library; ``notices`` overrides them.
+# The red-flag signs live with the check, in the knowledge library; ``notices`` overrides them.
 DEFAULT_RED_FLAG_MESSAGE = safety.DEFAULT_RED_FLAG_MESSAGE
-DEFAULT_RED_FLAGS: tuple[str, ...] = safety.DEFAULT_RED_FLAGS
 
 
 def default_database_url() -> str | None:
@@ -95,14 +94,16 @@ class NoticeConfig:
 
     medical: str = setting(DEFAULT_MEDICAL_NOTICE, read="text")
     """Shown once per member per day."""
-    red_flag_message: str = setting(DEFAULT_RED_FLAG_MESSAGE, read="text")
-    """Shown before the answer to a question matching ``red_flags``."""
-    red_flags: tuple[str, ...] = setting(DEFAULT_RED_FLAGS, read="patterns")
-    """Regular expressions; a question matching any gets ``red_flag_message`` before the answer."""
+    red_flag_message: str | None = setting(None, read="text", nullable=True)
+    """Said first to every red-flagged question; None: each built-in sign's own notice (and
+    ``DEFAULT_RED_FLAG_MESSAGE`` for the patterns of ``red_flags``)."""
+    red_flags: tuple[str, ...] | None = setting(None, read="patterns", nullable=True)
+    """Regular expressions that replace the built-in signs (``knowledge.safety.SIGNS``): a question
+    matching any is red-flagged; None keeps the signs, an empty list turns red flags off."""
 
     def compiled_red_flags(self) -> tuple[safety.Matcher, ...]:
-        """``red_flags`` compiled, case-insensitive (RE2 for all but the defaults)."""
-        return tuple(safety.compile_red_flag(p) for p in self.red_flags)
+        """``red_flags`` compiled, case-insensitive, with RE2 (none when the built-in signs are used)."""
+        return tuple(safety.compile_red_flag(p) for p in self.red_flags or ())
 
     def red_flag_check(self) -> safety.RedFlags:
         """``red_flags`` and ``red_flag_message`` as the knowledge library's check."""

@@ -120,8 +120,8 @@ class Assistant:
         # Retrieval and the judge read the rewritten words, two-part words spelled as the documents do.
         query = kb.spell_compounds(expanded or asked.text)
         raw = question if isinstance(question, str) else None  # before any shortening
-        red_flag = self.red_flags.matches(raw, asked.text, expanded)
-        safety = self.red_flags.message if red_flag else ""
+        red_flag = self.red_flags.check(raw, asked.text, expanded)
+        safety = red_flag.message if red_flag else ""
         if is_source_question(asked.text):
             answer = self._about_source(kb, asked.text, notices, safety)
             if answer is not None:

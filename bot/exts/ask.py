@@ -35,7 +35,7 @@ class Ask(commands.Cog):
     async def ask(self, interaction: discord.Interaction, question: str, private: bool | None = None) -> None:
         """Answer ``question`` with citations, privately when asked or configured."""
         service = self.bot.answers
-        red_flag = service.is_red_flag(question, guild_id=interaction.guild_id)
+        red_flag = service.red_flag_notice(question, guild_id=interaction.guild_id)
         try:
             self._cooldown(interaction)
         except app_commands.CommandOnCooldown as exc:
@@ -43,7 +43,7 @@ class Ask(commands.Cog):
                 raise  # the error handler says "slow down"
             # Warning signs are never held back by a cooldown; only the answer waits.
             await interaction.response.send_message(
-                f"{service.red_flag_message}\n\n{user_message(exc)}",
+                f"{red_flag}\n\n{user_message(exc)}",
                 ephemeral=True,
                 allowed_mentions=discord.AllowedMentions.none(),
             )
@@ -67,17 +67,17 @@ class Ask(commands.Cog):
             if not red_flag:
                 raise
             logger.exception("/ask failed on a red-flagged question; sending the red-flag message alone")
-            await self._red_flag_only(interaction)
+            await self._red_flag_only(interaction, red_flag)
             return
         await service.sent(reply, message.id)
         logger.info(
             "/ask answered=%s confidence=%.2f answer=%s", answer.answered, answer.confidence, reply.answer_id
         )
 
-    async def _red_flag_only(self, interaction: discord.Interaction) -> None:
-        """The red-flag message when the answer could not be given: in place of "thinking…", or as
+    async def _red_flag_only(self, interaction: discord.Interaction, notice: str) -> None:
+        """The red-flag ``notice`` when the answer could not be given: in place of "thinking…", or as
         a follow-up when even that edit fails."""
-        content = f"{self.bot.answers.red_flag_message}\n\nSorry, I could not look up an answer just now."
+        content = f"{notice}\n\nSorry, I could not look up an answer just now."
         mentions = discord.AllowedMentions.none()
         try:
             await interaction.edit_original_response(

@@ -97,9 +97,9 @@ class Conversation(commands.Cog):
                 text
                 and not mentioned
                 and self._in_own_thread(channel)
-                and self.bot.answers.is_red_flag(text, guild_id=message.guild.id)
+                and (notice := self.bot.answers.red_flag_notice(text, guild_id=message.guild.id))
             ):
-                await self._red_flag_only(message)
+                await self._red_flag_only(message, notice)
                 return
         if (previous is not None or mentioned) and text and is_chatter(text):
             # "thanks!" to the bot is not a question: a 👍 says it was seen, anything else waits.
@@ -153,7 +153,7 @@ class Conversation(commands.Cog):
     async def _answer(self, message: discord.Message, text: str, *, context: str = "", auto: bool) -> None:
         service = self.bot.answers
         # First: whatever fails next, this message goes out.
-        red_flag = service.is_red_flag(text, guild_id=message.guild.id)
+        red_flag = service.red_flag_notice(text, guild_id=message.guild.id)
         if await self._over_limit(message, red_flag=red_flag, quiet=auto):
             return
         try:
@@ -164,7 +164,7 @@ class Conversation(commands.Cog):
                 )
                 self._refund(message)
                 if red_flag:
-                    await self._red_flag_only(message)
+                    await self._red_flag_only(message, red_flag)
                 return
             await self._send(message, answer, asked=text, context=context, red_flag=red_flag)
         except QuestionError as exc:
@@ -174,21 +174,21 @@ class Conversation(commands.Cog):
                 await message.reply(str(exc), allowed_mentions=discord.AllowedMentions.none())
         except discord.Forbidden:
             if red_flag:  # no thread, say; an inline reply may still be allowed
-                await self._red_flag_only(message)
+                await self._red_flag_only(message, red_flag)
             raise
         except Exception:
             logger.exception("answering a message failed")
             if red_flag:
-                await self._red_flag_only(message, sorry=not auto)
+                await self._red_flag_only(message, red_flag, sorry=not auto)
             elif not auto:
                 await message.reply(
                     "Sorry, something went wrong on my side; please try again later.",
                     allowed_mentions=discord.AllowedMentions.none(),
                 )
 
-    async def _over_limit(self, message: discord.Message, *, red_flag: bool, quiet: bool) -> bool:
+    async def _over_limit(self, message: discord.Message, *, red_flag: str, quiet: bool) -> bool:
         """Use one of the member's asking tokens; when none is left, send the red-flag message (if
-        any) and, unless ``quiet``, the first "slow down" note of the window, and say True."""
+        any: ``red_flag``) and, unless ``quiet``, the first "slow down" note of the window, and say True."""
         buckets = self.bot.ask_cooldowns
         now = message.created_at.timestamp()
         try:
@@ -200,7 +200,7 @@ class Conversation(commands.Cog):
                 # Warning signs are never held back; only the answer waits.
                 note = "" if told else f"\n\n{user_message(exc)}"
                 await message.reply(
-                    self.bot.answers.red_flag_message + note, allowed_mentions=discord.AllowedMentions.none()
+                    red_flag + note, allowed_mentions=discord.AllowedMentions.none()
                 )
             elif not told:
                 await message.reply(user_message(exc), allowed_mentions=discord.AllowedMentions.none())
@@ -212,9 +212,9 @@ class Conversation(commands.Cog):
         key = member_key(message.guild.id, message.author.id)
         self.bot.ask_cooldowns.refund(key, message.created_at.timestamp())
 
-    async def _red_flag_only(self, message: discord.Message, *, sorry: bool = False) -> None:
-        """The red-flag message on its own, when there is no answer to send with it."""
-        text = self.bot.answers.red_flag_message
+    async def _red_flag_only(self, message: discord.Message, notice: str, *, sorry: bool = False) -> None:
+        """The red-flag ``notice`` on its own, when there is no answer to send with it."""
+        text = notice
         if sorry:
             text += "\n\nSorry, I could not look up an answer just now."
         await message.reply(text, allowed_mentions=discord.AllowedMentions.none())
@@ -227,7 +227,7 @@ class Conversation(commands.Cog):
             q for q in (body, f"{thread.name}. {body}" if body else "", thread.name) if q
         )
         # First: whatever fails next, this goes out.
-        red_flag = service.is_red_flag(*candidates, guild_id=message.guild.id)
+        red_flag = service.red_flag_notice(*candidates, guild_id=message.guild.id)
         if await self._over_limit(message, red_flag=red_flag, quiet=True):
             return
         try:
@@ -245,7 +245,7 @@ class Conversation(commands.Cog):
             logger.exception("answering forum post %s failed", thread.id)
         self._refund(message)
         if red_flag:
-            await self._red_flag_only(message)
+            await self._red_flag_only(message, red_flag)
         logger.debug("forum post %s: no confident answer; staying quiet", thread.id)
 
     async def _send(
@@ -256,7 +256,7 @@ class Conversation(commands.Cog):
         asked: str,
         context: str = "",
         in_thread: bool | None = None,
-        red_flag: bool | None = None,
+        red_flag: str | None = None,
     ) -> None:
         channel = message.channel
         if in_thread is None:

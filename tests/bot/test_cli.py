@@ -206,12 +206,20 @@ def test_invalid_config_is_a_clear_error_naming_the_key(tmp_path, state):
     assert "answers.private" in out.stderr and "citebot.yaml" in out.stderr
 
 
-def test_ask_shows_the_red_flag_in_text_and_json(state):
+def test_ask_names_the_red_flag_first_in_text_and_json(state):
     out = citebot("ask", "my baby has a fever and is breathing fast", env=state)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.startswith("⚠️ Fever or trouble breathing in a baby")
+    assert out.stdout.startswith("⚠️ A baby struggling to breathe")
     data = json.loads(citebot("ask", "my boob is red and hot and I have a fever", "--json", env=state).stdout)
-    assert data["red_flag"] is True and data["notices"][0].startswith("⚠️")
+    assert data["red_flag"] is True and data["notices"][0].startswith("⚠️ A red, painful breast with a fever")
+    # the posts, written as parents write them
+    out = citebot("ask", "baby has had no wet nappy since yesterday", env=state)
+    assert out.stdout.startswith("⚠️ Few or no wet nappies (diapers)"), out.stdout + out.stderr
+    data = json.loads(citebot("ask", "LO 100.4F rectal, 7 wks old", "--json", env=state).stdout)
+    assert data["notices"][0].startswith("⚠️ A temperature of 38 °C (100.4 °F) or more in a baby")
+    ordinary = citebot("ask", "what temperature should stored breast milk be", "--json", env=state)
+    data = json.loads(ordinary.stdout)
+    assert data["red_flag"] is False and not any(n.startswith("⚠️") for n in data["notices"])
 
 
 def test_ask_uses_the_red_flags_of_the_config(tmp_path, state):

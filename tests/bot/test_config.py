@@ -9,7 +9,7 @@ from bot_helpers import ANSWERABLE, server
 
 from bot import create_bot
 from bot.app import build_intents
-from bot.config import DEFAULT_RED_FLAGS, Config, ConfigError, load_config, parse_config
+from bot.config import Config, ConfigError, load_config, parse_config
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -23,7 +23,7 @@ def test_no_file_means_defaults(monkeypatch, tmp_path):
     assert config.state_dir == tmp_path / "xdg" / "citebot"
     assert config.help_channels == frozenset() and not config.wants_message_content
     assert config.answers.private is False and config.cooldown.rate >= 1
-    assert config.notices.red_flags == DEFAULT_RED_FLAGS
+    assert config.notices.red_flags is None and config.notices.red_flag_message is None  # the signs
 
     monkeypatch.delenv("XDG_STATE_HOME")
     assert load_config().state_dir == Path.home() / ".local" / "state" / "citebot"

@@ -12,6 +12,7 @@ from simcord.builders import ChannelHandle
 
 from bot import create_bot
 from knowledge import Assistant
+from knowledge.safety import SIGNS
 
 # Answered by /ask, but not with the confidence an unprompted answer needs (checked in the test).
 BORDERLINE = "How do IgG antibodies reach the fetus?"
@@ -124,7 +125,8 @@ async def test_help_channel_answers_only_when_confident(simcord_env, config, bui
     await s.bob.send(s.channel, "my newborn has a fever since last night")
     warning = s.channel.last_message
     assert warning.author.id == s.guild.me.id
-    assert warning.content == config.notices.red_flag_message and not warning.embeds
+    fever = next(sign for sign in SIGNS if sign.name == "baby-fever")
+    assert warning.content == fever.message and not warning.embeds
 
     # Not a help channel: people talk without the bot joining in.
     sent = await s.alice.send(other, ANSWERABLE)

@@ -12,26 +12,37 @@ from bot.config import DEFAULT_MEDICAL_NOTICE, DEFAULT_RED_FLAG_MESSAGE, NoticeC
 
 
 @pytest.mark.parametrize(
-    "question",
+    ("question", "sign_words", "what_to_do"),
     [
-        "My newborn has a fever, is that the immune system fighting?",
-        "baby breathing fast and wheezing, what do antibodies in milk do?",
-        "My breast is red and hot and I have a fever. What protects the mammary gland from infection?",
+        (
+            "My newborn has a fever, is that the immune system fighting?",
+            "A temperature of 38 °C (100.4 °F) or more in a baby",
+            "contact your doctor or midwife now",
+        ),
+        (
+            "baby breathing fast and wheezing, what do antibodies in milk do?",
+            "A baby struggling to breathe",
+            "call emergency services (999, 911 or 112) now",
+        ),
+        (
+            "My breast is red and hot and I have a fever. What protects the mammary gland from infection?",
+            "A red, painful breast with a fever",
+            "contact your doctor or midwife today",
+        ),
     ],
 )
-async def test_red_flags_come_first_then_the_answer(simcord_env, question):
+async def test_red_flags_come_first_naming_the_sign(simcord_env, question, sign_words, what_to_do):
     s = server(simcord_env)
     result = await s.alice.slash(s.channel, "ask", question=question)
-    content = result.response.content
-    assert content.startswith(DEFAULT_RED_FLAG_MESSAGE)
-    assert "contact a clinician or lactation consultant" in content
+    first = result.response.content.splitlines()[0]
+    assert first.startswith(f"⚠️ {sign_words}") and what_to_do in first
     assert result.response.embeds, "the answer (or the closest passages) still follows"
 
 
 async def test_ordinary_questions_get_no_red_flag(simcord_env):
     s = server(simcord_env)
     result = await s.alice.slash(s.channel, "ask", question="What does breastfeeding give the baby?")
-    assert DEFAULT_RED_FLAG_MESSAGE not in result.response.content
+    assert "⚠️" not in (result.response.content or "")
 
 
 async def test_medical_notice_once_per_member_per_day(simcord_env):
@@ -64,3 +75,23 @@ async def test_notice_texts_and_red_flags_come_from_the_config(simcord_env, conf
     assert result.response.content.splitlines() == ["Call someone now.", "Not advice."]
     plain = await s.alice.slash(s.channel, "ask", question="My newborn has a fever")
     assert "Call someone now." not in (plain.response.content or "")
+
+
+async def test_a_message_from_the_config_keeps_the_signs_in_its_words(simcord_env, config, builtin_kb):
+    s = server(simcord_env)
+    notices = NoticeConfig(red_flag_message="Ring the maternity ward now.")
+    await simcord_env.restart_bot(create_bot(dataclasses.replace(config, notices=notices), kb=builtin_kb))
+
+    result = await s.alice.slash(s.channel, "ask", question="my 5 day old is very yellow and sleepy")
+    assert result.response.content.startswith("Ring the maternity ward now.")
+    plain = await s.alice.slash(s.channel, "ask", question="is a yellow colostrum normal")
+    assert "Ring the maternity ward" not in (plain.response.content or "")
+
+
+async def test_patterns_from_the_config_alone_get_the_general_notice(simcord_env, config, builtin_kb):
+    s = server(simcord_env)
+    notices = NoticeConfig(red_flags=(r"\burgent\b",))
+    await simcord_env.restart_bot(create_bot(dataclasses.replace(config, notices=notices), kb=builtin_kb))
+
+    result = await s.alice.slash(s.channel, "ask", question=f"urgent: {ANSWERABLE}")
+    assert result.response.content.startswith(DEFAULT_RED_FLAG_MESSAGE)

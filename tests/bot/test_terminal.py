@@ -134,7 +134,7 @@ def test_console_shows_the_red_flag(env):
     term = Terminal(["chat"], env)
     term.wait_for("> ")
     term.type("my baby has a fever and is breathing fast\n")
-    assert "⚠️ Fever or trouble breathing in a baby" in term.wait_for("not in the knowledge base")
+    assert "⚠️ A baby struggling to breathe" in term.wait_for("not in the knowledge base")
     term.type("/quit\n")
     assert term.finish() == 0
 

@@ -1,4 +1,5 @@
-"""Red flags: how people really describe a baby or a breast that needs care now, and near misses."""
+"""Red flags: how people really describe a baby or a breast that needs care now, the notice each sign
+gets, and near misses."""
 
 from __future__ import annotations
 
@@ -11,41 +12,50 @@ from knowledge import Assistant, KnowledgeBase
 from knowledge.glossary import Glossary
 from knowledge.safety import (
     DEFAULT_RED_FLAG_MESSAGE,
-    DEFAULT_RED_FLAGS,
+    SIGNS,
     PatternError,
     RedFlags,
     compile_red_flag,
 )
+from knowledge.temperatures import body_temperatures
 
 RED_FLAGS = RedFlags()
+NOTICE = {sign.name: sign.message for sign in SIGNS}
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "sign"),
     [
-        "My newborn has a fever, is that the immune system fighting?",
-        "my baby has a fever and is breathing fast",
-        "baby has a temperature of 39 and won't feed",
-        "baby has a temp of 38.5",
-        "my 3 week old is 100.4F what do i do",
-        "LO is 101 °F since this morning",
-        "my infant feels hot to the touch",
-        "baby seems feverish and sleepy",
-        "my baby is breathing weird",
-        "the baby is floppy and won’t wake up",
-        "baby's lips are turning blue",
-        "newborn with blue lips",
-        "my 2 month old wont feed since yesterday",
-        "Baby not feeding and very sleepy",
-        "my breast is red and hot and I have a fever, help",
-        "my boob is red and hot and I have a fever",
-        "Boob swollen, red streaks and chills",
-        "breast is hot to the touch and I have a temp of 39",
-        "I have mastitis and a 38.5C fever",
+        ("My newborn has a fever, is that the immune system fighting?", "baby-fever"),
+        ("my baby has a fever and is breathing fast", "baby-breathing"),  # the more urgent sign
+        ("baby has a temperature of 39 and won't feed", "baby-fever"),
+        ("baby has a temp of 38.5", "baby-fever"),
+        ("my 3 week old is 100.4F what do i do", "baby-fever"),
+        ("LO is 101 °F since this morning", "baby-fever"),
+        ("my infant feels hot to the touch", "baby-fever"),
+        ("baby seems feverish and sleepy", "baby-fever"),
+        ("my baby is breathing weird", "baby-breathing"),
+        ("the baby is floppy and won’t wake up", "baby-unresponsive"),
+        ("baby's lips are turning blue", "baby-blue"),
+        ("newborn with blue lips", "baby-blue"),
+        ("my 2 month old wont feed since yesterday", "baby-not-feeding"),
+        ("Baby not feeding and very sleepy", "baby-not-feeding"),
+        ("my breast is red and hot and I have a fever, help", "breast-infection"),
+        ("my boob is red and hot and I have a fever", "breast-infection"),
+        ("Boob swollen, red streaks and chills", "breast-red-streaks"),
+        ("breast is hot to the touch and I have a temp of 39", "breast-infection"),
+        ("I have mastitis and a 38.5C fever", "breast-infection"),
+        # the issue's posts
+        ("my breast is red and swollen and I have a temperature", "breast-infection"),
+        ("boob red-hot and sore, feeling flu-like", "breast-infection"),
+        ("baby has had no wet nappy since yesterday", "baby-dehydration"),
+        ("my five day old is very yellow and sleepy", "baby-jaundice"),
     ],
 )
-def test_warning_signs_are_red_flags(text):
-    assert RED_FLAGS.matches(text), text
+def test_warning_signs_get_their_own_notice(text, sign):
+    flag = RED_FLAGS.check(text)
+    assert flag is not None and flag.sign == sign, text
+    assert flag.message == NOTICE[sign] and RED_FLAGS.matches(text)
 
 
 @pytest.mark.parametrize(
@@ -59,23 +69,56 @@ def test_warning_signs_are_red_flags(text):
         "What is the enteromammary immune system?",
         "my temperature is 37.2, is that ok while nursing?",
         "How do antibodies get into milk during lactation?",
+        "blocked duct, lump in my breast but no fever, what helps",  # a symptom said to be absent
+        "can breast milk be heated to 40C for the baby",  # the temperature of a thing
     ],
 )
 def test_near_misses_are_not(text):
-    assert not RED_FLAGS.matches(text), text
+    assert RED_FLAGS.check(text) is None, text
 
 
-def test_any_of_several_texts_counts():
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("a temp of 38", [(38.0, False)]),
+        ("38.2 °C this evening", [(38.2, False)]),
+        ("babys temp is 38,4 under the arm", [(38.4, False)]),
+        ("LO 100.4F rectal, 7 wks old", [(100.4, True)]),
+        ("temp 101 on my 2 month old", [(101.0, True)]),
+        ("100.8 degrees F", [(100.8, True)]),
+        ("is 37.5 a fever", [(37.5, False)]),
+        ("born at 38 weeks, weighs 4.2 kg, drinks 100 ml", []),
+        ("bath water is 38 degrees; the fridge is 5C", []),
+    ],
+)
+def test_temperatures_are_read_with_their_unit(text, read):
+    assert [(t.value, t.fahrenheit) for t in body_temperatures(text)] == read
+
+
+def test_a_fever_is_38_celsius_or_100_4_fahrenheit_and_up():
+    assert RED_FLAGS.check("my newborn is 38.0C") is not None
+    assert RED_FLAGS.check("my newborn is 37.9C") is None
+    assert RED_FLAGS.check("my newborn is 100.4 °F") is not None
+    assert RED_FLAGS.check("my newborn is 100.3 °F") is None
+    # a fever word does not count against a normal reading: "is 37.5 a fever for a baby?"
+    assert RED_FLAGS.check("is 37.5 a fever for my baby?") is None
+
+
+def test_any_of_several_texts_counts_and_the_most_urgent_sign_wins():
     # The member's own words or the glossary's rewrite of them: either is enough.
-    assert RED_FLAGS.matches("my bubba is poorly", "my baby has a fever")
-    assert not RED_FLAGS.matches("", None, "   ")
+    assert RED_FLAGS.check("my bubba is poorly", "my baby has a fever").sign == "baby-fever"
+    assert RED_FLAGS.check("my baby has a fever", "my baby's lips are blue").sign == "baby-blue"
+    assert RED_FLAGS.check("", None, "   ") is None
 
 
-def test_custom_patterns_and_message():
+def test_an_operators_patterns_and_message_replace_the_signs():
     flags = RedFlags((r"\burgent\b",), "Call someone now.")
-    assert flags.matches("URGENT question") and not flags.matches("my baby has a fever")
-    assert flags.message == "Call someone now."
-    assert RED_FLAGS.message == DEFAULT_RED_FLAG_MESSAGE
+    assert flags.check("URGENT question").message == "Call someone now."
+    assert not flags.matches("my baby has a fever")
+    assert RedFlags((r"\burgent\b",)).check("urgent").message == DEFAULT_RED_FLAG_MESSAGE
+    assert not RedFlags(()).matches("my baby has a fever"), "an empty list turns red flags off"
+    # A message alone keeps the signs, in the operator's words.
+    assert RedFlags(message="Ring the ward.").check("my baby has a fever").message == "Ring the ward."
 
 
 def test_a_broken_pattern_fails_at_construction():
@@ -94,10 +137,6 @@ def test_an_operators_pattern_runs_with_re2_in_linear_time():
     assert flags.matches("Baby has a RASH on the legs")
 
 
-def test_the_defaults_keep_their_lookaheads_on_python_re():
-    assert all(isinstance(compile_red_flag(p), re.Pattern) for p in DEFAULT_RED_FLAGS)
-
-
 def test_an_operators_pattern_re2_cannot_run_is_refused_with_the_reason():
     with pytest.raises(PatternError, match=r"invalid perl operator: \(\?=.*no lookarounds"):
         RedFlags((r"(?=.*\bfever\b)\bbaby\b",))
@@ -105,11 +144,11 @@ def test_an_operators_pattern_re2_cannot_run_is_refused_with_the_reason():
         RedFlags((r"(\w+) \1",))
 
 
-def test_default_patterns_stay_fast_on_long_text():
-    # Lookaheads over a long message without a match must not backtrack badly.
-    text = "baby " + "a " * 20_000 + "9" * 5_000
-    assert not any(re.search(p, text) for p in DEFAULT_RED_FLAGS[1:])
-    assert RED_FLAGS.matches(text + " fever")
+def test_the_signs_read_long_text_without_backtracking():
+    # RE2 throughout: a long post without a sign is read in one pass, and a sign at its end is seen.
+    text = "baby " + "a " * 20_000 + "9" * 5_000 + " 38.5 " * 2_000
+    assert RED_FLAGS.check(text.replace("baby", "mum")) is None
+    assert RED_FLAGS.check(text + " and floppy").sign == "baby-unresponsive"
 
 
 @pytest.fixture(scope="module")
@@ -119,8 +158,8 @@ def kb(tmp_path_factory):
 
 def test_the_assistant_puts_the_red_flag_on_the_answer(kb):
     answer = Assistant(kb).ask("my baby has a fever and is breathing fast")
-    assert answer.safety == DEFAULT_RED_FLAG_MESSAGE
-    assert answer.to_dict()["notices"][0] == DEFAULT_RED_FLAG_MESSAGE and answer.to_dict()["red_flag"]
+    assert answer.safety == NOTICE["baby-breathing"]
+    assert answer.to_dict()["notices"][0] == answer.safety and answer.to_dict()["red_flag"]
     plain = Assistant(kb).ask("What is the enteromammary immune system?")
     assert plain.safety == "" and plain.to_dict()["notices"] == [] and not plain.to_dict()["red_flag"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from postgres import allow_connections
 from reliability_helpers import server
-from test_store_faults import ANSWERABLE, RED_FLAG, answer_id_of
+from test_store_faults import ANSWERABLE, RED_FLAG, RED_FLAG_NOTICE, answer_id_of
 
 from bot.answering import NOT_RECORDED
 from bot.config import Config
@@ -20,14 +20,13 @@ def config(state_dir, database_url) -> Config:
 @pytest.mark.simcord(settle_timeout=30)
 async def test_a_lost_database_still_answers_with_every_notice(simcord_env, database_url):
     s = server(simcord_env)
-    notices = simcord_env.bot.config.notices
     before = await s.member.slash(s.channel, "ask", question=ANSWERABLE)
     answer_id_of(before.response)  # recorded in the database: it has buttons
     allow_connections(database_url, False)
     try:
         r = await s.member.slash(s.channel, "ask", question=RED_FLAG)
         message = r.response
-        assert notices.red_flag_message in message.content
+        assert RED_FLAG_NOTICE in message.content
         assert message.embeds and not message.components
         assert message.embeds[0].footer.text == NOT_RECORDED
     finally:

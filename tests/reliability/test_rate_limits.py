@@ -12,10 +12,11 @@ import dataclasses
 from reliability_helpers import Server, server
 
 from bot import create_bot
-from knowledge.safety import DEFAULT_RED_FLAG_MESSAGE
+from knowledge.safety import RedFlags
 
 ANSWERABLE = "What is the enteromammary immune system?"
 RED_FLAG = "my baby has a fever and is breathing fast"
+RED_FLAG_NOTICE = RedFlags().check(RED_FLAG).message
 SLOW_DOWN = "Slow down a little: you can ask again in"
 
 
@@ -39,7 +40,7 @@ async def test_a_members_fourth_mention_in_the_window_gets_no_answer_and_one_not
     # Warning signs still go out, without a second note and without an answer.
     await s.member.send(s.channel, f"{me} {RED_FLAG}")
     [warning] = bot_replies(simcord_env, s)[4:]
-    assert warning.content == DEFAULT_RED_FLAG_MESSAGE and not warning.embeds
+    assert warning.content == RED_FLAG_NOTICE and not warning.embeds
 
     await simcord_env.advance_time(61)
     await s.member.send(s.channel, f"{me} {ANSWERABLE}")
@@ -79,7 +80,7 @@ async def test_help_channel_stays_silent_over_the_limit(simcord_env, config, bui
         sent = await s.member.send(s.channel, ANSWERABLE)
         assert s.channel.last_message.id == sent.id, "no answer and no note in a help channel"
     await s.member.send(s.channel, RED_FLAG)
-    assert s.channel.last_message.content == DEFAULT_RED_FLAG_MESSAGE
+    assert s.channel.last_message.content == RED_FLAG_NOTICE
 
 
 async def test_topics_source_and_search_are_limited(simcord_env):

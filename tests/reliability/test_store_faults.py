@@ -20,9 +20,11 @@ from bot import create_bot
 from bot.__main__ import main as citebot
 from bot.answering import NOT_RECORDED, VOTES_UNAVAILABLE
 from bot.config import Config
+from knowledge.safety import RedFlags
 from knowledge.store import STORE_FILE, Store, StoreUnavailable
 
 RED_FLAG = "My newborn baby has a fever and is breathing fast, is colostrum enough?"
+RED_FLAG_NOTICE = RedFlags().check(RED_FLAG).message
 ANSWERABLE = "What is the enteromammary immune system?"
 
 
@@ -56,7 +58,7 @@ async def test_a_full_disk_still_answers_with_every_notice(simcord_env, monkeypa
 
     r = await s.member.slash(s.channel, "ask", question=RED_FLAG)
     message = r.response
-    assert config.notices.red_flag_message in message.content
+    assert RED_FLAG_NOTICE in message.content
     assert config.notices.medical in message.content  # not known to be shown today: shown
     assert message.embeds and "went wrong" not in (message.content or "")
     assert not message.components  # no buttons that would find no answer on record
@@ -76,7 +78,7 @@ async def test_a_full_disk_still_answers_mentions(simcord_env, monkeypatch):
     await s.member.send(s.channel, f"{simcord_env.bot.user.mention} {RED_FLAG}")
     reply = s.channel.last_message
     assert reply.author.id == simcord_env.bot.user.id
-    assert simcord_env.bot.config.notices.red_flag_message in reply.content
+    assert RED_FLAG_NOTICE in reply.content
     assert reply.embeds and not reply.components
 
 
@@ -94,7 +96,7 @@ async def test_another_process_holding_the_write_lock_delays_the_answer_only_bri
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert simcord_env.bot.config.notices.red_flag_message in r.response.content
+    assert RED_FLAG_NOTICE in r.response.content
     assert r.response.embeds and not r.response.components
     assert waited < 8, f"the member waited {waited:.1f}s"  # generous: the store waits at most 2 s
 
@@ -238,7 +240,7 @@ async def test_the_bot_starts_read_only_when_the_state_folder_cannot_be_written(
     assert "READ-ONLY MODE" in caplog.text
     s = server(simcord_env)
     r = await s.member.slash(s.channel, "ask", question=RED_FLAG)
-    assert simcord_env.bot.config.notices.red_flag_message in r.response.content
+    assert RED_FLAG_NOTICE in r.response.content
     answer_id = answer_id_of(r.response)  # kept in memory, so the buttons work until restart
     vote = await s.member.click(r.response, custom_id=f"citebot:vote:{answer_id}:up")
     assert "glad it helped" in vote.response.content
