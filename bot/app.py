@@ -25,7 +25,7 @@ from knowledge import AnswerSettings, KnowledgeBase
 from knowledge.atomic import remove_abandoned_temp_files
 from knowledge.database import open_store
 from knowledge.store import StateStore
-from knowledge.tenancy import Servers, ServerState, adopt_single_pool
+from knowledge.tenancy import Servers, ServerState, adopt_single_pool, shard_filter
 from knowledge.uploads import KnowledgeSources
 
 from . import completion, render
@@ -150,6 +150,7 @@ class CitebotBot(commands.Bot):
                 base=kb,
                 settings=answer_settings(self.config),
                 red_flags=self.config.notices.red_flag_check(),
+                owns=shard_filter(self.config.shards, self.config.shard_count),
             )
             if servers.watch():
                 logger.info("listening for changes made through the other bot processes")

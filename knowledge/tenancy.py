@@ -32,7 +32,7 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +56,16 @@ UPLOADS_DIR = "knowledge"
 # What the single-pool layout kept at the top of the state folder (with their .bak copies).
 SINGLE_POOL_FILES = ("curated.yaml", "curated.yaml.bak", "glossary.yaml", "glossary.yaml.bak")
 SINGLE_POOL_UPLOADS = "knowledge"
+
+
+def shard_filter(shards: Iterable[int] | None, shard_count: int | None) -> Callable[[int], bool] | None:
+    """Whether a server's events reach a process running ``shards`` of ``shard_count``:
+    Discord sends a server's events to shard ``(guild_id >> 22) % shard_count``. None (every
+    server) without sharding."""
+    if shards is None or not shard_count:
+        return None
+    mine = frozenset(shards)
+    return lambda guild_id: (guild_id >> 22) % shard_count in mine
 
 
 def server_dir(state_dir: Path | str, guild_id: int) -> Path:
@@ -150,11 +160,14 @@ class Servers:
         base: KnowledgeBase | None = None,
         settings: AnswerSettings | None = None,
         red_flags: RedFlags | None = None,
+        owns: Callable[[int], bool] | None = None,
     ) -> None:
         self.sources = sources.with_uploads(None)
         self.store = store
         self.settings = settings or AnswerSettings()
         self.red_flags = red_flags
+        #: Whether this process serves a server (its shards, see :func:`shard_filter`); all if None.
+        self.owns = owns
         self._base = base
         self._lock = threading.RLock()
         self._states: dict[int | None, ServerState] = {}
@@ -196,16 +209,18 @@ class Servers:
             return [s for g, s in self._states.items() if g is not None]
 
     def load_known(self) -> list[ServerState]:
-        """Create the state of every server with files in the state folder or state in the
-        database (after start, in a worker thread, so a first question there does not wait for
-        its uploads to be indexed)."""
+        """Create the state of every server this process serves (:attr:`owns`) with files in the
+        state folder or state in the database (after start, in a worker thread, so a first
+        question there does not wait for its uploads to be indexed). Servers of other processes'
+        shards are neither loaded nor indexed nor checked here; one asked here anyway (a server
+        moved to this process's shards) is loaded then."""
         try:
             in_store = self.store.guilds_with_state()
         except StoreUnavailable as exc:
             logger.warning("servers with state in the database not loaded ahead: %s", exc)
             in_store = []
         known = sorted(set(servers_with_state(self.state_dir)) | set(in_store))
-        return [self.get(guild_id) for guild_id in known]
+        return [self.get(guild_id) for guild_id in known if self.owns is None or self.owns(guild_id)]
 
     def _create(self, guild_id: int | None) -> ServerState:
         assistant, sources = server_assistant(

@@ -20,6 +20,19 @@ def test_a_process_runs_the_shards_it_is_given(state_dir):
     assert bot.shard_ids == [0, 1, 2, 3] and bot.shard_count == 8
 
 
+def test_a_process_keeps_to_the_servers_of_its_shards(state_dir):
+    bot = create_bot(Config(state_dir=state_dir, shards=(1,), shard_count=4))
+    store, servers = bot._open_state()
+    try:
+        assert servers.owns(5 << 22) and not servers.owns(7 << 22)  # shard 5 % 4 = 1, 7 % 4 = 3
+    finally:
+        store.close()
+    unsharded = create_bot(Config(state_dir=state_dir))
+    store, servers = unsharded._open_state()
+    store.close()
+    assert servers.owns is None  # every server
+
+
 def test_without_shards_the_bot_is_one_unsharded_process(state_dir):
     bot = create_bot(Config(state_dir=state_dir))
     assert not isinstance(bot, commands.AutoShardedBot)

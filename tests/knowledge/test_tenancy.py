@@ -22,6 +22,7 @@ from knowledge.tenancy import (
     assign_single_pool,
     choose_server,
     server_dir,
+    shard_filter,
 )
 from knowledge.uploads import KnowledgeSources
 
@@ -68,6 +69,25 @@ def test_servers_without_uploads_share_the_base_and_uploads_stay_with_their_serv
         again = Servers(KnowledgeSources.resolve(base.source, tmp_path), store, base=base)
         [loaded] = again.load_known()
         assert loaded.guild_id == 2 and "uploads/fridge" in loaded.kb.documents
+    finally:
+        store.close()
+
+
+def test_a_process_loads_and_indexes_only_the_servers_of_its_shards(tmp_path, base):
+    # Discord sends a server's events to shard (guild_id >> 22) % shard_count.
+    on_shard = {shard: (1000 + shard) << 22 for shard in range(4)}
+    servers, store = open_servers(tmp_path, base)
+    try:
+        for guild_id in on_shard.values():
+            servers.get(guild_id).sources.add("fridge.md", UPLOAD)
+        sources = KnowledgeSources.resolve(base.source, tmp_path)
+        processes = [Servers(sources, store, base=base, owns=shard_filter(s, 4)) for s in ((0, 1), (2, 3))]
+        first, second = ([state.guild_id for state in p.load_known()] for p in processes)
+        assert first == [on_shard[0], on_shard[1]] and second == [on_shard[2], on_shard[3]]
+        assert [s.guild_id for s in processes[0].loaded()] == first  # the others were never indexed
+        # A server asked in a process anyway (its shard moved there) is loaded then.
+        assert "uploads/fridge" in processes[0].get(on_shard[3]).kb.documents
+        assert shard_filter(None, None) is None and shard_filter((0,), 1)(123 << 22)
     finally:
         store.close()
 
