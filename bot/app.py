@@ -143,6 +143,8 @@ class CitebotBot(commands.Bot):
             logger.warning("knowledge base: %s", error)
         store = open_store(self.config.state_dir, self.config.database_url)
         try:
+            if self.config.shards is not None and self.config.shard_count:
+                store.hold_shards(self.config.shards, self.config.shard_count)
             adopt_single_pool(self.config.state_dir, store, self.config.guilds)
             servers = Servers(
                 self.sources,

@@ -212,6 +212,10 @@ class StateStore:
         this store has no other processes to hear from."""
         return False
 
+    def hold_shards(self, shards: Sequence[int], shard_count: int) -> None:
+        """Claim Discord shards for this process for as long as the store is open; raises
+        :class:`StoreError` when another process holds one. A local store has no other processes."""
+
     def guild_ids(self) -> list[int]:
         """The servers that have stored answers, in the order they first asked."""
         rows = self._fetchall(

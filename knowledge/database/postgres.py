@@ -37,6 +37,7 @@ from ..store import EVERYTHING_CHANGED, KNOWLEDGE_CHANGED, StateStore, StoreErro
 from ..yaml_state import YamlStateFile
 from .changes import CHANGES_CHANNEL, POLL_INTERVAL_S, ChangeListener
 from .documents import DatabaseStateFile
+from .leases import ShardLeases
 from .urls import redact_url
 
 logger = logging.getLogger(__name__)
@@ -170,6 +171,7 @@ class PostgresStore(StateStore):
         #: Names this process in its announcements, so it does not reload its own changes.
         self.origin = secrets.token_hex(8)
         self._listener: ChangeListener | None = None
+        self._leases: ShardLeases | None = None
         # The state files opened here, so a change announced elsewhere reaches each of them.
         self._files: dict[tuple[int, str], weakref.WeakSet[DatabaseStateFile]] = {}
         self._files_lock = threading.Lock()
@@ -244,6 +246,8 @@ class PostgresStore(StateStore):
         afterwards."""
         if self._listener is not None:
             self._listener.stop()
+        if self._leases is not None:
+            self._leases.release()
         self.pool.close()
 
     # -- state documents (curated answers, glossary, golden questions) ------------------------------
@@ -452,6 +456,12 @@ class PostgresStore(StateStore):
         self._listener = ChangeListener(self, callback, poll_s=poll_s)
         self._listener.start()
         return True
+
+    def hold_shards(self, shards: Sequence[int], shard_count: int) -> None:
+        """Hold ``shards`` of ``shard_count`` until :meth:`close` (see :mod:`.leases`)."""
+        leases = ShardLeases(self.url, shards, shard_count)
+        leases.acquire()
+        self._leases = leases
 
 
 @dataclass(frozen=True)
