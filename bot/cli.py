@@ -405,7 +405,7 @@ def cmd_migrate_state(args: argparse.Namespace) -> int:
         print("error: give the database with --to postgresql://… (or $CITEBOT_DATABASE_URL)", file=sys.stderr)
         return 2
     state = Path(args.state_dir) if args.state_dir else config.state_dir
-    report = migrate_state(state, url)
+    report = migrate_state(state, url, replace=args.replace)
     print(f"{'':<20} {'folder':>8} {'database':>8}")
     print("\n".join(report.lines()))
     for path in report.left_behind:
@@ -482,6 +482,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--to", metavar="URL", help="the empty database: postgresql://… (default: the config's database_url)"
     )
     migrate.add_argument("--state-dir", metavar="DIR", help=STATE_DIR_HELP)
+    migrate.add_argument(
+        "--replace",
+        action="store_true",
+        help="empty a database that already holds state and copy the folder again (its state is lost)",
+    )
     migrate.add_argument("--config", metavar="FILE", help="the bot's YAML config (default: $CITEBOT_CONFIG)")
     migrate.set_defaults(func=cmd_migrate_state)
 

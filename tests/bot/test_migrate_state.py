@@ -78,4 +78,48 @@ def test_a_database_already_in_use_is_refused(tmp_path, database_url, capsys):
     _single_server_state(state)
     assert citebot(["migrate-state", "--to", database_url, "--state-dir", str(state)]) == 0
     assert citebot(["migrate-state", "--to", database_url, "--state-dir", str(state)]) == 1
-    assert "already holds state; migrate into an empty database" in capsys.readouterr().err
+    assert "already holds state, so nothing was copied; name an empty database" in capsys.readouterr().err
+
+
+def test_every_file_is_checked_before_anything_is_copied_and_a_rerun_works(tmp_path, database_url, capsys):
+    state = tmp_path / "state"
+    _single_server_state(state)
+    other = server_dir(state, 43)
+    other.mkdir(parents=True)
+    (other / "golden.yaml").write_bytes("- question: ¿Qué es el calostro?\n".encode("cp1252"))
+    (other / "glossary.yaml").write_text("EBM: [unclosed\n", encoding="utf-8")
+
+    assert citebot(["migrate-state", "--to", database_url, "--state-dir", str(state)]) == 1
+    err = capsys.readouterr().err
+    assert "2 file(s)" in err and "nothing was copied" in err
+    assert f"{other / 'golden.yaml'}: not UTF-8 text" in err
+    assert f"{other / 'glossary.yaml'}" in err and "line" in err
+    assert "Traceback" not in err
+    store = open_store(tmp_path / "fresh", database_url)
+    try:
+        assert store.guilds_with_state() == [] and store.server(42).answer_totals() == (0, 0)
+    finally:
+        store.close()
+
+    (other / "golden.yaml").unlink()
+    (other / "glossary.yaml").unlink()
+    assert citebot(["migrate-state", "--to", database_url, "--state-dir", str(state)]) == 0
+    assert "every count matches" in capsys.readouterr().out
+
+
+def test_replace_empties_a_database_in_use_and_copies_again(tmp_path, database_url, capsys):
+    state = tmp_path / "state"
+    _single_server_state(state)
+    assert citebot(["migrate-state", "--to", database_url, "--state-dir", str(state)]) == 0
+    assert citebot(["migrate-state", "--to", database_url, "--state-dir", str(state)]) == 1
+    assert "run again with --replace" in capsys.readouterr().err
+    CuratedStore.in_state_dir(server_dir(state, 42)).add("Can I freeze milk?", "Yes, six months.", author="m")
+    assert citebot(["migrate-state", "--to", database_url, "--state-dir", str(state), "--replace"]) == 0
+    out = capsys.readouterr().out
+    assert "answers                     2        2" in out  # not doubled
+    store = open_store(tmp_path / "fresh", database_url)
+    try:
+        served = Servers(KnowledgeSources.resolve(None, tmp_path / "fresh"), store).load_known()[0]
+        assert served.curated.match("Can I freeze milk?").answer.answer == "Yes, six months."
+    finally:
+        store.close()
