@@ -116,3 +116,8 @@ class StoreError(CitebotError, RuntimeError):
 class StoreUnavailable(CitebotError):
     """The state store could not be read or written just now (busy, full, read-only or damaged),
     even after one retry. Recording is best effort: callers answer without it."""
+
+
+class ChangeNotSaved(CitebotError):
+    """A moderator's change that could be saved nowhere (the database out of reach): refused, and
+    nothing changed, so no process serves a change the others never see."""

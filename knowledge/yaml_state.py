@@ -25,7 +25,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import yaml
 
 from .atomic import atomic_write_text
-from .errors import EditConflict, StateFileBroken, StateFileError, StateWriteError
+from .errors import ChangeNotSaved, EditConflict, StateFileBroken, StateFileError, StateWriteError
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +120,8 @@ class YamlStateFile:
         #: Whether the last read failed for a reason that may pass (a database out of reach), so
         #: it is worth trying again; a file's mistakes wait for the next edit instead.
         self.read_failed = False
+        #: The text last read or written (what the stored state is), to return to after a refusal.
+        self.saved_text: str | None = None
         self._stamp: tuple[int, int] | None = None
 
     def _disk_stamp(self) -> tuple[int, int] | None:
@@ -277,6 +279,11 @@ class YamlState(ABC, Generic[ItemT]):
         (the state it saved is served then, and this change is dropped)."""
         try:
             self.file.write(self._dump(), done=done)
+        except ChangeNotSaved:
+            # Serve what is stored again: the change exists nowhere else.
+            saved = self.file.saved_text
+            self._set(self._parse(saved, self.path) if saved is not None else [])
+            raise
         except StateConflict:
             self._load()
             raise EditConflict(

@@ -18,7 +18,7 @@ import errno
 import logging
 from pathlib import Path
 
-from ..errors import StateFileError, StateWriteError, StoreUnavailable
+from ..errors import ChangeNotSaved, StateFileError, StoreUnavailable
 from ..interfaces import DocumentRows
 from ..yaml_state import StateConflict, YamlStateFile
 
@@ -78,21 +78,26 @@ class DatabaseStateFile(YamlStateFile):
             self.revision = None
             return None
         text, self.revision = found
+        self.saved_text = text
         return text
 
     def write(self, text: str, *, done: object = None) -> None:
         """Store ``text`` if the stored revision is still the one read here; raises
-        :class:`StateConflict` when it is not, :class:`StateWriteError` (the change pending) when
-        the database cannot be reached."""
+        :class:`StateConflict` when it is not, :class:`ChangeNotSaved` (nothing changed) when the
+        database cannot be reached."""
         try:
             revision = self.store.write_document(self.guild_id, self.name, text, self.revision)
         except StoreUnavailable as exc:
-            error = StateWriteError(self.path, OSError(errno.EIO, str(exc)), done=done)
-            self.pending, self.write_error = True, error
-            logger.warning("%s; the change is kept in memory and retried on the next write", error)
-            raise error from exc
+            # Kept in this process only, the change would be served here, ignored by the others
+            # and lost at the next conflict: refuse it instead.
+            logger.warning("refused a change to %s: the database cannot be reached (%s)", self.path, exc)
+            raise ChangeNotSaved(
+                f"Not saved: the database cannot be reached, so this change was saved nowhere and "
+                f"nothing changed. Try again when it is back. ({exc})"
+            ) from exc
         if revision is None:
             self.pending = False  # the other process's version is loaded instead
             raise StateConflict(self.path)
         self.revision = revision
+        self.saved_text = text
         self.pending, self.write_error = False, None

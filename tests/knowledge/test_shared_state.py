@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from postgres import allow_connections
 from site_server import Page, html, serve
 
 from knowledge import KnowledgeBase
@@ -22,7 +23,7 @@ from knowledge import uploads as uploads_module
 from knowledge.crawl import AddressPolicy, CrawlSettings
 from knowledge.database import open_store
 from knowledge.database.changes import ChangeListener
-from knowledge.errors import EditConflict
+from knowledge.errors import ChangeNotSaved, EditConflict
 from knowledge.golden import Expectation, GoldenSet
 from knowledge.index import SparseIndex
 from knowledge.kb import IndexArchiveError, index_slot, pack_index, save_index, saved_index, unpack_index
@@ -69,8 +70,12 @@ class Process:
         assert self.store.watch(apply)
 
     def wait_for(self, what: str) -> None:
+        self.wait_for_count(what, 1)
+
+    def wait_for_count(self, what: str, count: int) -> None:
         with self.changed:
-            assert self.changed.wait_for(lambda: any(w == what for _, w in self.changes), timeout=WAIT_S)
+            arrived = lambda: sum(w == what for _, w in self.changes) >= count  # noqa: E731
+            assert self.changed.wait_for(arrived, timeout=WAIT_S)
 
     def close(self) -> None:
         self.store.close()
@@ -445,3 +450,24 @@ def test_a_damaged_saved_index_in_the_state_folder_is_replaced_by_the_stored_one
     assert attempts == []
     assert served.assistant.ask(FRIDGE_QUESTION).hits[0].doc_id == "uploads/fridge"
     assert saved_index(saved.parent, built.fingerprint) is not None  # the stored one took its place
+
+
+def test_a_change_made_while_the_database_is_down_is_refused_and_served_nowhere(two_processes, database_url):
+    first, second = two_processes
+    first.watch()
+    second.watch()
+    before = first.servers.get(42).curated
+    before.add("How long does milk keep?", "Four days in the fridge.", author="mod")
+    second.wait_for("curated.yaml")
+    allow_connections(database_url, False)
+    try:
+        with pytest.raises(ChangeNotSaved, match=r"saved nowhere and nothing changed\. Try again when"):
+            before.add("Can I freeze milk?", "Yes, for six months.", author="mod")
+        assert before.match("Can I freeze milk?") is None  # not served here either
+        assert before.match("How long does milk keep?") is not None and not before.pending
+    finally:
+        allow_connections(database_url, True)
+    # Once it is back, nothing of the refused change shows anywhere, and the next change is saved.
+    added = before.add("Can I freeze milk?", "Yes, for six months.", author="mod")
+    second.wait_for_count("curated.yaml", 2)
+    assert second.servers.get(42).curated.match("Can I freeze milk?").answer.id == added.id

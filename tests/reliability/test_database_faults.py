@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 from postgres import allow_connections
 from reliability_helpers import server
+from simcord import assert_error
 from test_store_faults import ANSWERABLE, RED_FLAG, RED_FLAG_NOTICE, answer_id_of
 
 from bot.answering import NOT_RECORDED
 from bot.config import Config
+from bot.utils import Refused
 
 
 @pytest.fixture
@@ -33,3 +35,23 @@ async def test_a_lost_database_still_answers_with_every_notice(simcord_env, data
         allow_connections(database_url, True)
     after = await s.manager.slash(s.channel, "ask", question=ANSWERABLE)  # not rate limited yet
     answer_id_of(after.response)  # the pool connected again: recorded once more
+
+
+@pytest.mark.simcord(settle_timeout=30)
+async def test_a_moderators_change_during_an_outage_is_refused_and_never_served(simcord_env, database_url):
+    s = server(simcord_env)
+    question = "Can I take ibuprofen while breastfeeding?"
+    allow_connections(database_url, False)
+    try:
+        shown = await s.manager.slash(s.channel, "faq add")
+        values = {"curate:question": question, "curate:answer": "Ask your pharmacist."}
+        saved = await s.manager.submit_modal(shown, values)
+        reply = saved.followups[-1] if saved.followups else saved.response
+        assert reply.ephemeral
+        assert "Not saved: the database cannot be reached, so this change was saved nowhere" in reply.content
+        assert_error(simcord_env, Refused, contains="saved nowhere")
+    finally:
+        allow_connections(database_url, True)
+    asked = await s.member.slash(s.channel, "ask", question=question)
+    assert "Ask your pharmacist." not in str([e.to_dict() for e in asked.response.embeds])
+    assert simcord_env.bot.server(s.guild.id).assistant.curated.match(question) is None
