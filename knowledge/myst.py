@@ -49,8 +49,12 @@ _SILENT = {
 }  # fmt: skip
 # Code besides reST's code directives: notebook cells, and formulas (shown as written).
 _CODE = {"code-cell", "math"}
-# Directives whose argument is a setting (a build condition, a grid's columns), not text.
-_SETTING_ARGUMENT = {"only", "ifconfig", "grid", "tab-set", "div", "container", "raw"}
+# Directives whose argument is a setting (a build condition, a grid's columns, a picture's file,
+# a button's address), not text.
+_SETTING_ARGUMENT = {
+    "only", "ifconfig", "grid", "tab-set", "div", "container", "raw", "figure", "button-link",
+    "button-ref", "grid-item",
+}  # fmt: skip
 # Cheap signs of MyST syntax, looked for before the page is parsed to be sure.
 _SIGNS = ("```{", "~~~{", ":::{", "}`", ")=")
 
@@ -159,7 +163,9 @@ def _rewrite(text: str, values: dict[str, str], *, myst: bool, depth: int) -> st
         elif token.type in {"myst_target", "myst_line_comment", "myst_block_break"}:
             replacement = ""
         elif token.type == "substitution_block":
-            replacement = values.get(token.content.strip(), "")
+            if token.content.strip() not in values:
+                continue
+            replacement = values[token.content.strip()]
         elif token.type == "inline" and _marked_up(token):
             edits.append((start, end, _inline("\n".join(lines[start:end]), token, values)))
             continue
@@ -209,7 +215,10 @@ def _inline(source: str, token: Token, values: Mapping[str, str]) -> str:
             while start >= 0:
                 close = source.find("}}", start)
                 if close >= 0 and source[start + 2 : close].strip() == child.content.strip():
-                    out += [source[pos:start], values.get(child.content.strip(), "")]
+                    # a name the front matter does not define is left as written: it is the text
+                    # (a Jinja example in prose), as it is where substitutions are not enabled
+                    shown = values.get(child.content.strip(), source[start : close + 2])
+                    out += [source[pos:start], shown]
                     pos = close + 2
                     break
                 start = source.find("{{", start + 2)
@@ -274,6 +283,10 @@ def _directive(token: Token, values: dict[str, str], depth: int) -> str:
         return ""
     if short in {"eval-rst", "eval-rest"}:
         return rst_to_text(body, "<eval-rst>").text.strip()
+    if short == "glossary":  # terms over indented definitions: reST's definition list, as Sphinx reads it
+        return rst_to_text(body, "<glossary>").text.strip()
+    if short == "rubric":  # a question standing alone heads the answer below it, as in reST
+        return f"**{argument}**" if argument.endswith("?") else argument
     if short in CODE_DIRECTIVES or short in _CODE:
         language = argument.split()[0] if argument and short != "math" else ""
         return _fence(body, language) if body.strip() else ""

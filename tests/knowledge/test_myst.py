@@ -167,3 +167,18 @@ def test_no_docs_set_shows_a_control_character_or_raw_markup(folder):
     assert [p.section for p in passages if RAW_MARKUP.search(" ".join(p.section))] == []
     # passages are cut from their document's text: judged there, where code is seen whole
     assert [(d.id, m.group()) for d in docs for m in RAW_MARKUP.finditer(outside_code(d.text))] == []
+
+
+def test_figures_glossaries_and_rubrics_read_as_sphinx_shows_them(tmp_path):
+    page = (
+        "# Terms\n\n```{glossary}\ngreeting\n   Words said on meeting someone.\n```\n\n"
+        "```{figure} img/wave.png\n:alt: a hand\n\nA wave of the hand.\n```\n\n"
+        "```{rubric} Why greet at all?\n```\n\nCourtesy costs nothing. Write {{ name }} in a template.\n"
+    )
+    (tmp_path / "terms.md").write_text(page, encoding="utf-8")
+    [doc], _ = load_file(tmp_path / "terms.md", tmp_path)
+    assert "greeting\n\nWords said on meeting someone." in doc.text
+    assert "A wave of the hand." in doc.text and "wave.png" not in doc.text and "a hand" not in doc.text
+    # an undefined substitution is the author's text: kept as written
+    assert "**Why greet at all?**\n\nCourtesy costs nothing. Write {{ name }} in a template." in doc.text
+    assert chunk_document(doc)[-1].section == ("Why greet at all?",)
