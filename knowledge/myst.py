@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import functools
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,8 +56,11 @@ _SETTING_ARGUMENT = {
     "only", "ifconfig", "grid", "tab-set", "div", "container", "raw", "figure", "button-link",
     "button-ref", "grid-item",
 }  # fmt: skip
-# Cheap signs of MyST syntax, looked for before the page is parsed to be sure.
-_SIGNS = ("```{", "~~~{", ":::{", "}`", ")=")
+# Cheap signs, looked for before a page is parsed to be sure (parsing costs a few ms per page):
+# of MyST syntax (a directive fence, a role, a target line) ...
+_SIGNS = re.compile(r"^[ \t]*(?:```|~~~|:::)[`~:]*\{|\{[\w:+.-]+\}`|^[ \t]*\(\S+\)=[ \t]*$", re.M)
+# ... and of a pipe table (its delimiter row: "|---|:--:|", "--- | ---").
+_TABLE_SIGN = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*\|[-:| \t]*$", re.M)
 
 
 @functools.cache
@@ -76,6 +80,13 @@ def _parser(myst: bool) -> MarkdownIt:
     return md
 
 
+@functools.lru_cache(maxsize=2)
+def _tokens(text: str, myst: bool) -> list[Token]:
+    """The tokens of ``text``, kept for the next call: a page is parsed once to tell whether it is
+    MyST and read from the same tokens (callers never change them)."""
+    return _parser(myst).parse(text)
+
+
 def read_markdown(body: str, meta: Mapping[str, Any], path: Path) -> str:
     """The body of a Markdown file as the library reads it: MyST as Sphinx renders it (see
     :func:`is_myst`); other Markdown with its admonition boxes unfolded; pipe tables as rows."""
@@ -90,9 +101,9 @@ def is_myst(body: str, meta: Mapping[str, Any], path: Path) -> bool:
     role, a ``(target)=`` line)."""
     if isinstance(meta.get("myst"), dict) or _sphinx_uses_myst(path.parent.resolve()):
         return True
-    if not any(sign in body for sign in _SIGNS):
+    if not _SIGNS.search(body):
         return False
-    for token in _parser(True).parse(body):
+    for token in _tokens(body, True):
         if token.type in {"fence", "colon_fence"} and token.info.startswith("{"):
             return True
         if token.type == "myst_target" or any(c.type == "myst_role" for c in token.children or ()):
@@ -144,12 +155,12 @@ def myst_to_markdown(text: str, values: Mapping[str, str] | None = None) -> str:
 def _rewrite(text: str, values: dict[str, str], *, myst: bool, depth: int) -> str:
     """``text`` with the lines of each MyST construct (or, without ``myst``, each table) replaced by
     what it reads as; the other lines are kept as written."""
-    if not myst and "|" not in text:
+    if not myst and not _TABLE_SIGN.search(text):
         return text
     lines = text.split("\n")
     edits: list[tuple[int, int, str]] = []  # (first line, line after, replacement)
     covered = 0  # tokens inside an edited block are part of its replacement
-    tokens = _parser(myst).parse(text)
+    tokens = _tokens(text, myst)
     for number, token in enumerate(tokens):
         if token.map is None or token.map[0] < covered:
             continue
