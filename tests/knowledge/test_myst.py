@@ -182,3 +182,30 @@ def test_figures_glossaries_and_rubrics_read_as_sphinx_shows_them(tmp_path):
     # an undefined substitution is the author's text: kept as written
     assert "**Why greet at all?**\n\nCourtesy costs nothing. Write {{ name }} in a template." in doc.text
     assert chunk_document(doc)[-1].section == ("Why greet at all?",)
+
+
+def test_control_characters_in_any_file_never_reach_an_answer(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    # a form feed between pages of an old text file, a terminal's colour codes pasted into notes
+    (docs / "manual.txt").write_text(
+        "Greeter manual\n==============\n\fColours\n-------\n\n"
+        "The \x1b[1mshout\x1b[0m option prints the greeting in capital letters.\x07\n",
+        encoding="utf-8",
+    )
+    (docs / "notes.jsonl").write_text(
+        '{"_id": "n1", "title": "Notes\\u0000", "text": "Greeting styles\\u0008 are chosen per greeter."}\n',
+        encoding="utf-8",
+    )
+    kb = KnowledgeBase.from_folder(docs, state_dir=tmp_path / "state")
+    assistant = Assistant(kb)
+    for question in ("what does the shout option print?", "how are greeting styles chosen?"):
+        answer = assistant.ask(question)
+        assert answer.answered, question
+        shown = " ".join(s.text for s in answer.sentences)
+        labels = " ".join(f"{hit.title} {hit.section}" for _, hit in answer.cited())
+        assert CONTROL.search(shown) is None and CONTROL.search(labels) is None
+    answer = assistant.ask("what does the shout option print?")
+    assert "prints the greeting in capital letters" in answer.sentences[0].text
+    assert "[1m" not in answer.sentences[0].text and "[0m" not in answer.sentences[0].text
+    assert answer.cited()[0][1].section == "Colours"
