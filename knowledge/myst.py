@@ -90,9 +90,15 @@ def _tokens(text: str, myst: bool) -> list[Token]:
 def read_markdown(body: str, meta: Mapping[str, Any], path: Path) -> str:
     """The body of a Markdown file as the library reads it: MyST as Sphinx renders it (see
     :func:`is_myst`); other Markdown with its admonition boxes unfolded; pipe tables as rows."""
-    if is_myst(body, meta, path):
-        return myst_to_markdown(body, substitutions(meta))
-    return _rewrite(unfold_admonitions(body), {}, myst=False, depth=0)
+    try:
+        if is_myst(body, meta, path):
+            return myst_to_markdown(body, substitutions(meta))
+        return _rewrite(unfold_admonitions(body), {}, myst=False, depth=0)
+    except Exception as exc:
+        # A bug here, or an input no parser foresaw, must cost this page its MyST reading only,
+        # never the file (or the folder's load): it is read as the Markdown it also is.
+        logger.warning("%s: read as plain Markdown (%s: %s)", path, exc.__class__.__name__, exc)
+        return unfold_admonitions(body)
 
 
 def is_myst(body: str, meta: Mapping[str, Any], path: Path) -> bool:

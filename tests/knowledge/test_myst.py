@@ -209,3 +209,16 @@ def test_control_characters_in_any_file_never_reach_an_answer(tmp_path):
     assert "prints the greeting in capital letters" in answer.sentences[0].text
     assert "[1m" not in answer.sentences[0].text and "[0m" not in answer.sentences[0].text
     assert answer.cited()[0][1].section == "Colours"
+
+
+def test_a_page_the_myst_reader_fails_on_still_loads_as_markdown(tmp_path, monkeypatch, caplog):
+    import knowledge.myst
+
+    def broken(*args, **kwargs):
+        raise IndexError("unforeseen input")
+
+    monkeypatch.setattr(knowledge.myst, "_directive", broken)
+    (tmp_path / "odd.md").write_text("# Odd\n\nStill here.\n\n```{note}\nA note.\n```\n", encoding="utf-8")
+    docs, errors = load_folder(tmp_path)
+    assert errors == [] and "Still here." in docs[0].text
+    assert "odd.md: read as plain Markdown (IndexError: unforeseen input)" in caplog.text
