@@ -163,6 +163,8 @@ def _rewrite(text: str, values: dict[str, str], *, myst: bool, depth: int) -> st
     what it reads as; the other lines are kept as written."""
     if not myst and not _TABLE_SIGN.search(text):
         return text
+    # the parser numbers lines after reading "\r\n" and a lone "\r" as "\n": so must the edits
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     edits: list[tuple[int, int, str]] = []  # (first line, line after, replacement)
     covered = 0  # tokens inside an edited block are part of its replacement

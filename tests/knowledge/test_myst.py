@@ -222,3 +222,14 @@ def test_a_page_the_myst_reader_fails_on_still_loads_as_markdown(tmp_path, monke
     docs, errors = load_folder(tmp_path)
     assert errors == [] and "Still here." in docs[0].text
     assert "odd.md: read as plain Markdown (IndexError: unforeseen input)" in caplog.text
+
+
+@pytest.mark.parametrize("line_end", ["\r\n", "\r"], ids=["windows", "classic-mac"])
+def test_a_page_saved_with_other_line_ends_reads_the_same(tmp_path, line_end):
+    page = "# Use\n\nCall {func}`greet`.\n\n```{note}\nA note.\n```\n\nAfter {meth}`Greeter.render`.\n"
+    (tmp_path / "unix.md").write_text(page, encoding="utf-8", newline="\n")
+    (tmp_path / "other.md").write_text(page, encoding="utf-8", newline=line_end)
+    [unix], _ = load_file(tmp_path / "unix.md", tmp_path)
+    [other], _ = load_file(tmp_path / "other.md", tmp_path)
+    assert other.text == unix.text
+    assert "Note: A note.\n\nAfter `Greeter.render`." in unix.text
