@@ -21,8 +21,8 @@ from typing import Any
 
 import yaml
 
-from .admonitions import unfold_admonitions
 from .models import Document, LoadError
+from .myst import read_markdown
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
     "url": (str,),
     "doi": (str,),
     "license": (str,),
-    "tags": (list, str),
+    "tags": (list, str), "myst": (dict,), "substitutions": (dict,),  # MyST: knowledge.myst
     "glossary": (dict,),  # readers' words for the document's terms (knowledge.glossary.DocumentGlossary)
 }
 
@@ -140,14 +140,14 @@ def parse_text(text: str, path: Path, doc_id: str, fmt: str) -> Document:
     meta, body, _ = split_front_matter(text, path)
     if not meta and fmt == "markdown":
         meta, body = _key_value_head(body)
+    if fmt == "markdown":  # before the title is taken: a MyST heading's roles show as their text
+        body = read_markdown(body, meta, path)
     title = meta.get("title")
     if not title:
         underlined = _UNDERLINED_TITLE.match(body)
         heading = _H1.search(body)
         title = underlined.group(1) if underlined else heading.group(1) if heading else None
     meta.update(path=str(path), format=fmt)
-    if fmt == "markdown":
-        body = unfold_admonitions(body)
     return Document(doc_id, str(title or _title_from_stem(path)), body, meta)
 
 

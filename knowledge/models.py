@@ -7,6 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+# C0 and C1 control characters but tab, line feed and carriage return; a terminal's escape sequence
+# ("\x1b[1m") is one whole.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_ESCAPE_SEQUENCE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+_CONTROL_TO_SPACE = {
+    code: "\n" if code in (0x0B, 0x0C, 0x85) else " "
+    for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0))
+}
+
 
 @dataclass(frozen=True)
 class Document:
@@ -21,6 +30,16 @@ class Document:
     title: str
     text: str
     metadata: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        # A control character (a page's form feed, a terminal's colour codes, a NUL from a PDF)
+        # shows in Discord as a box or not at all: each becomes a space, or a line break where it
+        # breaks a line, so every offset into the text (pages, anchors) still holds.
+        for name in ("title", "text"):
+            value = getattr(self, name)
+            if _CONTROL.search(value):
+                value = _ESCAPE_SEQUENCE.sub(lambda found: " " * len(found.group()), value)
+                object.__setattr__(self, name, value.translate(_CONTROL_TO_SPACE))
 
     @property
     def meta(self) -> dict[str, Any]:

@@ -20,15 +20,17 @@ from docutils import nodes, utils
 from docutils.core import publish_doctree
 from docutils.parsers.rst import Directive, directives, roles
 
+from .tables import table_rows
+
 # Roles whose target is an API object: shown as inline code, as Sphinx shows them.
-_CODE_ROLES = {
+CODE_ROLES = {
     "attr", "class", "const", "data", "exc", "func", "meth", "mod", "obj", "property", "type",
     "code", "literal", "samp", "file", "envvar", "option", "program", "command", "kbd", "makevar",
     "mailheader", "mimetype", "newsgroup", "regexp", "token", "keyword",
 }  # fmt: skip
 # Directives with nothing a reader should see: tables of contents, index entries, API
 # auto-documentation (its text lives in the code, not in the file) and includes of other files.
-_SILENT = {
+SILENT_DIRECTIVES = {
     "toctree", "index", "include", "literalinclude", "currentmodule", "module",
     "autoclass", "autofunction", "automethod", "autoexception", "automodule", "autodata",
     "autoattribute", "autoproperty", "autosummary", "tabularcolumns", "rst-class", "default-role",
@@ -36,14 +38,14 @@ _SILENT = {
     "raw", "meta", "only-html", "graphviz", "inheritance-diagram", "jinja:filters", "jinja:tests",
     "jinja:nodes",
 }  # fmt: skip
-_CODE_DIRECTIVES = {"code-block", "sourcecode", "code", "testcode", "doctest", "testoutput"}
-_VERSION_NOTES = {
+CODE_DIRECTIVES = {"code-block", "sourcecode", "code", "testcode", "doctest", "testoutput"}
+VERSION_NOTES = {
     "versionadded": "Added in version {}.",
     "versionchanged": "Changed in version {}.",
     "deprecated": "Deprecated since version {}.",
     "versionremoved": "Removed in version {}.",
 }
-_API_DIRECTIVES = {
+API_DIRECTIVES = {
     "function", "class", "method", "attribute", "property", "data", "exception", "decorator",
     "classmethod", "staticmethod", "decoratormethod", "coroutinefunction", "coroutinemethod",
     "describe", "object", "option", "envvar", "cmdoption", "event",
@@ -82,7 +84,7 @@ _SETTINGS = {
 }
 
 
-def _role_text(text: str) -> str:
+def role_text(text: str) -> str:
     """What Sphinx shows for a cross-reference: the title of ``title <target>``, else the target
     without its ``~``/``!``/leading-dot markers."""
     titled = _TITLED_TARGET.match(text)
@@ -94,10 +96,10 @@ def _role_text(text: str) -> str:
 def _generic_role(
     name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None
 ) -> tuple[list[nodes.Node], list[nodes.Node]]:
-    shown = _role_text(utils.unescape(text))
+    shown = role_text(utils.unescape(text))
     role = name.rsplit(":", 1)[-1].lower()
     titled = bool(_TITLED_TARGET.match(text))
-    if role in _CODE_ROLES and not titled:
+    if role in CODE_ROLES and not titled:
         return [nodes.literal(rawtext, shown)], []
     return [nodes.Text(shown)], []
 
@@ -178,11 +180,11 @@ class _Generic(Directive):
                 block["language"] = "python"
             return [block]
         container = nodes.container()
-        if name in _VERSION_NOTES and argument:
+        if name in VERSION_NOTES and argument:
             version, _, rest = argument.partition(" ")
-            lead = _VERSION_NOTES[name].format(version)
+            lead = VERSION_NOTES[name].format(version)
             container += nodes.paragraph("", lead + (" " + rest.strip() if rest.strip() else ""))
-        elif name in _API_DIRECTIVES and argument:
+        elif name in API_DIRECTIVES and argument:
             container += nodes.paragraph("", "", nodes.literal(argument, argument))
         elif argument and name not in _CONDITIONS:
             container += nodes.paragraph("", argument)
@@ -210,14 +212,14 @@ def _register(source: str) -> None:
         short = name.rsplit(":", 1)[-1]
         if short == "highlight":
             directives.register_directive(name, _Highlight)
-        elif short in _SILENT or name in _SILENT:
+        elif short in SILENT_DIRECTIVES or name in SILENT_DIRECTIVES:
             directives.register_directive(name, _Silent)
-        elif short in _CODE_DIRECTIVES:
+        elif short in CODE_DIRECTIVES:
             directives.register_directive(name, _CodeBlock)
         elif (
             ":" in name
-            or short in _VERSION_NOTES
-            or short in _API_DIRECTIVES
+            or short in VERSION_NOTES
+            or short in API_DIRECTIVES
             or (directives._directives.get(name) is None and name not in directives._directive_registry)
         ):
             directives.register_directive(name, _Generic)
@@ -265,7 +267,9 @@ class _Writer:
 
     def inline(self, node: nodes.Node) -> str:
         if isinstance(node, nodes.Text):
-            return str(node).replace("\n", " ")
+            # astext() drops docutils' escape marks: str() keeps "\x00" for each backslash escape
+            # (the "\ " after ``await``\ in a heading), a NUL byte in the section name.
+            return node.astext().replace("\n", " ")
         if isinstance(node, nodes.literal):
             return _code_span(node.astext())
         if isinstance(node, (nodes.footnote_reference, nodes.citation_reference, nodes.target)):
@@ -274,7 +278,7 @@ class _Writer:
             return ""
         if isinstance(node, nodes.problematic):
             raw = node.rawsource or node.astext()
-            return "" if raw.startswith("|") else _role_text(raw.strip("`*|_"))
+            return "" if raw.startswith("|") else role_text(raw.strip("`*|_"))
         return "".join(self.inline(child) for child in node.children)
 
     def question(self, node: nodes.Element) -> str:
@@ -391,11 +395,16 @@ class _Writer:
             self.visit(child, depth)
 
     def table(self, node: nodes.Element) -> None:
-        rows = []
+        """Grid, simple, list and CSV tables as readable rows, each cell named by its header."""
+        header: list[str] = []
+        rows: list[list[str]] = []
         for row in node.findall(nodes.row):
             cells = [" ".join(self.paragraph(p) for p in entry.children) for entry in row.children]
-            rows.append(" | ".join(cells))
-        self.block("\n".join(rows))
+            if isinstance(row.parent, nodes.thead):
+                header = header or cells
+            else:
+                rows.append(cells)
+        self.block(table_rows(header, rows))
 
 
 def _code_span(code: str) -> str:
