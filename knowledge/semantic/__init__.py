@@ -171,11 +171,21 @@ def load_encoder(options: SemanticOptions) -> tuple[Encoder | None, str]:
         return None, _one_line(exc)
 
 
+# What a passage's vector encodes; part of each vector's key, so changing it encodes every passage
+# again, once. 1: the document title, the section and the text. 2: the text alone: in a knowledge
+# base of one long-titled article the title repeated in every vector drew them together, and the
+# short reference list (mostly the title and the citation) was the closest passage to most
+# questions. The text alone put the most similar passage in a right section for 47 of the everyday
+# tune half's 58 questions (title + section + text: 31; section + text: 45) and answered 59/65 of
+# them fused (57 and 58); Python-Markdown's tune half 27/28 (26, 26), Jinja's 24/29 for all three
+# (bench/results/passage_text.md).
+ENCODING = 2
+
+
 def passage_text(kb: KnowledgeBase, row: int) -> str:
-    """What is encoded for a passage: its document's title, its section and its text."""
-    passage = kb.passages[row]
-    title = kb.documents[passage.doc_id].title
-    return "\n".join(part for part in (title, " ".join(passage.section), passage.text) if part)
+    """What is encoded for a passage: what it says, its text, without the document's title or the
+    section headings (which BM25 still weighs)."""
+    return kb.passages[row].text
 
 
 def vectors_path(kb: KnowledgeBase, state_dir: Path | None, spec: ModelSpec) -> Path | None:
@@ -213,7 +223,7 @@ def attach(
     from .vectors import VectorStore, text_key
 
     texts = [passage_text(kb, row) for row in range(len(kb.passages))]
-    keys = [text_key(text) for text in texts]
+    keys = [text_key(text, ENCODING) for text in texts]
     store = VectorStore(vectors_path(kb, state_dir, options.spec), encoder.dim)
     missing = store.missing(keys)
     if missing:

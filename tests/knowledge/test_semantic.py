@@ -222,6 +222,27 @@ def test_only_new_or_changed_passages_are_encoded(tmp_path):
     assert kb.search("where should the baby sleep", k=1)[0].doc_id == "sleep"
 
 
+def test_vectors_saved_before_passages_were_encoded_as_their_text_alone_are_encoded_again_once(
+    tmp_path, monkeypatch
+):
+    folder, state = write(tmp_path / "kb", DOCS), tmp_path / "state"
+    with monkeypatch.context() as before:  # what an index saved by the first encoding holds
+        before.setattr("knowledge.semantic.ENCODING", 1)
+        before.setattr(
+            "knowledge.semantic.passage_text",
+            lambda kb, row: f"{kb.documents[kb.passages[row].doc_id].title}\n{kb.passages[row].text}",
+        )
+        load(folder, state, Counting())
+    upgraded = Counting()
+    kb = load(folder, state, upgraded)
+    assert upgraded.encoded == len(kb.passages)  # every vector once, with no step by the operator
+    fresh = kb.semantic.encoder.encode([passage.text for passage in kb.passages])
+    assert np.allclose(kb.semantic.vectors, fresh, atol=1e-3)
+    again = Counting()
+    load(folder, state, again)
+    assert again.encoded == 0
+
+
 def test_unreadable_saved_vectors_are_encoded_again(tmp_path, caplog):
     folder, state = write(tmp_path / "kb", DOCS), tmp_path / "state"
     load(folder, state, Counting())
