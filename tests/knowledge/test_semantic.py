@@ -308,6 +308,21 @@ def test_off_topic_questions_are_still_declined(assistants, question):
     assert not assistants[1].ask(question).answered
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "does the newborn play a role in protecting maternal breast health?",
+        "who protects the mother's breast",
+    ],
+)
+def test_with_the_meaning_channel_the_reference_list_is_no_answer_to_a_content_question(assistants, question):
+    # The article's citation is mostly its title: the meaning channel found it close to many questions.
+    semantic = assistants[1]
+    answer = semantic.ask(question)
+    assert all(hit.section != "Selected references" for hit in answer.hits)
+    assert semantic.kb.search("what are the references?", k=1)[0].section == "Selected references"
+
+
 # -- curated answers ------------------------------------------------------------------------------
 
 
