@@ -246,9 +246,9 @@ def _reading_progress() -> ReadingProgress | None:
 
 
 def _progress_bar(total: int) -> Callable[[int], None] | None:
-    """Says how many passages the semantic channel encodes, and on a terminal follows them with a
+    """Says how many passages the meaning channel encodes, and on a terminal follows them with a
     progress bar."""
-    print(f"encoding {total} new or changed passages for the semantic channel", file=sys.stderr)
+    print(f"encoding {total} new or changed passages for the meaning channel", file=sys.stderr)
     if not _on_terminal():
         return None
     from tqdm import tqdm
