@@ -77,6 +77,17 @@ def verify(folder: Path, spec: ModelSpec = DEFAULT_MODEL) -> Path:
     return folder
 
 
+def _hub_cache() -> Path:
+    """The Hugging Face hub's cache folder, found as huggingface_hub finds it (``HF_HUB_CACHE``,
+    else ``HF_HOME/hub``, else ``$XDG_CACHE_HOME/huggingface/hub`` or ``~/.cache/huggingface/hub``)."""
+    env = os.environ
+    folder = env.get("HF_HUB_CACHE") or env.get("HUGGINGFACE_HUB_CACHE")
+    if not folder:
+        home = env.get("HF_HOME") or os.path.join(env.get("XDG_CACHE_HOME") or "~/.cache", "huggingface")
+        folder = os.path.join(home, "hub")
+    return Path(folder).expanduser()
+
+
 def fetch(spec: ModelSpec = DEFAULT_MODEL, *, probe_timeout: float = 3.0) -> Path:
     """The model's folder in the hub cache, downloaded at the pinned commit when not there yet
     (with a progress bar); raises :class:`ModelError` when it cannot be had.
@@ -86,6 +97,9 @@ def fetch(spec: ModelSpec = DEFAULT_MODEL, *, probe_timeout: float = 3.0) -> Pat
     operator set ``HF_HUB_DISABLE_TELEMETRY``). Before a download the hub is probed once: on a
     server with no route to it, the hub client's retries would hold every start for about 25
     seconds."""
+    snapshot = _hub_cache() / f"models--{spec.repo_id.replace('/', '--')}" / "snapshots" / spec.revision
+    if all((snapshot / name).is_file() for name in MODEL_FILES):
+        return snapshot  # the usual start: huggingface_hub is not even imported (0.3 s saved)
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")  # read when huggingface_hub is imported
     try:
         from huggingface_hub import constants, hf_hub_download, try_to_load_from_cache
@@ -93,7 +107,7 @@ def fetch(spec: ModelSpec = DEFAULT_MODEL, *, probe_timeout: float = 3.0) -> Pat
         raise ModelError("huggingface_hub is not installed (pip install citebot)") from exc
     where = f"{spec.repo_id}@{spec.revision[:10]}"
     cached = [try_to_load_from_cache(spec.repo_id, name, revision=spec.revision) for name in MODEL_FILES]
-    if all(isinstance(path, str) for path in cached):
+    if all(isinstance(path, str) for path in cached):  # the hub client's own reading of its cache
         return Path(cached[0]).parent
     logger.debug("%s is not in the hub cache yet", where)
     if not constants.HF_HUB_OFFLINE:
