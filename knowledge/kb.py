@@ -122,6 +122,7 @@ class KnowledgeBase:
         self._references = np.fromiter(
             (is_reference_list(p.section) for p in passages), dtype=bool, count=len(passages)
         )
+        self._has_references = bool(self._references.any())
         self.rarest_weight = math.log(1 + (max(len(passages), 1) - 0.5) / 1.5)
         # The optional semantic channel, set by knowledge.semantic.attach; None: lexical only.
         self.semantic: SemanticIndex | None = None
@@ -401,7 +402,7 @@ class KnowledgeBase:
 
     def _skipped(self, query: str, references: bool | None) -> np.ndarray | None:
         """The rows a search leaves out (reference lists, unless wanted), or None for none."""
-        if not self._references.any():
+        if not self._has_references:
             return None
         if references is None:
             from .source_questions import is_source_question
