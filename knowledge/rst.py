@@ -20,6 +20,7 @@ from docutils import nodes, utils
 from docutils.core import publish_doctree
 from docutils.parsers.rst import Directive, directives, roles
 
+from .chunking import is_reference_list
 from .tables import table_rows
 
 # Roles whose target is an API object: shown as inline code, as Sphinx shows them.
@@ -304,6 +305,10 @@ class _Writer:
             self.language = node["language"] if _LANGUAGE.match(node["language"]) else ""
         elif isinstance(node, nodes.section):
             self.section(node, depth + 1)
+        elif isinstance(node, nodes.rubric) and is_reference_list((self.paragraph(node),)):
+            # ".. rubric:: Footnotes" (or "References"): the notes below it are a reference list,
+            # a passage of their own kind (knowledge.chunking.passage_kind), so it heads them.
+            self.emit(f"{'#' * min(depth + 1, 6)} {self.paragraph(node)}\n\n")
         elif isinstance(node, (nodes.paragraph, nodes.rubric)):
             self.block(self.question(node) or self.paragraph(node))
         elif isinstance(node, (nodes.literal_block, nodes.doctest_block)):

@@ -25,6 +25,7 @@ from knowledge import KnowledgeBase
 from knowledge.crawl import CrawlReport, Site
 from knowledge.errors import StateWriteError
 from knowledge.review import QuestionStats, question_stats
+from knowledge.semantic import channels_line
 from knowledge.uploads import crawled_site_address, human_size
 
 from .. import render
@@ -273,6 +274,7 @@ class KnowledgeAdmin(commands.Cog):
             passages=len(assistant.kb.passages),
             curated=len(assistant.curated) if assistant.curated is not None else 0,
             glossary=len(assistant.glossary) if assistant.glossary is not None else 0,
+            channels=channels_line(assistant.kb, told="the bot's log"),
         )
         files = []
         if not any(answered or declined for _, answered, declined in days):
