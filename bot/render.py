@@ -184,7 +184,7 @@ def answer_embed(answer: Answer, *, answer_id: str) -> discord.Embed:
     sentences = []
     if curated is not None:
         # A moderator's answer comes first; its sources are numbered before the retrieved ones.
-        marks = "".join(f"[{n}]" for n in range(1, len(curated.hits) + 1))
+        marks = "".join(f"[{n}]" for n in answer.curated_numbers())
         # Moderators write Markdown on purpose: keep it, but never let it ping.
         moderators = discord.utils.escape_mentions(curated.text.strip())
         sentences.append(f"**Answer from the moderators**\n{moderators} {marks}".rstrip())
