@@ -179,7 +179,7 @@ def answer_embed(answer: Answer, *, answer_id: str) -> discord.Embed:
     """The answer: its best sentences (matched terms bold) each with its source number, then the
     numbered labels of the passages they came from (the Sources button shows them in full)."""
     curated = answer.curated
-    if not answer.answered and curated is None:
+    if curated is None and not (answer.answered and answer.sentences):
         return declined_embed(answer, answer_id=answer_id)
     sentences = []
     if curated is not None:
@@ -191,7 +191,8 @@ def answer_embed(answer: Answer, *, answer_id: str) -> discord.Embed:
     if answer.answered:
         sentences += [answer_sentence(answer, s) for s in answer.sentences]
     citations = [label_line(n, hit) for n, hit in answer.cited()]
-    sources = "\n\n**Sources**\n" + join_within(citations, EMBED_DESCRIPTION_LIMIT // 2)
+    # A curated answer linked to no passage cites nothing: no empty heading under it.
+    sources = "\n\n**Sources**\n" + join_within(citations, EMBED_DESCRIPTION_LIMIT // 2) if citations else ""
     body = join_within(sentences, EMBED_DESCRIPTION_LIMIT - len(sources), sep="\n\n")
     embed = discord.Embed(
         title=shorten(escape(answer.question), EMBED_TITLE_LIMIT),

@@ -155,6 +155,24 @@ async def test_a_curated_answer_wins_over_retrieval(simcord_env, state_dir):
     assert "Answer from the moderators" not in other.response.embeds[0].description
 
 
+async def test_a_curated_answer_about_a_medicine_is_not_contradicted_by_the_reply(simcord_env):
+    s = server(simcord_env)
+    saved = await add_curated(s, IBUPROFEN, IBUPROFEN_ANSWER)
+    # The confirmation says what was linked: nothing, rather than "Sources: None".
+    fields = {f.name: f.value for f in saved.response.embeds[0].fields}
+    assert fields["Sources"] == "No document passages linked"
+
+    result = await s.alice.slash(s.channel, "ask", question="can i take ibuprofen while breastfeeding")
+    message = result.response
+    [embed] = message.embeds
+    assert embed.description == "**Answer from the moderators**\n" + IBUPROFEN_ANSWER
+    # No "The knowledge base does not mention: ibuprofen." above it, no empty Sources under it.
+    assert "does not mention" not in (message.content or "")
+    assert "Sources" not in embed.description
+    labels = [c["label"] for row in message.components for c in row["components"]]
+    assert "Sources" not in labels and "👍" in labels
+
+
 async def test_a_curated_answer_counts_as_answered(simcord_env):
     s = server(simcord_env)
     await add_curated(s, IBUPROFEN, IBUPROFEN_ANSWER)
