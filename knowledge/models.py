@@ -254,16 +254,19 @@ class Sentence:
         inside: it goes through ``code`` whole (default: ``escape``), so a renderer can keep it as
         code. Markdown syntax the renderer would show raw is left out: a link shows its text only
         (its target, ``index.md`` or ``#usage``, means nothing in a chat), and attribute lists
-        and the delimiters of the document's own bold are dropped."""
+        and the delimiters of the document's own bold are dropped. A hard-wrapped line inside a
+        paragraph is joined with a space, as Markdown reads it (code blocks keep their lines)."""
         from .code import code_spans
+        from .wrapping import unwrap
 
-        text = self.text
+        text, where = unwrap(self.text)
+        own_marks = [(where[start], where[end]) for start, end in self.marks]
         show_code = code or escape
         code_parts = code_spans(text) if "`" in text or "~~~" in text else []
         hidden = _markup_syntax(text, code_parts) if any(c in text for c in "[{*_") else []
         parts = sorted([(s, e, True) for s, e in code_parts] + [(s, e, False) for s, e in hidden])
         marks: list[tuple[int, int]] = []
-        for start, end in sorted(self.marks):
+        for start, end in sorted(own_marks):
             if any(s < end and start < e for s, e, _ in parts):
                 continue
             if marks and start <= marks[-1][1]:  # an identifier and its parts: one mark
