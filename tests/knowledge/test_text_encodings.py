@@ -7,6 +7,7 @@ import logging
 
 import pytest
 
+from knowledge import Assistant, Document, KnowledgeBase
 from knowledge.documents import DocumentError, load_file, load_folder
 
 TEXT = (
@@ -39,3 +40,23 @@ def test_binary_data_or_too_little_text_is_still_refused(tmp_path, raw):
     path.write_bytes(raw)
     with pytest.raises(DocumentError, match="not UTF-8"):
         load_file(path, tmp_path)
+
+
+CAFE = (
+    "# Café notes\n\nThe café serves déjà vu coffee. Naïve customers order crème brûlée at the café "
+    "every morning.\n"
+)
+
+
+def test_cafe_finds_cafe_with_its_accent_and_the_text_shown_keeps_it():
+    kb = KnowledgeBase.from_documents([Document("cafe", "Café notes", CAFE), Document("tea", "Tea", TEA)])
+    for query in ("cafe deja vu", "CAFÉ déjà vu", "naive creme brulee"):
+        [best, *_] = kb.search(query, k=2)
+        assert best.doc_id == "cafe", query
+        assert "déjà vu coffee" in best.text
+    answer = Assistant(kb).ask("what does the cafe serve?")
+    assert answer.answered and "The café serves déjà vu coffee." in answer.sentences[0].text
+    assert "**café**" in answer.sentences[0].marked()
+
+
+TEA = "# Tea\n\nGreen tea is served in the afternoon with biscuits and honey.\n"
