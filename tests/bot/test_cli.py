@@ -96,6 +96,21 @@ def test_index_reports_counts_and_errors(tmp_path, state):
     assert "bad.md" not in out.stderr  # each problem is reported once, not also as a log line
 
 
+def test_index_says_which_encoding_a_file_that_is_not_utf_8_was_read_in(tmp_path, state):
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    text = "# Café notes\n\nThe café serves déjà vu coffee. Naïve customers order crème brûlée there.\n"
+    (folder / "cafe.md").write_bytes(text.encode("cp1252"))
+    (folder / "tea.md").write_text("# Tea\n\nGreen tea is served in the afternoon.\n")
+    out = citebot("index", "--knowledge", str(folder), env=state)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert f"not UTF-8: {folder / 'cafe.md'} was read as Windows-1252 (Western European)" in out.stdout
+    assert "tea.md" not in out.stdout
+    # Asked without the accents, answered with them, as the file has them.
+    answer = citebot("ask", "--knowledge", str(folder), "what does the cafe serve", env=state)
+    assert "The café serves déjà vu coffee." in answer.stdout, answer.stdout
+
+
 def test_index_is_reused_until_the_folder_changes(tmp_path, state):
     folder = tmp_path / "kb"
     folder.mkdir()

@@ -46,3 +46,24 @@ async def test_a_hard_wrapped_sentence_reaches_the_answer_whole_and_code_keeps_i
     logged = await alice.slash(channel, "ask", question="how do I log night feeds?")
     shown = logged.response.embeds[0].description
     assert "```\nfeeds log --night\nfeeds show\n```" in shown
+
+
+CAFE_DOC = (
+    "# Café au lait for nursing mothers\n\nA café au lait holds about half the caffeine of a filter "
+    "coffee; déjà vu from the night feeds is common, and one cup a day is fine while breastfeeding.\n"
+)
+
+
+async def test_an_upload_saved_in_windows_1252_is_read_right_and_found_without_accents(simcord_env):
+    channel, mod, alice = server(simcord_env)
+    added = await mod.slash(channel, "kb add", file=("cafe.md", CAFE_DOC.encode("cp1252")))
+    confirmation = last_message(added).content
+    assert confirmation.startswith("Added `cafe.md`: “Café au lait for nursing mothers”.")
+    assert "It is not UTF-8: read as Windows-1252 (Western European)." in confirmation
+
+    # A member types no accents; the answer quotes the document as written.
+    asked = await alice.slash(channel, "ask", question="how much caffeine is in a cafe au lait?")
+    answer = asked.response.embeds[0].description
+    assert "A **café** **au** **lait** holds about half the **caffeine**" in answer
+    assert "déjà vu from the night feeds" in answer
+    assert "[1] Café au lait for nursing mothers" in answer
