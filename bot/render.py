@@ -19,6 +19,7 @@ import discord
 from knowledge import Answer, Hit, Sentence, Topic
 from knowledge.code import block_language, code_spans
 from knowledge.models import cut_at_word
+from knowledge.wrapping import unwrap
 
 logger = logging.getLogger(__name__)
 
@@ -233,8 +234,9 @@ def passage_pages(hits: Sequence[Hit], *, heading: str = "Sources") -> list[disc
     pages: list[discord.Embed] = []
     for number, hit in enumerate(hits, start=1):
         citation = citation_line(number, hit)
-        # Documents are Markdown: keep their lists and emphasis, but never a ping or a masked link.
-        parts = split_text(document_text(hit.text), EMBED_DESCRIPTION_LIMIT)
+        # Documents are Markdown: keep their lists and emphasis, but never a ping or a masked link;
+        # a hard-wrapped paragraph reads as one, as Markdown shows it.
+        parts = split_text(document_text(unwrap(hit.text)[0]), EMBED_DESCRIPTION_LIMIT)
         for i, part in enumerate(parts, start=1):
             marker = f" ({i}/{len(parts)})" if len(parts) > 1 else ""
             heading_line = f"{heading} [{number}] {escape(hit.label())}"

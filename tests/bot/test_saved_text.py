@@ -43,6 +43,12 @@ async def test_a_hard_wrapped_sentence_reaches_the_answer_whole_and_code_keeps_i
     assert "first months are not hungry because of a lack of milk; frequent" in answer.replace("**", "")
     assert "\n" not in answer.split(" [1]")[0], "a line break inside the quoted sentence"
 
+    # The Sources page shows the paragraph as one too, and the code as it is.
+    page = (await alice.click(asked.response, label="Sources")).response
+    shown = page.embeds[0].description
+    assert "a lack of milk; frequent night feeds are normal and help keep up the milk supply while" in shown
+    assert "```\nfeeds log --night\nfeeds show\n```" in shown
+
     logged = await alice.slash(channel, "ask", question="how do I log night feeds?")
     shown = logged.response.embeds[0].description
     assert "```\nfeeds log --night\nfeeds show\n```" in shown
