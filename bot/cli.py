@@ -22,6 +22,7 @@ from knowledge import KnowledgeBase, QuestionError
 from knowledge.assistant import Assistant
 from knowledge.curated import CuratedStore
 from knowledge.database import open_store
+from knowledge.decoding import encoding_name
 from knowledge.errors import CitebotError, NotFoundError, StateWriteError
 from knowledge.glossary import Glossary
 from knowledge.kb import check_saved_index
@@ -171,6 +172,14 @@ def cmd_index(args: argparse.Namespace) -> int:
     model = model_location(sources.semantic) if sources.semantic is not None and kb.semantic else None
     if model is not None:  # what an operator copies to a server with no network (retrieval.model_path)
         print(f"meaning model: {model}")
+    # A file read in a legacy code page: say which, in case it reads wrong (once per file).
+    legacy = {
+        doc.meta.get("path") or doc.id: doc.meta["encoding"]
+        for doc in kb.documents.values()
+        if doc.meta.get("encoding")
+    }
+    for where, encoding in legacy.items():
+        print(f"not UTF-8: {where} was read as {encoding_name(str(encoding))}")
     for problem in problems:
         print(f"error: {problem}")
     print(f"{len(problems)} problem(s) found" if problems else "no problems found")

@@ -64,7 +64,7 @@ def curated_embed(entry: CuratedAnswer, hits: Sequence[Hit] = (), *, history: in
         )
     embed.add_field(
         name="Sources",
-        value=render.join_within(source_lines, SHOW_FIELD_CHARS) or "None",
+        value=render.join_within(source_lines, SHOW_FIELD_CHARS) or "No document passages linked",
         inline=False,
     )
     status = entry.status + (f": {entry.stale_reason}" if entry.stale_reason else "")
