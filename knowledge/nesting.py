@@ -10,6 +10,7 @@ the loader refuse a file before the parser starts.
 from __future__ import annotations
 
 import re
+from array import array
 from collections import Counter
 from html.parser import HTMLParser
 
@@ -39,7 +40,9 @@ def rst_depth(text: str) -> int:
     """The deepest nesting of reST body elements in ``text``: indented blocks (block quotes, list
     and definition bodies, directive content) and markers opening a body on the same line
     (``- - item``). An upper bound on docutils' own nesting, in one pass over the lines."""
-    columns = [0]  # the content column of each open level; the document's is 0
+    # The content column of each open level (the document's is 0), as machine integers: a line of
+    # a million list markers opens a million levels.
+    columns = array("q", [0])
     deepest = 0
     for raw in text.splitlines():
         line = raw.expandtabs(8) if "\t" in raw else raw
