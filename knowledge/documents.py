@@ -181,12 +181,12 @@ def parse_rst(text: str, path: Path, doc_id: str, base_url: str = "") -> Documen
     section to its anchor there."""
     from .rst import rst_to_text
 
-    depth = rst_depth(text)  # before docutils, whose work grows with depth times size
-    if depth > MAX_RST_DEPTH:
+    # Before docutils, whose work grows with depth times size; the scan stops past the limit.
+    if rst_depth(text, MAX_RST_DEPTH) > MAX_RST_DEPTH:
         raise DocumentError(
             path,
-            f"the reStructuredText is nested {depth:,} levels deep (indented blocks, lists, directives); "
-            f"the limit is {MAX_RST_DEPTH}",
+            f"the reStructuredText is nested more than {MAX_RST_DEPTH} levels deep (indented blocks, "
+            f"lists, directives); the limit is {MAX_RST_DEPTH}",
         )
     try:
         parsed = rst_to_text(text, str(path))

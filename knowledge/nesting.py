@@ -36,10 +36,12 @@ _RST_MARKER = re.compile(
 )
 
 
-def rst_depth(text: str) -> int:
+def rst_depth(text: str, limit: int | None = None) -> int:
     """The deepest nesting of reST body elements in ``text``: indented blocks (block quotes, list
     and definition bodies, directive content) and markers opening a body on the same line
-    (``- - item``). An upper bound on docutils' own nesting, in one pass over the lines."""
+    (``- - item``). An upper bound on docutils' own nesting, in one pass over the lines; with
+    ``limit``, the scan stops at the first level past it (a line of a million list markers is
+    refused after reading ``limit + 1`` of them)."""
     # The content column of each open level (the document's is 0), as machine integers: a line of
     # a million list markers opens a million levels.
     columns = array("q", [0])
@@ -56,11 +58,13 @@ def rst_depth(text: str) -> int:
             columns.append(column)  # indented past the enclosing level: a block inside it
         position = column
         while marker := _RST_MARKER.match(line, position):
-            if marker.end() == position:
+            if marker.end() == position or (limit is not None and len(columns) > limit + 1):
                 break
             position = marker.end()
             columns.append(position)
         deepest = max(deepest, len(columns) - 1)
+        if limit is not None and deepest > limit:
+            return deepest
     return deepest
 
 
