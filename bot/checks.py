@@ -85,12 +85,17 @@ class CooldownBuckets:
         self.rate, self.per = rate, per
         self._buckets: dict[Hashable, app_commands.Cooldown] = {}
         self._told: dict[Hashable, float] = {}
+        self._swept = float("-inf")  # when full buckets were last dropped
 
     def hit(self, key: Hashable, now: float) -> float | None:
         """Use one token for ``key`` at ``now``; the seconds to wait if none is left."""
-        # A bucket back to full tokens remembers nothing; dropping it keeps the map small.
-        for stale in [k for k, b in self._buckets.items() if b.get_tokens(now) >= b.rate]:
-            del self._buckets[stale]
+        # A bucket back to full tokens remembers nothing; dropping them keeps the map small. Once
+        # per period, not per use: with a thousand members asking at once, a sweep at every use
+        # made each acknowledgement wait on a thousand others.
+        if now - self._swept >= self.per or now < self._swept:
+            self._swept = now
+            for stale in [k for k, b in self._buckets.items() if b.get_tokens(now) >= b.rate]:
+                del self._buckets[stale]
         bucket = self._buckets.get(key)
         if bucket is None:
             bucket = self._buckets[key] = app_commands.Cooldown(self.rate, self.per)

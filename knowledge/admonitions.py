@@ -70,3 +70,23 @@ def unfold_admonitions(text: str) -> str:
         offset += sum(len(x) + 1 for x in lines[i:end])
         i = end
     return "\n".join(out)
+
+
+def admonition_depth(text: str) -> int:
+    """How deeply admonition boxes nest in ``text`` (0: none), in one pass and without unfolding
+    them: :func:`unfold_admonitions` copies a box's body once per level. Boxes shown inside fenced
+    code count too; the count is never lower than what unfolding would meet."""
+    if "!!!" not in text and "???" not in text and "===" not in text:
+        return 0
+    open_indents: list[str] = []  # the indent of each open box's header line
+    deepest = 0
+    for line in text.split("\n"):
+        if not line.strip():
+            continue  # blank lines belong to the box they are in
+        while open_indents and not line.startswith((open_indents[-1] + "    ", open_indents[-1] + "\t")):
+            open_indents.pop()
+        header = _HEADER.match(line)
+        if header is not None:
+            open_indents.append(header["indent"])
+            deepest = max(deepest, len(open_indents))
+    return deepest

@@ -21,9 +21,11 @@ from typing import Any
 
 import yaml
 
+from .admonitions import admonition_depth
 from .decoding import Decoded, NotText, decode_text, encoding_name
 from .models import Document, LoadError
 from .myst import read_markdown
+from .nesting import html_too_deep, rst_depth
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +80,12 @@ MAX_PDF_PAGES = 2_000
 # block's whole subtree to insert after it): 400,000 nested <div>s would take hours. Real pages
 # nest a few dozen levels.
 MAX_HTML_DEPTH = 256
+# docutils copies an indented block's lines at every level and fails past about 100 levels anyway
+# (a 1.9 MB file takes 73 MB flat, 125 MB 10 levels deep, 236 MB 40 deep); of 327 real reST files
+# none nested past 12, most of them code indented in literal blocks.
+MAX_RST_DEPTH = 24
+# Unfolding copies a box's body once per level; real pages put a box in a box, rarely deeper.
+MAX_ADMONITION_DEPTH = 8
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$\n?", re.S | re.M)
 _H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.M)
@@ -138,6 +146,10 @@ def split_front_matter(text: str, path: Path | str) -> tuple[dict[str, Any], str
 def parse_text(text: str, path: Path, doc_id: str, fmt: str) -> Document:
     """Markdown or plain text with optional front matter (YAML between ``---`` lines, or
     MultiMarkdown ``Title: ...`` lines opening a Markdown file)."""
+    if fmt == "markdown" and (depth := admonition_depth(text)) > MAX_ADMONITION_DEPTH:
+        raise DocumentError(
+            path, f"admonition boxes are nested {depth:,} levels deep; the limit is {MAX_ADMONITION_DEPTH}"
+        )
     meta, body, _ = split_front_matter(text, path)
     if not meta and fmt == "markdown":
         meta, body = _key_value_head(body)
@@ -171,6 +183,13 @@ def parse_rst(text: str, path: Path, doc_id: str, base_url: str = "") -> Documen
     section to its anchor there."""
     from .rst import rst_to_text
 
+    # Before docutils, whose work grows with depth times size; the scan stops past the limit.
+    if rst_depth(text, MAX_RST_DEPTH) > MAX_RST_DEPTH:
+        raise DocumentError(
+            path,
+            f"the reStructuredText is nested more than {MAX_RST_DEPTH} levels deep (indented blocks, "
+            f"lists, directives); the limit is {MAX_RST_DEPTH}",
+        )
     try:
         parsed = rst_to_text(text, str(path))
     except Exception as exc:
@@ -264,6 +283,9 @@ def parse_html(raw: bytes, path: Path, doc_id: str, url: str = "") -> Document:
     page's address) the document links to it and each section to its heading's anchor there."""
     from bs4 import BeautifulSoup
 
+    if html_too_deep(raw, MAX_HTML_DEPTH):  # before Beautiful Soup builds every element
+        limit = MAX_HTML_DEPTH
+        raise DocumentError(path, f"the HTML is nested more than {limit} levels deep; the limit is {limit}")
     soup = BeautifulSoup(raw, "html.parser")
     depth = _html_depth(soup)
     if depth > MAX_HTML_DEPTH:
@@ -332,12 +354,15 @@ def _anchor_offsets(text: str, headings: list[tuple[str, str]]) -> list[list[Any
 
 
 def _html_depth(soup: Any) -> int:
-    """The deepest element nesting, found without recursion (deep trees would overflow it)."""
+    """The deepest element nesting (text inside does not count), found without recursion (deep
+    trees would overflow it)."""
     deepest, stack = 0, [(soup, 0)]
     while stack:
         node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in getattr(node, "contents", ()))
+        contents = getattr(node, "contents", None)
+        if contents is not None:  # an element, not text
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in contents)
     return deepest
 
 

@@ -22,6 +22,20 @@ from knowledge.database import open_store
 from knowledge.semantic import forget_model
 from knowledge.store import StateStore
 
+# How long simcord waits for the bot to finish what an action started (work in worker threads runs
+# in real time). A guard against a hung bot, never a measure of speed: simcord's default of 5 s, or
+# a test's own 15 s, fails a correct bot on a machine busy with other work.
+SETTLE_TIMEOUT_S = 300
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give every simcord test at least ``SETTLE_TIMEOUT_S`` to settle."""
+    for item in items:
+        marker = item.get_closest_marker("simcord")
+        options = dict(marker.kwargs) if marker is not None else {}
+        options["settle_timeout"] = max(options.get("settle_timeout", 0), SETTLE_TIMEOUT_S)
+        item.add_marker(pytest.mark.simcord(**options), append=False)
+
 
 @pytest.fixture(autouse=True)
 def _model_looked_for_afresh() -> Iterator[None]:

@@ -14,10 +14,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from .. import render
+from ..answering import without_mentions
 from ..checks import use_token
 from .errors import user_message
 
 logger = logging.getLogger(__name__)
+
+# How far into a question to look for a word before acknowledging it.
+_WORD_SCAN_CHARS = 80
 
 
 class Ask(commands.Cog):
@@ -35,23 +39,38 @@ class Ask(commands.Cog):
     async def ask(self, interaction: discord.Interaction, question: str, private: bool | None = None) -> None:
         """Answer ``question`` with citations, privately when asked or configured."""
         service = self.bot.answers
-        red_flag = service.red_flag_notice(question, guild_id=interaction.guild_id)
+        # Acknowledged before any work: with many questions arriving at once, whatever runs before
+        # the defer delays every later member's acknowledgement (Discord allows 3 seconds). Only
+        # what decides the kind of acknowledgement comes first, in memory and in constant time:
+        # the cooldown token, and whether anything was asked (a word in its first characters
+        # settles it), since a refusal is private and a public "thinking…" cannot become private.
         try:
             self._cooldown(interaction)
         except app_commands.CommandOnCooldown as exc:
-            if not red_flag:
+            notice = service.red_flag_notice(question, guild_id=interaction.guild_id)
+            if not notice:
                 raise  # the error handler says "slow down"
             # Warning signs are never held back by a cooldown; only the answer waits.
             await interaction.response.send_message(
-                f"{red_flag}\n\n{user_message(exc)}",
+                f"{notice}\n\n{user_message(exc)}",
                 ephemeral=True,
                 allowed_mentions=discord.AllowedMentions.none(),
             )
             return
-        asked = service.question(question)  # an empty question is answered at once, before deferring
+        # Cleaning a long question takes milliseconds, so it waits for the defer unless the
+        # question may be empty, which is answered at once (privately) instead.
+        worded = any(ch.isalnum() for ch in without_mentions(question)[:_WORD_SCAN_CHARS])
+        asked = None if worded else service.question(question)
         ephemeral = self.bot.config.answers.private if private is None else private
-        # Retrieval can take longer than Discord's 3 seconds on a large knowledge base.
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        # Let the questions that arrived with this one be acknowledged before its work begins:
+        # its answer, in a worker thread, would slow the event loop that sends theirs.
+        await asyncio.sleep(0)
+        asked = asked or service.question(question)  # with a word in it, it cannot be refused
+        # In a worker thread: the glossary rewrite checks its files for changes, and a file system
+        # busy with other work kept every other member's acknowledgement waiting on the event
+        # loop. It never raises, so the red-flag message is still certain.
+        red_flag = await asyncio.to_thread(service.red_flag_notice, question, guild_id=interaction.guild_id)
         try:
             answer = await service.ask(asked, guild_id=interaction.guild_id)
             reply = await service.reply(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import inspect
 import re
 
 import discord
@@ -12,8 +14,12 @@ from discord import app_commands
 from simcord import assert_error
 
 from bot import create_bot
+from bot.answering import ReplyService
+from bot.app import CitebotBot
 from bot.config import CooldownConfig
-from knowledge import QuestionError
+from knowledge import Assistant, QuestionError
+from knowledge.safety import DEFAULT_RED_FLAG_MESSAGE
+from knowledge.store import ServerStore
 
 
 async def test_member_asks_and_gets_a_cited_answer(simcord_env):
@@ -36,6 +42,45 @@ async def test_member_asks_and_gets_a_cited_answer(simcord_env):
     assert "The enteromammary and mammary immune systems" not in sources
     labels = [c["label"] for row in response.components for c in row["components"]]
     assert labels == ["Sources", "👍", "👎", "Keep as test"]
+
+
+def watch_order(monkeypatch, env, targets: list[tuple[type, str]]) -> list[tuple[str, bool]]:
+    """Wrap each ``(class, method)`` to record, at every call, whether the bot had already sent
+    its "thinking…" acknowledgement to Discord (in simcord's request log)."""
+    calls: list[tuple[str, bool]] = []
+    for cls, name in targets:
+        static = isinstance(inspect.getattr_static(cls, name), staticmethod)
+        original = getattr(cls, name)
+
+        @functools.wraps(original)
+        def wrapper(*args, _original=original, _name=f"{cls.__name__}.{name}", **kwargs):
+            calls.append((_name, deferred(env)))
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(cls, name, staticmethod(wrapper) if static else wrapper)
+    return calls
+
+
+async def test_ask_is_acknowledged_before_any_work_on_it_starts(simcord_env, monkeypatch):
+    # With many questions arriving at once, anything done before the acknowledgement delays every
+    # later member's "thinking…", which Discord wants within 3 seconds. Observed as an order in
+    # simcord's request log, never timed.
+    s = server(simcord_env)
+    calls = watch_order(
+        monkeypatch,
+        simcord_env,
+        [(ReplyService, name) for name in ("is_red_flag", "question", "ask", "reply")]
+        + [(CitebotBot, "server"), (CitebotBot, "loaded_server"), (Assistant, "ask")]
+        + [(ServerStore, name) for name in ("record_answer", "mark_notice_shown", "set_message")],
+    )
+    result = await s.alice.slash(s.channel, "ask", question="my baby has a fever, what is colostrum?")
+
+    assert result.response.embeds and result.response.content.startswith(DEFAULT_RED_FLAG_MESSAGE)
+    called = {name for name, _ in calls}
+    assert {"ReplyService.is_red_flag", "ReplyService.question", "Assistant.ask"} <= called
+    assert {"CitebotBot.server", "ServerStore.record_answer"} <= called
+    early = [name for name, acknowledged in calls if not acknowledged]
+    assert early == [], f"ran before the acknowledgement: {early}"
 
 
 async def test_sources_button_shows_full_passages_only_to_the_clicker(simcord_env, builtin_kb):

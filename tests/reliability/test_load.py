@@ -4,13 +4,15 @@ the middle of them.
 simcord lets one test task run one operation at a time (``asyncio.gather`` of ``member.slash``
 calls is refused as overlapping), so the interactions are all dispatched first and the bot then
 works through them together: the same 100 concurrent interactions Discord would deliver. Every one
-must be acknowledged within Discord's 3 seconds (measured in real time at the simulated Discord's
-HTTP endpoint) and answered without error, and no retrieval, index build or SQLite call may run
-on the event loop's thread.
+must be acknowledged before any work on it starts (so the acknowledgement waits on no answer),
+and answered without error, and no retrieval, index build or SQLite call may run on the event
+loop's thread. Orders and threads are checked, never timings: how soon acknowledgements arrive
+under load is measured by bench/ack_latency.py.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
 import json
@@ -18,13 +20,14 @@ import random
 import re
 import shutil
 import threading
-import time
 from pathlib import Path
 
+import discord
 import pytest
 from reliability_helpers import last_message, server
 
 from bot import create_bot
+from bot.answering import ReplyService
 from bot.config import Config, CooldownConfig
 from knowledge import Assistant, KnowledgeBase
 from knowledge.kb import CORPUS_DIR
@@ -65,19 +68,6 @@ WORDS = [
 ]
 
 
-class TimedLog(list):
-    """The simulated Discord's request log, with the real time each request arrived (perf_counter:
-    simcord virtualises time.monotonic inside the bot)."""
-
-    def __init__(self, items) -> None:
-        super().__init__(items)
-        self.times = [0.0] * len(self)
-
-    def append(self, item) -> None:
-        super().append(item)
-        self.times.append(time.perf_counter())
-
-
 def synthetic_corpus(folder: Path, documents: int, seed: int = 7) -> None:
     """The built-in article plus generated documents, so a rebuild does real indexing work."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -89,6 +79,33 @@ def synthetic_corpus(folder: Path, documents: int, seed: int = 7) -> None:
         sentences = [" ".join(rng.choices(WORDS, k=12)).capitalize() + "." for _ in range(30)]
         lines.append(json.dumps({"_id": f"gen-{n}", "title": f"Generated {n}", "text": " ".join(sentences)}))
     (folder / "generated.jsonl").write_text("\n".join(lines) + "\n")
+
+
+def record_work_before_acknowledgement(monkeypatch, targets: list[tuple[type, str]]) -> list[str]:
+    """Wrap each ``(class, method)`` so a call made for an interaction before it was acknowledged
+    is recorded. discord.py runs each interaction in its own task, and a worker thread started
+    from it sees the task's context, so a context variable says which interaction a call is for."""
+    acknowledged: contextvars.ContextVar[bool] = contextvars.ContextVar("acknowledged", default=False)
+    early: list[str] = []
+    defer = discord.InteractionResponse.defer
+
+    async def defer_and_note(self, *args, **kwargs):
+        await defer(self, *args, **kwargs)
+        acknowledged.set(True)
+
+    monkeypatch.setattr(discord.InteractionResponse, "defer", defer_and_note)
+    for cls, name in targets:
+        static = isinstance(inspect.getattr_static(cls, name), staticmethod)
+        original = getattr(cls, name)
+
+        @functools.wraps(original)
+        def wrapper(*args, _original=original, _name=f"{cls.__name__}.{name}", **kwargs):
+            if not acknowledged.get():
+                early.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(cls, name, staticmethod(wrapper) if static else wrapper)
+    return early
 
 
 def public_methods(cls: type) -> list[str]:
@@ -125,7 +142,6 @@ def simcord_bot(load_config):
     return create_bot(load_config)
 
 
-@pytest.mark.simcord(settle_timeout=60)
 async def test_100_concurrent_asks_and_a_reload_under_load(simcord_env, load_config, monkeypatch):
     env = simcord_env
     s = server(env)
@@ -147,40 +163,43 @@ async def test_100_concurrent_asks_and_a_reload_under_load(simcord_env, load_con
         [(Assistant, "ask"), (KnowledgeBase, "search"), (KnowledgeSources, "load")]
         + [(Store, name) for name in public_methods(Store) if name not in {"close", "in_folder"}],
     )
-    env.backend.http_requests = log = TimedLog(env.backend.http_requests)
+    # No interaction's own work (cleaning, the red-flag check, its server, the answer) may start
+    # before it is acknowledged: then acknowledgements never queue behind answers.
+    early = record_work_before_acknowledgement(
+        monkeypatch, [(ReplyService, name) for name in ("question", "is_red_flag", "ask", "reply")]
+    )
+    log = env.backend.http_requests
     settle = env._settle_internal
 
     async def dispatch_only(**_kwargs) -> None:
         return None  # leave the bot's work running while more interactions arrive
 
-    asks, dispatched = [], {}
+    asks: list = []
+    dispatched: set[int] = set()
     try:
         env._settle_internal = dispatch_only
         for n in range(ASKS):
             if n == ASKS // 2:
                 reload = await s.manager.slash(s.channel, "kb reload")
-                dispatched[reload._interaction.id] = time.perf_counter()
+                dispatched.add(reload._interaction.id)
             member = members[n % len(members)]
             result = await member.slash(s.channel, "ask", question=QUESTIONS[n % len(QUESTIONS)])
-            dispatched[result._interaction.id] = time.perf_counter()
+            dispatched.add(result._interaction.id)
             asks.append(result)
-        started = time.perf_counter()
         del env._settle_internal
-        await settle(timeout=60)
-        elapsed = time.perf_counter() - started
+        await settle()
     finally:
         env.__dict__.pop("_settle_internal", None)
 
     assert env.errors == []
-    # Acknowledged within 3 seconds of arriving, every one of them.
-    acked: dict[int, float] = {}
-    for entry, at in zip(log, log.times, strict=True):
-        found = re.fullmatch(r"/interactions/(\d+)/[^/]+/callback", entry.path)
-        if found and entry.method == "POST":
-            acked.setdefault(int(found.group(1)), at)
-    assert set(dispatched) <= set(acked), "some interactions were never acknowledged"
-    waits = sorted(acked[i] - dispatched[i] for i in dispatched)
-    assert waits[-1] < 3.0, f"slowest acknowledgement {waits[-1]:.2f}s"
+    acked = {
+        int(found.group(1))
+        for entry in log
+        if entry.method == "POST"
+        and (found := re.fullmatch(r"/interactions/(\d+)/[^/]+/callback", entry.path))
+    }
+    assert dispatched <= acked, "some interactions were never acknowledged"
+    assert early == [], f"work started before its interaction was acknowledged: {sorted(set(early))}"
 
     answered = 0
     for result in asks:
@@ -193,10 +212,6 @@ async def test_100_concurrent_asks_and_a_reload_under_load(simcord_env, load_con
     assert reply.startswith("Reloaded the knowledge folder.") and "602 documents" in reply
 
     assert on_loop == [], f"ran on the event loop: {sorted(set(on_loop))}"
-    print(
-        f"\n{ASKS} asks + 1 reload in {elapsed:.2f}s; acknowledged: median {waits[len(waits) // 2]:.3f}s, "
-        f"max {waits[-1]:.3f}s"
-    )
 
     # After the reload the new document answers.
     after = await s.member.slash(s.channel, "ask", question="What binds iron in milk?")

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+from discord.app_commands import CommandOnCooldown, Cooldown
 from reliability_helpers import Server, server
 
 from bot import create_bot
+from bot.checks import CooldownBuckets
 from knowledge.safety import RedFlags
 
 ANSWERABLE = "What is the enteromammary immune system?"
@@ -110,3 +113,29 @@ async def test_moderators_are_not_limited(simcord_env):
         assert s.channel.last_message.embeds
         shown = await s.moderator.slash(s.channel, "topics")
         assert shown.response.embeds
+
+
+def test_a_thousand_members_asking_at_once_cost_each_other_nothing(monkeypatch):
+    # Every /ask takes a token before it is acknowledged, so a token must cost the same whether
+    # ten or a thousand members hold one: counted as bucket reads, never timed.
+    buckets = CooldownBuckets(rate=3, per=60.0)
+    reads = 0
+    get_tokens = Cooldown.get_tokens
+
+    def counted(self, current=None):
+        nonlocal reads
+        reads += 1
+        return get_tokens(self, current)
+
+    monkeypatch.setattr(Cooldown, "get_tokens", counted)
+    for member in range(1_000):
+        buckets.hit((1, member), 1_000.0 + member * 0.01)
+    assert reads < 5 * 1_000, f"{reads} bucket reads for 1,000 asks"
+
+    # Each member still has their own limit, and full buckets are still forgotten.
+    buckets.hit((1, 7), 1_011.0)
+    buckets.hit((1, 7), 1_011.0)
+    with pytest.raises(CommandOnCooldown):
+        buckets.hit((1, 7), 1_011.0)
+    buckets.hit((1, 8), 2_000.0)  # a period later: everyone else's bucket is full again
+    assert len(buckets._buckets) == 1

@@ -38,7 +38,7 @@ def run_citebot(args: list[str], state_dir: Path, *, code: str | None = None) ->
     }
     env.pop("CITEBOT_CONFIG", None)
     command = [sys.executable, "-c", code] if code else [sys.executable, "-m", "bot", *args]
-    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
 
 
 @pytest.mark.parametrize("verbose", [[], ["-v"]])
