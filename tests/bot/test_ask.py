@@ -18,7 +18,6 @@ from bot.answering import ReplyService
 from bot.app import CitebotBot
 from bot.config import CooldownConfig
 from knowledge import Assistant, QuestionError
-from knowledge.safety import DEFAULT_RED_FLAG_MESSAGE
 from knowledge.store import ServerStore
 
 
@@ -69,15 +68,15 @@ async def test_ask_is_acknowledged_before_any_work_on_it_starts(simcord_env, mon
     calls = watch_order(
         monkeypatch,
         simcord_env,
-        [(ReplyService, name) for name in ("is_red_flag", "question", "ask", "reply")]
+        [(ReplyService, name) for name in ("red_flag_notice", "question", "ask", "reply")]
         + [(CitebotBot, "server"), (CitebotBot, "loaded_server"), (Assistant, "ask")]
         + [(ServerStore, name) for name in ("record_answer", "mark_notice_shown", "set_message")],
     )
     result = await s.alice.slash(s.channel, "ask", question="my baby has a fever, what is colostrum?")
 
-    assert result.response.embeds and result.response.content.startswith(DEFAULT_RED_FLAG_MESSAGE)
+    assert result.response.embeds and result.response.content.startswith("⚠️ A temperature of 38 °C")
     called = {name for name, _ in calls}
-    assert {"ReplyService.is_red_flag", "ReplyService.question", "Assistant.ask"} <= called
+    assert {"ReplyService.red_flag_notice", "ReplyService.question", "Assistant.ask"} <= called
     assert {"CitebotBot.server", "ServerStore.record_answer"} <= called
     early = [name for name, acknowledged in calls if not acknowledged]
     assert early == [], f"ran before the acknowledgement: {early}"
