@@ -4,8 +4,14 @@ that needs a collaborator names what it uses here, and never imports the module 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .evidence import AnswerSettings
+    from .models import Hit
 
 
 class SharedUploads(Protocol):
@@ -78,4 +84,23 @@ class ChangeFeed(Protocol):
 
     def change_counters(self) -> dict[int, int]:
         """Each server's count of announced changes."""
+        ...
+
+
+class MeaningChannel(Protocol):
+    """What a knowledge base and the assistant use of the semantic channel
+    (:class:`~knowledge.semantic.SemanticIndex`, attached by :func:`knowledge.semantic.attach`)."""
+
+    def fuse(
+        self, rows: np.ndarray, scores: np.ndarray, query: str, *, skip: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The lexical ``rows``/``scores`` fused with the question's similarity to each passage."""
+        ...
+
+    def answer_settings(self, query: str, hits: Sequence[Hit], settings: AnswerSettings) -> AnswerSettings:
+        """``settings`` with the coverage bar moved by how similar the best hits are to the question."""
+        ...
+
+    def confirms(self, question: str, phrasing: str) -> bool:
+        """Whether ``question`` means enough the same as a curated ``phrasing`` it matched on words."""
         ...

@@ -32,7 +32,7 @@ from .text import STOP_WORDS, stem, tokens
 from .thesaurus import Bridge, Thesaurus
 
 if TYPE_CHECKING:
-    from .semantic import SemanticIndex
+    from .interfaces import MeaningChannel
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ class KnowledgeBase:
         self._has_references = bool(self._references.any())
         self.rarest_weight = math.log(1 + (max(len(passages), 1) - 0.5) / 1.5)
         # The optional semantic channel, set by knowledge.semantic.attach; None: lexical only.
-        self.semantic: SemanticIndex | None = None
+        self.semantic: MeaningChannel | None = None
 
     # -- construction -------------------------------------------------------------------------
 
