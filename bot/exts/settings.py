@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
@@ -57,6 +58,14 @@ def _mention(setting: str, item: int) -> str:
 
 def _listed(setting: str, ids: Iterable[int]) -> str:
     return ", ".join(_mention(setting, i) for i in sorted(ids)) or "none"
+
+
+def _when(stamp: str) -> str:
+    """A stored ISO time as a Discord timestamp, shown in each reader's own time zone."""
+    try:
+        return discord.utils.format_dt(datetime.fromisoformat(stamp), "f")
+    except ValueError:  # a hand edit's own wording
+        return discord.utils.escape_markdown(stamp)
 
 
 class ServerSettingsCog(commands.Cog, name="Settings"):
@@ -114,7 +123,8 @@ class ServerSettingsCog(commands.Cog, name="Settings"):
         channel = shown.moderator_channel
         lines.append(f"{LABELS[CHANNEL]}: {_mention(CHANNEL, channel) if channel else 'none'} ({whose})")
         if own.changed:
-            lines.append(f"Last changed {own.changed} by {discord.utils.escape_markdown(own.changed_by)}.")
+            by = discord.utils.escape_markdown(own.changed_by)
+            lines.append(f"Last changed {_when(own.changed)} by {by}.")
         if (shown.help_channels or shown.forum_channels) and not self.bot.intents.message_content:
             lines.append(NO_INTENT)
         return "\n".join(lines)

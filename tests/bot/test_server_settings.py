@@ -77,6 +77,7 @@ async def test_a_help_channel_set_in_one_server_answers_there_only(simcord_env, 
     assert f"<#{a.ask_here.id}> is a help channel now." in added.response.content
     assert f"Help channels: <#{a.ask_here.id}> (this server's)" in added.response.content
     assert "Moderator channel: none (the bot's default)" in added.response.content
+    assert "Last changed <t:" in added.response.content and "by admin-A (" in added.response.content
 
     await a.alice.send(a.ask_here, ANSWERABLE)
     [answer] = bot_said(a.ask_here, simcord_env)
