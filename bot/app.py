@@ -34,7 +34,7 @@ from .answering import ReplyService
 from .checks import CooldownBuckets
 from .config import Config, load_config
 from .exts import EXTENSIONS
-from .server_settings import in_force
+from .server_settings import in_force, report_loaded
 from .ui.answer import DYNAMIC_ITEMS, REASON_INPUT_ID, REASON_MODAL
 from .ui.curation import curate_target, draft_of
 from .utils import send_private, submitted_values
@@ -159,7 +159,7 @@ class CitebotBot(commands.Bot):
             if servers.watch():
                 logger.info("listening for changes made through the other bot processes")
             # Before any event: the moderator check and help channels read them on the event loop.
-            logger.info("%d server(s) have settings of their own", servers.load_settings())
+            report_loaded(servers.load_settings(), message_content=self.intents.message_content)
         except BaseException:
             store.close()
             raise

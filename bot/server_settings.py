@@ -7,11 +7,16 @@ default naming another server's channel or role simply never matches here.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
+
 from knowledge.errors import CitebotError
 from knowledge.server_settings import ServerSettings
 from knowledge.tenancy import Servers
 
 from .config import Config
+
+logger = logging.getLogger(__name__)
 
 
 class WrongServer(CitebotError):
@@ -37,3 +42,16 @@ def in_force(config: Config, servers: Servers | None, guild_id: int | None) -> S
     if guild_id is None or servers is None:
         return defaults
     return servers.own_settings.get(guild_id).current().over(defaults)
+
+
+def report_loaded(own: Mapping[int, ServerSettings], *, message_content: bool) -> None:
+    """Log, at start, how many servers have settings of their own, and warn when some chose help
+    channels or forums the bot cannot read without the Message Content intent."""
+    logger.info("%d server(s) have settings of their own", len(own))
+    unread = sorted(g for g, s in own.items() if s.help_channels or s.forum_channels)
+    if unread and not message_content:
+        logger.warning(
+            "server(s) %s chose help channels or forums with /settings, but the message content "
+            "intent is off, so only @mentions are answered there; set message_content: true",
+            ", ".join(map(str, unread)),
+        )

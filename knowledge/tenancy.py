@@ -48,7 +48,7 @@ from .glossary import Glossary
 from .kb import KnowledgeBase
 from .safety import RedFlags
 from .server_settings import FILE_NAME as SETTINGS_FILE
-from .server_settings import SettingsBook
+from .server_settings import ServerSettings, SettingsBook
 from .store import EVERYTHING_CHANGED, KNOWLEDGE_CHANGED, ServerStore, StateStore, StoreUnavailable
 from .uploads import KnowledgeSources
 from .yaml_state import YamlState, YamlStateFile
@@ -241,10 +241,11 @@ class Servers:
         moved to this process's shards) is loaded then."""
         return [self.get(guild_id) for guild_id in self._known()]
 
-    def load_settings(self) -> int:
+    def load_settings(self) -> dict[int, ServerSettings]:
         """Read the own settings of every server this process serves (at start, before any event
-        arrives, so the event loop finds them read); returns how many servers have some."""
-        return sum(bool(len(self.own_settings.get(guild_id))) for guild_id in self._known())
+        arrives, so the event loop finds them read); returns those of the servers that have some."""
+        read = {guild_id: self.own_settings.get(guild_id).current() for guild_id in self._known()}
+        return {guild_id: own for guild_id, own in read.items() if own.own()}
 
     def _create(self, guild_id: int | None) -> ServerState:
         assistant, sources = server_assistant(

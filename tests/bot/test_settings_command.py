@@ -5,6 +5,7 @@ are only the defaults, and only members who can manage the server can change any
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -243,7 +244,7 @@ class TestWithoutMessageContent:
         return Config(state_dir=state_dir)
 
     @pytest.mark.simcord(approved_intents=discord.Intents.default())
-    async def test_the_admin_is_told_how_to_get_it(self, simcord_env, two):
+    async def test_the_admin_is_told_how_to_get_it(self, simcord_env, two, config, caplog):
         a, _ = two
         assert not simcord_env.bot.intents.message_content
         added = await a.admin.slash(a.general, "settings help-channel add", channel=a.ask_here)
@@ -253,6 +254,12 @@ class TestWithoutMessageContent:
         assert bot_said(a.ask_here, simcord_env) == []
         await a.alice.send(a.ask_here, f"{a.guild.me.mention} {ANSWERABLE}")
         assert len(bot_said(a.ask_here, simcord_env)) == 1
+
+        # The operator is told at the next start too.
+        with caplog.at_level(logging.WARNING, logger="bot"):
+            await simcord_env.restart_bot(create_bot(config))
+        [warned] = [r.getMessage() for r in caplog.records if r.name == "bot.server_settings"]
+        assert f"server(s) {a.guild.id} chose help channels" in warned and "message_content: true" in warned
 
 
 ARTICLE = """---
