@@ -302,13 +302,15 @@ class Servers:
     def apply_change(self, guild_id: int, what: str) -> None:
         """Load what another process changed in a server (``what``: a state document's name,
         ``knowledge``, or ``*`` for everything); a server not loaded here yet is left alone, as it
-        is read whole when first used. Runs in the store's listening thread, off the event loop.
+        is read whole when first used, but its settings are read (the event loop reads them). Runs
+        in the store's listening thread, off the event loop.
         Raises :class:`StoreUnavailable` when the database could not be read (to be tried again)."""
         state = self.loaded_state(guild_id)
         served = (state.curated, state.glossary) if state else ()
         documents: list[YamlState] = [d for d in served if d is not None]
         settings = self.own_settings.loaded(guild_id)
-        if settings is None and what in (SETTINGS_FILE, EVERYTHING_CHANGED):
+        mine = self.owns is None or self.owns(guild_id)
+        if settings is None and mine and what in (SETTINGS_FILE, EVERYTHING_CHANGED):
             settings = self.own_settings.get(guild_id)  # settings new to this process: read here
         if settings is not None:
             documents.append(settings)
