@@ -24,6 +24,7 @@ from discord.ext import commands
 from knowledge import AnswerSettings, KnowledgeBase
 from knowledge.atomic import remove_abandoned_temp_files
 from knowledge.database import open_store
+from knowledge.server_settings import ServerSettings, SettingsFile
 from knowledge.store import StateStore
 from knowledge.tenancy import Servers, ServerState, adopt_single_pool, shard_filter
 from knowledge.uploads import KnowledgeSources
@@ -33,6 +34,7 @@ from .answering import ReplyService
 from .checks import CooldownBuckets
 from .config import Config, load_config
 from .exts import EXTENSIONS
+from .server_settings import in_force, report_loaded
 from .ui.answer import DYNAMIC_ITEMS, REASON_INPUT_ID, REASON_MODAL
 from .ui.curation import curate_target, draft_of
 from .utils import send_private, submitted_values
@@ -156,6 +158,8 @@ class CitebotBot(commands.Bot):
             )
             if servers.watch():
                 logger.info("listening for changes made through the other bot processes")
+            # Before any event: the moderator check and help channels read them on the event loop.
+            report_loaded(servers.load_settings(), message_content=self.intents.message_content)
         except BaseException:
             store.close()
             raise
@@ -218,6 +222,17 @@ class CitebotBot(commands.Bot):
         if self._servers is None:
             raise RuntimeError("the bot has not loaded its state yet")
         return self._servers.get(guild_id)
+
+    def settings(self, guild_id: int | None) -> ServerSettings:
+        """The help and forum channels, moderator roles and moderator channel in force in a
+        server: its own (``/settings``) where set, else the config's."""
+        return in_force(self.config, self._servers, guild_id)
+
+    def own_settings(self, guild_id: int) -> SettingsFile:
+        """A server's own settings, to change them (``/settings``)."""
+        if self._servers is None:
+            raise RuntimeError("the bot has not loaded its state yet")
+        return self._servers.own_settings.get(guild_id)
 
     def loaded_server(self, guild_id: int | None) -> ServerState | None:
         """The state of a server if it is loaded already, without loading it (for checks on the

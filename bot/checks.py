@@ -23,6 +23,8 @@ T = TypeVar("T")
 # What a moderator command's ``default_permissions`` asks for: who sees it before server admins
 # change the integration settings.
 MODERATORS = discord.Permissions(manage_messages=True)
+# And a server settings command's: those who may change the server itself.
+SERVER_MANAGERS = discord.Permissions(manage_guild=True)
 
 
 class NotModerator(app_commands.CheckFailure):
@@ -30,6 +32,24 @@ class NotModerator(app_commands.CheckFailure):
 
     def __init__(self) -> None:
         super().__init__("Only moderators can use this command.")
+
+
+class NotServerManager(app_commands.CheckFailure):
+    """Raised by :func:`ensure_server_manager` for members who cannot manage the server."""
+
+    def __init__(self) -> None:
+        super().__init__("Only members who can manage this server can change its settings.")
+
+
+def ensure_server_manager(interaction: discord.Interaction) -> None:
+    """Raise :class:`NotServerManager` unless the member can manage the server *now* (the
+    ``default_permissions`` of ``/settings`` only hide it, and server admins can change that)."""
+    member = interaction.user
+    if not isinstance(member, discord.Member) or interaction.guild_id is None:
+        raise NotServerManager()
+    perms = member.guild_permissions
+    if not (perms.administrator or perms.manage_guild):
+        raise NotServerManager()
 
 
 def is_moderator(member: discord.abc.User, moderator_roles: frozenset[int]) -> bool:
@@ -51,7 +71,8 @@ def ensure_moderator(interaction: discord.Interaction) -> None:
 
     Called by the command check and again at every moderator form submit and button click: a
     form or a row of buttons opened before a member was demoted must not act for them after."""
-    if not is_moderator(interaction.user, citebot(interaction).config.moderator_roles):
+    roles = citebot(interaction).settings(interaction.guild_id).moderator_roles
+    if not is_moderator(interaction.user, roles):
         raise NotModerator()
 
 
@@ -149,7 +170,7 @@ def lookup_cooldown() -> Callable[[T], T]:
         bot = citebot(interaction)
         # The interaction's own timestamp, as discord.py's cooldowns use: immune to a slow handler.
         now = interaction.created_at.timestamp()
-        moderators = bot.config.moderator_roles
+        moderators = bot.settings(interaction.guild_id).moderator_roles
         use_token(bot.lookup_cooldowns, interaction.user, interaction.guild_id, now, moderators)
         return True
 

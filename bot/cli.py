@@ -27,6 +27,8 @@ from knowledge.errors import CitebotError, NotFoundError, StateWriteError
 from knowledge.glossary import Glossary
 from knowledge.kb import check_saved_index
 from knowledge.semantic import channels_line, model_location
+from knowledge.server_settings import FILE_NAME as SETTINGS_FILE
+from knowledge.server_settings import SettingsFile
 from knowledge.store import StateStore, check_store
 from knowledge.tenancy import (
     UPLOADS_DIR,
@@ -282,7 +284,7 @@ def _progress_bar(total: int) -> Callable[[int], None] | None:
 
 def _check(sources: KnowledgeSources, store: StateStore | None = None) -> tuple[KnowledgeBase, list[str]]:
     """Validate everything citebot reads — documents, uploads, the saved index, every server's
-    curated answers and glossary (and those not yet assigned to a server; with ``store``, those
+    curated answers, glossary and settings (and those not yet assigned to a server; with ``store``, those
     kept in the database too) — writing nothing. (The config was read before this, or citebot
     stopped.)"""
     docs, errors = sources.documents()
@@ -297,14 +299,16 @@ def _check(sources: KnowledgeSources, store: StateStore | None = None) -> tuple[
         problems.append(damaged)
     folders = [state, *(server_dir(state, guild_id) for guild_id in servers_with_state(state))]
     for folder in folders:
-        for state_file in (CuratedStore.in_state_dir(folder), Glossary.in_state_dir(folder)):
+        own = SettingsFile(folder / SETTINGS_FILE)
+        for state_file in (CuratedStore.in_state_dir(folder), Glossary.in_state_dir(folder), own):
             if state_file.load_error is None:
                 continue
             problems.append(f"{state_file.load_error.path}: {state_file.load_error}")
     for guild_id in store.guilds_with_state() if store is not None else ():
         rows, folder = store.server(guild_id), server_dir(state, guild_id)
         curated = CuratedStore(rows.state_file(folder / "curated.yaml"))
-        for state_file in (curated, Glossary(rows.state_file(folder / "glossary.yaml"))):
+        own = SettingsFile(rows.state_file(folder / SETTINGS_FILE))
+        for state_file in (curated, Glossary(rows.state_file(folder / "glossary.yaml")), own):
             if state_file.load_error is not None:
                 problems.append(f"server {guild_id} in {store.describe()}: {state_file.load_error}")
     return kb, problems

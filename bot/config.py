@@ -182,9 +182,11 @@ class Config:
     guilds: frozenset[int] = setting(frozenset(), read="snowflakes", nullable=True)
     """Servers the bot may be in; it leaves any other. Empty: any server that adds it."""
     message_content: bool | None = setting(None, read="boolean", nullable=True)
-    """Request the privileged message-content intent; None: only when help or forum channels are set."""
+    """Request the privileged message-content intent; None: only when help or forum channels are set
+    here (channels servers set with ``/settings`` need True: the intent is chosen at start)."""
     help_channels: frozenset[int] = setting(frozenset(), read="snowflakes", nullable=True)
-    """Channels where questions are answered unprompted when the bot is confident."""
+    """Channels where questions are answered unprompted when the bot is confident (the default of
+    every server without its own, see ``/settings``; likewise the next three)."""
     forum_channels: frozenset[int] = setting(frozenset(), read="snowflakes", nullable=True)
     """Forums whose new posts are answered when the bot is confident."""
     moderator_roles: frozenset[int] = setting(frozenset(), read="snowflakes", nullable=True)

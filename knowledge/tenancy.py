@@ -47,9 +47,11 @@ from .glossary import FILE_NAME as GLOSSARY_FILE
 from .glossary import Glossary
 from .kb import KnowledgeBase
 from .safety import RedFlags
+from .server_settings import FILE_NAME as SETTINGS_FILE
+from .server_settings import ServerSettings, SettingsBook
 from .store import EVERYTHING_CHANGED, KNOWLEDGE_CHANGED, ServerStore, StateStore, StoreUnavailable
 from .uploads import KnowledgeSources
-from .yaml_state import YamlStateFile
+from .yaml_state import YamlState, YamlStateFile
 
 logger = logging.getLogger(__name__)
 
@@ -178,6 +180,11 @@ class Servers:
         self._reindexer: ThreadPoolExecutor | None = None
         self._queued: dict[int, bool] = {}
         self._pending: list[futures.Future] = []
+        #: Each server's own settings (help channels, moderator roles…), read apart from its
+        #: state: the checks on the event loop need them before the server is loaded, if ever.
+        self.own_settings = SettingsBook(
+            lambda guild_id: store.state_file(guild_id, server_dir(self.state_dir, guild_id) / SETTINGS_FILE)
+        )
 
     @property
     def state_dir(self) -> Path:
@@ -215,19 +222,30 @@ class Servers:
         with self._lock:
             return [s for g, s in self._states.items() if g is not None]
 
-    def load_known(self) -> list[ServerState]:
-        """Create the state of every server this process serves (:attr:`owns`) with files in the
-        state folder or state in the database (after start, in a worker thread, so a first
-        question there does not wait for its uploads to be indexed). Servers of other processes'
-        shards are neither loaded nor indexed nor checked here; one asked here anyway (a server
-        moved to this process's shards) is loaded then."""
+    def _known(self) -> list[int]:
+        """The servers this process serves (:attr:`owns`) with files in the state folder or state
+        in the database."""
         try:
             in_store = self.store.guilds_with_state()
         except StoreUnavailable as exc:
             logger.warning("servers with state in the database not loaded ahead: %s", exc)
             in_store = []
         known = sorted(set(servers_with_state(self.state_dir)) | set(in_store))
-        return [self.get(guild_id) for guild_id in known if self.owns is None or self.owns(guild_id)]
+        return [guild_id for guild_id in known if self.owns is None or self.owns(guild_id)]
+
+    def load_known(self) -> list[ServerState]:
+        """Create the state of every server this process serves (:attr:`owns`) with files in the
+        state folder or state in the database (after start, in a worker thread, so a first
+        question there does not wait for its uploads to be indexed). Servers of other processes'
+        shards are neither loaded nor indexed nor checked here; one asked here anyway (a server
+        moved to this process's shards) is loaded then."""
+        return [self.get(guild_id) for guild_id in self._known()]
+
+    def load_settings(self) -> dict[int, ServerSettings]:
+        """Read the own settings of every server this process serves (at start, before any event
+        arrives, so the event loop finds them read); returns those of the servers that have some."""
+        read = {guild_id: self.own_settings.get(guild_id).current() for guild_id in self._known()}
+        return {guild_id: own for guild_id, own in read.items() if own.own()}
 
     def _create(self, guild_id: int | None) -> ServerState:
         assistant, sources = server_assistant(
@@ -284,10 +302,18 @@ class Servers:
     def apply_change(self, guild_id: int, what: str) -> None:
         """Load what another process changed in a server (``what``: a state document's name,
         ``knowledge``, or ``*`` for everything); a server not loaded here yet is left alone, as it
-        is read whole when first used. Runs in the store's listening thread, off the event loop.
+        is read whole when first used, but its settings are read (the event loop reads them). Runs
+        in the store's listening thread, off the event loop.
         Raises :class:`StoreUnavailable` when the database could not be read (to be tried again)."""
         state = self.loaded_state(guild_id)
-        documents = [d for d in (state.curated, state.glossary) if d is not None] if state else []
+        served = (state.curated, state.glossary) if state else ()
+        documents: list[YamlState] = [d for d in served if d is not None]
+        settings = self.own_settings.loaded(guild_id)
+        mine = self.owns is None or self.owns(guild_id)
+        if settings is None and mine and what in (SETTINGS_FILE, EVERYTHING_CHANGED):
+            settings = self.own_settings.get(guild_id)  # settings new to this process: read here
+        if settings is not None:
+            documents.append(settings)
         with contextlib.ExitStack() as held:
             # The served documents are read here, before a reader on the event loop sees them
             # stale; others (golden questions) are read by their next reader, in a worker thread.

@@ -10,4 +10,5 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.exts.kb_admin",
     "bot.exts.review",
     "bot.exts.selftest",
+    "bot.exts.settings",
 )

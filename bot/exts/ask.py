@@ -110,7 +110,7 @@ class Ask(commands.Cog):
         ``CommandOnCooldown`` when none is left."""
         # The interaction's own timestamp, as discord.py's cooldowns use: immune to a slow handler.
         now = interaction.created_at.timestamp()
-        moderators = self.bot.config.moderator_roles
+        moderators = self.bot.settings(interaction.guild_id).moderator_roles
         use_token(self.bot.ask_cooldowns, interaction.user, interaction.guild_id, now, moderators)
 
     @ask.autocomplete("question")

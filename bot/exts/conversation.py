@@ -64,7 +64,8 @@ class Conversation(commands.Cog):
     @commands.Cog.listener()
     async def on_thread_create(self, thread: discord.Thread) -> None:
         """Note new forum posts, whose opening message may arrive after the thread."""
-        if thread.parent_id in self.bot.config.forum_channels and thread.owner_id != self.bot.user.id:
+        forums = self.bot.settings(thread.guild.id).forum_channels
+        if thread.parent_id in forums and thread.owner_id != self.bot.user.id:
             self._new_posts.add(thread.id)
 
     @commands.Cog.listener()
@@ -80,8 +81,8 @@ class Conversation(commands.Cog):
 
     async def _on_message(self, message: discord.Message) -> None:
         channel = message.channel
-        config = self.bot.config
-        in_forum = isinstance(channel, discord.Thread) and channel.parent_id in config.forum_channels
+        settings = self.bot.settings(message.guild.id)
+        in_forum = isinstance(channel, discord.Thread) and channel.parent_id in settings.forum_channels
         if in_forum and self._is_forum_starter(message, channel):
             await self._answer_forum_post(message, channel)
             return
@@ -117,7 +118,7 @@ class Conversation(commands.Cog):
                 )
                 return
             await self._answer(message, text, auto=False)
-        elif channel.id in config.help_channels and text:
+        elif channel.id in settings.help_channels and text:
             await self._answer(message, text, auto=True)
 
     # -- helpers ------------------------------------------------------------------------------
@@ -192,7 +193,8 @@ class Conversation(commands.Cog):
         buckets = self.bot.ask_cooldowns
         now = message.created_at.timestamp()
         try:
-            use_token(buckets, message.author, message.guild.id, now, self.bot.config.moderator_roles)
+            moderators = self.bot.settings(message.guild.id).moderator_roles
+            use_token(buckets, message.author, message.guild.id, now, moderators)
         except app_commands.CommandOnCooldown as exc:
             logger.debug("member %s over the rate limit; no answer", message.author.id)
             told = quiet or not buckets.first_refusal(member_key(message.guild.id, message.author.id), now)

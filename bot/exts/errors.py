@@ -43,6 +43,9 @@ def user_message(error: BaseException) -> str | None:
     if isinstance(error, app_commands.BotMissingPermissions):
         missing = ", ".join(p.replace("_", " ") for p in error.missing_permissions)
         return f"I'm missing a permission here: {missing}. Ask a server admin."
+    if isinstance(error, app_commands.TransformerError):
+        # A channel or role that is not the server's (Discord's pickers offer only its own).
+        return "That is not one of this server's channels or roles; choose one from Discord's list."
     if isinstance(error, app_commands.CheckFailure):
         return str(error) or "You can't use this command here."
     if isinstance(error, Refused):

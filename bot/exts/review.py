@@ -113,7 +113,7 @@ class Review(commands.Cog):
     async def notify(self, state: ServerState, flagged: Sequence[CuratedAnswer]) -> None:
         """Post each flagged answer in the moderator channel, with Keep/Edit/Retire buttons; only
         when that channel is in the answers' own server (other servers see them in /review)."""
-        channel_id = self.bot.config.moderator_channel
+        channel_id = self.bot.settings(state.guild_id).moderator_channel
         if channel_id is None:
             return
         channel = self.bot.get_channel(channel_id)

@@ -119,7 +119,7 @@ class SelfTest(commands.Cog):
     async def notify(self, state: ServerState, text: str) -> None:
         """Post ``text`` in the moderator channel when it is in the server concerned (other
         servers see it in ``/review``)."""
-        channel_id = self.bot.config.moderator_channel
+        channel_id = self.bot.settings(state.guild_id).moderator_channel
         if channel_id is None:
             return
         channel = self.bot.get_channel(channel_id)

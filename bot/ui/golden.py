@@ -54,7 +54,8 @@ class KeepAsTestButton(
         try:
             bot = citebot(interaction)
             # Checked at every click: who may act can change after the answer was posted.
-            if interaction.guild_id is None or not is_moderator(interaction.user, bot.config.moderator_roles):
+            roles = bot.settings(interaction.guild_id).moderator_roles
+            if interaction.guild_id is None or not is_moderator(interaction.user, roles):
                 raise NotModerator()
             bot.dispatch("keep_as_test", interaction, self.answer_id)
         except Exception as error:

@@ -26,6 +26,8 @@ from ..glossary import FILE_NAME as GLOSSARY_FILE
 from ..glossary import parse_glossary
 from ..golden import FILE_NAME as GOLDEN_FILE
 from ..golden import parse_golden
+from ..server_settings import FILE_NAME as SETTINGS_FILE
+from ..server_settings import parse_settings
 from ..store import STORE_FILE, Store
 from ..tenancy import UPLOADS_DIR, server_dir, servers_with_state, single_pool_files
 from ..uploads import crawled_site_address
@@ -43,7 +45,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "review_dismissed": ("answer_id", "user_id", "created_at", "guild_id"),
     "notices_shown": ("guild_id", "user_id", "day"),
 }  # fmt: skip
-STATE_DOCUMENTS = (CURATED_FILE, GLOSSARY_FILE, GOLDEN_FILE)
+STATE_DOCUMENTS = (CURATED_FILE, GLOSSARY_FILE, GOLDEN_FILE, SETTINGS_FILE)
 
 
 class MigrationError(CitebotError):
@@ -75,6 +77,7 @@ PARSERS: dict[str, Callable[[str, Path], object]] = {
     CURATED_FILE: parse_curated,
     GLOSSARY_FILE: parse_glossary,
     GOLDEN_FILE: parse_golden,
+    SETTINGS_FILE: parse_settings,
 }
 
 
@@ -152,8 +155,8 @@ class _Files:
 
 
 def _read_files(state: Path) -> _Files:
-    """Each server's curated answers, glossary and golden questions (the text as is, so hand edits
-    and their comments stay) and its uploads, crawled sites' pages and manifests named
+    """Each server's curated answers, glossary, golden questions and settings (the text as is, so
+    hand edits and their comments stay) and its uploads, crawled sites' pages and manifests named
     ``<site folder>/<file>`` as the bot shares them."""
     files = _Files()
     for guild_id in servers_with_state(state):

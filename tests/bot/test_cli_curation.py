@@ -267,3 +267,13 @@ def test_index_check_reports_a_broken_state_document_in_the_database(tmp_path, d
     checked = citebot(state, "index", "--check")
     assert checked.returncode == 1
     assert f"error: server {SERVER} in postgresql://" in checked.stdout and "invalid YAML" in checked.stdout
+
+
+def test_index_check_reports_a_mistake_in_a_servers_settings(tmp_path):
+    state = tmp_path / "state"
+    folder = state / "servers" / SERVER
+    folder.mkdir(parents=True)
+    (folder / "settings.yaml").write_text("help_channels: [123456789012345678, general]\n")
+    checked = citebot(state, "index", "--check")
+    assert checked.returncode == 1
+    assert "settings.yaml, line 1: help_channels[1]: expected a Discord id, got 'general'" in checked.stdout

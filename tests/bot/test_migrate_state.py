@@ -8,6 +8,8 @@ from knowledge.crawl.manifest import Manifest, PageRecord
 from knowledge.curated import CuratedStore
 from knowledge.database import open_store
 from knowledge.glossary import Glossary
+from knowledge.server_settings import FILE_NAME as SETTINGS_FILE
+from knowledge.server_settings import ServerSettings, SettingsFile
 from knowledge.store import Store
 from knowledge.tenancy import Servers, server_dir
 from knowledge.uploads import KnowledgeSources
@@ -29,6 +31,9 @@ def _single_server_state(state):
     folder = server_dir(state, 42)
     CuratedStore.in_state_dir(folder).add("How long does milk keep?", "Four days in the fridge.", author="m")
     Glossary.in_state_dir(folder).add("EBM", "expressed breast milk", author="m")
+    SettingsFile(folder / SETTINGS_FILE).update(
+        lambda own: ServerSettings(help_channels=frozenset({4242})), author="admin"
+    )
     (folder / "knowledge").mkdir(parents=True)
     (folder / "knowledge" / "fridge.md").write_bytes(UPLOAD)
     site = folder / "knowledge" / "docs.example.org-guide"  # a crawled site: a page and its manifest
@@ -51,7 +56,7 @@ def test_a_state_folder_moves_into_postgresql_and_is_served_from_there(tmp_path,
         "feedback": ["1", "1"],
         "review_dismissed": ["1", "1"],
         "notices_shown": ["1", "1"],
-        "state documents": ["2", "2"],
+        "state documents": ["3", "3"],
         "uploads": ["3", "3"],
     }
 
@@ -62,6 +67,8 @@ def test_a_state_folder_moves_into_postgresql_and_is_served_from_there(tmp_path,
         assert state42.guild_id == 42
         assert state42.curated.match("How long does milk keep?").answer.answer == "Four days in the fridge."
         assert state42.glossary.expand("Can I freeze EBM?").text == "Can I freeze expressed breast milk?"
+        servers = Servers(KnowledgeSources.resolve(None, fresh), store)
+        assert servers.own_settings.get(42).current().help_channels == {4242}
         assert "uploads/fridge" in state42.kb.documents
         [site] = state42.sources.sites(state42.kb)
         assert (site.address, site.pages) == (SITE, 1)

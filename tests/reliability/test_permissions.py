@@ -34,6 +34,17 @@ MODERATOR_COMMANDS = {
     "kb test import",
     "review",
 }
+SETTINGS_COMMANDS = {
+    "settings show",
+    "settings help-channel add",
+    "settings help-channel remove",
+    "settings forum-channel add",
+    "settings forum-channel remove",
+    "settings moderator-role add",
+    "settings moderator-role remove",
+    "settings moderator-channel",
+    "settings reset",
+}
 MENU = "Save as curated answer"
 REFUSAL = "Only moderators can use this command."
 
@@ -57,7 +68,7 @@ VISIBLE = {
     "member": MEMBER_COMMANDS,
     "moderator": MEMBER_COMMANDS,  # a role without Manage Messages: hidden until an admin allows it
     "manager": MEMBER_COMMANDS | MODERATOR_COMMANDS,
-    "admin": MEMBER_COMMANDS | MODERATOR_COMMANDS,
+    "admin": MEMBER_COMMANDS | MODERATOR_COMMANDS | SETTINGS_COMMANDS,  # only it can manage the server
 }
 # Who the bot lets run the moderator commands, whatever the server's overrides say.
 RUNS_MODERATOR_COMMANDS = {"member": False, "moderator": True, "manager": True, "admin": True}
@@ -94,7 +105,8 @@ async def test_server_side_check_when_an_admin_opens_every_command_to_everyone(s
     await open_to_everyone(simcord_env, s)
     actor = getattr(s, who)
     # With the override every member sees everything; the bot's own check decides.
-    assert set(actor.available_commands(s.channel)) == MEMBER_COMMANDS | MODERATOR_COMMANDS
+    everything = MEMBER_COMMANDS | MODERATOR_COMMANDS | SETTINGS_COMMANDS
+    assert set(actor.available_commands(s.channel)) == everything
 
     refused, ran = [], []
     for name in sorted(MODERATOR_COMMANDS):
