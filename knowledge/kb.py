@@ -46,7 +46,7 @@ CORPUS_DIR = Path(__file__).with_name("corpus")
 # 8: Markdown admonition boxes (!!! note) and content tabs (=== "pip") read as their title and text.
 # 9: a WordNet phrase the documents write as one word ("breast feeding") bridges to that word.
 # 10: the bridge keeps the table's words one edit from a stop word (format 4), to tell typos of stop words.
-CACHE_VERSION = 10
+CACHE_VERSION = 11  # 11: reST documents keep the API objects their directives document (/lookup)
 # The credit of a question word that, as written, is a term of the index although its own stem is not.
 SAME_WORD_CREDIT = 0.95
 # How much a term reached through the everyday-words bridge counts in retrieval, times its credit:

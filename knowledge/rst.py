@@ -46,8 +46,21 @@ _VERSION_NOTES = {
 _API_DIRECTIVES = {
     "function", "class", "method", "attribute", "property", "data", "exception", "decorator",
     "classmethod", "staticmethod", "decoratormethod", "coroutinefunction", "coroutinemethod",
-    "describe", "object", "option", "envvar", "cmdoption", "event",
+    "describe", "object", "option", "envvar", "cmdoption", "event", "confval",
 }  # fmt: skip
+# How an API object is named where it is looked up (``/lookup``): its directive's role, in short.
+_ROLE_SHOWN = {
+    "coroutinefunction": "function", "coroutinemethod": "method", "decoratormethod": "decorator",
+    "cmdoption": "option", "describe": "object", "autoclass": "class", "autofunction": "function",
+    "automethod": "method", "autoexception": "exception", "autodata": "data",
+    "autoattribute": "attribute", "autoproperty": "property", "automodule": "module",
+    "currentmodule": "currentmodule",
+}  # fmt: skip
+# Directives that set the module the names after them belong to, and those that hold members.
+_MODULE_DIRECTIVES = {"module", "currentmodule"}
+_CLASS_ROLES = {"class", "exception"}
+_OPTION_NAME = re.compile(r"(?<![\w-])(--?[A-Za-z0-9][\w-]*|/[A-Za-z]\w*)")
+_OBJECT_NAME = re.compile(r"\s*(?:(?:async|await|class|def)\s+)?([A-Za-z_][\w.:-]*)")
 
 # Directives whose argument is a build condition, not text.
 _CONDITIONS = {"only", "ifconfig"}
@@ -56,6 +69,7 @@ _ROLE_NAME = re.compile(r"(?<![\w`]):([A-Za-z][\w:+.-]*):`")
 _DIRECTIVE_NAME = re.compile(r"^[ \t]*\.\.[ \t]+([A-Za-z][\w:+.-]*)[ \t]*::", re.M)
 _TITLED_TARGET = re.compile(r"^(.*?)\s*<([^<>]+)>$", re.S)
 _LANGUAGE = re.compile(r"^[\w+#.-]{1,30}$")
+_BLANK_RUN = re.compile(r"\n{3,}")
 
 # Lines that read as code rather than prose, and those that read as Python in particular.
 _CODE_LINE = re.compile(
@@ -112,8 +126,25 @@ class _AnyOptions(dict):
         return True
 
 
+class _api(nodes.Invisible, nodes.Element):  # lower case, as docutils names its nodes
+    """Where an API object is documented (``role``, ``names``, ``body``: whether its text is in
+    the file), or where ``.. currentmodule::`` sets the module of the names after it."""
+
+
+def _api_marker(directive: str, argument: str, body: bool) -> _api | None:
+    """The marker of the object ``directive:: argument`` documents; None when it names none."""
+    role = _ROLE_SHOWN.get(directive, directive)
+    if role == "option":
+        names = _OPTION_NAME.findall(argument)
+    else:
+        found = _OBJECT_NAME.match(argument)
+        names = [found.group(1).rstrip(".:")] if found else []
+    return _api(role=role, names=names, body=body) if names else None
+
+
 class _Silent(Directive):
-    """A directive whose output nobody reads (``toctree``, ``autoclass``...): nothing."""
+    """A directive whose output nobody reads (``toctree``, ``autoclass``...): nothing, but the
+    name an ``autoclass``/``currentmodule`` gives is kept for looking it up."""
 
     optional_arguments = 100
     final_argument_whitespace = True
@@ -121,6 +152,10 @@ class _Silent(Directive):
     option_spec = _AnyOptions()
 
     def run(self) -> list[nodes.Node]:
+        name = self.name.rsplit(":", 1)[-1].lower()
+        if name in _ROLE_SHOWN or name == "module":
+            marker = _api_marker(name, " ".join(self.arguments), body=False)
+            return [marker] if marker is not None else []
         return []
 
 
@@ -183,6 +218,9 @@ class _Generic(Directive):
             lead = _VERSION_NOTES[name].format(version)
             container += nodes.paragraph("", lead + (" " + rest.strip() if rest.strip() else ""))
         elif name in _API_DIRECTIVES and argument:
+            marker = _api_marker(name, argument, body=True)
+            if marker is not None:
+                container += marker
             container += nodes.paragraph("", "", nodes.literal(argument, argument))
         elif argument and name not in _CONDITIONS:
             container += nodes.paragraph("", argument)
@@ -240,6 +278,9 @@ class RstText:
     title: str
     text: str
     anchors: list[list[Any]] = field(default_factory=list)
+    #: ``[offset, role, full name, anchor, body]`` of each API object a directive documents
+    #: (``body`` 0 for ``autoclass`` and the like, whose text is in the code).
+    objects: list[list[Any]] = field(default_factory=list)
 
 
 class _Writer:
@@ -250,6 +291,8 @@ class _Writer:
         self.size = 0
         self.title = ""
         self.anchors: list[list[Any]] = []
+        self.objects: list[list[Any]] = []
+        self.scope: list[str] = []  # the module, then the classes the objects written now belong to
         self.language = ""  # set by .. highlight::
 
     def emit(self, text: str) -> None:
@@ -298,6 +341,12 @@ class _Writer:
     def visit(self, node: nodes.Node, depth: int) -> None:
         if isinstance(node, _highlight):
             self.language = node["language"] if _LANGUAGE.match(node["language"]) else ""
+        elif isinstance(node, _api):
+            self.api_object(node)
+        elif isinstance(node, nodes.container) and any(isinstance(c, _api) for c in node.children):
+            depth_before = len(self.scope)
+            self.walk(node, depth)  # its marker puts a class in scope for the members inside
+            del self.scope[depth_before:]
         elif isinstance(node, nodes.section):
             self.section(node, depth + 1)
         elif isinstance(node, (nodes.paragraph, nodes.rubric)):
@@ -349,6 +398,25 @@ class _Writer:
         for child in node.children:
             if child is not title_node:
                 self.visit(child, depth)
+
+    def api_object(self, node: _api) -> None:
+        """Record the object ``node`` marks, named as Sphinx names it (module, class, name)."""
+        role, names = node["role"], node["names"]
+        if role in _MODULE_DIRECTIVES:  # module, currentmodule: the names after it are in it
+            self.scope[:] = [names[0]]
+            if role == "currentmodule":
+                return
+        for name in names:
+            full, anchor = name, ""
+            if role in {"envvar", "confval"}:
+                anchor = f"{role}-{name}"  # as Sphinx writes their ids
+            elif role != "option":  # an option's id names its program: linked by its section
+                prefix = self.scope[-1] if self.scope and role != "module" else ""
+                full = f"{prefix}.{name}" if prefix and not name.startswith(prefix + ".") else name
+                anchor = full
+            self.objects.append([self.size, role, full, anchor, int(node["body"])])
+            if role in _CLASS_ROLES and node["body"]:
+                self.scope.append(full)
 
     def code(self, node: nodes.Element) -> None:
         code = node.astext().strip("\n")
@@ -415,6 +483,14 @@ def rst_to_text(source: str, source_path: str = "<rst>") -> RstText:
         doctree = publish_doctree(source, source_path=source_path, settings_overrides=settings)
     writer = _Writer()
     writer.walk(doctree, 0)
-    text = "".join(writer.parts)
-    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
-    return RstText(writer.title, text, writer.anchors)
+    raw = "".join(writer.parts)
+    squeezed = _BLANK_RUN.sub("\n\n", raw)
+    text = squeezed.strip() + "\n"
+    lead = len(squeezed) - len(squeezed.lstrip())
+    objects = [[max(_squeezed(raw, offset) - lead, 0), *rest] for offset, *rest in writer.objects]
+    return RstText(writer.title, text, writer.anchors, objects)
+
+
+def _squeezed(raw: str, offset: int) -> int:
+    """Where ``offset`` of the written text lies once its blank-line runs are squeezed to one."""
+    return offset - sum(run.end() - run.start() - 2 for run in _BLANK_RUN.finditer(raw, 0, offset))
