@@ -411,7 +411,10 @@ class _Writer:
             if role in {"envvar", "confval"}:
                 anchor = f"{role}-{name}"  # as Sphinx writes their ids
             elif role != "option":  # an option's id names its program: linked by its section
-                prefix = self.scope[-1] if self.scope and role != "module" else ""
+                # autodoc imports a dotted name as it is written; the other directives put it
+                # in the current module or class.
+                written = not node["body"] and "." in name
+                prefix = self.scope[-1] if self.scope and role != "module" and not written else ""
                 full = f"{prefix}.{name}" if prefix and not name.startswith(prefix + ".") else name
                 anchor = full
             self.objects.append([self.size, role, full, anchor, int(node["body"])])

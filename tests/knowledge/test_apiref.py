@@ -100,6 +100,13 @@ Configuration
 .. option:: -v, --verbose
 
    Log more.
+
+Tasks
+-----
+
+.. currentmodule:: discord.ext.commands
+
+.. autofunction:: discord.ext.tasks.loop
 """
 
 
@@ -120,6 +127,8 @@ def test_rest_directives_are_found_without_an_inventory(tmp_path):
     client = index.describe(index.lookup("Client").matches[0].obj)
     assert (client.obj.name, client.obj.role, client.summary) == ("discord.Client", "class", "")
     assert client.link == "https://docs.example.org/api.html#discord.Client"
+    # autodoc takes a dotted name as written, whatever the current module.
+    assert names(index.lookup("loop")) == [("discord.ext.tasks.loop", "suffix")]
 
     key = index.describe(index.lookup("bot_prefix").matches[0].obj)
     assert (key.obj.role, key.summary) == ("confval", "The prefix of text commands.")
