@@ -99,17 +99,15 @@ def lookup_embed(described: Described, others: tuple[LookupMatch, ...] = ()) -> 
     )
     lines = [f"*{render.escape(obj.role)}*"]
     if described.summary:
-        lines.append(render.escape(described.summary))
+        lines.append(render.document_text(described.summary))  # its code spans shown as code
     if described.title:
+        # The title links to the anchor already: the citation names the place only.
+        linked = "" if embed.url else described.link
         cited = format_citation(
-            described.title,
-            described.section,
-            link=described.link,
-            escape=render.escape,
-            show_link=_show_link,
+            described.title, described.section, link=linked, escape=render.escape, show_link=_show_link
         )
         lines.append(f"Documented in {cited}")
-    elif described.link:
+    elif described.link and not embed.url:
         lines.append(_show_link(described.link))
     embed.description = render.shorten("\n".join(lines), render.EMBED_DESCRIPTION_LIMIT)
     if others:

@@ -16,7 +16,7 @@ Widgets
 
 .. py:function:: frobnicate(widget, *, force=False)
 
-   Turns the widget inside out. It cannot be undone.
+   Turns the ``widget`` inside out. It cannot be undone.
 """
 
 
@@ -52,7 +52,7 @@ async def test_lookup_autocompletes_names_and_answers_with_the_description_and_l
     assert embed.description.splitlines() == [
         "*method*",
         "Sends a message to the destination with the content given.",
-        f"Documented in API Reference › API Reference › Abstract Base Classes (<{embed.url}>)",
+        "Documented in API Reference › API Reference › Abstract Base Classes",
     ]
 
     # The end of a name finds every object so named; the others are listed under the first.
@@ -77,7 +77,7 @@ async def test_a_servers_uploaded_objects_are_found_in_that_server_only(simcord_
     found = await a_mod.slash(a_channel, "lookup", name="frobnicate")
     [embed] = (found.followups[-1] if found.followups else found.response).embeds
     assert embed.title == "frobnicate"
-    assert "Turns the widget inside out." in embed.description
+    assert "Turns the `widget` inside out." in embed.description  # its code shown as code
     assert "Documented in Widgets" in embed.description
     assert [c["value"] for c in await a_mod.autocomplete(a_channel, "lookup", "name", "frob")] == [
         "frobnicate"
