@@ -39,10 +39,11 @@ EXACT, SUFFIX, PREFIX, FUZZY = "exact", "suffix", "prefix", "fuzzy"
 FUZZY_CUTOFF = 70.0
 SUMMARY_CHARS = 300
 _PREFIX_SCAN = 500  # keys read past a prefix's start at most: enough for any one page of choices
-# A heading that names code: in backticks, called (``run()``) or dotted/underscored (``Client.run``).
+# A heading that names code: in backticks, called (``run()``) or dotted/underscored (``Client.run``;
+# not a version, ``v2.0``).
 _CODE_HEADING = re.compile(
     r"^(?:`(?P<quoted>[A-Za-z_][\w.:-]*)(?:\(\))?`|(?P<called>[A-Za-z_][\w.]*)\(\)|"
-    r"(?P<dotted>[A-Za-z_]\w*(?:[._]\w+)+))$"
+    r"(?P<dotted>[A-Za-z_]\w*(?:[._][A-Za-z_]\w*)+))$"
 )
 # What a page says of every coroutine before saying what it does.
 _BOILERPLATE = re.compile(r"^This (?:function|method) is a (?:coroutine|\|coro\|)\.?$", re.I)

@@ -138,7 +138,8 @@ def test_rest_directives_are_found_without_an_inventory(tmp_path):
 
 def test_headings_naming_code_are_found_in_documents_without_directives(tmp_path):
     (tmp_path / "guide.md").write_text(
-        "# Guide\n\n## Installation\n\nUse pip.\n\n## `Client.run()`\n\nStarts the bot. It blocks.\n",
+        "# Guide\n\n## Installation\n\nUse pip.\n\n## `Client.run()`\n\nStarts the bot. It blocks.\n\n"
+        "## v2.0\n\nReleased in May.\n",
         encoding="utf-8",
     )
     index = ApiIndex.of(KnowledgeBase.from_folder(tmp_path, cache=False))
