@@ -203,6 +203,8 @@ class CitebotBot(commands.Bot):
         if self._warm_up is not None:
             self._warm_up.cancel()
         await super().close()
+        if self._servers is not None:
+            await asyncio.to_thread(self._servers.close)
         if self._store is not None:
             self._store.close()
             self._store = None

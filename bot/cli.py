@@ -22,9 +22,11 @@ from knowledge import KnowledgeBase, QuestionError
 from knowledge.assistant import Assistant
 from knowledge.curated import CuratedStore
 from knowledge.database import open_store
+from knowledge.decoding import encoding_name
 from knowledge.errors import CitebotError, NotFoundError, StateWriteError
 from knowledge.glossary import Glossary
 from knowledge.kb import check_saved_index
+from knowledge.semantic import channels_line, model_location
 from knowledge.store import StateStore, check_store
 from knowledge.tenancy import (
     UPLOADS_DIR,
@@ -166,7 +168,18 @@ def cmd_index(args: argparse.Namespace) -> int:
     print(f"documents: {len(kb.documents)}")
     print(f"passages: {len(kb.passages)}")
     print(f"vocabulary: {kb.vocabulary_size} terms")
-    print(f"channels: {'lexical (BM25) + semantic' if kb.semantic is not None else 'lexical (BM25)'}")
+    print(f"channels: {channels_line(kb, sources.semantic)}")
+    model = model_location(sources.semantic) if sources.semantic is not None and kb.semantic else None
+    if model is not None:  # what an operator copies to a server with no network (retrieval.model_path)
+        print(f"meaning model: {model}")
+    # A file read in a legacy code page: say which, in case it reads wrong (once per file).
+    legacy = {
+        doc.meta.get("path") or doc.id: doc.meta["encoding"]
+        for doc in kb.documents.values()
+        if doc.meta.get("encoding")
+    }
+    for where, encoding in legacy.items():
+        print(f"not UTF-8: {where} was read as {encoding_name(str(encoding))}")
     for problem in problems:
         print(f"error: {problem}")
     print(f"{len(problems)} problem(s) found" if problems else "no problems found")
@@ -249,9 +262,9 @@ def _reading_progress() -> ReadingProgress | None:
 
 
 def _progress_bar(total: int) -> Callable[[int], None] | None:
-    """Says how many passages the semantic channel encodes, and on a terminal follows them with a
+    """Says how many passages the meaning channel encodes, and on a terminal follows them with a
     progress bar."""
-    print(f"encoding {total} new or changed passages for the semantic channel", file=sys.stderr)
+    print(f"encoding {total} new or changed passages for the meaning channel", file=sys.stderr)
     if not _on_terminal():
         return None
     from tqdm import tqdm

@@ -121,13 +121,15 @@ class CooldownConfig:
 
 @dataclass(frozen=True)
 class RetrievalConfig:
-    """How passages are found: BM25 always; the semantic channel when the ``semantic`` extra is
-    installed (``auto``), always (``on``: a warning when it cannot be had) or never (``off``)."""
+    """How passages are found: BM25 always; the meaning (semantic) channel by default (``auto`` and
+    ``on``: its model is fetched once, or read from ``model_path``; when it cannot be had, one
+    warning and lexical answers) or never (``off``: the model is never looked for)."""
 
     semantic: str = setting("auto", read="choice", options=SEMANTIC_MODES)
     """``auto``, ``on`` or ``off``."""
     model_path: Path | None = setting(None, read="path", nullable=True)
-    """A local folder with the pinned model (offline servers); None fetches it from the hub once."""
+    """A local folder with the pinned model (offline servers); None fetches it from the hub once
+    into the hub's cache, and reads it from there after."""
 
     def options(self) -> SemanticOptions:
         """These settings as :func:`knowledge.semantic.attach` takes them."""

@@ -17,6 +17,7 @@ from typing import TextIO
 from knowledge import KnowledgeBase, QuestionError
 from knowledge.assistant import Assistant
 from knowledge.models import Hit
+from knowledge.semantic import channels_line
 
 from .text_render import (
     PLAIN,
@@ -126,6 +127,7 @@ def run_console(
         f"{_count(len(kb.passages), 'passage')}). "
         "No DISCORD_TOKEN is set, so nothing connects to Discord.\n"
     )
+    stdout.write(f"Answering: {channels_line(kb)}.\n")
     if not kb.passages:
         stdout.write("The knowledge base is empty: every question will be declined.\n")
     for error in kb.errors:

@@ -64,7 +64,7 @@ def curated_embed(entry: CuratedAnswer, hits: Sequence[Hit] = (), *, history: in
         )
     embed.add_field(
         name="Sources",
-        value=render.join_within(source_lines, SHOW_FIELD_CHARS) or "None",
+        value=render.join_within(source_lines, SHOW_FIELD_CHARS) or "No document passages linked",
         inline=False,
     )
     status = entry.status + (f": {entry.stale_reason}" if entry.stale_reason else "")
@@ -194,9 +194,16 @@ def review_summary_embed(groups: int, stale: int, suggestions: Sequence[Glossary
 
 
 def stats_embed(
-    stats: QuestionStats, *, documents: int, passages: int, curated: int, glossary: int
+    stats: QuestionStats,
+    *,
+    documents: int,
+    passages: int,
+    curated: int,
+    glossary: int,
+    channels: str = "",
 ) -> discord.Embed:
-    """``/kb stats``: documents, passages, curated answers and how questions were answered."""
+    """``/kb stats``: documents, passages, curated answers, how questions were answered and, when
+    given, which retrieval channels answer (``lexical + meaning`` or ``lexical only``)."""
     embed = discord.Embed(title="Knowledge base statistics", colour=render.ANSWER_COLOUR)
     embed.add_field(name="Documents", value=str(documents))
     embed.add_field(name="Passages", value=str(passages))
@@ -205,6 +212,8 @@ def stats_embed(
     embed.add_field(name="Answered", value=f"{stats.answered} ({stats.answered_rate:.0%})")
     embed.add_field(name="Feedback", value=f"👍 {stats.helpful} · 👎 {stats.not_helpful}")
     embed.add_field(name="Glossary terms", value=str(glossary))
+    if channels:
+        embed.add_field(name="Answering with", value=channels)
 
     def listing(rows: Sequence[tuple[str, int]]) -> str:
         lines = [f"{n}× {render.escape(render.shorten(q, 120))}" for q, n in rows]

@@ -19,6 +19,7 @@ import discord
 from knowledge import Answer, Hit, Sentence, Topic
 from knowledge.code import block_language, code_spans
 from knowledge.models import cut_at_word
+from knowledge.wrapping import unwrap
 
 logger = logging.getLogger(__name__)
 
@@ -179,19 +180,20 @@ def answer_embed(answer: Answer, *, answer_id: str) -> discord.Embed:
     """The answer: its best sentences (matched terms bold) each with its source number, then the
     numbered labels of the passages they came from (the Sources button shows them in full)."""
     curated = answer.curated
-    if not answer.answered and curated is None:
+    if curated is None and not (answer.answered and answer.sentences):
         return declined_embed(answer, answer_id=answer_id)
     sentences = []
     if curated is not None:
         # A moderator's answer comes first; its sources are numbered before the retrieved ones.
-        marks = "".join(f"[{n}]" for n in range(1, len(curated.hits) + 1))
+        marks = "".join(f"[{n}]" for n in answer.curated_numbers())
         # Moderators write Markdown on purpose: keep it, but never let it ping.
         moderators = discord.utils.escape_mentions(curated.text.strip())
         sentences.append(f"**Answer from the moderators**\n{moderators} {marks}".rstrip())
     if answer.answered:
         sentences += [answer_sentence(answer, s) for s in answer.sentences]
     citations = [label_line(n, hit) for n, hit in answer.cited()]
-    sources = "\n\n**Sources**\n" + join_within(citations, EMBED_DESCRIPTION_LIMIT // 2)
+    # A curated answer linked to no passage cites nothing: no empty heading under it.
+    sources = "\n\n**Sources**\n" + join_within(citations, EMBED_DESCRIPTION_LIMIT // 2) if citations else ""
     body = join_within(sentences, EMBED_DESCRIPTION_LIMIT - len(sources), sep="\n\n")
     embed = discord.Embed(
         title=shorten(escape(answer.question), EMBED_TITLE_LIMIT),
@@ -232,8 +234,9 @@ def passage_pages(hits: Sequence[Hit], *, heading: str = "Sources") -> list[disc
     pages: list[discord.Embed] = []
     for number, hit in enumerate(hits, start=1):
         citation = citation_line(number, hit)
-        # Documents are Markdown: keep their lists and emphasis, but never a ping or a masked link.
-        parts = split_text(document_text(hit.text), EMBED_DESCRIPTION_LIMIT)
+        # Documents are Markdown: keep their lists and emphasis, but never a ping or a masked link;
+        # a hard-wrapped paragraph reads as one, as Markdown shows it.
+        parts = split_text(document_text(unwrap(hit.text)[0]), EMBED_DESCRIPTION_LIMIT)
         for i, part in enumerate(parts, start=1):
             marker = f" ({i}/{len(parts)})" if len(parts) > 1 else ""
             heading_line = f"{heading} [{number}] {escape(hit.label())}"

@@ -12,10 +12,11 @@ import os
 from typing import TextIO
 
 from knowledge import Answer, Hit, KnowledgeBase, Topic
+from knowledge.models import CLOSEST_PASSAGES
 from knowledge.text import snippet
 
 DECLINE = "That is not in the knowledge base."
-DECLINED_PASSAGES = 3
+DECLINED_PASSAGES = CLOSEST_PASSAGES
 PLAIN: tuple[str, str] = ("", "")
 """Matched terms shown as they are (text piped to a file or another program)."""
 TERMINAL_BOLD: tuple[str, str] = ("\033[1m", "\033[0m")
@@ -51,7 +52,7 @@ def render_answer(answer: Answer, *, emphasis: tuple[str, str] = PLAIN) -> str:
         lines.append("")
     curated = answer.curated
     if curated is not None:
-        marks = "".join(f"[{n}]" for n in range(1, len(curated.hits) + 1))
+        marks = "".join(f"[{n}]" for n in answer.curated_numbers())
         lines += ["Answer from the moderators:", f"{curated.text.strip()} {marks}".rstrip(), ""]
     before, after = emphasis
     shown = numbered_sources(answer)

@@ -142,28 +142,30 @@ class Assistant:
             focused = self._search_and_judge(kb, asking, context, k)
             if focused[2].answered:
                 hits, weights, verdict = focused
-        if not verdict.answered:
+        match = self.match_curated(asked.text, kb, expanded=expanded)
+        curated = None
+        if match is not None:
+            curated = _served(match.answer, kb)
+            logger.info("curated answer %d matched (score %.2f)", match.answer.id, match.score)
+        # The moderators' answer answers the whole question: "does not mention: ibuprofen" above it
+        # would contradict it, so what the documents leave out is said only when it stands alone.
+        if not verdict.answered and curated is None:
             # "can i take ibuprofen while breastfeeding": say why, not only that it was declined.
             notices += [n for n in (_words_notice(weights.unknown_subjects(), "mention"),) if n]
         if verdict.answered:
             # Say what the answer leaves out: a clause none of whose words it supports ("... and how
             # do I treat it?"), and a word that weighs in the question but the documents never use.
-            uncovered = _uncovered_clauses(query, weights, verdict.covered)
+            uncovered = _uncovered_clauses(query, weights, verdict.covered) if curated is None else []
             unmentioned = [w for w in weights.unknown_subjects(MENTION_SHARE) if w not in uncovered]
             notices += [
                 n
                 for n in (
                     _bridge_notice(kb, weights.bridges_used(verdict.covered), query),
                     _words_notice(uncovered, "cover"),
-                    _words_notice(unmentioned, "mention"),
+                    _words_notice(unmentioned, "mention") if curated is None else "",
                 )
                 if n
             ]
-        match = self.match_curated(asked.text, kb, expanded=expanded)
-        curated = None
-        if match is not None:
-            curated = _served(match.answer, kb)
-            logger.info("curated answer %d matched (score %.2f)", match.answer.id, match.score)
         return Answer(
             question=asked.text,  # the member's words, not the rewritten ones
             answered=verdict.answered,

@@ -5,11 +5,35 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from .code import code_spans, fenced_blocks, inside
 from .models import Document, Passage
 from .text import normalize
+
+# The kinds of passage. A reference list names other works: it is where a document cites, not what
+# it says, so it is searched only for questions about the sources (knowledge/source_questions.py)
+# and is never the evidence for, or the closest passage to, a question about the content.
+CONTENT, REFERENCES = "content", "references"
+# The headings a reference list stands under, in Markdown, HTML, plain text and reST/Sphinx (a
+# section, or a ``.. rubric::`` such as "Footnotes", which knowledge/rst.py makes a heading).
+_REFERENCE_HEADING = re.compile(
+    r"^(?:selected |further |cited |key |list of )?"
+    r"(?:references|bibliography|works cited|literature cited|cited literature|citations|further reading"
+    r"|sources|footnotes|notes and references|references and notes|reference list)$",
+    re.IGNORECASE,
+)
+
+
+def passage_kind(section: Sequence[str]) -> str:
+    """:data:`REFERENCES` for a passage under a reference-list heading ("References", "Selected
+    references", "Bibliography", "Works cited", "Footnotes"...), else :data:`CONTENT`."""
+    return REFERENCES if section and _REFERENCE_HEADING.match(section[-1].strip().rstrip(":")) else CONTENT
+
+
+def is_reference_list(section: Sequence[str]) -> bool:
+    """True for a passage of the :data:`REFERENCES` kind."""
+    return passage_kind(section) == REFERENCES
 
 # Target passage length in characters, a trade-off measured both ways. Retrieval (bench/variants.py,
 # SciFact train, a document scored as its best passage) gains a little from longer passages:

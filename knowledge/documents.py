@@ -21,8 +21,9 @@ from typing import Any
 
 import yaml
 
-from .admonitions import unfold_admonitions
+from .decoding import Decoded, NotText, decode_text, encoding_name
 from .models import Document, LoadError
+from .myst import read_markdown
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
     "url": (str,),
     "doi": (str,),
     "license": (str,),
-    "tags": (list, str),
+    "tags": (list, str), "myst": (dict,), "substitutions": (dict,),  # MyST: knowledge.myst
     "glossary": (dict,),  # readers' words for the document's terms (knowledge.glossary.DocumentGlossary)
 }
 
@@ -140,14 +141,14 @@ def parse_text(text: str, path: Path, doc_id: str, fmt: str) -> Document:
     meta, body, _ = split_front_matter(text, path)
     if not meta and fmt == "markdown":
         meta, body = _key_value_head(body)
+    if fmt == "markdown":  # before the title is taken: a MyST heading's roles show as their text
+        body = read_markdown(body, meta, path)
     title = meta.get("title")
     if not title:
         underlined = _UNDERLINED_TITLE.match(body)
         heading = _H1.search(body)
         title = underlined.group(1) if underlined else heading.group(1) if heading else None
     meta.update(path=str(path), format=fmt)
-    if fmt == "markdown":
-        body = unfold_admonitions(body)
     return Document(doc_id, str(title or _title_from_stem(path)), body, meta)
 
 
@@ -395,48 +396,27 @@ def parse_jsonl(text: str, path: Path) -> tuple[list[Document], list[LoadError]]
     return docs, errors
 
 
-# Below this many bytes an encoding cannot be told reliably from the text (four bytes of Latin-1
-# read as well as UTF-16): such a file must be UTF-8.
-MIN_DETECT_BYTES = 64
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-
-
-def _decode(raw: bytes, path: Path) -> str:
+def _decode(raw: bytes, path: Path) -> Decoded:
+    """The file's text; one not in UTF-8 is read in the code page it was saved in, with a warning
+    naming it (see :mod:`knowledge.decoding`)."""
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        detected = _detect(raw)
-        if detected is None:
-            raise DocumentError(path, f"not UTF-8 text (byte {exc.start})") from None
-        encoding, text = detected
-        line = raw[: exc.start].count(b"\n") + 1
-        logger.warning("%s:%d: not UTF-8; read as %s (save it as UTF-8 to be sure)", path, line, encoding)
-        return text
-    if "\x00" in text:  # valid UTF-8 can still be binary data (or UTF-16 without its mark)
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise DocumentError(path, "binary data, not text: skipped", line)
-    return text
+        decoded = decode_text(raw)
+    except NotText as exc:
+        raise DocumentError(path, str(exc), exc.line) from None
+    if decoded.legacy:
+        logger.warning(
+            "%s:%d: not UTF-8; read as %s, %s (save it as UTF-8 to be sure)",
+            path,
+            decoded.line or 1,
+            decoded.encoding,
+            encoding_name(decoded.encoding),
+        )
+    return decoded
 
 
-def _detect(raw: bytes) -> tuple[str, str] | None:
-    """The encoding charset-normalizer finds for ``raw`` and the text, when ``raw`` reads as text
-    (a legacy single-byte encoding such as Windows-1252); None for binary data or too little text."""
-    if len(raw) < MIN_DETECT_BYTES or b"\x00" in raw:
-        return None
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(raw).best()
-    if best is None or best.encoding.startswith(("utf_16", "utf_32")):
-        return None
-    text = str(best)
-    if _CONTROL.search(text):
-        return None
-    # Code pages that agree on every byte of the file read the same: name the common Western one.
-    try:
-        western = raw.decode("cp1252") == text
-    except UnicodeDecodeError:
-        western = False
-    return ("cp1252" if western else best.encoding), text
+def _with_encoding(doc: Document, decoded: Decoded) -> Document:
+    """``doc`` noting the legacy code page its file was read in (``citebot index`` names it)."""
+    return replace(doc, metadata={**doc.meta, "encoding": decoded.encoding}) if decoded.legacy else doc
 
 
 def load_file(path: Path, root: Path | None = None) -> tuple[list[Document], list[LoadError]]:
@@ -450,17 +430,22 @@ def load_file(path: Path, root: Path | None = None) -> tuple[list[Document], lis
     except OSError as exc:
         raise DocumentError(path, f"cannot read: {exc.strerror or exc}") from None
     if suffix == ".jsonl":
-        return parse_jsonl(_decode(raw, path), path)
+        decoded = _decode(raw, path)
+        rows, errors = parse_jsonl(decoded.text, path)
+        return [_with_encoding(doc, decoded) for doc in rows], errors
     errors: list[LoadError] = []
     if suffix in {".md", ".markdown", ".txt"}:
         fmt = "text" if suffix == ".txt" else "markdown"
-        doc, errors = _parse_text_file(_decode(raw, path), path, doc_id, fmt)
+        decoded = _decode(raw, path)
+        doc, errors = _parse_text_file(decoded.text, path, doc_id, fmt)
+        doc = _with_encoding(doc, decoded)
         url = crawled_url(path, folder_settings(path.parent, root))
         if url and not doc.meta.get("url"):
             doc = replace(doc, metadata={**doc.meta, "url": url})
     elif suffix in RST_SUFFIXES:
         url = page_url(path, folder_settings(path.parent, root))
-        doc = parse_rst(_decode(raw, path), path, doc_id, url)
+        decoded = _decode(raw, path)
+        doc = _with_encoding(parse_rst(decoded.text, path, doc_id, url), decoded)
     elif suffix in HTML_SUFFIXES:
         doc = parse_html(raw, path, doc_id, crawled_url(path, folder_settings(path.parent, root)))
     elif suffix == ".pdf":

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from .chunking import sentence_spans
+from .chunking import is_reference_list, sentence_spans
 from .code import block_language, code_spans, inside
 from .models import Hit, Passage, Sentence
 from .symbols import is_symbol, quoted_symbols
@@ -207,12 +207,6 @@ _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 # The definition in a Markdown definition list (PHP Markdown Extra, Pandoc, Python-Markdown): a line
 # ":   Format of output." under its term. It is quoted without its marker, and after its term.
 _DEFINITION_ITEM = re.compile(r"^\s*:[ \t]+(?=\S)")
-# A reference list names other works: it is where a document cites, not evidence of what it says.
-_REFERENCE_HEADING = re.compile(
-    r"^(?:selected |further |cited )?"
-    r"(?:references|bibliography|works cited|citations|further reading|sources)$",
-    re.IGNORECASE,
-)
 # A caption describes a picture; it answers a question about the picture, not about its subject.
 _CAPTION = re.compile(r"^\W*(?:the |this )?(?:photo|picture|image|figure|fig\.|diagram|illustration)\b", re.I)
 _PICTURE_WORDS = frozenset(stem(w) for w in ("photo", "picture", "image", "figure", "diagram", "pictured"))
@@ -267,11 +261,6 @@ def names_heading(section: Sequence[str], asked: Iterable[str]) -> bool:
     word of one heading on the ``section`` path."""
     asked = set(asked)
     return any((words := set(analyze(heading))) and words <= asked for heading in section)
-
-
-def is_reference_list(section: Sequence[str]) -> bool:
-    """True for a passage under a "References" (or "Bibliography", "Further reading") heading."""
-    return bool(section) and bool(_REFERENCE_HEADING.match(section[-1].strip()))
 
 
 def _kind_factor(sentence: str, asks_about_pictures: bool, wanted: set[str]) -> float:

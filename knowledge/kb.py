@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .chunking import DEFAULT_CHUNK_CHARS, chunk_document
+from .chunking import DEFAULT_CHUNK_CHARS, chunk_document, is_reference_list
 from .compounds import hyphenated_compounds, spell_compounds
 from .documents import ProgressCallback, dedupe, load_folder, mark_state_dir, refused_folder, scan_folder
 from .glossary import DocumentGlossary
@@ -46,7 +46,10 @@ CORPUS_DIR = Path(__file__).with_name("corpus")
 # 8: Markdown admonition boxes (!!! note) and content tabs (=== "pip") read as their title and text.
 # 9: a WordNet phrase the documents write as one word ("breast feeding") bridges to that word.
 # 10: the bridge keeps the table's words one edit from a stop word (format 4), to tell typos of stop words.
-CACHE_VERSION = 11  # 11: reST documents keep the API objects their directives document (/lookup)
+# 11: a reST rubric naming a reference list ("Footnotes", "References") heads a passage of its own.
+# 12: accents folded in the analyser ("Café" is indexed as "cafe"); documents note a legacy encoding.
+# 13: reST documents keep the API objects their directives document (/lookup).
+CACHE_VERSION = 13
 # The credit of a question word that, as written, is a term of the index although its own stem is not.
 SAME_WORD_CREDIT = 0.95
 # How much a term reached through the everyday-words bridge counts in retrieval, times its credit:
@@ -117,6 +120,11 @@ class KnowledgeBase:
             (doc_order[p.doc_id] for p in passages), dtype=np.int64, count=len(passages)
         )
         self._doc_ids = list(self.documents)
+        # Reference lists (knowledge.chunking.passage_kind) are searched only for source questions.
+        self._references = np.fromiter(
+            (is_reference_list(p.section) for p in passages), dtype=bool, count=len(passages)
+        )
+        self._has_references = bool(self._references.any())
         self.rarest_weight = math.log(1 + (max(len(passages), 1) - 0.5) / 1.5)
         # The optional semantic channel, set by knowledge.semantic.attach; None: lexical only.
         self.semantic: SemanticIndex | None = None
@@ -367,36 +375,57 @@ class KnowledgeBase:
         context: str = "",
         context_weight: float = 0.35,
         extra: dict[str, float] | None = None,
+        references: bool | None = None,
     ) -> list[Hit]:
         """The ``k`` best passages for ``query``, best first. ``extra`` adds index terms with their
         own weights; by default, the terms the everyday-words bridge reaches for the query's words
-        the index does not know (:meth:`expansion`); ``{}`` searches the query's words alone."""
+        the index does not know (:meth:`expansion`); ``{}`` searches the query's words alone.
+        Reference lists are searched only when ``references`` is True, or (None) when the query
+        asks about the sources ("what are the references?")."""
         if not self.passages or k <= 0:
             return []
         if extra is None:
             extra = self.expansion(self.bridged(content_words(query)))
+        skip = self._skipped(query, references)
         symbols = self.asked_symbols(query)  # "a literal {{": passages quoting `{{` count it
-        if self.semantic is not None or context or symbols:
-            lexical = self._scores(query, context, context_weight, extra)
+        if self.semantic is not None or context or symbols or skip is not None:
+            rows, scores = self._scores(query, context, context_weight, extra)
             if symbols:
-                lexical = self._with_symbols(*lexical, symbols)
+                rows, scores = self._with_symbols(rows, scores, symbols)
+            if skip is not None:
+                keep = ~skip[rows]
+                rows, scores = rows[keep], scores[keep]
             if self.semantic is not None:  # the semantic channel, fused with BM25 (knowledge/semantic)
-                rows, scores = top_k(*self.semantic.fuse(*lexical, query), k)
-            else:
-                rows, scores = top_k(*lexical, k)
+                rows, scores = self.semantic.fuse(rows, scores, query, skip=skip)
+            rows, scores = top_k(rows, scores, k)
         else:
             rows, scores = self.index.search(query, k, extra)
         return [self._hit(int(r), float(s)) for r, s in zip(rows, scores, strict=True) if s > 0]
 
+    def _skipped(self, query: str, references: bool | None) -> np.ndarray | None:
+        """The rows a search leaves out (reference lists, unless wanted), or None for none."""
+        if not self._has_references:
+            return None
+        if references is None:
+            from .source_questions import is_source_question
+
+            references = is_source_question(query)
+        return None if references else self._references
+
     def search_documents(
         self, query: str, k: int = 10, *, extra: dict[str, float] | None = None
     ) -> list[tuple[str, float]]:
-        """The ``k`` best documents, each scored as its best passage; ``extra`` as in :meth:`search`."""
+        """The ``k`` best documents, each scored as its best passage other than a reference list
+        (unless the query asks about sources); ``extra`` as in :meth:`search`."""
         if extra is None:
             extra = self.expansion(self.bridged(content_words(query)))
         rows, scores = self.index.score(query, extra)
+        skip = self._skipped(query, None)
+        if skip is not None:
+            keep = ~skip[rows]
+            rows, scores = rows[keep], scores[keep]
         if self.semantic is not None:
-            rows, scores = self.semantic.fuse(rows, scores, query)
+            rows, scores = self.semantic.fuse(rows, scores, query, skip=skip)
         docs, best = top_k_groups(rows, scores, self._row_doc, k)
         return [(self._doc_ids[d], float(s)) for d, s in zip(docs.tolist(), best.tolist(), strict=True)]
 

@@ -7,6 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+# C0 and C1 control characters but tab, line feed and carriage return; a terminal's escape sequence
+# ("\x1b[1m") is one whole.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_ESCAPE_SEQUENCE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+_CONTROL_TO_SPACE = {
+    code: "\n" if code in (0x0B, 0x0C, 0x85) else " "
+    for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0))
+}
+
 
 @dataclass(frozen=True)
 class Document:
@@ -21,6 +30,16 @@ class Document:
     title: str
     text: str
     metadata: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        # A control character (a page's form feed, a terminal's colour codes, a NUL from a PDF)
+        # shows in Discord as a box or not at all: each becomes a space, or a line break where it
+        # breaks a line, so every offset into the text (pages, anchors) still holds.
+        for name in ("title", "text"):
+            value = getattr(self, name)
+            if _CONTROL.search(value):
+                value = _ESCAPE_SEQUENCE.sub(lambda found: " " * len(found.group()), value)
+                object.__setattr__(self, name, value.translate(_CONTROL_TO_SPACE))
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -123,6 +142,8 @@ def format_citation(
 
 
 LABEL_TOPIC_CHARS = 48
+# A declined answer names this many of its closest passages (and Sources shows those).
+CLOSEST_PASSAGES = 3
 _YEAR = re.compile(r"\b(?:1[6-9]|20)\d{2}\b")
 # Where the first author's name ends: a comma, semicolon, bracket, full stop or the next author.
 _AUTHOR_END = re.compile(r"[,;(]|\.\s|\s+(?:and|&)\s+")
@@ -229,7 +250,8 @@ class Hit:
 
 @dataclass(frozen=True)
 class Sentence:
-    """One sentence of an answer, from the hit numbered ``source`` (1-based, as cited).
+    """One sentence of an answer, from the hit ranked ``source`` (1-based) among the answer's
+    retrieved passages; :meth:`Answer.number` gives the ``[n]`` it is cited as.
 
     ``marks`` are ``(start, end)`` character spans of ``text`` that matched the question.
     """
@@ -251,16 +273,19 @@ class Sentence:
         inside: it goes through ``code`` whole (default: ``escape``), so a renderer can keep it as
         code. Markdown syntax the renderer would show raw is left out: a link shows its text only
         (its target, ``index.md`` or ``#usage``, means nothing in a chat), and attribute lists
-        and the delimiters of the document's own bold are dropped."""
+        and the delimiters of the document's own bold are dropped. A hard-wrapped line inside a
+        paragraph is joined with a space, as Markdown reads it (code blocks keep their lines)."""
         from .code import code_spans
+        from .wrapping import unwrap
 
-        text = self.text
+        text, where = unwrap(self.text)
+        own_marks = [(where[start], where[end]) for start, end in self.marks]
         show_code = code or escape
         code_parts = code_spans(text) if "`" in text or "~~~" in text else []
         hidden = _markup_syntax(text, code_parts) if any(c in text for c in "[{*_") else []
         parts = sorted([(s, e, True) for s, e in code_parts] + [(s, e, False) for s, e in hidden])
         marks: list[tuple[int, int]] = []
-        for start, end in sorted(self.marks):
+        for start, end in sorted(own_marks):
             if any(s < end and start < e for s, e, _ in parts):
                 continue
             if marks and start <= marks[-1][1]:  # an identifier and its parts: one mark
@@ -347,8 +372,9 @@ class Answer:
     red-flag message (see :mod:`knowledge.safety`) when the question describes warning signs; it is
     shown before everything else.
 
-    Sources are numbered once, by :meth:`sources`: the curated answer's first, then the retrieved
-    passages. Every renderer cites ``[n]`` as ``sources()[n - 1]``.
+    Sources are numbered once, by :meth:`sources`, as the reply shows them: the curated answer's
+    first, then the passages the sentences quote, in order of first appearance, each once. Every
+    renderer cites ``[n]`` as ``sources()[n - 1]``.
     """
 
     question: str
@@ -366,24 +392,44 @@ class Answer:
             object.__setattr__(self, name, tuple(getattr(self, name)))
 
     def sources(self) -> tuple[Hit, ...]:
-        """Every source in ``[n]`` order: the curated answer's, then the retrieved passages (not
-        deduplicated, so ``[n]`` always names the same passage)."""
-        curated = self.curated.hits if self.curated is not None else ()
-        return curated + self.hits
+        """Every source the reply shows, in ``[n]`` order: the curated answer's, then the passages
+        the sentences quote, in the order the member reads them (a passage cited twice is one
+        source, so ``[1]`` is always the first cited). A declined answer's are its
+        ``CLOSEST_PASSAGES`` closest passages. ``/source n`` and the Sources pages show exactly
+        these, so no number points at a passage the reply never showed."""
+        if self.curated is None and not self.answered:
+            return self.hits[:CLOSEST_PASSAGES]
+        shown: dict[str, Hit] = {}
+        for hit in self.curated.hits if self.curated is not None else ():
+            shown.setdefault(hit.passage_id, hit)
+        if self.answered:
+            for sentence in self.sentences:
+                hit = self._quoted(sentence)
+                if hit is not None:
+                    shown.setdefault(hit.passage_id, hit)
+        return tuple(shown.values())
+
+    def _quoted(self, sentence: Sentence) -> Hit | None:
+        return self.hits[sentence.source - 1] if 0 < sentence.source <= len(self.hits) else None
 
     def number(self, sentence: Sentence) -> int:
-        """The ``[n]`` a sentence of this answer cites."""
-        return sentence.source + (len(self.curated.hits) if self.curated is not None else 0)
+        """The ``[n]`` a sentence of this answer cites (0 for a sentence of no retrieved passage)."""
+        hit = self._quoted(sentence)
+        ids = [source.passage_id for source in self.sources()]
+        return ids.index(hit.passage_id) + 1 if hit is not None and hit.passage_id in ids else 0
+
+    def curated_numbers(self) -> list[int]:
+        """The ``[n]`` the moderators' answer cites: its sources, numbered first."""
+        if self.curated is None:
+            return []
+        return list(range(1, len({hit.passage_id for hit in self.curated.hits}) + 1))
 
     def cited(self) -> list[tuple[int, Hit]]:
-        """The numbered sources the answer shows: all of the curated answer's, then the retrieved
-        passages its sentences quote (when it answered), in ``[n]`` order."""
-        sources = self.sources()
-        curated = len(self.curated.hits) if self.curated is not None else 0
-        numbers = list(range(1, curated + 1))
-        if self.answered:
-            numbers += sorted({self.number(s) for s in self.sentences if 0 < s.source <= len(self.hits)})
-        return [(n, sources[n - 1]) for n in numbers]
+        """The numbered sources of an answer given (by the moderators or from the passages); none
+        for a declined one (whose closest passages :meth:`sources` still lists)."""
+        if self.curated is None and not self.answered:
+            return []
+        return list(enumerate(self.sources(), start=1))
 
     def to_dict(self) -> dict[str, Any]:
         """The answer as ``citebot ask --json`` prints it."""
@@ -393,6 +439,9 @@ class Answer:
             "answered": self.answered,
             "curated": curated,
             "sentences": [s.marked() for s in self.sentences],
+            # The [n] each sentence cites, and the sources so numbered (as the reply shows them).
+            "cites": [self.number(s) for s in self.sentences],
+            "sources": [{"n": n, **hit.to_dict()} for n, hit in enumerate(self.sources(), start=1)],
             "passages": [hit.to_dict() for hit in self.hits],
             "notices": ([self.safety] if self.safety else []) + list(self.notices),
             "red_flag": bool(self.safety),

@@ -102,7 +102,8 @@ class ReviewGroup:
 
     @property
     def best_passage_id(self) -> str | None:
-        """The passage retrieval ranked first for the oldest wording (for a curated answer's source)."""
+        """The first source the oldest wording's reply showed, [1] (for a decline, the closest
+        passage): a curated answer's source to start from."""
         for item in self.items:
             if item.passage_ids:
                 return item.passage_ids[0]

@@ -20,15 +20,19 @@ from docutils import nodes, utils
 from docutils.core import publish_doctree
 from docutils.parsers.rst import Directive, directives, roles
 
+from .chunking import is_reference_list
+from .rst_api import ApiRecorder, api, api_marker, holds_marker, names_an_object
+from .tables import table_rows
+
 # Roles whose target is an API object: shown as inline code, as Sphinx shows them.
-_CODE_ROLES = {
+CODE_ROLES = {
     "attr", "class", "const", "data", "exc", "func", "meth", "mod", "obj", "property", "type",
     "code", "literal", "samp", "file", "envvar", "option", "program", "command", "kbd", "makevar",
     "mailheader", "mimetype", "newsgroup", "regexp", "token", "keyword",
 }  # fmt: skip
 # Directives with nothing a reader should see: tables of contents, index entries, API
 # auto-documentation (its text lives in the code, not in the file) and includes of other files.
-_SILENT = {
+SILENT_DIRECTIVES = {
     "toctree", "index", "include", "literalinclude", "currentmodule", "module",
     "autoclass", "autofunction", "automethod", "autoexception", "automodule", "autodata",
     "autoattribute", "autoproperty", "autosummary", "tabularcolumns", "rst-class", "default-role",
@@ -36,31 +40,18 @@ _SILENT = {
     "raw", "meta", "only-html", "graphviz", "inheritance-diagram", "jinja:filters", "jinja:tests",
     "jinja:nodes",
 }  # fmt: skip
-_CODE_DIRECTIVES = {"code-block", "sourcecode", "code", "testcode", "doctest", "testoutput"}
-_VERSION_NOTES = {
+CODE_DIRECTIVES = {"code-block", "sourcecode", "code", "testcode", "doctest", "testoutput"}
+VERSION_NOTES = {
     "versionadded": "Added in version {}.",
     "versionchanged": "Changed in version {}.",
     "deprecated": "Deprecated since version {}.",
     "versionremoved": "Removed in version {}.",
 }
-_API_DIRECTIVES = {
+API_DIRECTIVES = {
     "function", "class", "method", "attribute", "property", "data", "exception", "decorator",
     "classmethod", "staticmethod", "decoratormethod", "coroutinefunction", "coroutinemethod",
     "describe", "object", "option", "envvar", "cmdoption", "event", "confval",
 }  # fmt: skip
-# How an API object is named where it is looked up (``/lookup``): its directive's role, in short.
-_ROLE_SHOWN = {
-    "coroutinefunction": "function", "coroutinemethod": "method", "decoratormethod": "decorator",
-    "cmdoption": "option", "describe": "object", "autoclass": "class", "autofunction": "function",
-    "automethod": "method", "autoexception": "exception", "autodata": "data",
-    "autoattribute": "attribute", "autoproperty": "property", "automodule": "module",
-    "currentmodule": "currentmodule",
-}  # fmt: skip
-# Directives that set the module the names after them belong to, and those that hold members.
-_MODULE_DIRECTIVES = {"module", "currentmodule"}
-_CLASS_ROLES = {"class", "exception"}
-_OPTION_NAME = re.compile(r"(?<![\w-])(--?[A-Za-z0-9][\w-]*|/[A-Za-z]\w*)")
-_OBJECT_NAME = re.compile(r"\s*(?:(?:async|await|class|def)\s+)?([A-Za-z_][\w.:-]*)")
 
 # Directives whose argument is a build condition, not text.
 _CONDITIONS = {"only", "ifconfig"}
@@ -69,7 +60,6 @@ _ROLE_NAME = re.compile(r"(?<![\w`]):([A-Za-z][\w:+.-]*):`")
 _DIRECTIVE_NAME = re.compile(r"^[ \t]*\.\.[ \t]+([A-Za-z][\w:+.-]*)[ \t]*::", re.M)
 _TITLED_TARGET = re.compile(r"^(.*?)\s*<([^<>]+)>$", re.S)
 _LANGUAGE = re.compile(r"^[\w+#.-]{1,30}$")
-_BLANK_RUN = re.compile(r"\n{3,}")
 
 # Lines that read as code rather than prose, and those that read as Python in particular.
 _CODE_LINE = re.compile(
@@ -96,7 +86,7 @@ _SETTINGS = {
 }
 
 
-def _role_text(text: str) -> str:
+def role_text(text: str) -> str:
     """What Sphinx shows for a cross-reference: the title of ``title <target>``, else the target
     without its ``~``/``!``/leading-dot markers."""
     titled = _TITLED_TARGET.match(text)
@@ -108,10 +98,10 @@ def _role_text(text: str) -> str:
 def _generic_role(
     name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None
 ) -> tuple[list[nodes.Node], list[nodes.Node]]:
-    shown = _role_text(utils.unescape(text))
+    shown = role_text(utils.unescape(text))
     role = name.rsplit(":", 1)[-1].lower()
     titled = bool(_TITLED_TARGET.match(text))
-    if role in _CODE_ROLES and not titled:
+    if role in CODE_ROLES and not titled:
         return [nodes.literal(rawtext, shown)], []
     return [nodes.Text(shown)], []
 
@@ -126,22 +116,6 @@ class _AnyOptions(dict):
         return True
 
 
-class _api(nodes.Invisible, nodes.Element):  # lower case, as docutils names its nodes
-    """Where an API object is documented (``role``, ``names``, ``body``: whether its text is in
-    the file), or where ``.. currentmodule::`` sets the module of the names after it."""
-
-
-def _api_marker(directive: str, argument: str, body: bool) -> _api | None:
-    """The marker of the object ``directive:: argument`` documents; None when it names none."""
-    role = _ROLE_SHOWN.get(directive, directive)
-    if role == "option":
-        names = _OPTION_NAME.findall(argument)
-    else:
-        found = _OBJECT_NAME.match(argument)
-        names = [found.group(1).rstrip(".:")] if found else []
-    return _api(role=role, names=names, body=body) if names else None
-
-
 class _Silent(Directive):
     """A directive whose output nobody reads (``toctree``, ``autoclass``...): nothing, but the
     name an ``autoclass``/``currentmodule`` gives is kept for looking it up."""
@@ -153,8 +127,8 @@ class _Silent(Directive):
 
     def run(self) -> list[nodes.Node]:
         name = self.name.rsplit(":", 1)[-1].lower()
-        if name in _ROLE_SHOWN or name == "module":
-            marker = _api_marker(name, " ".join(self.arguments), body=False)
+        if names_an_object(name):
+            marker = api_marker(name, " ".join(self.arguments), body=False)
             return [marker] if marker is not None else []
         return []
 
@@ -213,12 +187,12 @@ class _Generic(Directive):
                 block["language"] = "python"
             return [block]
         container = nodes.container()
-        if name in _VERSION_NOTES and argument:
+        if name in VERSION_NOTES and argument:
             version, _, rest = argument.partition(" ")
-            lead = _VERSION_NOTES[name].format(version)
+            lead = VERSION_NOTES[name].format(version)
             container += nodes.paragraph("", lead + (" " + rest.strip() if rest.strip() else ""))
-        elif name in _API_DIRECTIVES and argument:
-            marker = _api_marker(name, argument, body=True)
+        elif name in API_DIRECTIVES and argument:
+            marker = api_marker(name, argument, body=True)
             if marker is not None:
                 container += marker
             container += nodes.paragraph("", "", nodes.literal(argument, argument))
@@ -248,14 +222,14 @@ def _register(source: str) -> None:
         short = name.rsplit(":", 1)[-1]
         if short == "highlight":
             directives.register_directive(name, _Highlight)
-        elif short in _SILENT or name in _SILENT:
+        elif short in SILENT_DIRECTIVES or name in SILENT_DIRECTIVES:
             directives.register_directive(name, _Silent)
-        elif short in _CODE_DIRECTIVES:
+        elif short in CODE_DIRECTIVES:
             directives.register_directive(name, _CodeBlock)
         elif (
             ":" in name
-            or short in _VERSION_NOTES
-            or short in _API_DIRECTIVES
+            or short in VERSION_NOTES
+            or short in API_DIRECTIVES
             or (directives._directives.get(name) is None and name not in directives._directive_registry)
         ):
             directives.register_directive(name, _Generic)
@@ -291,8 +265,7 @@ class _Writer:
         self.size = 0
         self.title = ""
         self.anchors: list[list[Any]] = []
-        self.objects: list[list[Any]] = []
-        self.scope: list[str] = []  # the module, then the classes the objects written now belong to
+        self.api = ApiRecorder()  # the API objects the directives document
         self.language = ""  # set by .. highlight::
 
     def emit(self, text: str) -> None:
@@ -308,7 +281,9 @@ class _Writer:
 
     def inline(self, node: nodes.Node) -> str:
         if isinstance(node, nodes.Text):
-            return str(node).replace("\n", " ")
+            # astext() drops docutils' escape marks: str() keeps "\x00" for each backslash escape
+            # (the "\ " after ``await``\ in a heading), a NUL byte in the section name.
+            return node.astext().replace("\n", " ")
         if isinstance(node, nodes.literal):
             return _code_span(node.astext())
         if isinstance(node, (nodes.footnote_reference, nodes.citation_reference, nodes.target)):
@@ -317,7 +292,7 @@ class _Writer:
             return ""
         if isinstance(node, nodes.problematic):
             raw = node.rawsource or node.astext()
-            return "" if raw.startswith("|") else _role_text(raw.strip("`*|_"))
+            return "" if raw.startswith("|") else role_text(raw.strip("`*|_"))
         return "".join(self.inline(child) for child in node.children)
 
     def question(self, node: nodes.Element) -> str:
@@ -341,14 +316,18 @@ class _Writer:
     def visit(self, node: nodes.Node, depth: int) -> None:
         if isinstance(node, _highlight):
             self.language = node["language"] if _LANGUAGE.match(node["language"]) else ""
-        elif isinstance(node, _api):
-            self.api_object(node)
-        elif isinstance(node, nodes.container) and any(isinstance(c, _api) for c in node.children):
-            depth_before = len(self.scope)
+        elif isinstance(node, api):
+            self.api.record(node, self.size)
+        elif holds_marker(node):
+            depth_before = len(self.api.scope)
             self.walk(node, depth)  # its marker puts a class in scope for the members inside
-            del self.scope[depth_before:]
+            del self.api.scope[depth_before:]
         elif isinstance(node, nodes.section):
             self.section(node, depth + 1)
+        elif isinstance(node, nodes.rubric) and is_reference_list((self.paragraph(node),)):
+            # ".. rubric:: Footnotes" (or "References"): the notes below it are a reference list,
+            # a passage of their own kind (knowledge.chunking.passage_kind), so it heads them.
+            self.emit(f"{'#' * min(depth + 1, 6)} {self.paragraph(node)}\n\n")
         elif isinstance(node, (nodes.paragraph, nodes.rubric)):
             self.block(self.question(node) or self.paragraph(node))
         elif isinstance(node, (nodes.literal_block, nodes.doctest_block)):
@@ -399,28 +378,6 @@ class _Writer:
             if child is not title_node:
                 self.visit(child, depth)
 
-    def api_object(self, node: _api) -> None:
-        """Record the object ``node`` marks, named as Sphinx names it (module, class, name)."""
-        role, names = node["role"], node["names"]
-        if role in _MODULE_DIRECTIVES:  # module, currentmodule: the names after it are in it
-            self.scope[:] = [names[0]]
-            if role == "currentmodule":
-                return
-        for name in names:
-            full, anchor = name, ""
-            if role in {"envvar", "confval"}:
-                anchor = f"{role}-{name}"  # as Sphinx writes their ids
-            elif role != "option":  # an option's id names its program: linked by its section
-                # autodoc imports a dotted name as it is written; the other directives put it
-                # in the current module or class.
-                written = not node["body"] and "." in name
-                prefix = self.scope[-1] if self.scope and role != "module" and not written else ""
-                full = f"{prefix}.{name}" if prefix and not name.startswith(prefix + ".") else name
-                anchor = full
-            self.objects.append([self.size, role, full, anchor, int(node["body"])])
-            if role in _CLASS_ROLES and node["body"]:
-                self.scope.append(full)
-
     def code(self, node: nodes.Element) -> None:
         code = node.astext().strip("\n")
         if not code.strip():
@@ -462,11 +419,16 @@ class _Writer:
             self.visit(child, depth)
 
     def table(self, node: nodes.Element) -> None:
-        rows = []
+        """Grid, simple, list and CSV tables as readable rows, each cell named by its header."""
+        header: list[str] = []
+        rows: list[list[str]] = []
         for row in node.findall(nodes.row):
             cells = [" ".join(self.paragraph(p) for p in entry.children) for entry in row.children]
-            rows.append(" | ".join(cells))
-        self.block("\n".join(rows))
+            if isinstance(row.parent, nodes.thead):
+                header = header or cells
+            else:
+                rows.append(cells)
+        self.block(table_rows(header, rows))
 
 
 def _code_span(code: str) -> str:
@@ -487,13 +449,5 @@ def rst_to_text(source: str, source_path: str = "<rst>") -> RstText:
     writer = _Writer()
     writer.walk(doctree, 0)
     raw = "".join(writer.parts)
-    squeezed = _BLANK_RUN.sub("\n\n", raw)
-    text = squeezed.strip() + "\n"
-    lead = len(squeezed) - len(squeezed.lstrip())
-    objects = [[max(_squeezed(raw, offset) - lead, 0), *rest] for offset, *rest in writer.objects]
-    return RstText(writer.title, text, writer.anchors, objects)
-
-
-def _squeezed(raw: str, offset: int) -> int:
-    """Where ``offset`` of the written text lies once its blank-line runs are squeezed to one."""
-    return offset - sum(run.end() - run.start() - 2 for run in _BLANK_RUN.finditer(raw, 0, offset))
+    text = re.sub(r"\n{3,}", "\n\n", raw).strip() + "\n"
+    return RstText(writer.title, text, writer.anchors, writer.api.squeezed(raw))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .evidence import is_reference_list
+from .chunking import is_reference_list
 from .models import Document, Passage
 from .question import content_words
 
@@ -45,9 +45,10 @@ _PATTERNS = [
     r"\bwhat(?:'?s| is) (?:the|your) source\s*(?:\?|$)",
     r"\bwhere (?:is|does) this (?:\w+ )?(?:from|come from)\b",
     # "are there any references?", "does it have sources" (not "the sources of antibodies in milk")
-    r"\b(?:any|the|your|its|(?:have|has|got)(?: any)?) (?:references|sources|citations)"
+    r"\b(?:any|the|your|its|(?:have|has|got)(?: any)?)"
+    r" (?:references|sources|citations|footnotes|bibliography)"
     r"(?:\W*$| (?:for|in|of) " + _DOCUMENT + r"\b)",
-    r"^\W*(?:references|sources|citations)\W*$",
+    r"^\W*(?:references|sources|citations|footnotes|bibliography|works cited)\W*$",
 ]
 _SOURCE_QUESTION = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
 # "Where does it come from?" asks about the document only when "it" has nothing earlier in the

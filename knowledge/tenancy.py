@@ -33,6 +33,8 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent import futures
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,6 +173,11 @@ class Servers:
         self._base = base
         self._lock = threading.RLock()
         self._states: dict[int | None, ServerState] = {}
+        # Re-indexing after other processes' changes: one worker, one queued run per server
+        # (True: check the knowledge folder too).
+        self._reindexer: ThreadPoolExecutor | None = None
+        self._queued: dict[int, bool] = {}
+        self._pending: list[futures.Future] = []
 
     @property
     def state_dir(self) -> Path:
@@ -298,11 +305,46 @@ class Servers:
         if everything or what == KNOWLEDGE_CHANGED:
             if not state.sources.sync_uploads():
                 raise StoreUnavailable(f"server {guild_id}'s uploads could not be fetched")
-            # As a reload here would: the knowledge folder too (it may have been deployed anew),
-            # but without announcing it back.
-            base, kb = self.build(guild_id)
+            # Indexing is left to a worker, so the listener goes on hearing other changes; and in
+            # proportion to the change: one server's uploads re-index that server on the base in
+            # use, and only a change whose extent is unknown (missed notifications) checks the
+            # knowledge folder too.
+            self._reindex(guild_id, everything)
+
+    def _reindex(self, guild_id: int, everything: bool) -> None:
+        with self._lock:
+            if self._reindexer is None:
+                self._reindexer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citebot-reindex")
+            queued = self._queued.get(guild_id)
+            self._queued[guild_id] = everything or bool(queued)
+            if queued is not None:
+                return  # already waiting: it will read the newest uploads when it runs
+            self._pending.append(self._reindexer.submit(self._run_reindex, guild_id))
+
+    def _run_reindex(self, guild_id: int) -> None:
+        with self._lock:
+            everything = self._queued.pop(guild_id)
+        try:
+            if everything:
+                base, kb = self.build(guild_id)
+            else:
+                base = self.base
+                kb = self.get(guild_id).sources.load(base)
             self.install(guild_id, base, kb, announce=False)
             logger.info("server %s: knowledge reloaded after a change in another bot process", guild_id)
+        except Exception:
+            logger.exception("server %s: reloading after another process's change failed", guild_id)
+
+    def wait_for_reindexing(self, timeout: float | None = None) -> None:
+        """Return once the re-indexing queued by other processes' changes so far is done."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+        futures.wait(pending, timeout=timeout)
+
+    def close(self) -> None:
+        """Stop re-indexing in the background (what is running finishes)."""
+        if self._reindexer is not None:
+            self._reindexer.shutdown(wait=True, cancel_futures=True)
 
 
 # -- upgrading the single-pool layout -----------------------------------------------------------

@@ -48,6 +48,33 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+def _accent_table() -> dict[int, str]:
+    """Each Latin letter with diacritics (Latin-1 Supplement, Extended-A and -B, Extended
+    Additional) to its letter without them, and the combining marks to nothing; letters that do
+    not decompose get their usual spelling (æ -> ae, ø -> o, ł -> l)."""
+    table: dict[int, str] = {}
+    for code in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
+        char = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
+        if base != char and base.isascii() and base.isalpha():
+            table[code] = base
+    spelled = {"æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d", "ħ": "h", "ı": "i"}
+    table.update({ord(c): plain for c, plain in spelled.items()})
+    table.update({ord(c.upper()): plain.capitalize() for c, plain in spelled.items() if c != "ı"})
+    table.update({code: "" for code in range(0x300, 0x370)})  # combining diacritical marks
+    return table
+
+
+_ACCENTS = _accent_table()
+
+
+def fold_accents(text: str) -> str:
+    """``text`` without diacritics on Latin letters, so "cafe" finds "Café" and "naive" finds
+    "naïve" (Lucene's ASCII folding, for Latin letters only). What is shown is never folded:
+    only the index and the questions are."""
+    return text if text.isascii() else text.translate(_ACCENTS)
+
+
 def is_identifier(word: str) -> bool:
     """Whether ``word`` is a whole code identifier (``on_message``, ``client.run``), not a plain word."""
     return ("_" in word or "." in word) and bool(_IDENTIFIER.fullmatch(word)) and _long_part(word)
@@ -98,9 +125,9 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-cased word tokens, stop words included, then whole identifiers; words of a Markdown
-    link's target (``](../usage.md#setup)``, ``[label]: https://...``) are left out."""
-    folded = normalize(text)
+    """Lower-cased word tokens without accents, stop words included, then whole identifiers; words
+    of a Markdown link's target (``](../usage.md#setup)``, ``[label]: https://...``) are left out."""
+    folded = fold_accents(normalize(text))
     if "](" in folded or "]:" in folded:
         folded = _blank(folded, _link_targets(folded))
     return _TOKEN.findall(folded) + [word for _, _, word in _identifier_spans(folded)]
@@ -110,14 +137,15 @@ def token_spans(text: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, lower-cased token) for each word of ``text``, with offsets into ``text``, in
     order of position; a whole identifier comes before the parts it overlaps.
 
-    NFKC can change lengths, so spans are found on the original text and only the token is folded.
+    NFKC and accent folding can change lengths, so spans are found on the original text and only
+    the token is folded.
     """
     targets = _link_targets(text) if "](" in text or "]:" in text else []
     found = [(m.start(), -m.end(), m.group()) for m in _TOKEN.finditer(text)]
     found += [(start, -end, word) for start, end, word in _identifier_spans(text)]
     for start, neg_end, word in sorted(found):
         if not targets or _outside(targets, start):
-            yield start, -neg_end, normalize(word)
+            yield start, -neg_end, fold_accents(normalize(word))
 
 
 @lru_cache(maxsize=200_000)

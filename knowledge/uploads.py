@@ -33,6 +33,7 @@ import filetype
 
 from .atomic import atomic_write_bytes
 from .chunking import DEFAULT_CHUNK_CHARS
+from .decoding import NotText, decode_text
 from .documents import (
     CRAWL_SETTINGS,
     FOLDER_SETTINGS,
@@ -147,11 +148,12 @@ def check_upload(name: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) 
         if guessed is not None:
             raise UploadError(f"“{safe}” is named .{path.suffix[1:]} but holds {guessed.mime} data.")
         try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise UploadError(f"“{safe}” is not UTF-8 text (bad byte at position {exc.start}).") from None
-        if "\x00" in text:
-            raise UploadError(f"“{safe}” holds binary data, not text.")
+            decoded = decode_text(data)
+        except NotText as exc:
+            if exc.line is not None:
+                raise UploadError(f"“{safe}” holds binary data, not text.") from None
+            raise UploadError(f"“{safe}” is {exc}.") from None
+        text = decoded.text
         if kind == "html":
             docs = [parse_html(data, path, doc_id)]
         elif kind == "jsonl":
@@ -166,6 +168,8 @@ def check_upload(name: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) 
         raise UploadError(f"{exc}; nothing was added.") from None
     if not any(doc.text.strip() for doc in docs):
         raise UploadError(f"“{safe}” has no text to index.")
+    if decoded.legacy and kind != "html":  # the confirmation names the code page it was read in
+        docs = [replace(doc, metadata={**doc.meta, "encoding": decoded.encoding}) for doc in docs]
     return safe, docs
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-# With the semantic extra installed, citebot would fetch its model from the hub on first use; tests
-# never reach a network (the semantic tests load the model from a local folder).
+# The meaning channel is on by default and citebot would fetch its model from the hub on first use;
+# tests never reach a network (the semantic tests load the model from a local folder).
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from postgres import TEST_URL_ENV, find_initdb, fresh_database, local_cluster
@@ -19,7 +19,15 @@ from bot import create_bot
 from bot.config import Config
 from knowledge import KnowledgeBase
 from knowledge.database import open_store
+from knowledge.semantic import forget_model
 from knowledge.store import StateStore
+
+
+@pytest.fixture(autouse=True)
+def _model_looked_for_afresh() -> Iterator[None]:
+    # Where the model is (or why it is not) is remembered per process: each test looks again.
+    yield
+    forget_model()
 
 
 @pytest.fixture(scope="session")

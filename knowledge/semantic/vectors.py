@@ -18,9 +18,12 @@ logger = logging.getLogger(__name__)
 STORED_DTYPE = np.float16
 
 
-def text_key(text: str) -> str:
-    """The key of an encoded text: the first 32 hex digits of its sha256."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+def text_key(text: str, encoding: int = 1) -> str:
+    """The key of an encoded text: the first 32 hex digits of its sha256, with the version of what
+    is encoded for a passage (``encoding``; 1, the first, adds nothing) so that a new one is never
+    read from vectors of the old."""
+    data = text if encoding == 1 else f"{encoding}\x00{text}"
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:32]
 
 
 class VectorStore:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import discord
 import pytest
@@ -190,3 +191,30 @@ async def test_question_autocomplete_reads_the_store_off_the_event_loop(simcord_
     s = server(simcord_env)
     choices = await s.alice.autocomplete(s.channel, "ask", "question", "mammary")
     assert choices and threads and all(t is not loop_thread for t in threads)
+
+
+async def test_citations_are_numbered_from_1_as_the_member_reads_them_and_sources_shows_those(
+    simcord_env, builtin_kb
+):
+    # Answered from three passages, none of them the best-ranked one.
+    s = server(simcord_env)
+    result = await s.alice.slash(
+        s.channel, "ask", question="how does what i eat end up protecting my baby thru breastmilk?"
+    )
+    answer, sources = result.response.embeds[0].description.split("**Sources**", 1)
+    numbers = [int(n) for n in re.findall(r"\[(\d+)\]", answer)]
+    first_seen = list(dict.fromkeys(numbers))
+    assert len(first_seen) >= 3
+    assert first_seen == list(range(1, len(first_seen) + 1))  # [1], [2], [3]: never a gap
+    listed = re.findall(r"^\[(\d+)\] \[(.+?)\]\(", sources, flags=re.M)
+    assert [int(n) for n, _ in listed] == first_seen
+
+    # The Sources button pages through exactly those, in that order, and no other passage.
+    page = (await s.alice.click(result.response, label="Sources")).response
+    for index, (number, label) in enumerate(listed):
+        [embed] = page.embeds
+        assert embed.title == f"Sources [{number}] {label}"
+        if index + 1 < len(listed):
+            page = (await s.alice.click(page, label="Next")).response
+    buttons = {c["label"]: c for row in page.components for c in row["components"] if "label" in c}
+    assert buttons["Next"].get("disabled"), "the last cited passage is the last page"

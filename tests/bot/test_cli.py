@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -95,6 +96,21 @@ def test_index_reports_counts_and_errors(tmp_path, state):
     assert "bad.md" not in out.stderr  # each problem is reported once, not also as a log line
 
 
+def test_index_says_which_encoding_a_file_that_is_not_utf_8_was_read_in(tmp_path, state):
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    text = "# Café notes\n\nThe café serves déjà vu coffee. Naïve customers order crème brûlée there.\n"
+    (folder / "cafe.md").write_bytes(text.encode("cp1252"))
+    (folder / "tea.md").write_text("# Tea\n\nGreen tea is served in the afternoon.\n")
+    out = citebot("index", "--knowledge", str(folder), env=state)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert f"not UTF-8: {folder / 'cafe.md'} was read as Windows-1252 (Western European)" in out.stdout
+    assert "tea.md" not in out.stdout
+    # Asked without the accents, answered with them, as the file has them.
+    answer = citebot("ask", "--knowledge", str(folder), "what does the cafe serve", env=state)
+    assert "The café serves déjà vu coffee." in answer.stdout, answer.stdout
+
+
 def test_index_is_reused_until_the_folder_changes(tmp_path, state):
     folder = tmp_path / "kb"
     folder.mkdir()
@@ -167,6 +183,28 @@ def test_the_console_shows_a_source_by_the_number_the_last_reply_gave_it(builtin
     results = say("/search breast milk antibodies").splitlines()
     assert results[3].startswith("[2] ")
     assert say("/source 2").splitlines()[1] == results[4].strip()  # result [2]'s passage id
+
+
+def test_the_console_numbers_an_answer_from_1_as_it_reads_and_source_1_is_its_first_quote(builtin_kb):
+    say = functools.partial(handle, Assistant(builtin_kb), session=Session())
+    answer = say("how does what i eat end up protecting my baby thru breastmilk?")
+    body, sources = answer.split("\nSources:\n", 1)
+    first_seen = list(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", body)))
+    assert len(first_seen) >= 3 and first_seen == list(range(1, len(first_seen) + 1))
+    listed = re.findall(r"^\[(\d+)\] .*\((\S+#\S+)\)$", sources, flags=re.M)
+    assert [int(n) for n, _ in listed] == first_seen
+    for number, passage_id in listed:
+        assert say(f"/source {number}").splitlines()[1] == passage_id
+    assert say(f"/source {len(listed) + 1}").startswith(f"The last reply has no source [{len(listed) + 1}]")
+
+
+def test_ask_json_numbers_sources_as_the_text_does(state):
+    question = "how does what i eat end up protecting my baby thru breastmilk?"
+    data = json.loads(citebot("ask", "--json", question, env=state).stdout)
+    text = citebot("ask", question, env=state).stdout
+    assert data["cites"] and sorted(set(data["cites"])) == [s["n"] for s in data["sources"]]
+    for source in data["sources"]:
+        assert f"[{source['n']}] " in text and f"({source['passage_id']})" in text
 
 
 def test_index_check_lists_every_problem_and_writes_nothing(tmp_path, state):

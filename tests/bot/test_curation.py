@@ -155,6 +155,24 @@ async def test_a_curated_answer_wins_over_retrieval(simcord_env, state_dir):
     assert "Answer from the moderators" not in other.response.embeds[0].description
 
 
+async def test_a_curated_answer_about_a_medicine_is_not_contradicted_by_the_reply(simcord_env):
+    s = server(simcord_env)
+    saved = await add_curated(s, IBUPROFEN, IBUPROFEN_ANSWER)
+    # The confirmation says what was linked: nothing, rather than "Sources: None".
+    fields = {f.name: f.value for f in saved.response.embeds[0].fields}
+    assert fields["Sources"] == "No document passages linked"
+
+    result = await s.alice.slash(s.channel, "ask", question="can i take ibuprofen while breastfeeding")
+    message = result.response
+    [embed] = message.embeds
+    assert embed.description == "**Answer from the moderators**\n" + IBUPROFEN_ANSWER
+    # No "The knowledge base does not mention: ibuprofen." above it, no empty Sources under it.
+    assert "does not mention" not in (message.content or "")
+    assert "Sources" not in embed.description
+    labels = [c["label"] for row in message.components for c in row["components"]]
+    assert "Sources" not in labels and "👍" in labels
+
+
 async def test_a_curated_answer_counts_as_answered(simcord_env):
     s = server(simcord_env)
     await add_curated(s, IBUPROFEN, IBUPROFEN_ANSWER)
@@ -170,7 +188,7 @@ async def test_a_curated_answer_counts_as_answered(simcord_env):
 
 async def test_curated_answer_keeps_retrieved_sources_after_it(simcord_env, builtin_kb):
     s = server(simcord_env)
-    [passage] = [p for p in builtin_kb.passages if p.section == ("Enteromammary immune system",)][:1]
+    [passage] = [p for p in builtin_kb.passages if p.section == ("Summary",)][:1]
     await add_curated(
         s, "What is the enteromammary immune system?", "The gut-to-breast immune link.", sources=passage.id
     )
@@ -178,11 +196,12 @@ async def test_curated_answer_keeps_retrieved_sources_after_it(simcord_env, buil
     description = result.response.embeds[0].description
     assert description.startswith("**Answer from the moderators**\nThe gut-to-breast immune link. [1]")
     sources = description.split("**Sources**", 1)[1]
-    assert sources.strip().startswith("[1] [Enteromammary immune system · Guillen-Morales 2025](")
+    assert sources.strip().startswith("[1] [Summary · Guillen-Morales 2025](")
     assert "[2]" in description  # the retrieved evidence follows, numbered after it
 
-    # Sources page n is the passage cited as [n], also when the curated source was retrieved too.
+    # Sources page n is the passage cited as [n], and there are no others.
     cited = dict(re.findall(r"^\[(\d+)\] \[(.+?)\]\(", sources, flags=re.M))
+    assert list(cited) == ["1", "2"]
     pages = await s.alice.click(result.response, label="Sources")
     page = last_message(pages)
     for number in sorted(cited, key=int):
@@ -191,6 +210,20 @@ async def test_curated_answer_keeps_retrieved_sources_after_it(simcord_env, buil
         assert embed.fields[0].value.startswith(f"[{number}] The enteromammary and mammary immune systems")
         if int(number) < len(cited):
             page = last_message(await s.alice.click(page, label="Next"))
+
+
+async def test_a_passage_the_moderators_cite_and_the_answer_quotes_is_one_source(simcord_env, builtin_kb):
+    s = server(simcord_env)
+    [passage] = [p for p in builtin_kb.passages if p.section == ("Enteromammary immune system",)][:1]
+    await add_curated(
+        s, "What is the enteromammary immune system?", "The gut-to-breast immune link.", sources=passage.id
+    )
+    result = await s.alice.slash(s.channel, "ask", question="what is the enteromammary immune system")
+    description = result.response.embeds[0].description
+    assert description.startswith("**Answer from the moderators**\nThe gut-to-breast immune link. [1]")
+    answer, sources = description.split("**Sources**", 1)
+    assert "**enteromammary**" in answer and "[2]" not in description  # the quote cites it as [1] too
+    assert sources.strip().startswith("[1] [Enteromammary immune system · Guillen-Morales 2025](")
 
 
 async def test_edit_show_list_and_remove(simcord_env):

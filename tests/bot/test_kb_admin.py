@@ -184,6 +184,7 @@ async def test_stats_count_questions_and_answers(simcord_env):
     assert fields["Questions asked"] == "3"
     assert fields["Answered"] == "1 (33%)"
     assert fields["Top declined"] == "2× What is the capital of France?"
+    assert fields["Answering with"].startswith("lexical only")  # this bot has no meaning model
 
 
 async def test_stats_show_questions_per_day_as_a_chart(simcord_env):

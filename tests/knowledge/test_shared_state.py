@@ -63,6 +63,7 @@ class Process:
     def watch(self) -> None:
         def apply(guild_id: int, what: str) -> None:
             self.servers.apply_change(guild_id, what)
+            self.servers.wait_for_reindexing()  # the index is built off the listener's thread
             with self.changed:
                 self.changes.append((guild_id, what))
                 self.changed.notify_all()
@@ -124,6 +125,33 @@ def test_a_glossary_term_and_an_upload_reach_the_other_process(two_processes):
     assert not any(doc.id.startswith("uploads/") for doc in served.kb.documents.values())
 
 
+def test_an_upload_elsewhere_reindexes_that_server_only_and_off_the_listeners_thread(
+    two_processes, monkeypatch
+):
+    one, other = two_processes
+    served, untouched = other.servers.get(7), other.servers.get(8)
+    one.servers.get(7).sources.add("fridge.md", UPLOAD)
+    bases, indexing = [], threading.Event()
+    load_base, load = KnowledgeSources.load_base, KnowledgeSources.load
+    counted = lambda self, *args, **kwargs: bases.append(1) or load_base(self)  # noqa: E731
+    monkeypatch.setattr(KnowledgeSources, "load_base", counted)
+
+    def held_load(self, *args, **kwargs):
+        assert indexing.wait(WAIT_S)  # indexing waits here; the listener must not
+        return load(self, *args, **kwargs)
+
+    monkeypatch.setattr(KnowledgeSources, "load", held_load)
+    other.servers.apply_change(7, "knowledge")  # returns while the index is still being built
+    assert "uploads/fridge" not in served.kb.documents
+    indexing.set()
+    other.servers.wait_for_reindexing()
+    assert "uploads/fridge" in served.kb.documents
+    assert bases == [] and untouched.kb is other.servers.base  # the knowledge folder was not reloaded
+    other.servers.apply_change(7, EVERYTHING_CHANGED)  # missed notifications: check everything
+    other.servers.wait_for_reindexing()
+    assert bases == [1]
+
+
 def test_a_site_crawled_in_one_process_is_served_crawled_again_and_removed_in_the_other(two_processes):
     one, other = two_processes
     mine, served = one.servers.get(7), other.servers.get(7)
@@ -174,6 +202,7 @@ def test_a_change_loaded_during_a_crawl_leaves_the_site_being_crawled_alone(two_
     assert listed.pages == 2
     theirs = other.servers.get(7)
     other.servers.apply_change(7, "knowledge")
+    other.servers.wait_for_reindexing()
     assert [site.pages for site in theirs.sources.sites(theirs.kb)] == [2]
 
 
@@ -231,6 +260,7 @@ def test_a_missed_notification_is_found_by_the_change_counters(two_processes):
     assert seen == [(9, EVERYTHING_CHANGED)]  # reported once
     other.servers.get(9)
     other.servers.apply_change(9, EVERYTHING_CHANGED)
+    other.servers.wait_for_reindexing()
     assert other.servers.get(9).glossary.get("EBM").means == "expressed breast milk"
 
 
@@ -354,6 +384,7 @@ def test_an_index_built_in_one_process_is_loaded_by_the_other_without_building_i
 
     attempts = _no_index_building(monkeypatch)
     other.servers.apply_change(7, "knowledge")
+    other.servers.wait_for_reindexing()
     assert attempts == []
     answer = served.assistant.ask(FRIDGE_QUESTION)
     assert answer.answered and answer.hits[0].doc_id == "uploads/fridge"
@@ -386,6 +417,7 @@ def test_a_damaged_index_in_the_database_is_rejected_and_built_again(two_process
     fit = SparseIndex.fit
     monkeypatch.setattr(SparseIndex, "fit", lambda self, *a, **k: fits.append(1) or fit(self, *a, **k))
     other.servers.apply_change(7, "knowledge")
+    other.servers.wait_for_reindexing()
     assert fits == [1]  # built here
     answer = served.assistant.ask(FRIDGE_QUESTION)
     assert answer.answered and answer.hits[0].doc_id == "uploads/fridge"
@@ -447,6 +479,7 @@ def test_a_damaged_saved_index_in_the_state_folder_is_replaced_by_the_stored_one
 
     attempts = _no_index_building(monkeypatch)
     other.servers.apply_change(7, "knowledge")
+    other.servers.wait_for_reindexing()
     assert attempts == []
     assert served.assistant.ask(FRIDGE_QUESTION).hits[0].doc_id == "uploads/fridge"
     assert saved_index(saved.parent, built.fingerprint) is not None  # the stored one took its place
