@@ -2,8 +2,9 @@
 
 The objects of a knowledge base come from the Sphinx object inventories beside its documents
 (:mod:`knowledge.inventory`), from the reST directives that document them (``.. py:function::``,
-``.. class::``, ``.. confval::``…, recorded by :mod:`knowledge.rst`) and, for documents without
-either, from headings that name code (``## `Client.run` ``, ``## run()``).
+``.. class::``, ``.. confval::``…, recorded by :mod:`knowledge.rst`; MyST's directive fences,
+:mod:`knowledge.myst_api`) and, for documents with neither, from headings that name code
+(``## `Client.run` ``, ``## run()``).
 
 A name is looked up in this order: the exact name, a dotted suffix of names (``send`` finds
 ``discord.abc.Messageable.send``), names starting with it, and names close to it (rapidfuzz).
@@ -22,6 +23,8 @@ import threading
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -29,6 +32,7 @@ from .chunking import sentence_spans
 from .inventory import inventory_entries, inventory_files
 from .kb import KnowledgeBase
 from .models import Document, Passage, format_citation
+from .myst_api import SIGNATURE_LINE, myst_objects
 
 logger = logging.getLogger(__name__)
 
@@ -291,10 +295,23 @@ def collect_objects(kb: KnowledgeBase) -> list[ApiObject]:
 
 def _directive_objects(docs: Sequence[Document]) -> Iterable[ApiObject]:
     for doc in docs:
-        for offset, role, name, anchor, body in doc.meta.get("objects") or ():
+        for offset, role, name, anchor, body in doc.meta.get("objects") or _myst_objects(doc):
             base = doc.link.partition("#")[0]
             link = f"{base}#{anchor}" if base and anchor else doc.link_at(offset)
             yield ApiObject(name, role, doc.id, offset, link, bool(body))
+
+
+def _myst_objects(doc: Document) -> list[list[Any]]:
+    """The objects of a Markdown page's MyST directive fences, read from its file: only a page
+    with a line holding a code span alone (a directive's signature, as knowledge.myst writes it)."""
+    path = doc.meta.get("path")
+    if doc.meta.get("format") != "markdown" or not path or not SIGNATURE_LINE.search(doc.text):
+        return []
+    try:
+        source = Path(str(path)).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    return myst_objects(source, doc.text)
 
 
 def _heading_objects(

@@ -136,6 +136,45 @@ def test_rest_directives_are_found_without_an_inventory(tmp_path):
     assert index.lookup("--verbose").matches[0].obj.role == "option"
 
 
+MYST = """\
+# Greeter API
+
+```{py:currentmodule} greetkit
+```
+
+````{py:class} Greeter(name)
+Says hello to one person at a time.
+
+```{py:method} greet(loud=False)
+Returns the greeting. It never prints.
+```
+````
+
+```{py:function} farewell(name)
+Says goodbye.
+```
+
+:::{confval} greeting_style
+How greetings are worded: `formal` or `casual`.
+:::
+"""
+
+
+def test_myst_directive_fences_are_found_with_their_class_and_module(tmp_path):
+    (tmp_path / "api.md").write_text(MYST, encoding="utf-8")
+    index = ApiIndex.of(KnowledgeBase.from_folder(tmp_path, cache=False))
+    assert sorted((o.name, o.role) for o in index.objects) == [
+        ("greeting_style", "confval"),
+        ("greetkit.Greeter", "class"),
+        ("greetkit.Greeter.greet", "method"),
+        ("greetkit.farewell", "function"),  # after the class's fence closed: not its member
+    ]
+    greet = index.describe(index.lookup("greet").matches[0].obj)
+    assert greet.summary == "Returns the greeting."
+    style = index.describe(index.lookup("greeting_style").matches[0].obj)
+    assert style.summary == "How greetings are worded: `formal` or `casual`."
+
+
 def test_headings_naming_code_are_found_in_documents_without_directives(tmp_path):
     (tmp_path / "guide.md").write_text(
         "# Guide\n\n## Installation\n\nUse pip.\n\n## `Client.run()`\n\nStarts the bot. It blocks.\n\n"
