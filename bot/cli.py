@@ -40,7 +40,7 @@ from knowledge.tenancy import (
 )
 from knowledge.uploads import KnowledgeSources
 
-from . import cli_curation
+from . import cli_curation, cli_lookup
 from .console import run_console
 from .text_render import emphasis_for, render_answer
 
@@ -508,6 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(func=cmd_migrate_state)
 
     cli_curation.register(sub)
+    cli_lookup.register(sub, common, lambda args: _assistant(args).kb)
     return parser
 
 

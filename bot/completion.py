@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge import KnowledgeBase
+from knowledge.apiref import ApiIndex
 from knowledge.golden import DOCUMENT
 from knowledge.models import Document, Passage
 from knowledge.uploads import UPLOADS_PREFIX
@@ -370,3 +371,4 @@ def prepare(kbs: Iterable[KnowledgeBase]) -> None:
     so no member's keystroke waits for them."""
     for kb in kbs:
         completions(kb)
+        ApiIndex.of(kb)  # /lookup's names: the inventories are read once, not on a keystroke

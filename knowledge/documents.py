@@ -197,7 +197,7 @@ def parse_rst(text: str, path: Path, doc_id: str, base_url: str = "") -> Documen
         # a directive or a pathological input, and must fail this one file only.
         problem = f"{exc.__class__.__name__}: {exc}"
         raise DocumentError(path, f"not readable reStructuredText ({problem})") from None
-    meta: dict[str, Any] = {"path": str(path), "format": "rst"}
+    meta: dict[str, Any] = {"path": str(path), "format": "rst", "objects": parsed.objects}
     if base_url:
         meta["url"] = base_url
         meta["anchors"] = [anchor for anchor in parsed.anchors if anchor[1]]

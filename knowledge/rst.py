@@ -21,6 +21,7 @@ from docutils.core import publish_doctree
 from docutils.parsers.rst import Directive, directives, roles
 
 from .chunking import is_reference_list
+from .rst_api import ApiRecorder, api, api_marker, holds_marker, names_an_object
 from .tables import table_rows
 
 # Roles whose target is an API object: shown as inline code, as Sphinx shows them.
@@ -49,7 +50,7 @@ VERSION_NOTES = {
 API_DIRECTIVES = {
     "function", "class", "method", "attribute", "property", "data", "exception", "decorator",
     "classmethod", "staticmethod", "decoratormethod", "coroutinefunction", "coroutinemethod",
-    "describe", "object", "option", "envvar", "cmdoption", "event",
+    "describe", "object", "option", "envvar", "cmdoption", "event", "confval",
 }  # fmt: skip
 
 # Directives whose argument is a build condition, not text.
@@ -116,7 +117,8 @@ class _AnyOptions(dict):
 
 
 class _Silent(Directive):
-    """A directive whose output nobody reads (``toctree``, ``autoclass``...): nothing."""
+    """A directive whose output nobody reads (``toctree``, ``autoclass``...): nothing, but the
+    name an ``autoclass``/``currentmodule`` gives is kept for looking it up."""
 
     optional_arguments = 100
     final_argument_whitespace = True
@@ -124,6 +126,10 @@ class _Silent(Directive):
     option_spec = _AnyOptions()
 
     def run(self) -> list[nodes.Node]:
+        name = self.name.rsplit(":", 1)[-1].lower()
+        if names_an_object(name):
+            marker = api_marker(name, " ".join(self.arguments), body=False)
+            return [marker] if marker is not None else []
         return []
 
 
@@ -186,6 +192,9 @@ class _Generic(Directive):
             lead = VERSION_NOTES[name].format(version)
             container += nodes.paragraph("", lead + (" " + rest.strip() if rest.strip() else ""))
         elif name in API_DIRECTIVES and argument:
+            marker = api_marker(name, argument, body=True)
+            if marker is not None:
+                container += marker
             container += nodes.paragraph("", "", nodes.literal(argument, argument))
         elif argument and name not in _CONDITIONS:
             container += nodes.paragraph("", argument)
@@ -243,6 +252,9 @@ class RstText:
     title: str
     text: str
     anchors: list[list[Any]] = field(default_factory=list)
+    #: ``[offset, role, full name, anchor, body]`` of each API object a directive documents
+    #: (``body`` 0 for ``autoclass`` and the like, whose text is in the code).
+    objects: list[list[Any]] = field(default_factory=list)
 
 
 class _Writer:
@@ -253,6 +265,7 @@ class _Writer:
         self.size = 0
         self.title = ""
         self.anchors: list[list[Any]] = []
+        self.api = ApiRecorder()  # the API objects the directives document
         self.language = ""  # set by .. highlight::
 
     def emit(self, text: str) -> None:
@@ -303,6 +316,12 @@ class _Writer:
     def visit(self, node: nodes.Node, depth: int) -> None:
         if isinstance(node, _highlight):
             self.language = node["language"] if _LANGUAGE.match(node["language"]) else ""
+        elif isinstance(node, api):
+            self.api.record(node, self.size)
+        elif holds_marker(node):
+            depth_before = len(self.api.scope)
+            self.walk(node, depth)  # its marker puts a class in scope for the members inside
+            del self.api.scope[depth_before:]
         elif isinstance(node, nodes.section):
             self.section(node, depth + 1)
         elif isinstance(node, nodes.rubric) and is_reference_list((self.paragraph(node),)):
@@ -429,6 +448,6 @@ def rst_to_text(source: str, source_path: str = "<rst>") -> RstText:
         doctree = publish_doctree(source, source_path=source_path, settings_overrides=settings)
     writer = _Writer()
     writer.walk(doctree, 0)
-    text = "".join(writer.parts)
-    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
-    return RstText(writer.title, text, writer.anchors)
+    raw = "".join(writer.parts)
+    text = re.sub(r"\n{3,}", "\n\n", raw).strip() + "\n"
+    return RstText(writer.title, text, writer.anchors, writer.api.squeezed(raw))

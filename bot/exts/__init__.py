@@ -5,6 +5,7 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.exts.errors",
     "bot.exts.ask",
     "bot.exts.lookup",
+    "bot.exts.api_lookup",
     "bot.exts.conversation",
     "bot.exts.curation",
     "bot.exts.kb_admin",

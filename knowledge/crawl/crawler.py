@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..atomic import atomic_write_bytes
 from ..errors import CrawlError, StateWriteError
+from ..inventory import INVENTORY_FILE, INVENTORY_HEADER
 from .fetch import REDIRECTS, Fetcher, Response, Skipped
 from .links import page_links
 from .manifest import Manifest, PageRecord
@@ -353,6 +354,8 @@ async def crawl_site(
                 for task in workers:
                     task.cancel()
                 await asyncio.gather(*workers, return_exceptions=True)
+            if crawl.failure is None and crawl.new.pages:
+                await _fetch_inventory(fetcher, site, folder, robots.allows)
     except BaseException:
         _remove_if_empty(created)
         raise
@@ -366,6 +369,39 @@ async def crawl_site(
     crawl.finish()
     logger.info("crawled %s: %s", site.root, crawl.report.summary())
     return crawl.report
+
+
+async def _fetch_inventory(
+    fetcher: Fetcher, site: Site, folder: Path, robots_allows: Callable[[str], bool]
+) -> None:
+    """Store the site's Sphinx object inventory (``objects.inv`` at its root) beside its pages, so
+    its classes and functions can be looked up (:mod:`knowledge.apiref`); one the site no longer
+    has is removed. A site without one costs one request."""
+    url = site.root + INVENTORY_FILE
+    if not robots_allows(url):
+        return
+    try:
+        response = await fetcher.get(url)
+    except (Skipped, CrawlError) as exc:
+        logger.info("no object inventory stored from %s: %s", url, exc)
+        return
+    path = folder / INVENTORY_FILE
+    inventory = response.status == 200 and response.body.startswith(INVENTORY_HEADER)
+    if response.status in GONE:
+        path.unlink(missing_ok=True)
+    elif inventory and not _holds(path, response.body):
+        try:
+            atomic_write_bytes(path, response.body, backup=False)
+        except OSError as exc:
+            raise StateWriteError(path, exc) from exc
+
+
+def _holds(path: Path, body: bytes) -> bool:
+    """Whether the file ``path`` holds ``body`` already (left as it is, so the site is unchanged)."""
+    try:
+        return path.read_bytes() == body
+    except OSError:
+        return False
 
 
 def crawl_site_blocking(

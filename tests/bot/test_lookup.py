@@ -117,3 +117,11 @@ async def test_source_autocomplete_looks_through_passages_off_the_event_loop(sim
     s = server(simcord_env)
     choices = await s.alice.autocomplete(s.channel, "source", "passage", "mammary immune")
     assert choices and threads and all(t is not loop_thread for t in threads)
+
+
+async def test_lookup_in_documents_naming_no_api_objects_says_so(simcord_env):
+    s = server(simcord_env)
+    result = await s.alice.slash(s.channel, "lookup", name="send")
+    shown = result.followups[-1] if result.followups else result.response
+    assert shown.content.startswith("This server's documents name no API objects to look up")
+    assert await s.alice.autocomplete(s.channel, "lookup", "name", "se") == []
