@@ -24,32 +24,22 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import yaml
 
+from . import safe_yaml
 from .atomic import atomic_write_text
 from .errors import EditConflict, StateFileBroken, StateFileError, StateWriteError
 
 logger = logging.getLogger(__name__)
 
 
-# The safe loader (what yaml.safe_load uses), in C when PyYAML was built with libyaml: the same
-# rules, several times faster, which matters when a bot in many servers reads all their files.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def parse_yaml(text: str, path: Path | str) -> tuple[Any, yaml.Node | None]:
-    """The data and the node tree (for line numbers), parsed once with the safe loader. Raises
-    :class:`StateFileError` with the line of a syntax error."""
+    """The data and the node tree (for line numbers), parsed once with the safe loader, anchors,
+    aliases and deep nesting refused (:mod:`knowledge.safe_yaml`). Raises :class:`StateFileError`
+    with the line of a syntax error or of what was refused."""
     try:
-        loader = _SAFE_LOADER(text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
+        return safe_yaml.load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise StateFileError(path, f"invalid YAML: {problem}", line=mark.line + 1 if mark else None) from None
-    return data, node
+        message, line = safe_yaml.problem(exc)
+        raise StateFileError(path, message, line=line + 1 if line is not None else None) from None
 
 
 def mapping_value(node: yaml.Node | None, key: str) -> yaml.Node | None:
@@ -86,7 +76,12 @@ def now() -> str:
 
 
 class _BlockDumper(yaml.SafeDumper):
-    """Multi-line text as ``|`` blocks, so a hand edit of an answer reads like the answer."""
+    """Multi-line text as ``|`` blocks, so a hand edit of an answer reads like the answer. Never
+    anchors and aliases (a list shared by two entries is written twice): the files are read back
+    with them refused."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
