@@ -34,7 +34,6 @@ MAX_EXPANDED = 1_000_000
 QUOTE_CHARS = 80
 
 
-
 class RefusedYAML(yaml.MarkedYAMLError):
     """Valid YAML that is not read: an anchor or alias, nesting too deep, or too much expansion."""
 
@@ -96,7 +95,6 @@ if CParser is not None:  # libyaml parses (several times faster); composing stay
             _GuardedComposer.__init__(self)
 
 else:  # pragma: no cover - PyYAML without libyaml
-
     from yaml.parser import Parser
     from yaml.reader import Reader
     from yaml.scanner import Scanner

@@ -70,6 +70,46 @@ def timestamp(value: Any) -> str:
     return str(value or "")
 
 
+# Caps shared by the state files' small fields, so no field of a file (imported, or edited by hand)
+# is stored at any size: who (a Discord name and id), when (ISO 8601), what was done.
+MAX_NAME_CHARS = 200
+MAX_STAMP_CHARS = 64
+
+
+def short_text(
+    value: Any, key: str, limit: int, path: Path | str, line: int | None, entry: str = ""
+) -> str:
+    """``value`` as stored text: "" for nothing, ISO 8601 for a date; :class:`StateFileError`
+    naming ``key`` when it is a list or mapping, or longer than ``limit`` characters."""
+    if isinstance(value, list | dict):
+        kind = "a list" if isinstance(value, list) else "a mapping"
+        raise StateFileError(path, f"{key!r} must be text, not {kind}", line=line, entry=entry)
+    text = timestamp(value) if isinstance(value, date) else str(value if value is not None else "")
+    if len(text) > limit:
+        message = f"{key!r} is {len(text)} characters; the limit is {limit}"
+        raise StateFileError(path, message, line=line, entry=entry)
+    return text
+
+
+def short_texts(
+    value: Any, key: str, limit: int, most: int, path: Path | str, line: int | None, entry: str = ""
+) -> list[str]:
+    """A list of texts (or one text, or nothing) as :func:`short_text` reads each; at most ``most``."""
+    values = [v for v in (value if isinstance(value, list) else [value]) if v not in (None, "")]
+    if len(values) > most:
+        message = f"{key!r} holds {len(values)} items; the limit is {most}"
+        raise StateFileError(path, message, line=line, entry=entry)
+    return [short_text(v, key, limit, path, line, entry) for v in values]
+
+
+def signed(
+    item: dict, path: Path | str, line: int | None, entry: str = "", *, when: str = "added"
+) -> tuple[str, str]:
+    """An entry's ``author`` and when it was made (``when``), each capped."""
+    author = short_text(item.get("author") or "", "author", MAX_NAME_CHARS, path, line, entry)
+    return author, short_text(item.get(when) or "", when, MAX_STAMP_CHARS, path, line, entry)
+
+
 def now() -> str:
     """The current UTC time as ISO 8601 text to the second, as stored in the state files."""
     return datetime.now(UTC).isoformat(timespec="seconds")
