@@ -163,6 +163,12 @@ def test_generated_answers_still_import_as_written(tmp_path, answers):
     store.path.unlink()
 
 
+def test_a_large_file_without_anchors_is_not_mistaken_for_a_bomb(curated):
+    # 1.2 million characters of text: over the cap on what the config's aliases may expand to.
+    text = "answers:\n" + "".join(f"- question: Q{i}?\n  answer: {'a' * 3_000}\n" for i in range(400))
+    assert len(curated.plan_import(text, "big.yaml").added) == 400
+
+
 def test_state_files_are_written_without_anchors_even_for_shared_values():
     shared = ["a", "b"]
     text = dump_yaml({"one": shared, "two": shared})
