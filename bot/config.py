@@ -1,4 +1,5 @@
-"""The bot's configuration: one YAML file read with ``yaml.safe_load`` into frozen dataclasses.
+"""The bot's configuration: one YAML file read with the safe loader (``knowledge.safe_yaml``:
+anchors allowed, their expansion capped) into frozen dataclasses.
 
 Every key is optional; a missing file section takes the defaults below. Each key is declared once,
 as a dataclass field whose :func:`setting` metadata says how its value is read and checked; the
@@ -20,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from knowledge import default_state_dir, safety
+from knowledge import default_state_dir, safe_yaml, safety
 from knowledge.database import DATABASE_URL_ENV, is_postgres_url, redact_url
 from knowledge.documents import refused_folder
+from knowledge.safe_yaml import quote
 from knowledge.semantic import MODES as SEMANTIC_MODES
 from knowledge.semantic import SemanticOptions
 
@@ -230,7 +232,7 @@ class Config:
 def parse_shards(value: Any) -> tuple[int, ...]:
     """Shard ids from ``"0-3"``, ``"0,2,5"``, ``4`` or a list of ids; ValueError says what is wrong."""
     if isinstance(value, bool):
-        raise ValueError(f"expected shard ids such as 0-3, got {value!r}")
+        raise ValueError(f"expected shard ids such as 0-3, got {quote(value)}")
     if isinstance(value, int):
         value = [value]
     if isinstance(value, str):
@@ -238,13 +240,13 @@ def parse_shards(value: Any) -> tuple[int, ...]:
         for part in value.replace(" ", "").split(","):
             low, dash, high = part.partition("-")
             if not low.isdigit() or (dash and not high.isdigit()):
-                raise ValueError(f"expected shard ids such as 0-3 or 0,2,5, got {value!r}")
+                raise ValueError(f"expected shard ids such as 0-3 or 0,2,5, got {quote(value)}")
             ids += range(int(low), int(high) + 1) if dash else [int(low)]
         value = ids
     if not isinstance(value, list) or not value:
-        raise ValueError(f"expected shard ids such as 0-3, got {value!r}")
+        raise ValueError(f"expected shard ids such as 0-3, got {quote(value)}")
     if any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in value):
-        raise ValueError(f"shard ids are whole numbers from 0, got {value!r}")
+        raise ValueError(f"shard ids are whole numbers from 0, got {quote(value)}")
     return tuple(sorted(set(value)))
 
 
@@ -275,13 +277,13 @@ def parse_config(text: str, *, source: Path | None = None) -> Config:
     """Build a :class:`Config` from YAML text; relative paths are taken from the file's folder."""
     where = str(source) if source else "<config>"
     try:
-        data = yaml.safe_load(text)
-        lines = _key_lines(text)
+        # The operator's own file: anchors are allowed, what they expand to is capped.
+        data, root = safe_yaml.load(text, allow_aliases=True)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark else where
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{at}: invalid YAML: {problem}") from None
+        raise ConfigError(f"{at}: {safe_yaml.problem(exc)[0]}") from None
+    lines = _key_lines(root)
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
@@ -289,10 +291,9 @@ def parse_config(text: str, *, source: Path | None = None) -> Config:
     return _Reader(where, lines, source.parent if source else Path.cwd()).section("", data, Config)
 
 
-def _key_lines(text: str) -> dict[str, int]:
+def _key_lines(root: yaml.Node | None) -> dict[str, int]:
     """``{"answers.private": 12, ...}``: the 1-based line of every key, for error messages."""
     lines: dict[str, int] = {}
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
 
     def walk(node: Any, name: str) -> None:
         if isinstance(node, yaml.MappingNode):
@@ -340,17 +341,17 @@ class _Reader:
 
     def boolean(self, key: str, value: Any) -> bool:
         if not isinstance(value, bool):
-            raise self.fail(key, f"expected true or false, got {value!r}")
+            raise self.fail(key, f"expected true or false, got {quote(value)}")
         return value
 
     def number(self, key: str, value: Any, *, low: float, high: float | None = None) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(key, f"expected a number, got {value!r}")
+            raise self.fail(key, f"expected a number, got {quote(value)}")
         if not math.isfinite(value):
-            raise self.fail(key, f"expected a finite number, got {value!r}")
+            raise self.fail(key, f"expected a finite number, got {quote(value)}")
         if value < low or (high is not None and value > high):
             bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-            raise self.fail(key, f"must be {bound}, got {value!r}")
+            raise self.fail(key, f"must be {bound}, got {quote(value)}")
         return float(value)
 
     def choice(self, key: str, value: Any, *, options: tuple[str, ...]) -> str:
@@ -358,15 +359,15 @@ class _Reader:
         if isinstance(value, bool) and {"on", "off"} <= set(options):
             value = "on" if value else "off"
         if value not in options:
-            raise self.fail(key, f"expected one of {', '.join(options)}, got {value!r}")
+            raise self.fail(key, f"expected one of {', '.join(options)}, got {quote(value)}")
         return value
 
     def integer(self, key: str, value: Any, *, low: int, high: int | None = None) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(key, f"expected a whole number, got {value!r}")
+            raise self.fail(key, f"expected a whole number, got {quote(value)}")
         if value < low or (high is not None and value > high):
             bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-            raise self.fail(key, f"must be {bound}, got {value!r}")
+            raise self.fail(key, f"must be {bound}, got {quote(value)}")
         return value
 
     def hosts(self, key: str, value: Any) -> frozenset[str]:
@@ -375,7 +376,7 @@ class _Reader:
         out = set()
         for i, host in enumerate(value):
             if not isinstance(host, str) or not re.fullmatch(r"\[?[\w.:-]+\]?", host.strip()):
-                problem = f"expected a host name or IP address (no scheme, no path), got {host!r}"
+                problem = f"expected a host name or IP address (no scheme, no path), got {quote(host)}"
                 raise self.fail(f"{key}[{i}]", problem)
             out.add(host.strip().lower())
         return frozenset(out)
@@ -386,7 +387,7 @@ class _Reader:
             value = int(value.strip())
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise self.fail(
-                key, f"expected a Discord id (a number such as 123456789012345678), got {value!r}"
+                key, f"expected a Discord id (a number such as 123456789012345678), got {quote(value)}"
             )
         return value
 
@@ -397,14 +398,14 @@ class _Reader:
 
     def text(self, key: str, value: Any) -> str:
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(key, f"expected non-empty text, got {value!r}")
+            raise self.fail(key, f"expected non-empty text, got {quote(value)}")
         if len(value) > 1000:
             raise self.fail(key, f"must be at most 1000 characters (it is {len(value)})")
         return value.strip()
 
     def path(self, key: str, value: Any) -> Path:
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(key, f"expected a folder path, got {value!r}")
+            raise self.fail(key, f"expected a folder path, got {quote(value)}")
         folder = Path(os.path.expandvars(value)).expanduser()
         return folder if folder.is_absolute() else (self.base / folder).resolve()
 
@@ -434,7 +435,7 @@ class _Reader:
         for i, pattern in enumerate(value):
             name = f"{key}[{i}]"
             if not isinstance(pattern, str) or not pattern:
-                raise self.fail(name, f"expected a regular expression, got {pattern!r}")
+                raise self.fail(name, f"expected a regular expression, got {quote(pattern)}")
             try:
                 safety.compile_red_flag(pattern)
             except safety.PatternError as exc:

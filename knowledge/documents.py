@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from . import safe_yaml
 from .admonitions import admonition_depth
 from .decoding import Decoded, NotText, decode_text, encoding_name
 from .models import Document, LoadError
@@ -120,12 +121,10 @@ def split_front_matter(text: str, path: Path | str) -> tuple[dict[str, Any], str
     if not match:
         return {}, text, 0
     try:
-        meta = yaml.safe_load(match.group(1))
+        meta = safe_yaml.safe_load(match.group(1))  # anchors refused: no billion laughs
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else None  # +1 for 1-based, +1 for the opening ---
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise DocumentError(path, f"invalid YAML front matter: {problem}", line) from None
+        problem, line = safe_yaml.problem(exc, "YAML front matter")  # +1 for 1-based, +1 for the opening ---
+        raise DocumentError(path, problem, line + 2 if line is not None else None) from None
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
@@ -133,12 +132,13 @@ def split_front_matter(text: str, path: Path | str) -> tuple[dict[str, Any], str
     for key, value in meta.items():
         expected = FRONT_MATTER_TYPES.get(str(key))
         if expected is None:
-            logger.warning("%s: unknown front matter key %r kept as metadata", path, key)
+            logger.warning("%s: unknown front matter key %s kept as metadata", path, safe_yaml.quote(key))
         elif value is not None and not isinstance(value, expected):
             names = " or ".join(t.__name__ for t in expected)
             lines = match.group(1).splitlines()
             line = next((i + 2 for i, text_line in enumerate(lines) if text_line.startswith(f"{key}:")), None)
-            raise DocumentError(path, f"front matter key {key!r} should be {names}, not {value!r}", line)
+            key, value = safe_yaml.quote(key), safe_yaml.quote(value)  # never the whole of a huge value
+            raise DocumentError(path, f"front matter key {key} should be {names}, not {value}", line)
     body = text[match.end() :]
     return {str(k): v for k, v in meta.items() if v is not None}, body, text[: match.end()].count("\n")
 
@@ -229,7 +229,7 @@ def _read_settings(settings_file: Path, mtime_ns: int, size: int) -> dict[str, A
     modification time and size: every file of a folder asks for its settings, and a crawled site's
     settings list all its pages. Callers must not change what is returned."""
     try:
-        loaded = yaml.safe_load(settings_file.read_text(encoding="utf-8"))
+        loaded = safe_yaml.safe_load(settings_file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         logger.warning("%s: ignored, not readable YAML (%s)", settings_file, exc)
         return None

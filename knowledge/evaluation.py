@@ -18,6 +18,7 @@ from .evidence import AnswerSettings
 from .golden import answer_or_decline
 from .kb import KnowledgeBase
 from .models import Answer, Hit
+from .safe_yaml import quote
 from .yaml_state import StateFileError, line_of, mapping_value, parse_yaml, sequence_items
 
 
@@ -185,7 +186,7 @@ def _set_question(item: object, node: yaml.Node | None, path: Path | str, *, ans
             raise QuestionSetError(path, needed, line)
     half = item.get("half")
     if half is not None and half not in HALVES:
-        raise QuestionSetError(path, f"`half` must be one of {', '.join(HALVES)}, not {half!r}", line)
+        raise QuestionSetError(path, f"`half` must be one of {', '.join(HALVES)}, not {quote(half)}", line)
     return SetQuestion(question.strip(), sections, half)
 
 

@@ -29,7 +29,7 @@ from .yaml_state import (
     now,
     parse_yaml,
     sequence_items,
-    timestamp,
+    signed,
 )
 
 logger = logging.getLogger(__name__)
@@ -122,9 +122,7 @@ def parse_glossary(text: str, path: Path | str) -> list[GlossaryEntry]:
                 path, f"the term is also defined by entry {seen[key]}", line=line, entry=entry
             )
         seen[key] = index
-        entries.append(
-            GlossaryEntry(term, means, str(item.get("author") or ""), timestamp(item.get("added")))
-        )
+        entries.append(GlossaryEntry(term, means, *signed(item, path, line, entry)))
     return entries
 
 

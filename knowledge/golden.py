@@ -43,7 +43,9 @@ from .yaml_state import (
     now,
     parse_yaml,
     sequence_items,
-    timestamp,
+    short_text,
+    short_texts,
+    signed,
 )
 
 logger = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ FILE_NAME = "golden.yaml"
 STATUS_FILE_NAME = "golden-status.json"
 FORMAT_VERSION = 1
 MAX_QUESTION_CHARS = 300
+MAX_SECTIONS = 20  # headings that may answer a question (each, like `document`, as long as a question)
 SOURCE = "source"  # as in citebot eval: answered from the top-level ``document``
 
 SECTION, DOCUMENT, CURATED, DECLINED = "section", "document", "curated", "declined"
@@ -247,8 +250,7 @@ def parse_golden(text: str, path: Path | str) -> list[GoldenQuestion]:
                 path, f"the same question is also {keys[question_key(question)]}", line=line, entry=entry
             )
         seen[golden_id] = keys[question_key(question)] = entry
-        author = str(item.get("author") or "")
-        questions.append(GoldenQuestion(golden_id, question, expect, author, timestamp(item.get("added"))))
+        questions.append(GoldenQuestion(golden_id, question, expect, *signed(item, path, line, entry)))
     return sorted(questions, key=lambda q: q.id)
 
 
@@ -264,12 +266,10 @@ def _expectation(
         if not isinstance(curated, int) or isinstance(curated, bool) or curated < 1:
             raise StateFileError(path, "`curated` must be a curated answer's number", line=line, entry=entry)
         return Expectation.curated_answer(curated)
-    sections = [str(s) for s in raw_section] if isinstance(raw_section, list) else []
-    if raw_section not in (None, [], "") and not isinstance(raw_section, list):
-        sections = [str(raw_section)]
+    sections = short_texts(raw_section, "section", MAX_QUESTION_CHARS, MAX_SECTIONS, path, line, entry)
     if document is not None and (not isinstance(document, str | int) or not str(document).strip()):
         raise StateFileError(path, "`document` must be a document's id or title", line=line, entry=entry)
-    document = str(document).strip() if document is not None else None
+    document = short_text(document, "document", MAX_QUESTION_CHARS, path, line, entry).strip() or None
     if SOURCE in sections:  # eval's `section: source`: answered from the set's document
         sections = [s for s in sections if s != SOURCE]
         document = document or (str(default_document) if default_document else None)

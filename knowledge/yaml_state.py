@@ -24,32 +24,22 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import yaml
 
+from . import safe_yaml
 from .atomic import atomic_write_text
 from .errors import ChangeNotSaved, EditConflict, StateFileBroken, StateFileError, StateWriteError
 
 logger = logging.getLogger(__name__)
 
 
-# The safe loader (what yaml.safe_load uses), in C when PyYAML was built with libyaml: the same
-# rules, several times faster, which matters when a bot in many servers reads all their files.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def parse_yaml(text: str, path: Path | str) -> tuple[Any, yaml.Node | None]:
-    """The data and the node tree (for line numbers), parsed once with the safe loader. Raises
-    :class:`StateFileError` with the line of a syntax error."""
+    """The data and the node tree (for line numbers), parsed once with the safe loader, anchors,
+    aliases and deep nesting refused (:mod:`knowledge.safe_yaml`). Raises :class:`StateFileError`
+    with the line of a syntax error or of what was refused."""
     try:
-        loader = _SAFE_LOADER(text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
+        return safe_yaml.load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise StateFileError(path, f"invalid YAML: {problem}", line=mark.line + 1 if mark else None) from None
-    return data, node
+        message, line = safe_yaml.problem(exc)
+        raise StateFileError(path, message, line=line + 1 if line is not None else None) from None
 
 
 def mapping_value(node: yaml.Node | None, key: str) -> yaml.Node | None:
@@ -80,13 +70,58 @@ def timestamp(value: Any) -> str:
     return str(value or "")
 
 
+# Caps shared by the state files' small fields, so no field of a file (imported, or edited by hand)
+# is stored at any size: who (a Discord name and id), when (ISO 8601), what was done.
+MAX_NAME_CHARS = 200
+MAX_STAMP_CHARS = 64
+
+
+def short_text(
+    value: Any, key: str, limit: int, path: Path | str, line: int | None, entry: str = ""
+) -> str:
+    """``value`` as stored text: "" for nothing, ISO 8601 for a date; :class:`StateFileError`
+    naming ``key`` when it is a list or mapping, or longer than ``limit`` characters."""
+    if isinstance(value, list | dict):
+        kind = "a list" if isinstance(value, list) else "a mapping"
+        raise StateFileError(path, f"{key!r} must be text, not {kind}", line=line, entry=entry)
+    text = timestamp(value) if isinstance(value, date) else str(value if value is not None else "")
+    if len(text) > limit:
+        message = f"{key!r} is {len(text)} characters; the limit is {limit}"
+        raise StateFileError(path, message, line=line, entry=entry)
+    return text
+
+
+def short_texts(
+    value: Any, key: str, limit: int, most: int, path: Path | str, line: int | None, entry: str = ""
+) -> list[str]:
+    """A list of texts (or one text, or nothing) as :func:`short_text` reads each; at most ``most``."""
+    values = [v for v in (value if isinstance(value, list) else [value]) if v not in (None, "")]
+    if len(values) > most:
+        message = f"{key!r} holds {len(values)} items; the limit is {most}"
+        raise StateFileError(path, message, line=line, entry=entry)
+    return [short_text(v, key, limit, path, line, entry) for v in values]
+
+
+def signed(
+    item: dict, path: Path | str, line: int | None, entry: str = "", *, when: str = "added"
+) -> tuple[str, str]:
+    """An entry's ``author`` and when it was made (``when``), each capped."""
+    author = short_text(item.get("author") or "", "author", MAX_NAME_CHARS, path, line, entry)
+    return author, short_text(item.get(when) or "", when, MAX_STAMP_CHARS, path, line, entry)
+
+
 def now() -> str:
     """The current UTC time as ISO 8601 text to the second, as stored in the state files."""
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class _BlockDumper(yaml.SafeDumper):
-    """Multi-line text as ``|`` blocks, so a hand edit of an answer reads like the answer."""
+    """Multi-line text as ``|`` blocks, so a hand edit of an answer reads like the answer. Never
+    anchors and aliases (a list shared by two entries is written twice): the files are read back
+    with them refused."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:

@@ -228,8 +228,8 @@ class Curation(commands.Cog):
         if text is None:
             return
         kb = self.bot.server(interaction.guild_id).kb
-        with refused_as("Nothing imported: {}"):
-            plan = store.plan_import(text, file.filename, kb=kb)
+        with refused_as("Nothing imported: {}"):  # a big file takes a while: never on the event loop
+            plan = await asyncio.to_thread(store.plan_import, text, file.filename, kb=kb)
         if plan.empty:
             await send_private(
                 interaction, f"Nothing to import: `{render.escape(file.filename)}` holds no curated answers."

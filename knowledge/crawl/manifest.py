@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from .. import safe_yaml
 from ..atomic import atomic_write_text
 from ..documents import CRAWL_SETTINGS, FOLDER_SETTINGS
 
@@ -63,7 +64,7 @@ class Manifest:
         if not path.is_file():
             return manifest
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = safe_yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             logger.warning("%s: not readable (%s); every page will be fetched again", path, exc)
             return manifest

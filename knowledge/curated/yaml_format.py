@@ -9,14 +9,17 @@ from typing import Any
 
 import yaml
 
+from ..safe_yaml import quote
 from ..yaml_state import (
+    MAX_NAME_CHARS,
+    MAX_STAMP_CHARS,
     StateFileError,
     dump_yaml,
     line_of,
     mapping_value,
     parse_yaml,
     sequence_items,
-    timestamp,
+    short_text,
 )
 from .records import STATUSES, CuratedAnswer, Revision, SourceLink
 
@@ -24,6 +27,14 @@ FORMAT_VERSION = 1
 MAX_QUESTION_CHARS = 300
 MAX_ANSWER_CHARS = 3_500
 MAX_PHRASINGS = 20
+# Every other field is capped too, so an imported file cannot store a field of any size.
+MAX_SOURCES = 50
+MAX_PASSAGE_ID_CHARS = 1_000  # a document id is its path in the knowledge folder
+MAX_EXCERPT_CHARS = 1_000
+MAX_HASH_CHARS = 128
+MAX_ACTION_CHARS = 64
+# A note or stale reason may list every source's passage id ("source changed or removed: a, b").
+MAX_NOTE_CHARS = MAX_SOURCES * (MAX_PASSAGE_ID_CHARS + 2) + 100
 
 
 def _as_typed(value: Any, node) -> Any:
@@ -72,7 +83,7 @@ def _entry_from_yaml(item: Any, node, path: Path | str, index: int, free_id: int
     if not isinstance(raw_id, int) or isinstance(raw_id, bool) or raw_id < 1:
         raise StateFileError(
             path,
-            f"'id' must be a positive whole number, not {raw_id!r}",
+            f"'id' must be a positive whole number, not {quote(raw_id)}",
             line=line_of(mapping_value(node, "id")) or line,
             entry=entry,
         )
@@ -115,40 +126,49 @@ def _entry_from_yaml(item: Any, node, path: Path | str, index: int, free_id: int
     if len(phrasings) > MAX_PHRASINGS:
         raise StateFileError(path, f"at most {MAX_PHRASINGS} phrasings", line=where("phrasings"), entry=entry)
     phrasings = [" ".join(p.split()) for p in phrasings if p.strip()]
+    if any(len(p) > MAX_QUESTION_CHARS for p in phrasings):
+        too_long = f"a phrasing is over {MAX_QUESTION_CHARS} characters"
+        raise StateFileError(path, too_long, line=where("phrasings"), entry=entry)
+
+    def capped(values: dict, key: str, limit: int, line: int | None) -> str:
+        return short_text(values.get(key) or "", key, limit, path, line, entry)
+
     sources = []
     for s_index, (src, src_node) in enumerate(
         _with_nodes(item.get("sources") or [], mapping_value(node, "sources")), start=1
     ):
         src_line = line_of(src_node) or where("sources")
+        if s_index > MAX_SOURCES:
+            raise StateFileError(path, f"at most {MAX_SOURCES} sources", line=src_line, entry=entry)
         if not isinstance(src, dict) or not isinstance(src.get("passage"), str) or not src["passage"].strip():
             raise StateFileError(
                 path, f"source {s_index} needs 'passage: <passage id>'", line=src_line, entry=entry
             )
-        passage_id = src["passage"].strip()
-        content_hash = str(src.get("hash") or passage_id.rsplit("-", 1)[-1])
-        sources.append(SourceLink(passage_id, content_hash, str(src.get("excerpt") or "")))
+        passage_id = capped(src, "passage", MAX_PASSAGE_ID_CHARS, src_line).strip()
+        content_hash = capped(src, "hash", MAX_HASH_CHARS, src_line) or passage_id.rsplit("-", 1)[-1]
+        excerpt = capped(src, "excerpt", MAX_EXCERPT_CHARS, src_line)
+        sources.append(SourceLink(passage_id, content_hash, excerpt))
     status = item.get("status") or "active"
     if status not in STATUSES:
         raise StateFileError(
             path,
-            f"'status' must be one of {', '.join(STATUSES)}, not {status!r}",
+            f"'status' must be one of {', '.join(STATUSES)}, not {quote(status)}",
             line=where("status"),
             entry=entry,
         )
     history = []
-    for rev in item.get("history") or []:
+    for rev, rev_node in _with_nodes(item.get("history") or [], mapping_value(node, "history")):
+        rev_line = line_of(rev_node) or where("history")
         if not isinstance(rev, dict):
-            raise StateFileError(
-                path, "'history' must be a list of mappings", line=where("history"), entry=entry
-            )
+            raise StateFileError(path, "'history' must be a list of mappings", line=rev_line, entry=entry)
         history.append(
             Revision(
-                at=timestamp(rev.get("at")),
-                by=str(rev.get("by") or ""),
-                action=str(rev.get("action") or "edited"),
-                question=str(rev.get("question") or ""),
-                answer=str(rev.get("answer") or ""),
-                note=str(rev.get("note") or ""),
+                at=capped(rev, "at", MAX_STAMP_CHARS, rev_line),
+                by=capped(rev, "by", MAX_NAME_CHARS, rev_line),
+                action=capped(rev, "action", MAX_ACTION_CHARS, rev_line) or "edited",
+                question=capped(rev, "question", MAX_QUESTION_CHARS, rev_line),
+                answer=capped(rev, "answer", MAX_ANSWER_CHARS, rev_line),
+                note=capped(rev, "note", MAX_NOTE_CHARS, rev_line),
             )
         )
     return CuratedAnswer(
@@ -157,11 +177,11 @@ def _entry_from_yaml(item: Any, node, path: Path | str, index: int, free_id: int
         answer=answer,
         phrasings=phrasings,
         sources=sources,
-        author=str(item.get("author") or ""),
-        created=timestamp(item.get("created")),
-        updated=timestamp(item.get("updated")),
+        author=capped(item, "author", MAX_NAME_CHARS, where("author")),
+        created=capped(item, "created", MAX_STAMP_CHARS, where("created")),
+        updated=capped(item, "updated", MAX_STAMP_CHARS, where("updated")),
         status=status,
-        stale_reason=str(item.get("stale_reason") or ""),
+        stale_reason=capped(item, "stale_reason", MAX_NOTE_CHARS, where("stale_reason")),
         history=history,
     )
 
