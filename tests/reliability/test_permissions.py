@@ -10,7 +10,7 @@ from simcord.backend.errors import SetupError
 
 from bot.checks import NotModerator
 
-MEMBER_COMMANDS = {"ask", "search", "source", "topics"}
+MEMBER_COMMANDS = {"ask", "lookup", "search", "source", "topics"}
 MODERATOR_COMMANDS = {
     "faq add",
     "faq edit",
@@ -91,7 +91,7 @@ async def test_direct_messages_offer_only_the_lookup_commands(simcord_env):
     user = simcord_env.create_user("dm-user")
     s = server(simcord_env)
     s.guild.add_member(user)
-    assert set(user.available_commands()) == {"search", "source", "topics"}
+    assert set(user.available_commands()) == {"lookup", "search", "source", "topics"}
     for name in MODERATOR_COMMANDS | {"ask"}:
         with pytest.raises(SetupError, match="not visible"):
             await user.slash(name, **OPTIONS.get(name, {}))
