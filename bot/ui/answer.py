@@ -111,14 +111,15 @@ class ReasonModal(discord.ui.Modal):
 
 
 def answer_view(answer_id: str, *, sources: bool = True) -> discord.ui.View:
-    """Sources, 👍, 👎 and Keep as test (moderators) for one answer; persistent (no timeout)."""
+    """Sources, 👍 and 👎 for one answer; persistent (no timeout). Moderators keep an answer as a
+    test with the message's context menu, not with a button every member sees."""
     view = discord.ui.View(timeout=None)
     if sources:
         view.add_item(SourcesButton(answer_id))
     view.add_item(VoteButton(answer_id, "up"))
     view.add_item(VoteButton(answer_id, "down"))
-    view.add_item(KeepAsTestButton(answer_id))
     return view
 
 
+# Keep as test is no longer put under answers, but answers posted before still carry it.
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (SourcesButton, VoteButton, KeepAsTestButton)
