@@ -117,8 +117,9 @@ class Review(commands.Cog):
         self._passed[answer_id] = None
         if len(self._passed) > PASSED_REMEMBERED:
             del self._passed[next(iter(self._passed))]
-        await self._post_question(state, interaction, record.question)
+        # Answered first: posting may take longer than Discord's 3 seconds for a reply.
         await interaction.response.edit_message(view=view)
+        await self._post_question(state, interaction, record.question)
         await send_private(interaction, PASSED)
 
     async def _post_question(
