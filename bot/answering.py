@@ -184,6 +184,9 @@ class ReplyService:
         passage_ids = [hit.passage_id for hit in answer.sources()]
         day = discord.utils.utcnow().date().isoformat()
 
+        # A moderators' curated answer answers the question even when retrieval declined.
+        answered = answer.answered or answer.curated is not None
+
         def remember() -> tuple[str | None, bool]:
             # Best effort: a member is answered (with every notice) even when nothing can be
             # recorded; the reply then has no buttons, since they would find no answer on record.
@@ -191,8 +194,7 @@ class ReplyService:
                 answer_id = store.record_answer(
                     answer.question,
                     passage_ids,
-                    # A moderators' curated answer answers the question even when retrieval declined.
-                    answer.answered or answer.curated is not None,
+                    answered,
                     user_id=user_id,
                     channel_id=channel_id,
                     context=context,
@@ -216,7 +218,7 @@ class ReplyService:
             lines.append(red_flag)
         lines += [render.escape(n) for n in answer.notices]
         if first_today:
-            lines.append(notices.medical)
+            lines.append(render.small_print(notices.medical))
         embed = render.answer_embed(answer, answer_id=answer_id or "")
         if answer_id is None:
             embed.set_footer(text=NOT_RECORDED)
@@ -226,7 +228,14 @@ class ReplyService:
             guild_id=guild_id,
             content=render.content_within(lines),
             embed=embed,
-            view=answer_view(answer_id, sources=bool(passage_ids)) if answer_id else None,
+            view=answer_view(
+                answer_id,
+                sources=bool(passage_ids),
+                # In a server, a decline's asker can pass the question to its moderators.
+                declined=not answered and guild_id is not None,
+            )
+            if answer_id
+            else None,
             red_flag=bool(red_flag),
         )
 

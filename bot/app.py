@@ -94,8 +94,9 @@ class CitebotBot(commands.Bot):
     index, ``knowledge_changed(guild_id, what)`` after any moderator change to what a server's bot
     knows (documents, curated answers, glossary; see :func:`bot.utils.announce_change`),
     ``stale_answer_action(interaction, action, answer_id)`` when a moderator-channel notice's
-    button is clicked, ``keep_as_test(interaction, answer_id)`` for an answer's **Keep as test**
-    and ``review_opened(interaction, state)`` after ``/review`` was shown.
+    button is clicked, ``keep_as_test(interaction, answer_id)`` for an older answer's **Keep as
+    test**, ``ask_moderators(interaction, answer_id)`` for a decline's **Ask the moderators** and
+    ``review_opened(interaction, state)`` after ``/review`` was shown.
     """
 
     def __init__(self, config: Config, *, kb: KnowledgeBase | None = None) -> None:

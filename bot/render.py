@@ -39,6 +39,7 @@ ANSWER_COLOUR = discord.Colour.blurple()
 DECLINED_COLOUR = discord.Colour.light_grey()
 PASSAGE_COLOUR = discord.Colour.dark_teal()
 
+DECLINED_TITLE = "No answer found in the knowledge base"
 SEARCH_PER_PAGE = 3
 DECLINED_PASSAGES = 3
 TOPICS_PER_PAGE = 10
@@ -181,7 +182,7 @@ def answer_embed(answer: Answer, *, answer_id: str) -> discord.Embed:
     numbered labels of the passages they came from (the Sources button shows them in full)."""
     curated = answer.curated
     if curated is None and not (answer.answered and answer.sentences):
-        return declined_embed(answer, answer_id=answer_id)
+        return declined_embed(answer)
     sentences = []
     if curated is not None:
         # A moderator's answer comes first; its sources are numbered before the retrieved ones.
@@ -200,33 +201,26 @@ def answer_embed(answer: Answer, *, answer_id: str) -> discord.Embed:
         description=body + sources,
         colour=ANSWER_COLOUR,
     )
-    embed.set_footer(
-        text=f"Answer {answer_id} · Sources: full passages and references · 👍/👎 rate it"
-        if answer_id
-        else "Sources and ratings are unavailable for this answer"
-    )
+    if not answer_id:
+        # The buttons say what they do; the answer id lives in their custom ids, not in sight.
+        embed.set_footer(text="Sources and ratings are unavailable for this answer")
     return embed
 
 
-def declined_embed(answer: Answer, *, answer_id: str) -> discord.Embed:
-    """Not answered: say so plainly, name the closest passages in one line each (the Sources button
-    shows them in full), say moderators can add an answer."""
-    intro = "I couldn't find an answer to that in the knowledge base."
+def declined_embed(answer: Answer) -> discord.Embed:
+    """Not answered: a short title (the question is in sight already, above or in the member's
+    own message), the closest passages' labels in one line each, unlinked (the Sources button
+    shows them in full, with their links); the Ask the moderators button passes the question on."""
     if answer.hits:
-        lines = [intro, "", "**Closest passages**"]
-        lines += [label_line(n, hit) for n, hit in enumerate(answer.sources()[:DECLINED_PASSAGES], start=1)]
+        closest = enumerate(answer.sources()[:DECLINED_PASSAGES], start=1)
+        lines = ["**Closest passages**", *(f"[{n}] {escape(hit.label())}" for n, hit in closest)]
     else:
-        lines = [intro, "Nothing in it matches your question's words."]
-    lines += ["", "Moderators can add an answer for questions like this one."]
-    embed = discord.Embed(
-        title=shorten(f"No answer found: {escape(answer.question)}", EMBED_TITLE_LIMIT),
+        lines = ["Nothing in it matches your question's words."]
+    return discord.Embed(
+        title=DECLINED_TITLE,
         description=join_within(lines, EMBED_DESCRIPTION_LIMIT),
         colour=DECLINED_COLOUR,
     )
-    if answer_id:
-        footer = f"Answer {answer_id}"
-        embed.set_footer(text=f"{footer} · Sources shows these passages in full" if answer.hits else footer)
-    return embed
 
 
 def passage_pages(hits: Sequence[Hit], *, heading: str = "Sources") -> list[discord.Embed]:
@@ -306,6 +300,12 @@ def topic_pages(topics: Sequence[Topic], *, per_page: int = TOPICS_PER_PAGE) -> 
 def choice_name(text: str) -> str:
     """An autocomplete choice label: one line, at most 100 characters."""
     return shorten(" ".join(text.split()), CHOICE_NAME_LIMIT) or "…"
+
+
+def small_print(text: str) -> str:
+    """``text`` in Discord's small grey subtext (``-# `` on every line): a standing notice that
+    must not outweigh the answer under it."""
+    return "\n".join(f"-# {line.strip()}" for line in text.splitlines() if line.strip())
 
 
 def content_within(lines: Sequence[str]) -> str:

@@ -3,7 +3,8 @@
 glossary suggestions from the unknown words of declined questions.
 
 Curated answers flagged after a reload are also posted in the configured moderator channel with
-persistent Keep/Edit/Retire buttons (they keep working after a restart).
+persistent Keep/Edit/Retire buttons (they keep working after a restart), and so is a declined
+question whose asker clicked **Ask the moderators** under it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from knowledge.review import ReviewGroup, ReviewQueue
 from .. import render
 from ..checks import ensure_moderator, moderator_only
 from ..curation_render import review_group_embed, review_summary_embed, stale_embed
+from ..ui.answer import answer_view
 from ..ui.curation import CurateDraft, CurateModal, ReviewPage, ReviewView, StaleAnswerButton, stale_view
 from ..ui.errors import report_error
 from ..utils import announce_change, file_warning, send_private, who, write_failed_note
@@ -37,6 +39,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# Answers passed to the moderators lately, so a repeated click (a forged one: the button is greyed
+# out) cannot post a question twice; bounded, the oldest forgotten first.
+PASSED_REMEMBERED = 10_000
+NOT_THE_ASKER = "Only the member who asked can pass this question on; `/ask` yours to pass it on."
+PASSED = "Passed to the moderators: they review the questions I could not answer and can add an answer."
+
 
 class Review(commands.Cog):
     """``/review`` and the source-change guard: listens for ``knowledge_reloaded`` (checks curated
@@ -46,6 +54,7 @@ class Review(commands.Cog):
     def __init__(self, bot: CitebotBot) -> None:
         self.bot = bot
         self._startup: asyncio.Task | None = None
+        self._passed: dict[str, None] = {}
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(StaleAnswerButton)
@@ -79,6 +88,58 @@ class Review(commands.Cog):
             await self.stale_action(interaction, action, answer_id)
         except Exception as error:
             await report_error(interaction, error)
+
+    @commands.Cog.listener()
+    async def on_ask_moderators(self, interaction: discord.Interaction, answer_id: str) -> None:
+        """A click on **Ask the moderators** under a declined question (see
+        :class:`bot.ui.answer.AskModeratorsButton`)."""
+        try:
+            await self.ask_moderators(interaction, answer_id)
+        except Exception as error:
+            await report_error(interaction, error)
+
+    async def ask_moderators(self, interaction: discord.Interaction, answer_id: str) -> None:
+        """Pass a declined question to the moderators: it waits in ``/review`` as every declined
+        question does, and is posted in the moderator channel when that is in this server. Only
+        its asker may, once; an answer of another server is not found."""
+        state = self.bot.server(interaction.guild_id)
+        record = await asyncio.to_thread(state.store.answer, answer_id)
+        if record is None or record.guild_id is None:
+            await send_private(interaction, "That question is no longer on record.")
+            return
+        if record.user_id != interaction.user.id:
+            await send_private(interaction, NOT_THE_ASKER)
+            return
+        view = answer_view(answer_id, sources=bool(record.passage_ids), declined=True, passed=True)
+        if answer_id in self._passed:
+            await interaction.response.edit_message(view=view)
+            return
+        self._passed[answer_id] = None
+        if len(self._passed) > PASSED_REMEMBERED:
+            del self._passed[next(iter(self._passed))]
+        # Answered first: posting may take longer than Discord's 3 seconds for a reply.
+        await interaction.response.edit_message(view=view)
+        await self._post_question(state, interaction, record.question)
+        await send_private(interaction, PASSED)
+
+    async def _post_question(
+        self, state: ServerState, interaction: discord.Interaction, question: str
+    ) -> None:
+        channel_id = self.bot.config.moderator_channel
+        channel = self.bot.get_channel(channel_id) if channel_id is not None else None
+        if channel is None or getattr(getattr(channel, "guild", None), "id", None) != state.guild_id:
+            return  # no moderator channel in this server: the question is in /review
+        message = interaction.message
+        where = "" if message is None or message.flags.ephemeral else f"\n{message.jump_url}"
+        text = (
+            f"🙋 {interaction.user.mention} asked the moderators about a question I could not answer:\n"
+            f"> {render.escape(render.shorten(' '.join(question.split()), 300))}{where}\n"
+            "`/review` lists it with the other declined questions."
+        )
+        try:
+            await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException as exc:
+            logger.warning("could not post in the moderator channel: %s", exc)
 
     async def _check_after_start(self) -> None:
         await self.bot.wait_until_ready()

@@ -51,11 +51,13 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_IMPORT_BYTES = 512 * 1024
+KEEP_MENU_NAME = "Keep as test question"
 
 
 class SelfTest(commands.Cog):
-    """Golden questions: ``/kb test add|list|remove|run|export|import``, the **Keep as test**
-    button (``keep_as_test`` event), and the check after every ``knowledge_changed`` event."""
+    """Golden questions: ``/kb test add|list|remove|run|export|import``, the moderators' message
+    menu **Keep as test question** (and the **Keep as test** button of older answers,
+    ``keep_as_test`` event), and the check after every ``knowledge_changed`` event."""
 
     def __init__(self, bot: CitebotBot) -> None:
         self.bot = bot
@@ -66,18 +68,23 @@ class SelfTest(commands.Cog):
         # folder from one server replaces the others' too, and they are checked then.
         self._checked_on: dict[int, weakref.ref[KnowledgeBase]] = {}
         self._startup: asyncio.Task | None = None
+        # Only moderators see it (default_permissions) and may use it (checked at every use).
+        menu = app_commands.ContextMenu(name=KEEP_MENU_NAME, callback=self.keep_message_as_test)
+        self.keep_menu = moderator_only()(menu)
 
     async def cog_load(self) -> None:
         kb = self.bot.tree.get_command("kb")
         if not isinstance(kb, app_commands.Group):
             raise RuntimeError("bot.exts.selftest needs the /kb commands (bot.exts.kb_admin) loaded first")
         kb.add_command(self.group)
+        self.bot.tree.add_command(self.keep_menu)
         self._startup = asyncio.create_task(self._check_after_start())
 
     async def cog_unload(self) -> None:
         kb = self.bot.tree.get_command("kb")
         if isinstance(kb, app_commands.Group):
             kb.remove_command(self.group.name)
+        self.bot.tree.remove_command(self.keep_menu.name, type=self.keep_menu.type)
         if self._startup is not None:
             self._startup.cancel()
 
@@ -178,6 +185,16 @@ class SelfTest(commands.Cog):
                 await self.check(state, "at start")
             except Exception:
                 logger.exception("checking server %s's golden questions at start failed", state.guild_id)
+
+    async def keep_message_as_test(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """The menu on one of the bot's answers: keep its question (see :meth:`keep_as_test`). Only
+        an answer given in this server is found."""
+        store = self.bot.server(interaction.guild_id).store
+        record = await asyncio.to_thread(store.answer_for_message, message.id)
+        if record is None:
+            await send_private(interaction, "That message is not one of my answers in this server.")
+            return
+        await self.keep_as_test(interaction, record.id)
 
     async def keep_as_test(self, interaction: discord.Interaction, answer_id: str) -> None:
         """Store the answer's question with what answers it now: its curated answer, else its top

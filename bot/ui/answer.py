@@ -1,6 +1,7 @@
 """The buttons under an answer. They survive restarts: each is a ``DynamicItem`` whose custom id
-carries the answer id (``citebot:src:<id>``, ``citebot:vote:<id>:up``), and the answer's passages
-are looked up in the store when clicked."""
+carries the answer id (``citebot:src:<id>``, ``citebot:vote:<id>:up``, ``citebot:askmods:<id>``),
+and the answer is looked up in the clicking server's store when clicked. discord.py keeps no view
+per answer: a view of dynamic items only is never stored, so memory does not grow with answers."""
 
 from __future__ import annotations
 
@@ -110,15 +111,55 @@ class ReasonModal(discord.ui.Modal):
         await report_error(interaction, error)
 
 
-def answer_view(answer_id: str, *, sources: bool = True) -> discord.ui.View:
-    """Sources, 👍, 👎 and Keep as test (moderators) for one answer; persistent (no timeout)."""
+class AskModeratorsButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=rf"citebot:askmods:{ANSWER_ID}"
+):
+    """Under a declined question: its asker passes it to the moderators (``ask_moderators`` event,
+    handled by ``bot.exts.review``); greyed out once done."""
+
+    def __init__(self, answer_id: str, *, passed: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Passed to the moderators" if passed else "Ask the moderators",
+                emoji="🙋",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"citebot:askmods:{answer_id}",
+                disabled=passed,
+            )
+        )
+        self.answer_id = answer_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> AskModeratorsButton:
+        return cls(match["answer_id"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        interaction.client.dispatch("ask_moderators", interaction, self.answer_id)
+
+
+def answer_view(
+    answer_id: str, *, sources: bool = True, declined: bool = False, passed: bool = False
+) -> discord.ui.View:
+    """The buttons of one answer: Sources, 👍 and 👎; of a decline, Sources (the closest passages)
+    and Ask the moderators (``passed``: greyed out). Dynamic items only, so discord.py stores no
+    view for it (moderators keep an answer as a test with the message's context menu)."""
     view = discord.ui.View(timeout=None)
     if sources:
         view.add_item(SourcesButton(answer_id))
-    view.add_item(VoteButton(answer_id, "up"))
-    view.add_item(VoteButton(answer_id, "down"))
-    view.add_item(KeepAsTestButton(answer_id))
+    if declined:
+        view.add_item(AskModeratorsButton(answer_id, passed=passed))
+    else:
+        view.add_item(VoteButton(answer_id, "up"))
+        view.add_item(VoteButton(answer_id, "down"))
     return view
 
 
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (SourcesButton, VoteButton, KeepAsTestButton)
+# Keep as test is no longer put under answers, but answers posted before still carry it.
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    SourcesButton,
+    VoteButton,
+    AskModeratorsButton,
+    KeepAsTestButton,
+)

@@ -1,9 +1,10 @@
-"""Golden questions on Discord: the "Keep as test" button under every answer, and the embeds of
+"""Golden questions on Discord: the "Keep as test" button of older answers, and the embeds of
 ``/kb test list``, ``/kb test run`` and the moderator-channel report.
 
-The button is shown to everyone (a message looks the same to all) but acts only for moderators,
-checked on every click; the work is done by the ``bot.exts.selftest`` extension, reached through
-the ``keep_as_test(interaction, answer_id)`` event.
+New answers carry no such button: moderators use the message menu **Keep as test question**. The
+button stays registered so answers posted before keep working; it acts only for moderators, checked
+on every click, and the work is done by the ``bot.exts.selftest`` extension, reached through the
+``keep_as_test(interaction, answer_id)`` event.
 """
 
 from __future__ import annotations
@@ -73,7 +74,10 @@ def _line(golden: GoldenQuestion, status: Status | None) -> str:
 def list_pages(items: Sequence[tuple[GoldenQuestion, Status | None]]) -> list[discord.Embed]:
     """``/kb test list``: every golden question, what must answer it and how the last check went."""
     if not items:
-        text = "No golden questions yet. Add one with `/kb test add` or the **Keep as test** button."
+        text = (
+            "No golden questions yet. Add one with `/kb test add` or an answer's "
+            "**Keep as test question** menu."
+        )
         return [discord.Embed(title="Golden questions", description=text, colour=GOLDEN_COLOUR)]
     pages = []
     for start in range(0, len(items), PER_PAGE):

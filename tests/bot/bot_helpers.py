@@ -54,3 +54,15 @@ def embed_text(embed: discord.Embed) -> str:
     if embed.footer and embed.footer.text:
         parts.append(embed.footer.text)
     return "\n".join(parts)
+
+
+_MASKED_LINK = re.compile(r"\[([^\]]*)\]\(<?https?://[^)\s]+>?\)")
+
+
+def visible_text(message) -> str:
+    """A message as members read it: masked links as their text, no Markdown markers (bold,
+    escapes, the small print's ``-# ``)."""
+    text = (message.content or "") + "\n" + "\n".join(embed_text(e) for e in message.embeds)
+    text = _MASKED_LINK.sub(r"\1", text)
+    text = re.sub(r"^-# ", "", text, flags=re.MULTILINE)
+    return re.sub(r"\\(.)", r"\1", text.replace("**", ""))

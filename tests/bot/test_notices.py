@@ -72,7 +72,8 @@ async def test_notice_texts_and_red_flags_come_from_the_config(simcord_env, conf
     await simcord_env.restart_bot(create_bot(dataclasses.replace(config, notices=notices), kb=builtin_kb))
 
     result = await s.alice.slash(s.channel, "ask", question=f"urgent: {ANSWERABLE}")
-    assert result.response.content.splitlines() == ["Call someone now.", "Not advice."]
+    # The red flag in full size, the standing notice in small print under it.
+    assert result.response.content.splitlines() == ["Call someone now.", "-# Not advice."]
     plain = await s.alice.slash(s.channel, "ask", question="My newborn has a fever")
     assert "Call someone now." not in (plain.response.content or "")
 

@@ -1,4 +1,4 @@
-"""/kb test and the Keep as test button: moderators keep golden questions, and every change to what
+"""/kb test and the Keep as test question menu: moderators keep golden questions, and every change to what
 the bot knows is checked against them, with what got worse reported in the moderator channel and
 /review, naming the change."""
 
@@ -17,6 +17,9 @@ from simcord.builders import ChannelHandle, GuildHandle
 
 from bot import create_bot
 from bot.__main__ import main
+from bot.checks import NotModerator
+from bot.exts.selftest import KEEP_MENU_NAME
+from bot.ui.golden import KeepAsTestButton
 from bot.utils import Refused
 
 ENTEROMAMMARY = "What is the enteromammary immune system?"
@@ -85,7 +88,7 @@ def reports(s: Side) -> list[str]:
 
 async def keep_as_test(s: Side, question: str = ENTEROMAMMARY):
     asked = await s.mod.slash(s.channel, "ask", question=question)
-    return await s.mod.click(asked.response, label="Keep as test")
+    return await s.mod.context_menu(s.channel, KEEP_MENU_NAME, asked.response)
 
 
 async def test_a_moderator_keeps_an_answer_as_a_golden_question(simcord_env, state_dir):
@@ -174,20 +177,36 @@ async def test_nothing_is_reported_when_nothing_got_worse(simcord_env):
     assert "**2** of **2** golden question(s) answer as expected" in run
 
 
-async def test_members_cannot_keep_tests_or_use_the_commands(simcord_env, state_dir):
+async def test_members_see_no_keep_as_test_and_cannot_keep_tests(simcord_env, state_dir):
     s = side(simcord_env)
     asked = await s.alice.slash(s.channel, "ask", question=ENTEROMAMMARY)
-    refused = await s.alice.click(asked.response, label="Keep as test")
-    assert refused.response.ephemeral and refused.response.content == "Only moderators can use this command."
-    assert not (state_dir / "servers" / str(s.guild.id) / "golden.yaml").exists()
+    labels = [c["label"] for row in asked.response.components for c in row["components"]]
+    assert "Keep as test" not in labels, "no moderator button under members' answers"
     assert not any(c.startswith("kb test") for c in s.alice.available_commands(s.channel))
+    [menu] = [c for c in await simcord_env.bot.tree.fetch_commands() if c.name == KEEP_MENU_NAME]
+    assert menu.default_member_permissions == discord.Permissions(manage_messages=True)
 
-    # A moderator demoted after the answer was posted is refused at the click too.
+    # A server admin opens the menu to everyone: the bot still refuses a member...
+    s.guild.set_command_permissions(menu, {s.guild.default_role: True})
+    refused = await s.alice.context_menu(s.channel, KEEP_MENU_NAME, asked.response)
+    assert refused.response.ephemeral and refused.response.content == "Only moderators can use this command."
+    assert_error(simcord_env, NotModerator)
+    # ...and a moderator demoted since.
     simcord_env.backend.remove_member_role(s.guild.id, s.mod.id, s.mods.id)
     await simcord_env.settle()
-    again = await s.mod.click(asked.response, label="Keep as test")
+    again = await s.mod.context_menu(s.channel, KEEP_MENU_NAME, asked.response)
     assert again.response.content == "Only moderators can use this command."
+    assert_error(simcord_env, NotModerator)
     assert not (state_dir / "servers" / str(s.guild.id) / "golden.yaml").exists()
+
+
+async def test_the_menu_keeps_only_the_bots_answers(simcord_env):
+    a = side(simcord_env, "A")
+    posted = await a.alice.send(a.channel, ENTEROMAMMARY)
+    mine = await a.mod.context_menu(a.channel, KEEP_MENU_NAME, posted)
+    assert mine.response.content == "That message is not one of my answers in this server."
+    listed = shown(await a.mod.slash(a.channel, "kb test list"))
+    assert "No golden questions yet" in listed
 
 
 async def test_add_with_suggestions_export_and_import(simcord_env):
@@ -276,7 +295,13 @@ def test_citebot_eval_reports_a_broken_golden_file(tmp_path, capsys, text):
 async def test_a_change_made_while_the_bot_was_down_is_reported_at_start(simcord_env, state_dir, builtin_kb):
     s = side(simcord_env)
     asked = await s.mod.slash(s.channel, "ask", question=ENTEROMAMMARY)
-    await s.mod.click(asked.response, label="Keep as test")
+    await s.mod.context_menu(s.channel, KEEP_MENU_NAME, asked.response)
+    # An answer posted before answers lost their Keep as test button.
+    record = simcord_env.bot.server(s.guild.id).store.answer_for_message(asked.response.id)
+    older = discord.ui.View(timeout=None)
+    older.add_item(KeepAsTestButton(record.id))
+    sent = await simcord_env.bot.get_channel(s.channel.id).send("an older answer", view=older)
+    [old_answer] = [m for m in s.channel.history(viewer=s.mod) if m.id == sent.id]
     uploads = state_dir / "servers" / str(s.guild.id) / "knowledge"
     uploads.mkdir(parents=True, exist_ok=True)
     (uploads / "gut-glossary.md").write_bytes(GUT_GLOSSARY)
@@ -286,10 +311,15 @@ async def test_a_change_made_while_the_bot_was_down_is_reported_at_start(simcord
     [report] = reports(s)
     assert report.startswith("🧪 at start: 1 golden question got worse:")
 
-    # The button under an answer given before the restart still works.
-    again = await s.mod.click(asked.response, label="Keep as test")
+    # The menu on an answer given before the restart still works, and so does an older answer's
+    # Keep as test button (for moderators only).
+    again = await s.mod.context_menu(s.channel, KEEP_MENU_NAME, asked.response)
     assert again.response.content.startswith(f"Updated golden question **#1** “{ENTEROMAMMARY}”")
     assert "Gut and milk glossary" in again.response.content
+    clicked = await s.mod.click(old_answer, label="Keep as test")
+    assert clicked.response.content.startswith(f"Updated golden question **#1** “{ENTEROMAMMARY}”")
+    refused = await s.alice.click(old_answer, label="Keep as test")
+    assert refused.response.content == "Only moderators can use this command."
 
 
 async def test_a_shared_folder_reloaded_from_one_server_is_checked_in_the_others(simcord_env, tmp_path):

@@ -205,7 +205,8 @@ async def test_100_concurrent_asks_and_a_reload_under_load(simcord_env, load_con
     for result in asks:
         assert result.acknowledged
         [embed] = result.response.embeds
-        assert embed.footer.text.startswith("Answer ")
+        # Recorded: its buttons are there, and no "could not be recorded" footer.
+        assert embed.footer.text is None and result.response.components
         answered += not embed.title.startswith("No answer")
     assert answered >= ASKS * 4 // 6  # the answerable questions were answered throughout
     reply = last_message(reload).content

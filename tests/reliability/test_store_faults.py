@@ -244,8 +244,10 @@ async def test_the_bot_starts_read_only_when_the_state_folder_cannot_be_written(
     s = server(simcord_env)
     r = await s.member.slash(s.channel, "ask", question=RED_FLAG)
     assert RED_FLAG_NOTICE in r.response.content
-    answer_id = answer_id_of(r.response)  # kept in memory, so the buttons work until restart
-    vote = await s.member.click(r.response, custom_id=f"citebot:vote:{answer_id}:up")
+    # That one is declined (no votes under a decline): an answered question has them.
+    answered = await s.member.slash(s.channel, "ask", question=ANSWERABLE)
+    answer_id = answer_id_of(answered.response)  # kept in memory, so the buttons work until restart
+    vote = await s.member.click(answered.response, custom_id=f"citebot:vote:{answer_id}:up")
     assert "glad it helped" in vote.response.content
 
 
