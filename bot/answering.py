@@ -179,8 +179,7 @@ class ReplyService:
         notice ("" for none).
         When the store fails the reply still goes out, without buttons and with the medical notice."""
         store = self.bot.server(guild_id).store
-        # Not deduplicated: Sources page n must be the passage the embed cites as [n], even when a
-        # curated answer's source is also a retrieved passage.
+        # Sources page n is the passage the reply cites as [n] (Answer.sources numbers them once).
         passage_ids = [hit.passage_id for hit in answer.sources()]
         day = discord.utils.utcnow().date().isoformat()
 
@@ -209,8 +208,13 @@ class ReplyService:
                 first_today = True
             return answer_id, first_today
 
-        if red_flag is None:
-            red_flag = answer.safety or self.red_flag_notice(asked, answer.question, guild_id=guild_id)
+        if not red_flag:
+            # The answer's own check also read the server's glossary rewrite of the member's words,
+            # which the check made before the answer ("" when it found nothing) did not.
+            checked_before = red_flag is not None
+            red_flag = answer.safety or (
+                "" if checked_before else self.red_flag_notice(asked, answer.question, guild_id=guild_id)
+            )
         answer_id, first_today = await asyncio.to_thread(remember)
         notices = self.bot.config.notices
         lines = []
