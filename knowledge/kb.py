@@ -126,7 +126,7 @@ class KnowledgeBase:
         )
         self._has_references = bool(self._references.any())
         self.rarest_weight = math.log(1 + (max(len(passages), 1) - 0.5) / 1.5)
-        # The optional semantic channel, set by knowledge.semantic.attach; None: lexical only.
+        # The meaning channel, set by knowledge.semantic.attach; None: lexical only (off, or no model).
         self.semantic: MeaningChannel | None = None
 
     # -- construction -------------------------------------------------------------------------

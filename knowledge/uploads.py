@@ -207,7 +207,7 @@ class KnowledgeSources:
     base: Path
     state_dir: Path
     uploads: Path | None = None
-    semantic: SemanticOptions | None = None  # the optional semantic channel; None: lexical only
+    semantic: SemanticOptions | None = None  # the meaning channel's options; None: lexical only
     shared: SharedUploads | None = None  # the uploads of every process; None: the folder alone
 
     @classmethod
