@@ -41,7 +41,6 @@ PASSAGE_COLOUR = discord.Colour.dark_teal()
 
 DECLINED_TITLE = "No answer found in the knowledge base"
 SEARCH_PER_PAGE = 3
-DECLINED_PASSAGES = 3
 TOPICS_PER_PAGE = 10
 EXCERPT_CHARS = 600
 # A code block quoted in an answer: long enough for a typical example, short enough to leave room
@@ -212,7 +211,7 @@ def declined_embed(answer: Answer) -> discord.Embed:
     own message), the closest passages' labels in one line each, unlinked (the Sources button
     shows them in full, with their links); the Ask the moderators button passes the question on."""
     if answer.hits:
-        closest = enumerate(answer.sources()[:DECLINED_PASSAGES], start=1)
+        closest = enumerate(answer.sources(), start=1)  # a decline's closest passages, bounded there
         lines = ["**Closest passages**", *(f"[{n}] {escape(hit.label())}" for n, hit in closest)]
     else:
         lines = ["Nothing in it matches your question's words."]

@@ -12,11 +12,9 @@ import os
 from typing import TextIO
 
 from knowledge import Answer, Hit, KnowledgeBase, Topic
-from knowledge.models import CLOSEST_PASSAGES
 from knowledge.text import snippet
 
 DECLINE = "That is not in the knowledge base."
-DECLINED_PASSAGES = CLOSEST_PASSAGES
 PLAIN: tuple[str, str] = ("", "")
 """Matched terms shown as they are (text piped to a file or another program)."""
 TERMINAL_BOLD: tuple[str, str] = ("\033[1m", "\033[0m")
@@ -74,7 +72,7 @@ def numbered_sources(answer: Answer) -> dict[int, Hit]:
     cites, or a declined answer's closest passages."""
     if answer.answered or answer.curated is not None:
         return dict(answer.cited())
-    return dict(enumerate(answer.sources()[:DECLINED_PASSAGES], start=1))
+    return dict(enumerate(answer.sources(), start=1))  # a decline's closest passages, bounded there
 
 
 def render_hits(hits: list[Hit], query: str = "") -> str:
