@@ -208,8 +208,13 @@ class CitebotBot(commands.Bot):
         if self._warm_up is not None:
             self._warm_up.cancel()
         await super().close()
+        await asyncio.to_thread(self.close_state)
+
+    def close_state(self) -> None:
+        """Stop re-indexing in the background and close the state store (its connections and its
+        change listener); again, it does nothing. Blocks: call it off the event loop."""
         if self._servers is not None:
-            await asyncio.to_thread(self._servers.close)
+            self._servers.close()
         if self._store is not None:
             self._store.close()
             self._store = None

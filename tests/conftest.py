@@ -65,7 +65,11 @@ def config(state_dir: Path) -> Config:
 
 @pytest.fixture
 def simcord_bot(config: Config, builtin_kb: KnowledgeBase):
-    return create_bot(config, kb=builtin_kb)
+    bot = create_bot(config, kb=builtin_kb)
+    yield bot
+    # simcord detaches the bot without closing it: its store (a database's pool and change
+    # listener) would otherwise outlive the test and its database.
+    bot.close_state()
 
 
 # -- PostgreSQL ---------------------------------------------------------------------------------
