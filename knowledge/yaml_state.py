@@ -155,7 +155,9 @@ class YamlStateFile:
         #: Whether the last read failed for a reason that may pass (a database out of reach), so
         #: it is worth trying again; a file's mistakes wait for the next edit instead.
         self.read_failed = False
-        #: The text last read or written (what the stored state is), to return to after a refusal.
+        #: The text last read or written, kept by files that refuse a change they cannot store
+        #: (the database's, :class:`~knowledge.errors.ChangeNotSaved`) to serve it again; a file
+        #: in a folder never refuses, so it keeps no copy.
         self.saved_text: str | None = None
         self._stamp: tuple[int, int] | None = None
 
