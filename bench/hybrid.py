@@ -24,7 +24,9 @@ import numpy as np
 import report
 
 from knowledge import Document, KnowledgeBase
+from knowledge.fusion import fuse
 from knowledge.index import top_k_groups
+from knowledge.retriever import search_documents
 from knowledge.semantic import FusionSettings, SemanticIndex
 from knowledge.semantic.encoder import Encoder
 from knowledge.semantic.model import verify
@@ -95,12 +97,12 @@ def run_queries(data: beir.Dataset, query) -> tuple[dict, list[float]]:
 
 
 def documents(kb: KnowledgeBase, rows: np.ndarray, scores: np.ndarray) -> dict[str, float]:
-    docs, best = top_k_groups(rows, scores, kb._row_doc, K)
-    return {kb._doc_ids[d]: float(s) for d, s in zip(docs.tolist(), best.tolist(), strict=True)}
+    docs, best = top_k_groups(rows, scores, kb.row_doc, K)
+    return {kb.doc_ids[d]: float(s) for d, s in zip(docs.tolist(), best.tolist(), strict=True)}
 
 
 def lexical(setup: Setup):
-    return lambda q: dict(setup.kb.search_documents(q, K))
+    return lambda q: dict(search_documents(setup.kb, q, K))
 
 
 def semantic_only(setup: Setup, index: SemanticIndex):
@@ -111,7 +113,9 @@ def semantic_only(setup: Setup, index: SemanticIndex):
 def fused(setup: Setup, index: SemanticIndex):
     def query(q: str) -> dict[str, float]:
         rows, scores = setup.kb.index.score(q)
-        return documents(setup.kb, *index.fuse(rows, scores, q))
+        settings = index.settings
+        sims = index.similarities(q)
+        return documents(setup.kb, *fuse(rows, scores, sims, weight=settings.weight, depth=settings.depth))
 
     return query
 

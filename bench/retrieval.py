@@ -19,6 +19,8 @@ import numpy as np
 import psutil
 import report
 
+from knowledge.retriever import search_documents
+
 K = 100  # retrieved per query: Recall@100 needs 100
 
 
@@ -48,7 +50,7 @@ class Citebot(Retriever):
         self.kb = KnowledgeBase.from_documents(docs, settings=self.settings, **kwargs)
 
     def query(self, text):
-        return dict(self.kb.search_documents(text, K))
+        return dict(search_documents(self.kb, text, K))
 
 
 class Bm25s(Retriever):

@@ -82,10 +82,10 @@ def evaluate(data: beir.Dataset, built) -> tuple[dict[str, float], float]:
     for qid, text in data.queries.items():
         start = time.perf_counter()
         rows, scores = scorer(text)
-        docs, best = top_k_groups(rows, scores, kb._row_doc, K)
+        docs, best = top_k_groups(rows, scores, kb.row_doc, K)
         times.append(time.perf_counter() - start)
         if len(docs):
-            run[qid] = {kb._doc_ids[d]: float(s) for d, s in zip(docs.tolist(), best.tolist(), strict=True)}
+            run[qid] = {kb.doc_ids[d]: float(s) for d, s in zip(docs.tolist(), best.tolist(), strict=True)}
     return beir.ndcg_per_query(data.qrels, run), float(np.median(times) * 1000)
 
 
@@ -145,7 +145,7 @@ def document_context(alpha: float):
     def make(kb: KnowledgeBase, texts: list[str]) -> Scorer:
         docs = list(kb.documents.values())
         doc_index = SparseIndex(kb.index.settings).fit([f"{d.title}\n{d.text}" for d in docs])
-        row_doc = kb._row_doc
+        row_doc = kb.row_doc
 
         def score(query: str):
             rows, scores = kb.index.score(query)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import discord
 
 from knowledge import Answer, Hit, Question
+from knowledge.notices import phrase
 from knowledge.store import StoreUnavailable
 
 from . import render
@@ -183,8 +184,7 @@ class ReplyService:
         passage_ids = [hit.passage_id for hit in answer.sources()]
         day = discord.utils.utcnow().date().isoformat()
 
-        # A moderators' curated answer answers the question even when retrieval declined.
-        answered = answer.answered or answer.curated is not None
+        answered = answer.served  # the moderators' curated answer answers it even when the passages do not
 
         def remember() -> tuple[str | None, bool]:
             # Best effort: a member is answered (with every notice) even when nothing can be
@@ -220,7 +220,7 @@ class ReplyService:
         lines = []
         if red_flag:
             lines.append(red_flag)
-        lines += [render.escape(n) for n in answer.notices]
+        lines += [render.escape(phrase(n)) for n in answer.notices]
         if first_today:
             lines.append(render.small_print(notices.medical))
         embed = render.answer_embed(answer, answer_id=answer_id or "")

@@ -42,6 +42,7 @@ from knowledge.uploads import KnowledgeSources
 
 from . import cli_curation, cli_lookup
 from .console import run_console
+from .explain_render import render_explanation
 from .text_render import emphasis_for, render_answer
 
 logger = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         if args.question is None and not question.strip():
             continue  # blank lines between questions on stdin are not questions
         try:
-            answer = assistant.ask(question, k=args.k)
+            trace = assistant.trace(question, k=args.k)
         except QuestionError as exc:
             status = 2
             if args.json:
@@ -129,10 +130,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
             else:
                 print(f"error: {exc}", file=sys.stderr)
             continue
+        answer = trace.answer
+        explained = trace.to_dict(assistant.kb) if args.explain else None
         if args.json:
-            print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
+            shown = answer.to_dict() | ({"explain": explained} if explained is not None else {})
+            print(json.dumps(shown, ensure_ascii=False), flush=True)
         else:
             print(render_answer(answer, emphasis=emphasis_for(sys.stdout)), flush=True)
+            if explained is not None:
+                print("\n" + render_explanation(explained), flush=True)
             if args.question is None:
                 print()
     return status
@@ -164,7 +170,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     waiting = single_pool_files(sources.state_dir)
     if waiting:
         print(
-            "not yet assigned to a server: " + ", ".join(p.name for p in waiting)
+            "not yet assigned to a server: "
+            + ", ".join(p.name for p in waiting)
             + " (citebot state assign --server ID)"
         )
     print(f"documents: {len(kb.documents)}")
@@ -457,6 +464,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?", help="the question; omitted: read one per line from stdin")
     ask.add_argument("-k", type=int, default=5, help="passages to retrieve (default 5)")
     ask.add_argument("--json", action="store_true", help="one JSON object per answer")
+    ask.add_argument(
+        "--explain",
+        action="store_true",
+        help="also show each stage: analysis, passage scores, the rule that decided",
+    )
     ask.set_defaults(func=cmd_ask)
 
     index = sub.add_parser("index", parents=[common], help="build or validate the index and report problems")
@@ -568,4 +580,3 @@ def cli_message(error: CitebotError) -> str:
     if isinstance(error, StateWriteError):
         return f"{error}; nothing was saved"
     return str(error)
-

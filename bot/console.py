@@ -17,6 +17,7 @@ from typing import TextIO
 from knowledge import KnowledgeBase, QuestionError
 from knowledge.assistant import Assistant
 from knowledge.models import Hit
+from knowledge.retriever import search
 from knowledge.semantic import channels_line
 
 from .text_render import (
@@ -78,7 +79,7 @@ def handle(
         case "/search":
             if not arg.strip():
                 return "Usage: /search TEXT"
-            hits = kb.search(arg, k=5)
+            hits = search(kb, arg, k=5)
             session.numbered = dict(enumerate(hits, start=1))
             return render_hits(hits, arg)
         case "/source":

@@ -12,6 +12,7 @@ import os
 from typing import TextIO
 
 from knowledge import Answer, Hit, KnowledgeBase, Topic
+from knowledge.notices import phrase
 from knowledge.text import snippet
 
 DECLINE = "That is not in the knowledge base."
@@ -45,7 +46,7 @@ def render_answer(answer: Answer, *, emphasis: tuple[str, str] = PLAIN) -> str:
     answer, then the best sentences (matched terms wrapped in ``emphasis``), each with the number
     of its source, then the sources cited as short labels and their links."""
     lines: list[str] = [answer.safety] if answer.safety else []
-    lines += [f"note: {notice}" for notice in answer.notices]
+    lines += [f"note: {phrase(notice)}" for notice in answer.notices]
     if lines:
         lines.append("")
     curated = answer.curated
@@ -61,7 +62,7 @@ def render_answer(answer: Answer, *, emphasis: tuple[str, str] = PLAIN) -> str:
         if shown:
             lines += ["Closest passages:", *(_source(n, hit) for n, hit in shown.items())]
             lines += _links(list(shown.values()))
-    if shown and (answer.answered or curated is not None):
+    if shown and answer.served:
         lines += ["", "Sources:", *(_source(n, hit) for n, hit in shown.items())]
         lines += _links(list(shown.values()))
     return "\n".join(lines).strip("\n")
@@ -70,7 +71,7 @@ def render_answer(answer: Answer, *, emphasis: tuple[str, str] = PLAIN) -> str:
 def numbered_sources(answer: Answer) -> dict[int, Hit]:
     """The sources :func:`render_answer` shows, by the ``[n]`` it gives them: those the answer
     cites, or a declined answer's closest passages."""
-    if answer.answered or answer.curated is not None:
+    if answer.served:
         return dict(answer.cited())
     return dict(enumerate(answer.sources(), start=1))  # a decline's closest passages, bounded there
 

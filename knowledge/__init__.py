@@ -1,7 +1,7 @@
 """citebot's knowledge library: documents in, cited answers out. It never imports discord."""
 
 from .assistant import Assistant
-from .evidence import AnswerSettings
+from .decider import AnswerSettings
 from .kb import KnowledgeBase, Topic, default_state_dir
 from .models import (
     Answer,

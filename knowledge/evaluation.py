@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from .assistant import Assistant
-from .evidence import AnswerSettings
+from .decider import AnswerSettings
 from .golden import answer_or_decline
 from .kb import KnowledgeBase
 from .models import Answer, Hit

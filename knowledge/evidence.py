@@ -1,12 +1,12 @@
-"""The evidence judge: from retrieved passages to the sentences that answer, or a decline.
+"""Evidence: what a question asks about (:class:`QuestionWeights`) and the sentences of the
+retrieved passages that cover most of it (:func:`best_sentences`).
 
-It is given everything it judges (the hits, their passages, the question's term weights) and
-calls nothing back: :class:`knowledge.assistant.Assistant` gathers them and builds the answer.
+It is given everything it measures (the hits, their passages, the question's term weights) and
+calls nothing back; :class:`knowledge.decider.Decider` decides from what it measures.
 
-The decision to answer or decline is made on *coverage*: the share of the question's content (idf
-weighted) that the best sentence of the top passages contains. Raw retrieval scores are not
-comparable across questions or corpora; coverage is, which is why the threshold below could be
-calibrated once on the questions in tests/knowledge/seed_questions.yaml.
+Evidence is measured as *coverage*: the share of the question's content (idf weighted) that a
+sentence of the top passages contains. Raw retrieval scores are not comparable across questions or
+corpora; coverage is, which is why :class:`knowledge.decider.Decider` decides on it.
 """
 
 from __future__ import annotations
@@ -24,49 +24,6 @@ from .text import STOP_WORDS, analyze, is_identifier, is_link_definition, stem, 
 
 if TYPE_CHECKING:
     from .index import QueryTerm
-
-
-@dataclass(frozen=True)
-class AnswerSettings:
-    """How the judge decides: ``min_confidence`` is the coverage the best sentence needs for an
-    answer, ``max_sentences`` how many sentences an answer quotes, ``context_weight`` how much a
-    follow-up's earlier question counts in retrieval.
-
-    ``min_confidence`` was calibrated on tests/knowledge/seed_questions.yaml: the best sentence of
-    every answerable question there covers at least 0.56 of the question, and no off-topic one
-    (the immune system of fish, mastitis in cows, a cat's gut microbiome) covers more than 0.34;
-    the threshold sits between, nearer the off-topic side, since a wrong answer costs more.
-
-    ``unknown_weight`` is what a question word the knowledge base has never seen (and the
-    everyday-words bridge cannot reach) weighs, as a share of its rarest term's weight, and
-    ``light_weight`` the same for a light one, a word English uses mostly as a verb or adverb
-    ("eat", "start", "end up"; knowledge.thesaurus.Bridge.light_in), which says less about the topic
-    than a thing does;
-    ``expansion_weight`` how much a bridged term counts in retrieval, times its bridge credit;
-    ``bridge_credit`` scales the bridge's credits (knowledge.thesaurus.RELATION_WEIGHTS) in coverage.
-    Chosen on the tune half of tests/knowledge/everyday_questions.yaml with the seed set: a lower
-    ``unknown_weight`` answers more everyday questions but also off-topic ones (0.6: 33/41 right,
-    5/23 off-topic and 3/30 seed off-topic answered); 0.95 with credit 0.9 answers 27/41 and 1/23
-    off-topic, declines the whole seed off-topic list, and kept "can my boobs make too much milk?"
-    declined (before the article's glossary read "boobs" as breast). With three-word phrases
-    bridged ("white blood cells"), ``light_weight`` 0.6 answers 35/41 with 1/23 off-topic and no
-    seed question lost; 0.45 is the same, 0.3 answers a third off-topic question and two of the
-    seed set's; with the article's glossary, 0.6 and 0.5 answer 36/41, 0.4 one more but also a
-    seed off-topic question. ``bridged_only_confidence`` is the coverage a question needs when
-    none of its words is the documents' own, every one reached through the bridge at partial
-    credit ("what vaccines should my baby get": vaccines -> immunity, baby -> infant, 0.72);
-    0.75 and 0.8 change nothing on the tune half or the seed set, with or without the semantic
-    channel. ``expansion_weight`` 0.3-0.5 are alike on the
-    tune half; 0.8 puts one question under a wrong section."""
-
-    min_confidence: float = 0.45
-    max_sentences: int = 3
-    context_weight: float = 0.35
-    unknown_weight: float = 0.95
-    light_weight: float = 0.6
-    bridged_only_confidence: float = 0.75
-    expansion_weight: float = 0.5
-    bridge_credit: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -233,14 +190,6 @@ RANK_PENALTY = 0.05
 NEIGHBOUR_FACTOR = 0.5
 
 
-# A question that names a section ("how do i make tables" and "Tables", "how do i write a definition
-# list" and "Definition Lists") asks about what is under it, even with a verb the section does not use
-# ("make" where it says "create"). An answer led from under a heading all of whose words the question
-# holds needs only this coverage, when the knowledge base knows every word of the question ("how do
-# i install jekyll" is not answered from under "Installation"). Chosen on the tune halves of
-# tests/data/*-docs: 0.3 and 0.35 answer alike; the seed and everyday sets are unchanged.
-NAMED_SECTION_CONFIDENCE = 0.35
-
 # A word the knowledge base has never seen (and not a light one) that carries this share of a
 # question is what it asks about ("can i take *ibuprofen* while breastfeeding": 49%), and the
 # question is declined, however well the rest is covered. Chosen on the tune halves: 0.4 and 0.45
@@ -390,65 +339,3 @@ def _with_list(body: str, passage: str, order: int, limit: int = 600) -> str:
         lines.append(item[definition.end() :].strip() if definition else item.strip())
         size += len(item) + 1
     return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The judge's decision: ``answered`` with the quoted ``sentences``, ``confidence``, the
-    best sentence's coverage of the question (rounded to 3 places), and ``covered``, the question's
-    terms that the quoted sentences and their headings contain."""
-
-    answered: bool
-    sentences: tuple[Sentence, ...] = ()
-    confidence: float = 0.0
-    covered: frozenset[str] = frozenset()
-
-
-def judge(
-    hits: Sequence[Hit],
-    passages: Sequence[Passage | None],
-    weights: QuestionWeights,
-    settings: AnswerSettings,
-    asked: frozenset[str] = frozenset(),
-) -> Verdict:
-    """Answer from ``hits`` (best first; ``passages`` aligned with them) when their best sentence
-    covers at least ``settings.min_confidence`` of the question weighed by ``weights``, or
-    :data:`NAMED_SECTION_CONFIDENCE` when the answer comes from under a heading the question names
-    (``asked``: the stems of all the question's words, question words included), and no word the
-    knowledge base has never seen is most of the question (:meth:`QuestionWeights.unknown_subjects`)."""
-    if not hits:
-        return Verdict(answered=False)
-    sentences, coverage, covered = best_sentences(hits, passages, weights, settings.max_sentences)
-    named = _from_named_section(sentences, hits, passages, weights, coverage, asked)
-    bar = settings.min_confidence
-    if weights.words and all(word.bridged for word in weights.words):
-        # Not one word of the question is the documents' own: only relations vouch for the answer.
-        bar = max(bar, settings.bridged_only_confidence)
-    if weights.unknown_subjects():
-        # Mostly about something the documents never mention: whatever covers the rest is not an answer.
-        return Verdict(answered=False, confidence=round(coverage, 3))
-    if coverage >= bar or named:
-        return Verdict(
-            answered=True, sentences=tuple(sentences), confidence=round(coverage, 3), covered=covered
-        )
-    return Verdict(answered=False, confidence=round(coverage, 3))
-
-
-def _from_named_section(
-    sentences: Sequence[Sentence],
-    hits: Sequence[Hit],
-    passages: Sequence[Passage | None],
-    weights: QuestionWeights,
-    coverage: float,
-    asked: frozenset[str],
-) -> bool:
-    """Whether the lead sentence stands under a heading the question names (its document's title
-    counts: a page's first heading is its title, left out of the section path), with enough
-    coverage and no word of the question unknown to the knowledge base."""
-    if not sentences or not asked or coverage < NAMED_SECTION_CONFIDENCE:
-        return False
-    if any(not word.terms for word in weights.words):
-        return False
-    lead = sentences[0].source - 1
-    passage = passages[lead] if 0 <= lead < len(passages) else None
-    return passage is not None and names_heading((hits[lead].title, *passage.section), asked)

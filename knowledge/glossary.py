@@ -18,6 +18,7 @@ from typing import Any
 from .curated.records import revision_of
 from .errors import EditConflict, NotFoundError
 from .models import Document
+from .notices import Code, Notice
 from .text import normalize, stem, token_spans, tokens
 from .yaml_state import (
     StateFileError,
@@ -141,10 +142,9 @@ class Expansion:
     applied: tuple[tuple[str, str], ...] = ()
     source: str = "the moderators' glossary"
 
-    def notice(self) -> str:
-        """One sentence telling the member how their words were read."""
-        parts = [f"“{typed}” as “{means}”" for typed, means in self.applied]
-        return "Read " + ", ".join(parts) + f" (from {self.source})."
+    def notice(self) -> Notice:
+        """The notice telling the member how their words were read."""
+        return Notice(Code.GLOSSARY, pairs=self.applied, source=self.source)
 
 
 def expand_terms(

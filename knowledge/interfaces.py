@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     import numpy as np
 
-    from .evidence import AnswerSettings
     from .models import Hit
+    from .semantic.index import FusionSettings
 
 
 class SharedUploads(Protocol):
@@ -88,19 +88,22 @@ class ChangeFeed(Protocol):
 
 
 class MeaningChannel(Protocol):
-    """What a knowledge base and the assistant use of the semantic channel
+    """What the retriever and the assistant use of the semantic channel
     (:class:`~knowledge.semantic.SemanticIndex`, attached by :func:`knowledge.semantic.attach`)."""
 
-    def fuse(
-        self, rows: np.ndarray, scores: np.ndarray, query: str, *, skip: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The lexical ``rows``/``scores`` fused with the question's similarity to each passage."""
+    @property
+    def settings(self) -> FusionSettings:
+        """How its similarities are fused with BM25 (weight, depth)."""
         ...
 
-    def answer_settings(self, query: str, hits: Sequence[Hit], settings: AnswerSettings) -> AnswerSettings:
-        """``settings`` with the coverage bar moved by how similar the best hits are to the question."""
+    def similarities(self, query: str) -> np.ndarray:
+        """The question's similarity to every passage (row ``i``: ``kb.passages[i]``)."""
         ...
 
-    def confirms(self, question: str, phrasing: str) -> bool:
-        """Whether ``question`` means enough the same as a curated ``phrasing`` it matched on words."""
+    def best_similarity(self, query: str, hits: Sequence[Hit], top: int = 3) -> float:
+        """The highest similarity of ``query`` with the passages of its ``top`` hits."""
+        ...
+
+    def text_similarity(self, a: str, b: str) -> float:
+        """How similar in meaning two texts are (a question and a curated phrasing)."""
         ...

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .notices import Notice, phrase
+
 # C0 and C1 control characters but tab, line feed and carriage return; a terminal's escape sequence
 # ("\x1b[1m") is one whole.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -364,9 +366,10 @@ class Answer:
     """What the knowledge base says about a question, finished: nothing changes it afterwards.
 
     ``answered`` is False when the evidence is too weak: ``hits`` then holds the closest passages
-    and ``sentences`` is empty. ``notices`` are short user-facing remarks (a shortened question, a
-    glossary rewrite). ``curated`` is the moderators' answer when one matches. ``kind`` says where
-    the sentences come from: ``"passages"`` (quoted from the documents), ``"source"`` (a
+    and ``sentences`` is empty. ``notices`` are remarks as data (:mod:`knowledge.notices`: a
+    shortened question, a glossary rewrite, words not covered), phrased by the renderers.
+    ``curated`` is the moderators' answer when one matches. ``kind`` says where the sentences come
+    from: ``"passages"`` (quoted from the documents), ``"source"`` (a
     document's front matter: authors, year, journal, DOI, for a question about the source) or
     ``"summary"`` (the lead of a document's summary section, for a "tl;dr"). ``safety`` is the
     red-flag message (see :mod:`knowledge.safety`) when the question describes warning signs; it is
@@ -381,7 +384,7 @@ class Answer:
     answered: bool
     hits: tuple[Hit, ...] = ()
     sentences: tuple[Sentence, ...] = ()
-    notices: tuple[str, ...] = ()
+    notices: tuple[Notice, ...] = ()
     curated: CuratedReply | None = None
     confidence: float = 0.0
     kind: str = "passages"
@@ -391,13 +394,19 @@ class Answer:
         for name in ("hits", "sentences", "notices"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
 
+    @property
+    def served(self) -> bool:
+        """Whether the member was given an answer: from the passages, or the moderators' curated
+        one (as the Decider's verdict said, :attr:`knowledge.decider.Verdict.served`)."""
+        return self.answered or self.curated is not None
+
     def sources(self) -> tuple[Hit, ...]:
         """Every source the reply shows, in ``[n]`` order: the curated answer's, then the passages
         the sentences quote, in the order the member reads them (a passage cited twice is one
         source, so ``[1]`` is always the first cited). A declined answer's are its
         ``CLOSEST_PASSAGES`` closest passages. ``/source n`` and the Sources pages show exactly
         these, so no number points at a passage the reply never showed."""
-        if self.curated is None and not self.answered:
+        if not self.served:
             return self.hits[:CLOSEST_PASSAGES]
         shown: dict[str, Hit] = {}
         for hit in self.curated.hits if self.curated is not None else ():
@@ -427,7 +436,7 @@ class Answer:
     def cited(self) -> list[tuple[int, Hit]]:
         """The numbered sources of an answer given (by the moderators or from the passages); none
         for a declined one (whose closest passages :meth:`sources` still lists)."""
-        if self.curated is None and not self.answered:
+        if not self.served:
             return []
         return list(enumerate(self.sources(), start=1))
 
@@ -443,7 +452,8 @@ class Answer:
             "cites": [self.number(s) for s in self.sentences],
             "sources": [{"n": n, **hit.to_dict()} for n, hit in enumerate(self.sources(), start=1)],
             "passages": [hit.to_dict() for hit in self.hits],
-            "notices": ([self.safety] if self.safety else []) + list(self.notices),
+            "notices": ([self.safety] if self.safety else []) + [phrase(n) for n in self.notices],
+            "notice_codes": [str(n.code) for n in self.notices],
             "red_flag": bool(self.safety),
             "kind": self.kind,
         }

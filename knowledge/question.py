@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from .chunking import sentence_spans
 from .errors import QuestionError
+from .notices import Code, Notice
 from .text import STOP_WORDS, stem, tokens
 
 MAX_QUESTION_CHARS = 1_000
@@ -170,9 +171,9 @@ QUESTION_WORDS |= frozenset(
 _PROSE_MARKS = frozenset(" .,;:!?'\"()")
 
 
-def clean_question(question: str) -> tuple[str, list[str]]:
+def clean_question(question: str) -> tuple[str, list[Notice]]:
     """Control characters out, whitespace collapsed, length capped. Raises QuestionError if empty."""
-    notices: list[str] = []
+    notices: list[Notice] = []
     text = "".join(" " if unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co"} else ch for ch in question)
     text = " ".join(text.split())
     if not text:
@@ -182,10 +183,7 @@ def clean_question(question: str) -> tuple[str, list[str]]:
         raise QuestionError("Please ask in words: that question has no words to look up.")
     if len(text) > MAX_QUESTION_CHARS:
         text = text[:MAX_QUESTION_CHARS].rsplit(" ", 1)[0] or text[:MAX_QUESTION_CHARS]
-        notices.append(
-            f"Your question was {len(question):,} characters long; only the first "
-            f"{MAX_QUESTION_CHARS:,} were used."
-        )
+        notices.append(Notice(Code.SHORTENED, length=len(question), kept=MAX_QUESTION_CHARS))
     return text, notices
 
 
@@ -195,7 +193,7 @@ class Question:
     (a shortened question). Make one with :meth:`parse`."""
 
     text: str
-    notices: tuple[str, ...] = ()
+    notices: tuple[Notice, ...] = ()
 
     @classmethod
     def parse(cls, question: str) -> Question:

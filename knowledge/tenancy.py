@@ -41,8 +41,8 @@ from pathlib import Path
 from .assistant import Assistant
 from .curated import CuratedStore
 from .curated.store import FILE_NAME as CURATED_FILE
+from .decider import AnswerSettings
 from .errors import CitebotError
-from .evidence import AnswerSettings
 from .glossary import FILE_NAME as GLOSSARY_FILE
 from .glossary import Glossary
 from .kb import KnowledgeBase

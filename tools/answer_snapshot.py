@@ -29,6 +29,7 @@ from knowledge import KnowledgeBase  # noqa: E402
 from knowledge.assistant import Assistant  # noqa: E402
 from knowledge.errors import QuestionError  # noqa: E402
 from knowledge.evaluation import load_question_set  # noqa: E402
+from knowledge.notices import phrase  # noqa: E402
 from knowledge.semantic import SemanticOptions, attach  # noqa: E402
 
 SNAPSHOT = ROOT / "bench" / "results" / "answer_snapshot.jsonl"
@@ -57,7 +58,7 @@ def _record(assistant: Assistant, question: str) -> dict[str, object]:
         "kind": answer.kind,
         "hits": [hit.passage_id for hit in answer.hits[:3]],
         "sentences": [f"{s.passage_id} {s.text[:40]}" for s in answer.sentences],
-        "notices": list(answer.notices),
+        "notices": [phrase(n) for n in answer.notices],
         "red_flag": bool(answer.safety),
     }
 
@@ -72,7 +73,11 @@ def snapshot(model: Path | None) -> list[dict[str, object]]:
         for set_name, docs, path in _sets():
             questions = load_question_set(path)
             for config, folder in configurations.items():
-                kb = KnowledgeBase.from_folder(docs, state_dir=state) if docs else KnowledgeBase.default(state_dir=state)
+                kb = (
+                    KnowledgeBase.from_folder(docs, state_dir=state)
+                    if docs
+                    else KnowledgeBase.default(state_dir=state)
+                )
                 if folder is not None:
                     attach(kb, SemanticOptions(mode="on", model_path=folder), state_dir=CACHE)
                 assistant = Assistant(kb)
@@ -96,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     records = snapshot(test_model())
     if args.write:
         SNAPSHOT.write_text(
-            "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records), encoding="utf-8"
+            "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records),
+            encoding="utf-8",
         )
         print(f"{len(records)} answers recorded in {SNAPSHOT.relative_to(ROOT)}")
         return 0

@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from knowledge import KnowledgeBase, format_label
+from knowledge.retriever import search
 
 from .. import render
 from ..checks import lookup_cooldown
@@ -40,7 +41,7 @@ class Lookup(commands.Cog):
     async def search(self, interaction: discord.Interaction, query: str) -> None:
         """The best passages for ``query``, privately, a few to a page."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        hits = await asyncio.to_thread(self.kb(interaction).search, query, SEARCH_RESULTS)
+        hits = await asyncio.to_thread(search, self.kb(interaction), query, SEARCH_RESULTS)
         paginator = Paginator(render.search_pages(query, hits), owner_id=interaction.user.id)
         await paginator.send(interaction, ephemeral=True)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..retriever import search
 from .records import CuratedAnswer, SourceLink
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def _successor(kb: KnowledgeBase, source: SourceLink) -> Passage | None:
         return same_section[0]
     doc_id = source.passage_id.split("#", 1)[0]
     query = source.excerpt or " ".join(prefix.split("#", 1)[-1].split("-"))
-    hits = kb.search(query, k=5) if query.strip() else []
+    hits = search(kb, query, k=5) if query.strip() else []
     for hit in hits:
         if hit.doc_id == doc_id:
             return kb.passage(hit.passage_id)

@@ -265,3 +265,23 @@ def test_ask_uses_the_red_flags_of_the_config(tmp_path, state):
     config.write_text('notices:\n  red_flag_message: "Call now."\n  red_flags: ["\\\\burgent\\\\b"]\n')
     out = citebot("ask", "urgent: what is colostrum?", "--config", str(config), env=state)
     assert out.stdout.startswith("Call now."), out.stdout + out.stderr
+
+
+def test_ask_explain_shows_why_it_answered_or_declined(state):
+    declined = citebot("ask", "can i take ibuprofen while breastfeeding", "--explain", "--json", env=state)
+    assert declined.returncode == 0, declined.stderr
+    data = json.loads(declined.stdout)
+    why = data["explain"]
+    assert data["answered"] is False
+    assert why["decision"]["rule"] == "unknown-subject"
+    assert any(w["word"] == "ibuprofen" and not w["known"] for w in why["analysis"]["words"])
+    assert why["notices"] == ["not-mentioned"]
+    assert [p["passage"] for p in why["passages"]] == [p["passage_id"] for p in data["passages"]]
+    assert all(p["bm25"] is not None for p in why["passages"])
+    # In the terminal: the answer, then each stage.
+    answered = citebot("ask", "What is secretory IgA in breast milk?", "--explain", env=state)
+    assert answered.returncode == 0, answered.stderr
+    answer, _, stages = answered.stdout.partition("\nanalysis\n")
+    assert "[1] Enteromammary immune system" in answer
+    assert "decision: answered by rule coverage" in stages
+    assert "passages (fused score · BM25 · meaning)" in stages and "coverage: " in stages

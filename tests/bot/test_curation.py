@@ -17,6 +17,7 @@ from simcord.builders import ChannelHandle, GuildHandle, RoleHandle
 from bot.checks import NotModerator
 from bot.utils import Refused
 from knowledge import atomic
+from knowledge.retriever import search
 
 MODERATOR_COMMANDS = {
     "faq add",
@@ -299,7 +300,7 @@ async def test_save_as_curated_answer_from_a_bot_answer(simcord_env):
     shown = await s.mod.context_menu(s.channel, "Save as curated answer", asked.response)
     values = modal_values(shown)
     assert values["curate:question"] == question
-    best = simcord_env.bot.server(s.guild.id).assistant.kb.search(question, k=1)[0]
+    best = search(simcord_env.bot.server(s.guild.id).assistant.kb, question, k=1)[0]
     assert values["curate:sources"] == best.passage_id
     assert values["curate:answer"]  # prefilled with the answer's sentences, to edit
 

@@ -11,6 +11,7 @@ from knowledge import KnowledgeBase
 from knowledge.assistant import Assistant
 from knowledge.errors import NotFoundError, StateFileError
 from knowledge.glossary import Glossary
+from knowledge.notices import Code, Notice, phrase
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,8 @@ def test_expansion_replaces_whole_terms_on_stems(tmp_path):
     expanded = glossary.expand("Is First-Milk good for my baby's tummy?")
     assert expanded.text == "Is colostrum good for my baby's gut?"
     assert expanded.applied == (("First-Milk", "colostrum"), ("tummy", "gut"))
-    assert "“tummy” as “gut”" in expanded.notice()
+    assert expanded.notice().pairs == (("First-Milk", "colostrum"), ("tummy", "gut"))
+    assert "“tummy” as “gut”" in phrase(expanded.notice())
     assert glossary.expand("Is milk first?").applied == ()  # order matters: not the term
 
 
@@ -119,7 +121,10 @@ def test_a_term_that_reads_like_one_already_there_is_refused_and_nothing_is_lost
 def test_the_built_in_article_reads_parents_shorthand(seed_kb):
     answer = Assistant(seed_kb).ask("does breast milk protect my LO's tummy")
     assert answer.answered
-    assert "Read “LO” as “infant”, “tummy” as “gut” (from the document's glossary)." in answer.notices
+    assert (
+        Notice(Code.GLOSSARY, pairs=(("LO", "infant"), ("tummy", "gut")), source="the document's glossary")
+        in answer.notices
+    )
     assert any("gut" in s.text for s in answer.sentences)
 
 
@@ -129,8 +134,13 @@ def test_the_moderators_glossary_wins_over_the_documents(seed_kb, tmp_path):
     assistant = Assistant(seed_kb, glossary=glossary)
     assert assistant.rewrite("is my LO's tummy protected") == "is my infant's stomach protected"
     answer = assistant.ask("is my LO's tummy protected")
-    assert "Read “tummy” as “stomach” (from the moderators' glossary)." in answer.notices
-    assert "Read “LO” as “infant” (from the document's glossary)." in answer.notices
+    assert (
+        Notice(Code.GLOSSARY, pairs=(("tummy", "stomach"),), source="the moderators' glossary")
+        in answer.notices
+    )
+    assert (
+        Notice(Code.GLOSSARY, pairs=(("LO", "infant"),), source="the document's glossary") in answer.notices
+    )
 
 
 def test_a_documents_glossary_comes_from_its_front_matter_and_skips_bad_entries(tmp_path, caplog):
@@ -144,7 +154,10 @@ def test_a_documents_glossary_comes_from_its_front_matter_and_skips_bad_entries(
     assert "guide" in caplog.text and "'bad'" in caplog.text  # the skipped entry is named
     answer = Assistant(kb).ask("does the bot answer a dm?")
     assert answer.answered
-    assert "Read “dm” as “direct message” (from the document's glossary)." in answer.notices
+    assert (
+        Notice(Code.GLOSSARY, pairs=(("dm", "direct message"),), source="the document's glossary")
+        in answer.notices
+    )
 
 
 def test_a_glossary_that_is_not_a_mapping_is_a_clear_document_error(tmp_path):

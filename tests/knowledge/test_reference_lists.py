@@ -9,6 +9,7 @@ import pytest
 from knowledge import KnowledgeBase
 from knowledge.assistant import Assistant
 from knowledge.chunking import CONTENT, REFERENCES, passage_kind
+from knowledge.retriever import search
 
 REFERENCES_OF_THE_ARTICLE = "Selected references"
 
@@ -44,7 +45,7 @@ def test_a_content_question_worded_like_the_reference_list_is_not_answered_from_
     # from it, or had it first among their passages).
     answer = Assistant(kb).ask(question)
     assert all(hit.section != REFERENCES_OF_THE_ARTICLE for hit in answer.hits)
-    assert all(hit.section != REFERENCES_OF_THE_ARTICLE for hit in kb.search(question, k=5))
+    assert all(hit.section != REFERENCES_OF_THE_ARTICLE for hit in search(kb, question, k=5))
 
 
 def test_a_decline_never_offers_the_reference_list_as_the_closest_passage(kb):
@@ -58,12 +59,12 @@ def test_asking_for_the_references_is_answered_from_the_reference_list(kb, quest
     answer = Assistant(kb).ask(question)
     assert answer.answered
     assert answer.hits[0].section == REFERENCES_OF_THE_ARTICLE
-    assert kb.search(question, k=1)[0].section == REFERENCES_OF_THE_ARTICLE  # /search references
+    assert search(kb, question, k=1)[0].section == REFERENCES_OF_THE_ARTICLE  # /search references
 
 
 def test_search_for_a_word_only_the_reference_list_has_finds_nothing_unless_asked(kb):
-    assert kb.search("symbiosis", k=5) == []
-    assert kb.search("symbiosis", k=5, references=True)[0].section == REFERENCES_OF_THE_ARTICLE
+    assert search(kb, "symbiosis", k=5) == []
+    assert search(kb, "symbiosis", k=5, references=True)[0].section == REFERENCES_OF_THE_ARTICLE
 
 
 def test_a_rest_footnotes_rubric_heads_a_reference_passage_of_its_own(tmp_path):
@@ -76,5 +77,5 @@ def test_a_rest_footnotes_rubric_heads_a_reference_passage_of_its_own(tmp_path):
     kinds = {passage.section: passage_kind(passage.section) for passage in kb.passages}
     assert kinds == {(): CONTENT, ("Footnotes",): REFERENCES}
     question = "how are compiled templates cached on disk?"
-    assert all(hit.section != "Footnotes" for hit in kb.search(question, k=5))
-    assert kb.search("what are the footnotes?", k=1)[0].section == "Footnotes"
+    assert all(hit.section != "Footnotes" for hit in search(kb, question, k=5))
+    assert search(kb, "what are the footnotes?", k=1)[0].section == "Footnotes"

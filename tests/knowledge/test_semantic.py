@@ -16,8 +16,10 @@ import numpy as np
 import pytest
 from semantic_model import semantic_test_model
 
-from knowledge import Document, KnowledgeBase
+from knowledge import AnswerSettings, Document, KnowledgeBase
 from knowledge.assistant import Assistant
+from knowledge.fusion import fuse
+from knowledge.retriever import search
 from knowledge.semantic import FusionSettings, SemanticIndex, SemanticOptions, attach
 from knowledge.semantic.model import ModelError, model_folder
 
@@ -87,7 +89,8 @@ def test_fusion_orders_by_the_weighted_sum_of_both_channels_min_max_scaled(weigh
     # Passage similarities to the question: 0.1, 0.9, 0.5; BM25 matched passages 0 and 1 only.
     vectors = np.array([[0.1, 0.995], [0.9, 0.436], [0.5, 0.866]], dtype=np.float32)
     index = SemanticIndex(StubEncoder(), vectors, ["a", "b", "c"], FusionSettings(weight=weight))
-    rows, scores = index.fuse(np.array([0, 1]), np.array([3.0, 2.9]), "question")
+    sims = index.similarities("question")
+    rows, scores = fuse(np.array([0, 1]), np.array([3.0, 2.9]), sims, weight=weight, depth=1000)
     ranked = [int(r) for r, _ in sorted(zip(rows, scores, strict=True), key=lambda rs: -rs[1])]
     assert ranked == order
     # BM25's unmatched passage counts as its floor (0): passage 1 keeps 2.9/3 of the lexical share.
@@ -98,15 +101,15 @@ def test_fusion_orders_by_the_weighted_sum_of_both_channels_min_max_scaled(weigh
 def test_a_question_matching_words_and_meaning_keeps_its_passage_first(tmp_path):
     kb = KnowledgeBase.from_documents(DOCS)
     attach(kb, on(), state_dir=tmp_path)
-    assert kb.search("when do the first teeth come through", k=1)[0].doc_id == "teeth"
+    assert search(kb, "when do the first teeth come through", k=1)[0].doc_id == "teeth"
 
 
 def test_the_fused_channel_finds_passages_bm25_scores_zero(tmp_path):
     kb = KnowledgeBase.from_documents(DOCS)
     # Without the everyday-words bridge (extra={}), no passage has the word.
-    assert kb.search("nursing", k=3, extra={}) == []
+    assert search(kb, "nursing", k=3, extra={}) == []
     attach(kb, on(), state_dir=tmp_path)
-    assert kb.search("nursing", k=3, extra={})[0].doc_id == "feeding"
+    assert search(kb, "nursing", k=3, extra={})[0].doc_id == "feeding"
 
 
 # -- the model: pinned, verified, or lexical with a warning ----------------------------------------
@@ -127,7 +130,7 @@ def test_weights_with_another_hash_are_refused_and_citebot_stays_lexical(tmp_pat
         channels = attach(kb, on(forged), state_dir=tmp_path)
     assert kb.semantic is None and channels.startswith("lexical")
     assert "sha256" in caplog.text and "lexical" in caplog.text
-    assert kb.search("when do the first teeth come through", k=1)[0].doc_id == "teeth"
+    assert search(kb, "when do the first teeth come through", k=1)[0].doc_id == "teeth"
 
 
 def test_a_missing_model_folder_is_a_warning_not_a_crash(tmp_path, caplog):
@@ -219,7 +222,7 @@ def test_only_new_or_changed_passages_are_encoded(tmp_path):
     changed = Counting()
     kb = load(folder, state, changed)
     assert changed.encoded == 1
-    assert kb.search("where should the baby sleep", k=1)[0].doc_id == "sleep"
+    assert search(kb, "where should the baby sleep", k=1)[0].doc_id == "sleep"
 
 
 def test_vectors_saved_before_passages_were_encoded_as_their_text_alone_are_encoded_again_once(
@@ -320,7 +323,7 @@ def test_with_the_meaning_channel_the_reference_list_is_no_answer_to_a_content_q
     semantic = assistants[1]
     answer = semantic.ask(question)
     assert all(hit.section != "Selected references" for hit in answer.hits)
-    assert semantic.kb.search("what are the references?", k=1)[0].section == "Selected references"
+    assert search(semantic.kb, "what are the references?", k=1)[0].section == "Selected references"
 
 
 # -- curated answers ------------------------------------------------------------------------------
@@ -347,22 +350,14 @@ def test_curated_paraphrases_still_match_and_near_misses_still_do_not(assistants
 
 
 def test_a_curated_match_on_words_alone_is_refused_when_the_meaning_differs(assistants, tmp_path):
-    from dataclasses import replace
-
     from knowledge.curated import CuratedStore
 
     store = CuratedStore(tmp_path / "curated.yaml")
     store.add("Is it safe to take ibuprofen while breastfeeding?", "Yes, at usual doses.", author="mod")
     kb = assistants[1].kb
     assert Assistant(kb, curated=store).match_curated("ibuprofen while breastfeeding, is that safe?")
-    strict = KnowledgeBase.from_documents(list(kb.documents.values()))
-    strict.semantic = SemanticIndex(
-        kb.semantic.encoder,
-        kb.semantic.vectors,
-        [p.id for p in kb.passages],
-        replace(kb.semantic.settings, curated_veto=0.999),
-    )
-    refused = Assistant(strict, curated=store).match_curated("ibuprofen while breastfeeding, is that safe?")
+    strict = Assistant(kb, curated=store, settings=AnswerSettings(curated_veto=0.999))
+    refused = strict.match_curated("ibuprofen while breastfeeding, is that safe?")
     assert refused is None
 
 

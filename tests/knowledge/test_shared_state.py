@@ -27,6 +27,7 @@ from knowledge.errors import ChangeNotSaved, EditConflict
 from knowledge.golden import Expectation, GoldenSet
 from knowledge.index import SparseIndex
 from knowledge.kb import IndexArchiveError, index_slot, pack_index, save_index, saved_index, unpack_index
+from knowledge.retriever import search
 from knowledge.store import EVERYTHING_CHANGED, StateStore, StoreUnavailable
 from knowledge.tenancy import Servers
 from knowledge.uploads import KnowledgeSources
@@ -461,7 +462,7 @@ def test_an_index_archive_unpacks_only_within_its_size_limit(tmp_path, base):
     assert not (unpacked / base.fingerprint).exists()
     unpack_index(data, unpacked, base.fingerprint, max_bytes=10**8)
     loaded = saved_index(unpacked, base.fingerprint)
-    assert loaded is not None and loaded.search("colostrum antibodies")[0].doc_id == "milk"
+    assert loaded is not None and search(loaded, "colostrum antibodies")[0].doc_id == "milk"
 
 
 def test_a_damaged_saved_index_in_the_state_folder_is_replaced_by_the_stored_one(two_processes, monkeypatch):

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from knowledge import KnowledgeBase
 from knowledge.errors import NotFoundError, UploadError
+from knowledge.notices import Code, Notice
+from knowledge.retriever import search
 from knowledge.store import Store
 from knowledge.tenancy import (
     AssignError,
@@ -62,7 +64,7 @@ def test_servers_without_uploads_share_the_base_and_uploads_stay_with_their_serv
         b.sources.add("fridge.md", UPLOAD)
         servers.install(2, *servers.build(2))
         assert "uploads/fridge" in b.kb.documents and set(base.documents) <= set(b.kb.documents)
-        assert b.kb.search("refrigerator four days")[0].doc_id == "uploads/fridge"
+        assert search(b.kb, "refrigerator four days")[0].doc_id == "uploads/fridge"
         assert a.kb is base and "uploads/fridge" not in a.kb.documents
         assert (server_dir(tmp_path, 2) / "knowledge" / "fridge.md").exists()
         # A restart finds the server with state and loads its uploads at once.
@@ -100,7 +102,10 @@ def test_a_glossary_in_an_uploaded_document_reads_words_in_its_server_only(tmp_p
         servers.install(2, *servers.build(2))
         assert b.assistant.rewrite("how long does EBM keep") == "how long does expressed milk keep"
         answer = b.assistant.ask("how long does EBM keep in the fridge")
-        assert "Read “EBM” as “expressed milk” (from the document's glossary)." in answer.notices
+        assert (
+            Notice(Code.GLOSSARY, pairs=(("EBM", "expressed milk"),), source="the document's glossary")
+            in answer.notices
+        )
         assert a.assistant.rewrite("how long does EBM keep") is None  # the other server reads it as typed
     finally:
         store.close()

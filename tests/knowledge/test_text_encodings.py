@@ -9,6 +9,7 @@ import pytest
 
 from knowledge import Assistant, Document, KnowledgeBase
 from knowledge.documents import DocumentError, load_file, load_folder
+from knowledge.retriever import search
 
 TEXT = (
     "# Café rules\n\nThe bot’s “quiet hours” run from 22:00 to 07:00 – moderators can change them.\n"
@@ -82,7 +83,7 @@ def test_a_utf_8_file_notes_no_encoding(tmp_path):
 def test_cafe_finds_cafe_with_its_accent_and_the_text_shown_keeps_it():
     kb = KnowledgeBase.from_documents([Document("cafe", "Café notes", CAFE), Document("tea", "Tea", TEA)])
     for query in ("cafe deja vu", "CAFÉ déjà vu", "naive creme brulee"):
-        [best, *_] = kb.search(query, k=2)
+        [best, *_] = search(kb, query, k=2)
         assert best.doc_id == "cafe", query
         assert "déjà vu coffee" in best.text
     answer = Assistant(kb).ask("what does the cafe serve?")

@@ -8,6 +8,7 @@ import pytest
 from pypdf import PdfWriter
 
 from knowledge.kb import CORPUS_DIR
+from knowledge.retriever import search
 from knowledge.uploads import KnowledgeSources, UploadError, check_upload, safe_filename
 
 DOC = b"# Milk storage\n\n## Fridge\n\nExpressed milk keeps four days in a refrigerator.\n"
@@ -70,7 +71,7 @@ def test_uploads_go_to_the_servers_own_folder_and_search_with_the_built_in_corpu
     assert path == own / "Milk-storage.md" and not replaced
     kb = sources.load(builtin)
     assert set(kb.documents) == {*builtin.documents, "uploads/milk-storage"}
-    assert kb.search("refrigerator four days")[0].doc_id == "uploads/milk-storage"
+    assert search(kb, "refrigerator four days")[0].doc_id == "uploads/milk-storage"
     assert [d.id for d in sources.removable(kb)] == ["uploads/milk-storage"]
 
     assert sources.add("Milk storage.md", DOC + b"\nMore.\n")[2] is True  # replaced; the old one is kept

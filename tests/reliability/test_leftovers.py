@@ -16,7 +16,8 @@ from reliability_helpers import server
 from bot import create_bot
 from bot.app import FORM_EXPIRED
 from bot.config import Config
-from knowledge.kb import KnowledgeBase, _cache_slot
+from knowledge.kb import KnowledgeBase
+from knowledge.saved_index import cache_slot
 from knowledge.store import Store
 
 ANSWERABLE = "What is the enteromammary immune system?"
@@ -33,7 +34,7 @@ def test_abandoned_index_builds_are_removed_at_load(tmp_path):
     (folder / "milk.md").write_text("# Milk\n\nColostrum is the first milk after birth.\n")
     state = tmp_path / "state"
     KnowledgeBase.from_folder(folder, state_dir=state)
-    slot = _cache_slot(folder.resolve(), state)
+    slot = cache_slot(folder.resolve(), state)
     dead = slot / ".building-999999999-abc"  # its process is gone
     old = slot / ".building-xyz"  # an older citebot's name, an hour old
     live = slot / f".building-{os.getpid()}-live"  # a build running in this process now

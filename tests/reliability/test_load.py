@@ -29,7 +29,8 @@ from reliability_helpers import last_message, server
 from bot import create_bot
 from bot.answering import ReplyService
 from bot.config import Config, CooldownConfig
-from knowledge import Assistant, KnowledgeBase
+from bot.exts import lookup
+from knowledge import Assistant
 from knowledge.kb import CORPUS_DIR
 from knowledge.store import Store
 from knowledge.uploads import KnowledgeSources
@@ -160,7 +161,7 @@ async def test_100_concurrent_asks_and_a_reload_under_load(simcord_env, load_con
     # check does not depend on how busy the machine is.
     on_loop = record_calls_on_loop(
         monkeypatch,
-        [(Assistant, "ask"), (KnowledgeBase, "search"), (KnowledgeSources, "load")]
+        [(Assistant, "ask"), (lookup, "search"), (KnowledgeSources, "load")]
         + [(Store, name) for name in public_methods(Store) if name not in {"close", "in_folder"}],
     )
     # No interaction's own work (cleaning, the red-flag check, its server, the answer) may start

@@ -21,6 +21,7 @@ from knowledge.assistant import Assistant
 from knowledge.curated import CuratedAnswer, CuratedStore, Revision
 from knowledge.documents import DocumentError, parse_jsonl, parse_pdf, parse_text
 from knowledge.glossary import Glossary, GlossaryEntry
+from knowledge.notices import Code, Notice, phrase
 from knowledge.review import GlossarySuggestion, QuestionStats, ReviewGroup, ReviewItem
 
 ROLE = "<@&112233445566778899>"
@@ -53,6 +54,19 @@ pieces = st.one_of(
 )
 texts = st.lists(pieces, max_size=30).map("".join)
 # Huge inputs by repetition: cheap to generate, as long as Discord's limits several times over.
+def notices() -> st.SearchStrategy[Notice]:
+    """Notices of every code, with member text in their words and pairs."""
+    return st.builds(
+        Notice,
+        code=st.sampled_from(list(Code)),
+        words=st.lists(texts, max_size=3).map(tuple),
+        pairs=st.lists(st.tuples(texts, texts), max_size=3).map(tuple),
+        source=texts,
+        length=st.integers(0, 100_000),
+        kept=st.integers(0, 100_000),
+    )
+
+
 huge_texts = st.one_of(
     texts, st.builds(lambda text, times: (text or "x") * times, texts, st.integers(50, 400))
 )
@@ -130,7 +144,7 @@ def answers(draw) -> Answer:
         answered=draw(st.booleans()),
         hits=found,
         sentences=draw(sentences(len(found))),
-        notices=draw(st.lists(texts, max_size=3)),
+        notices=draw(st.lists(notices(), max_size=3)),
         curated=curated,
         confidence=draw(st.floats(0, 1)),
     )
@@ -150,7 +164,7 @@ def test_answer_embeds_stay_within_discord_limits(answer):
     check_embed(embed)
     if answer.curated is None:  # only moderators' text may show Markdown as written
         assert "**Answer from the moderators**" not in embed.description
-    content = render.content_within([render.escape(n) for n in answer.notices])
+    content = render.content_within([render.escape(phrase(n)) for n in answer.notices])
     assert len(content) <= render.CONTENT_LIMIT and not mass_mention(content)
     assert isinstance(render_answer(answer), str)  # the console renders it too
 
@@ -266,7 +280,7 @@ def test_any_question_through_the_pipeline_renders_within_limits(assistant, ques
         return
     embed = render.answer_embed(answer, answer_id="0123456789ab")
     check_embed(embed)
-    content = render.content_within([render.escape(n) for n in answer.notices])
+    content = render.content_within([render.escape(phrase(n)) for n in answer.notices])
     assert len(content) <= render.CONTENT_LIMIT and not mass_mention(content)
     for page in render.passage_pages(answer.hits):
         check_embed(page)
