@@ -34,21 +34,9 @@ import filetype
 from .atomic import atomic_write_bytes
 from .chunking import DEFAULT_CHUNK_CHARS
 from .decoding import NotText, decode_text
-from .documents import (
-    CRAWL_SETTINGS,
-    FOLDER_SETTINGS,
-    DocumentError,
-    ProgressCallback,
-    doc_id_for,
-    folder_settings,
-    load_folder,
-    parse_html,
-    parse_jsonl,
-    parse_pdf,
-    parse_rst,
-    parse_text,
-)
+from .documents import ProgressCallback, doc_id_for, load_folder
 from .errors import StateWriteError, StoreUnavailable, UploadError
+from .folder_settings import CRAWL_SETTINGS, FOLDER_SETTINGS, folder_settings
 from .interfaces import SharedUploads
 from .kb import (
     CORPUS_DIR,
@@ -64,6 +52,8 @@ from .kb import (
     unpack_index,
 )
 from .models import Document, LoadError
+from .readers import UPLOAD_SUFFIXES, reader_for
+from .readers.base import DocumentError, SourceFile
 from .semantic import SemanticOptions, attach
 
 if TYPE_CHECKING:
@@ -80,16 +70,6 @@ DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 MAX_SHARED_INDEX_BYTES = 200 * 1024 * 1024
 # What a stored index may unpack to at most (its arrays compress a few times over).
 MAX_UNPACKED_INDEX_BYTES = 5 * MAX_SHARED_INDEX_BYTES
-UPLOAD_SUFFIXES = {
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".txt": "text",
-    ".rst": "rst",
-    ".html": "html",
-    ".htm": "html",
-    ".pdf": "pdf",
-    ".jsonl": "jsonl",
-}
 MAX_NAME_CHARS = 100
 UPLOADS_PREFIX = "uploads/"
 # The operator's crawled sites, in the state folder, and their documents' id prefix.
@@ -130,21 +110,23 @@ def safe_filename(name: str) -> str:
 
 
 def check_upload(name: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, list[Document]]:
-    """The safe file name and the documents the file holds; raises :class:`UploadError`."""
+    """The safe file name and the documents the file holds, read by the reader of its format
+    (strictly: any problem refuses it); raises :class:`UploadError`."""
     safe = safe_filename(name)
     if len(data) > max_bytes:
         raise UploadError(f"“{safe}” is {human_size(len(data))}; the limit is {human_size(max_bytes)}.")
     if not data.strip():
         raise UploadError(f"“{safe}” is empty.")
-    kind = UPLOAD_SUFFIXES[Path(safe).suffix]
+    reader = reader_for(Path(safe).suffix)
+    assert reader is not None  # safe_filename allows only the suffixes of a reader
     guessed = filetype.guess(data)
     path = Path(safe)
     doc_id = doc_id_for(path, Path("."))
-    try:
-        if kind == "pdf":
-            if guessed is None or guessed.mime != "application/pdf":
-                raise UploadError(f"“{safe}” is named .pdf but is not a PDF.")
-            return safe, [parse_pdf(data, path, doc_id)]
+    decoded = None
+    if reader.content == "pdf":
+        if guessed is None or guessed.mime != "application/pdf":
+            raise UploadError(f"“{safe}” is named .pdf but is not a PDF.")
+    else:
         if guessed is not None:
             raise UploadError(f"“{safe}” is named .{path.suffix[1:]} but holds {guessed.mime} data.")
         try:
@@ -153,23 +135,16 @@ def check_upload(name: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) 
             if exc.line is not None:
                 raise UploadError(f"“{safe}” holds binary data, not text.") from None
             raise UploadError(f"“{safe}” is {exc}.") from None
-        text = decoded.text
-        if kind == "html":
-            docs = [parse_html(data, path, doc_id)]
-        elif kind == "jsonl":
-            docs, errors = parse_jsonl(text, path)
-            if errors:
-                raise UploadError(f"{errors[0]} ({len(errors)} bad line(s)); nothing was added.")
-        elif kind == "rst":
-            docs = [parse_rst(text, path, doc_id)]
-        else:
-            docs = [parse_text(text, path, doc_id, kind)]
+    # A page of markup names its own encoding: it is checked to be text, then read from its bytes.
+    given = decoded if reader.content == "text" else None
+    try:
+        docs, errors = reader.read(SourceFile(path, doc_id, data, given))
     except DocumentError as exc:
         raise UploadError(f"{exc}; nothing was added.") from None
+    if errors:
+        raise UploadError(f"{errors[0]} ({len(errors)} bad line(s)); nothing was added.")
     if not any(doc.text.strip() for doc in docs):
         raise UploadError(f"“{safe}” has no text to index.")
-    if decoded.legacy and kind != "html":  # the confirmation names the code page it was read in
-        docs = [replace(doc, metadata={**doc.meta, "encoding": decoded.encoding}) for doc in docs]
     return safe, docs
 
 
