@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
 
-from .documents import CRAWL_SETTINGS, FOLDER_SETTINGS, STATE_MARKER, folder_settings
+from .documents import STATE_MARKER
+from .folder_settings import CRAWL_SETTINGS, FOLDER_SETTINGS, folder_settings
 from .models import Document
 
 logger = logging.getLogger(__name__)

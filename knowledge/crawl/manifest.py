@@ -14,7 +14,7 @@ import yaml
 
 from .. import safe_yaml
 from ..atomic import atomic_write_text
-from ..documents import CRAWL_SETTINGS, FOLDER_SETTINGS
+from ..folder_settings import CRAWL_SETTINGS, FOLDER_SETTINGS
 
 logger = logging.getLogger(__name__)
 

@@ -7,14 +7,13 @@ A connection lost with the server is replaced by the pool, which keeps trying in
 meanwhile every call raises :class:`~knowledge.store.StoreUnavailable` within a bounded wait, the
 same path a busy SQLite file takes, so members are still answered.
 
-The schema is versioned like the SQLite one (its own list, since the column types differ); when
+The schema is versioned in the same list as the SQLite one (:mod:`knowledge.store.schema`); when
 several processes start together, one applies the migrations while the others wait on a
 transaction-level advisory lock, then find nothing left to do.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -23,8 +22,7 @@ import threading
 import time
 import weakref
 import zlib
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -33,11 +31,13 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from ..store import EVERYTHING_CHANGED, KNOWLEDGE_CHANGED, StateStore, StoreError, StoreUnavailable
+from ..store import EVERYTHING_CHANGED, StateStore, StoreError, StoreUnavailable
+from ..store.schema import MIGRATIONS, POSTGRESQL, Dialect
 from ..yaml_state import YamlStateFile
 from .changes import CHANGES_CHANNEL, POLL_INTERVAL_S, ChangeListener
 from .documents import DatabaseStateFile
 from .leases import ShardLeases
+from .uploads import ServerUploads
 from .urls import redact_url
 
 logger = logging.getLogger(__name__)
@@ -50,91 +50,6 @@ CONNECTION_WAIT_S = 2.0
 STATEMENT_TIMEOUT_MS = 5000
 # Held (per transaction) by the process applying migrations; the others queue behind it.
 MIGRATION_LOCK = zlib.crc32(b"citebot schema migrations")
-
-MIGRATIONS: tuple[str, ...] = (
-    # 1: answers, feedback, notices shown and review dismissals, every row with its server
-    """
-    CREATE TABLE answers (
-        id          TEXT PRIMARY KEY,
-        question    TEXT NOT NULL,
-        context     TEXT NOT NULL DEFAULT '',
-        passage_ids TEXT NOT NULL,              -- JSON list, best first
-        answered    INTEGER NOT NULL,
-        user_id     BIGINT,
-        guild_id    BIGINT,                     -- NULL: direct messages
-        channel_id  BIGINT,
-        message_id  BIGINT,
-        created_at  DOUBLE PRECISION NOT NULL,
-        rowid       BIGSERIAL NOT NULL          -- insertion order; named as SQLite's, so the SQL is shared
-    );
-    CREATE INDEX answers_by_message ON answers (message_id);
-    CREATE INDEX answers_by_channel ON answers (channel_id, created_at);
-    CREATE INDEX answers_by_guild ON answers (guild_id, created_at);
-    CREATE TABLE feedback (
-        answer_id   TEXT NOT NULL REFERENCES answers(id) ON DELETE CASCADE,
-        user_id     BIGINT NOT NULL,
-        vote        INTEGER NOT NULL CHECK (vote IN (-1, 1)),
-        reason      TEXT,
-        created_at  DOUBLE PRECISION NOT NULL,
-        guild_id    BIGINT,
-        PRIMARY KEY (answer_id, user_id)
-    );
-    CREATE INDEX feedback_by_guild ON feedback (guild_id);
-    CREATE TABLE review_dismissed (
-        answer_id   TEXT PRIMARY KEY REFERENCES answers(id) ON DELETE CASCADE,
-        user_id     BIGINT,
-        created_at  DOUBLE PRECISION NOT NULL,
-        guild_id    BIGINT
-    );
-    CREATE TABLE notices_shown (
-        guild_id    BIGINT NOT NULL DEFAULT 0,  -- 0: direct messages
-        user_id     BIGINT NOT NULL,
-        day         TEXT NOT NULL,              -- ISO date, UTC
-        PRIMARY KEY (guild_id, user_id, day)
-    );
-    """,
-    # 2: what every process must see alike: the servers' YAML state (curated answers, glossary,
-    # golden questions) as text with a revision, uploaded documents, and a change counter per server
-    """
-    CREATE TABLE state_documents (
-        guild_id    BIGINT NOT NULL,
-        name        TEXT NOT NULL,              -- curated.yaml, glossary.yaml, golden.yaml
-        text        TEXT NOT NULL,
-        previous    TEXT,                       -- the text before the last write (the .bak of a file)
-        revision    BIGINT NOT NULL,            -- 1 for the first write, then one more per write
-        updated_at  DOUBLE PRECISION NOT NULL,
-        PRIMARY KEY (guild_id, name)
-    );
-    CREATE TABLE uploads (
-        guild_id    BIGINT NOT NULL,
-        filename    TEXT NOT NULL,
-        data        BYTEA NOT NULL,
-        sha256      TEXT NOT NULL,
-        added_at    DOUBLE PRECISION NOT NULL,
-        PRIMARY KEY (guild_id, filename)
-    );
-    CREATE TABLE server_changes (
-        guild_id    BIGINT PRIMARY KEY,
-        counter     BIGINT NOT NULL,            -- one more for every change another process must load
-        what        TEXT NOT NULL,
-        changed_at  DOUBLE PRECISION NOT NULL
-    );
-    """,
-    # 3: the indexes built from a server's documents (the shared knowledge and its uploads), so one
-    # process builds a changed one and the others load it
-    """
-    CREATE TABLE shared_indexes (
-        fingerprint TEXT PRIMARY KEY,           -- of what was indexed (knowledge.kb.index_fingerprint)
-        data        BYTEA NOT NULL,             -- a zip of the saved index's files (knowledge.kb.pack_index)
-        created_at  DOUBLE PRECISION NOT NULL
-    );
-    """,
-)
-# Writing or reading an index archive may take longer than an answer's statement.
-INDEX_STATEMENT_TIMEOUT_MS = 120_000
-# An index archive stored longer ago than this is removed when another is stored: every process that
-# loaded it keeps its own copy, and one that needs it later builds it again.
-INDEX_KEEP_S = 7 * 24 * 3600
 
 
 @lru_cache(maxsize=256)
@@ -163,8 +78,7 @@ class PostgresStore(StateStore):
     never from the event loop. Raises :class:`StoreError` when the database cannot be reached at
     start or has a newer schema than this citebot knows."""
 
-    json_array_agg: ClassVar[str] = "json_agg({})::text"
-    whole: ClassVar[str] = "floor({})::integer"  # a cast to integer rounds in PostgreSQL
+    dialect: ClassVar[Dialect] = POSTGRESQL
 
     def __init__(self, url: str, *, max_connections: int = 10, connect_timeout: float = 10.0) -> None:
         self.url = url
@@ -236,7 +150,7 @@ class PostgresStore(StateStore):
                     f"citebot knows ({len(MIGRATIONS)}); upgrade citebot"
                 )
             for version in range(current + 1, len(MIGRATIONS) + 1):
-                db.execute(MIGRATIONS[version - 1])
+                db.execute(MIGRATIONS[version - 1].script(POSTGRESQL))
                 db.execute("DELETE FROM schema_version")
                 db.execute("INSERT INTO schema_version VALUES (%s)", (version,))
                 logger.info("database %s migrated to schema version %d", self.describe(), version)
@@ -325,96 +239,9 @@ class PostgresStore(StateStore):
         )
         return [int(row["guild_id"]) for row in rows]
 
-    def upload_hashes(self, guild_id: int) -> dict[str, str]:
-        """The server's uploads: file name to SHA-256 of its bytes."""
-        rows = self._fetchall("SELECT filename, sha256 FROM uploads WHERE guild_id = ?", (guild_id,))
-        return {row["filename"]: row["sha256"] for row in rows}
-
-    def upload_data(self, guild_id: int, filename: str) -> bytes | None:
-        """The bytes of one upload, or None when it is gone."""
-        row = self._fetchone(
-            "SELECT data FROM uploads WHERE guild_id = ? AND filename = ?", (guild_id, filename)
-        )
-        return bytes(row["data"]) if row else None
-
     def put_upload(self, guild_id: int, filename: str, data: bytes) -> None:
         """Add (or replace) an upload and tell the other processes."""
-        self.update_uploads(guild_id, {filename: data}, ())
-
-    def update_uploads(self, guild_id: int, put: dict[str, bytes], delete: Iterable[str]) -> None:
-        """Add or replace the uploads ``put`` and remove those named in ``delete`` in one
-        transaction (a crawled site's pages and manifest change together), and tell the other
-        processes once."""
-        gone = sorted(set(delete) - set(put))
-
-        def update(db: _Connection) -> None:
-            with db.transaction():
-                for filename, data in put.items():
-                    db.execute(
-                        "INSERT INTO uploads (guild_id, filename, data, sha256, added_at)"
-                        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id, filename)"
-                        " DO UPDATE SET data = excluded.data, sha256 = excluded.sha256,"
-                        " added_at = excluded.added_at",
-                        (guild_id, filename, data, hashlib.sha256(data).hexdigest(), time.time()),
-                    )
-                for filename in gone:
-                    db.execute(
-                        "DELETE FROM uploads WHERE guild_id = ? AND filename = ?", (guild_id, filename)
-                    )
-                self._announce(db, guild_id, KNOWLEDGE_CHANGED)
-
-        if put or gone:
-            self._run(update)
-
-    def delete_upload(self, guild_id: int, filename: str) -> bool:
-        """Remove an upload and tell the other processes; False when it was not there."""
-
-        def delete(db: _Connection) -> bool:
-            with db.transaction():
-                gone = db.execute(
-                    "DELETE FROM uploads WHERE guild_id = ? AND filename = ?", (guild_id, filename)
-                ).rowcount
-                if gone:
-                    self._announce(db, guild_id, KNOWLEDGE_CHANGED)
-                return bool(gone)
-
-        return self._run(delete)
-
-    # -- indexes built by one process for the others -------------------------------------------
-
-    def index_archive(self, fingerprint: str) -> bytes | None:
-        """The index archive stored under ``fingerprint``, or None."""
-
-        def read(db: _Connection) -> bytes | None:
-            with db.transaction():
-                db.execute(f"SET LOCAL statement_timeout = {INDEX_STATEMENT_TIMEOUT_MS}")
-                row = db.execute(
-                    "SELECT data FROM shared_indexes WHERE fingerprint = ?", (fingerprint,)
-                ).fetchone()
-            return bytes(row["data"]) if row else None
-
-        return self._run(read)
-
-    def store_index_archive(self, fingerprint: str, data: bytes, *, replace: bool = False) -> None:
-        """Store an index archive under ``fingerprint``; one already there is kept (two processes
-        building the same index at once store it alike) unless ``replace`` (it was unusable).
-        Archives stored more than :data:`INDEX_KEEP_S` ago are removed."""
-        conflict = "DO NOTHING"
-        if replace:
-            conflict = "DO UPDATE SET data = excluded.data, created_at = excluded.created_at"
-
-        def store(db: _Connection) -> None:
-            with db.transaction():
-                db.execute(f"SET LOCAL statement_timeout = {INDEX_STATEMENT_TIMEOUT_MS}")
-                now = time.time()
-                db.execute(
-                    "INSERT INTO shared_indexes (fingerprint, data, created_at) VALUES (?, ?, ?)"
-                    f" ON CONFLICT (fingerprint) {conflict}",
-                    (fingerprint, data, now),
-                )
-                db.execute("DELETE FROM shared_indexes WHERE created_at < ?", (now - INDEX_KEEP_S,))
-
-        self._run(store)
+        self.shared_uploads(guild_id).put(filename, data)
 
     # -- telling the other processes ---------------------------------------------------------------
 
@@ -462,42 +289,6 @@ class PostgresStore(StateStore):
         leases = ShardLeases(self.url, shards, shard_count)
         leases.acquire()
         self._leases = leases
-
-
-@dataclass(frozen=True)
-class ServerUploads:
-    """One server's uploaded documents in the database (see :class:`~knowledge.uploads.SharedUploads`)."""
-
-    store: PostgresStore
-    guild_id: int
-
-    def hashes(self) -> dict[str, str]:
-        """File name to SHA-256 of every upload of the server."""
-        return self.store.upload_hashes(self.guild_id)
-
-    def data(self, filename: str) -> bytes | None:
-        """The bytes of one upload (None: removed meanwhile)."""
-        return self.store.upload_data(self.guild_id, filename)
-
-    def put(self, filename: str, data: bytes) -> None:
-        """Add or replace an upload."""
-        self.store.put_upload(self.guild_id, filename, data)
-
-    def delete(self, filename: str) -> bool:
-        """Remove an upload; False when it was not there."""
-        return self.store.delete_upload(self.guild_id, filename)
-
-    def update(self, put: dict[str, bytes], delete: Iterable[str]) -> None:
-        """Add, replace and remove several uploads together, announced as one change."""
-        self.store.update_uploads(self.guild_id, put, delete)
-
-    def index_archive(self, fingerprint: str) -> bytes | None:
-        """The index archive another process stored under ``fingerprint``, or None."""
-        return self.store.index_archive(fingerprint)
-
-    def store_index_archive(self, fingerprint: str, data: bytes, *, replace: bool = False) -> None:
-        """Store an index archive for the other processes (``replace``: over an unusable one)."""
-        self.store.store_index_archive(fingerprint, data, replace=replace)
 
 
 def _why(url: str, timeout: PoolTimeout) -> str:

@@ -21,7 +21,8 @@ from bot import create_bot
 from bot.ui.answer import answer_view
 from bot.ui.curation import stale_view
 from bot.utils import Refused
-from knowledge.store import MIGRATIONS, STORE_FILE
+from knowledge.store import SQLITE, STORE_FILE
+from knowledge.store.schema import scripts
 
 IBUPROFEN = "Is it safe to take ibuprofen while breastfeeding?"
 A_ANSWER = "Server A's moderators say: yes, at usual doses."
@@ -340,7 +341,7 @@ def old_layout(state, guild_ids: list[int]) -> None:
     (state / "knowledge" / "notes.md").write_bytes(NEW_DOC)
     db = sqlite3.connect(state / STORE_FILE)
     db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    for script in MIGRATIONS[:2]:
+    for script in scripts(SQLITE)[:2]:
         db.executescript(script)
     db.execute("INSERT INTO schema_version VALUES (2)")
     for n, guild_id in enumerate(guild_ids):

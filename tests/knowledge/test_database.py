@@ -10,8 +10,8 @@ import pytest
 from postgres import allow_connections
 
 from knowledge.database import open_store, redact_url
-from knowledge.database.postgres import MIGRATIONS, PostgresStore
-from knowledge.store import Store, StoreError, StoreUnavailable
+from knowledge.database.postgres import PostgresStore
+from knowledge.store import MIGRATIONS, Store, StoreError, StoreUnavailable
 
 
 def test_without_a_database_url_the_state_is_the_sqlite_file(tmp_path):

@@ -19,7 +19,6 @@ from postgres import allow_connections
 from site_server import Page, html, serve
 
 from knowledge import KnowledgeBase
-from knowledge import uploads as uploads_module
 from knowledge.crawl import AddressPolicy, CrawlSettings
 from knowledge.database import open_store
 from knowledge.database.changes import ChangeListener
@@ -31,6 +30,7 @@ from knowledge.retriever import search
 from knowledge.store import EVERYTHING_CHANGED, StateStore, StoreUnavailable
 from knowledge.tenancy import Servers
 from knowledge.uploads import KnowledgeSources
+from knowledge.uploads import loader as uploads_loader
 
 ROOT = Path(__file__).resolve().parents[2]
 UPLOAD = b"# Fridge storage\n\nExpressed milk keeps for four days in a refrigerator.\n"
@@ -443,8 +443,8 @@ def test_without_a_database_no_index_is_stored(database_url, tmp_path, base):
 
 def test_an_index_above_the_size_limit_is_not_shared(two_processes, monkeypatch, caplog):
     one, other = two_processes
-    monkeypatch.setattr(uploads_module, "MAX_SHARED_INDEX_BYTES", 1024)
-    with caplog.at_level(logging.INFO, logger="knowledge.uploads"):
+    monkeypatch.setattr(uploads_loader, "MAX_SHARED_INDEX_BYTES", 1024)
+    with caplog.at_level(logging.INFO, logger="knowledge.uploads.loader"):
         _add_and_reload(one, 7)
     assert _stored_indexes(one.store) == []
     assert "is above the 1 KB limit" in caplog.text

@@ -9,8 +9,8 @@ import sqlite3
 
 import pytest
 
-from knowledge.database.postgres import MIGRATIONS as POSTGRES_MIGRATIONS
-from knowledge.store import MIGRATIONS, Store, StoreError
+from knowledge.store import MIGRATIONS, POSTGRESQL, SQLITE, Store, StoreError
+from knowledge.store.schema import scripts
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def store(database):
 
 
 def test_the_schema_is_versioned(database):
-    migrations = MIGRATIONS if isinstance(database, Store) else POSTGRES_MIGRATIONS
+    migrations = scripts(SQLITE if isinstance(database, Store) else POSTGRESQL)
     assert database.schema_version == len(migrations)
 
 
@@ -139,7 +139,7 @@ def test_the_medical_notice_is_remembered_per_server(database):
 def _old_schema(path, version: int) -> None:
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    for script in MIGRATIONS[:version]:
+    for script in scripts(SQLITE)[:version]:
         db.executescript(script)
     db.execute(f"INSERT INTO schema_version VALUES ({version})")
     db.commit()
@@ -175,13 +175,13 @@ def test_daily_counts_per_server_with_days_without_questions(database, monkeypat
     import datetime as dt
     import types
 
-    import knowledge.store
+    import knowledge.store.server
 
     def at(day: str, hour: int) -> float:
         return dt.datetime.fromisoformat(f"{day}T{hour:02d}:00:00+00:00").timestamp()
 
     clock = types.SimpleNamespace(time=lambda: 0.0)
-    monkeypatch.setattr(knowledge.store, "time", clock)
+    monkeypatch.setattr(knowledge.store.server, "time", clock)
     a, b = database.server(1), database.server(2)
     for day, hour, answered in [
         ("2026-03-01", 9, True),  # before the window: not counted

@@ -89,7 +89,7 @@ async def test_another_process_holding_the_write_lock_delays_the_answer_only_bri
     holder = sqlite3.connect(state_dir / STORE_FILE, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process's write lock, held throughout
     try:
-        with caplog.at_level(logging.INFO, logger="knowledge.store"):
+        with caplog.at_level(logging.INFO, logger="knowledge.store.sqlite"):
             r = await s.member.slash(s.channel, "ask", question=RED_FLAG)
     finally:
         holder.execute("ROLLBACK")
@@ -98,7 +98,7 @@ async def test_another_process_holding_the_write_lock_delays_the_answer_only_bri
     assert r.response.embeds and not r.response.components
     # Counted, not timed: the store waited for the lock once (SQLite's busy timeout, 2 s) and
     # then went on without recording; no second wait, no retry.
-    said = [rec.getMessage() for rec in caplog.records if rec.name == "knowledge.store"]
+    said = [rec.getMessage() for rec in caplog.records if rec.name == "knowledge.store.sqlite"]
     gave_up = [m for m in said if "unavailable" in m]
     assert len(gave_up) == 1 and "locked" in gave_up[0], said
     assert not any("retrying" in m for m in said), said
@@ -164,7 +164,7 @@ async def test_nothing_touches_sqlite_on_the_event_loop(simcord_env, monkeypatch
 def test_a_damaged_store_is_moved_aside_and_a_fresh_one_started(tmp_path, caplog):
     path = tmp_path / STORE_FILE
     path.write_bytes(b"this is not an SQLite database\n" * 200)
-    with caplog.at_level(logging.ERROR, logger="knowledge.store"):
+    with caplog.at_level(logging.ERROR, logger="knowledge.store.sqlite"):
         store = Store(path)
     try:
         assert store.moved_aside is not None and store.moved_aside.name.startswith(f"{STORE_FILE}.corrupt-")
@@ -206,7 +206,7 @@ async def test_the_bot_starts_on_a_damaged_store(simcord_env, state_dir, builtin
     (state_dir / STORE_FILE).write_bytes(b"garbage" * 1000)
     for suffix in ("-wal", "-shm"):
         (state_dir / f"{STORE_FILE}{suffix}").unlink(missing_ok=True)
-    with caplog.at_level(logging.ERROR, logger="knowledge.store"):
+    with caplog.at_level(logging.ERROR, logger="knowledge.store.sqlite"):
         await simcord_env.restart_bot(create_bot(Config(state_dir=state_dir), kb=builtin_kb))
     assert "moved to" in caplog.text
     s = server(simcord_env)
@@ -238,7 +238,7 @@ def unwritable_state(tmp_path, monkeypatch):
 async def test_the_bot_starts_read_only_when_the_state_folder_cannot_be_written(
     simcord_env, unwritable_state, builtin_kb, caplog
 ):
-    with caplog.at_level(logging.WARNING, logger="knowledge.store"):
+    with caplog.at_level(logging.WARNING, logger="knowledge.store.sqlite"):
         await simcord_env.restart_bot(create_bot(Config(state_dir=unwritable_state), kb=builtin_kb))
     assert "READ-ONLY MODE" in caplog.text
     s = server(simcord_env)
@@ -300,7 +300,7 @@ def test_a_real_full_database_raises_store_unavailable_after_one_retry(tmp_path,
     store = Store(tmp_path / STORE_FILE)
     rows = store.server(1)
     first = rows.record_answer("kept", ["p"], True)
-    with caplog.at_level(logging.INFO, logger="knowledge.store"), pytest.raises(StoreUnavailable):
+    with caplog.at_level(logging.INFO, logger="knowledge.store.sqlite"), pytest.raises(StoreUnavailable):
         for n in range(10_000):
             rows.record_answer(f"question {n} " + "x" * 500, ["p"], True)
     assert "retrying once" in caplog.text and "full" in caplog.text

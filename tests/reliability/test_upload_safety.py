@@ -203,9 +203,9 @@ def test_html_within_the_nesting_limit_is_not_refused(page):
 
 
 def test_deeply_nested_markdown_boxes_are_refused_before_they_are_unfolded(monkeypatch):
-    import knowledge.documents
+    import knowledge.readers.markdown
 
-    calls = forbid(monkeypatch, knowledge.documents, "read_markdown")  # which unfolds the boxes
+    calls = forbid(monkeypatch, knowledge.readers.markdown, "read_markdown")  # which unfolds the boxes
     boxes = "".join("    " * i + "!!! note\n" for i in range(865)) + "    " * 865 + "text\n"
     outcome = outcome_of("boxes.md", boxes.encode())
     assert outcome.startswith("refused: boxes.md: admonition boxes are nested 865 levels deep"), outcome

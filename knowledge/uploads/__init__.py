@@ -1,0 +1,232 @@
+"""Documents added and removed by moderators, and the folders a knowledge base is built from.
+
+An upload is checked before anything is written: its size, its type by content (PDF magic via
+``filetype``, UTF-8 for text), and that it parses as a document. Its name never becomes a path:
+only a sanitised base name is used, inside the uploads folder.
+
+Operators give a knowledge folder, which every server reads and the bot never writes; each
+server's uploads go to its own folder under the state folder and are loaded together with it.
+With the state in PostgreSQL the uploads are kept there too (:class:`SharedUploads`), so every bot
+process has them: the folder is then a copy, brought up to date before each load. A site crawled
+into a server's uploads is kept there the same way, each of its files (pages and manifest) named
+``<site folder>/<file>``, so any process serves it, crawls it again or removes it. The index of a
+server's documents is kept there as well: the process that builds it first stores it, keyed by a
+fingerprint of what was indexed, and the others load it rather than build it again.
+
+:class:`KnowledgeSources` says where one server's knowledge comes from; each of its jobs is a
+module here:
+
+- :mod:`.check`: checking an upload (:func:`check_upload`, :func:`safe_filename`)
+- :mod:`.folder`: the server's uploads folder, adding and removing (:class:`UploadsFolder`)
+- :mod:`.sync`: the folder as a copy of the uploads kept for every process (:class:`UploadMirror`)
+- :mod:`.crawl`: crawling a site into the uploads (:class:`SiteCrawler`)
+- :mod:`.loader`: building the knowledge base, and sharing its index (:class:`KnowledgeLoader`)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..documents import ProgressCallback
+from ..errors import UploadError
+from ..interfaces import SharedUploads
+from ..kb import CORPUS_DIR, KnowledgeBase, default_state_dir
+from ..models import Document, LoadError
+from ..semantic import SemanticOptions
+from .check import DEFAULT_MAX_BYTES, MAX_NAME_CHARS, check_upload, human_size, safe_filename
+from .crawl import SiteCrawler
+from .folder import SITE_CHOICE_PREFIX, UPLOADS_PREFIX, CrawledSite, UploadsFolder, crawled_site_address
+from .loader import (
+    MAX_SHARED_INDEX_BYTES,
+    MAX_UNPACKED_INDEX_BYTES,
+    SITES_DIR,
+    SITES_PREFIX,
+    KnowledgeLoader,
+    Progress,
+)
+from .sync import UploadMirror
+
+if TYPE_CHECKING:
+    from ..crawl import CrawlReport, CrawlSettings
+    from ..crawl.crawler import Progress as CrawlProgress
+
+
+@dataclass(frozen=True)
+class KnowledgeSources:
+    """Where a server's knowledge base comes from and where its uploads go.
+
+    ``base`` is the operator's knowledge folder (the built-in corpus when none is configured),
+    shared by every server and never written here. ``uploads`` is one server's own folder under
+    the state folder (``<state>/servers/<id>/knowledge``), or None for the shared knowledge alone
+    (direct messages, the command line without ``--server``). Uploaded documents get ids under
+    ``uploads/``, so they can never take the place of an operator's document.
+
+    Each job is done by a class of its own, reached here: :attr:`folder` (adding, removing, what
+    is in it), :attr:`mirror` (the copy of the shared uploads), :attr:`crawler` and :attr:`loader`.
+    """
+
+    base: Path
+    state_dir: Path
+    uploads: Path | None = None
+    semantic: SemanticOptions | None = None  # the meaning channel's options; None: lexical only
+    shared: SharedUploads | None = None  # the uploads of every process; None: the folder alone
+
+    @classmethod
+    def resolve(
+        cls,
+        knowledge_dir: Path | str | None,
+        state_dir: Path | str | None,
+        *,
+        uploads: Path | str | None = None,
+        semantic: SemanticOptions | None = None,
+    ) -> KnowledgeSources:
+        """The configured knowledge folder (None: the built-in one) and state folder, with an
+        optional uploads folder and the semantic channel's options."""
+        state = Path(state_dir) if state_dir else default_state_dir()
+        base = Path(knowledge_dir).expanduser().resolve() if knowledge_dir else CORPUS_DIR.resolve()
+        return cls(base, state, Path(uploads) if uploads is not None else None, semantic)
+
+    def with_uploads(self, uploads: Path | None, shared: SharedUploads | None = None) -> KnowledgeSources:
+        """The same knowledge folder with another server's uploads folder (kept for every process
+        in ``shared``, when given)."""
+        return replace(self, uploads=uploads, shared=shared)
+
+    # -- the jobs ----------------------------------------------------------------------------------
+
+    @property
+    def folder(self) -> UploadsFolder:
+        """The server's uploads folder: what is in it, adding and removing."""
+        return UploadsFolder(self.uploads, self.shared)
+
+    @property
+    def mirror(self) -> UploadMirror:
+        """The uploads folder as a copy of the uploads every process shares."""
+        return UploadMirror(self.uploads, self.shared)
+
+    @property
+    def crawler(self) -> SiteCrawler:
+        """Crawls sites into the server's uploads."""
+        return SiteCrawler(self.uploads, self.shared)
+
+    @property
+    def loader(self) -> KnowledgeLoader:
+        """Builds the knowledge base of these sources."""
+        return KnowledgeLoader(self.base, self.state_dir, self.uploads, self.semantic, self.shared)
+
+    # -- what callers ask of the sources, each handed to its job -----------------------------------
+
+    def sync_uploads(self) -> bool:
+        """See :meth:`UploadMirror.sync`."""
+        return self.mirror.sync()
+
+    def share_site(self, folder: Path) -> bool:
+        """See :meth:`UploadMirror.share_site`."""
+        return self.mirror.share_site(folder)
+
+    def crawl_site(
+        self, url: str, settings: CrawlSettings | None = None, progress: CrawlProgress | None = None
+    ) -> CrawlReport:
+        """See :meth:`SiteCrawler.crawl`."""
+        return self.crawler.crawl(url, settings, progress)
+
+    @property
+    def has_uploads(self) -> bool:
+        """Whether this server has uploaded documents."""
+        return self.folder.has_uploads
+
+    @property
+    def sites_dir(self) -> Path:
+        """See :attr:`KnowledgeLoader.sites_dir`."""
+        return self.loader.sites_dir
+
+    @property
+    def has_sites(self) -> bool:
+        """Whether the operator has crawled sites into the state folder."""
+        return self.loader.has_sites
+
+    def site_documents(self) -> tuple[list[Document], list[LoadError]]:
+        """See :meth:`KnowledgeLoader.site_documents`."""
+        return self.loader.site_documents()
+
+    def uploaded_documents(
+        self, on_progress: ProgressCallback | None = None
+    ) -> tuple[list[Document], list[LoadError]]:
+        """See :meth:`KnowledgeLoader.uploaded_documents`."""
+        return self.loader.uploaded_documents(on_progress)
+
+    def documents(self) -> tuple[list[Document], list[LoadError]]:
+        """See :meth:`KnowledgeLoader.documents`."""
+        return self.loader.documents()
+
+    def load_base(
+        self, progress: Progress | None = None, *, on_progress: ProgressCallback | None = None
+    ) -> KnowledgeBase:
+        """See :meth:`KnowledgeLoader.load_base`."""
+        return self.loader.load_base(progress, on_progress=on_progress)
+
+    def load(
+        self,
+        base: KnowledgeBase | None = None,
+        progress: Progress | None = None,
+        *,
+        on_progress: ProgressCallback | None = None,
+    ) -> KnowledgeBase:
+        """See :meth:`KnowledgeLoader.load`."""
+        return self.loader.load(base, progress, on_progress=on_progress)
+
+    def file_of(self, kb: KnowledgeBase, doc_id: str) -> Path | None:
+        """See :meth:`UploadsFolder.file_of`."""
+        return self.folder.file_of(kb, doc_id)
+
+    def removable(self, kb: KnowledgeBase) -> list[Document]:
+        """See :meth:`UploadsFolder.removable`."""
+        return self.folder.removable(kb)
+
+    def sites(self, kb: KnowledgeBase) -> list[CrawledSite]:
+        """See :meth:`UploadsFolder.sites`."""
+        return self.folder.sites(kb)
+
+    def site_folder_of(self, kb: KnowledgeBase, doc_id: str) -> Path | None:
+        """See :meth:`UploadsFolder.site_folder_of`."""
+        return self.folder.site_folder_of(kb, doc_id)
+
+    def remove_site(self, kb: KnowledgeBase, folder: Path) -> int:
+        """See :meth:`UploadsFolder.remove_site`."""
+        return self.folder.remove_site(kb, folder)
+
+    def add(
+        self, name: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES
+    ) -> tuple[Path, list[Document], bool]:
+        """See :meth:`UploadsFolder.add`."""
+        return self.folder.add(name, data, max_bytes=max_bytes)
+
+    def remove(self, kb: KnowledgeBase, doc_id: str) -> tuple[Path, int]:
+        """See :meth:`UploadsFolder.remove`."""
+        return self.folder.remove(kb, doc_id)
+
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "MAX_NAME_CHARS",
+    "MAX_SHARED_INDEX_BYTES",
+    "MAX_UNPACKED_INDEX_BYTES",
+    "SITES_DIR",
+    "SITES_PREFIX",
+    "SITE_CHOICE_PREFIX",
+    "UPLOADS_PREFIX",
+    "CrawledSite",
+    "KnowledgeLoader",
+    "KnowledgeSources",
+    "Progress",
+    "SharedUploads",
+    "SiteCrawler",
+    "UploadError",
+    "UploadMirror",
+    "UploadsFolder",
+    "check_upload",
+    "crawled_site_address",
+    "human_size",
+    "safe_filename",
+]
