@@ -20,6 +20,7 @@ import logging
 from pathlib import Path
 
 from .analysis import SOURCE, SUMMARY, analyse, expand
+from .calibration import Calibration
 from .chunking import sentence_spans
 from .curated import CuratedAnswer, CuratedMatch, CuratedStore
 from .decider import AnswerSettings, CuratedCandidate, Decider
@@ -61,10 +62,11 @@ class Assistant:
         curated: CuratedStore | None = None,
         glossary: Glossary | None = None,
         red_flags: RedFlags | None = None,
+        calibration: Calibration | None = None,
     ) -> None:
         self.kb = kb
         self.settings = settings or AnswerSettings()
-        self.decider = Decider(self.settings)
+        self.decider = Decider(self.settings, calibration)
         self.curated = curated
         self.glossary = glossary
         self.red_flags = red_flags or RedFlags()

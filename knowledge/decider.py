@@ -28,9 +28,11 @@ from typing import TYPE_CHECKING
 from .evidence import QuestionWeights, best_sentences, names_heading
 from .models import Hit, Passage, Sentence
 from .question import states_amount
+from .text import analyze
 
 if TYPE_CHECKING:
     from .analysis import Analysis, Terms
+    from .calibration import Calibration
     from .curated.matcher import CuratedMatch
     from .retriever import Retrieval
 
@@ -41,6 +43,8 @@ COVERAGE = "coverage"
 NAMED_SECTION = "named-section"
 BELOW_BAR = "below-bar"
 NO_AMOUNT = "no-amount"
+LIKELY_RIGHT = "likely-right"  # the calibrated model's probability reached its threshold
+UNLIKELY_RIGHT = "unlikely-right"
 
 # A question that names a section ("how do i make tables" and "Tables", "how do i write a definition
 # list" and "Definition Lists") asks about what is under it, even with a verb the section does not use
@@ -136,6 +140,7 @@ class Verdict:
     retrieval: Retrieval | None = None
     focused: bool = False
     curated: CuratedMatch | None = None
+    lead: Hit | None = None  # the passage of the best sentence, answered or not
 
     @property
     def served(self) -> bool:
@@ -158,10 +163,14 @@ class CuratedCandidate:
 
 
 class Decider:
-    """Decides answer or decline (see the module's rules) with fixed :class:`AnswerSettings`."""
+    """Decides answer or decline (see the module's rules) with fixed :class:`AnswerSettings`; with
+    a :class:`~knowledge.calibration.Calibration`, rule 3 is its model's probability instead."""
 
-    def __init__(self, settings: AnswerSettings | None = None) -> None:
+    def __init__(
+        self, settings: AnswerSettings | None = None, calibration: Calibration | None = None
+    ) -> None:
         self.settings = settings or AnswerSettings()
+        self.calibration = calibration
 
     def decide(
         self,
@@ -225,20 +234,24 @@ class Decider:
         named = _from_named_section(sentences, hits, passages, weights, coverage, terms.stems)
         bar = self.bar(weights, retrieval.similarity)
         unknown = weights.unknown_subjects()
-        features: dict[str, float] = {
-            "coverage": round(coverage, 3),
-            "bar": bar,
-            "named_section": float(named),
-            "unknown_subjects": float(len(unknown)),
-            "all_bridged": float(bool(weights.words) and all(w.bridged for w in weights.words)),
-        }
+        features = {"bar": bar, **_features(weights, hits, passages, sentences, coverage, named)}
+        features["unknown_subjects"] = float(len(unknown))
         if retrieval.similarity is not None:
             features["similarity"] = round(retrieval.similarity, 3)
-        common = {"confidence": round(coverage, 3), "features": features}
+        lead = hits[sentences[0].source - 1] if sentences else None
+        common = {"confidence": round(coverage, 3), "features": features, "lead": lead}
         common |= {"terms": terms, "retrieval": retrieval}
         if unknown:
             # Mostly about something the documents never mention: whatever covers the rest is not an answer.
             return Verdict(answered=False, rule=UNKNOWN_SUBJECT, **common)
+        model = self.calibration.model(retrieval.similarity is not None) if self.calibration else None
+        if model is not None and sentences:
+            features["probability"] = round(model.probability(features), 3)
+            features["threshold"] = model.threshold
+            if features["probability"] < model.threshold:
+                return Verdict(answered=False, rule=UNLIKELY_RIGHT, **common)
+            chosen = tuple(sentences)
+            return Verdict(answered=True, sentences=chosen, covered=covered, rule=LIKELY_RIGHT, **common)
         if coverage >= bar or named:
             rule = COVERAGE if coverage >= bar else NAMED_SECTION
             return Verdict(answered=True, sentences=tuple(sentences), covered=covered, rule=rule, **common)
@@ -247,6 +260,41 @@ class Decider:
 
 def _with(verdict: Verdict, **changes: object) -> Verdict:
     return replace(verdict, **changes)  # type: ignore[arg-type]
+
+
+def _features(
+    weights: QuestionWeights,
+    hits: Sequence[Hit],
+    passages: Sequence[Passage | None],
+    sentences: Sequence[Sentence],
+    coverage: float,
+    named: bool,
+) -> dict[str, float]:
+    """What the evidence says, as numbers: how much of the question the best sentence covers, how
+    the question's weight splits between words the documents use, words only bridged and words
+    never seen, how much the lead passage's heading covers, and how far the best passage leads the
+    next one and the best of another section."""
+    total = sum(word.weight for word in weights.words) or 1.0
+    lead = sentences[0].source - 1 if sentences else 0
+    passage = passages[lead] if 0 <= lead < len(passages) else None
+    heading = set(analyze(" ".join(passage.section))) if passage is not None else set()
+    scores = [hit.score for hit in hits]
+    other = [hit.score for hit in hits if hit.section != hits[0].section]
+    unknown = sum(w.weight for w in weights.words if not w.terms and not w.light)
+    return {
+        "coverage": round(coverage, 3),
+        "named_section": float(named),
+        "all_bridged": float(bool(weights.words) and all(w.bridged for w in weights.words)),
+        "unknown_share": round(unknown / total, 3),
+        "bridged_share": round(sum(w.weight for w in weights.words if w.bridged) / total, 3),
+        "heading_coverage": round(weights.coverage(heading & weights.terms), 3),
+        "score_margin": round(_margin(scores[0], scores[1] if len(scores) > 1 else 0.0), 3),
+        "section_margin": round(_margin(scores[0], other[0] if other else 0.0), 3),
+    }
+
+
+def _margin(best: float, next_best: float) -> float:
+    return (best - next_best) / best if best > 0 else 0.0
 
 
 def _from_named_section(
