@@ -81,6 +81,8 @@ SEMANTIC_NOTE = (
     "bar (0.15-0.3, 60-80%) changes nothing. The sets disagree, so nothing was changed."
 )
 
+CODE = " \x00 "  # where _outside_code took code out
+
 # Markup that shows as raw characters in an answer: checked outside code only (inside code it is
 # the content). Each pattern names what it finds.
 RAW_MARKUP = {
@@ -100,7 +102,7 @@ RAW_MARKUP = {
         r"(?:```|~~~|:::)\s*\{[\w:.+-]+\}"
         r"|\{(?:note|warning|tip|important|caution|admonition|code-block|eval-rst|toctree|include|doctest)\}"
     ),
-    "MyST role": re.compile(r"\{[\w:.+-]+\}`"),
+    "MyST role": re.compile(r"\{[\w:.+-]+\}(?:`| \x00)"),  # a role's name, then its text as code
     "colon fence": re.compile(r"(?m)^\s*:::"),
     "MyST target": re.compile(r"(?m)^\s*\([\w.:-]+\)=\s*$"),
     # a separator row, or a row of cells between pipes
@@ -118,7 +120,7 @@ def _outside_code(text: str) -> str:
     out, pos = [], 0
     for start, end in spans:
         out.append(text[pos:start])
-        out.append(" ")
+        out.append(CODE)
         pos = end
     out.append(text[pos:])
     return "".join(out)
