@@ -1,6 +1,6 @@
-"""Real documentation (tests/data/*-docs: trimmed docs of package sdists, with their licences) asked
-in members' words: thresholds a little under what bench/docs_eval.py measured, and no answer ever
-shows raw markup or a mark inside code."""
+"""Real documentation (tests/data/*-docs: trimmed docs of package sdists, with their licences: Sphinx
+reST, Sphinx MyST, Markdown full of code, an MkDocs page) asked in members' words: thresholds a little
+under what bench/docs_eval.py measured, and no answer ever shows raw markup or a mark inside code."""
 
 from __future__ import annotations
 
@@ -11,22 +11,34 @@ import pytest
 
 from knowledge import Answer, Assistant, KnowledgeBase
 from knowledge.code import code_spans
-from knowledge.evaluation import load_question_set, run_question_set
+from knowledge.evaluation import SetReport, load_question_set, run_question_set
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 # Measured on both halves together (bench/results/docs_eval.md): Jinja 43/58 right, 2/16 off-topic
-# answered; Python-Markdown 45/56 right, 2/16 off-topic answered.
+# answered; Python-Markdown 45/56 right, 2/16 off-topic answered. The later sets on their test halves
+# only (lexical): attrs 18/24 right, 2/9 off-topic answered; pydantic-settings 19/23 right, 4/7
+# off-topic answered (3 of them about neighbouring tools the page mentions in passing).
 SETS = [
-    pytest.param("jinja-docs", 0.7, 0.25, id="sphinx-rst"),
-    pytest.param("python-markdown-docs", 0.75, 0.2, id="markdown-code"),
+    pytest.param("jinja-docs", None, 0.7, 0.25, 40, id="sphinx-rst"),
+    pytest.param("python-markdown-docs", None, 0.75, 0.2, 40, id="markdown-code"),
+    pytest.param("attrs-docs", "test", 15 / 24, 4 / 9, 30, id="sphinx-myst"),
+    pytest.param("pydantic-settings-docs", "test", 16 / 23, 5 / 7, 30, id="mkdocs-page"),
 ]
 RAW_MARKUP = re.compile(
     r":[\w:.+-]+:`|^\s*\.\.\s+[\w:.+-]+::|``|^\s*([=\-~^\"*+#])\1{3,}\s*$|\|\w[\w -]*\|"
     r"|\[[^\]\n]+\]\([^)\n]*\)|\[[^\]\n]+\]\[[^\]\n]*\]|\{:[^}]*\}|^#{1,6}\s|^\s*!!!\s"
-    r"|^\s*\[[^\]\n]+\]:\s*\S",  # a link definition: "[label]: https://..."
+    r"|^\s*\[(?!\^)[^\]\n]+\]:\s*\S"  # a link definition: "[label]: https://..." (footnotes: below)
+    # MyST: directive fences and names, roles, colon fences, targets
+    r"|(?:```|~~~|:::)\s*\{[\w:.+-]+\}|\{(?:note|warning|tip|important|caution|admonition|code-block"
+    r"|eval-rst|toctree|include|doctest)\}|\{[\w:.+-]+\}(?:`| \x00)|^\s*:::|^\s*\([\w.:-]+\)=\s*$"
+    # pipe tables (a separator row, a row of cells); MkDocs collapsible admonitions, tabs, snippets
+    r"|^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$|^\s*\|[^|\n]*\|[^|\n]*\|"
+    r"|^\s*\?\?\?\+?\s|^\s*===\+?\s+\"|--8<--",
     re.M,
 )
+CODE = " \x00 "  # where outside_code took code out
+FOOTNOTE_DEFINITION = re.compile(r"^\s*\[\^[^\]\n]+\]:", re.M)
 
 
 def code_of(text: str) -> list[str]:
@@ -34,19 +46,17 @@ def code_of(text: str) -> list[str]:
 
 
 def outside_code(text: str) -> str:
+    """``text`` with each piece of code replaced by CODE (a MyST role left as written is its name
+    followed by code: "{meth}`__getstate__`")."""
     pieces, pos = [], 0
     for start, end in code_spans(text):
         pieces.append(text[pos:start])
         pos = end
-    return " ".join([*pieces, text[pos:]])
+    return CODE.join([*pieces, text[pos:]])
 
 
-@pytest.mark.parametrize(("name", "min_right", "max_off_topic"), SETS)
-def test_real_docs_are_answered_from_the_right_sections_without_raw_markup(
-    tmp_path, name, min_right, max_off_topic
-):
-    folder = DATA / name
-    kb = KnowledgeBase.from_folder(folder / "docs", state_dir=tmp_path)
+def answers_to(folder: Path, state: Path, half: str | None = None) -> tuple[SetReport, list[Answer]]:
+    kb = KnowledgeBase.from_folder(folder / "docs", state_dir=state)
     assert kb.errors == []
     assistant = Assistant(kb)
     answers: list[Answer] = []
@@ -55,16 +65,42 @@ def test_real_docs_are_answered_from_the_right_sections_without_raw_markup(
         answers.append(assistant.ask(question, **kwargs))
         return answers[-1]
 
-    report = run_question_set(ask, load_question_set(folder / "questions.yaml"))
+    return run_question_set(ask, load_question_set(folder / "questions.yaml"), half=half), answers
+
+
+@pytest.mark.parametrize(("name", "half", "min_right", "max_off_topic", "min_sentences"), SETS)
+def test_real_docs_are_answered_from_the_right_sections_without_raw_markup(
+    tmp_path, name, half, min_right, max_off_topic, min_sentences
+):
+    report, answers = answers_to(DATA / name, tmp_path, half)
     assert report.right_rate >= min_right
     assert report.off_topic_rate <= max_off_topic
     shown = [s for a in answers if a.answered for s in a.sentences]
-    assert len(shown) > 40
+    assert len(shown) > min_sentences
     assert [s.text for s in shown if RAW_MARKUP.search(outside_code(s.marked(before="", after="")))] == []
     # The code of a sentence is the same with and without the marks (code holds "**" of its own: a glob).
-    assert [
-        s.text for s in shown if code_of(s.marked()) != code_of(s.marked(before="", after=""))
-    ] == []
+    assert [s.text for s in shown if code_of(s.marked()) != code_of(s.marked(before="", after=""))] == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="MyST footnote definitions ([^history]: ...) are kept as written: two attrs answers quote one",
+)
+def test_footnote_definitions_never_show_in_answers(tmp_path):
+    _, answers = answers_to(DATA / "attrs-docs", tmp_path)
+    shown = [s.marked(before="", after="") for a in answers if a.answered for s in a.sentences]
+    assert [text for text in shown if FOOTNOTE_DEFINITION.search(outside_code(text))] == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="MyST definition lists (attrs' glossary, myst_enable_extensions deflist) are not read as MyST: "
+    "a role inside a definition shows as written ({meth}`object.__init_subclass__`)",
+)
+def test_myst_definition_lists_never_show_raw_markup_in_answers(tmp_path):
+    _, answers = answers_to(DATA / "attrs-docs", tmp_path)
+    shown = [s.marked(before="", after="") for a in answers if a.answered for s in a.sentences]
+    assert [text for text in shown if RAW_MARKUP.search(outside_code(text))] == []
 
 
 def test_real_sphinx_faq_answers_cite_the_published_anchor(tmp_path):

@@ -1,0 +1,173 @@
+"""Names the documents only mention in passing: a question about a neighbouring tool ("how do I
+write a field_validator in pydantic", asked of attrs' docs, which name Pydantic only to compare)
+shares that tool's name with a passage or two, and little else of what it asks.
+
+:func:`mentioned_in_passing` finds such a name among a question's content words: a word the index
+knows from a few passages only (comparison pages aside: "Why not…", "X vs Y", "Alternatives"), never
+in a heading outside them, that those passages mostly write as a name (capitalised inside a sentence,
+as code, emphasis or link text, imported or opening a dotted name), whose passages hold little of the
+question's other words, and whose question the documents do not answer elsewhere either (a
+placeholder such as "myapp" in a question about pyproject.toml is not a neighbouring tool). It only
+reports; deciding to decline is the answer pipeline's business.
+
+Names the documents never use at all are not its concern: :meth:`KnowledgeBase.unknown_words`
+gives those."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from weakref import WeakKeyDictionary
+
+import numpy as np
+
+from .kb import KnowledgeBase
+from .text import STOP_WORDS, stem, token_spans, tokens
+
+logger = logging.getLogger(__name__)
+
+# Headings and titles of pages that weigh the project against others: a name there is still a name
+# in passing ("… Pydantic?" under "Why not…").
+COMPARISON = re.compile(
+    r"\bwhy not\b|\bvs\.?(?=\s|$)|\bversus\b|\balternatives?\b|\bcompared (?:to|with)\b"
+    r"|\bcomparison (?:to|with)\b|\b(?:related|similar|other) (?:projects|tools|libraries)\b",
+    re.IGNORECASE,
+)
+_IMPORTED = re.compile(r"\b(?:import|from) $")
+_SENTENCE_END = re.compile(r"(?:^|[.!?:]\s*|\n\s*(?:[-*+]\s+|\d+[.)]\s+)?)$")
+
+
+@dataclass(frozen=True)
+class PassingSettings:
+    """When a name counts as mentioned in passing: in at most ``max_passages`` passages outside
+    comparison pages (and at most ``max_share`` of all passages); the question's other words
+    covered (by idf) below ``max_coverage`` in every passage naming it there; and below
+    ``answered_elsewhere`` in every passage of the documents."""
+
+    max_passages: int = 5
+    max_share: float = 0.05
+    max_coverage: float = 0.5
+    answered_elsewhere: float = 0.75
+
+
+@dataclass(frozen=True)
+class PassingMention:
+    """A name the question is about that the documents only mention in passing.
+
+    ``word`` as the question writes it; ``term`` the index term; ``passages`` the ids of the passages
+    naming it; ``coverage`` the largest share (by idf) of the question's other words one of those
+    passages holds."""
+
+    word: str
+    term: str
+    passages: tuple[str, ...]
+    coverage: float
+
+
+def mentioned_in_passing(
+    words: Sequence[str], kb: KnowledgeBase, settings: PassingSettings | None = None
+) -> PassingMention | None:
+    """The name among ``words`` (a question's content words, :func:`knowledge.question.content_words`)
+    that ``kb``'s documents only mention in passing, or None. When several qualify, the one whose
+    passages cover the rest of the question least."""
+    settings = settings or PassingSettings()
+    if not kb.passages or not kb.index.vocabulary_:
+        return None
+    limit = min(settings.max_passages, max(1, int(settings.max_share * len(kb.passages))))
+    asked = list(dict.fromkeys(w for w in words if w not in STOP_WORDS))
+    found: list[PassingMention] = []
+    for word in asked:
+        term = stem(word)
+        naming = [int(row) for row in _rows(kb, term)]
+        # a name only comparison pages use is judged there
+        rows = [row for row in naming if not _on_a_comparison_page(kb, row)] or naming
+        if not 0 < len(rows) <= limit or _in_a_heading(kb, term) or not _is_a_name(kb, word, rows):
+            continue
+        rest = list(dict.fromkeys(stem(w) for w in asked if stem(w) != term))
+        held = _held(kb, rest)
+        coverage = float(max(held[rows]))
+        if coverage < settings.max_coverage and float(held.max(initial=0.0)) < settings.answered_elsewhere:
+            found.append(PassingMention(word, term, tuple(kb.passages[row].id for row in rows), coverage))
+    if not found:
+        return None
+    best = min(found, key=lambda mention: (mention.coverage, len(mention.passages)))
+    logger.debug("%r is mentioned in passing (coverage %.2f)", best.word, best.coverage)
+    return best
+
+
+def _rows(kb: KnowledgeBase, term: str) -> np.ndarray:
+    """The rows of the passages holding ``term`` (in their text, headings or title)."""
+    column = kb.index.vocabulary_.get(term)
+    if column is None:
+        return np.empty(0, dtype=np.int64)
+    matrix = kb.index.matrix_
+    return matrix.indices[matrix.indptr[column] : matrix.indptr[column + 1]]
+
+
+# Per knowledge base, the terms of its headings and titles outside comparison pages (made on first use).
+_HEADING_TERMS: WeakKeyDictionary[KnowledgeBase, frozenset[str]] = WeakKeyDictionary()
+
+
+def _on_a_comparison_page(kb: KnowledgeBase, row: int) -> bool:
+    passage = kb.passages[row]
+    return any(COMPARISON.search(h) for h in (kb.documents[passage.doc_id].title, *passage.section))
+
+
+def _in_a_heading(kb: KnowledgeBase, term: str) -> bool:
+    """Whether a heading or title names ``term`` other than on a comparison page."""
+    terms = _HEADING_TERMS.get(kb)
+    if terms is None:
+        paths = {(kb.documents[p.doc_id].title, *p.section) for p in kb.passages}
+        terms = frozenset(
+            stem(t)
+            for path in paths
+            if not any(COMPARISON.search(heading) for heading in path)
+            for heading in path
+            for t in tokens(heading)
+        )
+        _HEADING_TERMS[kb] = terms
+    return term in terms
+
+
+def _is_a_name(kb: KnowledgeBase, word: str, rows: Sequence[int]) -> bool:
+    """Whether the passages mostly write ``word`` as a name ("Windows", "*cattrs*", `` `namedtuple` ``,
+    ``import numpy``)."""
+    term = stem(word)
+    written = [
+        _as_a_name(kb.passages[row].text, start, end)
+        for row in rows
+        for start, end, token in token_spans(kb.passages[row].text)
+        if stem(token) == term
+    ]
+    return bool(written) and sum(written) * 2 > len(written)
+
+
+def _as_a_name(text: str, start: int, end: int) -> bool:
+    """Whether the word at ``text[start:end]`` is written as a name: capitalised inside a sentence or
+    with a capital further in; as a whole code span, emphasis or link text; imported, or opening a
+    dotted name or an address (``numpy.array_equal``, ``postgres://``)."""
+    surface = text[start:end]
+    before, after = text[max(0, start - 1) : start], text[end : end + 3]
+    if any(c.isupper() for c in surface[1:]):
+        return True
+    if surface[0].isupper() and not _SENTENCE_END.search(text[max(0, start - 40) : start].rstrip(" ")):
+        return True
+    if (before, after[:1]) in (("`", "`"), ("*", "*"), ("[", "]")):
+        return True
+    if _IMPORTED.search(text[max(0, start - 7) : start]):
+        return True
+    return before != "." and (after.startswith("://") or bool(re.match(r"\.[A-Za-z_]", after)))
+
+
+def _held(kb: KnowledgeBase, terms: Sequence[str]) -> np.ndarray:
+    """Per passage, the share (by idf) of ``terms`` it holds; a term the index lacks weighs as the
+    rarest term and is held nowhere. All 0 when there are no terms."""
+    held = np.zeros(len(kb.passages), dtype=np.float64)
+    total = 0.0
+    for term in terms:
+        weight = kb.index.term_weight(term) or kb.rarest_weight
+        total += weight
+        held[_rows(kb, term)] += weight
+    return held / total if total else held
