@@ -236,6 +236,7 @@ class Decider:
         unknown = weights.unknown_subjects()
         features = {"bar": bar, **_features(weights, hits, passages, sentences, coverage, named)}
         features["unknown_subjects"] = float(len(unknown))
+        features["rules_answer"] = float(coverage >= bar or named)  # what the hand-set bar says
         if retrieval.similarity is not None:
             features["similarity"] = round(retrieval.similarity, 3)
         lead = hits[sentences[0].source - 1] if sentences else None

@@ -41,6 +41,7 @@ from knowledge.evaluation import QuestionSet, load_question_set, run_question_se
 from knowledge.semantic import SemanticOptions, attach  # noqa: E402
 
 LEXICAL_FEATURES = (
+    "rules_answer",
     "coverage",
     "named_section",
     "all_bridged",
@@ -51,6 +52,7 @@ LEXICAL_FEATURES = (
     "section_margin",
 )
 MEANING_FEATURES = (*LEXICAL_FEATURES, "similarity")
+COST = float(os.environ.get("CITEBOT_WRONG_COST", "2"))  # a wrong answer against a right one
 DECIDED_BY_COVERAGE = {COVERAGE, NAMED_SECTION, BELOW_BAR, NO_AMOUNT}
 
 
@@ -112,7 +114,7 @@ def choose_threshold(probabilities: np.ndarray, labels: np.ndarray) -> float:
     best, chosen = -1e9, 0.5
     for threshold in np.arange(0.05, 0.96, 0.01):
         answered = probabilities >= threshold
-        score = int((answered & (labels == 1)).sum()) - 2 * int((answered & (labels == 0)).sum())
+        score = int((answered & (labels == 1)).sum()) - COST * int((answered & (labels == 0)).sum())
         if score > best:
             best, chosen = score, round(float(threshold), 2)
     return chosen
@@ -124,6 +126,39 @@ def fit(x: list, y: list, features: tuple[str, ...]) -> Model:
     threshold = choose_threshold(regression.predict_proba(data)[:, 1], labels)
     return Model(features, tuple(round(float(c), 4) for c in regression.coef_[0]),
                  round(float(regression.intercept_[0]), 4), threshold)  # fmt: skip
+
+
+def _compare(files, configurations, kbs, calibration, half: str) -> None:
+    """Both Deciders on one half of every set, through the whole pipeline."""
+    print(f"\n{half.capitalize()} halves: right section · declined · wrong section · off-topic answered")
+    print("| set | config | rules | calibrated |\n|---|---|---|---|")
+    totals: dict[tuple[str, str], list[int]] = {}
+    for file in files:
+        if file.all_tune:
+            continue
+        questions = load_question_set(file.path)
+        for config in configurations:
+            kb = kbs[(file.name, config)]
+            cells = []
+            for name, decider in (("rules", None), ("calibrated", calibration)):
+                report = run_question_set(Assistant(kb, calibration=decider).ask, questions, half=half)
+                counts = [
+                    report.right,
+                    report.wrongly_declined,
+                    report.wrong_section,
+                    report.off_topic_answered,
+                ]
+                total = totals.setdefault((config, name), [0, 0, 0, 0, 0, 0])
+                for i, n in enumerate([*counts, len(report.answerable), len(report.off_topic)]):
+                    total[i] += n
+                cells.append(
+                    f"{counts[0]}/{len(report.answerable)} · {counts[1]} · {counts[2]} · "
+                    f"{counts[3]}/{len(report.off_topic)}"
+                )
+            print(f"| {file.name} | {config} | {cells[0]} | {cells[1]} |")
+    for (config, name), t in sorted(totals.items()):
+        print(f"all {half} halves, {config}, {name}: {t[0]}/{t[4]} right, {t[1]} declined, "
+              f"{t[2]} wrong section, {t[3]}/{t[5]} off-topic answered")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,35 +188,8 @@ def main(argv: list[str] | None = None) -> int:
             for name, coef in zip(features, models[config].coef, strict=True):
                 print(f"    {name:18} {coef:+.3f}")
         calibration = Calibration(models)
-        print("\nTest halves: right section / declined / wrong section / off-topic answered")
-        print("| set | config | rules | calibrated |\n|---|---|---|---|")
-        totals: dict[tuple[str, str], list[int]] = {}
-        for file in files:
-            if file.all_tune:
-                continue
-            questions = load_question_set(file.path)
-            for config in configurations:
-                kb = kbs[(file.name, config)]
-                cells = []
-                for name, decider in (("rules", None), ("calibrated", calibration)):
-                    report = run_question_set(Assistant(kb, calibration=decider).ask, questions, half="test")
-                    counts = [
-                        report.right,
-                        report.wrongly_declined,
-                        report.wrong_section,
-                        report.off_topic_answered,
-                    ]
-                    total = totals.setdefault((config, name), [0, 0, 0, 0, 0, 0])
-                    for i, n in enumerate([*counts, len(report.answerable), len(report.off_topic)]):
-                        total[i] += n
-                    cells.append(
-                        f"{counts[0]}/{len(report.answerable)} · {counts[1]} · {counts[2]} · "
-                        f"{counts[3]}/{len(report.off_topic)}"
-                    )
-                print(f"| {file.name} | {config} | {cells[0]} | {cells[1]} |")
-        for (config, name), t in sorted(totals.items()):
-            print(f"all test halves, {config}, {name}: {t[0]}/{t[4]} right, {t[1]} declined, "
-                  f"{t[2]} wrong section, {t[3]}/{t[5]} off-topic answered")  # fmt: skip
+        for half in ("tune", "test"):
+            _compare(files, configurations, kbs, calibration, half)
     if not args.dry_run:
         calibration.save(DEFAULT_PATH, notes=[
             "Fitted by tools/fit_decider.py on the tune halves of tests/knowledge/everyday_questions.yaml, "
