@@ -8,10 +8,12 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import numpy as np
 
     from .evidence import AnswerSettings
-    from .models import Hit
+    from .models import Hit, Passage
 
 
 class SharedUploads(Protocol):
@@ -103,4 +105,22 @@ class MeaningChannel(Protocol):
 
     def confirms(self, question: str, phrasing: str) -> bool:
         """Whether ``question`` means enough the same as a curated ``phrasing`` it matched on words."""
+        ...
+
+
+class MeaningTarget(Protocol):
+    """What :func:`knowledge.semantic.attach` reads of a knowledge base to give it its meaning
+    channel (:class:`~knowledge.kb.KnowledgeBase` has it): the passages to encode, the folder that
+    names their saved vectors, and the slot the channel goes in."""
+
+    semantic: MeaningChannel | None
+
+    @property
+    def passages(self) -> Sequence[Passage]:
+        """The passages, in row order."""
+        ...
+
+    @property
+    def source(self) -> Path | None:
+        """The knowledge folder it was read from (None: not from a folder)."""
         ...

@@ -17,11 +17,11 @@ from discord.ext import commands
 from knowledge.errors import CitebotError
 
 from .. import render
-from ..checks import member_key
+from ..cooldowns import member_key
 from ..utils import Refused, missing_reply_permissions
 
 if TYPE_CHECKING:
-    from ..app import CitebotBot
+    from ..core import CitebotCore
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +56,9 @@ def user_message(error: BaseException) -> str | None:
 
 
 class ErrorHandler(commands.Cog):
-    """Answers every interaction error; the bot hands them over in :meth:`CitebotBot.report_error`."""
+    """Answers every interaction error; the bot hands them over in :meth:`CitebotCore.report_error`."""
 
-    def __init__(self, bot: CitebotBot) -> None:
+    def __init__(self, bot: CitebotCore) -> None:
         self.bot = bot
 
     async def cog_load(self) -> None:
@@ -106,6 +106,6 @@ class ErrorHandler(commands.Cog):
             logger.warning("could not send an error reply: %s", exc)
 
 
-async def setup(bot: CitebotBot) -> None:
+async def setup(bot: CitebotCore) -> None:
     """Load the extension."""
     await bot.add_cog(ErrorHandler(bot))

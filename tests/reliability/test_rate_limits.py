@@ -14,7 +14,7 @@ from discord.app_commands import CommandOnCooldown, Cooldown
 from reliability_helpers import Server, server
 
 from bot import create_bot
-from bot.checks import CooldownBuckets
+from bot.cooldowns import CooldownBuckets
 from knowledge.safety import RedFlags
 
 ANSWERABLE = "What is the enteromammary immune system?"
