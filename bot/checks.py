@@ -22,6 +22,10 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# What members are told when a check refuses them (tests compare with these, not with copies).
+MODERATORS_ONLY = "Only moderators can use this command."
+SERVER_MANAGERS_ONLY = "Only members who can manage this server can change its settings."
+
 # What a moderator command's ``default_permissions`` asks for: who sees it before server admins
 # change the integration settings.
 MODERATORS = discord.Permissions(manage_messages=True)
@@ -33,14 +37,14 @@ class NotModerator(app_commands.CheckFailure):
     """Raised by :func:`moderator_only` for members who are not moderators."""
 
     def __init__(self) -> None:
-        super().__init__("Only moderators can use this command.")
+        super().__init__(MODERATORS_ONLY)
 
 
 class NotServerManager(app_commands.CheckFailure):
     """Raised by :func:`ensure_server_manager` for members who cannot manage the server."""
 
     def __init__(self) -> None:
-        super().__init__("Only members who can manage this server can change its settings.")
+        super().__init__(SERVER_MANAGERS_ONLY)
 
 
 def ensure_server_manager(interaction: discord.Interaction) -> None:

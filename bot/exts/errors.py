@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+# The start of the reply to a member on cooldown; the seconds to wait follow.
+SLOW_DOWN = "Slow down a little: you can ask again in"
+
+
 def _unwrap(error: BaseException) -> BaseException:
     """The exception the command raised, not discord.py's wrapper around it."""
     if isinstance(error, app_commands.CommandInvokeError):
@@ -37,7 +41,7 @@ def user_message(error: BaseException) -> str | None:
     """The short reply for an expected error, or None for a bug."""
     if isinstance(error, app_commands.CommandOnCooldown):
         wait = max(1, round(error.retry_after))
-        return f"Slow down a little: you can ask again in {wait} second{'s' if wait != 1 else ''}."
+        return f"{SLOW_DOWN} {wait} second{'s' if wait != 1 else ''}."
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command only works in a server."
     if isinstance(error, app_commands.BotMissingPermissions):
