@@ -36,10 +36,11 @@ sys.path.insert(0, str(ROOT))
 
 from bot import render  # noqa: E402
 from bot.answering import fuzzy_filter  # noqa: E402
-from bot.completion import CHOICES_MAX, CompletionIndex, KnowledgeCompletions  # noqa: E402
+from bot.render import CHOICES_MAX  # noqa: E402
 from knowledge import Document, format_label  # noqa: E402
 from knowledge.golden import DOCUMENT  # noqa: E402
 from knowledge.models import Passage  # noqa: E402
+from knowledge.suggestions import KnowledgeSuggestions, SuggestionIndex  # noqa: E402
 
 SEED = 11
 PASSAGES_PER_DOC = 20
@@ -160,11 +161,11 @@ def old_expectations(kb, current: str) -> list[tuple[str, str]]:
 # -- the same through the index ------------------------------------------------------------------
 
 
-def new_sections(index: KnowledgeCompletions, current: str) -> list[str]:
+def new_sections(index: KnowledgeSuggestions, current: str) -> list[str]:
     return [index.section_names[i] for i in index.sections.search(current)]
 
 
-def new_passages(kb, index: KnowledgeCompletions, current: str) -> list[tuple[str, str]]:
+def new_passages(kb, index: KnowledgeSuggestions, current: str) -> list[tuple[str, str]]:
     shown = []
     for i in index.passages.search(current):
         p = kb.passages[index.passage_rows[i]]
@@ -174,7 +175,7 @@ def new_passages(kb, index: KnowledgeCompletions, current: str) -> list[tuple[st
     return shown
 
 
-def new_expectations(kb, index: KnowledgeCompletions, current: str) -> list[tuple[str, str]]:
+def new_expectations(kb, index: KnowledgeSuggestions, current: str) -> list[tuple[str, str]]:
     shown = [index.expectation(kb, i) for i in index.expectation_index.search(current)]
     return [(e.name, e.value) for e in shown]
 
@@ -184,7 +185,7 @@ def rss_mb() -> float:
     return psutil.Process().memory_info().rss / 2**20
 
 
-def kept_mb(index: KnowledgeCompletions) -> float:
+def kept_mb(index: KnowledgeSuggestions) -> float:
     """What the indexes keep: their arrays and texts, and the lists of what they offer."""
 
     def size(value) -> int:
@@ -192,7 +193,7 @@ def kept_mb(index: KnowledgeCompletions) -> float:
             return value.nbytes
         if isinstance(value, list):
             return sys.getsizeof(value) + sum(size(v) for v in value)
-        if isinstance(value, CompletionIndex):
+        if isinstance(value, SuggestionIndex):
             return sum(size(v) for v in vars(value).values())
         return sys.getsizeof(value)
 
@@ -206,7 +207,7 @@ def measure(size: int, words: list[str], count: int, old_count: int) -> list[lis
     typed = keystrokes(kb, words, count)
     before = rss_mb()
     started = time.perf_counter()
-    index = KnowledgeCompletions(kb)
+    index = KnowledgeSuggestions(kb, max_chars=render.CHOICE_NAME_LIMIT)
     build_s = time.perf_counter() - started
     memory = rss_mb() - before
     kept = kept_mb(index)

@@ -42,7 +42,7 @@ FREQUENT_REFRESH_SECONDS = 300.0
 
 
 class AnsweringBot(Protocol):
-    """What the reply service reads from the bot (:class:`bot.app.CitebotBot` has it), so that
+    """What the reply service reads from the bot (:class:`bot.core.CitebotCore` has it), so that
     this module needs nothing from ``bot.app``."""
 
     config: Config

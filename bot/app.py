@@ -2,8 +2,10 @@
 
 ``create_bot()`` needs no token and no network: it returns a configured ``commands.Bot`` whose
 ``setup_hook`` (run at login) loads the knowledge base, opens the state store, loads the extensions
-listed in :data:`bot.exts.EXTENSIONS`, registers the persistent answer buttons and syncs the slash
-commands. ``run_bot(config)`` adds the token from the environment and connects.
+listed in :data:`bot.exts.EXTENSIONS` (each registers its commands, persistent buttons and form
+recoveries itself) and syncs the slash commands. ``run_bot(config)`` adds the token from the
+environment and connects. What the extensions see of the bot is :class:`bot.core.CitebotCore`;
+nothing here imports an extension or a view.
 """
 
 from __future__ import annotations
@@ -13,34 +15,24 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 import discord
-from discord import app_commands
 from discord.ext import commands
 
 from knowledge import AnswerSettings, KnowledgeBase
 from knowledge.atomic import remove_abandoned_temp_files
 from knowledge.database import open_store
-from knowledge.server_settings import ServerSettings, SettingsFile
 from knowledge.store import StateStore
 from knowledge.tenancy import Servers, ServerState, adopt_single_pool, shard_filter
-from knowledge.uploads import KnowledgeSources
 
 from . import completion, render
-from .answering import ReplyService
-from .checks import CooldownBuckets
 from .config import Config, load_config
+from .core import CitebotCore
 from .exts import EXTENSIONS
-from .server_settings import in_force, report_loaded
-from .ui.answer import DYNAMIC_ITEMS, REASON_INPUT_ID, REASON_MODAL
-from .ui.curation import curate_target, draft_of
+from .server_settings import report_loaded
 from .utils import send_private, submitted_values
-
-if TYPE_CHECKING:
-    from .exts.errors import ErrorHandler
 
 logger = logging.getLogger(__name__)
 
@@ -59,83 +51,15 @@ def answer_settings(config: Config) -> AnswerSettings:
     )
 
 
-class CitebotTree(app_commands.CommandTree):
-    """Sends every application-command error to the one error handler, and ignores servers that
-    are not on the config's allowlist."""
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        """Refuse commands from a server outside the allowlist (the bot is leaving it)."""
-        bot = cast("CitebotBot", self.client)
-        if bot.allowed(interaction.guild_id):
-            return True
-        logger.warning("ignored a command from server %s, which is not in guilds", interaction.guild_id)
-        return False
-
-    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        """Hand ``error`` to :meth:`CitebotBot.report_error`."""
-        await cast("CitebotBot", self.client).report_error(interaction, error)
-
-
-def build_intents(config: Config) -> discord.Intents:
-    """The gateway intents: the defaults, plus message content when the config needs it."""
-    intents = discord.Intents.default()  # guilds, guild messages, no privileged intents
-    intents.message_content = config.wants_message_content
-    return intents
-
-
-class CitebotBot(commands.Bot):
-    """citebot on Discord: its config, each server's state (set up at login) and the
-    :class:`~bot.answering.ReplyService` the extensions reply through.
-
-    A server's curated answers, glossary, uploads and stored answers are reached only through
-    :meth:`server` with the guild of the interaction or message at hand, so nothing a cog does in
-    one server can reach another's. Extensions talk to each other through bot events, not by
-    looking each other up: ``knowledge_reloaded(guild_id, kb)`` after ``/kb`` rebuilt a server's
-    index, ``knowledge_changed(guild_id, what)`` after any moderator change to what a server's bot
-    knows (documents, curated answers, glossary; see :func:`bot.utils.announce_change`),
-    ``stale_answer_action(interaction, action, answer_id)`` when a moderator-channel notice's
-    button is clicked, ``keep_as_test(interaction, answer_id)`` for an older answer's **Keep as
-    test**, ``ask_moderators(interaction, answer_id)`` for a decline's **Ask the moderators** and
-    ``review_opened(interaction, state)`` after ``/review`` was shown.
-    """
-
-    def __init__(self, config: Config, *, kb: KnowledgeBase | None = None) -> None:
-        sharding: dict[str, object] = {}
-        if isinstance(self, discord.AutoShardedClient) and config.shards is not None:
-            sharding = {"shard_ids": list(config.shards), "shard_count": config.shard_count}
-        super().__init__(
-            **sharding,
-            # Prefix commands are unused; a mention prefix keeps them from ever matching plain text.
-            command_prefix=commands.when_mentioned,
-            help_command=None,
-            intents=build_intents(config),
-            # Bot-wide: never @everyone/@here or role pings, whatever text ends up in a message.
-            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False),
-            tree_cls=CitebotTree,
-        )
-        self.config = config
-        self._initial_kb = kb
-        self._servers: Servers | None = None
-        self._store: StateStore | None = None
-        self._warm_up: asyncio.Task | None = None
-        self.answers = ReplyService(self)
-        # One bucket per member per server for every way of asking; another for the public lookups.
-        self.ask_cooldowns = CooldownBuckets(config.cooldown.rate, config.cooldown.per)
-        self.lookup_cooldowns = CooldownBuckets(config.cooldown.rate, config.cooldown.per)
-        # Set by the ``bot.exts.errors`` extension while it is loaded.
-        self.error_handler: ErrorHandler | None = None
+class CitebotBot(CitebotCore):
+    """The running bot: at login it opens the state and loads the extensions (:meth:`setup_hook`),
+    at the end it closes the state; it answers forms shown before a restart, and leaves servers
+    outside the config's allowlist. What extensions use of it is :class:`bot.core.CitebotCore`."""
 
     def __repr__(self) -> str:
         return f"<CitebotBot config={self.config.source or 'defaults'}>"
 
     # -- start and stop -----------------------------------------------------------------------
-
-    @property
-    def sources(self) -> KnowledgeSources:
-        """The shared knowledge folder (built-in when none is set) and the state folder."""
-        return KnowledgeSources.resolve(
-            self.config.knowledge_dir, self.config.state_dir, semantic=self.config.retrieval.options()
-        )
 
     def _open_state(self) -> tuple[StateStore, Servers]:
         """Load the shared knowledge base, open the store and move single-pool files of an older
@@ -194,7 +118,6 @@ class CitebotBot(commands.Bot):
         self._warm_up = asyncio.create_task(self._load_servers(self._servers))
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
         if self.intents.message_content:
             logger.info(
                 "message content intent on: help channels and forum posts are answered when confident"
@@ -219,85 +142,6 @@ class CitebotBot(commands.Bot):
             self._store.close()
             self._store = None
 
-    # -- servers ------------------------------------------------------------------------------
-
-    def server(self, guild_id: int | None) -> ServerState:
-        """The state of the server an interaction or message came from (None: a direct message,
-        which gets the shared knowledge only); available once started. The only way to reach
-        curated answers, the glossary, uploads and stored answers."""
-        if self._servers is None:
-            raise RuntimeError("the bot has not loaded its state yet")
-        return self._servers.get(guild_id)
-
-    def settings(self, guild_id: int | None) -> ServerSettings:
-        """The help and forum channels, moderator roles and moderator channel in force in a
-        server: its own (``/settings``) where set, else the config's."""
-        return in_force(self.config, self._servers, guild_id)
-
-    def own_settings(self, guild_id: int) -> SettingsFile:
-        """A server's own settings, to change them (``/settings``)."""
-        if self._servers is None:
-            raise RuntimeError("the bot has not loaded its state yet")
-        return self._servers.own_settings.get(guild_id)
-
-    def loaded_server(self, guild_id: int | None) -> ServerState | None:
-        """The state of a server if it is loaded already, without loading it (for checks on the
-        event loop, where loading a server's files must not happen)."""
-        return self._servers.loaded_state(guild_id) if self._servers is not None else None
-
-    def servers_loaded(self) -> list[ServerState]:
-        """The states of the servers loaded so far, for checks that run without an interaction
-        (each result still belongs to one server)."""
-        return self._servers.loaded() if self._servers is not None else []
-
-    async def wait_for_servers(self) -> list[ServerState]:
-        """Wait until the servers with state are loaded (see :meth:`setup_hook`); their states."""
-        if self._warm_up is not None:
-            try:
-                await asyncio.shield(self._warm_up)
-            except Exception:
-                logger.exception("loading the servers' state failed; each is loaded when first used")
-        return self.servers_loaded()
-
-    async def reload_knowledge(
-        self,
-        guild_id: int | None,
-        check: Callable[[KnowledgeBase, KnowledgeBase], None] | None = None,
-        *,
-        announce: bool = True,
-    ) -> KnowledgeBase:
-        """Load the shared knowledge folder and ``guild_id``'s uploads again in a worker thread;
-        ``check(old, new)`` may raise to keep the old one. Returns the server's new knowledge base.
-        With ``announce``, the other bot processes are told to reload it too (not needed after an
-        upload or removal: storing it told them already)."""
-        servers = self._servers
-        if servers is None:
-            raise RuntimeError("the bot has not loaded its state yet")
-        old = servers.get(guild_id).kb
-
-        def build() -> tuple[KnowledgeBase, KnowledgeBase]:
-            base, kb = servers.build(guild_id)
-            completion.prepare([kb])  # indexed for autocomplete before it answers
-            return base, kb
-
-        base, kb = await asyncio.to_thread(build)
-        if check is not None:
-            check(old, kb)
-
-        def install() -> None:
-            servers.install(guild_id, base, kb, announce=announce)
-            # A changed base changed every loaded server's knowledge base: index them all now.
-            completion.prepare(state.kb for state in [servers.get(guild_id), *servers.loaded()])
-
-        await asyncio.to_thread(install)
-        return kb
-
-    def allowed(self, guild_id: int | None) -> bool:
-        """Whether the bot may serve ``guild_id`` (direct messages always; servers unless an
-        allowlist is configured without them)."""
-        guilds = self.config.guilds
-        return guild_id is None or not guilds or guild_id in guilds
-
     def dispatch(self, event_name: str, /, *args: object, **kwargs: object) -> None:
         """Messages and new threads in a server outside the allowlist are not handled (the bot is
         leaving it); a form submitted that this process never showed is answered (see
@@ -321,23 +165,14 @@ class CitebotBot(commands.Bot):
         return modals is not None and custom_id not in modals
 
     async def answer_expired_form(self, interaction: discord.Interaction) -> None:
-        """A form shown before a restart: keep what was typed when the form says what it was for
-        (a 👎 reason, a curated answer), else tell the member to open it again, quoting their text."""
-        from .exts._curating import save_draft  # the cogs' helper; imported late, as extensions are
-
+        """A form shown before a restart: keep what was typed when an extension knows the form (a
+        👎 reason, a curated answer: see :meth:`~bot.core.CitebotCore.add_form_recovery`), else tell
+        the member to open it again, quoting their text."""
         custom_id = (interaction.data or {}).get("custom_id", "")
         values = submitted_values(interaction.data or {})
         logger.info("a form shown before a restart was submitted (%s)", custom_id)
         try:
-            reason = REASON_MODAL.fullmatch(custom_id)
-            target = curate_target(custom_id)
-            if reason is not None and int(reason["user_id"]) == interaction.user.id:
-                text = values.get(REASON_INPUT_ID, "").strip() or None
-                await self.answers.save_reason(interaction, reason["answer_id"], text)
-            elif target is not None and self.allowed(interaction.guild_id):
-                answer_id, revision = target
-                await save_draft(self, interaction, draft_of(values), answer_id=answer_id, revision=revision)
-            else:
+            if not await self.recover_form(interaction, custom_id, values):
                 typed = render.shorten("\n".join(v for v in values.values() if v.strip()), 1500)
                 quoted = f" What you typed:\n>>> {render.escape(typed)}" if typed else ""
                 await send_private(interaction, FORM_EXPIRED + quoted)
@@ -375,15 +210,6 @@ class CitebotBot(commands.Bot):
         )
         for guild in list(self.guilds):
             await self._leave_if_not_allowed(guild)
-
-    # -- errors -------------------------------------------------------------------------------
-
-    async def report_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        """The one place errors from commands, buttons and modals go (see ``bot.exts.errors``)."""
-        if self.error_handler is not None:
-            await self.error_handler.handle(interaction, error)
-        else:
-            logger.error("unhandled error in an interaction", exc_info=error)
 
 
 class ShardedCitebotBot(CitebotBot, commands.AutoShardedBot):

@@ -40,6 +40,8 @@ DECLINED_COLOUR = discord.Colour.light_grey()
 PASSAGE_COLOUR = discord.Colour.dark_teal()
 
 DECLINED_TITLE = "No answer found in the knowledge base"
+# What heads a moderators' curated answer in a reply, in bold.
+CURATED_HEADER = "Answer from the moderators"
 SEARCH_PER_PAGE = 3
 TOPICS_PER_PAGE = 10
 EXCERPT_CHARS = 600
@@ -188,7 +190,7 @@ def answer_embed(answer: Answer, *, answer_id: str) -> discord.Embed:
         marks = "".join(f"[{n}]" for n in answer.curated_numbers())
         # Moderators write Markdown on purpose: keep it, but never let it ping.
         moderators = discord.utils.escape_mentions(curated.text.strip())
-        sentences.append(f"**Answer from the moderators**\n{moderators} {marks}".rstrip())
+        sentences.append(f"**{CURATED_HEADER}**\n{moderators} {marks}".rstrip())
     if answer.answered:
         sentences += [answer_sentence(answer, s) for s in answer.sentences]
     citations = [label_line(n, hit) for n, hit in answer.cited()]

@@ -16,14 +16,14 @@ from . import render
 from .ui.paginator import Paginator
 
 if TYPE_CHECKING:
-    from .app import CitebotBot
+    from .core import CitebotCore
 
 logger = logging.getLogger(__name__)
 
 
-def citebot(interaction: discord.Interaction) -> CitebotBot:
+def citebot(interaction: discord.Interaction) -> CitebotCore:
     """The bot an interaction arrived at, typed as the bot class (views and checks only see a Client)."""
-    return cast("CitebotBot", interaction.client)
+    return cast("CitebotCore", interaction.client)
 
 
 def who(user: discord.abc.User) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .decider import AnswerSettings
+from .answer_settings import AnswerSettings
 from .evidence import QuestionWeights
 from .glossary import Expansion
 from .notices import Notice

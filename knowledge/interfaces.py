@@ -8,9 +8,11 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import numpy as np
 
-    from .models import Hit
+    from .models import Hit, Passage
     from .semantic.index import FusionSettings
 
 
@@ -106,4 +108,22 @@ class MeaningChannel(Protocol):
 
     def text_similarity(self, a: str, b: str) -> float:
         """How similar in meaning two texts are (a question and a curated phrasing)."""
+        ...
+
+
+class MeaningTarget(Protocol):
+    """What :func:`knowledge.semantic.attach` reads of a knowledge base to give it its meaning
+    channel (:class:`~knowledge.kb.KnowledgeBase` has it): the passages to encode, the folder that
+    names their saved vectors, and the slot the channel goes in."""
+
+    semantic: MeaningChannel | None
+
+    @property
+    def passages(self) -> Sequence[Passage]:
+        """The passages, in row order."""
+        ...
+
+    @property
+    def source(self) -> Path | None:
+        """The knowledge folder it was read from (None: not from a folder)."""
         ...

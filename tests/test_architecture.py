@@ -1,5 +1,6 @@
 """The modules of ``knowledge`` and ``bot`` import each other one way only: a reader can follow a
-question from the bot down into the library without being sent back up."""
+question from the bot down into the library without being sent back up. Imports under
+``if TYPE_CHECKING:`` count too: a type a module names is a module its reader opens."""
 
 from __future__ import annotations
 
@@ -22,30 +23,9 @@ def _modules() -> dict[str, Path]:
     return {_module_name(p): p for package in PACKAGES for p in sorted((ROOT / package).rglob("*.py"))}
 
 
-def _is_type_checking(node: ast.If) -> bool:
-    test = node.test
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
-def _runtime_imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
-    """Every import statement that runs (at module level or in a function), skipping the bodies
-    of ``if TYPE_CHECKING:`` blocks."""
-    found: list[ast.Import | ast.ImportFrom] = []
-
-    def visit(node: ast.AST) -> None:
-        if isinstance(node, ast.If) and _is_type_checking(node):
-            for child in node.orelse:
-                visit(child)
-            return
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            found.append(node)
-        for child in ast.iter_child_nodes(node):
-            visit(child)
-
-    visit(tree)
-    return found
+def _imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
+    """Every import statement: at module level, in a function, or under ``if TYPE_CHECKING:``."""
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)]
 
 
 def _targets(name: str, path: Path, node: ast.Import | ast.ImportFrom, modules: dict[str, Path]) -> set[str]:
@@ -65,16 +45,19 @@ def _targets(name: str, path: Path, node: ast.Import | ast.ImportFrom, modules: 
     return submodules | ({module} if from_package else set())
 
 
+def module_imports(name: str, path: Path, source: str, modules: dict[str, Path]) -> set[str]:
+    """The project modules the module ``name`` (its file ``path``, its text ``source``) imports."""
+    tree = ast.parse(source, filename=str(path))
+    return {t for node in _imports(tree) for t in _targets(name, path, node, modules)} - {name}
+
+
 def import_graph() -> dict[str, set[str]]:
-    """Each project module and the project modules it imports at run time."""
+    """Each project module and the project modules it imports, for use or for its types."""
     modules = _modules()
-    graph = {}
-    for name, path in modules.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        graph[name] = {t for node in _runtime_imports(tree) for t in _targets(name, path, node, modules)} - {
-            name
-        }
-    return graph
+    return {
+        name: module_imports(name, path, path.read_text(encoding="utf-8"), modules)
+        for name, path in modules.items()
+    }
 
 
 def test_the_import_graph_is_read_from_the_real_modules():
@@ -82,6 +65,14 @@ def test_the_import_graph_is_read_from_the_real_modules():
     assert "knowledge.models" in graph["knowledge.kb"]
     assert "knowledge.kb" in graph["knowledge.assistant"]
     assert "bot.render" in graph["bot.answering"]
+    # Named only for a type (in bot/utils.py's ``if TYPE_CHECKING:`` block), still an edge.
+    assert "bot.core" in graph["bot.utils"]
+
+
+def test_an_import_for_types_only_is_an_edge_of_the_graph():
+    source = "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from .app import CitebotBot\n"
+    imported = module_imports("bot.utils", ROOT / "bot" / "utils.py", source, _modules())
+    assert imported == {"bot.app"}
 
 
 def test_no_import_cycles_between_modules():

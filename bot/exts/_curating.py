@@ -23,12 +23,12 @@ if TYPE_CHECKING:
     from knowledge import KnowledgeBase
     from knowledge.tenancy import ServerState
 
-    from ..app import CitebotBot
+    from ..core import CitebotCore
 
 logger = logging.getLogger(__name__)
 
 
-def moderated(bot: CitebotBot, interaction: discord.Interaction) -> tuple[ServerState, CuratedStore]:
+def moderated(bot: CitebotCore, interaction: discord.Interaction) -> tuple[ServerState, CuratedStore]:
     """The server an interaction came from and its curated answers: a moderator's command only
     ever acts on the server it was used in (never in direct messages, which have none)."""
     state = bot.server(interaction.guild_id)
@@ -55,7 +55,7 @@ def source_hits(kb: KnowledgeBase, entry: CuratedAnswer) -> list[Hit]:
 
 
 async def save_draft(
-    bot: CitebotBot,
+    bot: CitebotCore,
     interaction: discord.Interaction,
     draft: CurateDraft,
     *,

@@ -16,6 +16,8 @@ from discord.ext import commands
 from .. import render
 from ..answering import without_mentions
 from ..checks import use_token
+from ..core import CitebotCore
+from ..ui.answer import ANSWER_BUTTONS, recover_reason
 from .errors import user_message
 
 logger = logging.getLogger(__name__)
@@ -25,10 +27,19 @@ _WORD_SCAN_CHARS = 80
 
 
 class Ask(commands.Cog):
-    """``/ask`` and its autocomplete."""
+    """``/ask`` and its autocomplete; the buttons under every answer (``/ask``'s, a mention's, a
+    help channel's), and their 👎 form after a restart."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: CitebotCore) -> None:
         self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(*ANSWER_BUTTONS)
+        self.bot.add_form_recovery(recover_reason)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(*ANSWER_BUTTONS)
+        self.bot.remove_form_recovery(recover_reason)
 
     @app_commands.command(name="ask", description="Ask a question; the answer cites its sources")
     @app_commands.describe(
@@ -130,6 +141,6 @@ class Ask(commands.Cog):
         ]
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: CitebotCore) -> None:
     """Load the extension."""
     await bot.add_cog(Ask(bot))

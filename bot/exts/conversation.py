@@ -34,12 +34,13 @@ from knowledge.store import AnswerRecord
 from .. import render
 from ..answering import Reply
 from ..chatter import is_chatter, is_thanks
-from ..checks import member_key, use_token
+from ..checks import use_token
+from ..cooldowns import member_key
 from ..utils import tell_cannot_reply
 from .errors import user_message
 
 if TYPE_CHECKING:
-    from ..app import CitebotBot
+    from ..core import CitebotCore
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ EMPTY_MENTION_REPLY = (
 class Conversation(commands.Cog):
     """Answers @mentions, follow-ups and questions in help channels and forum posts."""
 
-    def __init__(self, bot: CitebotBot) -> None:
+    def __init__(self, bot: CitebotCore) -> None:
         self.bot = bot
         # Forum posts created since start whose opening message hasn't arrived yet.
         self._new_posts: set[int] = set()
@@ -283,6 +284,6 @@ class Conversation(commands.Cog):
         await self.bot.answers.sent(reply, sent.id)
 
 
-async def setup(bot: CitebotBot) -> None:
+async def setup(bot: CitebotCore) -> None:
     """Load the extension."""
     await bot.add_cog(Conversation(bot))

@@ -24,7 +24,7 @@ from .. import render
 from ..answering import fuzzy_filter
 from ..checks import MODERATORS, moderator_only
 from ..curation_render import curated_embed, curated_list_pages, glossary_pages
-from ..ui.curation import ConfirmView, CurateDraft, CurateModal
+from ..ui.curation import ConfirmView, CurateDraft, CurateModal, curate_target, draft_of
 from ..utils import (
     Refused,
     announce_change,
@@ -40,7 +40,7 @@ from ._curating import moderated, save_draft, source_hits
 if TYPE_CHECKING:
     from knowledge.tenancy import ServerState
 
-    from ..app import CitebotBot
+    from ..core import CitebotCore
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class Curation(commands.Cog):
         default_permissions=MODERATORS,
     )
 
-    def __init__(self, bot: CitebotBot) -> None:
+    def __init__(self, bot: CitebotCore) -> None:
         self.bot = bot
         menu = app_commands.ContextMenu(name=SAVE_MENU_NAME, callback=self.save_as_curated)
         self.save_menu = moderator_only()(menu)
@@ -69,11 +69,25 @@ class Curation(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.save_menu)
         self.bot.answers.suggesters.append(self._curated_suggestions)
+        self.bot.add_form_recovery(self._recover_draft)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.save_menu.name, type=self.save_menu.type)
         if self._curated_suggestions in self.bot.answers.suggesters:
             self.bot.answers.suggesters.remove(self._curated_suggestions)
+        self.bot.remove_form_recovery(self._recover_draft)
+
+    async def _recover_draft(
+        self, interaction: discord.Interaction, custom_id: str, values: dict[str, str]
+    ) -> bool:
+        """A curated-answer form shown before a restart (``/faq``, Save as curated answer,
+        ``/review``): save what the moderator typed, as when it was shown; False for any other form."""
+        target = curate_target(custom_id)
+        if target is None or not self.bot.allowed(interaction.guild_id):
+            return False
+        answer_id, revision = target
+        await save_draft(self.bot, interaction, draft_of(values), answer_id=answer_id, revision=revision)
+        return True
 
     # -- shared ------------------------------------------------------------------------------
 
@@ -355,6 +369,6 @@ class Curation(commands.Cog):
         ]
 
 
-async def setup(bot: CitebotBot) -> None:
+async def setup(bot: CitebotCore) -> None:
     """Load the extension."""
     await bot.add_cog(Curation(bot))

@@ -17,13 +17,17 @@ from discord.ext import commands
 from knowledge.errors import CitebotError
 
 from .. import render
-from ..checks import member_key
+from ..cooldowns import member_key
 from ..utils import Refused, missing_reply_permissions
 
 if TYPE_CHECKING:
-    from ..app import CitebotBot
+    from ..core import CitebotCore
 
 logger = logging.getLogger(__name__)
+
+
+# The start of the reply to a member on cooldown; the seconds to wait follow.
+SLOW_DOWN = "Slow down a little: you can ask again in"
 
 
 def _unwrap(error: BaseException) -> BaseException:
@@ -37,7 +41,7 @@ def user_message(error: BaseException) -> str | None:
     """The short reply for an expected error, or None for a bug."""
     if isinstance(error, app_commands.CommandOnCooldown):
         wait = max(1, round(error.retry_after))
-        return f"Slow down a little: you can ask again in {wait} second{'s' if wait != 1 else ''}."
+        return f"{SLOW_DOWN} {wait} second{'s' if wait != 1 else ''}."
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command only works in a server."
     if isinstance(error, app_commands.BotMissingPermissions):
@@ -56,9 +60,9 @@ def user_message(error: BaseException) -> str | None:
 
 
 class ErrorHandler(commands.Cog):
-    """Answers every interaction error; the bot hands them over in :meth:`CitebotBot.report_error`."""
+    """Answers every interaction error; the bot hands them over in :meth:`CitebotCore.report_error`."""
 
-    def __init__(self, bot: CitebotBot) -> None:
+    def __init__(self, bot: CitebotCore) -> None:
         self.bot = bot
 
     async def cog_load(self) -> None:
@@ -106,6 +110,6 @@ class ErrorHandler(commands.Cog):
             logger.warning("could not send an error reply: %s", exc)
 
 
-async def setup(bot: CitebotBot) -> None:
+async def setup(bot: CitebotCore) -> None:
     """Load the extension."""
     await bot.add_cog(ErrorHandler(bot))

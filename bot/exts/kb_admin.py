@@ -39,7 +39,7 @@ from ..utils import announce_change, refused_as, send_private
 if TYPE_CHECKING:
     from knowledge.tenancy import ServerState
 
-    from ..app import CitebotBot
+    from ..core import CitebotCore
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class KnowledgeAdmin(commands.Cog):
         default_permissions=MODERATORS,
     )
 
-    def __init__(self, bot: CitebotBot) -> None:
+    def __init__(self, bot: CitebotCore) -> None:
         self.bot = bot
         self._reload_lock = asyncio.Lock()
         self._crawls: set[tuple[int | None, str]] = set()  # (server, site folder) being crawled
@@ -297,7 +297,7 @@ class KnowledgeAdmin(commands.Cog):
         )
 
 
-async def setup(bot: CitebotBot) -> None:
+async def setup(bot: CitebotCore) -> None:
     """Load the extension."""
     await bot.add_cog(KnowledgeAdmin(bot))
 

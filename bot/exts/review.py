@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from knowledge import KnowledgeBase
     from knowledge.tenancy import ServerState
 
-    from ..app import CitebotBot
+    from ..core import CitebotCore
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class Review(commands.Cog):
     answers' sources) and ``stale_answer_action`` (the moderator channel's Keep/Edit/Retire).
     Everything here acts on the server of the interaction, or on one loaded server at a time."""
 
-    def __init__(self, bot: CitebotBot) -> None:
+    def __init__(self, bot: CitebotCore) -> None:
         self.bot = bot
         self._startup: asyncio.Task | None = None
         self._passed: dict[str, None] = {}
@@ -362,6 +362,6 @@ class Review(commands.Cog):
             logger.debug("could not refresh the review message: %s", exc)
 
 
-async def setup(bot: CitebotBot) -> None:
+async def setup(bot: CitebotCore) -> None:
     """Load the extension."""
     await bot.add_cog(Review(bot))

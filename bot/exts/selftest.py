@@ -38,7 +38,7 @@ from .. import render
 from ..checks import moderator_only
 from ..completion import completions
 from ..ui.errors import report_error
-from ..ui.golden import list_pages, report_pages, review_text, worse_text
+from ..ui.golden import KeepAsTestButton, list_pages, report_pages, review_text, worse_text
 from ..ui.paginator import Paginator
 from ..utils import Refused, read_text_file, refused_as, send_private, who, write_failed_note
 
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from knowledge import Answer, KnowledgeBase
     from knowledge.tenancy import ServerState
 
-    from ..app import CitebotBot
+    from ..core import CitebotCore
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class SelfTest(commands.Cog):
     menu **Keep as test question** (and the **Keep as test** button of older answers,
     ``keep_as_test`` event), and the check after every ``knowledge_changed`` event."""
 
-    def __init__(self, bot: CitebotBot) -> None:
+    def __init__(self, bot: CitebotCore) -> None:
         self.bot = bot
         self.group = GoldenCommands(self)
         self._sets: dict[int, GoldenSet] = {}
@@ -78,6 +78,7 @@ class SelfTest(commands.Cog):
             raise RuntimeError("bot.exts.selftest needs the /kb commands (bot.exts.kb_admin) loaded first")
         kb.add_command(self.group)
         self.bot.tree.add_command(self.keep_menu)
+        self.bot.add_dynamic_items(KeepAsTestButton)  # on answers posted before the message menu
         self._startup = asyncio.create_task(self._check_after_start())
 
     async def cog_unload(self) -> None:
@@ -85,6 +86,7 @@ class SelfTest(commands.Cog):
         if isinstance(kb, app_commands.Group):
             kb.remove_command(self.group.name)
         self.bot.tree.remove_command(self.keep_menu.name, type=self.keep_menu.type)
+        self.bot.remove_dynamic_items(KeepAsTestButton)
         if self._startup is not None:
             self._startup.cancel()
 
@@ -479,6 +481,6 @@ def _require_known(expect: Expectation, state: ServerState) -> None:
             )
 
 
-async def setup(bot: CitebotBot) -> None:
+async def setup(bot: CitebotCore) -> None:
     """Load the extension."""
     await bot.add_cog(SelfTest(bot))

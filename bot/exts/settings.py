@@ -28,7 +28,7 @@ from ..server_settings import WrongServer, config_defaults
 from ..utils import send_private, who, write_failed_note
 
 if TYPE_CHECKING:
-    from ..app import CitebotBot
+    from ..core import CitebotCore
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class ServerSettingsCog(commands.Cog, name="Settings"):
         name="moderator-role", description="Roles whose members count as moderators", parent=settings
     )
 
-    def __init__(self, bot: CitebotBot) -> None:
+    def __init__(self, bot: CitebotCore) -> None:
         self.bot = bot
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
@@ -283,6 +283,6 @@ class ServerSettingsCog(commands.Cog, name="Settings"):
         return role.id
 
 
-async def setup(bot: CitebotBot) -> None:
+async def setup(bot: CitebotCore) -> None:
     """Load the extension."""
     await bot.add_cog(ServerSettingsCog(bot))

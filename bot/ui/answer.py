@@ -1,22 +1,21 @@
 """The buttons under an answer. They survive restarts: each is a ``DynamicItem`` whose custom id
 carries the answer id (``citebot:src:<id>``, ``citebot:vote:<id>:up``, ``citebot:askmods:<id>``),
 and the answer is looked up in the clicking server's store when clicked. discord.py keeps no view
-per answer: a view of dynamic items only is never stored, so memory does not grow with answers."""
+per answer: a view of dynamic items only is never stored, so memory does not grow with answers.
+
+The ``bot.exts.ask`` extension registers them (:data:`ANSWER_BUTTONS`) and the 👎 form's recovery
+after a restart (:func:`recover_reason`). The buttons reach the bot's reply service through
+:class:`AnswerActions`, so this module imports neither the service nor the bot."""
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, cast
 
 import discord
 
-from ..utils import citebot
 from .errors import report_error
-from .golden import KeepAsTestButton
-
-if TYPE_CHECKING:
-    from ..answering import ReplyService
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +25,25 @@ REASON_INPUT_ID = "citebot:why:reason"
 REASON_MODAL = re.compile(rf"citebot:why:{ANSWER_ID}:(?P<user_id>\d+)")
 
 
-def _service(interaction: discord.Interaction) -> ReplyService:
-    return citebot(interaction).answers
+class AnswerActions(Protocol):
+    """What the buttons ask of the bot's reply service (:class:`bot.answering.ReplyService`)."""
+
+    async def show_sources(self, interaction: discord.Interaction, answer_id: str) -> None:
+        """Show the answer's passages to the clicker."""
+
+    async def vote(self, interaction: discord.Interaction, answer_id: str, vote: int) -> None:
+        """Record a vote (+1, -1); a 👎 asks why."""
+
+    async def save_reason(self, interaction: discord.Interaction, answer_id: str, reason: str | None) -> None:
+        """Record why the answer was not helpful."""
+
+
+class _AnsweringClient(Protocol):
+    answers: AnswerActions
+
+
+def _service(interaction: discord.Interaction) -> AnswerActions:
+    return cast("_AnsweringClient", interaction.client).answers
 
 
 class SourcesButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"citebot:src:{ANSWER_ID}"):
@@ -156,10 +172,21 @@ def answer_view(
     return view
 
 
-# Keep as test is no longer put under answers, but answers posted before still carry it.
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+# Every button an answer may carry: registered by ``bot.exts.ask`` (Keep as test, on answers
+# posted before it became a message menu, by ``bot.exts.selftest``).
+ANSWER_BUTTONS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     SourcesButton,
     VoteButton,
     AskModeratorsButton,
-    KeepAsTestButton,
 )
+
+
+async def recover_reason(interaction: discord.Interaction, custom_id: str, values: dict[str, str]) -> bool:
+    """A 👎 form shown before a restart: save the reason when the member who opened it submits it;
+    False for any other form."""
+    reason = REASON_MODAL.fullmatch(custom_id)
+    if reason is None or int(reason["user_id"]) != interaction.user.id:
+        return False
+    text = values.get(REASON_INPUT_ID, "").strip() or None
+    await _service(interaction).save_reason(interaction, reason["answer_id"], text)
+    return True

@@ -6,14 +6,34 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol, TypeVar
 
 from ..store import KNOWLEDGE_CHANGED
 
-if TYPE_CHECKING:
-    from .postgres import PostgresStore, _Connection
+T = TypeVar("T")
+
+
+class _Connection(Protocol):
+    """What these rows need of a pooled connection (``knowledge.database.postgres``'s)."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+
+    def transaction(self) -> AbstractContextManager[Any]: ...
+
+
+class _Database(Protocol):
+    """What these rows need of the PostgreSQL store: statements, pooled work, announcements."""
+
+    def _run(self, what: Callable[[Any], T]) -> T: ...
+
+    def _fetchone(self, sql: str, params: Sequence[Any]) -> Any: ...
+
+    def _fetchall(self, sql: str, params: Sequence[Any]) -> list[Any]: ...
+
+    def _announce(self, db: Any, guild_id: int, what: str) -> None: ...
 
 # Writing or reading an index archive may take longer than an answer's statement.
 INDEX_STATEMENT_TIMEOUT_MS = 120_000
@@ -26,7 +46,7 @@ INDEX_KEEP_S = 7 * 24 * 3600
 class ServerUploads:
     """One server's uploaded documents in the database (see :class:`~knowledge.uploads.SharedUploads`)."""
 
-    store: PostgresStore
+    store: _Database
     guild_id: int
 
     def hashes(self) -> dict[str, str]:

@@ -25,7 +25,7 @@ from .index import FusionSettings, SemanticIndex
 from .model import DEFAULT_MODEL, ModelError, ModelSpec, model_folder
 
 if TYPE_CHECKING:
-    from ..kb import KnowledgeBase
+    from ..interfaces import MeaningTarget
     from .encoder import Encoder
 
 logger = logging.getLogger(__name__)
@@ -128,13 +128,13 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
-def channels(kb: KnowledgeBase) -> str:
+def channels(kb: MeaningTarget) -> str:
     """Which channels answer from ``kb``: :data:`WITH_MEANING` or :data:`LEXICAL_ONLY`."""
     return WITH_MEANING if kb.semantic is not None else LEXICAL_ONLY
 
 
 def channels_line(
-    kb: KnowledgeBase, options: SemanticOptions | None = None, *, told: str = "the warning above"
+    kb: MeaningTarget, options: SemanticOptions | None = None, *, told: str = "the warning above"
 ) -> str:
     """:func:`channels`, and when lexical only, why: turned off, or the model not available (the
     way to give it is in ``told``)."""
@@ -182,13 +182,13 @@ def load_encoder(options: SemanticOptions) -> tuple[Encoder | None, str]:
 ENCODING = 2
 
 
-def passage_text(kb: KnowledgeBase, row: int) -> str:
+def passage_text(kb: MeaningTarget, row: int) -> str:
     """What is encoded for a passage: what it says, its text, without the document's title or the
     section headings (which BM25 still weighs)."""
     return kb.passages[row].text
 
 
-def vectors_path(kb: KnowledgeBase, state_dir: Path | None, spec: ModelSpec) -> Path | None:
+def vectors_path(kb: MeaningTarget, state_dir: Path | None, spec: ModelSpec) -> Path | None:
     """Where the vectors of ``kb``'s passages are saved: beside the saved index, one file per
     knowledge folder and model; None for a knowledge base with no folder or no state folder."""
     if state_dir is None or kb.source is None:
@@ -198,7 +198,7 @@ def vectors_path(kb: KnowledgeBase, state_dir: Path | None, spec: ModelSpec) -> 
 
 
 def attach(
-    kb: KnowledgeBase,
+    kb: MeaningTarget,
     options: SemanticOptions,
     *,
     state_dir: Path | None = None,

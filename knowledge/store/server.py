@@ -11,13 +11,28 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..yaml_state import YamlStateFile
 from .records import AnswerRecord, ReviewItem, answer_record
 
 if TYPE_CHECKING:
-    from .base import StateStore
+    from .schema import Dialect
+
+
+class Rows(Protocol):
+    """What a :class:`ServerStore` needs of its :class:`~knowledge.store.base.StateStore`: statements
+    in the shared SQL, the backend's dialect, and the server's state files."""
+
+    dialect: Dialect
+
+    def _fetchone(self, sql: str, params: Sequence[Any]) -> Any: ...
+
+    def _fetchall(self, sql: str, params: Sequence[Any]) -> list[Any]: ...
+
+    def _execute(self, sql: str, params: Sequence[Any]) -> int: ...
+
+    def state_file(self, guild_id: int, path: Path) -> YamlStateFile: ...
 
 
 @dataclass(frozen=True)
@@ -26,7 +41,7 @@ class ServerStore:
     for direct messages), so an answer id, message or channel of another server is simply not
     found here, and a vote or dismissal of one is refused."""
 
-    store: StateStore
+    store: Rows
     guild_id: int | None
 
     def state_file(self, path: Path) -> YamlStateFile:

@@ -17,6 +17,8 @@ from bot import create_bot
 from bot.answering import ReplyService
 from bot.app import CitebotBot
 from bot.config import CooldownConfig
+from bot.exts.errors import SLOW_DOWN
+from bot.render import DECLINED_TITLE
 from knowledge import Assistant, QuestionError
 from knowledge.store import ServerStore
 
@@ -104,7 +106,7 @@ async def test_off_topic_question_is_declined_plainly(simcord_env):
     result = await s.alice.slash(s.channel, "ask", question=OFF_TOPIC)
 
     [embed] = result.response.embeds
-    assert embed.title == "No answer found in the knowledge base"
+    assert embed.title == DECLINED_TITLE
     assert "**Sources**" not in embed.description
     labels = [c["label"] for row in result.response.components for c in row["components"]]
     assert "Ask the moderators" in labels and "👍" not in labels
@@ -203,7 +205,7 @@ async def test_cooldown_refuses_politely_then_lets_the_member_ask_again(simcord_
 
     refused = await s.alice.slash(s.channel, "ask", question=ANSWERABLE)
     assert refused.response.ephemeral
-    assert refused.response.content.startswith("Slow down a little: you can ask again in")
+    assert refused.response.content.startswith(SLOW_DOWN)
     assert not refused.response.embeds
     assert_error(simcord_env, app_commands.CommandOnCooldown)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from bot_helpers import ANSWERABLE, embed_text, server
 
+from bot.render import DECLINED_TITLE
+
 DECLINED_WITH_PASSAGES = "How does the immune system of a fish work?"
 FULL_REFERENCE = "The mother-infant symbiosis: a novel perspective"
 
@@ -35,7 +37,7 @@ async def test_a_decline_is_short_and_names_the_closest_passages_in_one_line_eac
     shown = _shown(result.response)
     assert len(shown) <= 500
     [embed] = result.response.embeds
-    assert embed.title == "No answer found in the knowledge base", "a short title, not the whole question"
+    assert embed.title == DECLINED_TITLE, "a short title, not the whole question"
     closest = [line for line in embed.description.splitlines() if line.startswith("[")]
     assert 1 <= len(closest) <= 3 and all("· Guillen-Morales 2025" in line for line in closest)
     assert FULL_REFERENCE not in shown and ">" not in embed.description, "no quoted excerpts"

@@ -8,8 +8,8 @@ import pytest
 from bot_helpers import ANSWERABLE, server
 
 from bot import create_bot
-from bot.app import build_intents
 from bot.config import Config, ConfigError, load_config, parse_config
+from bot.core import build_intents
 
 REPO = Path(__file__).resolve().parents[2]
 

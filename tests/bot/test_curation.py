@@ -14,10 +14,13 @@ from simcord import assert_error
 from simcord.actors import MemberActor
 from simcord.builders import ChannelHandle, GuildHandle, RoleHandle
 
-from bot.checks import NotModerator
+from bot.checks import MODERATORS_ONLY, NotModerator
+from bot.render import CURATED_HEADER
 from bot.utils import Refused
 from knowledge import atomic
 from knowledge.retriever import search
+
+CURATED = f"**{CURATED_HEADER}**"
 
 MODERATOR_COMMANDS = {
     "faq add",
@@ -123,11 +126,11 @@ async def test_an_admin_override_still_hits_the_server_side_check(simcord_env):
     result = await s.alice.slash(s.channel, "faq add")
     assert result.modal is None
     assert result.response.ephemeral
-    assert result.response.content == "Only moderators can use this command."
+    assert result.response.content == MODERATORS_ONLY
     assert_error(simcord_env, NotModerator)
     posted = await s.alice.send(s.channel, "How does IgA reach milk?")
     menu = await s.alice.context_menu(s.channel, "Save as curated answer", posted)
-    assert menu.modal is None and menu.response.content == "Only moderators can use this command."
+    assert menu.modal is None and menu.response.content == MODERATORS_ONLY
     assert_error(simcord_env, NotModerator)
     assert len(simcord_env.bot.server(s.guild.id).assistant.curated) == 0
 
@@ -143,7 +146,7 @@ async def test_a_curated_answer_wins_over_retrieval(simcord_env, state_dir):
 
     result = await s.alice.slash(s.channel, "ask", question="can i take ibuprofen while i'm breastfeeding")
     [embed] = result.response.embeds
-    assert embed.description.startswith("**Answer from the moderators**\n" + IBUPROFEN_ANSWER)
+    assert embed.description.startswith(CURATED + "\n" + IBUPROFEN_ANSWER)
     assert "curated" not in (result.response.content or "")
     # The file on disk holds it, with its author and history.
     data = yaml.safe_load((server_files(state_dir, s) / "curated.yaml").read_text())
@@ -153,7 +156,7 @@ async def test_a_curated_answer_wins_over_retrieval(simcord_env, state_dir):
 
     # A question that is only close (pregnancy, not breastfeeding) does not get it.
     other = await s.alice.slash(s.channel, "ask", question="Is it safe to take ibuprofen while pregnant?")
-    assert "Answer from the moderators" not in other.response.embeds[0].description
+    assert CURATED_HEADER not in other.response.embeds[0].description
 
 
 async def test_a_curated_answer_about_a_medicine_is_not_contradicted_by_the_reply(simcord_env):
@@ -166,7 +169,7 @@ async def test_a_curated_answer_about_a_medicine_is_not_contradicted_by_the_repl
     result = await s.alice.slash(s.channel, "ask", question="can i take ibuprofen while breastfeeding")
     message = result.response
     [embed] = message.embeds
-    assert embed.description == "**Answer from the moderators**\n" + IBUPROFEN_ANSWER
+    assert embed.description == CURATED + "\n" + IBUPROFEN_ANSWER
     # No "The knowledge base does not mention: ibuprofen." above it, no empty Sources under it.
     assert "does not mention" not in (message.content or "")
     assert "Sources" not in embed.description
@@ -195,7 +198,7 @@ async def test_curated_answer_keeps_retrieved_sources_after_it(simcord_env, buil
     )
     result = await s.alice.slash(s.channel, "ask", question="what is the enteromammary immune system")
     description = result.response.embeds[0].description
-    assert description.startswith("**Answer from the moderators**\nThe gut-to-breast immune link. [1]")
+    assert description.startswith(CURATED + "\nThe gut-to-breast immune link. [1]")
     sources = description.split("**Sources**", 1)[1]
     assert sources.strip().startswith("[1] [Summary · Guillen-Morales 2025](")
     assert "[2]" in description  # the retrieved evidence follows, numbered after it
@@ -221,7 +224,7 @@ async def test_a_passage_the_moderators_cite_and_the_answer_quotes_is_one_source
     )
     result = await s.alice.slash(s.channel, "ask", question="what is the enteromammary immune system")
     description = result.response.embeds[0].description
-    assert description.startswith("**Answer from the moderators**\nThe gut-to-breast immune link. [1]")
+    assert description.startswith(CURATED + "\nThe gut-to-breast immune link. [1]")
     answer, sources = description.split("**Sources**", 1)
     assert "**enteromammary**" in answer and "[2]" not in description  # the quote cites it as [1] too
     assert sources.strip().startswith("[1] [Enteromammary immune system · Guillen-Morales 2025](")
@@ -276,7 +279,7 @@ async def test_the_largest_curated_answer_fits_discords_limits(simcord_env):
     listing = await s.mod.slash(s.channel, "faq list")
     assert "**#1**" in listing.response.embeds[0].description
     answer = await s.alice.slash(s.channel, "ask", question="x" * 300)
-    assert answer.response.embeds[0].description.startswith("**Answer from the moderators**")
+    assert answer.response.embeds[0].description.startswith(CURATED)
 
 
 async def test_an_unconfirmed_removal_expires_and_changes_nothing(simcord_env):
@@ -313,7 +316,7 @@ async def test_save_as_curated_answer_from_a_bot_answer(simcord_env):
         s.channel, "ask", question="how does the intestine of the mother influence breast milk antibodies"
     )
     description = again.response.embeds[0].description
-    assert description.startswith("**Answer from the moderators**\nImmune cells primed in the gut")
+    assert description.startswith(CURATED + "\nImmune cells primed in the gut")
 
 
 async def test_save_as_curated_answer_from_a_members_message(simcord_env):
@@ -401,7 +404,7 @@ async def test_a_full_disk_is_reported_and_the_answer_still_served(simcord_env, 
     assert "could not be saved to disk" in saved.response.content
     assert "No space left on device" in saved.response.content
     answer = await s.alice.slash(s.channel, "ask", question=IBUPROFEN)
-    assert "Answer from the moderators" in answer.response.embeds[0].description
+    assert CURATED_HEADER in answer.response.embeds[0].description
     monkeypatch.undo()
     await add_curated(s, "What is colostrum?", "The first milk.")
     assert not simcord_env.bot.server(s.guild.id).assistant.curated.pending
@@ -423,7 +426,7 @@ async def test_a_broken_hand_edit_is_reported_and_the_last_good_answers_stay(sim
     assert "**#1** Is it safe to take ibuprofen" in description
 
     answer = await s.alice.slash(s.channel, "ask", question=IBUPROFEN)
-    assert "Answer from the moderators" in answer.response.embeds[0].description
+    assert CURATED_HEADER in answer.response.embeds[0].description
     queue = await s.mod.slash(s.channel, "review")
     assert "⚠️ curated.yaml, line" in last_message(queue).content
 

@@ -11,8 +11,12 @@ import pytest
 from bot_helpers import embed_text
 
 from bot import create_bot
+from bot.checks import MODERATORS_ONLY
 from bot.config import Config, CooldownConfig
+from bot.render import CURATED_HEADER
 from knowledge.curated import SourceLink
+
+CURATED = f"**{CURATED_HEADER}**"
 
 FRIDGE = "How long can breast milk stay in the fridge?"
 ARTICLE = """---
@@ -102,7 +106,7 @@ async def test_write_answer_from_the_queue_saves_a_curated_answer(simcord_env):
     assert "Saved curated answer **#1**" in saved.response.content
 
     later = await alice.slash(channel, "ask", question="how long can breast milk stay in the fridge?")
-    assert later.response.embeds[0].description.startswith("**Answer from the moderators**\nUp to four days")
+    assert later.response.embeds[0].description.startswith(CURATED + "\nUp to four days")
     empty = review_message(await mod.slash(channel, "review"))
     assert empty.content.startswith("The review queue is empty")
 
@@ -166,7 +170,7 @@ class TestChangedSources:
 
         # A member cannot use the channel's buttons; a moderator keeps it, re-linked to the new text.
         refused = await alice.click(notice, label="Keep")
-        assert refused.response.content == "Only moderators can use this command."
+        assert refused.response.content == MODERATORS_ONLY
         kept = await mod.click(notice, label="Keep")
         assert kept.response.content.startswith("Kept curated answer #1")
         entry = bot.server(guild.id).assistant.curated.get(1)
@@ -227,4 +231,4 @@ class TestChangedSources:
         retired = await mod.click(message, label="Retire")
         assert "Retired curated answer #1" in retired.response.content
         answer = await alice.slash(channel, "ask", question="Can I freeze breast milk?")
-        assert "Answer from the moderators" not in answer.response.embeds[0].description
+        assert CURATED_HEADER not in answer.response.embeds[0].description

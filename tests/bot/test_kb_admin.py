@@ -13,7 +13,7 @@ from PIL import Image
 from simcord import assert_error
 
 from bot import create_bot
-from bot.checks import NotModerator
+from bot.checks import MODERATORS_ONLY, NotModerator
 from bot.utils import Refused
 from knowledge.uploads import KnowledgeSources
 
@@ -234,7 +234,7 @@ async def test_members_cannot_upload(simcord_env):
         if command.name == "kb":
             guild.set_command_permissions(command, {alice: True})
     result = await alice.slash(channel, "kb add", file=("Milk storage.md", NEW_DOC))
-    assert result.response.content == "Only moderators can use this command."
+    assert result.response.content == MODERATORS_ONLY
     assert_error(simcord_env, NotModerator)
     assert len(simcord_env.bot.server(guild.id).kb.documents) == 1
 

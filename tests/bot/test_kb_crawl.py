@@ -11,7 +11,7 @@ import pytest
 from simcord import assert_error
 from site_server import docs_site, serve
 
-from bot.checks import NotModerator
+from bot.checks import MODERATORS_ONLY, NotModerator
 from bot.config import CrawlConfig
 from bot.utils import Refused
 
@@ -140,7 +140,7 @@ async def test_members_cannot_crawl(simcord_env, site):
             guild.set_command_permissions(command, {alice: True})
     crawl_config(simcord_env, allow_hosts=frozenset({"127.0.0.1"}))
     result = await alice.slash(channel, "kb add", url=f"{site.base}/docs/")
-    assert result.response.content == "Only moderators can use this command."
+    assert result.response.content == MODERATORS_ONLY
     assert_error(simcord_env, NotModerator)
     assert site.requests == []
 

@@ -12,6 +12,7 @@ from simcord import assert_error
 
 from bot import create_bot
 from bot.config import CooldownConfig, NoticeConfig
+from bot.exts.errors import SLOW_DOWN
 from knowledge.safety import RedFlags
 from knowledge.store import ServerStore, StoreUnavailable
 
@@ -56,10 +57,10 @@ async def test_on_cooldown_the_red_flag_still_goes_out(simcord_env, config, buil
     assert fourth.response.ephemeral
     content = fourth.response.content
     assert content.startswith(notice(BREAST))
-    assert "Slow down a little: you can ask again in" in content, "the answer itself waits"
+    assert SLOW_DOWN in content, "the answer itself waits"
     # An ordinary question on cooldown is refused as before.
     refused = await s.alice.slash(s.channel, "ask", question=ANSWERABLE)
-    assert refused.response.content.startswith("Slow down a little")
+    assert refused.response.content.startswith(SLOW_DOWN)
     assert_error(simcord_env, discord.app_commands.CommandOnCooldown)
 
 

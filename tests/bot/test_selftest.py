@@ -17,7 +17,7 @@ from simcord.builders import ChannelHandle, GuildHandle
 
 from bot import create_bot
 from bot.__main__ import main
-from bot.checks import NotModerator
+from bot.checks import MODERATORS_ONLY, NotModerator
 from bot.exts.selftest import KEEP_MENU_NAME
 from bot.ui.golden import KeepAsTestButton
 from bot.utils import Refused
@@ -189,13 +189,13 @@ async def test_members_see_no_keep_as_test_and_cannot_keep_tests(simcord_env, st
     # A server admin opens the menu to everyone: the bot still refuses a member...
     s.guild.set_command_permissions(menu, {s.guild.default_role: True})
     refused = await s.alice.context_menu(s.channel, KEEP_MENU_NAME, asked.response)
-    assert refused.response.ephemeral and refused.response.content == "Only moderators can use this command."
+    assert refused.response.ephemeral and refused.response.content == MODERATORS_ONLY
     assert_error(simcord_env, NotModerator)
     # ...and a moderator demoted since.
     simcord_env.backend.remove_member_role(s.guild.id, s.mod.id, s.mods.id)
     await simcord_env.settle()
     again = await s.mod.context_menu(s.channel, KEEP_MENU_NAME, asked.response)
-    assert again.response.content == "Only moderators can use this command."
+    assert again.response.content == MODERATORS_ONLY
     assert_error(simcord_env, NotModerator)
     assert not (state_dir / "servers" / str(s.guild.id) / "golden.yaml").exists()
 
@@ -319,7 +319,7 @@ async def test_a_change_made_while_the_bot_was_down_is_reported_at_start(simcord
     clicked = await s.mod.click(old_answer, label="Keep as test")
     assert clicked.response.content.startswith(f"Updated golden question **#1** “{ENTEROMAMMARY}”")
     refused = await s.alice.click(old_answer, label="Keep as test")
-    assert refused.response.content == "Only moderators can use this command."
+    assert refused.response.content == MODERATORS_ONLY
 
 
 async def test_a_shared_folder_reloaded_from_one_server_is_checked_in_the_others(simcord_env, tmp_path):

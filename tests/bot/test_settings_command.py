@@ -20,7 +20,7 @@ from simcord.actors import MemberActor
 from simcord.builders import ChannelHandle, GuildHandle, RoleHandle
 
 from bot import create_bot
-from bot.checks import NotModerator, NotServerManager
+from bot.checks import MODERATORS_ONLY, SERVER_MANAGERS_ONLY, NotModerator, NotServerManager
 from bot.config import Config, CooldownConfig
 from bot.exts.settings import NO_INTENT
 from bot.server_settings import WrongServer
@@ -160,15 +160,15 @@ async def test_a_moderator_role_gives_rights_only_in_its_server(simcord_env, two
             s.guild.set_command_permissions(command, {s.guild.default_role: True})
 
     refused = await sam_in_a.slash(a.general, "faq list")
-    assert refused.response.content == "Only moderators can use this command."
+    assert refused.response.content == MODERATORS_ONLY
     added = await a.admin.slash(a.general, "settings moderator-role add", role=a.helpers)
     assert f"Members with <@&{a.helpers.id}> are moderators now." in added.response.content
     assert "Moderator roles: <@&" in added.response.content and "(this server's)" in added.response.content
 
     allowed = await sam_in_a.slash(a.general, "faq list")
-    assert allowed.response.content != "Only moderators can use this command."
+    assert allowed.response.content != MODERATORS_ONLY
     in_b = await sam_in_b.slash(b.general, "faq list")
-    assert in_b.response.content == "Only moderators can use this command."
+    assert in_b.response.content == MODERATORS_ONLY
     assert_error(simcord_env, NotModerator)
 
     everyone = await a.admin.slash(a.general, "settings moderator-role add", role=a.guild.default_role)
@@ -189,7 +189,7 @@ async def test_only_members_who_can_manage_the_server_change_its_settings(simcor
             a.guild.set_command_permissions(command, {a.guild.default_role: True})
     for who in (moderator, a.alice):
         refused = await who.slash(a.general, "settings help-channel add", channel=a.general)
-        assert refused.response.content == "Only members who can manage this server can change its settings."
+        assert refused.response.content == SERVER_MANAGERS_ONLY
         assert refused.response.ephemeral
         assert_error(simcord_env, NotServerManager)
     assert not (state_dir / "servers" / str(a.guild.id) / "settings.yaml").exists()
@@ -200,7 +200,7 @@ async def test_only_members_who_can_manage_the_server_change_its_settings(simcor
     simcord_env.backend.remove_member_role(a.guild.id, a.admin.id, a.managers.id)
     await simcord_env.settle()
     refused = await a.admin.slash(a.general, "settings moderator-channel", channel=a.general)
-    assert refused.response.content == "Only members who can manage this server can change its settings."
+    assert refused.response.content == SERVER_MANAGERS_ONLY
     assert_error(simcord_env, NotServerManager)
 
 

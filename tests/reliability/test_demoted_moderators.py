@@ -10,10 +10,10 @@ from reliability_helpers import last_message
 from reliability_helpers import server as reliability_server
 from simcord import assert_error
 
-from bot.checks import NotModerator
+from bot.checks import MODERATORS_ONLY, NotModerator
 from knowledge.curated import CuratedStore
 
-REFUSED = "Only moderators can use this command."
+REFUSED = MODERATORS_ONLY
 OFF_TOPIC = "What is the capital of France?"
 
 

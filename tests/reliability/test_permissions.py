@@ -8,7 +8,7 @@ import pytest
 from reliability_helpers import last_message, server
 from simcord.backend.errors import SetupError
 
-from bot.checks import NotModerator
+from bot.checks import MODERATORS_ONLY, NotModerator
 
 MEMBER_COMMANDS = {"ask", "lookup", "search", "source", "topics"}
 MODERATOR_COMMANDS = {
@@ -46,7 +46,7 @@ SETTINGS_COMMANDS = {
     "settings reset",
 }
 MENU = "Save as curated answer"
-REFUSAL = "Only moderators can use this command."
+REFUSAL = MODERATORS_ONLY
 
 # Options that make each moderator command do real work (or say plainly there is nothing to do).
 OPTIONS: dict[str, dict] = {

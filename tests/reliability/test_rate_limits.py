@@ -14,13 +14,13 @@ from discord.app_commands import CommandOnCooldown, Cooldown
 from reliability_helpers import Server, server
 
 from bot import create_bot
-from bot.checks import CooldownBuckets
+from bot.cooldowns import CooldownBuckets
+from bot.exts.errors import SLOW_DOWN
 from knowledge.safety import RedFlags
 
 ANSWERABLE = "What is the enteromammary immune system?"
 RED_FLAG = "my baby has a fever and is breathing fast"
 RED_FLAG_NOTICE = RedFlags().check(RED_FLAG).message
-SLOW_DOWN = "Slow down a little: you can ask again in"
 
 
 def bot_replies(env, s: Server) -> list:
