@@ -19,6 +19,7 @@ from .answer_settings import AnswerSettings
 from .evidence import QuestionWeights
 from .glossary import Expansion
 from .notices import Notice
+from .passing import PassingMention, mentioned_in_passing
 from .question import Question, asked_sentence, asks_for_amount, content_words
 from .safety import RedFlag, RedFlags
 from .source_questions import is_source_question, is_summary_request
@@ -56,7 +57,8 @@ class Analysis:
     :data:`SOURCE`, :data:`SUMMARY`, :data:`CONTENT`; ``asks_amount`` whether it asks how long,
     often, much or many; ``red_flag`` the warning sign
     seen, if any; ``terms`` the whole post's, ``focus`` its asking sentence's when it is a long
-    post (else None); ``notices`` what cleaning and the glossaries did."""
+    post (else None); ``notices`` what cleaning and the glossaries did; ``in_passing`` a tool or
+    project the question is about that the documents only name in passing (:mod:`knowledge.passing`)."""
 
     text: str
     terms: Terms
@@ -66,6 +68,7 @@ class Analysis:
     focus: Terms | None = None
     red_flag: RedFlag | None = None
     notices: tuple[Notice, ...] = ()
+    in_passing: PassingMention | None = None
 
 
 def expand(text: str, kb: KnowledgeBase, glossary: Glossary | None) -> tuple[str | None, list[Expansion]]:
@@ -106,9 +109,10 @@ def analyse(
     else:
         kind = CONTENT
     asking = asked_sentence(query)
+    terms = terms_of(kb, query, context, settings)
     return Analysis(
         text=asked.text,
-        terms=terms_of(kb, query, context, settings),
+        terms=terms,
         kind=kind,
         asks_amount=asks_for_amount(query),
         expanded=expanded,
@@ -117,6 +121,7 @@ def analyse(
         focus=terms_of(kb, asking, context, settings) if asking is not None else None,
         red_flag=red_flag,
         notices=(*asked.notices, *(e.notice() for e in expansions)),
+        in_passing=mentioned_in_passing([word.word for word in terms.weights.words], kb),
     )
 
 

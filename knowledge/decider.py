@@ -15,6 +15,9 @@ applies its rules in order, each named in the :class:`Verdict` it returns with t
 4. "how long/often/much/many" answered by sentences stating no amount → decline (``no-amount``);
 5. a long post declined as a whole is judged again on its asking sentence, answered if that is
    (the verdict then says ``focused``);
+   an answer to a question about a tool or project the documents only name in passing
+   (:mod:`knowledge.passing`: "how do I use click groups" of docs that name Click once) → decline
+   (``in-passing``);
 6. a curated answer matched on words is served unless its meaning differs from the question
    (with the meaning channel), whatever the passages' verdict.
 """
@@ -44,6 +47,7 @@ COVERAGE = "coverage"
 NAMED_SECTION = "named-section"
 BELOW_BAR = "below-bar"
 NO_AMOUNT = "no-amount"
+IN_PASSING = "in-passing"
 LIKELY_RIGHT = "likely-right"  # the calibrated model's probability reached its threshold
 UNLIKELY_RIGHT = "unlikely-right"
 
@@ -134,6 +138,10 @@ class Decider:
             focused = self.judge(analysis.focus, focus())
             if focused.answered:
                 verdict = _with(focused, focused=True)
+        if verdict.answered and analysis.in_passing is not None:
+            # "how do I use click groups", asked of docs that name Click once to compare: what they
+            # say around the name is not an answer about it.
+            verdict = _with(verdict, answered=False, sentences=(), covered=frozenset(), rule=IN_PASSING)
         chosen = self.curated(curated)
         return _with(verdict, curated=chosen) if chosen is not None else verdict
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from .decider import IN_PASSING
 from .evidence import MENTION_SHARE, QuestionWeights
 from .notices import Code, Notice
 from .question import content_words
@@ -36,6 +37,8 @@ def explain(kb: KnowledgeBase, analysis: Analysis, verdict: Verdict) -> tuple[No
     if not verdict.answered and not curated:
         # "can i take ibuprofen while breastfeeding": say why, not only that it was declined.
         notices += _words(weights.unknown_subjects(), Code.NOT_MENTIONED)
+        if analysis.in_passing is not None and verdict.rule == IN_PASSING:
+            notices.append(Notice(Code.IN_PASSING, words=(analysis.in_passing.word,)))
     if verdict.answered:
         # Say what the answer leaves out: a clause none of whose words it supports ("... and how
         # do I treat it?"), and a word that weighs in the question but the documents never use.

@@ -17,6 +17,7 @@ class Code(StrEnum):
     READ_AS = "read-as"  # pairs: (the member's words, the documents' word) the bridge read
     NOT_COVERED = "not-covered"  # words: what the quoted sentences leave out of the question
     NOT_MENTIONED = "not-mentioned"  # words: what the question names and the documents never do
+    IN_PASSING = "in-passing"  # words: the tool or project the documents only name in passing
 
 
 @dataclass(frozen=True)
@@ -55,4 +56,7 @@ def phrase(notice: Notice) -> str:
             return f"The knowledge base does not cover: {', '.join(notice.words)}."
         case Code.NOT_MENTIONED:
             return f"The knowledge base does not mention: {', '.join(notice.words)}."
+        case Code.IN_PASSING:
+            named = ", ".join(notice.words)
+            return f"The knowledge base only mentions {named} in passing; it does not cover it."
     raise ValueError(f"unknown notice code {notice.code!r}")

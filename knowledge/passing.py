@@ -44,10 +44,13 @@ class PassingSettings:
     """When a name counts as mentioned in passing: in at most ``max_passages`` passages outside
     comparison pages (and at most ``max_share`` of all passages); the question's other words
     covered (by idf) below ``max_coverage`` in every passage naming it there; and below
-    ``answered_elsewhere`` in every passage of the documents."""
+    ``answered_elsewhere`` in every passage of the documents. Documents of fewer than
+    ``min_corpus`` passages mention nothing "in passing": in one article of five passages, a term
+    of one passage ("Prenatal immunity") is all the article says about it, not an aside."""
 
     max_passages: int = 5
     max_share: float = 0.05
+    min_corpus: int = 50
     max_coverage: float = 0.5
     answered_elsewhere: float = 0.75
 
@@ -73,7 +76,7 @@ def mentioned_in_passing(
     that ``kb``'s documents only mention in passing, or None. When several qualify, the one whose
     passages cover the rest of the question least."""
     settings = settings or PassingSettings()
-    if not kb.passages or not kb.index.vocabulary_:
+    if len(kb.passages) < settings.min_corpus or not kb.index.vocabulary_:
         return None
     limit = min(settings.max_passages, max(1, int(settings.max_share * len(kb.passages))))
     asked = list(dict.fromkeys(w for w in words if w not in STOP_WORDS))

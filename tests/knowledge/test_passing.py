@@ -9,7 +9,7 @@ import pytest
 
 from knowledge import KnowledgeBase
 from knowledge.evaluation import load_question_set
-from knowledge.passing import mentioned_in_passing
+from knowledge.passing import PassingSettings, mentioned_in_passing
 from knowledge.question import content_words
 from knowledge.safe_yaml import safe_load
 
@@ -34,8 +34,8 @@ def kbs(tmp_path_factory) -> dict[str, KnowledgeBase]:
     }
 
 
-def flagged(kb: KnowledgeBase, question: str) -> str | None:
-    mention = mentioned_in_passing(content_words(question), kb)
+def flagged(kb: KnowledgeBase, question: str, settings: PassingSettings | None = None) -> str | None:
+    mention = mentioned_in_passing(content_words(question), kb, settings)
     return mention.word if mention else None
 
 
@@ -110,10 +110,36 @@ def test_a_comparison_page_does_not_make_a_name_covered(tmp_path):
         encoding="utf-8",
     )
     kb = KnowledgeBase.from_folder(docs, state_dir=tmp_path / "state")
-    assert flagged(kb, "how do i change the wave speed in wavekit") == "wavekit"
+    assert flagged(kb, "how do i change the wave speed in wavekit") is None  # three passages: too few to tell
+    tiny = PassingSettings(min_corpus=1)
+    assert flagged(kb, "how do i change the wave speed in wavekit", tiny) == "wavekit"
     # the same name as a heading of its own is covered
     (docs / "wavekit.md").write_text(
         "# Wavekit\n\nWavekit integration: the greeter waves at a guest through Wavekit.\n", encoding="utf-8"
     )
     kb = KnowledgeBase.from_folder(docs, state_dir=tmp_path / "state2")
-    assert flagged(kb, "how do i change the wave speed in wavekit") is None
+    assert flagged(kb, "how do i change the wave speed in wavekit", tiny) is None
+
+
+def test_the_answer_pipeline_declines_a_neighbouring_tool_and_says_why(kbs):
+    from knowledge.assistant import Assistant
+    from knowledge.decider import IN_PASSING
+    from knowledge.notices import Code, Notice
+
+    settings_docs = Assistant(kbs["pydantic-settings-docs"])
+    trace = settings_docs.trace("how do i create a new user and database in postgres")
+    assert trace.verdict is not None and trace.verdict.rule == IN_PASSING
+    assert not trace.answer.answered
+    assert Notice(Code.IN_PASSING, words=("postgres",)) in trace.answer.notices
+    # The docs' own subject is still answered.
+    assert settings_docs.ask("how do i read settings from a .env file").answered
+
+
+def test_one_short_article_mentions_nothing_in_passing(tmp_path):
+    # The built-in article has five passages: "Prenatal immunity" in one of them is all it says
+    # about it, and a question about it is answered.
+    kb = KnowledgeBase.default(state_dir=tmp_path)
+    assert mentioned_in_passing(["baby", "immunity", "prenatal"], kb) is None
+    from knowledge.assistant import Assistant
+
+    assert Assistant(kb).ask("does my baby get any immunity from me while pregnant").answered
