@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import discord
 
@@ -17,6 +18,7 @@ from knowledge.glossary import GlossaryEntry
 from knowledge.review import GlossarySuggestion, QuestionStats, ReviewGroup
 
 from . import render
+from .explain_render import render_explanation
 
 CURATED_COLOUR = discord.Colour.green()
 REVIEW_COLOUR = discord.Colour.orange()
@@ -26,6 +28,10 @@ LIST_PER_PAGE = 10
 # 2,000 + 3 fields x 1,000 + status, author and dates.
 SHOW_ANSWER_CHARS = 2_000
 SHOW_FIELD_CHARS = 1_000
+# A "Why?" line longer than this (a long question echoed) is shortened, so the passages still fit.
+WHY_LINE_CHARS = 400
+WHY_WORDS_LEFT_OFF = "-# The last {count} of the question's {total} words are left off."
+WHY_LINES_LEFT_OFF = "-# The last lines are left off; `citebot ask --explain` prints them all."
 
 
 def _markdown(text: str) -> str:
@@ -154,6 +160,51 @@ def review_group_embed(group: ReviewGroup, position: int, total: int) -> discord
             inline=False,
         )
     embed.set_footer(text=f"Question {position}/{total} · Write answer saves a curated answer for it")
+    return embed
+
+
+def _code_lines(text: str) -> list[str]:
+    # The text echoes the member's words: backticks of theirs must not end the block early (no
+    # three in a row once every pair is split), nor a long question crowd out the passages.
+    return [
+        render.shorten(line, WHY_LINE_CHARS).replace("``", "`\u200b`")
+        for line in discord.utils.escape_mentions(text).splitlines()
+    ]
+
+
+def _block(lines: Sequence[str], notes: Sequence[str]) -> str:
+    return "```\n" + "\n".join(lines) + "\n```" + "".join(f"\n{note}" for note in notes)
+
+
+def why_embed(trace: dict[str, Any]) -> discord.Embed:
+    """A review question's "Why?": how it is answered now, stage by stage
+    (:func:`bot.explain_render.render_explanation` of :meth:`knowledge.trace.Trace.to_dict`), in a
+    code block within the embed's limit. When it does not fit, the question's words are left off
+    from the last (the passages and the decision matter more), then, if need be, the last lines."""
+    analysis = trace["analysis"]
+    words = analysis["words"]
+    lines: list[str] = []
+    notes: list[str] = []
+    for keep in range(len(words), -1, -1):
+        shown = {**trace, "analysis": {**analysis, "words": words[:keep]}}
+        lines = _code_lines(render_explanation(shown))
+        notes = (
+            [WHY_WORDS_LEFT_OFF.format(count=len(words) - keep, total=len(words))]
+            if keep < len(words)
+            else []
+        )
+        if len(_block(lines, notes)) <= render.EMBED_DESCRIPTION_LIMIT:
+            break
+    if len(_block(lines, notes)) > render.EMBED_DESCRIPTION_LIMIT:
+        notes.append(WHY_LINES_LEFT_OFF)
+        while len(_block(lines, notes)) > render.EMBED_DESCRIPTION_LIMIT and lines:
+            lines.pop()
+    embed = discord.Embed(
+        title=render.shorten(f"Why? {render.escape(trace['question'])}", render.EMBED_TITLE_LIMIT),
+        description=_block(lines, notes),
+        colour=REVIEW_COLOUR,
+    )
+    embed.set_footer(text="How I answer this question now in this server, stage by stage")
     return embed
 
 

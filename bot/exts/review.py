@@ -1,6 +1,7 @@
-"""``/review``: declined and 👎 questions, grouped, oldest first, with **Write answer** and
-**Dismiss**; curated answers whose sources changed, with **Keep**, **Edit** and **Retire**; and
-glossary suggestions from the unknown words of declined questions.
+"""``/review``: declined and 👎 questions, grouped, oldest first, with **Write answer**,
+**Dismiss** and **Why?** (how the question is answered now, stage by stage); curated answers whose
+sources changed, with **Keep**, **Edit** and **Retire**; and glossary suggestions from the unknown
+words of declined questions.
 
 Curated answers flagged after a reload are also posted in the configured moderator channel with
 persistent Keep/Edit/Retire buttons (they keep working after a restart), and so is a declined
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -24,9 +26,17 @@ from knowledge.review import ReviewGroup, ReviewQueue
 
 from .. import render
 from ..checks import ensure_moderator, moderator_only
-from ..curation_render import review_group_embed, review_summary_embed, stale_embed
+from ..curation_render import review_group_embed, review_summary_embed, stale_embed, why_embed
 from ..ui.answer import answer_view
-from ..ui.curation import CurateDraft, CurateModal, ReviewPage, ReviewView, StaleAnswerButton, stale_view
+from ..ui.curation import (
+    REVIEW_PREFIX,
+    CurateDraft,
+    CurateModal,
+    ReviewPage,
+    ReviewView,
+    StaleAnswerButton,
+    stale_view,
+)
 from ..ui.errors import report_error
 from ..utils import announce_change, file_warning, send_private, who, write_failed_note
 from ._curating import moderated, save_draft
@@ -44,6 +54,8 @@ logger = logging.getLogger(__name__)
 PASSED_REMEMBERED = 10_000
 NOT_THE_ASKER = "Only the member who asked can pass this question on; `/ask` yours to pass it on."
 PASSED = "Passed to the moderators: they review the questions I could not answer and can add an answer."
+REVIEW_EXPIRED = "This review has expired (its buttons work for 15 minutes); run `/review` again."
+NOT_ON_RECORD = "That question is no longer on record."
 
 
 class Review(commands.Cog):
@@ -55,6 +67,9 @@ class Review(commands.Cog):
         self.bot = bot
         self._startup: asyncio.Task | None = None
         self._passed: dict[str, None] = {}
+        # The /review messages whose buttons a view still answers, by message id (a view leaves
+        # when it times out and is forgotten).
+        self._open: weakref.WeakValueDictionary[int, ReviewView] = weakref.WeakValueDictionary()
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(StaleAnswerButton)
@@ -105,7 +120,7 @@ class Review(commands.Cog):
         state = self.bot.server(interaction.guild_id)
         record = await asyncio.to_thread(state.store.answer, answer_id)
         if record is None or record.guild_id is None:
-            await send_private(interaction, "That question is no longer on record.")
+            await send_private(interaction, NOT_ON_RECORD)
             return
         if record.user_id != interaction.user.id:
             await send_private(interaction, NOT_THE_ASKER)
@@ -306,7 +321,25 @@ class Review(commands.Cog):
             wait=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
+        self._open[view.message.id] = view
         self.bot.dispatch("review_opened", interaction, state)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A click on a /review button no view answers any more (it timed out, or the bot restarted
+        since): discord.py drops it, and the moderator would see only "This interaction failed"."""
+        if interaction.type is not discord.InteractionType.component or interaction.message is None:
+            return
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if not custom_id.startswith(REVIEW_PREFIX):
+            return
+        view = self._open.get(interaction.message.id)
+        if view is not None and not view.is_finished():
+            return  # the view's own callback answers
+        try:
+            await send_private(interaction, REVIEW_EXPIRED)
+        except discord.HTTPException as exc:
+            logger.debug("could not answer a click on an expired review: %s", exc)
 
     async def _on_review_action(
         self, interaction: discord.Interaction, view: ReviewView, page: ReviewPage, action: str
@@ -335,11 +368,39 @@ class Review(commands.Cog):
                 await self._refresh(view)
 
             await interaction.response.send_modal(CurateModal(draft, submitted, title="Answer this question"))
+        elif action == "why":
+            await self._explain(interaction, page.key)
         elif action in ("keep", "retire"):
             text = await self._keep_or_retire(interaction, action, int(page.key))
             await self._after(interaction, view, text)
         elif action == "edit":
             await self._open_edit(interaction, int(page.key))
+
+    async def _explain(self, interaction: discord.Interaction, answer_id: str) -> None:
+        """**Why?** under a waiting question: how this server's assistant answers it now (the
+        analysis, each passage's score per channel, the Decider's features and rule), shown to
+        the moderator alone. The question is looked up in this server's own store: an answer id
+        of another server is not found."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        guild_id = interaction.guild_id
+        k = self.bot.config.answers.passages
+
+        def explain() -> discord.Embed | None:
+            # All of it in the worker thread: the store, the stages and their rendering take a while.
+            state = self.bot.server(guild_id)
+            record = state.store.answer(answer_id)
+            if record is None:
+                return None
+            assistant = state.assistant
+            kb = assistant.kb
+            trace = assistant.trace(record.question, context=record.context, k=k)
+            return why_embed(trace.to_dict(kb))
+
+        embed = await asyncio.to_thread(explain)
+        if embed is None:
+            await send_private(interaction, NOT_ON_RECORD)
+            return
+        await send_private(interaction, embed=embed)
 
     async def _after(self, interaction: discord.Interaction, view: ReviewView, text: str) -> None:
         view.drop_current()

@@ -214,11 +214,14 @@ class ReviewPage:
     item: Any = None  # what the page shows (a ReviewGroup or a CuratedAnswer), for the callbacks
 
 
+REVIEW_PREFIX = "review:"
 ReviewAction = Callable[[discord.Interaction, "ReviewView", ReviewPage, str], Awaitable[None]]
 
 
 class ReviewView(OwnerView):
-    """Pages through the review queue; the buttons under a page depend on its kind."""
+    """Pages through the review queue; the buttons under a page depend on its kind. Its buttons'
+    custom ids start with :data:`REVIEW_PREFIX` (a click on them once the view is gone is answered
+    by the cog: see ``Review.on_interaction``)."""
 
     def __init__(self, owner_id: int, pages: Sequence[ReviewPage], on_action: ReviewAction) -> None:
         super().__init__(owner_id, timeout=900)
@@ -255,6 +258,7 @@ class ReviewView(OwnerView):
         if self.page.kind == "group":
             self.add_item(self._button("Write answer", "review:write", discord.ButtonStyle.primary))
             self.add_item(self._button("Dismiss", "review:dismiss", discord.ButtonStyle.secondary))
+            self.add_item(self._button("Why?", "review:why", discord.ButtonStyle.secondary))
         elif self.page.kind == "stale":
             self.add_item(self._button("Keep", "review:keep", discord.ButtonStyle.success))
             self.add_item(self._button("Edit", "review:edit", discord.ButtonStyle.primary))
