@@ -48,6 +48,7 @@ def answer_settings(config: Config) -> AnswerSettings:
         defaults,
         min_confidence=defaults.min_confidence if answers.min_confidence is None else answers.min_confidence,
         max_sentences=answers.max_sentences,
+        calibrated=answers.calibrated,
     )
 
 

@@ -1,11 +1,9 @@
 """The bot's configuration: one YAML file read with the safe loader (``knowledge.safe_yaml``:
 anchors allowed, their expansion capped) into frozen dataclasses.
 
-Every key is optional; a missing file section takes the defaults below. Each key is declared once,
-as a dataclass field whose :func:`setting` metadata says how its value is read and checked; the
-allowed keys and the checks come from those fields. Mistakes are reported at start, naming the
-file, the key and (where YAML knows it) the line. The Discord token never goes
-in this file or in these objects: it is read from ``DISCORD_TOKEN`` when the bot connects.
+Every key is optional; a missing section takes the defaults below. Each key is declared once, as a
+field whose :func:`setting` metadata says how its value is read and checked. Mistakes are reported
+at start with the file, key and line. The Discord token is read from ``DISCORD_TOKEN`` only.
 """
 
 from __future__ import annotations
@@ -88,6 +86,8 @@ class AnswerConfig:
     """At most this many sentences in an answer."""
     passages: int = setting(5, read="integer", low=1)
     """Passages retrieved per question (the sources shown)."""
+    calibrated: bool = setting(False, read="boolean")
+    """Decide with the fitted model (knowledge/data/decider.json) instead of the coverage bar."""
 
 
 @dataclass(frozen=True)

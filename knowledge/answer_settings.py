@@ -56,7 +56,11 @@ class AnswerSettings:
     a page; 0.55 declines it but loses an everyday tune question, so the sets disagree and these
     stay. ``curated_veto``: a curated answer matched on words is not served when the question is
     less similar than this to the phrasing that matched (every paraphrase in
-    tests/knowledge/curated_paraphrases.yaml is 0.75 or more)."""
+    tests/knowledge/curated_paraphrases.yaml is 0.75 or more).
+
+    ``calibrated``: the coverage bar is replaced by the fitted model of ``knowledge/data/decider.json``
+    (:mod:`knowledge.calibration`, refitted by ``tools/fit_decider.py``). Off by default: on the
+    test halves it answers fewer questions wrongly but also fewer rightly (bench/README.md)."""
 
     min_confidence: float = 0.45
     max_sentences: int = 3
@@ -71,3 +75,4 @@ class AnswerSettings:
     meaning_unsure: float = 0.2
     meaning_unsure_confidence: float = 0.8
     curated_veto: float = 0.6
+    calibrated: bool = False

@@ -66,6 +66,8 @@ class Assistant:
     ) -> None:
         self.kb = kb
         self.settings = settings or AnswerSettings()
+        if calibration is None and self.settings.calibrated:
+            calibration = Calibration.load()
         self.decider = Decider(self.settings, calibration)
         self.curated = curated
         self.glossary = glossary
