@@ -20,7 +20,7 @@ from .evidence import QuestionWeights
 from .glossary import Expansion
 from .notices import Notice
 from .passing import PassingMention, mentioned_in_passing
-from .question import Question, asked_sentence, asks_for_amount, content_words
+from .question import Question, asked_sentence, asks_for_amount, asks_relation, content_words
 from .safety import RedFlag, RedFlags
 from .source_questions import is_source_question, is_summary_request
 from .text import analyze, tokens
@@ -39,7 +39,8 @@ class Terms:
     rewritten) with an earlier question's ``context``; ``weights``, each content word with the index
     terms that stand for it; ``extra``, the retrieval weights of terms reached through the bridge;
     ``symbols`` the syntax symbols it names that the documents quote; ``stems`` all its words'
-    stems; ``references`` whether reference lists are searched (a question about sources)."""
+    stems; ``references`` whether reference lists are searched (a question about sources);
+    ``relation`` whether it asks how two things relate ("how do X and Y fit together")."""
 
     query: str
     weights: QuestionWeights
@@ -48,6 +49,7 @@ class Terms:
     symbols: tuple[str, ...] = ()
     stems: frozenset[str] = frozenset()
     references: bool = False
+    relation: bool = False
 
 
 @dataclass(frozen=True)
@@ -158,4 +160,5 @@ def terms_of(kb: KnowledgeBase, query: str, context: str, settings: AnswerSettin
         symbols=symbols,
         stems=frozenset(analyze(query)),
         references=is_source_question(query),
+        relation=asks_relation(query),
     )

@@ -169,6 +169,8 @@ class Decider:
     def judge(self, terms: Terms, retrieval: Retrieval) -> Verdict:
         """Answer ``terms`` from ``retrieval`` when the best sentence covers the question at the bar
         or stands under a heading it names, and no unknown word is most of it."""
+        if terms.relation:
+            retrieval = _both_first(retrieval, terms.weights)
         hits, passages = retrieval.hits, retrieval.passages
         if not hits:
             return Verdict(answered=False, terms=terms, retrieval=retrieval)
@@ -200,6 +202,26 @@ class Decider:
             rule = COVERAGE if coverage >= bar else NAMED_SECTION
             return Verdict(answered=True, sentences=tuple(sentences), covered=covered, rule=rule, **common)
         return Verdict(answered=False, rule=BELOW_BAR, **common)
+
+
+def _both_first(retrieval: Retrieval, weights: QuestionWeights, top: int = 3) -> Retrieval:
+    """``retrieval`` with its first ``top`` passages ordered by how much of the question each holds
+    as a whole (text and headings), best first, ties in retrieval order: a question about how two
+    things relate is answered from the passage that speaks of both."""
+    ranked = list(zip(retrieval.hits, retrieval.passages, strict=True))
+    head, rest = ranked[:top], ranked[top:]
+    held = [weights.coverage(_terms_in(passage, weights)) for _, passage in head]
+    order = sorted(range(len(head)), key=lambda i: -held[i])
+    reordered = [head[i] for i in order] + rest
+    return replace(
+        retrieval, hits=tuple(h for h, _ in reordered), passages=tuple(p for _, p in reordered)
+    )
+
+
+def _terms_in(passage: Passage | None, weights: QuestionWeights) -> set[str]:
+    if passage is None:
+        return set()
+    return set(analyze(" ".join((*passage.section, passage.text)))) & weights.terms
 
 
 def _with(verdict: Verdict, **changes: object) -> Verdict:

@@ -310,3 +310,19 @@ def asks_for_amount(text: str) -> bool:
 def states_amount(sentence: str) -> bool:
     """Whether a sentence states an amount, a duration or a frequency at all."""
     return bool(_STATES_AMOUNT.search(sentence))
+
+
+# A question about how two things relate ("how do X and Y fit together", "what's the difference
+# between X and Y", "X vs Y", "how does X relate to Y"): it is answered by the passage that speaks of
+# both, not by the one that says most about either.
+_ASKS_RELATION = re.compile(
+    r"\b(?:fit\s+together|work\s+together|go\s+together|difference\s+between|differ(?:s|ent)?\s+from"
+    r"|relat(?:e|es|ed|ion|ionship)\s+(?:to|between|with)|(?:connection|link)\s+between"
+    r"|compared?\s+(?:to|with)|versus|vs\.?)(?=\W|$)",
+    re.IGNORECASE,
+)
+
+
+def asks_relation(text: str) -> bool:
+    """Whether a question asks how two things relate, differ or fit together."""
+    return bool(_ASKS_RELATION.search(text))

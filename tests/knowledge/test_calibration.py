@@ -43,7 +43,7 @@ def test_the_calibrated_decider_answers_and_declines_by_its_model(calibrated):
 def test_a_broken_calibration_file_is_refused_with_its_path(tmp_path):
     broken = tmp_path / "decider.json"
     broken.write_text('{"models": {"lexical": {"features": ["coverage"], "coef": []}}}', encoding="utf-8")
-    with pytest.raises(CalibrationError, match="decider.json"):
+    with pytest.raises(CalibrationError, match=r"decider\.json"):
         Calibration.load(broken)
     assert DEFAULT_PATH.is_file()
 

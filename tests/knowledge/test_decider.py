@@ -102,3 +102,38 @@ def test_every_word_only_bridged_needs_the_higher_bar() -> None:
     assert not verdict.answered
     assert verdict.features["bar"] == AnswerSettings().bridged_only_confidence
     assert verdict.features["coverage"] == 0.72
+
+
+def test_a_question_about_how_things_relate_leads_from_the_passage_about_all_of_them() -> None:
+    one = "Pump straight into the fridge."
+    both = (
+        "Pump straight into the fridge. Label each bag. Thaw bags overnight. "
+        "The freezer keeps bags for months."
+    )
+    passages = [
+        Passage("a#0", "a", ("Tips",), one, 0, len(one)),
+        Passage("b#0", "b", ("Routine",), both, 0, len(both)),
+    ]
+    hits = [Hit(p.doc_id, p.id, p.doc_id, p.section[0], p.text, 1.0 - i / 10) for i, p in enumerate(passages)]
+    weights = QuestionWeights(tuple(QuestionWord(w, 1.0, ((w, 1.0),)) for w in ("pump", "fridg", "freezer")))
+    retrieval = Retrieval(tuple(hits), tuple(passages))
+    asked = Decider().judge(Terms(query="", weights=weights), retrieval)
+    related = Decider().judge(Terms(query="", weights=weights, relation=True), retrieval)
+    # Asked plainly, the best-ranked passage whose sentence covers as much leads ...
+    assert asked.lead.doc_id == "a"
+    # ... asked how they fit together, the passage that speaks of all of them does.
+    assert related.answered and related.lead.doc_id == "b"
+    assert related.sentences[0].passage_id == "b#0"
+
+
+def test_relational_questions_are_recognised() -> None:
+    from knowledge.question import asks_relation
+
+    for question in (
+        "how do the gut-to-breast pathway and the breast's own immune system fit together?",
+        "whats the difference between the mammary and enteromammary immune system",
+        "immunity before birth vs after birth",
+        "how does mastitis relate to the breast immune system",
+    ):
+        assert asks_relation(question), question
+    assert not asks_relation("how do antibodies get into milk")
