@@ -83,9 +83,10 @@ def mentioned_in_passing(
     found: list[PassingMention] = []
     for word in asked:
         term = stem(word)
-        naming = [int(row) for row in _rows(kb, term)]
+        naming = _rows(kb, term)
         # a name only comparison pages use is judged there
-        rows = [row for row in naming if not _on_a_comparison_page(kb, row)] or naming
+        outside = naming[~_comparison_rows(kb)[naming]]
+        rows = [int(row) for row in (outside if len(outside) else naming)]
         if not 0 < len(rows) <= limit or _in_a_heading(kb, term) or not _is_a_name(kb, word, rows):
             continue
         rest = list(dict.fromkeys(stem(w) for w in asked if stem(w) != term))
@@ -111,6 +112,19 @@ def _rows(kb: KnowledgeBase, term: str) -> np.ndarray:
 
 # Per knowledge base, the terms of its headings and titles outside comparison pages (made on first use).
 _HEADING_TERMS: WeakKeyDictionary[KnowledgeBase, frozenset[str]] = WeakKeyDictionary()
+
+
+# Per knowledge base, which rows stand on a comparison page (made on first use).
+_COMPARISON_ROWS: WeakKeyDictionary[KnowledgeBase, np.ndarray] = WeakKeyDictionary()
+
+
+def _comparison_rows(kb: KnowledgeBase) -> np.ndarray:
+    """A mask of the rows on a comparison page ("Why not…", "X vs Y"), by title or heading."""
+    mask = _COMPARISON_ROWS.get(kb)
+    if mask is None:
+        mask = np.fromiter((_on_a_comparison_page(kb, row) for row in range(len(kb.passages))), dtype=bool)
+        _COMPARISON_ROWS[kb] = mask
+    return mask
 
 
 def _on_a_comparison_page(kb: KnowledgeBase, row: int) -> bool:
