@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .curated import MAX_ANSWER_CHARS, MAX_QUESTION_CHARS, CuratedAnswer, CuratedStore
-from .errors import CitebotError, NotFoundError
+from .errors import CitebotError, NotFoundError, StateWriteError
 from .models import cut_at_word, short_text
 from .yaml_state import dump_yaml
 
@@ -145,13 +145,19 @@ class SolvedThreads:
             raise NotFoundError("Curated answers belong to a server.")
         question, phrasings = curated_question(record)
         text = curated_text(record)
-        existing = self.curated.get(record.curated_id) if record.curated_id is not None else None
-        if existing is not None:
-            entry = self.curated.edit(existing.id, by=by, question=question, answer=text, phrasings=phrasings)
-            if entry.status == "stale":
-                entry = self.curated.keep(entry.id, by=by)
-        else:
-            entry = self.curated.add(question, text, author=by, phrasings=phrasings)
+        curated = self.curated
+        existing = curated.get(record.curated_id) if record.curated_id is not None else None
+        try:
+            if existing is not None:
+                entry = curated.edit(existing.id, by=by, question=question, answer=text, phrasings=phrasings)
+                if entry.status == "stale":
+                    entry = curated.keep(entry.id, by=by)
+            else:
+                entry = curated.add(question, text, author=by, phrasings=phrasings)
+        except StateWriteError as exc:
+            # Served from memory all the same, and written with the next change.
+            self.rows.set_solved_status(record.id, SAVED, curated_id=exc.done.id)  # type: ignore[attr-defined]
+            raise
         self.rows.set_solved_status(record.id, SAVED, curated_id=entry.id)
         return entry
 
