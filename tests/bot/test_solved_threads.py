@@ -10,7 +10,7 @@ from pathlib import Path
 
 import discord
 import pytest
-from bot_helpers import visible_text
+from bot_helpers import forum_post, visible_text
 from simcord.actors import MemberActor
 from simcord.builders import ChannelHandle, GuildHandle
 
@@ -62,15 +62,6 @@ def side(env, name: str = "A") -> Side:
 def config(state_dir: Path) -> Config:
     # Threads' opening messages are read with the message content intent.
     return Config(state_dir=state_dir, message_content=True)
-
-
-async def forum_post(env, forum: ChannelHandle, author: MemberActor, title: str, body: str) -> ChannelHandle:
-    """A member opens a forum post: the thread appears, then its opening message."""
-    thread = env.backend.create_thread(forum.id, title, author.id, broadcast=False)
-    env.backend.announce_thread_create(thread)
-    handle = next(t for t in forum.threads if t.id == thread.id)
-    await author.send(handle, body)
-    return handle
 
 
 async def opt_in(s: Side, channel: ChannelHandle) -> None:
