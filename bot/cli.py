@@ -4,8 +4,8 @@ With no subcommand it runs the Discord bot when ``DISCORD_TOKEN`` is set, and ot
 console on the built-in knowledge base. The subcommands live in rooms of their own: the knowledge
 (``ask``, ``index``, ``eval``: :mod:`bot.cli_knowledge`), the local console (``chat``:
 :mod:`bot.cli_console`), the Discord bot (``run``, ``migrate-state``: :mod:`bot.cli_discord`),
-curated answers and state (:mod:`bot.cli_curation`) and API lookups (:mod:`bot.cli_lookup`); what
-they share is in :mod:`bot.cli_support`.
+curated answers and state (:mod:`bot.cli_curation`), solved threads (:mod:`bot.cli_threads`) and API
+lookups (:mod:`bot.cli_lookup`); what they share is in :mod:`bot.cli_support`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from importlib import metadata
 
 from knowledge.errors import CitebotError, StateWriteError
 
-from . import cli_console, cli_curation, cli_discord, cli_knowledge, cli_lookup
+from . import cli_console, cli_curation, cli_discord, cli_knowledge, cli_lookup, cli_threads
 from .cli_support import STATE_DIR_HELP, assistant_for
 
 logger = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_console.register(sub, common)
     cli_discord.register(sub)
     cli_curation.register(sub)
+    cli_threads.register(sub)
     cli_lookup.register(sub, common, lambda args: assistant_for(args).kb)
     return parser
 

@@ -1,4 +1,5 @@
-"""A server's own settings: its help channels, forum channels, moderator roles and moderator channel.
+"""A server's own settings: its help channels, forum channels, solved-thread channels, moderator roles
+and moderator channel.
 
 A server's admins set them with ``/settings``; the operator's config gives the defaults. Each
 setting is either the server's own (a list, possibly empty; a channel or none) or left to the
@@ -40,7 +41,7 @@ FILE_NAME = "settings.yaml"
 FORMAT_VERSION = 1
 # Discord ids are unsigned 64-bit integers; anything else in the file is a typing mistake.
 _MAX_ID = 2**64 - 1
-ID_LISTS = ("help_channels", "forum_channels", "moderator_roles")
+ID_LISTS = ("help_channels", "forum_channels", "solved_channels", "moderator_roles")
 CHANNEL = "moderator_channel"
 _KNOWN_KEYS = {"version", *ID_LISTS, CHANNEL, "changed", "changed_by"}
 
@@ -54,6 +55,8 @@ class ServerSettings:
     """Channels where the bot answers plain questions when confident."""
     forum_channels: frozenset[int] | None = None
     """Forums whose new posts the bot answers when confident."""
+    solved_channels: frozenset[int] | None = None
+    """Forums and channels whose threads may be marked solved and kept (knowledge/solved.py)."""
     moderator_roles: frozenset[int] | None = None
     """Roles that count as moderators (besides members who can manage messages)."""
     moderator_channel: int | None = None
@@ -69,6 +72,7 @@ class ServerSettings:
         return ServerSettings(
             help_channels=_first(self.help_channels, defaults.help_channels),
             forum_channels=_first(self.forum_channels, defaults.forum_channels),
+            solved_channels=_first(self.solved_channels, defaults.solved_channels),
             moderator_roles=_first(self.moderator_roles, defaults.moderator_roles),
             moderator_channel=self.moderator_channel if own else defaults.moderator_channel,
             own_moderator_channel=True,

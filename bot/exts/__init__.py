@@ -12,4 +12,5 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.exts.review",
     "bot.exts.selftest",
     "bot.exts.settings",
+    "bot.exts.solved",
 )

@@ -1,5 +1,5 @@
-"""``/settings``: a server's admins choose its help channels, forum channels, moderator roles and
-moderator channel themselves; the config's values are only the defaults.
+"""``/settings``: a server's admins choose its help channels, forum channels, solved-thread channels,
+moderator roles and moderator channel themselves; the config's values are only the defaults.
 
 Only members who can manage the server may use it: hidden from others by ``default_permissions``
 and checked on the server side at every use (server admins can change the former). Channels and
@@ -32,10 +32,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-HELP, FORUMS, ROLES = ID_LISTS
+HELP, FORUMS, SOLVED, ROLES = ID_LISTS
 LABELS = {
     HELP: "Help channels",
     FORUMS: "Forum channels",
+    SOLVED: "Solved-thread channels",
     ROLES: "Moderator roles",
     CHANNEL: "Moderator channel",
 }
@@ -48,6 +49,7 @@ NO_INTENT = (
 NEEDS = {
     HELP: ("view_channel", "send_messages", "embed_links", "read_message_history"),
     FORUMS: ("view_channel", "send_messages_in_threads", "embed_links", "read_message_history"),
+    SOLVED: ("view_channel", "send_messages_in_threads", "read_message_history"),
     CHANNEL: ("view_channel", "send_messages", "embed_links"),
 }
 
@@ -69,8 +71,8 @@ def _when(stamp: str) -> str:
 
 
 class ServerSettingsCog(commands.Cog, name="Settings"):
-    """``/settings show``, ``help-channel``, ``forum-channel``, ``moderator-role``,
-    ``moderator-channel`` and ``reset``."""
+    """``/settings show``, ``help-channel``, ``forum-channel``, ``solved-channel``,
+    ``moderator-role``, ``moderator-channel`` and ``reset``."""
 
     settings = app_commands.Group(
         name="settings",
@@ -83,6 +85,11 @@ class ServerSettingsCog(commands.Cog, name="Settings"):
     )
     forum_channel = app_commands.Group(
         name="forum-channel", description="Forums whose new posts are answered", parent=settings
+    )
+    solved_channel = app_commands.Group(
+        name="solved-channel",
+        description="Forums and channels whose solved threads may be kept as answers",
+        parent=settings,
     )
     moderator_role = app_commands.Group(
         name="moderator-role", description="Roles whose members count as moderators", parent=settings
@@ -106,6 +113,7 @@ class ServerSettingsCog(commands.Cog, name="Settings"):
             defaults,
             help_channels=frozenset(i for i in defaults.help_channels or () if guild.get_channel(i)),
             forum_channels=frozenset(i for i in defaults.forum_channels or () if guild.get_channel(i)),
+            solved_channels=frozenset(i for i in defaults.solved_channels or () if guild.get_channel(i)),
             moderator_roles=frozenset(i for i in defaults.moderator_roles or () if guild.get_role(i)),
             moderator_channel=channel if channel is not None and guild.get_channel(channel) else None,
         )
@@ -125,7 +133,9 @@ class ServerSettingsCog(commands.Cog, name="Settings"):
         if own.changed:
             by = discord.utils.escape_markdown(own.changed_by)
             lines.append(f"Last changed {_when(own.changed)} by {by}.")
-        if (shown.help_channels or shown.forum_channels) and not self.bot.intents.message_content:
+        if (shown.help_channels or shown.forum_channels or shown.solved_channels) and not (
+            self.bot.intents.message_content
+        ):
             lines.append(NO_INTENT)
         return "\n".join(lines)
 
@@ -225,6 +235,27 @@ class ServerSettingsCog(commands.Cog, name="Settings"):
         item = self._own_channel(interaction, forum)
         done = f"✅ New posts in {forum.mention} are left to people now."
         await self._remove(interaction, FORUMS, item, done)
+
+    @solved_channel.command(name="add", description="Let solved threads here be marked and kept as answers")
+    @app_commands.describe(channel="The forum or channel whose threads may be marked solved")
+    async def solved_add(
+        self, interaction: discord.Interaction, channel: discord.ForumChannel | discord.TextChannel
+    ) -> None:
+        item = self._own_channel(interaction, channel)
+        done = (
+            f"✅ Threads in {channel.mention} can be marked solved now (**Mark as solution**, `/solved`);"
+            " only the question and the marked solution are kept."
+        ) + self._missing(channel.guild, item, SOLVED)
+        await self._add(interaction, SOLVED, item, done)
+
+    @solved_channel.command(name="remove", description="Stop keeping solved threads of this channel")
+    @app_commands.describe(channel="The forum or channel")
+    async def solved_remove(
+        self, interaction: discord.Interaction, channel: discord.ForumChannel | discord.TextChannel
+    ) -> None:
+        item = self._own_channel(interaction, channel)
+        done = f"✅ Threads in {channel.mention} are no longer marked solved (what was kept stays)."
+        await self._remove(interaction, SOLVED, item, done)
 
     @moderator_role.command(name="add", description="Members with this role count as moderators")
     @app_commands.describe(role="The role")

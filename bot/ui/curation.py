@@ -209,8 +209,10 @@ class ReviewPage:
     """One page of ``/review``: an embed and the actions its buttons take."""
 
     embed: discord.Embed
-    kind: str  # "group" (questions waiting) or "stale" (a curated answer whose sources changed)
-    key: str  # the group's key or the curated answer's id
+    # "group" (questions waiting), "stale" (a curated answer whose sources changed) or "solved" (a
+    # solved help thread)
+    kind: str
+    key: str  # the group's key, the curated answer's id or the solved thread's id
     item: Any = None  # what the page shows (a ReviewGroup or a CuratedAnswer), for the callbacks
 
 
@@ -263,6 +265,9 @@ class ReviewView(OwnerView):
             self.add_item(self._button("Keep", "review:keep", discord.ButtonStyle.success))
             self.add_item(self._button("Edit", "review:edit", discord.ButtonStyle.primary))
             self.add_item(self._button("Retire", "review:retire", discord.ButtonStyle.danger))
+        elif self.page.kind == "solved":
+            self.add_item(self._button("Save as curated", "review:save", discord.ButtonStyle.success))
+            self.add_item(self._button("Dismiss", "review:dismiss", discord.ButtonStyle.secondary))
 
     def _button(
         self, label: str, custom_id: str, style: discord.ButtonStyle, disabled: bool = False

@@ -241,6 +241,14 @@ class CuratedStore(YamlState[CuratedAnswer]):
         """Stop serving an answer but keep it, with its history, in the file."""
         return self._set_status(answer_id, "retired", by=by, note="retired")
 
+    def flag(self, answer_id: int, *, by: str, reason: str) -> CuratedAnswer:
+        """Mark an answer stale for review (still served until someone retires it)."""
+        return self._set_status(answer_id, "stale", by=by, note=reason, reason=reason)
+
+    def keep(self, answer_id: int, *, by: str) -> CuratedAnswer:
+        """Serve a stale answer as current again, its sources unchanged."""
+        return self._set_status(answer_id, "active", by=by, note="reviewed")
+
     def _set_status(
         self, answer_id: int, status: str, *, by: str, note: str, reason: str = ""
     ) -> CuratedAnswer:

@@ -44,6 +44,12 @@ TABLES: dict[str, tuple[str, ...]] = {
     "feedback": ("answer_id", "user_id", "vote", "reason", "created_at", "guild_id"),
     "review_dismissed": ("answer_id", "user_id", "created_at", "guild_id"),
     "notices_shown": ("guild_id", "user_id", "day"),
+    "solved_threads": (
+        "id", "guild_id", "channel_id", "thread_id", "title", "question_id", "question_text",
+        "question_author", "solution_id", "solution_text", "solution_author", "marked_by", "status",
+        "curated_id", "created_at", "updated_at",
+    ),
+    "privacy_opt_outs": ("guild_id", "user_id", "created_at"),
 }  # fmt: skip
 STATE_DOCUMENTS = (CURATED_FILE, GLOSSARY_FILE, GOLDEN_FILE, SETTINGS_FILE)
 
@@ -71,8 +77,8 @@ class MigrationReport:
 
 
 #: What ``--replace`` empties, children first.
-REPLACED = ("feedback", "review_dismissed", "notices_shown", "answers", "state_documents", "uploads",
-            "server_changes")  # fmt: skip
+REPLACED = ("feedback", "review_dismissed", "notices_shown", "answers", "solved_threads", "privacy_opt_outs",
+            "state_documents", "uploads", "server_changes")  # fmt: skip
 PARSERS: dict[str, Callable[[str, Path], object]] = {
     CURATED_FILE: parse_curated,
     GLOSSARY_FILE: parse_glossary,

@@ -11,14 +11,14 @@ changes another's answers, votes, reasons, review queue or statistics.
 - :mod:`.base`: :class:`StateStore`, what every backend shares
 - :mod:`.sqlite`: :class:`Store`, the SQLite file, and :func:`check_store`
 - :mod:`.server`: :class:`ServerStore`, every query, written once for both databases
-- :mod:`.records`: :class:`AnswerRecord`, :class:`ReviewItem`
+- :mod:`.records`: :class:`AnswerRecord`, :class:`ReviewItem`, :class:`SolvedRecord`
 - :mod:`.schema`: the tables and versioned migrations of both databases, their differences named
   in a :class:`~.schema.Dialect`
 """
 
 from ..errors import StoreError, StoreUnavailable
 from .base import EVERYTHING_CHANGED, KNOWLEDGE_CHANGED, StateStore
-from .records import AnswerRecord, ReviewItem
+from .records import AnswerRecord, ReviewItem, SolvedRecord
 from .schema import MIGRATIONS, POSTGRESQL, SQLITE, Dialect, Migration
 from .server import ServerStore
 from .sqlite import BUSY_TIMEOUT_MS, STORE_FILE, Store, check_store
@@ -36,6 +36,7 @@ __all__ = [
     "Migration",
     "ReviewItem",
     "ServerStore",
+    "SolvedRecord",
     "StateStore",
     "Store",
     "StoreError",

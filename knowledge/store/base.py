@@ -96,6 +96,11 @@ class StateStore:
         )
         return [int(row["guild_id"]) for row in rows]
 
+    def guild_ids_with_solved_threads(self) -> list[int]:
+        """The servers that have solved threads kept (any status), in id order."""
+        rows = self._fetchall("SELECT DISTINCT guild_id FROM solved_threads ORDER BY guild_id", ())
+        return [int(row["guild_id"]) for row in rows]
+
     def _fetchone(self, sql: str, params: Sequence[Any]) -> Any:
         return self._run(lambda db: db.execute(sql, params).fetchone())
 

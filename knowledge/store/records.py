@@ -1,4 +1,4 @@
-"""What the state store returns: an answer given, and an item of the review queue."""
+"""What the state store returns: an answer given, an item of the review queue, a solved thread."""
 
 from __future__ import annotations
 
@@ -53,3 +53,43 @@ def answer_record(row: Mapping[str, Any] | None) -> AnswerRecord | None:
         message_id=row["message_id"],
         created_at=row["created_at"],
     )
+
+
+@dataclass(frozen=True)
+class SolvedRecord:
+    """A solved help thread as kept: its question (title and opening message) and the message
+    marked as its solution, who wrote each, who marked it, and what moderators made of it."""
+
+    id: str
+    guild_id: int
+    channel_id: int
+    thread_id: int
+    title: str
+    question_id: int | None
+    question_text: str
+    question_author: int
+    solution_id: int
+    solution_text: str
+    solution_author: int
+    marked_by: int
+    status: str
+    curated_id: int | None
+    created_at: float
+    updated_at: float
+
+    @property
+    def thread_link(self) -> str:
+        """The thread's address on Discord."""
+        return f"https://discord.com/channels/{self.guild_id}/{self.thread_id}"
+
+    @property
+    def solution_link(self) -> str:
+        """The solution message's address on Discord."""
+        return f"{self.thread_link}/{self.solution_id}"
+
+
+def solved_record(row: Mapping[str, Any] | None) -> SolvedRecord | None:
+    """The solved thread a row of ``solved_threads`` holds (None: no row)."""
+    if row is None:
+        return None
+    return SolvedRecord(**{name: row[name] for name in SolvedRecord.__dataclass_fields__})

@@ -172,6 +172,38 @@ SHARED_INDEXES = """
         created_at  {time} NOT NULL
     );"""
 
+# Solved help threads (knowledge/solved.py): only the question (the thread's title and opening
+# message) and the message marked as its solution, never the rest of the thread; and the members
+# of a server who asked that none of their messages be kept (``/privacy``).
+SOLVED_THREADS = """
+    CREATE TABLE solved_threads (
+        id              TEXT PRIMARY KEY,
+        guild_id        {id} NOT NULL,
+        channel_id      {id} NOT NULL,          -- the forum or channel the thread is in
+        thread_id       {id} NOT NULL,
+        title           TEXT NOT NULL,
+        question_id     {id},                   -- the thread's opening message, when it has one
+        question_text   TEXT NOT NULL,
+        question_author {id} NOT NULL,
+        solution_id     {id} NOT NULL,
+        solution_text   TEXT NOT NULL,
+        solution_author {id} NOT NULL,
+        marked_by       {id} NOT NULL,
+        status          TEXT NOT NULL,          -- waiting, saved, stale, dismissed
+        curated_id      INTEGER,                -- the curated answer saved from it
+        created_at      {time} NOT NULL,
+        updated_at      {time} NOT NULL,
+        UNIQUE (guild_id, thread_id)
+    );
+    CREATE INDEX solved_by_solution ON solved_threads (guild_id, solution_id);
+    CREATE INDEX solved_by_question ON solved_threads (guild_id, question_id);
+    CREATE TABLE privacy_opt_outs (
+        guild_id    {id} NOT NULL,
+        user_id     {id} NOT NULL,
+        created_at  {time} NOT NULL,
+        PRIMARY KEY (guild_id, user_id)
+    );"""
+
 
 @dataclass(frozen=True)
 class Step:
@@ -230,6 +262,10 @@ MIGRATIONS: tuple[Migration, ...] = (
             Step(NOTICES_MOVED_TO_SERVERS),
         ),
         postgresql=(Step(SHARED_INDEXES),),
+    ),
+    Migration.shared(
+        "4: solved help threads (question and marked solution only) and members' privacy opt-outs",
+        Step(SOLVED_THREADS),
     ),
 )
 

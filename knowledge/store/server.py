@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..yaml_state import YamlStateFile
-from .records import AnswerRecord, ReviewItem, answer_record
+from .records import AnswerRecord, ReviewItem, SolvedRecord, answer_record, solved_record
 
 if TYPE_CHECKING:
     from .schema import Dialect
@@ -267,6 +267,144 @@ class ServerStore:
             (user_id, time.time(), answer_id, *guild),
         )
         return changed == 1
+
+    # -- solved threads (knowledge/solved.py) ---------------------------------------------------
+
+    def record_solved(
+        self,
+        *,
+        channel_id: int,
+        thread_id: int,
+        title: str,
+        question: tuple[int | None, str, int],
+        solution: tuple[int, str, int],
+        marked_by: int,
+    ) -> SolvedRecord:
+        """Keep a thread's question ``(message id, text, author)`` and its marked ``solution``;
+        marking a thread again replaces its solution (one saved already waits for review again)."""
+        stamp = time.time()
+        self.store._execute(
+            """INSERT INTO solved_threads (id, guild_id, channel_id, thread_id, title, question_id,
+                   question_text, question_author, solution_id, solution_text, solution_author,
+                   marked_by, status, curated_id, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', NULL, ?, ?)
+               ON CONFLICT (guild_id, thread_id) DO UPDATE SET
+                 title = excluded.title, question_id = excluded.question_id,
+                 question_text = excluded.question_text, question_author = excluded.question_author,
+                 solution_id = excluded.solution_id, solution_text = excluded.solution_text,
+                 solution_author = excluded.solution_author, marked_by = excluded.marked_by,
+                 status = CASE WHEN solved_threads.curated_id IS NULL THEN 'waiting' ELSE 'stale' END,
+                 updated_at = excluded.updated_at""",
+            (secrets.token_hex(6), self._guild(), channel_id, thread_id, title, *question, *solution,
+             marked_by, stamp, stamp),
+        )  # fmt: skip
+        found = self.solved_in_thread(thread_id)
+        assert found is not None
+        return found
+
+    def _guild(self) -> int:
+        if self.guild_id is None:
+            raise ValueError("direct messages have no solved threads")
+        return self.guild_id
+
+    def solved(self, record_id: str) -> SolvedRecord | None:
+        """The solved thread with this id, if kept in this server."""
+        row = self.store._fetchone(
+            "SELECT * FROM solved_threads WHERE id = ? AND guild_id = ?", (record_id, self._guild())
+        )
+        return solved_record(row)
+
+    def solved_in_thread(self, thread_id: int) -> SolvedRecord | None:
+        """The solution kept for a thread of this server, if any."""
+        row = self.store._fetchone(
+            "SELECT * FROM solved_threads WHERE thread_id = ? AND guild_id = ?", (thread_id, self._guild())
+        )
+        return solved_record(row)
+
+    def solved_threads(self, *statuses: str, limit: int = 1000) -> list[SolvedRecord]:
+        """This server's solved threads (with ``statuses``, only those), oldest first."""
+        wanted = f" AND status IN ({', '.join('?' * len(statuses))})" if statuses else ""
+        rows = self.store._fetchall(
+            f"SELECT * FROM solved_threads WHERE guild_id = ?{wanted} ORDER BY created_at, id LIMIT ?",
+            (self._guild(), *statuses, limit),
+        )
+        return [r for r in map(solved_record, rows) if r is not None]
+
+    def set_solved_status(self, record_id: str, status: str, *, curated_id: int | None = None) -> bool:
+        """Record what moderators made of a solved thread (and the curated answer saved from it);
+        False when it is not (or no longer) kept here."""
+        changed = self.store._execute(
+            "UPDATE solved_threads SET status = ?, curated_id = coalesce(?, curated_id), updated_at = ?"
+            " WHERE id = ? AND guild_id = ?",
+            (status, curated_id, time.time(), record_id, self._guild()),
+        )
+        return changed == 1
+
+    def forget_solved(
+        self, *, message_id: int | None = None, thread_id: int | None = None, author_id: int | None = None
+    ) -> list[SolvedRecord]:
+        """Remove what was kept from a deleted message (question or solution), a deleted thread,
+        or every message of a member; returns what was removed."""
+        if (message_id, thread_id, author_id).count(None) != 2:
+            raise ValueError("name one of message_id, thread_id or author_id")
+        if message_id is not None:
+            where, params = "(solution_id = ? OR question_id = ?)", (message_id, message_id)
+        elif thread_id is not None:
+            where, params = "thread_id = ?", (thread_id,)
+        else:
+            where, params = "(solution_author = ? OR question_author = ?)", (author_id, author_id)
+        rows = self.store._fetchall(
+            f"SELECT * FROM solved_threads WHERE guild_id = ? AND {where}", (self._guild(), *params)
+        )
+        found = [r for r in map(solved_record, rows) if r is not None]
+        for record in found:
+            self.store._execute(
+                "DELETE FROM solved_threads WHERE id = ? AND guild_id = ?", (record.id, self._guild())
+            )
+        return found
+
+    def edit_solved(self, message_id: int, text: str) -> list[SolvedRecord]:
+        """A kept message (question or solution) was edited: keep its new text, and flag a thread
+        already saved as stale for review; returns the threads changed."""
+        guild = self._guild()
+        stamp = time.time()
+        for column in ("solution", "question"):
+            self.store._execute(
+                f"UPDATE solved_threads SET {column}_text = ?, updated_at = ?,"
+                " status = CASE WHEN status = 'saved' THEN 'stale' ELSE status END"
+                f" WHERE guild_id = ? AND {column}_id = ?",
+                (text, stamp, guild, message_id),
+            )
+        rows = self.store._fetchall(
+            "SELECT * FROM solved_threads WHERE guild_id = ? AND (solution_id = ? OR question_id = ?)",
+            (guild, message_id, message_id),
+        )
+        return [r for r in map(solved_record, rows) if r is not None]
+
+    # -- privacy -------------------------------------------------------------------------------
+
+    def set_opted_out(self, user_id: int, opted_out: bool) -> bool:
+        """A member of this server asks that none of their messages be kept (or allows it again);
+        False when that was so already."""
+        if opted_out:
+            sql = (
+                "INSERT INTO privacy_opt_outs (guild_id, user_id, created_at) VALUES (?, ?, ?)"
+                " ON CONFLICT DO NOTHING"
+            )
+            return self.store._execute(sql, (self._guild(), user_id, time.time())) == 1
+        sql = "DELETE FROM privacy_opt_outs WHERE guild_id = ? AND user_id = ?"
+        return self.store._execute(sql, (self._guild(), user_id)) == 1
+
+    def opted_out(self, user_ids: Sequence[int]) -> set[int]:
+        """Which of these members opted out of having their messages kept in this server."""
+        if not user_ids:
+            return set()
+        rows = self.store._fetchall(
+            f"SELECT user_id FROM privacy_opt_outs WHERE guild_id = ?"
+            f" AND user_id IN ({', '.join('?' * len(user_ids))})",
+            (self._guild(), *user_ids),
+        )
+        return {int(row["user_id"]) for row in rows}
 
     # -- notices -------------------------------------------------------------------------------
 

@@ -66,3 +66,12 @@ def visible_text(message) -> str:
     text = _MASKED_LINK.sub(r"\1", text)
     text = re.sub(r"^-# ", "", text, flags=re.MULTILINE)
     return re.sub(r"\\(.)", r"\1", text.replace("**", ""))
+
+
+async def forum_post(env, forum: ChannelHandle, author: MemberActor, title: str, body: str) -> ChannelHandle:
+    """A member opens a forum post: the thread appears, then its opening message."""
+    thread = env.backend.create_thread(forum.id, title, author.id, broadcast=False)
+    env.backend.announce_thread_create(thread)
+    handle = next(t for t in forum.threads if t.id == thread.id)
+    await author.send(handle, body)
+    return handle

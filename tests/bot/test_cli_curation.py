@@ -277,3 +277,29 @@ def test_index_check_reports_a_mistake_in_a_servers_settings(tmp_path):
     checked = citebot(state, "index", "--check")
     assert checked.returncode == 1
     assert "settings.yaml, line 1: help_channels[1]: expected a Discord id, got 'general'" in checked.stdout
+
+
+def test_threads_export_writes_a_servers_solved_threads_as_yaml(tmp_path):
+    from knowledge.solved import Post, SolvedThreads
+    from knowledge.store import Store
+
+    state = tmp_path / "state"
+    store = Store.in_folder(state)
+    for guild, title in ((111, "Enough milk?"), (222, "Night feeds")):
+        SolvedThreads(store.server(guild), None).mark(
+            channel_id=4, thread_id=5, title=title, question=Post(5, "How can I tell?", 7),
+            solution=Post(6, "Count the wet diapers.", 8), marked_by=7,
+        )  # fmt: skip
+    store.close()
+
+    several = citebot(state, "threads", "export")
+    assert several.returncode == 1 and "111, 222; choose one with --server ID" in several.stderr
+    out = tmp_path / "threads.yaml"
+    done = citebot(state, "threads", "export", str(out), "--server", "111")
+    assert done.returncode == 0, done.stderr
+    assert "wrote 1 solved thread(s) of server 111" in done.stderr
+    exported = yaml.safe_load(out.read_text())
+    [thread] = exported["threads"]
+    assert exported["server"] == 111 and thread["title"] == "Enough milk?"
+    assert (thread["question_author"], thread["solution_author"]) == (7, 8)
+    assert thread["solution_link"] == "https://discord.com/channels/111/5/6"

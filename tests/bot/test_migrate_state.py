@@ -27,6 +27,11 @@ def _single_server_state(state):
     answered = rows.record_answer("What is colostrum?", [], True, user_id=8)
     rows.dismiss_from_review(answered, user_id=9)
     rows.mark_notice_shown(7, "2026-01-01")
+    rows.record_solved(
+        channel_id=3, thread_id=5, title="Milk in the fridge", question=(5, "How long?", 7),
+        solution=(6, "Four days.", 8), marked_by=7,
+    )  # fmt: skip
+    rows.set_opted_out(9, True)
     store.close()
     folder = server_dir(state, 42)
     CuratedStore.in_state_dir(folder).add("How long does milk keep?", "Four days in the fridge.", author="m")
@@ -56,6 +61,8 @@ def test_a_state_folder_moves_into_postgresql_and_is_served_from_there(tmp_path,
         "feedback": ["1", "1"],
         "review_dismissed": ["1", "1"],
         "notices_shown": ["1", "1"],
+        "solved_threads": ["1", "1"],
+        "privacy_opt_outs": ["1", "1"],
         "state documents": ["3", "3"],
         "uploads": ["3", "3"],
     }
@@ -76,6 +83,13 @@ def test_a_state_folder_moves_into_postgresql_and_is_served_from_there(tmp_path,
         assert (item.answer_id, item.reasons) == (asked, ("too vague",))
         assert state42.store.answer_totals() == (2, 1) and state42.store.vote_totals() == (0, 1)
         assert state42.store.mark_notice_shown(7, "2026-01-01") is False
+        [thread] = state42.store.solved_threads()
+        assert (thread.title, thread.solution_text, thread.solution_author) == (
+            "Milk in the fridge",
+            "Four days.",
+            8,
+        )
+        assert state42.store.opted_out([8, 9]) == {9}
     finally:
         store.close()
 

@@ -1,6 +1,6 @@
 """The same bot in two servers: what a member or moderator of server B does never changes or shows
 anything in server A (curated answers, glossary, uploads, review queue, feedback, statistics,
-autocomplete), and buttons carrying an id of A do nothing in B."""
+autocomplete, solved threads, privacy choices), and buttons carrying an id of A do nothing in B."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from dataclasses import dataclass
 import discord
 import pytest
 import yaml
-from bot_helpers import answer_id_of, embed_text
+from bot_helpers import answer_id_of, embed_text, forum_post
 from simcord import assert_error
 from simcord.actors import MemberActor
 from simcord.builders import ChannelHandle, GuildHandle
 
 from bot import create_bot
+from bot.exts.solved import MARK_MENU_NAME, NOT_OPTED_IN
 from bot.ui.answer import answer_view
 from bot.ui.curation import stale_view
 from bot.utils import Refused
@@ -293,6 +294,50 @@ async def test_save_as_curated_answer_saves_in_the_servers_own_store(simcord_env
     assert B_ANSWER in await asked_description(b, IBUPROFEN)
     assert B_ANSWER not in await asked_description(a, IBUPROFEN)
     assert len(simcord_env.bot.server(a.guild.id).curated) == 0
+
+
+async def test_solved_threads_and_privacy_choices_stay_in_their_server(simcord_env, two):
+    a, b = two
+    helper = simcord_env.create_user("helper")  # a member of both servers
+    helpers = {a.guild.id: a.guild.add_member(helper), b.guild.id: b.guild.add_member(helper)}
+    posts = {}
+    for s, answer in ((a, A_ANSWER), (b, B_ANSWER)):
+        forum = s.guild.create_forum_channel("questions")
+        if s is a:  # only A keeps solved threads
+            managers = s.guild.create_role("Managers", permissions=discord.Permissions(manage_guild=True))
+            admin = s.guild.add_member(simcord_env.create_user("admin-A"), roles=[managers])
+            await admin.slash(s.channel, "settings solved-channel add", channel=forum)
+        post = await forum_post(simcord_env, forum, s.alice, IBUPROFEN, IBUPROFEN)
+        posts[s.guild.id] = (post, await helpers[s.guild.id].send(post, answer))
+
+    marked = await a.alice.context_menu(posts[a.guild.id][0], MARK_MENU_NAME, posts[a.guild.id][1])
+    assert "Marked as the solution" in everything_shown(marked)
+    refused = await b.alice.context_menu(posts[b.guild.id][0], MARK_MENU_NAME, posts[b.guild.id][1])
+    assert refused.response.content == NOT_OPTED_IN
+    rows = {s.guild.id: simcord_env.bot.server(s.guild.id).store for s in (a, b)}
+    assert [r.solution_text for r in rows[a.guild.id].solved_threads()] == [A_ANSWER]
+    assert rows[b.guild.id].solved_threads() == []
+
+    # B's moderators never see A's solved thread; a member opting out in B changes nothing in A.
+    in_b = everything_shown(await b.mod.slash(b.channel, "review"))
+    assert "Solved threads" not in in_b and A_ANSWER not in in_b
+    await helpers[b.guild.id].slash(b.channel, "privacy opt-out")
+    assert (
+        rows[b.guild.id].opted_out([helper.id]) == {helper.id}
+        and rows[a.guild.id].opted_out([helper.id]) == set()
+    )
+    assert [r.solution_text for r in rows[a.guild.id].solved_threads()] == [A_ANSWER]
+
+    # Saved in A, it answers A's members only.
+    review = await a.mod.slash(a.channel, "review")
+    [page] = [m for m in review.followups if "Solved threads" in (m.content or "")]
+    await a.mod.click(page, label="Save as curated")
+    assert A_ANSWER in await asked_description(a, IBUPROFEN)
+    assert A_ANSWER not in await asked_description(b, IBUPROFEN)
+    # Deleting B's post (same title, another server) leaves A's kept thread alone.
+    simcord_env.backend.delete_channel(posts[b.guild.id][0].id)
+    await simcord_env.settle()
+    assert len(rows[a.guild.id].solved_threads()) == 1
 
 
 async def test_the_bot_leaves_servers_outside_the_allowlist(simcord_env, config, builtin_kb):

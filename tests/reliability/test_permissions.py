@@ -10,7 +10,16 @@ from simcord.backend.errors import SetupError
 
 from bot.checks import MODERATORS_ONLY, NotModerator
 
-MEMBER_COMMANDS = {"ask", "lookup", "search", "source", "topics"}
+MEMBER_COMMANDS = {
+    "ask",
+    "lookup",
+    "search",
+    "source",
+    "topics",
+    "solved",
+    "privacy opt-out",
+    "privacy opt-in",
+}
 MODERATOR_COMMANDS = {
     "faq add",
     "faq edit",
@@ -40,6 +49,8 @@ SETTINGS_COMMANDS = {
     "settings help-channel remove",
     "settings forum-channel add",
     "settings forum-channel remove",
+    "settings solved-channel add",
+    "settings solved-channel remove",
     "settings moderator-role add",
     "settings moderator-role remove",
     "settings moderator-channel",
