@@ -21,6 +21,7 @@ import csv
 import functools
 import logging
 import re
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,10 +66,13 @@ _TABLE_SIGN = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*\|[-:| \t]*$", re.M)
 
 @functools.cache
 def _parser(myst: bool) -> MarkdownIt:
-    """CommonMark with tables; with ``myst``, MyST's roles, blocks, colon fences and substitutions.
+    """CommonMark with tables; with ``myst``, MyST's roles, blocks, colon fences, substitutions,
+    and the footnotes and definition lists MyST documentation enables (``myst_enable_extensions``).
     Imported here, as the other readers' parsers are: a folder without Markdown never loads it."""
     from markdown_it import MarkdownIt
     from mdit_py_plugins.colon_fence import colon_fence_plugin
+    from mdit_py_plugins.deflist import deflist_plugin
+    from mdit_py_plugins.footnote import footnote_plugin
     from mdit_py_plugins.myst_blocks import myst_block_plugin
     from mdit_py_plugins.myst_role import myst_role_plugin
     from mdit_py_plugins.substitution import substitution_plugin
@@ -76,7 +80,7 @@ def _parser(myst: bool) -> MarkdownIt:
     md = MarkdownIt("commonmark").enable("table")
     if myst:
         md = md.use(myst_role_plugin).use(myst_block_plugin).use(colon_fence_plugin)
-        md = md.use(substitution_plugin)
+        md = md.use(substitution_plugin).use(footnote_plugin).use(deflist_plugin)
     return md
 
 
@@ -166,10 +170,23 @@ def _rewrite(text: str, values: dict[str, str], *, myst: bool, depth: int) -> st
     # the parser numbers lines after reading "\r\n" and a lone "\r" as "\n": so must the edits
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
-    edits: list[tuple[int, int, str]] = []  # (first line, line after, replacement)
+    # (first line, line after, replacement, whether it is a block that needs blank lines around it)
+    edits: list[tuple[int, int, str, bool]] = []
     covered = 0  # tokens inside an edited block are part of its replacement
     tokens = _tokens(text, myst)
+    footnote = ""  # the label of the footnote definition being read (they come last, out of order)
     for number, token in enumerate(tokens):
+        if token.type == "footnote_open":
+            footnote, covered = token.meta.get("label", ""), 0
+        elif token.type == "footnote_close":
+            footnote = ""
+        if footnote and token.type == "inline" and token.map is not None:
+            # "[^history]: The history of ..." reads as its text, where it is written.
+            start, end = token.map
+            source = "\n".join(lines[start:end])
+            source = re.sub(r"^\s*\[\^" + re.escape(footnote) + r"\]:[ \t]*", "", source, count=1)
+            edits.append((start, end, _inline(source, token, values) if _marked_up(token) else source, False))
+            continue
         if token.map is None or token.map[0] < covered:
             continue
         start, end = token.map
@@ -186,16 +203,16 @@ def _rewrite(text: str, values: dict[str, str], *, myst: bool, depth: int) -> st
                 continue
             replacement = values[token.content.strip()]
         elif token.type == "inline" and _marked_up(token):
-            edits.append((start, end, _inline("\n".join(lines[start:end]), token, values)))
+            edits.append((start, end, _inline("\n".join(lines[start:end]), token, values), False))
             continue
         else:
             continue
         indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
-        edits.append((start, end, _indented(replacement, indent)))
+        edits.append((start, end, _indented(replacement, indent), True))
         covered = end
-    for start, end, replacement in reversed(edits):
-        pad_before = [""] if replacement and start > 0 and lines[start - 1].strip() else []
-        pad_after = [""] if replacement and end < len(lines) and lines[end].strip() else []
+    for start, end, replacement, block in sorted(edits, reverse=True):
+        pad_before = [""] if block and replacement and start > 0 and lines[start - 1].strip() else []
+        pad_after = [""] if block and replacement and end < len(lines) and lines[end].strip() else []
         new = [*pad_before, *replacement.split("\n"), *pad_after] if replacement else []
         lines[start:end] = new
     return "\n".join(lines)
@@ -206,7 +223,7 @@ def _indented(text: str, indent: str) -> str:
 
 
 def _marked_up(token: Token) -> bool:
-    return any(c.type in {"myst_role", "substitution_inline"} for c in token.children or ())
+    return any(c.type in {"myst_role", "substitution_inline", "footnote_ref"} for c in token.children or ())
 
 
 def _inline(source: str, token: Token, values: Mapping[str, str]) -> str:
@@ -229,6 +246,13 @@ def _inline(source: str, token: Token, values: Mapping[str, str]) -> str:
                 continue
             out += [source[pos:start], _role(name, child.content)]
             pos = close + len(ticks)
+        elif child.type == "footnote_ref":
+            # "...a note.[^history]": the mark goes; the note itself is read where it is defined
+            mark = "[^" + str(child.meta.get("label", "")) + "]"
+            start = source.find(mark, pos)
+            if start >= 0:
+                out.append(source[pos:start])
+                pos = start + len(mark)
         elif child.type == "substitution_inline":
             start = source.find("{{", pos)
             while start >= 0:
@@ -302,8 +326,8 @@ def _directive(token: Token, values: dict[str, str], depth: int) -> str:
         return ""
     if short in {"eval-rst", "eval-rest"}:
         return rst_to_text(body, "<eval-rst>").text.strip()
-    if short == "glossary":  # terms over indented definitions: reST's definition list, as Sphinx reads it
-        return rst_to_text(body, "<glossary>").text.strip()
+    if short == "glossary":  # terms over indented definitions, each definition MyST of its own
+        return _glossary(body, values, depth)
     if short == "rubric":  # a question standing alone heads the answer below it, as in reST
         return f"**{argument}**" if argument.endswith("?") else argument
     if short in CODE_DIRECTIVES or short in _CODE:
@@ -328,6 +352,26 @@ def _directive(token: Token, values: dict[str, str], depth: int) -> str:
     if argument and short not in _SETTING_ARGUMENT:
         return _labelled(argument, content)  # a figure's caption, a tab's or a dropdown's title
     return content
+
+
+def _glossary(body: str, values: dict[str, str], depth: int) -> str:
+    """A glossary's terms (lines that are not indented), each over its definition (the indented
+    lines under it, read as MyST: roles, notes and code inside a definition), as Sphinx lists them."""
+    entries: list[tuple[list[str], list[str]]] = []
+    for line in body.split("\n"):
+        if line.strip() and not line[0].isspace():
+            if entries and not any(d.strip() for d in entries[-1][1]):
+                entries[-1][0].append(line.strip())  # a second term for the same definition
+            else:
+                entries.append(([line.strip()], []))
+        elif entries:
+            entries[-1][1].append(line)
+    shown = []
+    for terms, definition in entries:
+        text = textwrap.dedent("\n".join(definition)).strip()
+        rewritten = _rewrite(text, values, myst=True, depth=depth + 1).strip()
+        shown.append(f"{', '.join(terms)}\n\n{rewritten}".strip())
+    return "\n\n".join(shown)
 
 
 def _options(content: str) -> tuple[dict[str, str], str]:

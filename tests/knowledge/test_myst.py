@@ -14,6 +14,7 @@ from knowledge import Assistant, KnowledgeBase
 from knowledge.chunking import chunk_document
 from knowledge.code import code_spans
 from knowledge.documents import load_file, load_folder
+from knowledge.myst import myst_to_markdown
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 MYST_DOCS = DATA / "myst-docs" / "docs"
@@ -160,15 +161,10 @@ def test_directive_fences_nested_without_end_still_load(tmp_path):
     assert "Text above." in doc.text and "{note}" not in doc.text
 
 
-# attrs' glossary is a MyST definition list (myst_enable_extensions: deflist), not read as MyST yet: its
-# definitions keep a `:::{note}` fence and roles as written.
-DEFLIST = pytest.mark.xfail(strict=True, reason="MyST definition lists are not read as MyST")
-
-
 @pytest.mark.parametrize(
     "folder",
     [
-        pytest.param(p.name, marks=DEFLIST if p.name == "attrs-docs" else ())
+        p.name
         for p in sorted(DATA.glob("*-docs"))
     ],
 )
@@ -247,3 +243,15 @@ def test_a_page_saved_with_other_line_ends_reads_the_same(tmp_path, line_end):
     [other], _ = load_file(tmp_path / "other.md", tmp_path)
     assert other.text == unix.text
     assert "Note: A note.\n\nAfter `Greeter.render`." in unix.text
+
+
+def test_footnotes_and_definition_lists_read_as_sphinx_shows_them():
+    text = myst_to_markdown(
+        "A namedtuple note.[^history]\n\n"
+        "[^history]: The word is that {func}`namedtuple` was added for speed.\n\n"
+        "```{glossary}\ndunder\n  A {meth}`object.__init__` style method.\n\n"
+        "  :::{note}\n  Inside a definition.\n  :::\n```\n"
+    )
+    assert "[^history]" not in text and "The word is that `namedtuple` was added" in text
+    assert "{meth}" not in text and "`object.__init__`" in text
+    assert ":::" not in text and "Inside a definition." in text

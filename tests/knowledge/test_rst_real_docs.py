@@ -82,21 +82,12 @@ def test_real_docs_are_answered_from_the_right_sections_without_raw_markup(
     assert [s.text for s in shown if code_of(s.marked()) != code_of(s.marked(before="", after=""))] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MyST footnote definitions ([^history]: ...) are kept as written: two attrs answers quote one",
-)
 def test_footnote_definitions_never_show_in_answers(tmp_path):
     _, answers = answers_to(DATA / "attrs-docs", tmp_path)
     shown = [s.marked(before="", after="") for a in answers if a.answered for s in a.sentences]
     assert [text for text in shown if FOOTNOTE_DEFINITION.search(outside_code(text))] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MyST definition lists (attrs' glossary, myst_enable_extensions deflist) are not read as MyST: "
-    "a role inside a definition shows as written ({meth}`object.__init_subclass__`)",
-)
 def test_myst_definition_lists_never_show_raw_markup_in_answers(tmp_path):
     _, answers = answers_to(DATA / "attrs-docs", tmp_path)
     shown = [s.marked(before="", after="") for a in answers if a.answered for s in a.sentences]

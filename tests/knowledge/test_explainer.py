@@ -1,0 +1,48 @@
+"""The explainer stage: what an answer tells the member besides its sentences, as notice codes
+(knowledge/explainer.py, knowledge/notices.py); the words are the renderers'."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge import KnowledgeBase
+from knowledge.assistant import Assistant
+from knowledge.curated import CuratedStore
+from knowledge.notices import Code, Notice, phrase
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory) -> KnowledgeBase:
+    return KnowledgeBase.default(state_dir=tmp_path_factory.mktemp("state"))
+
+
+def codes(answer) -> list[Code]:
+    return [notice.code for notice in answer.notices]
+
+
+def test_a_decline_names_what_the_documents_never_mention(kb):
+    answer = Assistant(kb).ask("can i take ibuprofen while breastfeeding")
+    assert not answer.answered
+    assert answer.notices == (Notice(Code.NOT_MENTIONED, words=("ibuprofen",)),)
+
+
+def test_an_answer_says_how_words_were_read_and_what_it_leaves_out(kb):
+    read = Assistant(kb).ask("do germs in my gut change the antibodys in my milk")
+    assert read.answered and Code.READ_AS in codes(read)
+    partial = Assistant(kb).ask("what is mastitis and how do I treat it?")
+    assert partial.answered and Notice(Code.NOT_COVERED, words=("treat",)) in partial.notices
+
+
+def test_nothing_is_said_against_a_curated_answer(kb, tmp_path):
+    store = CuratedStore(tmp_path / "curated.yaml")
+    store.add("Can I take ibuprofen while breastfeeding?", "Usually yes; ask your pharmacist.", author="mod")
+    answer = Assistant(kb, curated=store).ask("can i take ibuprofen while breastfeeding")
+    assert answer.curated is not None and Code.NOT_MENTIONED not in codes(answer)
+
+
+def test_every_code_is_phrased_for_members():
+    for code in Code:
+        text = phrase(
+            Notice(code, words=("x",), pairs=(("a", "b"),), source="the glossary", length=2, kept=1)
+        )
+        assert text and text.endswith(".") and "{" not in text
