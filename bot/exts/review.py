@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -67,9 +66,6 @@ class Review(commands.Cog):
         self.bot = bot
         self._startup: asyncio.Task | None = None
         self._passed: dict[str, None] = {}
-        # The /review messages whose buttons a view still answers, by message id (a view leaves
-        # when it times out and is forgotten).
-        self._open: weakref.WeakValueDictionary[int, ReviewView] = weakref.WeakValueDictionary()
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(StaleAnswerButton)
@@ -314,14 +310,14 @@ class Review(commands.Cog):
         summary = review_summary_embed(len(groups), len(stale), suggestions)
         if warnings:
             summary.description = "\n".join(warnings) + "\n\n" + summary.description
-        view.message = await interaction.followup.send(
+        message = await interaction.followup.send(
             embeds=[summary, view.page.embed],
             view=view,
             ephemeral=True,
             wait=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
-        self._open[view.message.id] = view
+        view.sent(message)
         self.bot.dispatch("review_opened", interaction, state)
 
     @commands.Cog.listener()
@@ -333,8 +329,7 @@ class Review(commands.Cog):
         custom_id = str((interaction.data or {}).get("custom_id", ""))
         if not custom_id.startswith(REVIEW_PREFIX):
             return
-        view = self._open.get(interaction.message.id)
-        if view is not None and not view.is_finished():
+        if ReviewView.live(interaction.message.id):
             return  # the view's own callback answers
         try:
             await send_private(interaction, REVIEW_EXPIRED)

@@ -208,7 +208,7 @@ class Solved(commands.Cog):
                 for n, record in enumerate(waiting, start=1)
             ]
             view = ReviewView(interaction.user.id, pages, self._on_review_action)
-            view.message = await interaction.followup.send(
+            message = await interaction.followup.send(
                 f"**Solved threads** ({len(waiting)}): save one as a curated answer, or dismiss it.",
                 embed=view.page.embed,
                 view=view,
@@ -216,6 +216,7 @@ class Solved(commands.Cog):
                 wait=True,
                 allowed_mentions=discord.AllowedMentions.none(),
             )
+            view.sent(message)
         except Exception:
             logger.exception("listing server %s's solved threads in /review failed", state.guild_id)
 

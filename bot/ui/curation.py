@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -225,12 +226,27 @@ class ReviewView(OwnerView):
     custom ids start with :data:`REVIEW_PREFIX` (a click on them once the view is gone is answered
     by the cog: see ``Review.on_interaction``)."""
 
+    # The review views whose messages are shown now, by message id (every cog that sends one): a
+    # click on a review button of any other message is an expired one.
+    shown: ClassVar[weakref.WeakValueDictionary[int, ReviewView]] = weakref.WeakValueDictionary()
+
     def __init__(self, owner_id: int, pages: Sequence[ReviewPage], on_action: ReviewAction) -> None:
         super().__init__(owner_id, timeout=900)
         self.pages = list(pages)
         self.index = 0
         self._on_action = on_action
         self.refresh_buttons()
+
+    def sent(self, message: discord.Message) -> None:
+        """The view is shown in ``message``: its clicks are answered until it times out."""
+        self.message = message
+        ReviewView.shown[message.id] = self
+
+    @classmethod
+    def live(cls, message_id: int) -> bool:
+        """Whether a review view still answers the clicks on ``message_id``."""
+        view = cls.shown.get(message_id)
+        return view is not None and not view.is_finished()
 
     @property
     def page(self) -> ReviewPage:

@@ -131,7 +131,7 @@ async def test_another_servers_question_is_never_explained(simcord_env):
     page = ReviewPage(discord.Embed(title="forged"), "group", a_item.answer_id)
     view = ReviewView(b_mod.id, [page], cog._on_review_action)
     sent = await simcord_env.bot.get_channel(b_channel.id).send("forged", view=view)
-    cog._open[sent.id] = view  # as /review keeps its own messages' views
+    view.sent(sent)  # as /review keeps its own messages' views
     [forged] = [m for m in b_channel.history(viewer=b_mod) if m.content == "forged"]
     refused = await b_mod.click(forged, label="Why?")
     shown = last(refused)
