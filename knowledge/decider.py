@@ -126,14 +126,7 @@ class Decider:
         stated = any(states_amount(s.text) for s in verdict.sentences)
         if verdict.answered and analysis.asks_amount and not stated:
             # "How long should I breastfeed?" is not answered by sentences that state no amount.
-            verdict = Verdict(
-                answered=False,
-                confidence=verdict.confidence,
-                rule=NO_AMOUNT,
-                features=verdict.features,
-                terms=verdict.terms,
-                retrieval=verdict.retrieval,
-            )
+            verdict = _with(verdict, answered=False, sentences=(), covered=frozenset(), rule=NO_AMOUNT)
         if not verdict.answered and analysis.focus is not None and focus is not None:
             focused = self.judge(analysis.focus, focus())
             if focused.answered:
