@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -114,34 +115,58 @@ def ask_latency(model: Path, rounds: int) -> list[list]:
         semantic = Assistant(kb)
         for label, assistant in (("lexical + meaning", semantic), ("lexical", lexical)):
             assistant.ask(questions[0])  # warm: first-call imports and caches
-            times = []
+            wall, cpu = [], []
             for _ in range(rounds):
                 if assistant.kb.semantic is not None:
                     assistant.kb.semantic._queries.clear()  # each question's vector encoded anew
-                times.append(report.latencies(assistant.ask, questions)[1])
-            lat = report.latency_summary(np.concatenate(times))
-            rows.append([label, len(questions) * rounds, lat["p50_ms"], lat["p99_ms"]])
+                for question in questions:
+                    started, used = time.perf_counter(), time.thread_time()
+                    assistant.ask(question)
+                    wall.append(time.perf_counter() - started)
+                    cpu.append(time.thread_time() - used)
+            p50, p99 = np.percentile(wall, [50, 99]) * 1000
+            rows.append([label, len(wall), p50, p99, float(np.percentile(cpu, 50) * 1000)])
     return rows
 
 
 def cold_start(model: Path, runs: int) -> list[list]:
+    """Per channel: the first run's seconds, then the median and slowest of ``runs`` later runs and
+    their median CPU seconds (user + system). Bytecode is cached as an installed citebot's is (in a
+    folder of its own, written by the first run)."""
     rows = []
-    for label, mode in (("lexical + meaning", "on"), ("lexical (retrieval.semantic: off)", "off")):
-        with tempfile.TemporaryDirectory() as state:
-            config = Path(state) / "citebot.yaml"
-            config.write_text(f"retrieval:\n  semantic: {mode}\n  model_path: {model}\n", encoding="utf-8")
-            env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
-            env |= {"CITEBOT_STATE_DIR": state, "CITEBOT_CONFIG": str(config), "PYTHONPATH": str(ROOT)}
+    with tempfile.TemporaryDirectory() as pycache:
+        for label, mode in (("lexical + meaning", "on"), ("lexical (retrieval.semantic: off)", "off")):
+            with tempfile.TemporaryDirectory() as state:
+                config = Path(state) / "citebot.yaml"
+                config.write_text(
+                    f"retrieval:\n  semantic: {mode}\n  model_path: {model}\n", encoding="utf-8"
+                )
+                env = {
+                    k: v
+                    for k, v in os.environ.items()
+                    if k not in ("DISCORD_TOKEN", "PYTHONDONTWRITEBYTECODE")
+                }
+                env |= {
+                    "CITEBOT_STATE_DIR": state,
+                    "CITEBOT_CONFIG": str(config),
+                    "PYTHONPATH": str(ROOT),
+                    "PYTHONPYCACHEPREFIX": pycache,
+                }
 
-            def once(env: dict[str, str] = env) -> float:
-                start = time.perf_counter()
-                command = [sys.executable, "-m", "bot", "ask", QUESTION]
-                subprocess.run(command, env=env, check=True, capture_output=True)
-                return time.perf_counter() - start
+                def once(env: dict[str, str] = env) -> tuple[float, float]:
+                    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    start = time.perf_counter()
+                    command = [sys.executable, "-m", "bot", "ask", QUESTION]
+                    subprocess.run(command, env=env, check=True, capture_output=True)
+                    wall = time.perf_counter() - start
+                    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
-            first = once()
-            later = sorted(once() for _ in range(runs))
-        rows.append([label, first, statistics.median(later), later[-1]])
+                first = once()[0]
+                later = [once() for _ in range(runs)]
+            walls = sorted(w for w, _ in later)
+            cpu = statistics.median(c for _, c in later)
+            rows.append([label, first, statistics.median(walls), walls[-1], cpu])
     return rows
 
 
@@ -153,37 +178,52 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--asks", type=int, default=2, help="rounds of the everyday questions")
     parser.add_argument("--runs", type=int, default=5, help="cold starts after the first")
     parser.add_argument("--label", default="", help="a note for the results' title (e.g. before)")
+    parser.add_argument("--skip-encode", action="store_true", help="only /ask and the cold start")
     args = parser.parse_args(argv)
     model = args.model or test_model()
     if model is None:
         raise SystemExit("no model: install the test model (bench/README.md) or name a folder")
     load = report.timed(lambda: Encoder.from_folder(model))
     encoder = load[0]
-    sets = {"built-in article": [p.text for p in KnowledgeBase.default().passages] * 4}
-    sets["docs sets"] = docs_passages(args.every)
-    if args.scifact:
-        sets["SciFact"] = scifact_passages(args.scifact)
     title = "Meaning channel speed" + (f" ({args.label})" if args.label else "")
-    text = "\n\n".join(
-        [
-            report.header(title, "python bench/encode.py"),
-            f"Load: {report.machine()}, load average {os.getloadavg()[0]:.1f} at the start. "
-            f"Model loaded in {load[1]:.2f} s.",
+    sections = [
+        report.header(title, "python bench/encode.py"),
+        f"Load average {os.getloadavg()[0]:.1f} at the start (2 cores shared with other work). "
+        f"Model loaded in {load[1]:.2f} s.",
+    ]
+    if not args.skip_encode:
+        sets = {"built-in article": [p.text for p in KnowledgeBase.default().passages] * 4}
+        sets["docs sets"] = docs_passages(args.every)
+        if args.scifact:
+            sets["SciFact"] = scifact_passages(args.scifact)
+        sections.append(
             "## Passages encoded per second\n\n"
             "The built-in article's 5 passages are encoded 4 times over (20 texts).\n\n"
             + report.table(
                 ["texts", "count", "mean word pieces", "settings", "per s (wall)", "per s of CPU"],
                 encode_rows(encoder, sets),
-            ),
-            "## `/ask` on the built-in article (`Assistant.ask`, each question's vector new)\n\n"
-            + report.table(["channels", "questions", "p50 ms", "p99 ms"], ask_latency(model, args.asks)),
-            "## Cold `citebot ask` with a saved index (a new process per question)\n\n"
-            + report.table(
-                ["channels", "first run s (builds the index)", f"median of {args.runs} s", "slowest s"],
-                cold_start(model, args.runs),
-            ),
-        ]
+            )
+        )
+    sections.append(
+        "## `/ask` on the built-in article (`Assistant.ask`, each question's vector new)\n\n"
+        + report.table(
+            ["channels", "questions", "p50 ms", "p99 ms", "p50 CPU ms"], ask_latency(model, args.asks)
+        )
     )
+    sections.append(
+        "## Cold `citebot ask` with a saved index (a new process per question)\n\n"
+        + report.table(
+            [
+                "channels",
+                "first run s (builds the index)",
+                f"median of {args.runs} s",
+                "slowest s",
+                "median CPU s",
+            ],
+            cold_start(model, args.runs),
+        )
+    )
+    text = "\n\n".join(sections)
     print(text)
     report.write("encode.md" if not args.label else f"encode-{args.label}.md", text)
     return 0

@@ -81,29 +81,41 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     return x
 
 
+# Below this many rows (a question, a short batch) a product is taken as ``W @ x.T``: BLAS ran it
+# 2-2.5x faster than ``x @ W.T`` for 4-64 rows, the same from a few hundred rows on, where the
+# transposed result would cost a copy (bench/results/encode.md).
+_SKINNY_ROWS = 128
+
+
+def _dense(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """``x @ weight.T + bias`` with ``weight`` as the checkpoint stores it (out x in, row-major),
+    as a new row-major array."""
+    out = np.ascontiguousarray((weight @ x.T).T) if len(x) < _SKINNY_ROWS else x @ weight.T
+    out += bias
+    return out
+
+
 class _Layer:
-    """One transformer layer's weights as ``x @ W`` operands, transposed once into row-major
-    copies (a question's skinny products ran about 30% faster than on transposed views); query,
-    key and value are fused into one product, and the query's part is scaled by 1/sqrt(head
-    width) once here rather than every attention score at each call."""
+    """One transformer layer's weights, kept as the checkpoint stores them (out x in); query, key
+    and value are fused into one product, and the query's part is scaled by 1/sqrt(head width)
+    once here rather than every attention score at each call."""
 
     def __init__(self, w: dict[str, np.ndarray], prefix: str, query_scale: float) -> None:
         def get(name: str) -> np.ndarray:
-            return w[f"{prefix}.{name}"]
+            return np.ascontiguousarray(w[f"{prefix}.{name}"])
 
-        self.qkv_w = np.ascontiguousarray(
-            np.concatenate([get(f"attention.self.{n}.weight") for n in ("query", "key", "value")]).T
-        )
-        self.qkv_b = np.concatenate([get(f"attention.self.{n}.bias") for n in ("query", "key", "value")])
-        width = self.qkv_w.shape[1] // 3
-        self.qkv_w[:, :width] *= np.float32(query_scale)
+        parts = ("query", "key", "value")
+        self.qkv_w = np.concatenate([get(f"attention.self.{n}.weight") for n in parts])
+        self.qkv_b = np.concatenate([get(f"attention.self.{n}.bias") for n in parts])
+        width = self.qkv_w.shape[0] // 3
+        self.qkv_w[:width] *= np.float32(query_scale)
         self.qkv_b[:width] *= np.float32(query_scale)
-        self.out_w = np.ascontiguousarray(get("attention.output.dense.weight").T)
+        self.out_w = get("attention.output.dense.weight")
         self.out_b = get("attention.output.dense.bias")
         self.ln1 = (get("attention.output.LayerNorm.weight"), get("attention.output.LayerNorm.bias"))
-        self.up_w = np.ascontiguousarray(get("intermediate.dense.weight").T)
+        self.up_w = get("intermediate.dense.weight")
         self.up_b = get("intermediate.dense.bias")
-        self.down_w = np.ascontiguousarray(get("output.dense.weight").T)
+        self.down_w = get("output.dense.weight")
         self.down_b = get("output.dense.bias")
         self.ln2 = (get("output.LayerNorm.weight"), get("output.LayerNorm.bias"))
 
@@ -216,8 +228,7 @@ class Encoder:
         context = np.empty_like(x)
         mixed = np.empty_like(x)
         for layer in self.layers:
-            qkv = x @ layer.qkv_w
-            qkv += layer.qkv_b
+            qkv = _dense(x, layer.qkv_w, layer.qkv_b)
             for start, end in spans:
                 q, k, v = qkv[start:end].reshape(end - start, 3, heads, head_dim).transpose(1, 2, 0, 3)
                 scores = q @ k.transpose(0, 2, 1)  # the query is pre-scaled (see _Layer)
@@ -225,16 +236,12 @@ class Encoder:
                 np.exp(scores, out=scores)
                 scores /= scores.sum(-1, keepdims=True)
                 context[start:end] = (scores @ v).transpose(1, 0, 2).reshape(end - start, self.dim)
-            attended = context @ layer.out_w
-            attended += layer.out_b
+            attended = _dense(context, layer.out_w, layer.out_b)
             attended += x
             x = _layer_norm(attended, *layer.ln1, self.eps)
             for row in range(0, len(x), _FFN_ROWS):
                 part = x[row : row + _FFN_ROWS]
-                hidden = part @ layer.up_w
-                hidden += layer.up_b
-                block = _gelu(hidden) @ layer.down_w
-                block += layer.down_b
+                block = _dense(_gelu(_dense(part, layer.up_w, layer.up_b)), layer.down_w, layer.down_b)
                 block += part
                 mixed[row : row + _FFN_ROWS] = block
             x = _layer_norm(mixed, *layer.ln2, self.eps)
