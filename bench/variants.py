@@ -105,7 +105,7 @@ def rm3(fb_docs: int, fb_terms: int, weight: float):
 
     def make(kb: KnowledgeBase, texts: list[str]) -> Scorer:
         ix = kb.index
-        rows_matrix = ix.matrix_.tocsr()
+        rows_matrix = ix.matrix_.tocsc().tocsr()
 
         def score(query: str):
             rows, scores = ix.score(query)

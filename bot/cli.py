@@ -14,7 +14,6 @@ import argparse
 import logging
 import os
 import sys
-from importlib import metadata
 
 from knowledge.errors import CitebotError, StateWriteError
 
@@ -33,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``citebot`` command line and its subcommands."""
     parser = argparse.ArgumentParser(prog="citebot", description=DESCRIPTION)
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--knowledge",
@@ -61,10 +60,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
+    from importlib import metadata  # only for --version: importing it costs every start ~0.1 s
+
     try:
         return metadata.version("citebot")
     except metadata.PackageNotFoundError:
         return "(not installed)"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: argparse's own action, with the version read only when asked for."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        print(f"{parser.prog} {_version()}")
+        parser.exit()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,16 +11,23 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from knowledge.apiref import ApiIndex, Described, LookupMatch
-from knowledge.kb import KnowledgeBase
 from knowledge.models import format_citation
+
+if TYPE_CHECKING:
+    # Imported when a lookup runs: the API index brings the reST and MyST readers (docutils), a
+    # fifth of the start of every other command, `citebot ask` among them.
+    from knowledge.apiref import Described, LookupMatch
+    from knowledge.kb import KnowledgeBase
 
 OTHERS_SHOWN = 5
 
 
 def cmd_lookup(args: argparse.Namespace, kb: KnowledgeBase) -> int:
     """``citebot lookup``: the object named ``args.name`` in ``kb``."""
+    from knowledge.apiref import ApiIndex
+
     index = ApiIndex.of(kb)
     result = index.lookup(args.name, limit=1 + OTHERS_SHOWN)
     if not result.found:

@@ -8,6 +8,7 @@ import argparse
 import atexit
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -124,20 +125,30 @@ def reading_progress() -> ReadingProgress | None:
     return ReadingProgress() if _on_terminal() else None
 
 
-def progress_bar(total: int) -> Callable[[int], None] | None:
-    """Says how many passages the meaning channel encodes, and on a terminal follows them with a
-    progress bar."""
+def progress_bar(total: int) -> Callable[[int], None]:
+    """Says how many passages the meaning channel encodes, follows them with a progress bar on a
+    terminal, and says how long they took and at what rate once all are done."""
     print(f"encoding {total} new or changed passages for the meaning channel", file=sys.stderr)
-    if not _on_terminal():
-        return None
-    from tqdm import tqdm
+    bar: Any = None
+    if _on_terminal():
+        from tqdm import tqdm
 
-    delay = _progress_delay()
-    bar = tqdm(total=total, desc="encoding passages", unit="passage", file=sys.stderr, delay=delay)
+        bar = tqdm(
+            total=total, desc="encoding passages", unit="passage", file=sys.stderr, delay=_progress_delay()
+        )
+    started = time.perf_counter()
+    done = 0
 
     def step(n: int) -> None:
-        bar.update(n)
-        if bar.n >= total:
-            bar.close()
+        nonlocal done
+        done += n
+        if bar is not None:
+            bar.update(n)
+        if done >= total:
+            if bar is not None:
+                bar.close()
+            seconds = time.perf_counter() - started
+            rate = f" ({done / seconds:.1f} passages/s)" if seconds > 0 else ""
+            print(f"encoded {done} passages in {seconds:.1f} s{rate}", file=sys.stderr)
 
     return step

@@ -16,15 +16,18 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from .postings import Postings
 from .text import STOP_WORDS, analyze, stem, tokens
 from .top_k import top_k, top_k_groups
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 logger = logging.getLogger(__name__)
 
@@ -121,9 +124,9 @@ class SparseIndex:
     ----------
     settings : IndexSettings
         The settings the index was built (or saved) with.
-    matrix_ : scipy.sparse.csc_matrix of shape (n_rows, n_terms), float32
+    matrix_ : Postings of shape (n_rows, n_terms), float32
         Each row's precomputed weight for each term (BM25 or tf-idf, idf included), stored
-        column-wise so a query reads only its terms' postings.
+        column-wise so a query reads only its terms' postings (``matrix_.tocsc()`` for SciPy).
     idf_ : numpy.ndarray of shape (n_terms,), float32
         Each term's inverse document frequency (Lucene's BM25 idf, always positive).
     terms_ : list of str
@@ -149,6 +152,7 @@ class SparseIndex:
         ``settings.heading_weight``. Returns ``self``."""
         # Imported here, not at module level: scikit-learn takes about a second to import, and a
         # loaded index answers without it (a cold `citebot ask` must answer in under a second).
+        import scipy.sparse as sp
         from sklearn.feature_extraction.text import CountVectorizer
 
         recorder = _SurfaceRecorder()
@@ -168,8 +172,7 @@ class SparseIndex:
         weighted = self._weigh(counts)
         if headings is not None and self.settings.heading_weight > 0 and terms and any(headings):
             weighted = weighted + self.settings.heading_weight * self._weigh_field(headings, terms)
-        self.matrix_ = weighted.tocsc()
-        self.matrix_.sort_indices()
+        self.matrix_ = Postings.of(weighted)
         self.terms_ = terms
         self.vocabulary_ = {t: i for i, t in enumerate(terms)}
         # Surface forms, most frequent first: typo correction prefers common words on ties.
@@ -449,7 +452,7 @@ class SparseIndex:
         if problems:
             raise IndexFormatError(f"the index in {folder} is corrupt: {', '.join(problems)}")
         index = cls(settings)
-        index.matrix_ = sp.csc_matrix((data, indices, indptr), shape=(n_rows, n_terms), copy=False)
+        index.matrix_ = Postings(data, indices, indptr, (n_rows, n_terms))
         index.idf_ = idf
         index.terms_ = terms
         index.vocabulary_ = {t: i for i, t in enumerate(terms)}

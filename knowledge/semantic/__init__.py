@@ -88,19 +88,27 @@ _LOOKUPS: dict[tuple[str | None, ModelSpec], Path | ModelError] = {}
 _LOOKUP_LOCK = threading.Lock()
 
 
-def _lookup(options: SemanticOptions) -> tuple[Path | ModelError, bool]:
+def _lookup(options: SemanticOptions, state_dir: Path | None = None) -> tuple[Path | ModelError, bool]:
     """The verified model folder, or the error saying why there is none; and whether this call
-    looked (False: remembered from an earlier one)."""
+    looked (False: remembered from an earlier one). A check that passed is written down in
+    ``state_dir`` (:func:`verified_record`)."""
     key = (str(options.model_path) if options.model_path is not None else None, options.spec)
     with _LOOKUP_LOCK:  # a second load waits for the first's download rather than starting its own
         if key in _LOOKUPS:
             return _LOOKUPS[key], False
         try:
-            found: Path | ModelError = model_folder(options.model_path, options.spec)
+            record = verified_record(state_dir, options.spec)
+            found: Path | ModelError = model_folder(options.model_path, options.spec, record=record)
         except ModelError as exc:
             found = exc
         _LOOKUPS[key] = found
         return found, True
+
+
+def verified_record(state_dir: Path | None, spec: ModelSpec) -> Path | None:
+    """Where a passed check of ``spec``'s weights is written down (beside the saved index), so a
+    later start does not hash them again while the file is unchanged; None without a state folder."""
+    return None if state_dir is None else Path(state_dir) / "index" / f"model-verified-{spec.key}.json"
 
 
 def forget_model() -> None:
@@ -155,12 +163,12 @@ def _encoder(folder: str) -> Encoder:
     return Encoder.from_folder(folder)
 
 
-def load_encoder(options: SemanticOptions) -> tuple[Encoder | None, str]:
+def load_encoder(options: SemanticOptions, state_dir: Path | None = None) -> tuple[Encoder | None, str]:
     """The verified model's encoder, or None and why not; the reason is empty when it was already
     given for this process (an offline server is told once, not at every load)."""
     if not extra_installed():
         return None, f"{', '.join(EXTRA_PACKAGES)} are not installed (pip install citebot)"
-    found, fresh = _lookup(options)
+    found, fresh = _lookup(options, state_dir)
     if isinstance(found, ModelError):
         return None, _one_line(found) if fresh else ""
     from .encoder import EncoderError
@@ -215,7 +223,7 @@ def attach(
         if options.mode == "auto":
             logger.debug("the meaning channel's packages are not installed: lexical retrieval only")
         return LEXICAL_ONLY
-    encoder, problem = load_encoder(options)
+    encoder, problem = load_encoder(options, state_dir)
     if encoder is None:
         if problem:
             logger.warning("answering by words alone (lexical only), without the meaning model: %s", problem)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -21,14 +23,33 @@ logger = logging.getLogger(__name__)
 
 # Passages are cut at this many word pieces, as sentence-transformers does for this model.
 DEFAULT_MAX_TOKENS = 256
-# Texts encoded per forward pass: large enough for fast matrix products, small enough to keep the
-# attention scores (batch x 12 x 256 x 256 float32) near 75 MB.
-BATCH_SIZE = 24
+# Word pieces per forward pass. A batch's texts are laid end to end with no padding (attention is
+# taken text by text), so this is the row count of the matrix products: past a few hundred rows
+# BLAS is at full speed, and 2,048 keeps a batch's activations near 30 MB per thread. Measured
+# flat from 2,048 to 8,192 (bench/results/encode.md).
+BATCH_TOKENS = 2048
+# Rows of the feed-forward block done at a time, so its 1,536-wide activations stay in cache.
+_FFN_ROWS = 512
 # One BLAS thread: on a small shared machine OpenBLAS's spinning threads made a query 20-40x slower
 # under load (27 ms on one thread against 0.5-1 s on two, with other work running). The limit is
 # process-wide and set once when a model is loaded: a per-call limit would race between the threads
-# that answer questions at the same time (citebot's other work uses no BLAS).
+# that answer questions at the same time (citebot's other work uses no BLAS). Many passages are
+# encoded on several threads of our own instead (:func:`encode_threads`), a batch each: they never
+# spin, so a loaded machine costs them only their share of the cores.
 _THREADS = ThreadpoolController()
+
+
+_MAX_ENCODE_THREADS = 4
+
+
+def encode_threads() -> int:
+    """Threads that encode many passages at once: one per core this process may use (2 on a
+    2-core machine), at most :data:`_MAX_ENCODE_THREADS`."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(_MAX_ENCODE_THREADS, cores))
 
 
 class EncoderError(RuntimeError):
@@ -46,39 +67,55 @@ _GELU_C = np.float32(np.sqrt(2.0 / np.pi))
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
-    # The tanh form of GELU: several times faster than erf in NumPy, and the embeddings still
-    # match the reference's (exact GELU) to cosine > 0.9999.
+    """GELU in its tanh form, in place: 0.5 * x * (1 + tanh(u)) written as x / (1 + exp(-2u)), the
+    same function with one pass fewer (NumPy's exp is twice as fast as its tanh); the embeddings
+    still match the reference's (exact GELU) to cosine > 0.9999."""
     inner = x * x
-    inner *= np.float32(0.044715)
-    inner += 1.0
+    inner *= np.float32(-2.0 * 0.044715) * _GELU_C
+    inner += np.float32(-2.0) * _GELU_C
     inner *= x
-    inner *= _GELU_C
-    np.tanh(inner, out=inner)
+    with np.errstate(over="ignore"):  # exp(large) is inf, and x / inf the 0 GELU gives there
+        np.exp(inner, out=inner)
     inner += 1.0
-    inner *= x
-    inner *= np.float32(0.5)
-    return inner
+    np.divide(x, inner, out=x)
+    return x
+
+
+# Below this many rows (a question, a short batch) a product is taken as ``W @ x.T``: OpenBLAS ran
+# it 2-2.5x faster than ``x @ W.T`` for 16-64 rows of this model's weights, and the same from a few
+# hundred rows on, where the transposed result would cost a copy.
+_SKINNY_ROWS = 128
+
+
+def _dense(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """``x @ weight.T + bias`` with ``weight`` as the checkpoint stores it (out x in, row-major),
+    as a new row-major array."""
+    out = np.ascontiguousarray((weight @ x.T).T) if len(x) < _SKINNY_ROWS else x @ weight.T
+    out += bias
+    return out
 
 
 class _Layer:
-    """One transformer layer's weights as ``x @ W`` operands, transposed once into row-major
-    copies (a question's skinny products ran about 30% faster than on transposed views); query,
-    key and value are fused into one product."""
+    """One transformer layer's weights, kept as the checkpoint stores them (out x in); query, key
+    and value are fused into one product, and the query's part is scaled by 1/sqrt(head width)
+    once here rather than every attention score at each call."""
 
-    def __init__(self, w: dict[str, np.ndarray], prefix: str) -> None:
+    def __init__(self, w: dict[str, np.ndarray], prefix: str, query_scale: float) -> None:
         def get(name: str) -> np.ndarray:
-            return w[f"{prefix}.{name}"]
+            return np.ascontiguousarray(w[f"{prefix}.{name}"])
 
-        self.qkv_w = np.ascontiguousarray(
-            np.concatenate([get(f"attention.self.{n}.weight") for n in ("query", "key", "value")]).T
-        )
-        self.qkv_b = np.concatenate([get(f"attention.self.{n}.bias") for n in ("query", "key", "value")])
-        self.out_w = np.ascontiguousarray(get("attention.output.dense.weight").T)
+        parts = ("query", "key", "value")
+        self.qkv_w = np.concatenate([get(f"attention.self.{n}.weight") for n in parts])
+        self.qkv_b = np.concatenate([get(f"attention.self.{n}.bias") for n in parts])
+        width = self.qkv_w.shape[0] // 3
+        self.qkv_w[:width] *= np.float32(query_scale)
+        self.qkv_b[:width] *= np.float32(query_scale)
+        self.out_w = get("attention.output.dense.weight")
         self.out_b = get("attention.output.dense.bias")
         self.ln1 = (get("attention.output.LayerNorm.weight"), get("attention.output.LayerNorm.bias"))
-        self.up_w = np.ascontiguousarray(get("intermediate.dense.weight").T)
+        self.up_w = get("intermediate.dense.weight")
         self.up_b = get("intermediate.dense.bias")
-        self.down_w = np.ascontiguousarray(get("output.dense.weight").T)
+        self.down_w = get("output.dense.weight")
         self.down_b = get("output.dense.bias")
         self.ln2 = (get("output.LayerNorm.weight"), get("output.LayerNorm.bias"))
 
@@ -97,13 +134,15 @@ class Encoder:
         self.heads = int(config["num_attention_heads"])
         self.dim = int(config["hidden_size"])
         self.eps = float(config.get("layer_norm_eps", 1e-12))
+        head_scale = 1.0 / float(np.sqrt(self.dim // self.heads))
         try:
             self.word = weights["embeddings.word_embeddings.weight"]
             self.position = weights["embeddings.position_embeddings.weight"]
             self.token_type = weights["embeddings.token_type_embeddings.weight"][0]
             self.ln = (weights["embeddings.LayerNorm.weight"], weights["embeddings.LayerNorm.bias"])
             self.layers = [
-                _Layer(weights, f"encoder.layer.{i}") for i in range(int(config["num_hidden_layers"]))
+                _Layer(weights, f"encoder.layer.{i}", head_scale)
+                for i in range(int(config["num_hidden_layers"]))
             ]
         except KeyError as exc:
             raise EncoderError(f"the model's weights lack {exc.args[0]}") from None
@@ -144,49 +183,84 @@ class Encoder:
         self,
         texts: Sequence[str],
         *,
-        batch_size: int = BATCH_SIZE,
+        batch_tokens: int = BATCH_TOKENS,
+        threads: int | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> np.ndarray:
-        """Unit vectors of shape ``(len(texts), dim)``, float32. ``progress(n)`` is called after
-        each batch with how many texts it encoded."""
+        """Unit vectors of shape ``(len(texts), dim)``, float32. Texts are encoded in batches of
+        about ``batch_tokens`` word pieces, on ``threads`` threads (default :func:`encode_threads`);
+        ``progress(n)`` is called after each batch with how many texts it encoded."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
         ids = [e.ids for e in self.tokenizer.encode_batch(list(texts))]  # type: ignore[attr-defined]
-        # Texts of similar length share a batch, so little of each batch is padding.
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            out[chunk] = self._forward([ids[i] for i in chunk])
-            if progress is not None:
-                progress(len(chunk))
+        threads = encode_threads() if threads is None else max(1, threads)
+        # Enough batches for every thread to have one, when there are texts enough.
+        budget = max(1, min(batch_tokens, -(-sum(map(len, ids)) // threads)))
+        batches = list(_batches(ids, budget))
+        if threads == 1 or len(batches) == 1:
+            done: Iterator[np.ndarray] = map(self._forward, ([ids[i] for i in b] for b in batches))
+            for batch, vectors in zip(batches, done, strict=True):
+                out[batch] = vectors
+                if progress is not None:
+                    progress(len(batch))
+            return out
+        with ThreadPoolExecutor(min(threads, len(batches)), thread_name_prefix="encode") as pool:
+            done = pool.map(self._forward, ([ids[i] for i in b] for b in batches))
+            for batch, vectors in zip(batches, done, strict=True):
+                out[batch] = vectors
+                if progress is not None:
+                    progress(len(batch))
         return out
 
     def _forward(self, batch: list[list[int]]) -> np.ndarray:
-        n, length = len(batch), max(len(ids) for ids in batch)
-        tokens = np.zeros((n, length), dtype=np.int64)
-        mask = np.zeros((n, length), dtype=np.float32)
-        for i, ids in enumerate(batch):
-            tokens[i, : len(ids)] = ids
-            mask[i, : len(ids)] = 1.0
-        x = self.word[tokens] + self.position[:length] + self.token_type
+        """The unit vectors of ``batch``'s texts (word piece ids). The texts are laid end to end,
+        one row per word piece and no padding: every layer's products run on all of them at once,
+        and attention is taken within each text."""
+        lengths = [len(ids) for ids in batch]
+        bounds = np.cumsum([0, *lengths])
+        tokens = np.fromiter((t for ids in batch for t in ids), dtype=np.int64, count=int(bounds[-1]))
+        positions = np.concatenate([np.arange(n) for n in lengths])
+        x = self.word[tokens] + self.position[positions] + self.token_type
         x = _layer_norm(x, *self.ln, self.eps)
-        head_dim = self.dim // self.heads
-        # Padding gets a large negative score so softmax gives it no attention.
-        bias = ((1.0 - mask) * np.float32(-1e4))[:, None, None, :]
-        scale = np.float32(1.0 / np.sqrt(head_dim))
+        heads, head_dim = self.heads, self.dim // self.heads
+        spans = list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
+        context = np.empty_like(x)
+        mixed = np.empty_like(x)
         for layer in self.layers:
-            qkv = x @ layer.qkv_w + layer.qkv_b
-            qkv = qkv.reshape(n, length, 3, self.heads, head_dim).transpose(2, 0, 3, 1, 4)
-            q, k, v = qkv[0], qkv[1], qkv[2]
-            scores = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
-            scores -= scores.max(-1, keepdims=True)
-            np.exp(scores, out=scores)
-            scores /= scores.sum(-1, keepdims=True)
-            context = (scores @ v).transpose(0, 2, 1, 3).reshape(n, length, self.dim)
-            x = _layer_norm(context @ layer.out_w + layer.out_b + x, *layer.ln1, self.eps)
-            hidden = _gelu(x @ layer.up_w + layer.up_b)
-            x = _layer_norm(hidden @ layer.down_w + layer.down_b + x, *layer.ln2, self.eps)
-        pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
+            qkv = _dense(x, layer.qkv_w, layer.qkv_b)
+            for start, end in spans:
+                q, k, v = qkv[start:end].reshape(end - start, 3, heads, head_dim).transpose(1, 2, 0, 3)
+                scores = q @ k.transpose(0, 2, 1)  # the query is pre-scaled (see _Layer)
+                scores -= scores.max(-1, keepdims=True)
+                np.exp(scores, out=scores)
+                scores /= scores.sum(-1, keepdims=True)
+                context[start:end] = (scores @ v).transpose(1, 0, 2).reshape(end - start, self.dim)
+            attended = _dense(context, layer.out_w, layer.out_b)
+            attended += x
+            x = _layer_norm(attended, *layer.ln1, self.eps)
+            for row in range(0, len(x), _FFN_ROWS):
+                part = x[row : row + _FFN_ROWS]
+                block = _dense(_gelu(_dense(part, layer.up_w, layer.up_b)), layer.down_w, layer.down_b)
+                block += part
+                mixed[row : row + _FFN_ROWS] = block
+            x = _layer_norm(mixed, *layer.ln2, self.eps)
+        pooled = np.add.reduceat(x, bounds[:-1], axis=0) / np.array(lengths, dtype=np.float32)[:, None]
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return pooled / np.maximum(norms, 1e-12)
+
+
+def _batches(ids: Sequence[Sequence[int]], budget: int) -> Iterator[list[int]]:
+    """Positions of ``ids`` in order, grouped into batches of at most ``budget`` word pieces (a
+    longer text is a batch of its own). Packed batches have no padding, so the order of the texts
+    costs nothing and they are kept as given (a progress bar then shows a steady rate)."""
+    batch: list[int] = []
+    size = 0
+    for i, piece in enumerate(ids):
+        if batch and size + len(piece) > budget:
+            yield batch
+            batch, size = [], 0
+        batch.append(i)
+        size += len(piece)
+    if batch:
+        yield batch

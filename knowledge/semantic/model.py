@@ -9,6 +9,7 @@ way ``model.safetensors`` must have the pinned sha256, or nothing is loaded.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import socket
@@ -62,18 +63,62 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify(folder: Path, spec: ModelSpec = DEFAULT_MODEL) -> Path:
+def _stamp(path: Path, sha256: str) -> dict[str, object]:
+    """What identifies ``path``'s bytes without reading them: its real path, inode, size and
+    modification and change times (the change time moves on every write, and no user can set it
+    back), with the digest they were found to have."""
+    stat = path.stat()
+    return {
+        "path": str(path.resolve()),
+        "inode": stat.st_ino,
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "ctime_ns": stat.st_ctime_ns,
+        "sha256": sha256,
+    }
+
+
+def _remembered(record: Path | None, stamp: dict[str, object]) -> bool:
+    if record is None:
+        return False
+    try:
+        return json.loads(record.read_text(encoding="utf-8")) == stamp
+    except (OSError, ValueError):
+        return False
+
+
+def _remember(record: Path | None, stamp: dict[str, object]) -> None:
+    if record is None:
+        return
+    try:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(json.dumps(stamp), encoding="utf-8")
+    except OSError as exc:  # costs only hashing the weights again at the next start
+        logger.debug("could not write %s (%s)", record, exc)
+
+
+def verify(folder: Path, spec: ModelSpec = DEFAULT_MODEL, *, record: Path | None = None) -> Path:
     """``folder`` when it holds the model files and its weights have the pinned sha256; raises
-    :class:`ModelError` otherwise."""
+    :class:`ModelError` otherwise.
+
+    With ``record`` (a file in the state folder), a check that passed is written down with the
+    weights' file identity (:func:`_stamp`), and while that identity is unchanged the 90 MB are
+    not hashed again: about 0.1 s of CPU, a tenth of a cold `citebot ask` (bench/results/encode.md)."""
     missing = [name for name in MODEL_FILES if not (folder / name).is_file()]
     if missing:
         raise ModelError(f"the model folder {folder} has no {', '.join(missing)}")
-    actual = file_sha256(folder / "model.safetensors")
+    weights = folder / "model.safetensors"
+    if _remembered(record, _stamp(weights, spec.sha256)):
+        return folder
+    before = _stamp(weights, spec.sha256)
+    actual = file_sha256(weights)
     if actual != spec.sha256:
         raise ModelError(
-            f"{folder / 'model.safetensors'} has sha256 {actual}, not the pinned {spec.sha256}: "
+            f"{weights} has sha256 {actual}, not the pinned {spec.sha256}: "
             "refusing weights other than the ones citebot was measured with"
         )
+    if _stamp(weights, spec.sha256) == before:  # not written to while it was read
+        _remember(record, before)
     return folder
 
 
@@ -126,7 +171,10 @@ def fetch(spec: ModelSpec = DEFAULT_MODEL, *, probe_timeout: float = 3.0) -> Pat
     return Path(paths[0]).parent
 
 
-def model_folder(model_path: Path | None, spec: ModelSpec = DEFAULT_MODEL) -> Path:
-    """The verified model folder: ``model_path`` when the operator named one, else the hub's."""
+def model_folder(
+    model_path: Path | None, spec: ModelSpec = DEFAULT_MODEL, *, record: Path | None = None
+) -> Path:
+    """The verified model folder: ``model_path`` when the operator named one, else the hub's
+    (``record``: see :func:`verify`)."""
     folder = Path(model_path).expanduser() if model_path is not None else fetch(spec)
-    return verify(folder, spec)
+    return verify(folder, spec, record=record)

@@ -285,3 +285,26 @@ def test_ask_explain_shows_why_it_answered_or_declined(state):
     assert "[1] Enteromammary immune system" in answer
     assert "decision: answered by rule coverage" in stages
     assert "passages (fused score · BM25 · meaning)" in stages and "coverage: " in stages
+
+
+def test_ask_with_a_saved_index_loads_neither_scipy_nor_the_api_readers(state):
+    # SciPy's import (a quarter of a cold `citebot ask`) and docutils are for building an index
+    # and for `citebot lookup`: answering from a saved index needs neither.
+    assert citebot("index", env=state).returncode == 0
+    code = (
+        "import runpy, sys\n"
+        "sys.argv = ['citebot', 'ask', 'What is secretory IgA?']\n"
+        "try:\n"
+        "    runpy.run_module('bot', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('scipy', 'sklearn', 'docutils')\n"
+        "print('loaded:', sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | state
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert "secretory IgA" in out.stdout, out.stderr
+    assert "loaded: []" in out.stdout

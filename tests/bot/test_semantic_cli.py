@@ -8,6 +8,7 @@ import json
 import pytest
 from semantic_model import semantic_test_model
 from test_cli import citebot
+from test_terminal import Terminal
 
 MODEL = semantic_test_model()
 
@@ -29,12 +30,22 @@ def test_index_says_which_channels_answer_and_where_the_model_is_and_encodes_pas
     assert "channels: lexical + meaning\n" in first.stdout
     assert f"meaning model: {MODEL}\n" in first.stdout  # the folder to copy to a server offline
     assert "encoding 5 new or changed passages" in first.stderr
+    assert "encoded 5 passages in " in first.stderr and " passages/s)" in first.stderr
     again = citebot("index", env=env("on"))
     assert "channels: lexical + meaning\n" in again.stdout
     assert "encoding" not in again.stderr
     off = citebot("index", env=env("off"))
     assert "channels: lexical only (retrieval.semantic: off)\n" in off.stdout
     assert "meaning model" not in off.stdout and not off.stderr
+
+
+def test_index_on_a_terminal_follows_the_encoding_with_a_progress_bar(env):
+    # Delay 0: the bar shows at once, so this small build shows it without a test that waits.
+    term = Terminal(["index"], {**env("on"), "CITEBOT_PROGRESS_DELAY": "0"}, columns=100)
+    shown = term.wait_for("no problems found")
+    assert "encoding passages" in shown and "5/5" in shown
+    assert "encoded 5 passages in " in shown
+    assert term.finish() == 0
 
 
 def test_without_the_model_index_and_the_console_say_lexical_only_after_one_warning(tmp_path):

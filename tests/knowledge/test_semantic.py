@@ -8,6 +8,7 @@ is absent. Every test runs with sockets blocked: nothing here may reach a networ
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import socket
 from pathlib import Path
@@ -131,6 +132,24 @@ def test_weights_with_another_hash_are_refused_and_citebot_stays_lexical(tmp_pat
     assert kb.semantic is None and channels.startswith("lexical")
     assert "sha256" in caplog.text and "lexical" in caplog.text
     assert search(kb, "when do the first teeth come through", k=1)[0].doc_id == "teeth"
+
+
+def test_weights_replaced_after_a_passed_check_are_refused_at_the_next_start(tmp_path):
+    # A passed check is written down so a later start skips hashing 90 MB; a file written since
+    # (the same size, even its modification time put back) must be hashed again and refused.
+    folder = tmp_path / "model"
+    shutil.copytree(MODEL, folder)
+    record = tmp_path / "state" / "verified.json"
+    assert model_folder(folder, record=record) == folder and record.is_file()
+    assert model_folder(folder, record=record) == folder
+    weights = folder / "model.safetensors"
+    stat = weights.stat()
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    with pytest.raises(ModelError, match="sha256"):
+        model_folder(folder, record=record)
 
 
 def test_a_missing_model_folder_is_a_warning_not_a_crash(tmp_path, caplog):
