@@ -45,7 +45,8 @@ def test_the_example_config_is_valid_and_documents_every_key():
         "knowledge_dir", "state_dir", "guilds", "message_content", "help_channels", "forum_channels",
         "moderator_roles", "moderator_channel", "answers.private", "answers.reply_in_thread",
         "answers.min_confidence", "answers.auto_min_confidence", "answers.max_sentences", "answers.passages",
-        "notices.medical", "notices.red_flag_message", "notices.red_flags", "cooldown.rate", "cooldown.per",
+        "answers.calibrated", "notices.medical", "notices.red_flag_message", "notices.red_flags",
+        "cooldown.rate", "cooldown.per",
         "crawl.requests_per_second", "crawl.concurrency", "crawl.timeout", "crawl.max_page_mb",
         "crawl.max_pages", "crawl.allow_hosts",
     ]  # fmt: skip
@@ -202,3 +203,16 @@ def test_the_database_and_shards_are_read_and_checked(monkeypatch, tmp_path):
         parse_config("shards: 0-3\n")
     with pytest.raises(ConfigError, match="shard ids run from 0 to shard_count - 1"):
         parse_config("shards: 0-3\nshard_count: 2\n")
+
+
+def test_the_calibrated_decider_is_chosen_in_the_config():
+    from bot.app import answer_settings
+    from knowledge import KnowledgeBase
+    from knowledge.assistant import Assistant
+
+    assert answer_settings(parse_config("")).calibrated is False
+    settings = answer_settings(parse_config("answers:\n  calibrated: true\n"))
+    assert settings.calibrated is True
+    assert Assistant(KnowledgeBase.from_documents([]), settings=settings).decider.calibration is not None
+    with pytest.raises(ConfigError, match="calibrated"):
+        parse_config("answers:\n  calibrated: maybe\n")
