@@ -16,7 +16,7 @@ server with uploads gets the base's documents and its uploads indexed together, 
 cached until the base or its uploads change. Searching two indexes and merging was the other
 choice, but BM25 scores from two indexes are not comparable (each has its own document
 frequencies and lengths), so a merged ranking would favour whichever index is smaller; one index
-keeps ranking and the evidence judge exactly as for a single server. The cost is memory: one
+keeps ranking and the Decider exactly as for a single server. The cost is memory: one
 extra copy of the base's index per server *with uploads* (see ``bench/servers.py``).
 
 Upgrading from the single-pool layout (``<state>/curated.yaml``, ``glossary.yaml``,
