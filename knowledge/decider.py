@@ -126,17 +126,17 @@ class Decider:
         stated = any(states_amount(s.text) for s in verdict.sentences)
         if verdict.answered and analysis.asks_amount and not stated:
             # "How long should I breastfeed?" is not answered by sentences that state no amount.
-            verdict = _with(verdict, answered=False, sentences=(), covered=frozenset(), rule=NO_AMOUNT)
+            verdict = replace(verdict, answered=False, sentences=(), covered=frozenset(), rule=NO_AMOUNT)
         if not verdict.answered and analysis.focus is not None and focus is not None:
             focused = self.judge(analysis.focus, focus())
             if focused.answered:
-                verdict = _with(focused, focused=True)
+                verdict = replace(focused, focused=True)
         if verdict.answered and analysis.in_passing is not None:
             # "how do I use click groups", asked of docs that name Click once to compare: what they
             # say around the name is not an answer about it.
-            verdict = _with(verdict, answered=False, sentences=(), covered=frozenset(), rule=IN_PASSING)
+            verdict = replace(verdict, answered=False, sentences=(), covered=frozenset(), rule=IN_PASSING)
         chosen = self.curated(curated)
-        return _with(verdict, curated=chosen) if chosen is not None else verdict
+        return replace(verdict, curated=chosen) if chosen is not None else verdict
 
     def curated(self, candidates: Sequence[CuratedCandidate]) -> CuratedMatch | None:
         """The best curated match whose meaning does not differ from the question's."""
@@ -215,10 +215,6 @@ def _terms_in(passage: Passage | None, weights: QuestionWeights) -> set[str]:
     if passage is None:
         return set()
     return set(analyze(" ".join((*passage.section, passage.text)))) & weights.terms
-
-
-def _with(verdict: Verdict, **changes: object) -> Verdict:
-    return replace(verdict, **changes)  # type: ignore[arg-type]
 
 
 def _features(
