@@ -25,7 +25,7 @@ from docs_eval import SETS, test_model  # noqa: E402
 import knowledge.semantic as semantic  # noqa: E402
 from knowledge import KnowledgeBase  # noqa: E402
 from knowledge.assistant import Assistant  # noqa: E402
-from knowledge.evaluation import SOURCE, SetReport, _under, load_question_set, run_question_set  # noqa: E402
+from knowledge.evaluation import SOURCE, SetReport, load_question_set, run_question_set, under  # noqa: E402
 from knowledge.semantic import SemanticOptions, attach  # noqa: E402
 
 EVERYDAY = ROOT / "tests" / "knowledge" / "everyday_questions.yaml"
@@ -76,7 +76,7 @@ def _meaning_alone(kb: KnowledgeBase, questions, half: str) -> str:
         return "-"
     asked = [q for q in questions.half(half).answerable if SOURCE not in q.sections]
     right = sum(
-        _under(kb.passages[int(kb.semantic.similarities(q.question).argmax())].section_title, q.sections)
+        under(kb.passages[int(kb.semantic.similarities(q.question).argmax())].section_title, q.sections)
         for q in asked
     )
     return f"{right}/{len(asked)}"

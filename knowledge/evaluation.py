@@ -284,7 +284,7 @@ def run_question_set(
             # Right only when answered from the front matter, citing the document asked about.
             right = top is not None and answer.kind == "source" and _is_document(top, questions.document)
         else:
-            right = top is not None and _under(top.section, item.sections)
+            right = top is not None and under(top.section, item.sections)
         report.outcomes.append(Outcome(item, answer.answered, right, top.section if top else None))
     return report
 
@@ -299,8 +299,9 @@ def answered_from(answer: Answer) -> Hit | None:
     return answer.hits[0]
 
 
-def _under(section: str, headings: Iterable[str]) -> bool:
-    # A hit's section is the heading path ("Dosage" or "Drug X › Dosage"): any heading on it counts.
+def under(section: str, headings: Iterable[str]) -> bool:
+    """Whether a hit's ``section`` (its heading path: "Dosage" or "Drug X › Dosage") stands under
+    one of ``headings``: any heading on the path counts."""
     path = {part.strip() for part in section.split("›")} | {section}
     return any(heading in path for heading in headings)
 

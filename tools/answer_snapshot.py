@@ -39,13 +39,22 @@ SEED_SETS = {
 }
 
 
-def _sets() -> Iterator[tuple[str, Path | None, Path]]:
-    """(name, docs folder or None for the built-in article, question file)."""
+def question_sets() -> Iterator[tuple[str, Path | None, Path]]:
+    """Every question set: (name, docs folder or None for the built-in article, question file)."""
     for name, path in SEED_SETS.items():
         yield name, None, path
     for folder in sorted((ROOT / "tests" / "data").glob("*-docs")):
         if (folder / "questions.yaml").is_file():
             yield folder.name, folder / "docs", folder / "questions.yaml"
+
+
+def knowledge_base(docs: Path | None, state: str, model: Path | None) -> KnowledgeBase:
+    """The knowledge base of ``docs`` (None: the built-in article), with the meaning channel of
+    ``model`` when given (its vectors cached where the benchmarks keep them)."""
+    kb = KnowledgeBase.from_folder(docs, state_dir=state) if docs else KnowledgeBase.default(state_dir=state)
+    if model is not None:
+        attach(kb, SemanticOptions(mode="on", model_path=model), state_dir=CACHE)
+    return kb
 
 
 def _record(assistant: Assistant, question: str) -> dict[str, object]:
@@ -70,7 +79,7 @@ def snapshot(model: Path | None) -> list[dict[str, object]]:
         configurations["meaning"] = model
     records = []
     with tempfile.TemporaryDirectory() as state:
-        for set_name, docs, path in _sets():
+        for set_name, docs, path in question_sets():
             questions = load_question_set(path)
             for config, folder in configurations.items():
                 kb = (

@@ -31,14 +31,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.docs_eval import CACHE, test_model  # noqa: E402
-from knowledge import KnowledgeBase  # noqa: E402
+from bench.docs_eval import test_model  # noqa: E402
 from knowledge.assistant import Assistant  # noqa: E402
 from knowledge.calibration import DEFAULT_PATH, LEXICAL, MEANING, Calibration, Model  # noqa: E402
 from knowledge.decider import BELOW_BAR, COVERAGE, NAMED_SECTION, NO_AMOUNT  # noqa: E402
 from knowledge.errors import QuestionError  # noqa: E402
-from knowledge.evaluation import QuestionSet, load_question_set, run_question_set  # noqa: E402
-from knowledge.semantic import SemanticOptions, attach  # noqa: E402
+from knowledge.evaluation import QuestionSet, load_question_set, run_question_set, under  # noqa: E402
+from tools.answer_snapshot import knowledge_base, question_sets  # noqa: E402
 
 LEXICAL_FEATURES = (
     "rules_answer",
@@ -65,30 +64,8 @@ class QuestionFile:
 
 
 def question_files() -> list[QuestionFile]:
-    files = [
-        QuestionFile("seed", None, ROOT / "tests/knowledge/seed_questions.yaml", all_tune=True),
-        QuestionFile("everyday", None, ROOT / "tests/knowledge/everyday_questions.yaml"),
-    ]
-    for folder in sorted((ROOT / "tests" / "data").glob("*-docs")):
-        if (folder / "questions.yaml").is_file():
-            files.append(QuestionFile(folder.name, folder / "docs", folder / "questions.yaml"))
-    return files
-
-
-def _under(section: str, headings: tuple[str, ...]) -> bool:
-    path = {part.strip() for part in section.split("›")} | {section}
-    return bool(path & set(headings))
-
-
-def knowledge_base(file: QuestionFile, state: str, model: Path | None) -> KnowledgeBase:
-    kb = (
-        KnowledgeBase.from_folder(file.docs, state_dir=state)
-        if file.docs
-        else KnowledgeBase.default(state_dir=state)
-    )
-    if model is not None:
-        attach(kb, SemanticOptions(mode="on", model_path=model), state_dir=CACHE)
-    return kb
+    """The question sets of tools/answer_snapshot.py; the seed set is all tune (written to calibrate)."""
+    return [QuestionFile(name, docs, path, all_tune=name == "seed") for name, docs, path in question_sets()]
 
 
 def rows(assistant: Assistant, questions: QuestionSet, features: tuple[str, ...]) -> tuple[list, list]:
@@ -102,7 +79,7 @@ def rows(assistant: Assistant, questions: QuestionSet, features: tuple[str, ...]
         if verdict is None or verdict.rule not in DECIDED_BY_COVERAGE:
             continue
         right = (
-            bool(item.sections) and verdict.lead is not None and _under(verdict.lead.section, item.sections)
+            bool(item.sections) and verdict.lead is not None and under(verdict.lead.section, item.sections)
         )
         x.append([float(verdict.features.get(name, 0.0)) for name in features])
         y.append(int(right))
@@ -172,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         configurations[MEANING] = model_folder
     files = question_files()
     with tempfile.TemporaryDirectory() as state:
-        kbs = {(f.name, c): knowledge_base(f, state, m) for f in files for c, m in configurations.items()}
+        pairs = [(f, config, m) for f in files for config, m in configurations.items()]
+        kbs = {(f.name, config): knowledge_base(f.docs, state, m) for f, config, m in pairs}
         models = {}
         for config in configurations:
             features = MEANING_FEATURES if config == MEANING else LEXICAL_FEATURES
