@@ -1,9 +1,10 @@
 """From a member's question to a ready-to-send reply, shared by ``/ask``, mentions and help channels.
 
-Retrieval and the store run in a worker thread so the event loop stays responsive; the reply gets
-its notices (a red-flag warning first, the daily medical notice) and the persistent answer buttons.
-Red flags are checked before anything that can fail, and recording the answer is best effort: a
-member who describes warning signs always gets the red-flag message.
+Each post is read once (:meth:`ReplyService.read`: the Assistant's analysis, red flags included)
+before anything that can fail, then answered from that reading. Analysis, retrieval and the store run
+in worker threads so the event loop stays responsive; the reply gets its notices (a red-flag warning
+first, the daily medical notice) and the persistent answer buttons. Recording the answer is best
+effort: a member who describes warning signs always gets the red-flag message.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
-from knowledge import Answer, Hit, Question
+from knowledge import Answer, Hit, Question, QuestionError
+from knowledge.analysis import Analysis
 from knowledge.notices import phrase
+from knowledge.safety import RedFlag
 from knowledge.store import StoreUnavailable
 
 from . import render
@@ -74,6 +77,23 @@ def fuzzy_filter(current: str, texts: Iterable[str], limit: int = render.CHOICES
     return matches[:limit]
 
 
+@dataclass(frozen=True)
+class Asked:
+    """A member's post read once, before anything that can fail: its ``analysis`` (None when it
+    could not be made: nothing to look up, see ``error``, or the server failing) and the red flag
+    it shows, if any."""
+
+    text: str  # the member's words without mentions
+    analysis: Analysis | None
+    red_flag: RedFlag | None = None
+    error: QuestionError | None = None
+
+    @property
+    def notice(self) -> str:
+        """The red-flag notice to send first ("" for none)."""
+        return self.red_flag.message if self.red_flag else ""
+
+
 @dataclass
 class Reply:
     """What to send for one question."""
@@ -119,27 +139,29 @@ class ReplyService:
 
     # -- asking -------------------------------------------------------------------------------
 
-    def red_flag_notice(self, *texts: str | None, guild_id: int | None = None) -> str:
-        """The red-flag notice for ``texts`` (a member's words) or their rewrite by the server's
-        glossary and the documents': the notice of the most urgent warning sign seen
-        (``notices.red_flags`` and ``red_flag_message`` override), or "" when none. Never raises: it
-        runs before anything that can fail."""
-        rewrites: list[str | None] = []
-        # Only a server already loaded: this runs on the event loop, and a server's files are never
-        # read there. (Its assistant checks the glossary rewrite again, in a worker thread.)
-        state = self.bot.loaded_server(guild_id) if guild_id is not None else None
-        for text in texts:
-            if text and state is not None:
-                try:
-                    rewrites.append(state.assistant.rewrite(text))
-                except Exception:
-                    logger.exception("the glossary could not rewrite a question for the red-flag check")
-        flag = self._red_flags.check(*texts, *rewrites)
-        return flag.message if flag else ""
+    async def read(
+        self, text: str, *, guild_id: int | None, context: str = "", load: bool = True
+    ) -> Asked:
+        """``text`` (a member's post) read once by the server's assistant, in a worker thread:
+        cleaned, rewritten by the glossaries, checked for red flags. Never raises, so the red-flag
+        message is certain: when the analysis cannot be made (the server failing to load, or not
+        loaded and ``load`` is False, for a post that gets no answer anyway) the member's own
+        words are checked alone. ``context`` is the earlier question of a follow-up."""
+        words = without_mentions(text) or text
 
-    def is_red_flag(self, *texts: str | None, guild_id: int | None = None) -> bool:
-        """Whether :meth:`red_flag_notice` has a notice for ``texts``."""
-        return bool(self.red_flag_notice(*texts, guild_id=guild_id))
+        def read() -> Asked:
+            try:
+                state = self.bot.server(guild_id) if load else self.bot.loaded_server(guild_id)
+                if state is not None:
+                    analysis = state.assistant.analyse(words, context=context)
+                    return Asked(words, analysis, analysis.red_flag)
+            except QuestionError as exc:
+                return Asked(words, None, error=exc)
+            except Exception:
+                logger.exception("a question could not be analysed; checking its words for red flags alone")
+            return Asked(words, None, self._red_flags.check(words))
+
+        return await asyncio.to_thread(read)
 
     def confident(self, answer: Answer) -> bool:
         """Good enough to post unprompted (help channels, forum posts)."""
@@ -150,17 +172,17 @@ class ReplyService:
         """A member's words as a question: mentions out, cleaned; raises QuestionError when empty."""
         return Question.parse(without_mentions(text) or text)
 
-    async def ask(self, question: str | Question, *, guild_id: int | None, context: str = "") -> Answer:
-        """Only the answer, from the server's assistant in a worker thread (raises QuestionError
-        for an empty question)."""
+    async def ask(self, asked: Asked, *, guild_id: int | None) -> Answer:
+        """Only the answer to a post :meth:`read` before, from the server's assistant in a worker
+        thread. Raises the reading's QuestionError for a post with nothing to look up."""
+        if asked.error is not None:
+            raise asked.error
         k = self.bot.config.answers.passages
-        if not isinstance(question, Question):
-            question = self.question(question)
-        asked = question
 
         def answer() -> Answer:
-            # In the worker thread too: a server not loaded yet is loaded here, off the event loop.
-            return self.bot.server(guild_id).assistant.ask(asked, context=context, k=k)
+            assistant = self.bot.server(guild_id).assistant
+            # A reading that failed is tried again here, so its error reaches the caller.
+            return assistant.ask(asked.analysis or asked.text, k=k)
 
         return await asyncio.to_thread(answer)
 
@@ -171,14 +193,13 @@ class ReplyService:
         user_id: int,
         guild_id: int | None,
         channel_id: int | None,
-        asked: str | None = None,
         context: str = "",
-        red_flag: str | None = None,
+        red_flag: str = "",
     ) -> Reply:
-        """Record ``answer`` and build its reply. ``asked`` is the member's own words, checked for
-        red flags (the answer's question may have been shortened) unless ``red_flag`` is already their
-        notice ("" for none).
-        When the store fails the reply still goes out, without buttons and with the medical notice."""
+        """Record ``answer`` and build its reply, led by ``red_flag`` (the notice of the post's
+        reading, when it was read on its own: a forum post's title may flag what the question
+        answered does not) or else the answer's own. When the store fails the reply still goes out,
+        without buttons and with the medical notice."""
         store = self.bot.server(guild_id).store
         # Sources page n is the passage the reply cites as [n] (Answer.sources numbers them once).
         passage_ids = [hit.passage_id for hit in answer.sources()]
@@ -208,13 +229,7 @@ class ReplyService:
                 first_today = True
             return answer_id, first_today
 
-        if not red_flag:
-            # The answer's own check also read the server's glossary rewrite of the member's words,
-            # which the check made before the answer ("" when it found nothing) did not.
-            checked_before = red_flag is not None
-            red_flag = answer.safety or (
-                "" if checked_before else self.red_flag_notice(asked, answer.question, guild_id=guild_id)
-            )
+        red_flag = red_flag or answer.safety
         answer_id, first_today = await asyncio.to_thread(remember)
         notices = self.bot.config.notices
         lines = []
@@ -277,7 +292,8 @@ class ReplyService:
         except StoreUnavailable:
             return questions
         answered = [(n - declined.get(q.casefold(), 0), q) for q, n in asked]
-        often = [(n, q) for n, q in answered if n >= FREQUENT_MIN_ANSWERED and not self.is_red_flag(q)]
+        flagged = state.assistant.is_red_flag
+        often = [(n, q) for n, q in answered if n >= FREQUENT_MIN_ANSWERED and not flagged(q)]
         questions = [q for _, q in sorted(often, key=lambda item: -item[0])]
         self._frequent[state.guild_id] = (now, questions)
         return questions

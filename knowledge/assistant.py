@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from .analysis import SOURCE, SUMMARY, analyse, expand
+from .analysis import SOURCE, SUMMARY, Analysis, analyse, expand
 from .calibration import Calibration
 from .chunking import sentence_spans
 from .curated import CuratedAnswer, CuratedMatch, CuratedStore
@@ -93,8 +93,9 @@ class Assistant:
         )
 
     def is_red_flag(self, text: str) -> bool:
-        """Whether a member's words, or their glossary rewrite, describe warning signs. Cheap (the
-        knowledge base's part is in memory): callers check it before anything that can fail."""
+        """Whether ``text``, or its glossary rewrite, describes warning signs (for texts that are
+        not being answered, such as questions offered as suggestions; a question being answered
+        has its check in :meth:`analyse`)."""
         return self.red_flags.matches(text, self.rewrite(text))
 
     def rewrite(self, text: str) -> str | None:
@@ -102,23 +103,42 @@ class Assistant:
         neither changes it."""
         return expand(text, self.kb, self.glossary)[0]
 
-    def ask(self, question: str | Question, *, context: str = "", k: int = 5) -> Answer:
-        """Answer ``question`` (text, or a :class:`~knowledge.question.Question` already cleaned)
-        with up to ``k`` passages; ``context`` is the earlier question of a follow-up. Raises
+    def analyse(self, question: str | Question, *, context: str = "") -> Analysis:
+        """The first stage alone: ``question`` read once (cleaned, rewritten by the glossaries,
+        checked for red flags; ``context`` is the earlier question of a follow-up). A caller that
+        must act on a red flag before anything can fail analyses first and passes the
+        :class:`~knowledge.analysis.Analysis` to :meth:`ask`. Raises
         :class:`~knowledge.question.QuestionError` for an empty question."""
-        return self.trace(question, context=context, k=k).answer
-
-    def trace(self, question: str | Question, *, context: str = "", k: int = 5) -> Trace:
-        """:meth:`ask`, with what each stage made of the question (``citebot ask --explain``)."""
-        kb = self.kb  # one knowledge base for the whole question, even if a reload swaps it meanwhile
-        analysis = analyse(
+        return analyse(
             question,
-            kb,
+            self.kb,
             glossary=self.glossary,
             red_flags=self.red_flags,
             settings=self.settings,
             context=context,
         )
+
+    def ask(self, question: str | Question | Analysis, *, context: str = "", k: int = 5) -> Answer:
+        """Answer ``question`` (text, a :class:`~knowledge.question.Question` already cleaned, or an
+        :class:`~knowledge.analysis.Analysis` from :meth:`analyse`) with up to ``k`` passages;
+        ``context`` is the earlier question of a follow-up (an analysis holds its own). Raises
+        :class:`~knowledge.question.QuestionError` for an empty question."""
+        return self.trace(question, context=context, k=k).answer
+
+    def trace(self, question: str | Question | Analysis, *, context: str = "", k: int = 5) -> Trace:
+        """:meth:`ask`, with what each stage made of the question (``citebot ask --explain``)."""
+        kb = self.kb  # one knowledge base for the whole question, even if a reload swaps it meanwhile
+        if isinstance(question, Analysis):
+            analysis = question
+        else:
+            analysis = analyse(
+                question,
+                kb,
+                glossary=self.glossary,
+                red_flags=self.red_flags,
+                settings=self.settings,
+                context=context,
+            )
         safety = analysis.red_flag.message if analysis.red_flag else ""
         # About the source, or a "tl;dr": answered from the whole document when it can be.
         whole = {SOURCE: self._about_source, SUMMARY: self._summary}.get(analysis.kind)

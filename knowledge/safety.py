@@ -430,5 +430,12 @@ class RedFlags:
         return self.check(*texts) is not None
 
 
+def most_urgent(flags: Iterable[RedFlag | None]) -> RedFlag | None:
+    """The most urgent of ``flags`` (several readings of one post), or None when none is set.
+    Built-in signs rank as :data:`SIGNS` lists them; an operator's patterns have one notice."""
+    rank = {sign.name: n for n, sign in enumerate(SIGNS)}
+    return min((f for f in flags if f is not None), key=lambda f: rank.get(f.sign, len(rank)), default=None)
+
+
 def _distinct(texts: Iterable[str | None]) -> list[str]:
     return list(dict.fromkeys(" ".join(text.split()) for text in texts if text and text.strip()))

@@ -58,7 +58,10 @@ class Ask(commands.Cog):
         try:
             self._cooldown(interaction)
         except app_commands.CommandOnCooldown as exc:
-            notice = service.red_flag_notice(question, guild_id=interaction.guild_id)
+            # Read without loading the server (a member on cooldown asked before, so it is loaded):
+            # the refusal must go out within Discord's 3 seconds.
+            read = await service.read(question, guild_id=interaction.guild_id, load=False)
+            notice = read.notice
             if not notice:
                 raise  # the error handler says "slow down"
             # Warning signs are never held back by a cooldown; only the answer waits.
@@ -70,26 +73,25 @@ class Ask(commands.Cog):
             return
         # Cleaning a long question takes milliseconds, so it waits for the defer unless the
         # question may be empty, which is answered at once (privately) instead.
-        worded = any(ch.isalnum() for ch in without_mentions(question)[:_WORD_SCAN_CHARS])
-        asked = None if worded else service.question(question)
+        if not any(ch.isalnum() for ch in without_mentions(question)[:_WORD_SCAN_CHARS]):
+            service.question(question)  # raises QuestionError when there is nothing to look up
         ephemeral = self.bot.config.answers.private if private is None else private
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
         # Let the questions that arrived with this one be acknowledged before its work begins:
         # its answer, in a worker thread, would slow the event loop that sends theirs.
         await asyncio.sleep(0)
-        asked = asked or service.question(question)  # with a word in it, it cannot be refused
-        # In a worker thread: the glossary rewrite checks its files for changes, and a file system
-        # busy with other work kept every other member's acknowledgement waiting on the event
-        # loop. It never raises, so the red-flag message is still certain.
-        red_flag = await asyncio.to_thread(service.red_flag_notice, question, guild_id=interaction.guild_id)
+        # Read once, in a worker thread (the glossary rewrite checks its files for changes, and a
+        # busy file system kept every other member's acknowledgement waiting on the event loop).
+        # It never raises, so the red-flag message is certain whatever fails next.
+        read = await service.read(question, guild_id=interaction.guild_id)
+        red_flag = read.notice
         try:
-            answer = await service.ask(asked, guild_id=interaction.guild_id)
+            answer = await service.ask(read, guild_id=interaction.guild_id)
             reply = await service.reply(
                 answer,
                 user_id=interaction.user.id,
                 guild_id=interaction.guild_id,
                 channel_id=interaction.channel_id,
-                asked=question,
                 red_flag=red_flag,
             )
             message = await interaction.edit_original_response(**reply.send_kwargs())

@@ -29,6 +29,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from knowledge import Answer, QuestionError
+from knowledge.safety import most_urgent
 from knowledge.store import AnswerRecord
 
 from .. import render
@@ -95,14 +96,11 @@ class Conversation(commands.Cog):
             logger.exception("could not look up the answer this message follows up on")
             previous = None
             # A mention is answered below anyway; a follow-up in the bot's thread still gets the warning.
-            if (
-                text
-                and not mentioned
-                and self._in_own_thread(channel)
-                and (notice := self.bot.answers.red_flag_notice(text, guild_id=message.guild.id))
-            ):
-                await self._red_flag_only(message, notice)
-                return
+            if text and not mentioned and self._in_own_thread(channel):
+                read = await self.bot.answers.read(text, guild_id=message.guild.id, load=False)
+                if read.notice:
+                    await self._red_flag_only(message, read.notice)
+                    return
         if (previous is not None or mentioned) and text and is_chatter(text):
             # "thanks!" to the bot is not a question: a 👍 says it was seen, anything else waits.
             if is_thanks(text):
@@ -154,12 +152,13 @@ class Conversation(commands.Cog):
 
     async def _answer(self, message: discord.Message, text: str, *, context: str = "", auto: bool) -> None:
         service = self.bot.answers
-        # First: whatever fails next, this message goes out.
-        red_flag = service.red_flag_notice(text, guild_id=message.guild.id)
+        # First, read once: whatever fails next, its red-flag message goes out.
+        read = await service.read(text, guild_id=message.guild.id, context=context)
+        red_flag = read.notice
         if await self._over_limit(message, red_flag=red_flag, quiet=auto):
             return
         try:
-            answer = await service.ask(text, guild_id=message.guild.id, context=context)
+            answer = await service.ask(read, guild_id=message.guild.id)
             if auto and not service.confident(answer):
                 logger.debug(
                     "help channel question not confident enough (%.2f); staying quiet", answer.confidence
@@ -168,7 +167,7 @@ class Conversation(commands.Cog):
                 if red_flag:
                     await self._red_flag_only(message, red_flag)
                 return
-            await self._send(message, answer, asked=text, context=context, red_flag=red_flag)
+            await self._send(message, answer, asked=read.text, context=context, red_flag=red_flag)
         except QuestionError as exc:
             # Nothing to look up ("🍼❓"): quiet in a help channel, said to a member who asked the bot.
             self._refund(message)
@@ -229,18 +228,20 @@ class Conversation(commands.Cog):
         candidates = dict.fromkeys(
             q for q in (body, f"{thread.name}. {body}" if body else "", thread.name) if q
         )
-        # First: whatever fails next, this goes out.
-        red_flag = service.red_flag_notice(*candidates, guild_id=message.guild.id)
+        # First, each read once: whatever fails next, the most urgent red flag any shows goes out.
+        readings = [await service.read(q, guild_id=message.guild.id) for q in candidates]
+        flag = most_urgent(read.red_flag for read in readings)
+        red_flag = flag.message if flag else ""
         if await self._over_limit(message, red_flag=red_flag, quiet=True):
             return
         try:
-            for question in candidates:
+            for read in readings:
                 try:
-                    answer = await service.ask(question, guild_id=message.guild.id)
+                    answer = await service.ask(read, guild_id=message.guild.id)
                 except QuestionError:  # a title of emoji alone: nothing to look up in it
                     continue
                 if service.confident(answer):
-                    await self._send(message, answer, asked=question, in_thread=False, red_flag=red_flag)
+                    await self._send(message, answer, asked=read.text, in_thread=False, red_flag=red_flag)
                     return
         except discord.Forbidden:
             raise
@@ -259,7 +260,7 @@ class Conversation(commands.Cog):
         asked: str,
         context: str = "",
         in_thread: bool | None = None,
-        red_flag: str | None = None,
+        red_flag: str = "",
     ) -> None:
         channel = message.channel
         if in_thread is None:
@@ -273,7 +274,6 @@ class Conversation(commands.Cog):
             user_id=message.author.id,
             guild_id=message.guild.id if message.guild else None,
             channel_id=target.id,
-            asked=asked,
             context=context,
             red_flag=red_flag,
         )

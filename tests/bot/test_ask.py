@@ -70,15 +70,15 @@ async def test_ask_is_acknowledged_before_any_work_on_it_starts(simcord_env, mon
     calls = watch_order(
         monkeypatch,
         simcord_env,
-        [(ReplyService, name) for name in ("red_flag_notice", "question", "ask", "reply")]
-        + [(CitebotBot, "server"), (CitebotBot, "loaded_server"), (Assistant, "ask")]
+        [(ReplyService, name) for name in ("read", "question", "ask", "reply")]
+        + [(CitebotBot, "server"), (CitebotBot, "loaded_server"), (Assistant, "analyse"), (Assistant, "ask")]
         + [(ServerStore, name) for name in ("record_answer", "mark_notice_shown", "set_message")],
     )
     result = await s.alice.slash(s.channel, "ask", question="my baby has a fever, what is colostrum?")
 
     assert result.response.embeds and result.response.content.startswith("⚠️ A temperature of 38 °C")
     called = {name for name, _ in calls}
-    assert {"ReplyService.red_flag_notice", "ReplyService.question", "Assistant.ask"} <= called
+    assert {"ReplyService.read", "Assistant.analyse", "Assistant.ask"} <= called
     assert {"CitebotBot.server", "ServerStore.record_answer"} <= called
     early = [name for name, acknowledged in calls if not acknowledged]
     assert early == [], f"ran before the acknowledgement: {early}"

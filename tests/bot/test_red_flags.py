@@ -13,6 +13,8 @@ from simcord import assert_error
 from bot import create_bot
 from bot.config import CooldownConfig, NoticeConfig
 from bot.exts.errors import SLOW_DOWN
+from knowledge import analysis
+from knowledge import question as question_module
 from knowledge.safety import RedFlags
 from knowledge.store import ServerStore, StoreUnavailable
 
@@ -92,6 +94,51 @@ async def test_when_answering_fails_the_red_flag_is_sent_alone(simcord_env, monk
     await s.alice.send(s.channel, f"{s.guild.me.mention} {BREATHING}")
     reply = s.channel.last_message
     assert reply.author.id == s.guild.me.id and reply.content.startswith(notice(BREATHING))
+
+
+async def test_when_the_question_cannot_be_analysed_its_own_words_are_still_checked(simcord_env, monkeypatch):
+    s = server(simcord_env)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("glossary unreadable")
+
+    assistant = simcord_env.bot.server(s.guild.id).assistant
+    monkeypatch.setattr(assistant, "analyse", broken)
+    result = await s.alice.slash(s.channel, "ask", question=BREAST)
+    assert result.response.content.startswith(notice(BREAST))
+    assert result.response.embeds, "answering reads the question again, and here it can"
+
+    monkeypatch.setattr(assistant, "ask", broken)
+    result = await s.alice.slash(s.channel, "ask", question=BREATHING)
+    assert result.response.content.startswith(notice(BREATHING))
+    assert "could not look up an answer" in result.response.content
+
+
+@pytest.mark.parametrize("way", ["slash", "mention"])
+async def test_each_post_is_cleaned_rewritten_and_checked_once(simcord_env, monkeypatch, way):
+    # The red-flag notice goes out before anything can fail, and the answer is built from that
+    # same reading: the member's words are not cleaned, rewritten or checked a second time.
+    s = server(simcord_env)
+    expected = notice(BREAST)
+    calls: list[str] = []
+    for owner, name in ((RedFlags, "check"), (question_module, "clean_question"), (analysis, "expand")):
+        original = getattr(owner, name)
+
+        def counted(*args, _original=original, _name=name, **kwargs):
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, counted)
+
+    if way == "slash":
+        result = await s.alice.slash(s.channel, "ask", question=BREAST)
+        content = result.response.content
+        assert result.response.embeds
+    else:
+        await s.alice.send(s.channel, f"{s.guild.me.mention} {BREAST}")
+        content = s.channel.last_message.content
+    assert content.startswith(expected)
+    assert sorted(calls) == ["check", "clean_question", "expand"]
 
 
 async def test_mentions_forum_posts_and_thread_follow_ups(simcord_env, config, builtin_kb):

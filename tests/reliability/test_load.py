@@ -169,7 +169,7 @@ async def test_100_concurrent_asks_and_a_reload_under_load(simcord_env, load_con
     # No interaction's own work (cleaning, the red-flag check, its server, the answer) may start
     # before it is acknowledged: then acknowledgements never queue behind answers.
     early = record_work_before_acknowledgement(
-        monkeypatch, [(ReplyService, name) for name in ("question", "is_red_flag", "ask", "reply")]
+        monkeypatch, [(ReplyService, name) for name in ("question", "read", "ask", "reply")]
     )
     log = env.backend.http_requests
     settle = env._settle_internal
