@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# What a moderator reads when a curated answer is kept (tests match these, not copied prose).
+SAVED = "Saved curated answer **#{id}**"
+UPDATED = "Updated curated answer **#{id}**"
+
 
 def moderated(bot: CitebotCore, interaction: discord.Interaction) -> tuple[ServerState, CuratedStore]:
     """The server an interaction came from and its curated answers: a moderator's command only
@@ -103,7 +107,8 @@ async def save_draft(
             entry = exc.done
             note = write_failed_note(exc)
     verb = "Saved" if answer_id is None else "Updated"
-    lines = [f"{verb} curated answer **#{entry.id}**{origin}. Questions like it now get this answer first."]
+    done = (SAVED if answer_id is None else UPDATED).format(id=entry.id)
+    lines = [f"{done}{origin}. Questions like it now get this answer first."]
     if unknown:
         lines.append("Unknown passage ids left out: " + ", ".join(f"`{render.escape(p)}`" for p in unknown))
     if note:

@@ -50,6 +50,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# What a moderator reads when a golden question is kept (tests match these, not copied prose).
+GOLDEN_ADDED = "Added golden question **#{id}**"
+GOLDEN_KEPT = "Kept golden question **#{id}**"
+GOLDEN_UPDATED = "Updated golden question **#{id}**"
+
 MAX_IMPORT_BYTES = 512 * 1024
 KEEP_MENU_NAME = "Keep as test question"
 
@@ -224,10 +229,10 @@ class SelfTest(commands.Cog):
                 except StateWriteError as exc:
                     kept, replaced = exc.done, False
                     note = "\n" + write_failed_note(exc)
-        verb = "Updated" if replaced else "Kept"
+        done = (GOLDEN_UPDATED if replaced else GOLDEN_KEPT).format(id=kept.id)
         await send_private(
             interaction,
-            f"{verb} golden question **#{kept.id}** “{render.escape(kept.question)}”: it must keep being "
+            f"{done} “{render.escape(kept.question)}”: it must keep being "
             f"answered by {render.escape(_shown(expect, state.kb))}. Every change is checked against it."
             + note,
         )
@@ -258,7 +263,7 @@ class SelfTest(commands.Cog):
                     kept, replaced = exc.done, False
                     note = "\n" + write_failed_note(exc)
         lines = [
-            f"{'Updated' if replaced else 'Added'} golden question **#{kept.id}** "
+            f"{(GOLDEN_UPDATED if replaced else GOLDEN_ADDED).format(id=kept.id)} "
             f"“{render.escape(kept.question)}”: must be answered by "
             f"{render.escape(_shown(expectation, state.kb))}."
         ]

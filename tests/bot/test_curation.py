@@ -15,6 +15,7 @@ from simcord.actors import MemberActor
 from simcord.builders import ChannelHandle, GuildHandle, RoleHandle
 
 from bot.checks import MODERATORS_ONLY, NotModerator
+from bot.exts._curating import SAVED, UPDATED
 from bot.render import CURATED_HEADER
 from bot.utils import Refused
 from knowledge import atomic
@@ -141,7 +142,7 @@ async def test_an_admin_override_still_hits_the_server_side_check(simcord_env):
 async def test_a_curated_answer_wins_over_retrieval(simcord_env, state_dir):
     s = server(simcord_env)
     saved = await add_curated(s, IBUPROFEN, IBUPROFEN_ANSWER, phrasings="Can I use ibuprofen when nursing?")
-    assert "Saved curated answer **#1**" in saved.response.content
+    assert SAVED.format(id=1) in saved.response.content
     assert saved.response.ephemeral
 
     result = await s.alice.slash(s.channel, "ask", question="can i take ibuprofen while i'm breastfeeding")
@@ -239,7 +240,7 @@ async def test_edit_show_list_and_remove(simcord_env):
     edited = await s.mod.submit_modal(
         shown, {"curate:question": IBUPROFEN, "curate:answer": "Yes, at usual doses."}
     )
-    assert "Updated curated answer **#1**" in edited.response.content
+    assert UPDATED.format(id=1) in edited.response.content
 
     detail = await s.mod.slash(s.channel, "faq show", id=1)
     text = text_of(detail)
@@ -310,7 +311,7 @@ async def test_save_as_curated_answer_from_a_bot_answer(simcord_env):
     saved = await s.mod.submit_modal(
         shown, {**values, "curate:answer": "Immune cells primed in the gut travel to the breast."}
     )
-    assert "Saved curated answer **#1** from https://discord.com/channels/" in saved.response.content
+    assert SAVED.format(id=1) + " from https://discord.com/channels/" in saved.response.content
 
     again = await s.alice.slash(
         s.channel, "ask", question="how does the intestine of the mother influence breast milk antibodies"

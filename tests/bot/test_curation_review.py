@@ -13,6 +13,7 @@ from bot_helpers import embed_text
 from bot import create_bot
 from bot.checks import MODERATORS_ONLY
 from bot.config import Config, CooldownConfig
+from bot.exts._curating import SAVED, UPDATED
 from bot.render import CURATED_HEADER
 from knowledge.curated import SourceLink
 
@@ -103,7 +104,7 @@ async def test_write_answer_from_the_queue_saves_a_curated_answer(simcord_env):
     saved = await mod.submit_modal(
         shown, {"curate:question": FRIDGE, "curate:answer": "Up to four days at 4 °C.", "curate:sources": ""}
     )
-    assert "Saved curated answer **#1**" in saved.response.content
+    assert SAVED.format(id=1) in saved.response.content
 
     later = await alice.slash(channel, "ask", question="how long can breast milk stay in the fridge?")
     assert later.response.embeds[0].description.startswith(CURATED + "\nUp to four days")
@@ -207,7 +208,7 @@ class TestChangedSources:
                 "curate:sources": new_fridge.id,
             },
         )
-        assert "Updated curated answer **#1**" in saved.response.content
+        assert UPDATED.format(id=1) in saved.response.content
         entry = bot.server(guild.id).assistant.curated.get(1)
         assert entry.answer == "Three to four days." and entry.status == "active"
         assert [s.passage_id for s in entry.sources] == [new_fridge.id]

@@ -18,7 +18,7 @@ from simcord.builders import ChannelHandle, GuildHandle
 from bot import create_bot
 from bot.__main__ import main
 from bot.checks import MODERATORS_ONLY, NotModerator
-from bot.exts.selftest import KEEP_MENU_NAME
+from bot.exts.selftest import GOLDEN_ADDED, GOLDEN_KEPT, GOLDEN_UPDATED, KEEP_MENU_NAME
 from bot.ui.golden import KeepAsTestButton
 from bot.utils import Refused
 
@@ -95,7 +95,7 @@ async def test_a_moderator_keeps_an_answer_as_a_golden_question(simcord_env, sta
     s = side(simcord_env)
     kept = await keep_as_test(s)
     assert kept.response.ephemeral
-    assert kept.response.content.startswith(f"Kept golden question **#1** “{ENTEROMAMMARY}”")
+    assert kept.response.content.startswith(GOLDEN_KEPT.format(id=1) + f" “{ENTEROMAMMARY}”")
     assert "section Enteromammary immune system of “The enteromammary" in kept.response.content
 
     stored = yaml.safe_load((state_dir / "servers" / str(s.guild.id) / "golden.yaml").read_text())
@@ -218,7 +218,7 @@ async def test_add_with_suggestions_export_and_import(simcord_env):
     added = await s.mod.slash(
         s.channel, "kb test add", question="How does the gut talk to the breast?", expect=value
     )
-    assert "Added golden question **#1**" in added.response.content
+    assert GOLDEN_ADDED.format(id=1) in added.response.content
     declined = await s.mod.slash(s.channel, "kb test add", question=FRANCE, expect="declined")
     assert "✅ It is answered that way now" in declined.response.content
 
@@ -314,10 +314,10 @@ async def test_a_change_made_while_the_bot_was_down_is_reported_at_start(simcord
     # The menu on an answer given before the restart still works, and so does an older answer's
     # Keep as test button (for moderators only).
     again = await s.mod.context_menu(s.channel, KEEP_MENU_NAME, asked.response)
-    assert again.response.content.startswith(f"Updated golden question **#1** “{ENTEROMAMMARY}”")
+    assert again.response.content.startswith(GOLDEN_UPDATED.format(id=1) + f" “{ENTEROMAMMARY}”")
     assert "Gut and milk glossary" in again.response.content
     clicked = await s.mod.click(old_answer, label="Keep as test")
-    assert clicked.response.content.startswith(f"Updated golden question **#1** “{ENTEROMAMMARY}”")
+    assert clicked.response.content.startswith(GOLDEN_UPDATED.format(id=1) + f" “{ENTEROMAMMARY}”")
     refused = await s.alice.click(old_answer, label="Keep as test")
     assert refused.response.content == MODERATORS_ONLY
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import crash_writer
 import pytest
 
+from bot.exts._curating import SAVED
 from knowledge import atomic
 from knowledge.atomic import StateWriteError
 from knowledge.curated import CuratedStore, parse_curated
@@ -169,7 +170,7 @@ async def test_moderators_are_told_when_the_disk_refuses_and_nothing_is_lost(
         },
     )
     reply = last_message(saved).content
-    assert "Saved curated answer **#1**" in reply
+    assert SAVED.format(id=1) in reply
     assert "could not be saved to disk" in reply and os.strerror(code) in reply
     added = await s.manager.slash(s.channel, "glossary add", term="first milk", means="colostrum")
     assert "could not be saved to disk" in last_message(added).content

@@ -16,6 +16,7 @@ from reliability_helpers import server
 from bot import create_bot
 from bot.app import FORM_EXPIRED
 from bot.config import Config
+from bot.exts._curating import SAVED
 from knowledge.kb import KnowledgeBase
 from knowledge.saved_index import cache_slot
 from knowledge.store import Store
@@ -105,7 +106,7 @@ async def test_a_curated_form_sent_after_a_restart_is_saved(simcord_env, state_d
     shown = await s.manager.slash(s.channel, "faq add")
     await _restart(simcord_env, state_dir, builtin_kb)
     saved = await s.manager.submit_modal(shown, form("The first milk."))
-    assert "Saved curated answer **#1**" in saved.response.content
+    assert SAVED.format(id=1) in saved.response.content
     assert simcord_env.bot.server(s.guild.id).curated.get(1).answer == "The first milk."
 
 

@@ -10,6 +10,7 @@ import pytest
 from reliability_helpers import last_message, server
 from simcord import assert_error
 
+from bot.exts._curating import SAVED, UPDATED
 from bot.utils import Refused
 from knowledge.curated import CuratedStore
 from knowledge.errors import EditConflict, StateFileBroken
@@ -41,7 +42,7 @@ async def test_an_edit_opened_before_anothers_correction_is_refused_with_the_new
     stale_form = await s.admin.slash(s.channel, "faq edit", id=1)  # opened first, submitted last
     fresh_form = await s.manager.slash(s.channel, "faq edit", id=1)
     corrected = await s.manager.submit_modal(fresh_form, form(QUESTION, CORRECTION))
-    assert "Updated curated answer **#1**" in corrected.response.content
+    assert UPDATED.format(id=1) in corrected.response.content
 
     late = await s.admin.submit_modal(stale_form, form(QUESTION, "Never take anything."))
     reply = late.response
@@ -95,7 +96,7 @@ async def test_a_curated_file_broken_by_hand_is_never_overwritten(simcord_env, s
     # Once fixed by hand, saving works again and the operator's id is kept.
     path.write_text(hand_edited.replace("\n answer: The first milk.", "\n  answer: The first milk."))
     saved = await add(s.manager, s.channel, "What is lactoferrin?", "A milk protein.")
-    assert "Saved curated answer **#4**" in saved.response.content, saved.response.content
+    assert SAVED.format(id=4) in saved.response.content, saved.response.content
     ids = [a.id for a in curated(state_dir, s.guild).list()]
     assert ids == [1, 2, 3, 4] and curated(state_dir, s.guild).get(3).answer == "The first milk."
 
