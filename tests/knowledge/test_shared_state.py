@@ -29,7 +29,7 @@ from knowledge.kb import IndexArchiveError, index_slot, pack_index, save_index, 
 from knowledge.retriever import search
 from knowledge.store import EVERYTHING_CHANGED, StateStore, StoreUnavailable
 from knowledge.tenancy import Servers
-from knowledge.uploads import KnowledgeSources
+from knowledge.uploads import KnowledgeLoader, KnowledgeSources
 from knowledge.uploads import loader as uploads_loader
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,15 +131,15 @@ def test_an_upload_elsewhere_reindexes_that_server_only_and_off_the_listeners_th
     served, untouched = other.servers.get(7), other.servers.get(8)
     one.servers.get(7).sources.add("fridge.md", UPLOAD)
     bases, indexing = [], threading.Event()
-    load_base, load = KnowledgeSources.load_base, KnowledgeSources.load
+    load_base, load = KnowledgeLoader.load_base, KnowledgeLoader.load
     counted = lambda self, *args, **kwargs: bases.append(1) or load_base(self)  # noqa: E731
-    monkeypatch.setattr(KnowledgeSources, "load_base", counted)
+    monkeypatch.setattr(KnowledgeLoader, "load_base", counted)
 
     def held_load(self, *args, **kwargs):
         assert indexing.wait(WAIT_S)  # indexing waits here; the listener must not
         return load(self, *args, **kwargs)
 
-    monkeypatch.setattr(KnowledgeSources, "load", held_load)
+    monkeypatch.setattr(KnowledgeLoader, "load", held_load)
     other.servers.apply_change(7, "knowledge")  # returns while the index is still being built
     assert "uploads/fridge" not in served.kb.documents
     indexing.set()
