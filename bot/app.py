@@ -66,7 +66,7 @@ class CitebotBot(CitebotCore):
         """Load the shared knowledge base, open the store and move single-pool files of an older
         citebot to their server."""
         remove_abandoned_temp_files(self.config.state_dir)
-        kb = self._initial_kb or self.sources.load_base()
+        kb = self._initial_kb or self.sources.loader.load_base()
         for error in kb.errors:
             logger.warning("knowledge base: %s", error)
         store = open_store(self.config.state_dir, self.config.database_url)

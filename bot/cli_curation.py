@@ -92,7 +92,7 @@ def _server_kb(args: argparse.Namespace) -> KnowledgeBase:
 
     config = load_config(getattr(args, "config", None))
     sources = KnowledgeSources.resolve(config.knowledge_dir, _state_dir(args))
-    return sources.with_uploads(_server_folder(args) / UPLOADS_DIR).load()
+    return sources.with_uploads(_server_folder(args) / UPLOADS_DIR).loader.load()
 
 
 def _operator() -> str:

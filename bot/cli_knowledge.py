@@ -87,11 +87,11 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.check:
         kb, problems = _check(sources, store)
     else:
-        kb = sources.load(progress=progress_bar, on_progress=reading_progress())
+        kb = sources.loader.load(progress=progress_bar, on_progress=reading_progress())
         problems = [str(error) for error in kb.errors]
     print(f"knowledge folder: {sources.base}")
-    if sources.has_sites:
-        print(f"crawled sites: {sources.sites_dir}")
+    if sources.loader.has_sites:
+        print(f"crawled sites: {sources.loader.sites_dir}")
     if sources.uploads is not None:
         print(f"uploaded documents of server {args.server}: {sources.uploads}")
     waiting = single_pool_files(sources.state_dir)
@@ -130,7 +130,7 @@ def _crawl(args: argparse.Namespace, sources: KnowledgeSources) -> None:
     from .config import load_config
 
     settings = load_config(getattr(args, "config", None)).crawl.settings(from_discord=False)
-    into = sources.uploads if sources.uploads is not None else sources.sites_dir
+    into = sources.uploads if sources.uploads is not None else sources.loader.sites_dir
     shown = sys.stderr.isatty()
 
     def progress(report: CrawlReport) -> None:
@@ -140,7 +140,7 @@ def _crawl(args: argparse.Namespace, sources: KnowledgeSources) -> None:
 
     print(f"crawling {args.url} into {into}", file=sys.stderr)
     if sources.uploads is not None:  # shared with the bot processes when the state is in a database
-        report = sources.crawl_site(args.url, settings, progress)
+        report = sources.crawler.crawl(args.url, settings, progress)
     else:
         report = crawl_site_blocking(args.url, into, settings, progress)
     if shown:
@@ -153,7 +153,7 @@ def _check(sources: KnowledgeSources, store: StateStore | None = None) -> tuple[
     curated answers, glossary and settings (and those not yet assigned to a server; with ``store``, those
     kept in the database too) — writing nothing. (The config was read before this, or citebot
     stopped.)"""
-    docs, errors = sources.documents()
+    docs, errors = sources.loader.documents()
     kb = KnowledgeBase.from_documents(docs, errors=errors)
     problems = [str(error) for error in errors]
     saved = check_saved_index(sources.base, state_dir=sources.state_dir)
@@ -231,7 +231,7 @@ def eval_golden(args: argparse.Namespace) -> int:
     if not len(golden):
         print("no golden questions yet (moderators add them with /kb test add or Keep as test)")
         return 0
-    assistant = server_assistant(sources, guild_id, sources.load_base(), store=store)[0]
+    assistant = server_assistant(sources, guild_id, sources.loader.load_base(), store=store)[0]
     report = golden.check(assistant.ask)  # read only: the bot's baseline stays as it was
     print("\n".join(report.lines()))
     worse = [r.golden for r in report.regressions] + [r.golden for r in report.unchecked_failures]

@@ -55,7 +55,7 @@ def assistant_for(args: argparse.Namespace) -> Assistant:
     sources = folders_for(args)
     store = database_for(args)
     guild_id = choose_server(args.state_dir, args.server, also=store.guilds_with_state() if store else ())
-    base = sources.load_base(progress=progress_bar, on_progress=reading_progress())
+    base = sources.loader.load_base(progress=progress_bar, on_progress=reading_progress())
     found = server_assistant(sources, guild_id, base, red_flags=args.red_flags, store=store)[0]
     if not found.kb.documents:
         # Every question would be "not in the knowledge base": say why instead.

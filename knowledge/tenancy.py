@@ -109,7 +109,7 @@ def server_assistant(
     else:
         curated, glossary = CuratedStore.in_state_dir(folder), Glossary.in_state_dir(folder)
     assistant = Assistant(
-        own.load(base), settings=settings, curated=curated, glossary=glossary, red_flags=red_flags
+        own.loader.load(base), settings=settings, curated=curated, glossary=glossary, red_flags=red_flags
     )
     return assistant, own
 
@@ -196,7 +196,7 @@ class Servers:
         """The shared knowledge base every server reads."""
         with self._lock:
             if self._base is None:
-                self._base = self.sources.load_base()
+                self._base = self.sources.loader.load_base()
             return self._base
 
     def get(self, guild_id: int | None) -> ServerState:
@@ -265,11 +265,11 @@ class Servers:
         """Load the knowledge folder and this server's uploads again, changing nothing yet;
         returns (shared base, this server's knowledge base). The base object stays the same when
         the folder did not change. Pass the result to :meth:`install`."""
-        base = self.sources.load_base()
+        base = self.sources.loader.load_base()
         current = self.base
         if base.fingerprint and base.fingerprint == current.fingerprint:
             base = current  # unchanged: keep sharing the object every server already uses
-        return base, self.get(guild_id).sources.load(base)
+        return base, self.get(guild_id).sources.loader.load(base)
 
     def install(
         self, guild_id: int | None, base: KnowledgeBase, kb: KnowledgeBase, *, announce: bool = True
@@ -285,7 +285,7 @@ class Servers:
             if other == guild_id:
                 state.assistant.kb = kb
             elif changed:
-                state.assistant.kb = state.sources.load(base)
+                state.assistant.kb = state.sources.loader.load(base)
         if guild_id is not None and announce:
             try:
                 self.store.announce(guild_id, KNOWLEDGE_CHANGED)
@@ -329,7 +329,7 @@ class Servers:
             return
         everything = what == EVERYTHING_CHANGED
         if everything or what == KNOWLEDGE_CHANGED:
-            if not state.sources.sync_uploads():
+            if not state.sources.mirror.sync():
                 raise StoreUnavailable(f"server {guild_id}'s uploads could not be fetched")
             # Indexing is left to a worker, so the listener goes on hearing other changes; and in
             # proportion to the change: one server's uploads re-index that server on the base in
@@ -355,7 +355,7 @@ class Servers:
                 base, kb = self.build(guild_id)
             else:
                 base = self.base
-                kb = self.get(guild_id).sources.load(base)
+                kb = self.get(guild_id).sources.loader.load(base)
             self.install(guild_id, base, kb, announce=False)
             logger.info("server %s: knowledge reloaded after a change in another bot process", guild_id)
         except Exception:

@@ -161,7 +161,7 @@ class KnowledgeAdmin(commands.Cog):
         with refused_as("Not added: {}"):
             try:
                 path, docs, replaced = await asyncio.to_thread(
-                    sources.add, file.filename, data, max_bytes=limit
+                    sources.folder.add, file.filename, data, max_bytes=limit
                 )
             except StateWriteError as exc:  # nothing was added: name the folder, not only the file
                 await send_private(
@@ -204,7 +204,7 @@ class KnowledgeAdmin(commands.Cog):
         self._crawls.add(running)
         with refused_as("Not added: {}"):
             try:
-                report = await asyncio.to_thread(sources.crawl_site, site.start, settings, note.update)
+                report = await asyncio.to_thread(sources.crawler.crawl, site.start, settings, note.update)
             except StateWriteError as exc:
                 await send_private(
                     interaction,
@@ -233,7 +233,7 @@ class KnowledgeAdmin(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         site = await asyncio.to_thread(_site_address, state, document)
         with refused_as("Not removed: {}"):
-            path, held = await asyncio.to_thread(state.sources.remove, state.kb, document)
+            path, held = await asyncio.to_thread(state.sources.folder.remove, state.kb, document)
         if site:
             done = f"Removed the site {_link(site)} ({held} pages)."
         else:
@@ -310,7 +310,7 @@ def _link(url: str) -> str:
 
 def _site_address(state: ServerState, document: str) -> str:
     """The address of the crawled site ``/kb remove`` would remove for ``document``, or ""."""
-    folder = state.sources.site_folder_of(state.kb, document)
+    folder = state.sources.folder.site_folder_of(state.kb, document)
     return crawled_site_address(folder) if folder is not None else ""
 
 
@@ -376,18 +376,18 @@ def _removable_choices(state: ServerState, current: str) -> list[app_commands.Ch
     looked for on disk)."""
     words = current.casefold().split()
     kb, choices = state.kb, []
-    for site in state.sources.sites(kb):
+    for site in state.sources.folder.sites(kb):
         label = f"🌐 site {site.address} ({site.pages} pages)"
         if all(w in label.casefold() for w in words) and len(site.choice) <= 100:
             choices.append(app_commands.Choice(name=render.choice_name(label), value=site.choice))
     for doc in completions(kb).uploads:
         if len(choices) >= render.CHOICES_MAX:
             break
-        if state.sources.site_folder_of(kb, doc.id) is not None:
+        if state.sources.folder.site_folder_of(kb, doc.id) is not None:
             continue
         label = f"{doc.title} ({doc.id})"
         if not (all(w in label.casefold() for w in words) and len(doc.id) <= 100):
             continue
-        if state.sources.file_of(kb, doc.id) is not None:
+        if state.sources.folder.file_of(kb, doc.id) is not None:
             choices.append(app_commands.Choice(name=render.choice_name(label), value=doc.id))
     return choices[: render.CHOICES_MAX]

@@ -13,8 +13,9 @@ into a server's uploads is kept there the same way, each of its files (pages and
 server's documents is kept there as well: the process that builds it first stores it, keyed by a
 fingerprint of what was indexed, and the others load it rather than build it again.
 
-:class:`KnowledgeSources` says where one server's knowledge comes from; each of its jobs is a
-module here:
+:class:`KnowledgeSources` says where one server's knowledge comes from, and nothing more. The
+jobs are modules here; callers ask a job's class, reached through the sources, directly
+(``sources.loader.load()``, ``sources.folder.add(...)``):
 
 - :mod:`.check`: checking an upload (:func:`check_upload`, :func:`safe_filename`)
 - :mod:`.folder`: the server's uploads folder, adding and removing (:class:`UploadsFolder`)
@@ -27,13 +28,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ..documents import ProgressCallback
 from ..errors import UploadError
 from ..interfaces import SharedUploads
-from ..kb import CORPUS_DIR, KnowledgeBase, default_state_dir
-from ..models import Document, LoadError
+from ..kb import CORPUS_DIR, default_state_dir
 from ..semantic import SemanticOptions
 from .check import DEFAULT_MAX_BYTES, MAX_NAME_CHARS, check_upload, human_size, safe_filename
 from .crawl import SiteCrawler
@@ -48,10 +46,6 @@ from .loader import (
 )
 from .sync import UploadMirror
 
-if TYPE_CHECKING:
-    from ..crawl import CrawlReport, CrawlSettings
-    from ..crawl.crawler import Progress as CrawlProgress
-
 
 @dataclass(frozen=True)
 class KnowledgeSources:
@@ -63,8 +57,10 @@ class KnowledgeSources:
     (direct messages, the command line without ``--server``). Uploaded documents get ids under
     ``uploads/``, so they can never take the place of an operator's document.
 
-    Each job is done by a class of its own, reached here: :attr:`folder` (adding, removing, what
-    is in it), :attr:`mirror` (the copy of the shared uploads), :attr:`crawler` and :attr:`loader`.
+    Each job is done by a class of its own, reached here and asked directly: :attr:`folder`
+    (adding, removing, what is in it), :attr:`mirror` (the copy of the shared uploads),
+    :attr:`crawler` and :attr:`loader`. Each is a frozen value built from these fields alone, so
+    one is made per use: there is nothing in it to keep, and it cannot go stale.
     """
 
     base: Path
@@ -114,97 +110,6 @@ class KnowledgeSources:
     def loader(self) -> KnowledgeLoader:
         """Builds the knowledge base of these sources."""
         return KnowledgeLoader(self.base, self.state_dir, self.uploads, self.semantic, self.shared)
-
-    # -- what callers ask of the sources, each handed to its job -----------------------------------
-
-    def sync_uploads(self) -> bool:
-        """See :meth:`UploadMirror.sync`."""
-        return self.mirror.sync()
-
-    def share_site(self, folder: Path) -> bool:
-        """See :meth:`UploadMirror.share_site`."""
-        return self.mirror.share_site(folder)
-
-    def crawl_site(
-        self, url: str, settings: CrawlSettings | None = None, progress: CrawlProgress | None = None
-    ) -> CrawlReport:
-        """See :meth:`SiteCrawler.crawl`."""
-        return self.crawler.crawl(url, settings, progress)
-
-    @property
-    def has_uploads(self) -> bool:
-        """Whether this server has uploaded documents."""
-        return self.folder.has_uploads
-
-    @property
-    def sites_dir(self) -> Path:
-        """See :attr:`KnowledgeLoader.sites_dir`."""
-        return self.loader.sites_dir
-
-    @property
-    def has_sites(self) -> bool:
-        """Whether the operator has crawled sites into the state folder."""
-        return self.loader.has_sites
-
-    def site_documents(self) -> tuple[list[Document], list[LoadError]]:
-        """See :meth:`KnowledgeLoader.site_documents`."""
-        return self.loader.site_documents()
-
-    def uploaded_documents(
-        self, on_progress: ProgressCallback | None = None
-    ) -> tuple[list[Document], list[LoadError]]:
-        """See :meth:`KnowledgeLoader.uploaded_documents`."""
-        return self.loader.uploaded_documents(on_progress)
-
-    def documents(self) -> tuple[list[Document], list[LoadError]]:
-        """See :meth:`KnowledgeLoader.documents`."""
-        return self.loader.documents()
-
-    def load_base(
-        self, progress: Progress | None = None, *, on_progress: ProgressCallback | None = None
-    ) -> KnowledgeBase:
-        """See :meth:`KnowledgeLoader.load_base`."""
-        return self.loader.load_base(progress, on_progress=on_progress)
-
-    def load(
-        self,
-        base: KnowledgeBase | None = None,
-        progress: Progress | None = None,
-        *,
-        on_progress: ProgressCallback | None = None,
-    ) -> KnowledgeBase:
-        """See :meth:`KnowledgeLoader.load`."""
-        return self.loader.load(base, progress, on_progress=on_progress)
-
-    def file_of(self, kb: KnowledgeBase, doc_id: str) -> Path | None:
-        """See :meth:`UploadsFolder.file_of`."""
-        return self.folder.file_of(kb, doc_id)
-
-    def removable(self, kb: KnowledgeBase) -> list[Document]:
-        """See :meth:`UploadsFolder.removable`."""
-        return self.folder.removable(kb)
-
-    def sites(self, kb: KnowledgeBase) -> list[CrawledSite]:
-        """See :meth:`UploadsFolder.sites`."""
-        return self.folder.sites(kb)
-
-    def site_folder_of(self, kb: KnowledgeBase, doc_id: str) -> Path | None:
-        """See :meth:`UploadsFolder.site_folder_of`."""
-        return self.folder.site_folder_of(kb, doc_id)
-
-    def remove_site(self, kb: KnowledgeBase, folder: Path) -> int:
-        """See :meth:`UploadsFolder.remove_site`."""
-        return self.folder.remove_site(kb, folder)
-
-    def add(
-        self, name: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES
-    ) -> tuple[Path, list[Document], bool]:
-        """See :meth:`UploadsFolder.add`."""
-        return self.folder.add(name, data, max_bytes=max_bytes)
-
-    def remove(self, kb: KnowledgeBase, doc_id: str) -> tuple[Path, int]:
-        """See :meth:`UploadsFolder.remove`."""
-        return self.folder.remove(kb, doc_id)
 
 
 __all__ = [

@@ -84,7 +84,7 @@ def test_with_the_state_in_a_database_the_servers_site_is_shared_with_the_bot_pr
     store = open_store(tmp_path / "bot", database_url)  # a bot process elsewhere, with none of the files
     try:
         state = Servers(KnowledgeSources.resolve(None, tmp_path / "bot"), store).get(42)
-        [listed] = state.sources.sites(state.kb)
+        [listed] = state.sources.folder.sites(state.kb)
         assert listed.address == f"{site.base}/docs/"
         answer = state.assistant.ask(QUESTION)
         assert answer.answered and answer.cited()[0][1].link == f"{site.base}/docs/install.html#fridge"

@@ -15,7 +15,7 @@ from simcord import assert_error
 from bot import create_bot
 from bot.checks import MODERATORS_ONLY, NotModerator
 from bot.utils import Refused
-from knowledge.uploads import KnowledgeSources
+from knowledge.uploads import KnowledgeLoader
 
 NEW_DOC = b"""---
 title: Storing expressed breast milk
@@ -128,7 +128,7 @@ async def test_questions_asked_during_a_reload_are_answered_by_the_old_index(sim
     guild, channel, _mod, alice = server(simcord_env)
     old_kb = simcord_env.bot.server(guild.id).kb
     building, release = threading.Event(), threading.Event()
-    real_load = KnowledgeSources.load_base
+    real_load = KnowledgeLoader.load_base
 
     def slow_load(self):
         building.set()
@@ -137,7 +137,7 @@ async def test_questions_asked_during_a_reload_are_answered_by_the_old_index(sim
         kb.fingerprint = "changed on disk"  # as if the operator had edited the knowledge folder
         return kb
 
-    monkeypatch.setattr(KnowledgeSources, "load_base", slow_load)
+    monkeypatch.setattr(KnowledgeLoader, "load_base", slow_load)
     cog = simcord_env.bot.get_cog("KnowledgeAdmin")
     reload = asyncio.create_task(cog.reload(guild.id))
     await asyncio.to_thread(building.wait, 10)
@@ -160,7 +160,7 @@ async def test_a_failed_reload_keeps_the_old_index_and_says_why(simcord_env, mon
     def broken(self):
         raise MemoryError("the index did not fit")
 
-    monkeypatch.setattr(KnowledgeSources, "load_base", broken)
+    monkeypatch.setattr(KnowledgeLoader, "load_base", broken)
     result = await mod.slash(channel, "kb reload")
     text = last_message(result).content
     assert (

@@ -101,11 +101,11 @@ async def test_a_site_added_through_one_process_is_answered_and_removed_by_anoth
     other.wait_for_reindexing()
     answer = theirs.assistant.ask(QUESTION)
     assert answer.answered and answer.cited()[0][1].link == f"{site.base}/docs/fridge.html#fridge"
-    [listed] = theirs.sources.sites(theirs.kb)
+    [listed] = theirs.sources.folder.sites(theirs.kb)
     assert listed.address == f"{site.base}/docs/"
 
     # Removed there, the site is gone from this process once it hears of it.
-    theirs.sources.remove(theirs.kb, listed.choice)
+    theirs.sources.folder.remove(theirs.kb, listed.choice)
     assert announced(other.store, guild) == 2
     mine = simcord_env.bot.server(guild.id)
     await until(lambda: not any(doc.id.startswith("uploads/") for doc in mine.kb.documents.values()))

@@ -77,7 +77,7 @@ def test_a_state_folder_moves_into_postgresql_and_is_served_from_there(tmp_path,
         servers = Servers(KnowledgeSources.resolve(None, fresh), store)
         assert servers.own_settings.get(42).current().help_channels == {4242}
         assert "uploads/fridge" in state42.kb.documents
-        [site] = state42.sources.sites(state42.kb)
+        [site] = state42.sources.folder.sites(state42.kb)
         assert (site.address, site.pages) == (SITE, 1)
         [item] = state42.store.review_items(10)
         assert (item.answer_id, item.reasons) == (asked, ("too vague",))

@@ -62,7 +62,7 @@ def test_offline_the_hub_is_tried_once_across_loads_and_questions_with_one_line_
             uploads = tmp_path / server
             uploads.mkdir()
             (uploads / "notes.md").write_text(f"# Notes {server}\n\nColostrum is the first milk.\n")
-            kb = sources.with_uploads(uploads).load()
+            kb = sources.with_uploads(uploads).loader.load()
             assert channels_line(kb).startswith(f"{LEXICAL_ONLY} (the meaning model is not available")
             answers += [Assistant(kb).ask(question) for question in QUESTIONS]
     assert len(offline) == 1  # one attempt for the process, not one per load or per question

@@ -29,7 +29,7 @@ from knowledge.kb import IndexArchiveError, index_slot, pack_index, save_index, 
 from knowledge.retriever import search
 from knowledge.store import EVERYTHING_CHANGED, StateStore, StoreUnavailable
 from knowledge.tenancy import Servers
-from knowledge.uploads import KnowledgeSources
+from knowledge.uploads import KnowledgeLoader, KnowledgeSources
 from knowledge.uploads import loader as uploads_loader
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,16 +110,16 @@ def test_a_glossary_term_and_an_upload_reach_the_other_process(two_processes):
     other.wait_for("glossary.yaml")
     assert served.glossary.expand("Can I freeze EBM?").text == "Can I freeze expressed breast milk?"
 
-    one.servers.get(7).sources.add("fridge.md", UPLOAD)
+    one.servers.get(7).sources.folder.add("fridge.md", UPLOAD)
     other.wait_for("knowledge")
     assert any(doc.id == "uploads/fridge" for doc in served.kb.documents.values())
     assert (served.sources.uploads / "fridge.md").read_bytes() == UPLOAD  # copied into its folder
 
     state = one.servers.get(7)
-    kb = state.sources.load(one.servers.base)
+    kb = state.sources.loader.load(one.servers.base)
     with other.changed:  # forget the earlier changes before this one can arrive
         other.changes.clear()
-    state.sources.remove(kb, "uploads/fridge")
+    state.sources.folder.remove(kb, "uploads/fridge")
     other.wait_for("knowledge")
     assert not any(doc.id.startswith("uploads/") for doc in served.kb.documents.values())
 
@@ -129,17 +129,17 @@ def test_an_upload_elsewhere_reindexes_that_server_only_and_off_the_listeners_th
 ):
     one, other = two_processes
     served, untouched = other.servers.get(7), other.servers.get(8)
-    one.servers.get(7).sources.add("fridge.md", UPLOAD)
+    one.servers.get(7).sources.folder.add("fridge.md", UPLOAD)
     bases, indexing = [], threading.Event()
-    load_base, load = KnowledgeSources.load_base, KnowledgeSources.load
+    load_base, load = KnowledgeLoader.load_base, KnowledgeLoader.load
     counted = lambda self, *args, **kwargs: bases.append(1) or load_base(self)  # noqa: E731
-    monkeypatch.setattr(KnowledgeSources, "load_base", counted)
+    monkeypatch.setattr(KnowledgeLoader, "load_base", counted)
 
     def held_load(self, *args, **kwargs):
         assert indexing.wait(WAIT_S)  # indexing waits here; the listener must not
         return load(self, *args, **kwargs)
 
-    monkeypatch.setattr(KnowledgeSources, "load", held_load)
+    monkeypatch.setattr(KnowledgeLoader, "load", held_load)
     other.servers.apply_change(7, "knowledge")  # returns while the index is still being built
     assert "uploads/fridge" not in served.kb.documents
     indexing.set()
@@ -157,26 +157,26 @@ def test_a_site_crawled_in_one_process_is_served_crawled_again_and_removed_in_th
     one.watch()
     other.watch()
     with serve(SITE) as site:
-        first = mine.sources.crawl_site(f"{site.base}/docs/", CRAWL)
+        first = mine.sources.crawler.crawl(f"{site.base}/docs/", CRAWL)
         assert len(first.added) == 2
         other.wait_for("knowledge")
         answer = served.assistant.ask("How long does expressed milk keep in the fridge?")
         assert answer.answered and answer.cited()[0][1].link == f"{site.base}/docs/fridge.html#fridge"
-        [listed] = served.sources.sites(served.kb)
+        [listed] = served.sources.folder.sites(served.kb)
         assert (listed.address, listed.pages) == (f"{site.base}/docs/", 2)
 
         # The other process crawls it again with the shared manifest: it asks whether each page
         # changed and downloads none.
         before = len(site.requests)
-        again = served.sources.crawl_site(f"{site.base}/docs/", CRAWL)
+        again = served.sources.crawler.crawl(f"{site.base}/docs/", CRAWL)
         assert (again.bodies, len(again.unchanged), again.changed) == (0, 2, False)
         asked = [headers for path, headers in site.requests[before:] if path.endswith(("/", ".html"))]
         assert len(asked) == 2 and all(headers.get("if-none-match") for headers in asked)
 
     # Removed through the other process, it is gone from the first one too.
-    served.sources.remove(served.kb, listed.choice)
+    served.sources.folder.remove(served.kb, listed.choice)
     one.wait_for("knowledge")
-    assert mine.sources.sites(mine.kb) == []
+    assert mine.sources.folder.sites(mine.kb) == []
     assert not any(doc.id.startswith("uploads/") for doc in mine.kb.documents.values())
     assert not (mine.sources.uploads / listed.folder.name).exists()
 
@@ -189,29 +189,29 @@ def test_a_change_loaded_during_a_crawl_leaves_the_site_being_crawled_alone(two_
     def meanwhile(report) -> None:
         # Another process adds a document while the crawl runs, and this one loads it.
         if report.pages == 1 and not synced:
-            other.servers.get(7).sources.add("fridge.md", UPLOAD)
-            synced.append(mine.sources.sync_uploads())
+            other.servers.get(7).sources.folder.add("fridge.md", UPLOAD)
+            synced.append(mine.sources.mirror.sync())
 
     with serve(SITE) as site:
-        report = mine.sources.crawl_site(f"{site.base}/docs/", CRAWL, meanwhile)
+        report = mine.sources.crawler.crawl(f"{site.base}/docs/", CRAWL, meanwhile)
     assert synced == [True] and len(report.added) == 2
     assert (mine.sources.uploads / "fridge.md").read_bytes() == UPLOAD
-    kb = mine.sources.load(one.servers.base)
-    [listed] = mine.sources.sites(kb)
+    kb = mine.sources.loader.load(one.servers.base)
+    [listed] = mine.sources.folder.sites(kb)
     assert listed.pages == 2
     theirs = other.servers.get(7)
     other.servers.apply_change(7, "knowledge")
     other.servers.wait_for_reindexing()
-    assert [site.pages for site in theirs.sources.sites(theirs.kb)] == [2]
+    assert [site.pages for site in theirs.sources.folder.sites(theirs.kb)] == [2]
 
 
 def test_a_stored_name_that_is_not_a_file_of_the_uploads_folder_is_never_written(two_processes, caplog):
     one, other = two_processes
     for name in ("../escape.md", "site/../../escape.md", "a/b/c.md", ".hidden.md"):
         one.store.put_upload(7, name, UPLOAD)
-    one.servers.get(7).sources.add("fridge.md", UPLOAD)
+    one.servers.get(7).sources.folder.add("fridge.md", UPLOAD)
     state = other.servers.get(7)
-    assert state.sources.sync_uploads()
+    assert state.sources.mirror.sync()
     root = other.servers.state_dir.parent  # both processes' state folders
     written = sorted(str(p.relative_to(root)) for p in root.rglob("*.md"))
     assert written == ["a/servers/7/knowledge/fridge.md", "b/servers/7/knowledge/fridge.md"]
@@ -221,7 +221,7 @@ def test_a_stored_name_that_is_not_a_file_of_the_uploads_folder_is_never_written
 def test_a_new_process_starts_with_every_servers_state(two_processes, tmp_path, base, database_url):
     one, _ = two_processes
     one.servers.get(3).curated.add("What is colostrum?", "The first milk.", author="mod")
-    one.servers.get(4).sources.add("fridge.md", UPLOAD)
+    one.servers.get(4).sources.folder.add("fridge.md", UPLOAD)
     joining = Process(database_url, tmp_path / "c", base)
     try:
         loaded = {state.guild_id: state for state in joining.servers.load_known()}
@@ -354,7 +354,7 @@ def _stored_indexes(store: StateStore) -> list[dict]:
 
 def _add_and_reload(process: Process, guild_id: int) -> KnowledgeBase:
     """A moderator's /kb add then /kb reload in ``process``: what it serves afterwards."""
-    process.servers.get(guild_id).sources.add("fridge.md", UPLOAD)
+    process.servers.get(guild_id).sources.folder.add("fridge.md", UPLOAD)
     base, kb = process.servers.build(guild_id)
     process.servers.install(guild_id, base, kb)
     return kb
@@ -375,7 +375,7 @@ def _no_index_building(monkeypatch) -> list[int]:
 def test_an_index_built_in_one_process_is_loaded_by_the_other_without_building_it(two_processes, monkeypatch):
     one, other = two_processes
     served = other.servers.get(7)
-    other.servers.sources.load_base()  # the shared knowledge is in its own cache already
+    other.servers.sources.loader.load_base()  # the shared knowledge is in its own cache already
     built = _add_and_reload(one, 7)
 
     stored = _stored_indexes(one.store)
@@ -389,16 +389,16 @@ def test_an_index_built_in_one_process_is_loaded_by_the_other_without_building_i
     assert answer.answered and answer.hits[0].doc_id == "uploads/fridge"
     assert "four days" in " ".join(s.text for s in answer.sentences)
     # The documents are this process's own: /kb remove here finds the copy in its folder.
-    removable = served.sources.removable(served.kb)
+    removable = served.sources.folder.removable(served.kb)
     assert [doc.id for doc in removable] == ["uploads/fridge"]
-    assert served.sources.file_of(served.kb, "uploads/fridge").is_relative_to(other.servers.state_dir)
+    assert served.sources.folder.file_of(served.kb, "uploads/fridge").is_relative_to(other.servers.state_dir)
 
 
 @pytest.mark.parametrize("damage", ["not a zip", "a file outside the index"])
 def test_a_damaged_index_in_the_database_is_rejected_and_built_again(two_processes, monkeypatch, damage):
     one, other = two_processes
     served = other.servers.get(7)
-    other.servers.sources.load_base()  # the shared knowledge is in its own cache already
+    other.servers.sources.loader.load_base()  # the shared knowledge is in its own cache already
     built = _add_and_reload(one, 7)
     if damage == "not a zip":
         data = b"PK\x03\x04 truncated"
@@ -470,7 +470,7 @@ def test_an_index_archive_unpacks_only_within_its_size_limit(tmp_path, base):
 def test_a_damaged_saved_index_in_the_state_folder_is_replaced_by_the_stored_one(two_processes, monkeypatch):
     one, other = two_processes
     served = other.servers.get(7)
-    other.servers.sources.load_base()
+    other.servers.sources.loader.load_base()
     built = _add_and_reload(one, 7)
     saved = index_slot(served.sources.uploads, other.servers.state_dir) / built.fingerprint
     saved.mkdir(parents=True)

@@ -61,7 +61,7 @@ def test_servers_without_uploads_share_the_base_and_uploads_stay_with_their_serv
         a, b = servers.get(1), servers.get(2)
         assert a is servers.get(1) and a.kb is b.kb is base and servers.get(None).kb is base
         assert servers.get(None).curated is None and servers.get(None).glossary is None
-        b.sources.add("fridge.md", UPLOAD)
+        b.sources.folder.add("fridge.md", UPLOAD)
         servers.install(2, *servers.build(2))
         assert "uploads/fridge" in b.kb.documents and set(base.documents) <= set(b.kb.documents)
         assert search(b.kb, "refrigerator four days")[0].doc_id == "uploads/fridge"
@@ -81,7 +81,7 @@ def test_a_process_loads_and_indexes_only_the_servers_of_its_shards(tmp_path, ba
     servers, store = open_servers(tmp_path, base)
     try:
         for guild_id in on_shard.values():
-            servers.get(guild_id).sources.add("fridge.md", UPLOAD)
+            servers.get(guild_id).sources.folder.add("fridge.md", UPLOAD)
         sources = KnowledgeSources.resolve(base.source, tmp_path)
         processes = [Servers(sources, store, base=base, owns=shard_filter(s, 4)) for s in ((0, 1), (2, 3))]
         first, second = ([state.guild_id for state in p.load_known()] for p in processes)
@@ -98,7 +98,7 @@ def test_a_glossary_in_an_uploaded_document_reads_words_in_its_server_only(tmp_p
     servers, store = open_servers(tmp_path, base)
     try:
         a, b = servers.get(1), servers.get(2)
-        b.sources.add("fridge.md", b"---\nglossary: {EBM: expressed milk}\n---\n\n" + UPLOAD)
+        b.sources.folder.add("fridge.md", b"---\nglossary: {EBM: expressed milk}\n---\n\n" + UPLOAD)
         servers.install(2, *servers.build(2))
         assert b.assistant.rewrite("how long does EBM keep") == "how long does expressed milk keep"
         answer = b.assistant.ask("how long does EBM keep in the fridge")
@@ -120,7 +120,7 @@ def test_a_changed_knowledge_folder_reaches_every_server_at_the_next_reload(tmp_
     try:
         servers = Servers(KnowledgeSources.resolve(folder, tmp_path / "state"), store)
         a, b = servers.get(1), servers.get(2)
-        b.sources.add("fridge.md", UPLOAD)
+        b.sources.folder.add("fridge.md", UPLOAD)
         servers.install(2, *servers.build(2))
         unchanged = servers.base
         servers.install(1, *servers.build(1))  # nothing changed: every server keeps what it had
@@ -218,10 +218,10 @@ def act(servers: Servers, guild_id: int, action: tuple, answers: list[str], othe
         elif kind == "notice":
             state.store.mark_notice_shown(n, "2026-01-01")
         elif kind == "upload":
-            state.sources.add(f"doc{n % 2}.md", UPLOAD)
+            state.sources.folder.add(f"doc{n % 2}.md", UPLOAD)
             servers.install(guild_id, *servers.build(guild_id))
         elif kind == "unupload":
-            state.sources.remove(state.kb, f"uploads/doc{n % 2}")
+            state.sources.folder.remove(state.kb, f"uploads/doc{n % 2}")
             servers.install(guild_id, *servers.build(guild_id))
     except (NotFoundError, UploadError):
         pass  # removing what is not there: refused, as the bot refuses it

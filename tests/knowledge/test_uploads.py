@@ -64,23 +64,24 @@ def test_uploads_go_to_the_servers_own_folder_and_search_with_the_built_in_corpu
     own = tmp_path / "state" / "servers" / "1" / "knowledge"
     sources = KnowledgeSources.resolve(None, tmp_path / "state", uploads=own)
     assert sources.base == CORPUS_DIR.resolve()
-    builtin = sources.load()
+    builtin = sources.loader.load()
 
-    path, docs, replaced = sources.add("Milk storage.md", DOC)
+    path, docs, replaced = sources.folder.add("Milk storage.md", DOC)
     assert [d.title for d in docs] == ["Milk storage"]
     assert path == own / "Milk-storage.md" and not replaced
-    kb = sources.load(builtin)
+    kb = sources.loader.load(builtin)
     assert set(kb.documents) == {*builtin.documents, "uploads/milk-storage"}
     assert search(kb, "refrigerator four days")[0].doc_id == "uploads/milk-storage"
-    assert [d.id for d in sources.removable(kb)] == ["uploads/milk-storage"]
+    assert [d.id for d in sources.folder.removable(kb)] == ["uploads/milk-storage"]
 
-    assert sources.add("Milk storage.md", DOC + b"\nMore.\n")[2] is True  # replaced; the old one is kept
-    removed, held = sources.remove(kb, "uploads/milk-storage")
+    replaced = sources.folder.add("Milk storage.md", DOC + b"\nMore.\n")[2]
+    assert replaced is True  # replaced; the old one is kept
+    removed, held = sources.folder.remove(kb, "uploads/milk-storage")
     assert removed.name == "Milk-storage.md" and held == 1
     assert not path.exists() and len(list((own.parent / "removed").iterdir())) == 2
-    assert sources.load(builtin) is builtin  # no uploads left: the shared knowledge base itself
+    assert sources.loader.load(builtin) is builtin  # no uploads left: the shared knowledge base itself
     with pytest.raises(UploadError, match="not an uploaded document"):
-        sources.remove(kb, next(iter(builtin.documents)))
+        sources.folder.remove(kb, next(iter(builtin.documents)))
 
 
 def test_a_writable_knowledge_folder_is_never_written(tmp_path):
@@ -90,19 +91,19 @@ def test_a_writable_knowledge_folder_is_never_written(tmp_path):
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     own = tmp_path / "state" / "servers" / "1" / "knowledge"
     sources = KnowledgeSources.resolve(folder, tmp_path / "state", uploads=own)
-    sources.add("intro.md", b"# Not the operator's intro\n\nSomething else entirely.\n")
-    sources.add("storage.md", DOC)
-    kb = sources.load()
+    sources.folder.add("intro.md", b"# Not the operator's intro\n\nSomething else entirely.\n")
+    sources.folder.add("storage.md", DOC)
+    kb = sources.loader.load()
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     assert set(kb.documents) == {"intro", "uploads/intro", "uploads/storage"}
-    assert {d.id for d in sources.removable(kb)} == {"uploads/intro", "uploads/storage"}
+    assert {d.id for d in sources.folder.removable(kb)} == {"uploads/intro", "uploads/storage"}
     with pytest.raises(UploadError, match="not an uploaded document"):
-        sources.remove(kb, "intro")
+        sources.folder.remove(kb, "intro")
     assert (folder / "intro.md").exists()
 
 
 def test_without_a_server_nothing_can_be_uploaded(tmp_path):
     sources = KnowledgeSources.resolve(None, tmp_path / "state")
     with pytest.raises(UploadError, match="only be added in a server"):
-        sources.add("storage.md", DOC)
+        sources.folder.add("storage.md", DOC)
     assert not (tmp_path / "state").exists()

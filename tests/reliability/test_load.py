@@ -33,7 +33,7 @@ from bot.config import Config, CooldownConfig
 from knowledge import Assistant
 from knowledge.kb import CORPUS_DIR
 from knowledge.store import Store
-from knowledge.uploads import KnowledgeSources
+from knowledge.uploads import KnowledgeLoader
 
 ASKS = 100
 QUESTIONS = [
@@ -163,7 +163,7 @@ async def test_100_concurrent_asks_and_a_reload_under_load(simcord_env, load_con
         monkeypatch,
         # /search's retrieval, in the extension module the running bot loaded (discord.py loads a
         # fresh module object per bot, so this one is looked up, not imported).
-        [(Assistant, "ask"), (sys.modules["bot.exts.lookup"], "search"), (KnowledgeSources, "load")]
+        [(Assistant, "ask"), (sys.modules["bot.exts.lookup"], "search"), (KnowledgeLoader, "load")]
         + [(Store, name) for name in public_methods(Store) if name not in {"close", "in_folder"}],
     )
     # No interaction's own work (cleaning, the red-flag check, its server, the answer) may start
