@@ -12,7 +12,8 @@ not at all (``toctree``, ``include``: an uploaded page must never pull in anothe
 
 A Markdown file is MyST when it uses that syntax, its front matter has a ``myst`` key, or the
 Sphinx ``conf.py`` of its folder (or one above) names ``myst_parser``. Other Markdown keeps its
-own reading: admonition boxes (:mod:`knowledge.admonitions`), and pipe tables as rows.
+own reading: admonition boxes (:mod:`knowledge.admonitions`), and pipe tables as rows. In both,
+an indented code block is written as a fenced one, since only fences are quoted as code.
 """
 
 from __future__ import annotations
@@ -60,8 +61,12 @@ _SETTING_ARGUMENT = {
 # Cheap signs, looked for before a page is parsed to be sure (parsing costs a few ms per page):
 # of MyST syntax (a directive fence, a role, a target line) ...
 _SIGNS = re.compile(r"^[ \t]*(?:```|~~~|:::)[`~:]*\{|\{[\w:+.-]+\}`|^[ \t]*\(\S+\)=[ \t]*$", re.M)
-# ... and of a pipe table (its delimiter row: "|---|:--:|", "--- | ---").
+# ... and of a pipe table (its delimiter row: "|---|:--:|", "--- | ---") or an indented code block.
 _TABLE_SIGN = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*\|[-:| \t]*$", re.M)
+_INDENTED_SIGN = re.compile(r"\n[ \t]*\n(?: {4}|\t)[ \t]*\S")
+# Python-Markdown's CodeHilite names an indented block's language on its first line (":::python",
+# '#!python', 'hl_lines="1 3"' after it); the line is markup, not code. A shebang with a path stays.
+_HILITE = re.compile(r"\A[ \t]*(?::{3,}[ \t]*|#!)([\w+.#-]+)[^\n/]*(?:\n|\Z)")
 
 
 @functools.cache
@@ -77,10 +82,12 @@ def _parser(myst: bool) -> MarkdownIt:
     from mdit_py_plugins.myst_role import myst_role_plugin
     from mdit_py_plugins.substitution import substitution_plugin
 
-    md = MarkdownIt("commonmark").enable("table")
+    # Definition lists in both: Python-Markdown's def_list writes them the same way, and their
+    # indented bodies are not code.
+    md = MarkdownIt("commonmark").enable("table").use(deflist_plugin)
     if myst:
         md = md.use(myst_role_plugin).use(myst_block_plugin).use(colon_fence_plugin)
-        md = md.use(substitution_plugin).use(footnote_plugin).use(deflist_plugin)
+        md = md.use(substitution_plugin).use(footnote_plugin)
     return md
 
 
@@ -165,7 +172,7 @@ def myst_to_markdown(text: str, values: Mapping[str, str] | None = None) -> str:
 def _rewrite(text: str, values: dict[str, str], *, myst: bool, depth: int) -> str:
     """``text`` with the lines of each MyST construct (or, without ``myst``, each table) replaced by
     what it reads as; the other lines are kept as written."""
-    if not myst and not _TABLE_SIGN.search(text):
+    if not myst and not _TABLE_SIGN.search(text) and not _INDENTED_SIGN.search("\n\n" + text):
         return text
     # the parser numbers lines after reading "\r\n" and a lone "\r" as "\n": so must the edits
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -192,6 +199,12 @@ def _rewrite(text: str, values: dict[str, str], *, myst: bool, depth: int) -> st
         start, end = token.map
         if token.type == "table_open":
             replacement = _table(tokens, number, values)
+        elif token.type == "code_block":
+            # Indented code is code: fenced, so it is quoted as written and never read as prose,
+            # at the margin (a fence indented four spaces would be indented code itself).
+            edits.append((start, end, _indented_code(token.content), True))
+            covered = end
+            continue
         elif not myst:
             continue
         elif token.type in {"fence", "colon_fence"} and token.info.startswith("{"):
@@ -282,6 +295,14 @@ def _role(name: str, content: str) -> str:
 def _code_span(code: str) -> str:
     ticks = "``" if "`" in code else "`"
     return f"{ticks}{code}{ticks}"
+
+
+def _indented_code(code: str) -> str:
+    """An indented code block as a fenced one, its CodeHilite language line read as the language."""
+    hilite = _HILITE.match(code)
+    if hilite is not None:
+        return _fence(textwrap.dedent(code[hilite.end() :]), hilite.group(1))
+    return _fence(textwrap.dedent(code))
 
 
 def _fence(code: str, language: str = "") -> str:

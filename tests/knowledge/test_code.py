@@ -7,6 +7,7 @@ import re
 from knowledge import Assistant, Document, KnowledgeBase, Sentence
 from knowledge.chunking import sentence_spans
 from knowledge.code import block_language, code_spans
+from knowledge.documents import load_file
 from knowledge.text import tokens
 
 GUIDE = """\
@@ -151,3 +152,41 @@ def test_a_markdown_link_shows_its_text_only_and_code_inside_it_stays_code():
 def test_attribute_lists_and_the_documents_own_bold_are_not_shown_but_code_keeps_them():
     sentence = Sentence("__output_format__{: #output_format }: **Required**, see `**kwargs`.", 1, "p")
     assert sentence.marked() == "output_format: Required, see `**kwargs`."
+
+
+INDENTED = """# Reference
+
+__text__
+
+:   The source string. If you want to write the output to disk, encode it yourself:
+
+        :::python hl_lines="1"
+        with open("out.html", "w", encoding="utf-8") as output_file:
+            output_file.write(html)
+
+An example without a language:
+
+    markdown.markdown(text)
+
+A script keeps its shebang line:
+
+    #!/usr/bin/python
+    print("hello")
+"""
+
+
+def test_indented_code_blocks_read_as_fenced_code_with_their_codehilite_language(tmp_path):
+    # Python-Markdown's CodeHilite names a block's language on its first line; the line is markup
+    # the page never shows, and the block is code, never prose an answer would quote as sentences.
+    (tmp_path / "reference.md").write_text(INDENTED, encoding="utf-8")
+    [doc], errors = load_file(tmp_path / "reference.md", tmp_path)
+    assert not errors
+    assert ":::python" not in doc.text
+    assert (
+        '```python\nwith open("out.html", "w", encoding="utf-8") as output_file:\n'
+        "    output_file.write(html)\n```"
+    ) in doc.text
+    assert "```\nmarkdown.markdown(text)\n```" in doc.text
+    assert '```\n#!/usr/bin/python\nprint("hello")\n```' in doc.text
+    # A definition's indented text is not code.
+    assert "```\nThe source string" not in doc.text and "The source string." in doc.text
