@@ -34,10 +34,15 @@ def solved_embed(record: SolvedRecord, n: int, total: int) -> discord.Embed:
     them, with the link to the thread."""
     title = render.shorten(f"Solved thread {n}/{total}: {record.title}", 256)
     lines = []
-    if record.status == STALE:
+    if record.status == STALE and record.curated_id is not None:
         lines.append(
             f"✏️ Changed since it was saved as curated answer #{record.curated_id}: saving again "
             "updates that answer."
+        )
+    if record.status == STALE and record.document is not None:
+        lines.append(
+            "✏️ Changed since it was added to the knowledge: adding it again updates that document "
+            "(it answers with the earlier text until then)."
         )
     lines += [
         f"**Question** (<@{record.question_author}>)",
@@ -49,5 +54,8 @@ def solved_embed(record: SolvedRecord, n: int, total: int) -> discord.Embed:
         f"[Open the solution in its thread]({record.solution_link})",
     ]
     embed = discord.Embed(title=title, description="\n".join(lines), colour=SOLVED_COLOUR)
-    embed.set_footer(text="Save as curated: one click; the answer links back to the thread.")
+    embed.set_footer(
+        text="Save as curated, or Add to knowledge (a document cited as #channel › title · date): "
+        "one click; both link back to the thread."
+    )
     return embed

@@ -18,15 +18,18 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from knowledge.errors import CitebotError, NotFoundError, StateWriteError
+from knowledge.errors import CitebotError, NotFoundError, StateWriteError, UploadError
 from knowledge.solved import NotKept, Post, SolvedThreads
+from knowledge.solved_documents import document_title
 
+from .. import render
 from ..checks import ensure_moderator, is_moderator
 from ..solved_render import confirmation, solved_embed
 from ..ui.curation import ReviewPage, ReviewView
 from ..utils import announce_change, send_private, who, write_failed_note
 
 if TYPE_CHECKING:
+    from knowledge.store import SolvedRecord
     from knowledge.tenancy import ServerState
 
     from ..core import CitebotCore
@@ -78,8 +81,8 @@ class Solved(commands.Cog):
         self.bot.tree.remove_command(self.mark_menu.name, type=self.mark_menu.type)
 
     def threads(self, state: ServerState) -> SolvedThreads:
-        """A server's solved threads (its rows and curated answers)."""
-        return SolvedThreads(state.store, state.curated)
+        """A server's solved threads (its rows, curated answers and uploads)."""
+        return SolvedThreads(state.store, state.curated, state.sources.folder)
 
     # -- marking ---------------------------------------------------------------------------------
 
@@ -209,7 +212,8 @@ class Solved(commands.Cog):
             ]
             view = ReviewView(interaction.user.id, pages, self._on_review_action)
             message = await interaction.followup.send(
-                f"**Solved threads** ({len(waiting)}): save one as a curated answer, or dismiss it.",
+                f"**Solved threads** ({len(waiting)}): save one as a curated answer, add it to this "
+                "server's knowledge, or dismiss it.",
                 embed=view.page.embed,
                 view=view,
                 ephemeral=True,
@@ -229,6 +233,10 @@ class Solved(commands.Cog):
         if action == "dismiss":
             await asyncio.to_thread(threads.dismiss, page.key)
             text = f"Dismissed the solved thread “{title}”."
+        elif action == "knowledge":
+            # Writing the document and rebuilding the index can outlast Discord's 3 seconds.
+            await interaction.response.defer()
+            text = await self._add_to_knowledge(interaction, threads, page.item)
         else:
             try:
                 entry = await asyncio.to_thread(threads.save_as_curated, page.key, by=who(interaction.user))
@@ -241,12 +249,58 @@ class Solved(commands.Cog):
             else:
                 announce_change(interaction, f"curated answer #{entry.id} saved from a solved thread")
         view.drop_current()
+        edit = (
+            interaction.edit_original_response
+            if interaction.response.is_done()
+            else interaction.response.edit_message
+        )
         if view.pages:
-            await interaction.response.edit_message(content=text, embed=view.page.embed, view=view)
+            await edit(content=text, embed=view.page.embed, view=view)
         else:
-            await interaction.response.edit_message(
-                content=f"{text}\nNo solved threads are waiting now.", embed=None, view=None
+            await edit(content=f"{text}\nNo solved threads are waiting now.", embed=None, view=None)
+
+    async def _add_to_knowledge(
+        self, interaction: discord.Interaction, threads: SolvedThreads, record: SolvedRecord
+    ) -> str:
+        """**Add to knowledge**: the thread becomes a document of this server, cited as
+        ``#channel › thread title · date`` (the day its solution was written); what the moderator
+        is told."""
+        title = discord.utils.escape_markdown(record.title)
+        guild = interaction.guild
+        channel = guild.get_channel_or_thread(record.channel_id) if guild is not None else None
+        channel_name = channel.name if channel is not None else f"channel-{record.channel_id}"
+        day = discord.utils.snowflake_time(record.solution_id).date()
+        try:
+            name = await asyncio.to_thread(threads.add_to_knowledge, record.id, channel=channel_name, day=day)
+        except NotFoundError as exc:
+            return str(exc)
+        except UploadError as exc:
+            return f"Not added: {exc}"
+        except StateWriteError as exc:
+            return f"Not added: the uploads folder cannot be written ({render.escape(str(exc))})."
+        cited = render.escape(document_title(record, channel_name, day))
+        text = (
+            f"Added “{title}” to this server's knowledge (`{name}`): later questions are answered "
+            f"from it, cited as “{cited}” with the link to the solution."
+        )
+        if not await self._reload(interaction.guild_id):
+            text += " ⚠️ The index could not be rebuilt now; it is added with the next rebuild (`/kb reload`)."
+        announce_change(interaction, f"solved thread “{title}” added to the knowledge")
+        return text
+
+    async def _reload(self, guild_id: int | None) -> bool:
+        """Rebuild a server's index after a solved thread's document was added or removed (the
+        shared uploads told the other bot processes already); False when it failed (the old one
+        answers meanwhile)."""
+        try:
+            kb = await self.bot.reload_knowledge(guild_id, announce=False)
+        except Exception:
+            logger.exception(
+                "server %s: rebuilding the index after a solved thread's document failed", guild_id
             )
+            return False
+        self.bot.dispatch("knowledge_reloaded", guild_id, kb)
+        return True
 
     # -- /privacy ---------------------------------------------------------------------------------
 
@@ -279,8 +333,10 @@ class Solved(commands.Cog):
         except CitebotError as exc:
             logger.warning("server %s: solved threads not changed: %s", state.guild_id, exc)
             return None
-        if any(record.curated_id is not None for record in removed):
-            what = "curated answers of solved threads removed"
+        if any(record.document is not None for record in removed):
+            await self._reload(state.guild_id)
+        if any(record.curated_id is not None or record.document is not None for record in removed):
+            what = "curated answers or documents of solved threads removed"
             self.bot.dispatch("knowledge_changed", state.guild_id, what)
         return removed
 

@@ -293,7 +293,8 @@ class ServerStore:
                  question_text = excluded.question_text, question_author = excluded.question_author,
                  solution_id = excluded.solution_id, solution_text = excluded.solution_text,
                  solution_author = excluded.solution_author, marked_by = excluded.marked_by,
-                 status = CASE WHEN solved_threads.curated_id IS NULL THEN 'waiting' ELSE 'stale' END,
+                 status = CASE WHEN solved_threads.curated_id IS NULL AND solved_threads.document IS NULL
+                               THEN 'waiting' ELSE 'stale' END,
                  updated_at = excluded.updated_at""",
             (secrets.token_hex(6), self._guild(), channel_id, thread_id, title, *question, *solution,
              marked_by, stamp, stamp),
@@ -330,13 +331,15 @@ class ServerStore:
         )
         return [r for r in map(solved_record, rows) if r is not None]
 
-    def set_solved_status(self, record_id: str, status: str, *, curated_id: int | None = None) -> bool:
-        """Record what moderators made of a solved thread (and the curated answer saved from it);
-        False when it is not (or no longer) kept here."""
+    def set_solved_status(
+        self, record_id: str, status: str, *, curated_id: int | None = None, document: str | None = None
+    ) -> bool:
+        """Record what moderators made of a solved thread (the curated answer saved from it, the
+        document added to the knowledge from it); False when it is not (or no longer) kept here."""
         changed = self.store._execute(
-            "UPDATE solved_threads SET status = ?, curated_id = coalesce(?, curated_id), updated_at = ?"
-            " WHERE id = ? AND guild_id = ?",
-            (status, curated_id, time.time(), record_id, self._guild()),
+            "UPDATE solved_threads SET status = ?, curated_id = coalesce(?, curated_id),"
+            " document = coalesce(?, document), updated_at = ? WHERE id = ? AND guild_id = ?",
+            (status, curated_id, document, time.time(), record_id, self._guild()),
         )
         return changed == 1
 
