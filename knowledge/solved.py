@@ -10,7 +10,8 @@ with the thread's link in the answer), add it to the server's knowledge as a doc
 or dismiss it.
 
 Consent by construction: a member who opted out (``/privacy``) has none of their messages kept
-or quoted, and what was kept of theirs is removed with any curated answer or document made from it
+or quoted (nor the text of their questions to the bot: see ``ServerStore.record_answer``), and what
+was kept of theirs is removed with any curated answer or document made from it
 (a document is deleted outright, no copy kept); a deleted message or thread takes its record (and
 curated answer and document) with it; an edited one is kept as edited and, once saved or added,
 flagged stale for review (the curated answer and the document keep serving the text a moderator
@@ -206,8 +207,10 @@ class SolvedThreads:
         return self._drop(self.rows.forget_solved(thread_id=thread_id))
 
     def opt_out(self, user_id: int) -> list[SolvedRecord]:
-        """A member opted out: nothing of theirs is kept from now on, and what was is removed."""
+        """A member opted out: nothing of theirs is kept from now on, and what was is removed (the
+        solved threads with their messages, and the text of the questions they asked the bot)."""
         self.rows.set_opted_out(user_id, True)
+        self.rows.forget_questions(user_id)
         return self._drop(self.rows.forget_solved(author_id=user_id))
 
     def opt_in(self, user_id: int) -> bool:

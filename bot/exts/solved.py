@@ -1,5 +1,7 @@
 """Solved help threads: **Mark as solution** (a message menu) and ``/solved`` in a thread, the
-"Solved threads" pages of ``/review``, ``/privacy`` and what deleting or editing a kept message does.
+"Solved threads" pages of ``/review`` (**Save as curated**, **Add to knowledge**, **Dismiss**),
+``/privacy`` (which covers the text of a member's questions to the bot too) and what deleting or
+editing a kept message does.
 
 Only threads of the channels a server opted in (``/settings solved-channel add``) are read, and
 only public ones; only the member who opened the thread or a moderator may mark its solution.
@@ -314,8 +316,10 @@ class Solved(commands.Cog):
         gone = f" {len(removed)} solved thread(s) kept from your messages were removed." if removed else ""
         await send_private(
             interaction,
-            "✅ Done: from now on none of your messages in this server is kept or quoted as a solved "
-            f"thread's question or solution.{gone} `/privacy opt-in` undoes this.",
+            "✅ Done: from now on none of your messages in this server is kept or quoted, as a solved "
+            "thread's question or solution or as the text of a question you ask me (I still answer "
+            f"you; the questions you asked before are no longer kept either).{gone} "
+            "`/privacy opt-in` undoes this.",
         )
 
     @privacy.command(name="opt-in", description="Allow my messages to be kept when a thread is solved")
@@ -323,7 +327,7 @@ class Solved(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         threads = self.threads(self.bot.server(interaction.guild_id))
         was_out = await asyncio.to_thread(threads.opt_in, interaction.user.id)
-        text = "Your messages can be kept again when a thread is marked solved."
+        text = "Your messages can be kept again when a thread is marked solved, and your questions to me."
         await send_private(interaction, f"✅ {text}" if was_out else f"Nothing to change: {text[5:]}")
 
     async def _changing(self, state: ServerState, change, *args) -> list | None:
