@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import discord
 
-from knowledge.solved import STALE
+from knowledge.solved import STALE, TAGGED
 from knowledge.store import SolvedRecord
 
 from . import render
@@ -20,6 +20,14 @@ def confirmation(solution: discord.Message, marked_by: discord.abc.User) -> str:
     name = render.escape(marked_by.display_name)
     return (
         f"✅ Marked as the solution by {name}: {solution.jump_url}\n"
+        "-# Only the question and this answer are kept; moderators may add it to the bot's answers."
+    )
+
+
+def tag_confirmation(solution: discord.Message) -> str:
+    """What the thread is told when the forum's solved tag marked its latest answer."""
+    return (
+        f"✅ Tagged solved: this answer is kept as the solution: {solution.jump_url}\n"
         "-# Only the question and this answer are kept; moderators may add it to the bot's answers."
     )
 
@@ -44,11 +52,16 @@ def solved_embed(record: SolvedRecord, n: int, total: int) -> discord.Embed:
             "✏️ Changed since it was added to the knowledge: adding it again updates that document "
             "(it answers with the earlier text until then)."
         )
+    marked = (
+        "marked by the forum's solved tag"
+        if record.marked_by == TAGGED
+        else f"marked by <@{record.marked_by}>"
+    )
     lines += [
         f"**Question** (<@{record.question_author}>)",
         _quoted(record.question_text or record.title),
         "",
-        f"**Solution** (<@{record.solution_author}>, marked by <@{record.marked_by}>)",
+        f"**Solution** (<@{record.solution_author}>, {marked})",
         _quoted(record.solution_text),
         "",
         f"[Open the solution in its thread]({record.solution_link})",

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 WAITING, SAVED, STALE, DISMISSED = "waiting", "saved", "stale", "dismissed"
+#: Who marked a solution that the forum's "solved" tag marked (Discord does not say who applied it).
+TAGGED = 0
 #: The statuses a moderator still has to decide on.
 TO_REVIEW = (WAITING, STALE)
 # The longest message kept (Discord's own limit for a member's message with Nitro).

@@ -21,12 +21,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from knowledge.errors import CitebotError, NotFoundError, StateWriteError, UploadError
-from knowledge.solved import NotKept, Post, SolvedThreads
+from knowledge.solved import TAGGED, NotKept, Post, SolvedThreads
 from knowledge.solved_documents import document_title
 
 from .. import render
 from ..checks import ensure_moderator, is_moderator
-from ..solved_render import confirmation, solved_embed
+from ..solved_render import confirmation, solved_embed, tag_confirmation
 from ..ui.curation import ReviewPage, ReviewView
 from ..utils import announce_change, send_private, who, write_failed_note
 
@@ -126,17 +126,69 @@ class Solved(commands.Cog):
         thread = interaction.channel
         assert isinstance(thread, discord.Thread)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        latest = None
-        async for message in thread.history(limit=HISTORY_LIMIT):
-            if not message.author.bot and message.author.id != thread.owner_id and message.id != thread.id:
-                latest = message
-                break
+        latest = await self._latest_answer(thread)
         if latest is None:
             await send_private(interaction, NOTHING_TO_MARK)
         elif not latest.content.strip() and not self.bot.intents.message_content:
             await send_private(interaction, CANNOT_READ)
         else:
             await self._mark(interaction, latest)
+
+    async def _latest_answer(self, thread: discord.Thread) -> discord.Message | None:
+        """The latest message of someone other than the opener (not a bot's, not the question)."""
+        async for message in thread.history(limit=HISTORY_LIMIT):
+            if not message.author.bot and message.author.id != thread.owner_id and message.id != thread.id:
+                return message
+        return None
+
+    # -- the forum's solved tag -------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_thread_update(self, before: discord.Thread, after: discord.Thread) -> None:
+        """A forum's "solved" tag (``/settings solved-tag``) applied to a post of an opted-in forum
+        marks its solution. Discord does not say who applied a tag, but lets only the post's
+        opener and members who can manage threads change its tags: the same people who may mark.
+        A post whose solution is marked already is left as it is (the tag confirms it; a thread
+        a moderator dismissed stays dismissed); else its latest answer from someone other than the
+        opener is marked, as ``/solved`` does, and the thread gets the short confirmation."""
+        guild = after.guild
+        if guild is None or not self.bot.allowed(guild.id):
+            return
+        settings = self.bot.settings(guild.id)
+        if after.parent_id not in settings.solved_channels or not settings.solved_tags:
+            return
+        applied = {tag.id for tag in after.applied_tags} - {tag.id for tag in before.applied_tags}
+        if not applied & settings.solved_tags or after.type != discord.ChannelType.public_thread:
+            return
+        try:
+            await self._mark_tagged(after)
+        except Exception:
+            logger.exception("server %s: marking tagged thread %s solved failed", guild.id, after.id)
+
+    async def _mark_tagged(self, thread: discord.Thread) -> None:
+        assert thread.guild is not None
+        threads = self.threads(self.bot.server(thread.guild.id))
+        if await asyncio.to_thread(threads.rows.solved_in_thread, thread.id) is not None:
+            return
+        latest = await self._latest_answer(thread)
+        if latest is None or not latest.content.strip():
+            logger.info("thread %s tagged solved with no answer to keep (or none I can read)", thread.id)
+            return
+        question = await self._question(thread)
+        try:
+            await asyncio.to_thread(
+                threads.mark,
+                channel_id=thread.parent_id,
+                thread_id=thread.id,
+                title=thread.name,
+                question=question,
+                solution=Post(latest.id, latest.content, latest.author.id),
+                marked_by=TAGGED,
+            )
+        except NotKept as exc:  # an author opted out: nothing kept, nothing said in the thread
+            logger.info("thread %s tagged solved, not kept: %s", thread.id, exc)
+            return
+        await thread.send(tag_confirmation(latest), allowed_mentions=discord.AllowedMentions.none())
 
     async def _question(self, thread: discord.Thread) -> Post:
         """The thread's opening message: a forum post's starter has the thread's id; a thread made
