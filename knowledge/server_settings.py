@@ -1,5 +1,5 @@
-"""A server's own settings: its help channels, forum channels, solved-thread channels, moderator roles
-and moderator channel.
+"""A server's own settings: its help channels, forum channels, solved-thread channels, moderator roles,
+its forums' "solved" tags and moderator channel.
 
 A server's admins set them with ``/settings``; the operator's config gives the defaults. Each
 setting is either the server's own (a list, possibly empty; a channel or none) or left to the
@@ -41,7 +41,7 @@ FILE_NAME = "settings.yaml"
 FORMAT_VERSION = 1
 # Discord ids are unsigned 64-bit integers; anything else in the file is a typing mistake.
 _MAX_ID = 2**64 - 1
-ID_LISTS = ("help_channels", "forum_channels", "solved_channels", "moderator_roles")
+ID_LISTS = ("help_channels", "forum_channels", "solved_channels", "moderator_roles", "solved_tags")
 CHANNEL = "moderator_channel"
 _KNOWN_KEYS = {"version", *ID_LISTS, CHANNEL, "changed", "changed_by"}
 
@@ -59,6 +59,8 @@ class ServerSettings:
     """Forums and channels whose threads may be marked solved and kept (knowledge/solved.py)."""
     moderator_roles: frozenset[int] | None = None
     """Roles that count as moderators (besides members who can manage messages)."""
+    solved_tags: frozenset[int] | None = None
+    """Forum tags (by id) that mark a post solved when applied, in a forum of ``solved_channels``."""
     moderator_channel: int | None = None
     """Where moderator alerts go; with ``own_moderator_channel``, None means nowhere."""
     own_moderator_channel: bool = False
@@ -74,6 +76,7 @@ class ServerSettings:
             forum_channels=_first(self.forum_channels, defaults.forum_channels),
             solved_channels=_first(self.solved_channels, defaults.solved_channels),
             moderator_roles=_first(self.moderator_roles, defaults.moderator_roles),
+            solved_tags=_first(self.solved_tags, defaults.solved_tags),
             moderator_channel=self.moderator_channel if own else defaults.moderator_channel,
             own_moderator_channel=True,
             changed=self.changed,

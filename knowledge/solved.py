@@ -5,12 +5,17 @@ In a thread of a channel the server opted in, the member who opened it or a mode
 message that solved it. Only two messages are kept, per server, in the state store: the question
 (the thread's title and opening message) and the marked solution, never the rest of the thread.
 Moderators then save it as a curated answer (its text the solution, its question the thread's,
-with the thread's link in the answer) or dismiss it.
+with the thread's link in the answer), add it to the server's knowledge as a document cited as
+``#channel › thread title · date`` with the solution's link (:mod:`knowledge.solved_documents`),
+or dismiss it.
 
 Consent by construction: a member who opted out (``/privacy``) has none of their messages kept
-or quoted, and what was kept of theirs is removed with any curated answer made from it; a deleted
-message or thread takes its record (and curated answer) with it; an edited one is kept as edited
-and, once saved, flagged stale for review.
+or quoted (nor the text of their questions to the bot: see ``ServerStore.record_answer``), and what
+was kept of theirs is removed with any curated answer or document made from it
+(a document is deleted outright, no copy kept); a deleted message or thread takes its record (and
+curated answer and document) with it; an edited one is kept as edited and, once saved or added,
+flagged stale for review (the curated answer and the document keep serving the text a moderator
+approved until a moderator saves or adds it again, or dismisses it).
 
 The Discord side (reading the thread, who may mark) is the bot's: this module takes plain ids and
 texts.
@@ -18,6 +23,7 @@ texts.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -25,15 +31,19 @@ from typing import TYPE_CHECKING
 from .curated import MAX_ANSWER_CHARS, MAX_QUESTION_CHARS, CuratedAnswer, CuratedStore
 from .errors import CitebotError, NotFoundError, StateWriteError
 from .models import cut_at_word, short_text
+from .solved_documents import document_name, document_text
 from .yaml_state import dump_yaml
 
 if TYPE_CHECKING:
     from .store import ServerStore
     from .store.records import SolvedRecord
+    from .uploads import UploadsFolder
 
 logger = logging.getLogger(__name__)
 
 WAITING, SAVED, STALE, DISMISSED = "waiting", "saved", "stale", "dismissed"
+#: Who marked a solution that the forum's "solved" tag marked (Discord does not say who applied it).
+TAGGED = 0
 #: The statuses a moderator still has to decide on.
 TO_REVIEW = (WAITING, STALE)
 # The longest message kept (Discord's own limit for a member's message with Nitro).
@@ -76,14 +86,18 @@ def curated_text(record: SolvedRecord) -> str:
 
 
 class SolvedThreads:
-    """The solved threads of one server: its rows of the state store and its curated answers.
-    Every method may wait on the store: call it in a worker thread."""
+    """The solved threads of one server: its rows of the state store, its curated answers and its
+    uploads (None: documents are not made here). Every method may wait on the store or the disk:
+    call it in a worker thread."""
 
-    def __init__(self, rows: ServerStore, curated: CuratedStore | None) -> None:
+    def __init__(
+        self, rows: ServerStore, curated: CuratedStore | None, uploads: UploadsFolder | None = None
+    ) -> None:
         if rows.guild_id is None:
             raise ValueError("solved threads belong to a server")
         self.rows = rows
         self.curated = curated
+        self.uploads = uploads
 
     # -- marking -----------------------------------------------------------------------------------
 
@@ -161,6 +175,25 @@ class SolvedThreads:
         self.rows.set_solved_status(record.id, SAVED, curated_id=entry.id)
         return entry
 
+    def add_to_knowledge(self, record_id: str, *, channel: str, day: dt.date) -> str:
+        """Make the solved thread a document of this server's knowledge (or replace the one made
+        from it before); returns the upload's file name. The caller reloads the knowledge base.
+        ``channel`` names the forum or channel the thread is in, ``day`` when the solution was
+        written. UploadError when the text cannot be read as a document, StateWriteError when it
+        could not be written (nothing was added)."""
+        record = self.get(record_id)
+        if self.uploads is None or self.uploads.uploads is None:
+            raise NotFoundError("Documents belong to a server.")
+        name = document_name(record)
+        # An earlier version is not kept aside: only what the thread says now is.
+        self.uploads.add(name, document_text(record, channel, day), keep_earlier=False)
+        if not self.rows.set_solved_status(record.id, SAVED, document=name):
+            # Forgotten meanwhile (its message deleted, its author opted out): so is the document.
+            self.uploads.delete(name)
+            raise NotFoundError("That solved thread is no longer kept (its message or thread was deleted).")
+        logger.info("server %s: solved thread %s is now %s", self.rows.guild_id, record.id, name)
+        return name
+
     def dismiss(self, record_id: str) -> bool:
         """Leave a solved thread out of review; False when it is gone."""
         return self.rows.set_solved_status(record_id, DISMISSED)
@@ -176,8 +209,10 @@ class SolvedThreads:
         return self._drop(self.rows.forget_solved(thread_id=thread_id))
 
     def opt_out(self, user_id: int) -> list[SolvedRecord]:
-        """A member opted out: nothing of theirs is kept from now on, and what was is removed."""
+        """A member opted out: nothing of theirs is kept from now on, and what was is removed (the
+        solved threads with their messages, and the text of the questions they asked the bot)."""
         self.rows.set_opted_out(user_id, True)
+        self.rows.forget_questions(user_id)
         return self._drop(self.rows.forget_solved(author_id=user_id))
 
     def opt_in(self, user_id: int) -> bool:
@@ -204,6 +239,11 @@ class SolvedThreads:
     def _drop(self, removed: list[SolvedRecord]) -> list[SolvedRecord]:
         curated = self.curated
         for record in removed:
+            if record.document is not None and self.uploads is not None:
+                self.uploads.delete(record.document)
+                logger.info(
+                    "server %s: %s removed with its solved thread", self.rows.guild_id, record.document
+                )
             if curated is not None and record.curated_id is not None and curated.get(record.curated_id):
                 curated.remove(record.curated_id)
                 logger.info(
@@ -230,6 +270,7 @@ class SolvedThreads:
                 "thread": r.thread_link,
                 "solution_link": r.solution_link,
                 **({"curated_answer": r.curated_id} if r.curated_id is not None else {}),
+                **({"document": r.document} if r.document is not None else {}),
             }
             for r in self.rows.solved_threads(WAITING, SAVED, STALE, limit=1_000_000)
         ]

@@ -55,6 +55,10 @@ NOT_THE_ASKER = "Only the member who asked can pass this question on; `/ask` you
 PASSED = "Passed to the moderators: they review the questions I could not answer and can add an answer."
 REVIEW_EXPIRED = "This review has expired (its buttons work for 15 minutes); run `/review` again."
 NOT_ON_RECORD = "That question is no longer on record."
+NOT_KEPT = (
+    "You asked that your messages not be kept here (`/privacy`), so I did not keep this question's "
+    "words and can't pass them on; ask a moderator or in a help channel."
+)
 
 
 class Review(commands.Cog):
@@ -120,6 +124,9 @@ class Review(commands.Cog):
             return
         if record.user_id != interaction.user.id:
             await send_private(interaction, NOT_THE_ASKER)
+            return
+        if not record.question:
+            await send_private(interaction, NOT_KEPT)
             return
         view = answer_view(answer_id, sources=bool(record.passage_ids), declined=True, passed=True)
         if answer_id in self._passed:

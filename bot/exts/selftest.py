@@ -211,6 +211,11 @@ class SelfTest(commands.Cog):
         if record is None:  # gone, or an answer of another server
             await send_private(interaction, "That answer is no longer on record.")
             return
+        if not record.question:
+            await send_private(
+                interaction, "Not kept: its asker chose that their questions not be kept (`/privacy`)."
+            )
+            return
         # Asked alone, as every check asks it (a follow-up's earlier question is not kept).
         answer = await asyncio.to_thread(state.assistant.ask, record.question)
         expect = expectation_now(answer)

@@ -1,5 +1,6 @@
 """``/settings``: a server's admins choose its help channels, forum channels, solved-thread channels,
-moderator roles and moderator channel themselves; the config's values are only the defaults.
+moderator roles, forums' "solved" tags and moderator channel themselves; the config's values are
+only the defaults.
 
 Only members who can manage the server may use it: hidden from others by ``default_permissions``
 and checked on the server side at every use (server admins can change the former). Channels and
@@ -32,12 +33,13 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-HELP, FORUMS, SOLVED, ROLES = ID_LISTS
+HELP, FORUMS, SOLVED, ROLES, TAGS = ID_LISTS
 LABELS = {
     HELP: "Help channels",
     FORUMS: "Forum channels",
     SOLVED: "Solved-thread channels",
     ROLES: "Moderator roles",
+    TAGS: "Solved tags",
     CHANNEL: "Moderator channel",
 }
 NO_INTENT = (
@@ -58,8 +60,29 @@ def _mention(setting: str, item: int) -> str:
     return f"<@&{item}>" if setting == ROLES else f"<#{item}>"
 
 
-def _listed(setting: str, ids: Iterable[int]) -> str:
+def _listed(setting: str, ids: Iterable[int], guild: discord.Guild | None = None) -> str:
+    if setting == TAGS:
+        return ", ".join(_tag(guild, i) for i in sorted(ids)) or "none"
     return ", ".join(_mention(setting, i) for i in sorted(ids)) or "none"
+
+
+def _forum_tag(
+    guild: discord.Guild | None, tag_id: int
+) -> tuple[discord.ForumChannel, discord.ForumTag] | None:
+    """The forum of ``guild`` that has the tag ``tag_id``, and the tag."""
+    for forum in guild.forums if guild is not None else ():
+        tag = forum.get_tag(tag_id)
+        if tag is not None:
+            return forum, tag
+    return None
+
+
+def _tag(guild: discord.Guild | None, tag_id: int) -> str:
+    found = _forum_tag(guild, tag_id)
+    if found is None:
+        return f"a removed tag ({tag_id})"
+    forum, tag = found
+    return f"“{discord.utils.escape_markdown(tag.name)}” in {forum.mention}"
 
 
 def _when(stamp: str) -> str:
@@ -94,6 +117,9 @@ class ServerSettingsCog(commands.Cog, name="Settings"):
     moderator_role = app_commands.Group(
         name="moderator-role", description="Roles whose members count as moderators", parent=settings
     )
+    solved_tag = app_commands.Group(
+        name="solved-tag", description="A forum tag that marks a post solved when applied", parent=settings
+    )
 
     def __init__(self, bot: CitebotCore) -> None:
         self.bot = bot
@@ -125,8 +151,9 @@ class ServerSettingsCog(commands.Cog, name="Settings"):
         lines = [f"**citebot settings in {discord.utils.escape_markdown(guild.name)}**"]
         for setting in ID_LISTS:
             whose = "this server's" if getattr(own, setting) is not None else "the bot's default"
-            lines.append(f"{LABELS[setting]}: {_listed(setting, getattr(shown, setting))} ({whose})")
-        lines[-1] += "; members who can manage messages count too"
+            lines.append(f"{LABELS[setting]}: {_listed(setting, getattr(shown, setting), guild)} ({whose})")
+            if setting == ROLES:
+                lines[-1] += "; members who can manage messages count too"
         whose = "this server's" if own.own_moderator_channel else "the bot's default"
         channel = shown.moderator_channel
         lines.append(f"{LABELS[CHANNEL]}: {_mention(CHANNEL, channel) if channel else 'none'} ({whose})")
@@ -256,6 +283,47 @@ class ServerSettingsCog(commands.Cog, name="Settings"):
         item = self._own_channel(interaction, channel)
         done = f"✅ Threads in {channel.mention} are no longer marked solved (what was kept stays)."
         await self._remove(interaction, SOLVED, item, done)
+
+    @solved_tag.command(name="add", description="Applying this forum tag marks the post's solution")
+    @app_commands.describe(forum="The forum", tag="The name of its tag that says a post is solved")
+    async def tag_add(self, interaction: discord.Interaction, forum: discord.ForumChannel, tag: str) -> None:
+        found = self._own_tag(interaction, forum, tag)
+        shown = self.bot.settings(forum.guild.id).solved_channels
+        note = (
+            ""
+            if forum.id in shown
+            else f" It counts once {forum.mention} is opted in (`/settings solved-channel add`)."
+        )
+        done = (
+            f"✅ Applying “{discord.utils.escape_markdown(found.name)}” to a post in {forum.mention} now "
+            "marks its solution: the message already marked, else the latest answer from someone other "
+            f"than the opener.{note}"
+        )
+        await self._add(interaction, TAGS, found.id, done)
+
+    @solved_tag.command(name="remove", description="This forum tag no longer marks a post's solution")
+    @app_commands.describe(forum="The forum", tag="The name of its tag")
+    async def tag_remove(
+        self, interaction: discord.Interaction, forum: discord.ForumChannel, tag: str
+    ) -> None:
+        found = self._own_tag(interaction, forum, tag)
+        name = discord.utils.escape_markdown(found.name)
+        done = f"✅ “{name}” no longer marks a solution (what was kept stays)."
+        await self._remove(interaction, TAGS, found.id, done)
+
+    def _own_tag(
+        self, interaction: discord.Interaction, forum: discord.ForumChannel, name: str
+    ) -> discord.ForumTag:
+        """The tag named ``name`` (any case) of one of this server's forums, else refused saying which
+        tags it has."""
+        self._own_channel(interaction, forum)
+        channel = interaction.guild.get_channel(forum.id) if interaction.guild is not None else None
+        tags = channel.available_tags if isinstance(channel, discord.ForumChannel) else []
+        for tag in tags:
+            if tag.name.casefold() == name.strip().casefold():
+                return tag
+        names = ", ".join(f"“{discord.utils.escape_markdown(t.name)}”" for t in tags) or "none"
+        raise NotFoundError(f"{forum.mention} has no tag named that; its tags: {names}.")
 
     @moderator_role.command(name="add", description="Members with this role count as moderators")
     @app_commands.describe(role="The role")

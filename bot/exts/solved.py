@@ -1,5 +1,7 @@
 """Solved help threads: **Mark as solution** (a message menu) and ``/solved`` in a thread, the
-"Solved threads" pages of ``/review``, ``/privacy`` and what deleting or editing a kept message does.
+"Solved threads" pages of ``/review`` (**Save as curated**, **Add to knowledge**, **Dismiss**),
+``/privacy`` (which covers the text of a member's questions to the bot too) and what deleting or
+editing a kept message does.
 
 Only threads of the channels a server opted in (``/settings solved-channel add``) are read, and
 only public ones; only the member who opened the thread or a moderator may mark its solution.
@@ -18,15 +20,18 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from knowledge.errors import CitebotError, NotFoundError, StateWriteError
-from knowledge.solved import NotKept, Post, SolvedThreads
+from knowledge.errors import CitebotError, NotFoundError, StateWriteError, UploadError
+from knowledge.solved import TAGGED, NotKept, Post, SolvedThreads
+from knowledge.solved_documents import document_title
 
+from .. import render
 from ..checks import ensure_moderator, is_moderator
-from ..solved_render import confirmation, solved_embed
+from ..solved_render import confirmation, solved_embed, tag_confirmation
 from ..ui.curation import ReviewPage, ReviewView
 from ..utils import announce_change, send_private, who, write_failed_note
 
 if TYPE_CHECKING:
+    from knowledge.store import SolvedRecord
     from knowledge.tenancy import ServerState
 
     from ..core import CitebotCore
@@ -78,8 +83,8 @@ class Solved(commands.Cog):
         self.bot.tree.remove_command(self.mark_menu.name, type=self.mark_menu.type)
 
     def threads(self, state: ServerState) -> SolvedThreads:
-        """A server's solved threads (its rows and curated answers)."""
-        return SolvedThreads(state.store, state.curated)
+        """A server's solved threads (its rows, curated answers and uploads)."""
+        return SolvedThreads(state.store, state.curated, state.sources.folder)
 
     # -- marking ---------------------------------------------------------------------------------
 
@@ -121,17 +126,69 @@ class Solved(commands.Cog):
         thread = interaction.channel
         assert isinstance(thread, discord.Thread)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        latest = None
-        async for message in thread.history(limit=HISTORY_LIMIT):
-            if not message.author.bot and message.author.id != thread.owner_id and message.id != thread.id:
-                latest = message
-                break
+        latest = await self._latest_answer(thread)
         if latest is None:
             await send_private(interaction, NOTHING_TO_MARK)
         elif not latest.content.strip() and not self.bot.intents.message_content:
             await send_private(interaction, CANNOT_READ)
         else:
             await self._mark(interaction, latest)
+
+    async def _latest_answer(self, thread: discord.Thread) -> discord.Message | None:
+        """The latest message of someone other than the opener (not a bot's, not the question)."""
+        async for message in thread.history(limit=HISTORY_LIMIT):
+            if not message.author.bot and message.author.id != thread.owner_id and message.id != thread.id:
+                return message
+        return None
+
+    # -- the forum's solved tag -------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_thread_update(self, before: discord.Thread, after: discord.Thread) -> None:
+        """A forum's "solved" tag (``/settings solved-tag``) applied to a post of an opted-in forum
+        marks its solution. Discord does not say who applied a tag, but lets only the post's
+        opener and members who can manage threads change its tags: the same people who may mark.
+        A post whose solution is marked already is left as it is (the tag confirms it; a thread
+        a moderator dismissed stays dismissed); else its latest answer from someone other than the
+        opener is marked, as ``/solved`` does, and the thread gets the short confirmation."""
+        guild = after.guild
+        if guild is None or not self.bot.allowed(guild.id):
+            return
+        settings = self.bot.settings(guild.id)
+        if after.parent_id not in settings.solved_channels or not settings.solved_tags:
+            return
+        applied = {tag.id for tag in after.applied_tags} - {tag.id for tag in before.applied_tags}
+        if not applied & settings.solved_tags or after.type != discord.ChannelType.public_thread:
+            return
+        try:
+            await self._mark_tagged(after)
+        except Exception:
+            logger.exception("server %s: marking tagged thread %s solved failed", guild.id, after.id)
+
+    async def _mark_tagged(self, thread: discord.Thread) -> None:
+        assert thread.guild is not None
+        threads = self.threads(self.bot.server(thread.guild.id))
+        if await asyncio.to_thread(threads.rows.solved_in_thread, thread.id) is not None:
+            return
+        latest = await self._latest_answer(thread)
+        if latest is None or not latest.content.strip():
+            logger.info("thread %s tagged solved with no answer to keep (or none I can read)", thread.id)
+            return
+        question = await self._question(thread)
+        try:
+            await asyncio.to_thread(
+                threads.mark,
+                channel_id=thread.parent_id,
+                thread_id=thread.id,
+                title=thread.name,
+                question=question,
+                solution=Post(latest.id, latest.content, latest.author.id),
+                marked_by=TAGGED,
+            )
+        except NotKept as exc:  # an author opted out: nothing kept, nothing said in the thread
+            logger.info("thread %s tagged solved, not kept: %s", thread.id, exc)
+            return
+        await thread.send(tag_confirmation(latest), allowed_mentions=discord.AllowedMentions.none())
 
     async def _question(self, thread: discord.Thread) -> Post:
         """The thread's opening message: a forum post's starter has the thread's id; a thread made
@@ -209,7 +266,8 @@ class Solved(commands.Cog):
             ]
             view = ReviewView(interaction.user.id, pages, self._on_review_action)
             message = await interaction.followup.send(
-                f"**Solved threads** ({len(waiting)}): save one as a curated answer, or dismiss it.",
+                f"**Solved threads** ({len(waiting)}): save one as a curated answer, add it to this "
+                "server's knowledge, or dismiss it.",
                 embed=view.page.embed,
                 view=view,
                 ephemeral=True,
@@ -229,6 +287,10 @@ class Solved(commands.Cog):
         if action == "dismiss":
             await asyncio.to_thread(threads.dismiss, page.key)
             text = f"Dismissed the solved thread “{title}”."
+        elif action == "knowledge":
+            # Writing the document and rebuilding the index can outlast Discord's 3 seconds.
+            await interaction.response.defer()
+            text = await self._add_to_knowledge(interaction, threads, page.item)
         else:
             try:
                 entry = await asyncio.to_thread(threads.save_as_curated, page.key, by=who(interaction.user))
@@ -241,12 +303,58 @@ class Solved(commands.Cog):
             else:
                 announce_change(interaction, f"curated answer #{entry.id} saved from a solved thread")
         view.drop_current()
+        edit = (
+            interaction.edit_original_response
+            if interaction.response.is_done()
+            else interaction.response.edit_message
+        )
         if view.pages:
-            await interaction.response.edit_message(content=text, embed=view.page.embed, view=view)
+            await edit(content=text, embed=view.page.embed, view=view)
         else:
-            await interaction.response.edit_message(
-                content=f"{text}\nNo solved threads are waiting now.", embed=None, view=None
+            await edit(content=f"{text}\nNo solved threads are waiting now.", embed=None, view=None)
+
+    async def _add_to_knowledge(
+        self, interaction: discord.Interaction, threads: SolvedThreads, record: SolvedRecord
+    ) -> str:
+        """**Add to knowledge**: the thread becomes a document of this server, cited as
+        ``#channel › thread title · date`` (the day its solution was written); what the moderator
+        is told."""
+        title = discord.utils.escape_markdown(record.title)
+        guild = interaction.guild
+        channel = guild.get_channel_or_thread(record.channel_id) if guild is not None else None
+        channel_name = channel.name if channel is not None else f"channel-{record.channel_id}"
+        day = discord.utils.snowflake_time(record.solution_id).date()
+        try:
+            name = await asyncio.to_thread(threads.add_to_knowledge, record.id, channel=channel_name, day=day)
+        except NotFoundError as exc:
+            return str(exc)
+        except UploadError as exc:
+            return f"Not added: {exc}"
+        except StateWriteError as exc:
+            return f"Not added: the uploads folder cannot be written ({render.escape(str(exc))})."
+        cited = render.escape(document_title(record, channel_name, day))
+        text = (
+            f"Added “{title}” to this server's knowledge (`{name}`): later questions are answered "
+            f"from it, cited as “{cited}” with the link to the solution."
+        )
+        if not await self._reload(interaction.guild_id):
+            text += " ⚠️ The index could not be rebuilt now; it is added with the next rebuild (`/kb reload`)."
+        announce_change(interaction, f"solved thread “{title}” added to the knowledge")
+        return text
+
+    async def _reload(self, guild_id: int | None) -> bool:
+        """Rebuild a server's index after a solved thread's document was added or removed (the
+        shared uploads told the other bot processes already); False when it failed (the old one
+        answers meanwhile)."""
+        try:
+            kb = await self.bot.reload_knowledge(guild_id, announce=False)
+        except Exception:
+            logger.exception(
+                "server %s: rebuilding the index after a solved thread's document failed", guild_id
             )
+            return False
+        self.bot.dispatch("knowledge_reloaded", guild_id, kb)
+        return True
 
     # -- /privacy ---------------------------------------------------------------------------------
 
@@ -260,8 +368,10 @@ class Solved(commands.Cog):
         gone = f" {len(removed)} solved thread(s) kept from your messages were removed." if removed else ""
         await send_private(
             interaction,
-            "✅ Done: from now on none of your messages in this server is kept or quoted as a solved "
-            f"thread's question or solution.{gone} `/privacy opt-in` undoes this.",
+            "✅ Done: from now on none of your messages in this server is kept or quoted, as a solved "
+            "thread's question or solution or as the text of a question you ask me (I still answer "
+            f"you; the questions you asked before are no longer kept either).{gone} "
+            "`/privacy opt-in` undoes this.",
         )
 
     @privacy.command(name="opt-in", description="Allow my messages to be kept when a thread is solved")
@@ -269,7 +379,7 @@ class Solved(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         threads = self.threads(self.bot.server(interaction.guild_id))
         was_out = await asyncio.to_thread(threads.opt_in, interaction.user.id)
-        text = "Your messages can be kept again when a thread is marked solved."
+        text = "Your messages can be kept again when a thread is marked solved, and your questions to me."
         await send_private(interaction, f"✅ {text}" if was_out else f"Nothing to change: {text[5:]}")
 
     async def _changing(self, state: ServerState, change, *args) -> list | None:
@@ -279,8 +389,10 @@ class Solved(commands.Cog):
         except CitebotError as exc:
             logger.warning("server %s: solved threads not changed: %s", state.guild_id, exc)
             return None
-        if any(record.curated_id is not None for record in removed):
-            what = "curated answers of solved threads removed"
+        if any(record.document is not None for record in removed):
+            await self._reload(state.guild_id)
+        if any(record.curated_id is not None or record.document is not None for record in removed):
+            what = "curated answers or documents of solved threads removed"
             self.bot.dispatch("knowledge_changed", state.guild_id, what)
         return removed
 

@@ -283,6 +283,7 @@ class ReviewView(OwnerView):
             self.add_item(self._button("Retire", "review:retire", discord.ButtonStyle.danger))
         elif self.page.kind == "solved":
             self.add_item(self._button("Save as curated", "review:save", discord.ButtonStyle.success))
+            self.add_item(self._button("Add to knowledge", "review:knowledge", discord.ButtonStyle.primary))
             self.add_item(self._button("Dismiss", "review:dismiss", discord.ButtonStyle.secondary))
 
     def _button(

@@ -76,6 +76,8 @@ class SolvedRecord:
     curated_id: int | None
     created_at: float
     updated_at: float
+    #: The upload of the server's knowledge made from it (Add to knowledge), by file name.
+    document: str | None = None
 
     @property
     def thread_link(self) -> str:

@@ -36,6 +36,8 @@ class Dialect:
     json_array_agg: str
     #: The SQL whole number of its (non-negative) argument, rounded down.
     whole: str
+    #: The SQL test that its first (text) argument holds its second, as it is (no wildcards).
+    contains: str
 
     def render(self, template: str, **names: str) -> str:
         """``template`` with this dialect's types in place (and any other ``names``)."""
@@ -52,6 +54,7 @@ SQLITE = Dialect(
     rowid_column="",
     json_array_agg="json_group_array({})",
     whole="CAST({} AS INTEGER)",
+    contains="instr({}, {}) > 0",
 )
 POSTGRESQL = Dialect(
     name="postgresql",
@@ -62,6 +65,7 @@ POSTGRESQL = Dialect(
     rowid_column=",\n        rowid       BIGSERIAL NOT NULL",
     json_array_agg="json_agg({})::text",
     whole="floor({})::integer",  # a cast to integer rounds in PostgreSQL
+    contains="strpos({}, {}) > 0",
 )
 DIALECTS = (SQLITE, POSTGRESQL)
 
@@ -204,6 +208,11 @@ SOLVED_THREADS = """
         PRIMARY KEY (guild_id, user_id)
     );"""
 
+# A solved thread a moderator added to the server's knowledge: the upload made from it, so deleting
+# its message or thread, or its author opting out, removes that document too.
+SOLVED_DOCUMENTS = """
+    ALTER TABLE solved_threads ADD COLUMN document TEXT;"""
+
 
 @dataclass(frozen=True)
 class Step:
@@ -266,6 +275,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration.shared(
         "4: solved help threads (question and marked solution only) and members' privacy opt-outs",
         Step(SOLVED_THREADS),
+    ),
+    Migration.shared(
+        "5: the document a solved thread became (Add to knowledge), by its upload's file name",
+        Step(SOLVED_DOCUMENTS),
     ),
 )
 

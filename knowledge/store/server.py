@@ -19,6 +19,13 @@ from .records import AnswerRecord, ReviewItem, SolvedRecord, answer_record, solv
 if TYPE_CHECKING:
     from .schema import Dialect
 
+# A member's text kept unless they opted out in this server (then ``{}``): parameters guild id,
+# user id, then the text. Never true for direct messages (no server to opt out in).
+_UNLESS_OPTED_OUT = (
+    "CASE WHEN EXISTS (SELECT 1 FROM privacy_opt_outs o WHERE o.guild_id = ? AND o.user_id = ?)"
+    " THEN {} ELSE CAST(? AS TEXT) END"
+)
+
 
 class Rows(Protocol):
     """What a :class:`ServerStore` needs of its :class:`~knowledge.store.base.StateStore`: statements
@@ -70,14 +77,20 @@ class ServerStore:
         context: str = "",
     ) -> str:
         """Remember an answer given in this server; returns its id (12 hex digits, used in button
-        custom ids)."""
+        custom ids). The question of a member who opted out here (``/privacy``) is not kept: its
+        text and context are recorded empty, the rest (for votes, counts and follow-ups) as usual."""
         answer_id = secrets.token_hex(6)
+        unless_out = _UNLESS_OPTED_OUT.format("''")
         self.store._execute(
             "INSERT INTO answers (id, question, context, passage_ids, answered, user_id, guild_id,"
-            " channel_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f" channel_id, created_at) VALUES (?, {unless_out}, {unless_out}, ?, ?, ?, ?, ?, ?)",
             (
                 answer_id,
+                self.guild_id,
+                user_id,
                 question,
+                self.guild_id,
+                user_id,
                 context,
                 json.dumps(list(passage_ids)),
                 int(answered),
@@ -129,11 +142,12 @@ class ServerStore:
         if vote not in (-1, 1):
             raise ValueError("vote must be 1 or -1")
         scope, guild = self._scope()
-        # Parameters in a SELECT list are cast: PostgreSQL would otherwise take them as text.
+        # Parameters in a SELECT list are cast: PostgreSQL would otherwise take them as text. The
+        # reason of a member who opted out here is not kept.
         changed = self.store._execute(
             f"""INSERT INTO feedback (answer_id, user_id, vote, reason, created_at, guild_id)
-               SELECT id, CAST(? AS BIGINT), CAST(? AS INTEGER), CAST(? AS TEXT), CAST(? AS DOUBLE PRECISION),
-                      guild_id
+               SELECT id, CAST(? AS BIGINT), CAST(? AS INTEGER), {_UNLESS_OPTED_OUT.format("NULL")},
+                      CAST(? AS DOUBLE PRECISION), guild_id
                  FROM answers WHERE id = ? AND {scope}
                ON CONFLICT (answer_id, user_id) DO UPDATE SET
                  reason = CASE WHEN excluded.vote = feedback.vote
@@ -141,7 +155,7 @@ class ServerStore:
                                ELSE excluded.reason END,
                  vote = excluded.vote,
                  created_at = excluded.created_at""",
-            (user_id, vote, reason, time.time(), answer_id, *guild),
+            (user_id, vote, self.guild_id, user_id, reason, time.time(), answer_id, *guild),
         )
         return changed == 1
 
@@ -172,7 +186,8 @@ class ServerStore:
         scope, guild = self._scope()
         declined = "AND answered = 0" if declined_only else ""
         rows = self.store._fetchall(
-            f"SELECT min(question) AS question, count(*) AS n FROM answers WHERE {scope} {declined}"
+            "SELECT min(question) AS question, count(*) AS n FROM answers"
+            f" WHERE {scope} AND question != '' {declined}"
             " GROUP BY lower(question) ORDER BY n DESC, min(created_at) LIMIT ?",
             (*guild, top),
         )
@@ -232,7 +247,7 @@ class ServerStore:
                            row_number() OVER (PARTITION BY a.user_id
                                               ORDER BY a.created_at DESC, a.rowid DESC) AS newest
                       FROM answers a
-                     WHERE {scope}
+                     WHERE {scope} AND a.question != ''
                        AND a.id NOT IN (SELECT answer_id FROM review_dismissed WHERE {dismissed})
                        AND (a.answered = 0
                             OR EXISTS (SELECT 1 FROM feedback f WHERE f.answer_id = a.id AND f.vote = -1))
@@ -293,7 +308,8 @@ class ServerStore:
                  question_text = excluded.question_text, question_author = excluded.question_author,
                  solution_id = excluded.solution_id, solution_text = excluded.solution_text,
                  solution_author = excluded.solution_author, marked_by = excluded.marked_by,
-                 status = CASE WHEN solved_threads.curated_id IS NULL THEN 'waiting' ELSE 'stale' END,
+                 status = CASE WHEN solved_threads.curated_id IS NULL AND solved_threads.document IS NULL
+                               THEN 'waiting' ELSE 'stale' END,
                  updated_at = excluded.updated_at""",
             (secrets.token_hex(6), self._guild(), channel_id, thread_id, title, *question, *solution,
              marked_by, stamp, stamp),
@@ -330,13 +346,15 @@ class ServerStore:
         )
         return [r for r in map(solved_record, rows) if r is not None]
 
-    def set_solved_status(self, record_id: str, status: str, *, curated_id: int | None = None) -> bool:
-        """Record what moderators made of a solved thread (and the curated answer saved from it);
-        False when it is not (or no longer) kept here."""
+    def set_solved_status(
+        self, record_id: str, status: str, *, curated_id: int | None = None, document: str | None = None
+    ) -> bool:
+        """Record what moderators made of a solved thread (the curated answer saved from it, the
+        document added to the knowledge from it); False when it is not (or no longer) kept here."""
         changed = self.store._execute(
-            "UPDATE solved_threads SET status = ?, curated_id = coalesce(?, curated_id), updated_at = ?"
-            " WHERE id = ? AND guild_id = ?",
-            (status, curated_id, time.time(), record_id, self._guild()),
+            "UPDATE solved_threads SET status = ?, curated_id = coalesce(?, curated_id),"
+            " document = coalesce(?, document), updated_at = ? WHERE id = ? AND guild_id = ?",
+            (status, curated_id, document, time.time(), record_id, self._guild()),
         )
         return changed == 1
 
@@ -394,6 +412,30 @@ class ServerStore:
             return self.store._execute(sql, (self._guild(), user_id, time.time())) == 1
         sql = "DELETE FROM privacy_opt_outs WHERE guild_id = ? AND user_id = ?"
         return self.store._execute(sql, (self._guild(), user_id)) == 1
+
+    def forget_questions(self, user_id: int) -> int:
+        """A member opted out here: empty the text of the questions they asked (and of the earlier
+        turns kept with them), of the follow-ups of others that quote one of them, and the
+        reasons of their votes; the answers stay, for votes and counts. Returns how many of their
+        answers had text emptied."""
+        guild = self._guild()
+        quotes = self.store.dialect.contains.format("answers.context", "mine.question")
+        self.store._execute(
+            f"""UPDATE answers SET context = '' WHERE guild_id = ? AND context != ''
+                AND EXISTS (SELECT 1 FROM answers mine WHERE mine.guild_id = ? AND mine.user_id = ?
+                            AND mine.question != '' AND {quotes})""",
+            (guild, guild, user_id),
+        )
+        emptied = self.store._execute(
+            "UPDATE answers SET question = '', context = '' WHERE guild_id = ? AND user_id = ?"
+            " AND (question != '' OR context != '')",
+            (guild, user_id),
+        )
+        self.store._execute(
+            "UPDATE feedback SET reason = NULL WHERE guild_id = ? AND user_id = ? AND reason IS NOT NULL",
+            (guild, user_id),
+        )
+        return emptied
 
     def opted_out(self, user_ids: Sequence[int]) -> set[int]:
         """Which of these members opted out of having their messages kept in this server."""

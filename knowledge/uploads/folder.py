@@ -132,17 +132,18 @@ class UploadsFolder:
         return held
 
     def add(
-        self, name: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES
+        self, name: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, keep_earlier: bool = True
     ) -> tuple[Path, list[Document], bool]:
         """Check and write an upload into this server's folder; returns (path, documents,
         replaced an earlier upload of the same name). Raises :class:`UploadError` (nothing
-        written) or :class:`StateWriteError`."""
+        written) or :class:`StateWriteError`. ``keep_earlier`` False: a replaced version is not
+        kept in ``removed/`` (members' messages, which are kept only as they stand now)."""
         if self.uploads is None:
             raise UploadError("Documents can only be added in a server.")
         safe, docs = check_upload(name, data, max_bytes=max_bytes)
         target = self.uploads / safe
         replaced = target.exists()
-        if replaced:
+        if replaced and keep_earlier:
             keep_removed(target)  # the earlier version is kept, as a removed upload is
         if self.shared is not None:
             try:
@@ -176,6 +177,29 @@ class UploadsFolder:
         keep_removed(path, move=True)
         logger.info("removed %s (%d document(s))", path, held)
         return path, held
+
+    def delete(self, name: str) -> bool:
+        """Delete the upload ``name`` outright, here and in the shared uploads, keeping no copy
+        (what a member asked not to be kept, or deleted on Discord); False when it was not there."""
+        if Path(name).name != name or name.startswith("."):
+            raise ValueError(f"not an upload's file name: {name!r}")
+        if self.uploads is None:
+            return False
+        path = self.uploads / name
+        gone = False
+        if self.shared is not None:
+            try:
+                gone = self.shared.delete(name)
+            except StoreUnavailable as exc:
+                raise StateWriteError(path, OSError(errno.EIO, str(exc))) from exc
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return gone
+        except OSError as exc:
+            raise StateWriteError(path, exc) from exc
+        logger.info("deleted %s", path)
+        return True
 
 
 def keep_removed(path: Path, *, move: bool = False) -> None:

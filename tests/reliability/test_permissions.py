@@ -51,6 +51,8 @@ SETTINGS_COMMANDS = {
     "settings forum-channel remove",
     "settings solved-channel add",
     "settings solved-channel remove",
+    "settings solved-tag add",
+    "settings solved-tag remove",
     "settings moderator-role add",
     "settings moderator-role remove",
     "settings moderator-channel",
