@@ -40,6 +40,10 @@ ORDER BY l.objid
 """
 
 
+class ShardsTaken(StoreError):
+    """Another process holds one of the shards, or runs with another ``shard_count``."""
+
+
 def describe_process(shards: Sequence[int], shard_count: int) -> str:
     """How a process names itself to the others: ``citebot on host pid 4242, shards 0,1 of 4``."""
     listed = ",".join(map(str, shards))
@@ -62,8 +66,9 @@ class ShardLeases:
         self._db: psycopg.Connection | None = None
 
     def acquire(self) -> None:
-        """Take every shard, or none: raises :class:`StoreError` naming the process that holds a
-        shard or uses another ``shard_count`` (or when the database cannot be reached)."""
+        """Take every shard, or none: raises :class:`ShardsTaken` naming the process that holds a
+        shard or uses another ``shard_count``, :class:`StoreError` when the database cannot be
+        reached."""
         try:
             db = psycopg.connect(
                 self.url,
@@ -89,7 +94,7 @@ class ShardLeases:
     def _claim(self, db: psycopg.Connection) -> None:
         for row in db.execute(_HOLDERS, (COUNT_NAMESPACE,)).fetchall():
             if row["value"] != self.shard_count:
-                raise StoreError(
+                raise ShardsTaken(
                     f"shard_count {self.shard_count} here, but {_holder(row)} runs with shard_count "
                     f"{row['value']}: every "
                     "process of the bot must use the same shard_count; stop the others first to change it"
@@ -103,7 +108,7 @@ class ShardLeases:
                 continue
             holders = [r for r in db.execute(_HOLDERS, (SHARD_NAMESPACE,)).fetchall() if r["value"] == shard]
             who = _holder(holders[0]) if holders else "another process"
-            raise StoreError(
+            raise ShardsTaken(
                 f"shard {shard} is held by {who}: two processes running one shard would answer every "
                 "question twice; give this process other shards, or stop that one first"
             )
