@@ -193,7 +193,7 @@ class Connecting:
                     if self._stopping.is_set():
                         raise Unreachable("the store was closed")
                     if self._claim is not None:
-                        self._take_shards(*self._claim[:2])
+                        self._take_shards(*self._claim)
                 except (Unreachable, ShardsTaken, StoreError, psycopg.Error) as exc:
                     self._close_pool()
                     if self._stopping.is_set():
@@ -296,9 +296,12 @@ class Connecting:
                     shard_count,
                 )
                 return
-        self._take_shards(shards, shard_count)
+        self._take_shards(shards, shard_count, on_refused)
 
-    def _take_shards(self, shards: Sequence[int], shard_count: int) -> None:
+    def _take_shards(
+        self, shards: Sequence[int], shard_count: int, on_refused: Callable[[StoreError], None] | None
+    ) -> None:
         leases = ShardLeases(self.url, shards, shard_count, connect_timeout=self._connect_timeout)
         leases.acquire()
         self._leases = leases
+        leases.keep(on_refused, self._stopping)  # claimed again after the database restarted

@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from postgres import socket_detour
+from postgres import allow_connections, socket_detour
 
 from knowledge.curated import CuratedStore
 from knowledge.database import open_store
@@ -88,3 +88,31 @@ def test_shards_are_claimed_when_the_database_returns(database_url, tmp_path):
         other.release()
         taken.close()
         free.close()
+
+
+def test_shards_lost_in_an_outage_are_claimed_again_by_one_process_only(database_url, tmp_path):
+    refused: list[StoreError] = []
+    told = threading.Event()
+
+    def on_refused(error: StoreError) -> None:
+        refused.append(error)
+        told.set()
+
+    store = open_store(tmp_path / "a", database_url)
+    other = ShardLeases(database_url, [0], 2)
+    try:
+        store.hold_shards([0], 2, on_refused=on_refused)
+        allow_connections(database_url, False)  # the database restarts: the lock went with it
+        allow_connections(database_url, True)
+        try:
+            other.acquire()  # a second process started for shard 0 in the meantime
+        except ShardsTaken:
+            # The first process had already claimed it again: the second refuses, as at start.
+            assert not refused
+        else:
+            # The second came first: the first is told to stop once it tries to claim it again.
+            assert told.wait(WAIT_S)
+            assert "shard 0 is held by citebot on" in str(refused[0])
+    finally:
+        other.release()
+        store.close()
