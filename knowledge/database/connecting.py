@@ -158,11 +158,10 @@ class Connecting:
         self.pool = pool
         try:
             self._migrate()
-        except psycopg.OperationalError as exc:
-            self.pool, _ = None, pool.close()
-            raise Unreachable(" ".join(str(exc).split())) from None
-        except BaseException:
-            self.pool, _ = None, pool.close()
+        except BaseException as exc:
+            self._close_pool()
+            if isinstance(exc, psycopg.OperationalError):
+                raise Unreachable(" ".join(str(exc).split())) from None
             raise
 
     def _stop_connecting(self) -> None:
@@ -216,9 +215,7 @@ class Connecting:
                 if on_refused is not None:
                     on_refused(refused)
                 return
-            logger.warning(
-                "connected to the database %s; reading the servers' state from it", self.describe()
-            )
+            logger.info("connected to the database %s; reading the servers' state from it", self.describe())
             self._catch_up(watching)
             self._connected.set()
             return
