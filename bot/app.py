@@ -24,7 +24,7 @@ from discord.ext import commands
 from knowledge import AnswerSettings, KnowledgeBase
 from knowledge.atomic import remove_abandoned_temp_files
 from knowledge.database import open_store
-from knowledge.store import StateStore
+from knowledge.store import StateStore, StoreError
 from knowledge.tenancy import Servers, ServerState, adopt_single_pool, shard_filter
 
 from . import completion, render
@@ -57,6 +57,9 @@ class CitebotBot(CitebotCore):
     at the end it closes the state; it answers forms shown before a restart, and leaves servers
     outside the config's allowlist. What extensions use of it is :class:`bot.core.CitebotCore`."""
 
+    #: Why the bot stopped by itself (its shards held by another process once the database was back).
+    stopped_by: StoreError | None = None
+
     def __repr__(self) -> str:
         return f"<CitebotBot config={self.config.source or 'defaults'}>"
 
@@ -69,10 +72,13 @@ class CitebotBot(CitebotCore):
         kb = self._initial_kb or self.sources.loader.load_base()
         for error in kb.errors:
             logger.warning("knowledge base: %s", error)
-        store = open_store(self.config.state_dir, self.config.database_url)
+        # A database out of reach does not stop the start: the store connects in the background.
+        store = open_store(self.config.state_dir, self.config.database_url, wait=False)
         try:
             if self.config.shards is not None and self.config.shard_count:
-                store.hold_shards(self.config.shards, self.config.shard_count)
+                store.hold_shards(
+                    self.config.shards, self.config.shard_count, on_refused=self._shards_refused
+                )
             adopt_single_pool(self.config.state_dir, store, self.config.guilds)
             servers = Servers(
                 self.sources,
@@ -96,6 +102,13 @@ class CitebotBot(CitebotCore):
             store.describe() if self.config.database_url else self.config.state_dir,
         )
         return store, servers
+
+    def _shards_refused(self, error: StoreError) -> None:
+        """The database came back after a start without it, and another process holds one of this
+        process's shards by now: stop, as a start with the database would have (called from the
+        store's thread)."""
+        self.stopped_by = error
+        self.loop.call_soon_threadsafe(lambda: self.loop.create_task(self.close()))
 
     async def _load_servers(self, servers: Servers) -> list[ServerState]:
         started = time.perf_counter()
@@ -203,6 +216,8 @@ class CitebotBot(CitebotCore):
         the servers outside the allowlist (added while the bot was down)."""
         shards = getattr(self, "shard_ids", None)
         store = self._store.describe() if self._store is not None else "not open"
+        if self._store is not None and not self._store.connected:
+            store += " (out of reach: answering from the documents, connecting in the background)"
         logger.info(
             "ready: %s, %d server(s), state in %s",
             f"shards {','.join(map(str, shards))} of {self.shard_count}" if shards else "no sharding",
@@ -250,3 +265,5 @@ def run_bot(config: Config) -> None:
     else:
         # discord.py's handler: INFO to stderr, coloured on a terminal. The token is never logged.
         bot.run(token, root_logger=True)
+    if bot.stopped_by is not None:
+        raise bot.stopped_by

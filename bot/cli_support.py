@@ -16,7 +16,7 @@ from typing import Any
 from knowledge.assistant import Assistant
 from knowledge.database import open_store
 from knowledge.errors import NotFoundError
-from knowledge.store import StateStore
+from knowledge.store import StateStore, StoreUnavailable
 from knowledge.tenancy import choose_server, server_assistant
 from knowledge.uploads import KnowledgeSources
 
@@ -53,8 +53,9 @@ def assistant_for(args: argparse.Namespace) -> Assistant:
     knowledge alone), as the bot answers there: its curated answers, glossary, uploads and the
     config's red flags."""
     sources = folders_for(args)
-    store = database_for(args)
-    guild_id = choose_server(args.state_dir, args.server, also=store.guilds_with_state() if store else ())
+    # Answering needs no database: one out of reach is said once, and the documents answer.
+    store = database_for(args, wait=False)
+    guild_id = choose_server(args.state_dir, args.server, also=_servers_in(store))
     base = sources.loader.load_base(progress=progress_bar, on_progress=reading_progress())
     found = server_assistant(sources, guild_id, base, red_flags=args.red_flags, store=store)[0]
     if not found.kb.documents:
@@ -66,14 +67,26 @@ def assistant_for(args: argparse.Namespace) -> Assistant:
     return found
 
 
-def database_for(args: argparse.Namespace) -> StateStore | None:
+def database_for(args: argparse.Namespace, *, wait: bool = True) -> StateStore | None:
     """With the config's ``database_url``, the database the bot keeps servers' state in (open
-    until the command ends), so a command answers as the bot does; else None."""
+    until the command ends), so a command answers as the bot does; else None. Without ``wait``, a
+    database out of reach gives a store that is unavailable (see ``open_store``)."""
     if not args.database_url:
         return None
-    store = open_store(args.state_dir, args.database_url)
+    store = open_store(args.state_dir, args.database_url, wait=wait)
     atexit.register(store.close)
     return store
+
+
+def _servers_in(store: StateStore | None) -> list[int]:
+    """The servers with state in the database (none when there is no database, or it is out of
+    reach: the store said so)."""
+    if store is None:
+        return []
+    try:
+        return store.guilds_with_state()
+    except StoreUnavailable:
+        return []
 
 
 def _progress_delay() -> float:

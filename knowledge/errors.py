@@ -7,6 +7,7 @@ its ``str()`` is the message to show. The Discord bot (``bot.exts.errors``) and 
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 
@@ -116,6 +117,16 @@ class StoreError(CitebotError, RuntimeError):
 class StoreUnavailable(CitebotError):
     """The state store could not be read or written just now (busy, full, read-only or damaged),
     even after one retry. Recording is best effort: callers answer without it."""
+
+
+class DatabaseNotReached(StoreUnavailable):
+    """The database has been out of reach since start (the store said so once, then, and connects
+    in the background): worth no warning of its own each time."""
+
+    @staticmethod
+    def log_level(error: StoreUnavailable) -> int:
+        """How loud to log ``error``: INFO when the store said it already at start, else WARNING."""
+        return logging.INFO if isinstance(error, DatabaseNotReached) else logging.WARNING
 
 
 class ChangeNotSaved(CitebotError):

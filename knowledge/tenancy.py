@@ -228,7 +228,8 @@ class Servers:
         try:
             in_store = self.store.guilds_with_state()
         except StoreUnavailable as exc:
-            logger.warning("servers with state in the database not loaded ahead: %s", exc)
+            if self.store.connected:  # else the store said so at start, and loads them once connected
+                logger.warning("servers with state in the database not loaded ahead: %s", exc)
             in_store = []
         known = sorted(set(servers_with_state(self.state_dir)) | set(in_store))
         return [guild_id for guild_id in known if self.owns is None or self.owns(guild_id)]
@@ -296,8 +297,10 @@ class Servers:
 
     def watch(self) -> bool:
         """Load what other bot processes change (curated answers, glossary, uploads, reloads) as
-        their store announces it; False when there are no others (the SQLite store)."""
-        return self.store.watch(self.apply_change)
+        their store announces it; False when there are no others (the SQLite store). A database
+        reached only after start reports every server as changed, then the servers with state are
+        loaded ahead as at start."""
+        return self.store.watch(self.apply_change, on_connect=self.load_known)
 
     def apply_change(self, guild_id: int, what: str) -> None:
         """Load what another process changed in a server (``what``: a state document's name,
@@ -451,7 +454,15 @@ def adopt_single_pool(state_dir: Path | str, store: StateStore, allowed: Iterabl
     if not single_pool_files(state_dir):
         return None
     allowed = sorted(set(allowed))
-    candidates = allowed or store.guild_ids()
+    try:
+        candidates = allowed or store.guild_ids()
+    except StoreUnavailable:
+        logger.warning(
+            "the state folder %s has files from before servers had their own; they are "
+            "moved at a start with the database reachable",
+            state_dir,
+        )
+        return None
     if len(candidates) != 1:
         logger.warning(
             "the state folder %s has curated answers, a glossary or uploads from before servers had "

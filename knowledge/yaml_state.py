@@ -272,6 +272,10 @@ class YamlState(ABC, Generic[ItemT]):
             self._load()
         except StateFileError as exc:
             self.file.load_error = exc
+            if self.file.read_failed:
+                # A database out of reach (its store said so once): read again when it is back.
+                logger.info("%s; starting with no %s for now", exc, self.label)
+                return
             if not self.start_from_backup:
                 logger.error("%s; starting with no %s", exc, self.label)
                 return

@@ -13,7 +13,7 @@ import secrets
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
@@ -112,3 +112,24 @@ def allow_connections(database_url: str, allowed: bool) -> None:
             admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
             )
+
+
+def socket_detour(database_url: str, folder: Path) -> tuple[str, Callable[[], None]]:
+    """``database_url`` through an empty ``folder`` instead of the server's socket folder: connecting
+    fails there as with a server that is down, until the returned ``arrive()`` links the server's
+    socket into it (the database is back). Only for a server reached through a Unix socket (the
+    local one, and CI's); others skip the test."""
+    import pytest
+
+    query = dict(parse_qsl(urlsplit(database_url).query))
+    host = Path(query.get("host", ""))
+    if not query.get("host") or not host.is_dir():
+        pytest.skip("the test database is not reached through a Unix socket folder")
+    port = query.get("port", "5432")
+    folder.mkdir(parents=True, exist_ok=True)
+    socket = f".s.PGSQL.{port}"
+
+    def arrive() -> None:
+        (folder / socket).symlink_to(host / socket)
+
+    return with_query(database_url, host=str(folder)), arrive

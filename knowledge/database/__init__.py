@@ -18,10 +18,11 @@ logger = logging.getLogger(__name__)
 DATABASE_URL_ENV = "CITEBOT_DATABASE_URL"
 
 
-def open_store(state_dir: Path | str, database_url: str | None = None) -> StateStore:
+def open_store(state_dir: Path | str, database_url: str | None = None, *, wait: bool = True) -> StateStore:
     """The state store: in PostgreSQL when ``database_url`` is given, else the SQLite file in
-    ``state_dir``. Raises :class:`StoreError` for a URL of another database or one that cannot be
-    reached."""
+    ``state_dir``. Raises :class:`StoreError` for a URL of another database, or one that cannot be
+    reached when ``wait``; without ``wait`` a database out of reach is connected in the background
+    meanwhile, the store unavailable until then (see :mod:`.connecting`)."""
     if not database_url:
         return Store.in_folder(state_dir)
     if not is_postgres_url(database_url):
@@ -34,8 +35,9 @@ def open_store(state_dir: Path | str, database_url: str | None = None) -> StateS
             'pip install "citebot[postgresql]"'
         ) from None
 
-    store = PostgresStore(database_url)
-    logger.info("state in the database %s", store.describe())
+    store = PostgresStore(database_url, wait=wait)
+    if store.connected:
+        logger.info("state in the database %s", store.describe())
     return store
 
 

@@ -23,12 +23,12 @@ import psycopg
 from ..errors import StoreUnavailable
 from ..interfaces import ChangeFeed
 from ..store import EVERYTHING_CHANGED
+from .backoff import Backoff
 
 logger = logging.getLogger(__name__)
 
 CHANGES_CHANNEL = "citebot_changes"
 POLL_INTERVAL_S = 5.0
-MAX_BACKOFF_S = 30.0
 
 
 class ChangeListener:
@@ -76,14 +76,20 @@ class ChangeListener:
             self._known[guild_id] = counter
             return True
 
+    def reload(self, guild_ids: list[int]) -> None:
+        """Load everything of these servers again (the store connected after starting without its
+        database); one the database cannot give yet is tried again with the next check."""
+        for guild_id in guild_ids:
+            self._call(guild_id, EVERYTHING_CHANGED)
+
     def _main(self) -> None:
-        backoff = 1.0
+        backoff = Backoff(self._stopping)
         while not self._stopping.is_set():
             try:
                 with psycopg.connect(self.store.url, autocommit=True) as db:
                     db.execute(f"LISTEN {CHANGES_CHANNEL}")
                     self._listening.set()
-                    backoff = 1.0
+                    backoff.reset()
                     self._poll()  # whatever changed while nobody was listening
                     self._listen(db)
             except psycopg.Error as exc:
@@ -91,10 +97,9 @@ class ChangeListener:
                     "lost the change notifications of %s (%s); trying again in %.0fs",
                     self.store.describe(),
                     exc,
-                    backoff,
+                    backoff.delay,
                 )
-                self._stopping.wait(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_S)
+                backoff.wait()
 
     def _listen(self, db: psycopg.Connection) -> None:
         next_poll = time.monotonic() + self.poll_s

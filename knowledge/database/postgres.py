@@ -5,7 +5,8 @@ parameters become psycopg's ``%s``), over a psycopg 3 connection pool: the store
 worker threads, each borrowing a connection for one statement (autocommit, as the SQLite store).
 A connection lost with the server is replaced by the pool, which keeps trying in the background;
 meanwhile every call raises :class:`~knowledge.store.StoreUnavailable` within a bounded wait, the
-same path a busy SQLite file takes, so members are still answered.
+same path a busy SQLite file takes, so members are still answered. A database out of reach at
+start is connected later in the background (:mod:`.connecting`).
 
 The schema is versioned in the same list as the SQLite one (:mod:`knowledge.store.schema`); when
 several processes start together, one applies the migrations while the others wait on a
@@ -28,13 +29,14 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import psycopg
-from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from ..errors import DatabaseNotReached
 from ..store import EVERYTHING_CHANGED, StateStore, StoreError, StoreUnavailable
 from ..store.schema import MIGRATIONS, POSTGRESQL, Dialect
 from ..yaml_state import YamlStateFile
-from .changes import CHANGES_CHANNEL, POLL_INTERVAL_S, ChangeListener
+from .changes import CHANGES_CHANNEL, ChangeListener
+from .connecting import Connecting
 from .documents import DatabaseStateFile
 from .leases import ShardLeases
 from .uploads import ServerUploads
@@ -44,10 +46,6 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# How long a call waits for a pooled connection, and the longest one statement may run: short,
-# since a member is waiting for the answer it records.
-CONNECTION_WAIT_S = 2.0
-STATEMENT_TIMEOUT_MS = 5000
 # Held (per transaction) by the process applying migrations; the others queue behind it.
 MIGRATION_LOCK = zlib.crc32(b"citebot schema migrations")
 
@@ -73,43 +71,29 @@ class _Connection:
         return self.db.transaction()
 
 
-class PostgresStore(StateStore):
+class PostgresStore(Connecting, StateStore):
     """The state store in a PostgreSQL database (``postgresql://…``); safe to call from any thread,
-    never from the event loop. Raises :class:`StoreError` when the database cannot be reached at
-    start or has a newer schema than this citebot knows."""
+    never from the event loop. Raises :class:`StoreError` when the database has a newer schema than
+    this citebot knows, or cannot be reached at start; without ``wait`` it starts without a
+    database out of reach and connects in the background (see :mod:`.connecting`)."""
 
     dialect: ClassVar[Dialect] = POSTGRESQL
 
-    def __init__(self, url: str, *, max_connections: int = 10, connect_timeout: float = 10.0) -> None:
+    def __init__(
+        self, url: str, *, max_connections: int = 10, connect_timeout: float = 10.0, wait: bool = True
+    ) -> None:
         self.url = url
         #: Names this process in its announcements, so it does not reload its own changes.
         self.origin = secrets.token_hex(8)
+        self.pool: ConnectionPool | None = None
+        self._max_connections = max_connections
+        self._connect_timeout = connect_timeout
         self._listener: ChangeListener | None = None
         self._leases: ShardLeases | None = None
         # The state files opened here, so a change announced elsewhere reaches each of them.
         self._files: dict[tuple[int, str], weakref.WeakSet[DatabaseStateFile]] = {}
         self._files_lock = threading.Lock()
-        self.pool = ConnectionPool(
-            url,
-            min_size=1,
-            max_size=max_connections,
-            kwargs={"autocommit": True, "row_factory": dict_row},
-            configure=_configure,
-            check=ConnectionPool.check_connection,
-            timeout=CONNECTION_WAIT_S,
-            name="citebot",
-            open=False,
-        )
-        try:
-            self.pool.open(wait=True, timeout=connect_timeout)
-        except PoolTimeout as exc:
-            self.pool.close()
-            raise StoreError(f"cannot connect to the database {self.describe()}: {_why(url, exc)}") from None
-        try:
-            self._migrate()
-        except BaseException:
-            self.pool.close()
-            raise
+        self._start(wait=wait)
 
     def describe(self) -> str:
         """The database URL without its password."""
@@ -118,9 +102,15 @@ class PostgresStore(StateStore):
     def _run(self, what: Callable[[Any], T]) -> T:
         """Run ``what`` with a pooled connection; :class:`StoreUnavailable` when the database is
         unreachable or failed (a lost connection is retried once on a fresh one)."""
+        pool = self.pool
+        if not self._usable.is_set() or pool is None:
+            # Started without the database and not connected yet: said once at start, not per call.
+            raise DatabaseNotReached(
+                "The bot's records can't be used right now (the database is out of reach)."
+            )
         for attempt in (1, 2):
             try:
-                with self.pool.connection() as db:
+                with pool.connection() as db:
                     return what(_Connection(db))
             except PoolTimeout as exc:
                 logger.warning("database %s unavailable: %s; going on without it", self.describe(), exc)
@@ -139,6 +129,7 @@ class PostgresStore(StateStore):
         raise AssertionError("unreachable")
 
     def _migrate(self) -> None:
+        assert self.pool is not None
         with self.pool.connection() as db, db.transaction():
             db.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
             db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
@@ -158,11 +149,13 @@ class PostgresStore(StateStore):
     def close(self) -> None:
         """Stop watching for changes and close every pooled connection; the store cannot be used
         afterwards."""
+        self._stop_connecting()
         if self._listener is not None:
             self._listener.stop()
         if self._leases is not None:
             self._leases.release()
-        self.pool.close()
+        with self._lock:
+            self._close_pool()
 
     # -- state documents (curated answers, glossary, golden questions) ------------------------------
 
@@ -172,6 +165,11 @@ class PostgresStore(StateStore):
         with self._files_lock:
             self._files.setdefault((guild_id, opened.name), weakref.WeakSet()).add(opened)
         return opened
+
+    def _opened_guilds(self) -> set[int]:
+        """The servers with state files opened here."""
+        with self._files_lock:
+            return {guild for guild, _name in self._files}
 
     def mark_stale(self, guild_id: int, what: str) -> None:
         """Have every state file of the server opened here that ``what`` names (``*``: all) read
@@ -273,34 +271,3 @@ class PostgresStore(StateStore):
         """Every server's change counter (for the check behind the notifications)."""
         rows = self._fetchall("SELECT guild_id, counter FROM server_changes", ())
         return {int(row["guild_id"]): int(row["counter"]) for row in rows}
-
-    def watch(self, callback: Callable[[int, str], None], *, poll_s: float = POLL_INTERVAL_S) -> bool:
-        """Call ``callback(guild_id, what)`` (in a background thread) for every change another
-        process announces: at once through LISTEN/NOTIFY, and within ``poll_s`` through the change
-        counters when a notification was missed (the listening connection was lost)."""
-        if self._listener is not None:
-            raise RuntimeError("the store is already being watched")
-        self._listener = ChangeListener(self, callback, poll_s=poll_s)
-        self._listener.start()
-        return True
-
-    def hold_shards(self, shards: Sequence[int], shard_count: int) -> None:
-        """Hold ``shards`` of ``shard_count`` until :meth:`close` (see :mod:`.leases`)."""
-        leases = ShardLeases(self.url, shards, shard_count)
-        leases.acquire()
-        self._leases = leases
-
-
-def _why(url: str, timeout: PoolTimeout) -> str:
-    """Why the pool could not connect: the server's own answer to one more try (the pool only
-    says it timed out)."""
-    try:
-        psycopg.connect(url, connect_timeout=5).close()
-    except psycopg.Error as exc:
-        return " ".join(str(exc).split())
-    return str(timeout)
-
-
-def _configure(db: psycopg.Connection) -> None:
-    """Bound every statement, so a stuck server cannot keep a member waiting."""
-    db.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}")

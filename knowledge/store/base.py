@@ -13,6 +13,7 @@ from .schema import SQLITE, Dialect
 from .server import ServerStore
 
 if TYPE_CHECKING:
+    from ..errors import StoreError
     from ..interfaces import SharedUploads
 
 T = TypeVar("T")
@@ -38,6 +39,12 @@ class StateStore:
     def describe(self) -> str:
         """Where the rows are, for logs (a database URL without its password)."""
         raise NotImplementedError
+
+    @property
+    def connected(self) -> bool:
+        """Whether the database was reached since start (a database out of reach at start is
+        connected later in the background); a file is always there."""
+        return True
 
     def _run(self, what: Callable[[Any], T]) -> T:
         """Run ``what`` with a connection; :class:`StoreUnavailable` when the database failed."""
@@ -78,14 +85,24 @@ class StateStore:
     def announce(self, guild_id: int, what: str) -> None:
         """Tell the other bot processes that ``what`` changed in a server (one process: nobody)."""
 
-    def watch(self, callback: Callable[[int, str], None]) -> bool:
-        """Call ``callback(guild_id, what)`` for each change another process announces; False when
-        this store has no other processes to hear from."""
+    def watch(
+        self, callback: Callable[[int, str], None], *, on_connect: Callable[[], None] | None = None
+    ) -> bool:
+        """Call ``callback(guild_id, what)`` for each change another process announces (and, for a
+        database connected after start, ``on_connect()`` once connected); False when this store
+        has no other processes to hear from."""
         return False
 
-    def hold_shards(self, shards: Sequence[int], shard_count: int) -> None:
+    def hold_shards(
+        self,
+        shards: Sequence[int],
+        shard_count: int,
+        *,
+        on_refused: Callable[[StoreError], None] | None = None,
+    ) -> None:
         """Claim Discord shards for this process for as long as the store is open; raises
-        :class:`StoreError` when another process holds one. A local store has no other processes."""
+        :class:`StoreError` when another process holds one (for a database connected after start,
+        ``on_refused`` is told instead, once connected). A local store has no other processes."""
 
     def guild_ids(self) -> list[int]:
         """The servers that have stored answers, in the order they first asked."""

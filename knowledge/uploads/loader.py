@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..chunking import DEFAULT_CHUNK_CHARS
 from ..documents import ProgressCallback, load_folder
-from ..errors import StoreUnavailable
+from ..errors import DatabaseNotReached, StoreUnavailable
 from ..interfaces import SharedUploads
 from ..kb import (
     IndexArchiveError,
@@ -169,7 +169,7 @@ class KnowledgeLoader:
             shared.store_index_archive(fingerprint, data, replace=damaged)
             logger.info("stored the index of %s for the other processes (%s)", uploads, human_size(len(data)))
         except StoreUnavailable as exc:
-            logger.warning("the index of %s is not shared: %s", uploads, exc)
+            logger.log(DatabaseNotReached.log_level(exc), "the index of %s is not shared: %s", uploads, exc)
         return kb
 
     def _fetch_index(
@@ -180,7 +180,9 @@ class KnowledgeLoader:
         try:
             data = shared.index_archive(fingerprint)
         except StoreUnavailable as exc:
-            logger.warning("the index of %s is built here: %s", self.uploads, exc)
+            logger.log(
+                DatabaseNotReached.log_level(exc), "the index of %s is built here: %s", self.uploads, exc
+            )
             return None, False
         if data is None:
             return None, False

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..atomic import atomic_write_bytes
-from ..errors import StateWriteError, StoreUnavailable
+from ..errors import DatabaseNotReached, StateWriteError, StoreUnavailable
 from ..interfaces import SharedUploads
 from .folder import keep_removed
 
@@ -64,7 +64,8 @@ class UploadMirror:
         try:
             wanted = self.shared.hashes()
         except StoreUnavailable as exc:
-            logger.warning("uploads of %s not brought up to date: %s", self.uploads, exc)
+            level = DatabaseNotReached.log_level(exc)
+            logger.log(level, "uploads of %s not brought up to date: %s", self.uploads, exc)
             return False
         busy = crawling_now(self.uploads)
         present = {n: path for n, path in self.files().items() if n.split("/")[0] not in busy}
