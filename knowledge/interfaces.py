@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from .models import Hit, Passage
     from .semantic.index import FusionSettings
+    from .yaml_state import YamlStateFile
 
 
 class SharedUploads(Protocol):
@@ -70,6 +71,10 @@ class DocumentRows(Protocol):
     def write_document(self, guild_id: int, name: str, text: str, revision: int | None) -> int | None:
         """Write the document if its revision is still ``revision``; the new revision, or None
         when another process wrote it first."""
+        ...
+
+    def state_file(self, guild_id: int, path: Path) -> YamlStateFile:
+        """The server's document named like ``path``, opened so other processes' changes reach it."""
         ...
 
 

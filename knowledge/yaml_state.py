@@ -146,8 +146,10 @@ class YamlStateFile:
     """The file side of a state file: reading with change detection, writing atomically, and
     remembering a write that failed so it is retried."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, backup: bool = True) -> None:
         self.path = Path(path)
+        #: Whether a write keeps the previous file as ``<name>.bak``.
+        self.backup = backup
         self.lock = threading.RLock()
         self.load_error: StateFileError | None = None
         self.write_error: StateWriteError | None = None
@@ -167,6 +169,10 @@ class YamlStateFile:
         except OSError:
             return None
         return stat.st_mtime_ns, stat.st_size
+
+    def sibling(self, name: str, *, backup: bool = True) -> YamlStateFile:
+        """The server's state document ``name``, kept where this one is (here: the file beside it)."""
+        return YamlStateFile(self.path.with_name(name), backup=backup)
 
     def changed_on_disk(self) -> bool:
         """Whether the file's modification time or size differs from when it was last read or
@@ -204,7 +210,7 @@ class YamlStateFile:
         """Write ``text``; on failure remember it is pending and raise :class:`StateWriteError`
         carrying ``done``, what the change produced in memory."""
         try:
-            atomic_write_text(self.path, text)
+            atomic_write_text(self.path, text, backup=self.backup)
         except StateWriteError as exc:
             exc.done = done
             self.pending, self.write_error = True, exc

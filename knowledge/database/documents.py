@@ -41,6 +41,11 @@ class DatabaseStateFile(YamlStateFile):
         self.revision: int | None = None
         self._stale = False
 
+    def sibling(self, name: str, *, backup: bool = True) -> YamlStateFile:
+        """The server's state document ``name``, another row (which keeps its previous text either
+        way), opened through the store so other processes' changes to it are heard."""
+        return self.store.state_file(self.guild_id, self.path.with_name(name))
+
     def mark_stale(self) -> None:
         """Another process changed the document: read it on the next refresh (which the caller
         makes at once, in the listener's thread)."""

@@ -1,5 +1,5 @@
-"""Moving a state folder (the SQLite store and each server's YAML files, uploads and crawled sites)
-into PostgreSQL,
+"""Moving a state folder (the SQLite store and each server's YAML files, golden status, uploads and
+crawled sites) into PostgreSQL,
 for ``citebot migrate-state --to postgresql://…``.
 
 Every state document is checked first (file and line of each problem; nothing is copied while
@@ -25,7 +25,8 @@ from ..errors import CitebotError
 from ..glossary import FILE_NAME as GLOSSARY_FILE
 from ..glossary import parse_glossary
 from ..golden import FILE_NAME as GOLDEN_FILE
-from ..golden import parse_golden
+from ..golden import STATUS_FILE_NAME as GOLDEN_STATUS_FILE
+from ..golden import parse_golden, parse_status
 from ..server_settings import FILE_NAME as SETTINGS_FILE
 from ..server_settings import parse_settings
 from ..store import STORE_FILE, Store
@@ -51,7 +52,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     ),
     "privacy_opt_outs": ("guild_id", "user_id", "created_at"),
 }  # fmt: skip
-STATE_DOCUMENTS = (CURATED_FILE, GLOSSARY_FILE, GOLDEN_FILE, SETTINGS_FILE)
+STATE_DOCUMENTS = (CURATED_FILE, GLOSSARY_FILE, GOLDEN_FILE, GOLDEN_STATUS_FILE, SETTINGS_FILE)
 
 
 class MigrationError(CitebotError):
@@ -83,6 +84,7 @@ PARSERS: dict[str, Callable[[str, Path], object]] = {
     CURATED_FILE: parse_curated,
     GLOSSARY_FILE: parse_glossary,
     GOLDEN_FILE: parse_golden,
+    GOLDEN_STATUS_FILE: parse_status,
     SETTINGS_FILE: parse_settings,
 }
 
@@ -147,7 +149,9 @@ def check_state_folder(state: Path) -> list[str]:
             except UnicodeDecodeError as exc:
                 problems.append(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8")
             except (OSError, CitebotError, ValueError) as exc:
-                problems.append(f"{path}: {exc}")
+                # The status is only a baseline: deleting it loses nothing a moderator wrote.
+                hint = "; delete it and the next check starts afresh" if name == GOLDEN_STATUS_FILE else ""
+                problems.append(f"{path}: {exc}{hint}")
     return problems
 
 
@@ -161,9 +165,9 @@ class _Files:
 
 
 def _read_files(state: Path) -> _Files:
-    """Each server's curated answers, glossary, golden questions and settings (the text as is, so
-    hand edits and their comments stay) and its uploads, crawled sites' pages and manifests named
-    ``<site folder>/<file>`` as the bot shares them."""
+    """Each server's curated answers, glossary, golden questions with their last check's outcome
+    and settings (the text as is, so hand edits and their comments stay) and its uploads, crawled
+    sites' pages and manifests named ``<site folder>/<file>`` as the bot shares them."""
     files = _Files()
     for guild_id in servers_with_state(state):
         folder = server_dir(state, guild_id)

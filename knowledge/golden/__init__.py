@@ -18,13 +18,15 @@ A server keeps them in ``<state>/servers/<id>/golden.yaml``, the question-set fo
 The file is a :class:`~knowledge.yaml_state.YamlState` (atomic writes, hand edits picked up, a
 broken file never overwritten). :meth:`GoldenSet.check` asks every question and compares the
 answers with the expectations and with the last check; :meth:`GoldenSet.run` also remembers the
-outcome (in ``golden-status.json`` next to the file), so the next check can tell what got worse
+outcome (in ``golden-status.json`` next to the file, or with the state in PostgreSQL a state
+document of the server that every bot process reads), so the next check can tell what got worse
 and which change did it.
 
 - :mod:`.expectations`: :class:`Expectation`, what answered (:func:`what_answered`), and
   :func:`parse_expectation`
 - :mod:`.yaml_format`: :class:`GoldenQuestion`, :func:`parse_golden`, :func:`dump_golden`
 - :mod:`.checks`: judging answers and comparing with the last check (:class:`GoldenReport`)
+- :mod:`.status`: the last check's outcome as stored (:func:`parse_status`, :func:`dump_status`)
 - :mod:`.store`: :class:`GoldenSet`, a server's golden questions
 """
 
@@ -39,7 +41,8 @@ from .expectations import (
     parse_expectation,
     what_answered,
 )
-from .store import STATUS_FILE_NAME, GoldenSet
+from .status import STATUS_FILE_NAME, dump_status, parse_status
+from .store import GoldenSet
 from .yaml_format import (
     FILE_NAME,
     FORMAT_VERSION,
@@ -74,10 +77,12 @@ __all__ = [
     "ask_all",
     "compare",
     "dump_golden",
+    "dump_status",
     "expectation_now",
     "judge",
     "parse_expectation",
     "parse_golden",
+    "parse_status",
     "question_key",
     "what_answered",
 ]

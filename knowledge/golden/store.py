@@ -1,27 +1,23 @@
 """A server's golden questions (:class:`GoldenSet`): kept in ``golden.yaml``, checked with the
-last outcome remembered in ``golden-status.json`` beside it."""
+last outcome remembered in ``golden-status.json`` beside it — in the server's folder, or with the
+state in PostgreSQL a second state document of the server, so every bot process compares with the
+same last check."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from ..atomic import atomic_write_text
-from ..errors import NotFoundError, StateFileError, StateWriteError
+from ..errors import ChangeNotSaved, NotFoundError, StateFileError, StateWriteError
 from ..models import Answer
-from ..yaml_state import (
-    YamlState,
-    YamlStateFile,
-    now,
-)
+from ..yaml_state import StateConflict, YamlState, YamlStateFile, now
 from .checks import GoldenReport, Status, ask_all, compare
 from .expectations import Expectation
+from .status import STATUS_FILE_NAME, dump_status, parse_status
 from .yaml_format import (
     FILE_NAME,
-    FORMAT_VERSION,
     MAX_QUESTION_CHARS,
     GoldenQuestion,
     dump_golden,
@@ -30,8 +26,6 @@ from .yaml_format import (
 )
 
 logger = logging.getLogger(__name__)
-
-STATUS_FILE_NAME = "golden-status.json"
 
 
 class GoldenSet(YamlState[GoldenQuestion]):
@@ -42,8 +36,14 @@ class GoldenSet(YamlState[GoldenQuestion]):
     def __init__(self, path: Path | str | YamlStateFile) -> None:
         self._questions: dict[int, GoldenQuestion] = {}
         super().__init__(path)
-        self.status_path = self.path.with_name(STATUS_FILE_NAME)
-        self._status: dict[int, Status] = self._read_status()
+        # Kept where the questions are: the folder, or the database every process shares.
+        self.status_file = self.file.sibling(STATUS_FILE_NAME, backup=False)
+        self.status_path = self.status_file.path
+        self._status: dict[int, Status] = {}
+        # A check's outcome not stored yet (the folder or database failed): served from memory,
+        # never replaced by the stored one, and written with the next check.
+        self._status_unsaved = False
+        self._read_status()
 
     @classmethod
     def in_state_dir(cls, folder: Path | str) -> GoldenSet:
@@ -111,6 +111,7 @@ class GoldenSet(YamlState[GoldenQuestion]):
             golden = GoldenQuestion(golden_id, text, expect, author, now())
             self._questions = {**self._questions, golden.id: golden}
             if passed_now is not None:
+                self._refresh_status(always=True)
                 self._status = {**self._status, golden.id: Status(text, True, passed_now, since=now())}
                 self._write_status()
             self._save(golden)
@@ -161,12 +162,16 @@ class GoldenSet(YamlState[GoldenQuestion]):
     # -- checking ------------------------------------------------------------------------------
 
     def check(self, ask: Callable[[str], Answer]) -> GoldenReport:
-        """Ask every golden question and compare with the last recorded check; records nothing."""
-        return compare(ask_all(self.list(), ask), self._status)
+        """Ask every golden question and compare with the last recorded check (read again first:
+        another bot process may have made it); records nothing."""
+        questions = self.list()
+        self._refresh_status(always=True)
+        return compare(ask_all(questions, ask), self._status)
 
     def run(self, ask: Callable[[str], Answer], *, cause: str = "") -> GoldenReport:
         """Check, then remember the outcome as the baseline of the next check; a question that
-        got worse remembers ``cause`` (the change after which it did) until it passes again."""
+        got worse remembers ``cause`` (the change after which it did) until it passes again. Two
+        processes checking at once: the outcome stored last is the baseline (it is only that)."""
         report = self.check(ask)
         worse = {r.golden.id: r for r in report.regressions}
         with self.file.lock:
@@ -190,6 +195,7 @@ class GoldenSet(YamlState[GoldenQuestion]):
     def last(self, golden_id: int) -> Status | None:
         """How question ``golden_id`` did at the last recorded check (None: not checked yet, or
         rewritten by hand since)."""
+        self._refresh_status()
         status = self._status.get(golden_id)
         golden = self._questions.get(golden_id)
         return (
@@ -200,44 +206,58 @@ class GoldenSet(YamlState[GoldenQuestion]):
 
     def worse(self) -> list[tuple[GoldenQuestion, Status]]:
         """The questions that got worse at a check and have not passed since, with what changed."""
+        questions = self.list()
+        self._refresh_status()
         return [
             (golden, status)
-            for golden in self.list()
+            for golden in questions
             if (status := self._status.get(golden.id)) is not None
             and not status.passed
             and status.was
             and status.question == golden.question
         ]
 
-    # -- the status file -----------------------------------------------------------------------
+    # -- the last check's outcome ----------------------------------------------------------------
 
-    def _read_status(self) -> dict[int, Status]:
+    def _refresh_status(self, *, always: bool = False) -> None:
+        """Read the stored outcome again when it changed (another process's check, announced), or
+        ``always``; one not stored yet from here is kept instead."""
+        with self.file.lock:
+            if not self._status_unsaved and (always or self.status_file.changed_on_disk()):
+                self._read_status()
+
+    def _read_status(self) -> None:
         try:
-            data = json.loads(self.status_path.read_text(encoding="utf-8"))
-            return {
-                int(key): Status(
-                    str(value["question"]),
-                    bool(value["passed"]),
-                    str(value.get("got", "")),
-                    str(value.get("worse_after", "")),
-                    str(value.get("was", "")),
-                    str(value.get("since", "")),
-                )
-                for key, value in data.get("results", {}).items()
-            }
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            text = self.status_file.read()
+            self._status = parse_status(text, self.status_path) if text is not None else {}
+        except StateFileError as exc:
+            if self.status_file.read_failed:  # the database is out of reach: keep what is known
+                logger.warning("%s; going on with the last outcome known here", exc)
+                self.status_file.mark_stale()  # and read it when the database is back
+                return
             # Only a baseline: without it the next check reports failures, not what got worse.
             logger.warning("ignoring %s (%s); the next check starts afresh", self.status_path, exc)
-            return {}
+            self._status = {}
 
     def _write_status(self) -> None:
-        data = {
-            "version": FORMAT_VERSION,
-            "results": {str(k): v.to_json() for k, v in sorted(self._status.items())},
-        }
-        try:
-            atomic_write_text(self.status_path, json.dumps(data, ensure_ascii=False, indent=1), backup=False)
-        except (StateWriteError, OSError) as exc:
-            logger.warning("the golden questions' last outcome was not saved (%s); it is kept in memory", exc)
+        """Store the outcome; when another process stored one since it was read here, this one
+        replaces it (the last check's outcome is the baseline, whichever process made it)."""
+        text = dump_status(self._status)
+        for _attempt in range(3):
+            try:
+                self.status_file.write(text)
+                self._status_unsaved = False
+                return
+            except StateConflict:
+                try:
+                    self.status_file.read()  # its revision, to replace it
+                except StateFileError as exc:
+                    error: Exception = exc
+                    break
+            except (StateWriteError, ChangeNotSaved, OSError) as exc:
+                error = exc
+                break
+        else:
+            error = StateConflict(self.status_path)
+        self._status_unsaved = True
+        logger.warning("the golden questions' last outcome was not saved (%s); it is kept in memory", error)
