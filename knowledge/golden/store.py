@@ -231,9 +231,9 @@ class GoldenSet(YamlState[GoldenQuestion]):
             text = self.status_file.read()
             self._status = parse_status(text, self.status_path) if text is not None else {}
         except StateFileError as exc:
-            if self.status_file.read_failed:  # the database is out of reach: keep what is known
+            if self.status_file.read_failed:
+                # The database is out of reach: keep what is known here; the next check reads again.
                 logger.warning("%s; going on with the last outcome known here", exc)
-                self.status_file.mark_stale()  # and read it when the database is back
                 return
             # Only a baseline: without it the next check reports failures, not what got worse.
             logger.warning("ignoring %s (%s); the next check starts afresh", self.status_path, exc)
@@ -243,21 +243,21 @@ class GoldenSet(YamlState[GoldenQuestion]):
         """Store the outcome; when another process stored one since it was read here, this one
         replaces it (the last check's outcome is the baseline, whichever process made it)."""
         text = dump_status(self._status)
+        error: Exception = StateConflict(self.status_path)
         for _attempt in range(3):
             try:
                 self.status_file.write(text)
                 self._status_unsaved = False
                 return
-            except StateConflict:
-                try:
-                    self.status_file.read()  # its revision, to replace it
-                except StateFileError as exc:
-                    error: Exception = exc
-                    break
+            except StateConflict as exc:
+                error = exc
             except (StateWriteError, ChangeNotSaved, OSError) as exc:
                 error = exc
                 break
-        else:
-            error = StateConflict(self.status_path)
+            try:
+                self.status_file.read()  # the stored revision, to replace it
+            except StateFileError as exc:
+                error = exc
+                break
         self._status_unsaved = True
         logger.warning("the golden questions' last outcome was not saved (%s); it is kept in memory", error)

@@ -10,13 +10,14 @@ import threading
 from pathlib import Path
 
 import pytest
+from postgres import allow_connections
 
 from bot.cli import main as citebot
 from knowledge import Assistant, Document, KnowledgeBase
 from knowledge.database import open_store
 from knowledge.golden import FILE_NAME as GOLDEN_FILE
 from knowledge.golden import STATUS_FILE_NAME, Expectation, GoldenSet
-from knowledge.store import StateStore
+from knowledge.store import StateStore, StoreUnavailable
 from knowledge.tenancy import Servers, server_dir
 from knowledge.uploads import KnowledgeSources
 
@@ -78,8 +79,10 @@ class Process:
         assert self.store.watch(apply)
 
     def wait_for(self, guild_id: int, what: str) -> None:
+        """Until another process's change of ``what`` is heard (each one heard is waited for once)."""
         with self.heard:
             assert self.heard.wait_for(lambda: (guild_id, what) in self.changes, timeout=WAIT_S)
+            self.changes.remove((guild_id, what))
 
     def close(self) -> None:
         self.servers.close()
@@ -97,6 +100,17 @@ def processes(database_url, tmp_path):
     yield start
     for process in opened:
         process.close()
+
+
+def _until_reachable(store: StateStore) -> None:
+    """Once the database is back: wait for the pool to connect again (it backs off meanwhile)."""
+    for _attempt in range(WAIT_S):
+        try:
+            store.change_counters()
+            return
+        except StoreUnavailable:
+            continue  # each try waits for a connection a bounded time
+    raise AssertionError("the database did not come back")
 
 
 def _questions(golden: GoldenSet) -> None:
@@ -180,6 +194,27 @@ def test_two_checks_at_once_the_last_stored_wins_and_nothing_breaks(processes, b
         assert reader.worse()[0][1].worse_after == "check in b"
     text, _revision = other.store.document(7, STATUS_FILE_NAME)
     assert set(json.loads(text)["results"]) == {"1", "2"}
+
+
+def test_a_check_while_the_database_is_away_is_kept_and_stored_with_the_next(
+    processes, database_url, before, after
+):
+    one = processes("a")
+    golden = one.golden(7)
+    _questions(golden)
+    golden.run(before.ask, cause="at start")
+    allow_connections(database_url, False)
+    try:
+        report = golden.run(after.ask, cause=UPLOAD_CAUSE)  # the check itself needs no database
+        assert [r.golden.id for r in report.regressions] == [1]
+        assert golden.worse()[0][1].worse_after == UPLOAD_CAUSE  # served from memory meanwhile
+    finally:
+        allow_connections(database_url, True)
+    _until_reachable(one.store)
+    # Not replaced by the older stored outcome once it is back: the next check still knows it got
+    # worse after the upload, and stores that for every process.
+    assert golden.run(after.ask, cause="/kb reload by mod").regressions == []
+    assert processes("b").golden(7).worse()[0][1].worse_after == UPLOAD_CAUSE
 
 
 def test_one_servers_outcome_never_shows_in_anothers(processes, before, after):
