@@ -111,7 +111,7 @@ class GoldenSet(YamlState[GoldenQuestion]):
             golden = GoldenQuestion(golden_id, text, expect, author, now())
             self._questions = {**self._questions, golden.id: golden}
             if passed_now is not None:
-                self._refresh_status(always=True)
+                self._refresh_status()  # another process's check, when one was announced
                 self._status = {**self._status, golden.id: Status(text, True, passed_now, since=now())}
                 self._write_status()
             self._save(golden)
