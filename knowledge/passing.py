@@ -103,11 +103,7 @@ def mentioned_in_passing(
 
 def _rows(kb: KnowledgeBase, term: str) -> np.ndarray:
     """The rows of the passages holding ``term`` (in their text, headings or title)."""
-    column = kb.index.vocabulary_.get(term)
-    if column is None:
-        return np.empty(0, dtype=np.int64)
-    matrix = kb.index.matrix_
-    return matrix.indices[matrix.indptr[column] : matrix.indptr[column + 1]]
+    return kb.index.rows_of(term)
 
 
 # Per knowledge base, the terms of its headings and titles outside comparison pages (made on first use).
