@@ -25,6 +25,7 @@ from knowledge.uploads import KnowledgeLoader
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
+TITLE = "Answers with uploads: overlay against indexing together"
 EVERYDAY = ROOT / "tests" / "knowledge" / "everyday_questions.yaml"
 
 
@@ -63,17 +64,34 @@ def main() -> None:
                     differences.append(
                         [name, question, described(together, before), described(overlay, after)]
                     )
-            rows.append([name, f"{len(base.passages)} + {len(overlay.own.passages)}", len(questions),
-                         f"{same_decision / len(questions):.1%}", f"{same_cited / len(questions):.1%}"])  # fmt: skip
+            rows.append(
+                [
+                    name,
+                    f"{len(base.passages)} + {len(overlay.own.passages)}",
+                    len(questions),
+                    f"{same_decision / len(questions):.1%}",
+                    f"{same_cited / len(questions):.1%}",
+                ]
+            )
             totals = [totals[0] + len(questions), totals[1] + same_decision, totals[2] + same_cited]
     rows.append(["all", "", totals[0], f"{totals[1] / totals[0]:.1%}", f"{totals[2] / totals[0]:.1%}"])
     text = "\n".join(
         [
-            report.header("Answers with uploads: overlay against indexing together", "python bench/overlay_answers.py"),
+            report.header(
+                "Answers with uploads: overlay against indexing together", "python bench/overlay_answers.py"
+            ),
             __doc__.split("\n\n", 1)[1].strip(),
             "",
-            report.table(["uploaded set", "passages (base + uploads)", "questions", "same decision",
-                          "same decision and cited passages"], rows),  # fmt: skip
+            report.table(
+                [
+                    "uploaded set",
+                    "passages (base + uploads)",
+                    "questions",
+                    "same decision",
+                    "same decision and cited passages",
+                ],
+                rows,
+            ),
             "",
             "Every question answered differently:",
             "",

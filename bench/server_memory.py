@@ -93,12 +93,18 @@ def with_vectors(kb: Any) -> None:
     encoder = _Unencoding()
     if isinstance(kb, OverlayKnowledgeBase):
         own = kb.own
-        own.semantic = SemanticIndex(encoder, encoder.encode(list(range(len(own.passages)))),  # type: ignore[arg-type]
-                                     [p.id for p in own.passages])  # fmt: skip
+        own.semantic = SemanticIndex(
+            encoder,
+            encoder.encode(list(range(len(own.passages)))),  # type: ignore[arg-type]
+            [p.id for p in own.passages],
+        )
         kb.semantic = OverlayMeaning(kb.base.semantic, own.semantic, len(kb.base.passages))  # type: ignore[arg-type]
     else:
-        kb.semantic = SemanticIndex(encoder, encoder.encode(list(range(len(kb.passages)))),  # type: ignore[arg-type]
-                                    [p.id for p in kb.passages])  # fmt: skip
+        kb.semantic = SemanticIndex(
+            encoder,
+            encoder.encode(list(range(len(kb.passages)))),  # type: ignore[arg-type]
+            [p.id for p in kb.passages],
+        )
 
 
 def _owned(obj: Any) -> int:
@@ -128,7 +134,13 @@ PARTS = {
     "index (BM25 matrix, idf, vocabulary, surfaces)": ("index",),
     "passages and their lookups": ("passages", "_by_id", "row_doc", "references"),
     "documents": ("documents", "doc_ids"),
-    "bridge, glossary, compounds, symbols, surfaces": ("bridge", "glossary", "_compounds", "_symbols", "_surfaces"),
+    "bridge, glossary, compounds, symbols, surfaces": (
+        "bridge",
+        "glossary",
+        "_compounds",
+        "_symbols",
+        "_surfaces",
+    ),
     "semantic vectors": ("semantic",),
 }
 
@@ -143,7 +155,9 @@ def breakdown(kb: Any, base: KnowledgeBase) -> dict[str, int]:
     for name, attributes in PARTS.items():
         parts[name] = sum(reachable(getattr(kb, a, None), seen) for a in attributes if a in vars(kb))
         if hasattr(kb, "own"):
-            parts[name] += sum(reachable(getattr(kb.own, a, None), seen) for a in attributes if a in vars(kb.own))
+            parts[name] += sum(
+                reachable(getattr(kb.own, a, None), seen) for a in attributes if a in vars(kb.own)
+            )
     parts["everything else"] = reachable(kb, seen)
     parts["total"] = sum(parts.values())
     return parts
@@ -200,8 +214,16 @@ def main() -> None:
     if not args.no_scifact:
         with tempfile.TemporaryDirectory() as folder:
             rows += measure("SciFact", scifact_base(), Path(folder), args.questions)
-    columns = ["base", "server's knowledge base", "passages (base + own)", *(f"{p}, KiB" for p in PARTS),
-               "everything else, KiB", "total per server, KiB", "× own index alone", "`/ask` p50, ms"]  # fmt: skip
+    columns = [
+        "base",
+        "server's knowledge base",
+        "passages (base + own)",
+        *(f"{p}, KiB" for p in PARTS),
+        "everything else, KiB",
+        "total per server, KiB",
+        "× own index alone",
+        "`/ask` p50, ms",
+    ]
     text = "\n".join(
         [
             report.header("Memory of one server with uploads", "python bench/server_memory.py"),

@@ -154,6 +154,14 @@ def joined_bridge(base: Bridge, own: Bridge) -> Bridge:
     )
 
 
+def joined_glossary(base: DocumentGlossary, own: DocumentGlossary) -> DocumentGlossary:
+    """The documents' glossaries of both; for a term both define, the base's meaning (the first
+    document's wins, and the base's documents come first)."""
+    if not base.entries or not own.entries:
+        return base if base.entries else own
+    return DocumentGlossary(ChainMap(base.entries, own.entries))  # type: ignore[arg-type]
+
+
 class OverlayMeaning:
     """The meaning channel over both: the base's passage vectors (shared) and the own passages'."""
 
@@ -197,7 +205,7 @@ class OverlayKnowledgeBase(KnowledgeBase):
         self.index = OverlayIndex(base.index, own.index)  # type: ignore[assignment]
         self.documents = Joined(base.documents, own.documents)  # type: ignore[assignment]
         self.passages = Rows(base.passages, own.passages)  # type: ignore[assignment]
-        self.glossary = DocumentGlossary(ChainMap(base.glossary.entries, own.glossary.entries))  # type: ignore[arg-type]
+        self.glossary = joined_glossary(base.glossary, own.glossary)
         self.bridge = joined_bridge(base.bridge, own.bridge)
         self.errors = [*base.errors, *own.errors]
         self.source, self.fingerprint = base.source, own.fingerprint

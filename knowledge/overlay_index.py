@@ -21,6 +21,7 @@ class Vocabulary:
 
     def __init__(self, base: Mapping[str, int], own: Mapping[str, int]) -> None:
         self.base, self.own = base, own
+        self._size = len(base) + sum(1 for term in own if term not in base)  # both are fitted: fixed
 
     def __contains__(self, term: object) -> bool:
         return term in self.base or term in self.own
@@ -30,7 +31,7 @@ class Vocabulary:
         yield from (term for term in self.own if term not in self.base)
 
     def __len__(self) -> int:
-        return len(self.base) + sum(1 for term in self.own if term not in self.base)
+        return self._size
 
     def __bool__(self) -> bool:
         return bool(self.base) or bool(self.own)
@@ -65,8 +66,11 @@ class OverlayIndex:
         column = self.own.vocabulary_.get(term)
         if column is not None:  # fitted over the base: already the combined idf
             return float(self.own.idf_[column])
-        df = self.base.document_frequencies([term])[0]
-        return float(idf(df, self.n_rows)) if df else None
+        column = self.base.vocabulary_.get(term)
+        if column is None:
+            return None
+        indptr = self.base.matrix_.indptr
+        return float(idf(indptr[column + 1] - indptr[column], self.n_rows))
 
     def term_with_prefix(self, prefix: str) -> str | None:
         """The first term of either index, in sorted order, that starts with ``prefix``."""

@@ -125,7 +125,9 @@ def _questions(folder: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("docs_set", DOCS_SETS)
-def test_answers_match_indexing_everything_together(base: KnowledgeBase, tmp_path: Path, docs_set: str) -> None:
+def test_answers_match_indexing_everything_together(
+    base: KnowledgeBase, tmp_path: Path, docs_set: str
+) -> None:
     """A docs set uploaded over the built-in article: answered or declined, and the passages cited,
     as when the base and the uploads are indexed together (the path before the overlay). The base is
     a fraction of the uploads here, the hardest case for the base's rows keeping the base's average
