@@ -142,6 +142,20 @@ class BridgeEntries(Mapping[str, dict[str, float]]):
         return len(self.base) + sum(1 for key in self.own if key not in self.base)
 
 
+class Either:
+    """Membership in either of two sets, without copying them into one."""
+
+    def __init__(self, first: frozenset[str], second: frozenset[str]) -> None:
+        self.first, self.second = first, second
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.first or item in self.second
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.first
+        yield from (item for item in self.second if item not in self.first)
+
+
 def joined_bridge(base: Bridge, own: Bridge) -> Bridge:
     """The bridge of both knowledge bases' terms: ``own``'s is restricted to the own index's terms,
     the base's to the base's."""
@@ -149,7 +163,7 @@ def joined_bridge(base: Bridge, own: Bridge) -> Bridge:
         BridgeEntries(base.entries, own.entries),  # type: ignore[arg-type]  # read as a mapping only
         base.stem,
         base.light or own.light,
-        base.known_light | own.known_light,
+        Either(base.known_light, own.known_light),  # type: ignore[arg-type]  # read with `in` only
         base.near_stop or own.near_stop,
     )
 
