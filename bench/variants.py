@@ -123,7 +123,7 @@ def rm3(fb_docs: int, fb_terms: int, weight: float):
             weights: Counter[int] = Counter({c: (1 - weight) * v / total for c, v in q.items()})
             for c, w in zip(best.tolist(), (term_w[best] / term_w[best].sum()).tolist(), strict=True):
                 weights[c] += weight * w
-            return ix._score_columns(
+            return ix.score_columns(
                 np.fromiter(weights, dtype=np.int64), np.fromiter(weights.values(), dtype=np.float32)
             )
 

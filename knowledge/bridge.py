@@ -37,7 +37,7 @@ class Bridge:
 
     Made by :meth:`Thesaurus.restrict` when an index is built; JSON-serialisable to be stored with it.
     ``light`` is the table's whole list, one object shared by every bridge in the process (each
-    server with uploads has a bridge of its own); ``known_light``, the few of them the index knows.
+    server with uploads has a bridge of its uploads' terms); ``known_light``, the few of them the index knows.
     """
 
     entries: dict[str, dict[str, float]]

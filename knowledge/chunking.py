@@ -35,6 +35,7 @@ def is_reference_list(section: Sequence[str]) -> bool:
     """True for a passage of the :data:`REFERENCES` kind."""
     return passage_kind(section) == REFERENCES
 
+
 # Target passage length in characters, a trade-off measured both ways. Retrieval (bench/variants.py,
 # SciFact train, a document scored as its best passage) gains a little from longer passages:
 # +0.011 nDCG@10 at 1,200 characters, +0.014 at 1,500, with SciFact test unchanged (0.683-0.686).

@@ -6,7 +6,7 @@ way would match nothing, or only its parts; it is read as the documents write it
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from .text import STOP_WORDS
 
@@ -29,7 +29,7 @@ def hyphenated_compounds(texts: Iterable[str]) -> dict[str, str]:
     return found
 
 
-def spell_compounds(text: str, compounds: dict[str, str], known: Callable[[str], bool]) -> str:
+def spell_compounds(text: str, compounds: Mapping[str, str], known: Callable[[str], bool]) -> str:
     """``text`` with two-part words spelled as the documents spell them: a joined word that
     ``known`` rejects but ``compounds`` holds ("metadata") hyphenated ("meta-data"); a hyphenated
     word the documents never hyphenate but ``known`` holds joined ("new-line") joined ("newline");

@@ -206,9 +206,7 @@ def _both_first(retrieval: Retrieval, weights: QuestionWeights, top: int = 3) ->
     held = [weights.coverage(_terms_in(passage, weights)) for _, passage in head]
     order = sorted(range(len(head)), key=lambda i: -held[i])
     reordered = [head[i] for i in order] + rest
-    return replace(
-        retrieval, hits=tuple(h for h, _ in reordered), passages=tuple(p for _, p in reordered)
-    )
+    return replace(retrieval, hits=tuple(h for h, _ in reordered), passages=tuple(p for _, p in reordered))
 
 
 def _terms_in(passage: Passage | None, weights: QuestionWeights) -> set[str]:

@@ -13,29 +13,25 @@ import json
 import logging
 import zipfile
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
 
 from .postings import Postings
 from .text import STOP_WORDS, analyze, stem, tokens
 from .top_k import top_k, top_k_groups
+from .typos import Correction, TypoCorrector
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the rows' lengths (Lengths)
 _ARRAYS = "index.npz"
-# Above this many postings per query, columns are added into a float32 buffer one by one rather
-# than by a single bincount (measured crossover on 10k-1M passages).
-_BINCOUNT_MAX_POSTINGS = 50_000
 _META = "index.json"
 
 
@@ -94,9 +90,52 @@ class QueryTerm(NamedTuple):
     corrected: bool  # True when typo tolerance replaced the word
 
 
-def _idf(df: np.ndarray, n_rows: int) -> np.ndarray:
-    # Lucene's BM25 idf: always positive, so every matching row gains score.
-    return np.log1p((n_rows - df + 0.5) / (df + 0.5))
+class Lengths(NamedTuple):
+    """How long an index's rows are, in terms: what BM25's length normalisation averages. The
+    heading field's average is over the rows that have a heading."""
+
+    rows: int
+    total: float
+    heading_rows: int
+    heading_total: float
+
+    def __add__(self, other: object) -> Lengths:
+        if not isinstance(other, Lengths):
+            return NotImplemented
+        return Lengths(*(a + b for a, b in zip(self, other, strict=True)))
+
+
+NO_LENGTHS = Lengths(0, 0.0, 0, 0.0)
+
+
+def idf(df: np.ndarray | float, n_rows: int) -> np.ndarray:
+    """Lucene's BM25 idf of terms in ``df`` of ``n_rows`` rows: always positive, so every matching
+    row gains score."""
+    return np.log1p((n_rows - np.asarray(df, dtype=np.float64) + 0.5) / (np.asarray(df) + 0.5))
+
+
+def known_terms(
+    query: str,
+    vocabulary: Container[str],
+    correct: Callable[[str], str | None],
+    weight: Callable[[str], float | None],
+) -> list[QueryTerm]:
+    """The words of ``query`` in ``vocabulary`` (after typo correction by ``correct``), once each, in
+    order, with their ``weight``."""
+    out: list[QueryTerm] = []
+    for token in dict.fromkeys(tokens(query)):
+        if token in STOP_WORDS:
+            continue
+        term, corrected = stem(token), False
+        if term not in vocabulary:
+            fixed = correct(token)
+            if fixed is None:
+                continue
+            term, corrected = stem(fixed), True
+            if term not in vocabulary:
+                continue
+        out.append(QueryTerm(token, term, float(weight(term) or 0.0), corrected))
+    return out
 
 
 class _SurfaceRecorder:
@@ -136,6 +175,8 @@ class SparseIndex:
     surfaces_ : list of str
         The words as written in the texts (before stemming), most frequent first; typo
         correction compares query words with these.
+    lengths_ : Lengths
+        How long the rows are (BM25's average length is ``total / rows``).
 
     Attributes ending in ``_`` exist once :meth:`fit` or :meth:`load` has run; read them for
     diagnostics, and prefer :meth:`term_weight` and :meth:`term_with_prefix` to look terms up.
@@ -146,10 +187,16 @@ class SparseIndex:
 
     # -- building -------------------------------------------------------------------------------
 
-    def fit(self, texts: Sequence[str], headings: Sequence[str] | None = None) -> SparseIndex:
+    def fit(
+        self, texts: Sequence[str], headings: Sequence[str] | None = None, *, over: SparseIndex | None = None
+    ) -> SparseIndex:
         """Index one text per passage (row ``i`` is ``texts[i]``), and with ``headings`` (one per
         text, "" for none) each passage's heading as a second field weighted by
-        ``settings.heading_weight``. Returns ``self``."""
+        ``settings.heading_weight``. Returns ``self``.
+
+        ``over``: the index these rows are searched together with (:mod:`knowledge.overlay`): the
+        idf counts both indexes' rows and document frequencies, and the average lengths both
+        indexes' rows, so these rows are weighted as if indexed together with ``over``'s."""
         # Imported here, not at module level: scikit-learn takes about a second to import, and a
         # loaded index answers without it (a cold `citebot ask` must answer in under a second).
         import scipy.sparse as sp
@@ -168,10 +215,19 @@ class SparseIndex:
             counts, terms = sp.csr_matrix((0, 0), dtype=np.float32), []
         counts.sort_indices()
         df = np.bincount(counts.indices, minlength=len(terms)).astype(np.float64)
-        self.idf_ = _idf(df, n_rows).astype(np.float32)
-        weighted = self._weigh(counts)
+        prior = NO_LENGTHS if over is None else over.lengths_
+        if over is not None:
+            df += over.document_frequencies(terms)
+        self.idf_ = idf(df, n_rows + prior.rows).astype(np.float32)
+        text_lengths = np.asarray(counts.sum(axis=1)).ravel()
+        average = (prior.total + text_lengths.sum()) / max(prior.rows + n_rows, 1)
+        weighted = self._weigh(counts, text_lengths, average)
+        heading_lengths = np.zeros(0)
         if headings is not None and self.settings.heading_weight > 0 and terms and any(headings):
-            weighted = weighted + self.settings.heading_weight * self._weigh_field(headings, terms)
+            field, heading_lengths = self._weigh_field(headings, terms, prior)
+            weighted = weighted + self.settings.heading_weight * field
+        seen = heading_lengths[heading_lengths > 0]
+        self.lengths_ = Lengths(n_rows, float(text_lengths.sum()), len(seen), float(seen.sum()))
         self.matrix_ = Postings.of(weighted)
         self.terms_ = terms
         self.vocabulary_ = {t: i for i, t in enumerate(terms)}
@@ -182,18 +238,13 @@ class SparseIndex:
         logger.debug("indexed %d passages, %d terms", n_rows, len(terms))
         return self
 
-    def _weigh(self, counts: sp.csr_matrix, among_present: bool = False) -> sp.csr_matrix:
+    def _weigh(self, counts: sp.csr_matrix, lengths: np.ndarray, avg: float) -> sp.csr_matrix:
         s = self.settings
         weighted = counts.astype(np.float32, copy=True)
         tf = weighted.data
         rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
         if s.weighting == "bm25":
-            lengths = np.asarray(counts.sum(axis=1)).ravel()
-            if among_present:  # a field most rows lack: its average length is that of the rows having it
-                lengths_seen = lengths[lengths > 0]
-                avg = lengths_seen.mean() if len(lengths_seen) else 1.0
-            else:
-                avg = lengths.mean() if len(lengths) and lengths.mean() > 0 else 1.0
+            avg = avg if avg > 0 else 1.0
             norm = s.k1 * (1 - s.b + s.b * lengths / avg)
             # Lucene's form (no k1 + 1 factor, as bm25s "lucene"): a term adds at most its idf.
             tf[:] = tf / (tf + norm[rows])
@@ -204,20 +255,26 @@ class SparseIndex:
             tf /= np.sqrt(np.maximum(sq, 1e-12))[rows]
         return weighted
 
-    def _weigh_field(self, texts: Sequence[str], terms: list[str]) -> sp.csr_matrix:
+    def _weigh_field(
+        self, texts: Sequence[str], terms: list[str], prior: Lengths
+    ) -> tuple[sp.csr_matrix, np.ndarray]:
         """A second field's weights over the same vocabulary and idf (its words are in the
-        passage text too), length-normalised among the rows that have the field."""
+        passage text too), length-normalised among the rows that have the field (here and in
+        ``prior``); and each row's length in that field."""
         from sklearn.feature_extraction.text import CountVectorizer
 
         vocabulary = {term: column for column, term in enumerate(terms)}
         vectorizer = CountVectorizer(analyzer=analyze, vocabulary=vocabulary, dtype=np.float32)
         counts = vectorizer.transform(texts).tocsr()
         counts.sort_indices()
-        return self._weigh(counts, among_present=True)
+        lengths = np.asarray(counts.sum(axis=1)).ravel()
+        seen = lengths[lengths > 0]
+        avg = (prior.heading_total + seen.sum()) / max(prior.heading_rows + len(seen), 1)
+        return self._weigh(counts, lengths, avg), lengths
 
     def _reset_caches(self) -> None:
-        self._buckets: dict[tuple[str, int], list[str]] | None = None
-        self._corrections: dict[str, str | None] = {}
+        s = self.settings
+        self._typos = TypoCorrector(self.surfaces_, s.typo_distance, s.typo_min_length)
 
     # -- properties -----------------------------------------------------------------------------
 
@@ -256,25 +313,28 @@ class SparseIndex:
         at = bisect.bisect_left(self.terms_, prefix)
         return self.terms_[at] if at < len(self.terms_) and self.terms_[at].startswith(prefix) else None
 
+    def document_frequencies(self, terms: Sequence[str]) -> np.ndarray:
+        """How many rows hold each of ``terms`` (0 for a term the index has never seen)."""
+        self._check_fitted()
+        indptr = self.matrix_.indptr
+        columns = [self.vocabulary_.get(term) for term in terms]
+        return np.array([0 if c is None else indptr[c + 1] - indptr[c] for c in columns], dtype=np.float64)
+
+    def rows_of(self, term: str) -> np.ndarray:
+        """The rows holding ``term`` (in their text, headings or title), ascending."""
+        self._check_fitted()
+        column = self.vocabulary_.get(term)
+        if column is None:
+            return np.empty(0, dtype=np.int64)
+        m = self.matrix_
+        return m.indices[m.indptr[column] : m.indptr[column + 1]].astype(np.int64)
+
     # -- queries --------------------------------------------------------------------------------
 
     def query_terms(self, query: str) -> list[QueryTerm]:
         """The query's words that the index knows (after typo correction), once each, in order."""
         self._check_fitted()
-        out: list[QueryTerm] = []
-        for token in dict.fromkeys(tokens(query)):
-            if token in STOP_WORDS:
-                continue
-            term, corrected = stem(token), False
-            if term not in self.vocabulary_:
-                fixed = self._correct(token)
-                if fixed is None:
-                    continue
-                term, corrected = stem(fixed), True
-                if term not in self.vocabulary_:
-                    continue
-            out.append(QueryTerm(token, term, float(self.idf_[self.vocabulary_[term]]), corrected))
-        return out
+        return known_terms(query, self.vocabulary_, self._correct, self.term_weight)
 
     def score(self, query: str, extra: Mapping[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Row ids and scores of every row sharing a term with ``query`` (row ids ascending).
@@ -288,48 +348,15 @@ class SparseIndex:
             column = self.vocabulary_.get(term)
             if column is not None and weight > 0 and column not in cols:
                 cols[column] = weight
-        return self._score_columns(
+        return self.score_columns(
             np.fromiter(cols, dtype=np.int64, count=len(cols)),
             np.fromiter(cols.values(), dtype=np.float32, count=len(cols)),
         )
 
-    def _score_columns(self, cols: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        empty = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-        if not len(cols):
-            return empty
-        m = self.matrix_
-        starts, ends = m.indptr[cols], m.indptr[cols + 1]
-        if len(cols) == 1:
-            rows = m.indices[starts[0] : ends[0]].astype(np.int64)
-            return rows, m.data[starts[0] : ends[0]] * weights[0]
-        total = int((ends - starts).sum())
-        if total == 0:
-            return empty
-        spans = list(zip(starts.tolist(), ends.tolist(), weights.tolist(), strict=True))
-        if total * 5 < m.shape[0]:
-            # Few postings: sort them and sum runs of equal rows. Cost follows the postings, not the
-            # corpus. Each column is already sorted, and a stable (merge) sort exploits those runs:
-            # 2-3x faster than np.unique.
-            rows = np.concatenate([m.indices[a:b] for a, b, _ in spans])
-            data = np.concatenate([m.data[a:b] * w if w != 1 else m.data[a:b] for a, b, w in spans])
-            order = np.argsort(rows, kind="stable")
-            rows, data = rows[order], data[order]
-            starts = np.concatenate(([0], np.flatnonzero(rows[1:] != rows[:-1]) + 1))
-            return rows[starts].astype(np.int64), np.add.reduceat(data, starts)
-        # Many postings (a fifth of the rows or more): a dense accumulator beats sorting. Up to
-        # ~50k postings one bincount call is cheapest; beyond, adding each column into a float32
-        # buffer is 2-3x faster (a column holds a row once, so fancy-index += is exact). Scores
-        # are positive, so the nonzero test can run on the buffer's integer view, which is faster.
-        if total < _BINCOUNT_MAX_POSTINGS:
-            rows = np.concatenate([m.indices[a:b] for a, b, _ in spans])
-            data = np.concatenate([m.data[a:b] * w if w != 1 else m.data[a:b] for a, b, w in spans])
-            acc = np.bincount(rows, weights=data, minlength=m.shape[0]).astype(np.float32)
-        else:
-            acc = np.zeros(m.shape[0], dtype=np.float32)
-            for a, b, w in spans:
-                acc[m.indices[a:b]] += m.data[a:b] * w if w != 1 else m.data[a:b]
-        hit = np.flatnonzero(acc.view(np.int32))
-        return hit, acc[hit]
+    def score_columns(self, cols: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Row ids (ascending) and scores of every row holding one of the columns ``cols``, each
+        column's weights times its ``weights``."""
+        return self.matrix_.score_columns(cols, weights)
 
     def search(
         self, query: str, k: int = 10, extra: Mapping[str, float] | None = None
@@ -341,53 +368,13 @@ class SparseIndex:
 
     # -- typo tolerance -------------------------------------------------------------------------
 
-    def _max_distance(self, word: str) -> int:
-        s = self.settings
-        if len(word) < s.typo_min_length:
-            return 0
-        return min(s.typo_distance, 1 if len(word) < 8 else 2)
+    def correction(self, word: str) -> Correction | None:
+        """The closest word the texts write within typo distance of ``word``, or None."""
+        return self._typos.correct(word)
 
     def _correct(self, word: str) -> str | None:
-        """The closest surface form seen at fit time within a small edit distance, or None.
-
-        Candidates share the first letter and are within the distance in length, which bounds the
-        cost on large vocabularies; most typos keep the first letter. A correction keeps the word's
-        digits: codes and quantities ("hoxb4", "krt17", "400mg") are one character from other
-        codes that mean something else."""
-        if word in self._corrections:
-            return self._corrections[word]
-        limit = self._max_distance(word)
-        digits = _digits(word)
-        best: tuple[int, str] | None = None
-        if limit:
-            buckets = self._surface_buckets()
-            for length in range(len(word) - limit, len(word) + limit + 1):
-                candidates = buckets.get((word[0], length))
-                if not candidates:
-                    continue
-                near = process.extract(
-                    word, candidates, scorer=Levenshtein.distance, score_cutoff=limit, limit=None
-                )
-                found = next((c for c in near if _digits(c[0]) == digits), None)
-                if found is None:
-                    continue
-                # Ties go to the more frequent surface (lower position in frequency order).
-                rank = (found[1], self._surface_rank[found[0]])
-                if best is None or rank < best[0]:
-                    best = (rank, found[0])
-        result = best[1] if best else None
-        if len(self._corrections) < 10_000:
-            self._corrections[word] = result
-        return result
-
-    def _surface_buckets(self) -> dict[tuple[str, int], list[str]]:
-        if self._buckets is None:
-            buckets: dict[tuple[str, int], list[str]] = {}
-            for word in self.surfaces_:
-                buckets.setdefault((word[0], len(word)), []).append(word)
-            self._buckets = buckets
-            self._surface_rank = {w: i for i, w in enumerate(self.surfaces_)}
-        return self._buckets
+        found = self._typos.correct(word)
+        return found.word if found is not None else None
 
     # -- persistence ----------------------------------------------------------------------------
 
@@ -414,6 +401,7 @@ class SparseIndex:
             "n_surfaces": len(self.surfaces_),
             "nnz": int(m.nnz),
             "settings": asdict(self.settings),
+            "lengths": list(self.lengths_),
         }
         (folder / _META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
 
@@ -431,6 +419,8 @@ class SparseIndex:
             known = {f.name for f in fields(IndexSettings)}
             settings = IndexSettings(**{k: v for k, v in meta["settings"].items() if k in known})
             n_rows, n_terms, nnz = int(meta["n_rows"]), int(meta["n_terms"]), int(meta["nnz"])
+            rows, total, heading_rows, heading_total = meta["lengths"]
+            lengths = Lengths(int(rows), float(total), int(heading_rows), float(heading_total))
             with np.load(folder / _ARRAYS, allow_pickle=False) as arrays:
                 data, indices, indptr = arrays["data"], arrays["indices"], arrays["indptr"]
                 idf = arrays["idf"]
@@ -457,12 +447,9 @@ class SparseIndex:
         index.terms_ = terms
         index.vocabulary_ = {t: i for i, t in enumerate(terms)}
         index.surfaces_ = surfaces
+        index.lengths_ = lengths
         index._reset_caches()
         return index
-
-
-def _digits(word: str) -> str:
-    return "".join(ch for ch in word if ch.isdigit())
 
 
 def _pack_words(words: Sequence[str]) -> np.ndarray:
@@ -480,6 +467,7 @@ def _unpack_words(blob: np.ndarray) -> list[str]:
 __all__ = [
     "IndexFormatError",
     "IndexSettings",
+    "Lengths",
     "NotFittedError",
     "QueryTerm",
     "SparseIndex",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -111,7 +111,7 @@ class KnowledgeBase:
         # Everyday words -> this index's terms (knowledge.thesaurus); made when the index is built.
         self.bridge = bridge if bridge is not None else Bridge({})
         self._surfaces: dict[str, str] | None = None
-        self._compounds: dict[str, str] | None = None  # "metadata" -> "meta-data", made on first use
+        self._compounds: Mapping[str, str] | None = None  # "metadata" -> "meta-data", made on first use
         self._symbols: dict[str, np.ndarray] | None = None  # "{{" -> rows quoting "`{{`", made on first use
         self.passages = passages
         self.index = index
@@ -144,9 +144,15 @@ class KnowledgeBase:
         settings: IndexSettings | None = None,
         chunk_chars: int = DEFAULT_CHUNK_CHARS,
         errors: list[LoadError] | None = None,
+        over: KnowledgeBase | None = None,
     ) -> KnowledgeBase:
-        """Split ``documents`` into passages and index them (duplicates are dropped)."""
+        """Split ``documents`` into passages and index them (duplicates are dropped). ``over``: the
+        knowledge base they will be searched together with (one server's uploads over the shared
+        base, :mod:`knowledge.overlay`): they are weighted with the statistics of both, and in
+        ``over``'s settings."""
         docs = dedupe(documents)
+        if over is not None:
+            settings = over.index.settings
         by_id = {doc.id: doc for doc in docs}
         passages = [p for doc in docs for p in chunk_document(doc, chunk_chars)]
         index = SparseIndex(settings).fit(
@@ -155,6 +161,7 @@ class KnowledgeBase:
             # left out: it names the whole document, and a field every passage of a document
             # shares tells its passages apart no better than the text does.
             [" ".join(p.section) for p in passages],
+            over=over.index if over is not None else None,
         )
         return cls(docs, passages, index, errors, bridge=Thesaurus.default().restrict(index.terms_))
 
@@ -288,12 +295,16 @@ class KnowledgeBase:
         index does not know but the documents hyphenate ("how do i read the metadata" -> "... the
         meta-data"), so both parts count; a hyphenated word the index knows joined ("new-line" ->
         "newline")."""
+        vocabulary = self.index.vocabulary_
+        return spell_compounds(text, self.compounds(), lambda w: w in vocabulary or stem(w) in vocabulary)
+
+    def compounds(self) -> Mapping[str, str]:
+        """Joined words the documents write hyphenated ("metadata" -> "meta-data"), made on first use."""
         if self._compounds is None:
             texts = [*(d.title for d in self.documents.values()), *(p.text for p in self.passages)]
             texts += {heading for p in self.passages for heading in p.section}
             self._compounds = hyphenated_compounds(texts)
-        vocabulary = self.index.vocabulary_
-        return spell_compounds(text, self._compounds, lambda w: w in vocabulary or stem(w) in vocabulary)
+        return self._compounds
 
     def asked_symbols(self, question: str) -> list[str]:
         """The syntax symbols ``question`` names standing alone ("a literal {{ in my template") that

@@ -24,6 +24,7 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from .kb import KnowledgeBase
+from .overlay import OverlayKnowledgeBase
 from .text import STOP_WORDS, stem, token_spans, tokens
 
 logger = logging.getLogger(__name__)
@@ -86,8 +87,11 @@ def mentioned_in_passing(
         naming = _rows(kb, term)
         # a name only comparison pages use is judged there
         outside = naming[~_comparison_rows(kb)[naming]]
-        rows = [int(row) for row in (outside if len(outside) else naming)]
-        if not 0 < len(rows) <= limit or _in_a_heading(kb, term) or not _is_a_name(kb, word, rows):
+        chosen = outside if len(outside) else naming
+        if not 0 < len(chosen) <= limit:
+            continue
+        rows = chosen.tolist()
+        if _in_a_heading(kb, term) or not _is_a_name(kb, word, rows):
             continue
         rest = list(dict.fromkeys(stem(w) for w in asked if stem(w) != term))
         held = _held(kb, rest)
@@ -103,11 +107,7 @@ def mentioned_in_passing(
 
 def _rows(kb: KnowledgeBase, term: str) -> np.ndarray:
     """The rows of the passages holding ``term`` (in their text, headings or title)."""
-    column = kb.index.vocabulary_.get(term)
-    if column is None:
-        return np.empty(0, dtype=np.int64)
-    matrix = kb.index.matrix_
-    return matrix.indices[matrix.indptr[column] : matrix.indptr[column + 1]]
+    return kb.index.rows_of(term)
 
 
 # Per knowledge base, the terms of its headings and titles outside comparison pages (made on first use).
@@ -120,6 +120,8 @@ _COMPARISON_ROWS: WeakKeyDictionary[KnowledgeBase, np.ndarray] = WeakKeyDictiona
 
 def _comparison_rows(kb: KnowledgeBase) -> np.ndarray:
     """A mask of the rows on a comparison page ("Why not…", "X vs Y"), by title or heading."""
+    if isinstance(kb, OverlayKnowledgeBase):  # the base's mask is every server's: joined, not kept
+        return np.concatenate([_comparison_rows(kb.base), _comparison_rows(kb.own)])
     mask = _COMPARISON_ROWS.get(kb)
     if mask is None:
         mask = np.fromiter((_on_a_comparison_page(kb, row) for row in range(len(kb.passages))), dtype=bool)
@@ -134,6 +136,8 @@ def _on_a_comparison_page(kb: KnowledgeBase, row: int) -> bool:
 
 def _in_a_heading(kb: KnowledgeBase, term: str) -> bool:
     """Whether a heading or title names ``term`` other than on a comparison page."""
+    if isinstance(kb, OverlayKnowledgeBase):
+        return _in_a_heading(kb.base, term) or _in_a_heading(kb.own, term)
     terms = _HEADING_TERMS.get(kb)
     if terms is None:
         paths = {(kb.documents[p.doc_id].title, *p.section) for p in kb.passages}

@@ -12,12 +12,13 @@ the SQLite store stays one file with the server on every row.
 
 Shared and own knowledge: the operator's knowledge folder is the base every server reads. A
 server without uploads answers from the very same :class:`KnowledgeBase` object as the others. A
-server with uploads gets the base's documents and its uploads indexed together, built once and
-cached until the base or its uploads change. Searching two indexes and merging was the other
-choice, but BM25 scores from two indexes are not comparable (each has its own document
-frequencies and lengths), so a merged ranking would favour whichever index is smaller; one index
-keeps ranking and the Decider exactly as for a single server. The cost is memory: one
-extra copy of the base's index per server *with uploads* (see ``bench/servers.py``).
+server with uploads gets :class:`~knowledge.overlay.OverlayKnowledgeBase`: that same base object,
+never copied, plus an index of its uploads alone, built once and cached until the base or its
+uploads change. Scores from two independent indexes would not be comparable (each has its own
+document frequencies and lengths), so the uploads' index is fitted over the base's statistics and
+both are scored with the idf of the two together (:mod:`knowledge.overlay` says what is exact);
+the Decider sees one ranking as for a single index. Memory per server grows with its uploads
+only (``bench/server_memory.py``).
 
 Upgrading from the single-pool layout (``<state>/curated.yaml``, ``glossary.yaml``,
 ``knowledge/``): :func:`adopt_single_pool` moves those files to the one server the bot was used

@@ -76,9 +76,7 @@ MAX_NAME_CHARS = 200
 MAX_STAMP_CHARS = 64
 
 
-def short_text(
-    value: Any, key: str, limit: int, path: Path | str, line: int | None, entry: str = ""
-) -> str:
+def short_text(value: Any, key: str, limit: int, path: Path | str, line: int | None, entry: str = "") -> str:
     """``value`` as stored text: "" for nothing, ISO 8601 for a date; :class:`StateFileError`
     naming ``key`` when it is a list or mapping, or longer than ``limit`` characters."""
     if isinstance(value, list | dict):

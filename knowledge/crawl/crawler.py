@@ -256,8 +256,10 @@ class _Crawl:
             )
             raise Skipped("duplicate", response.url)
         suffix = _suffix_for(response.content_type, response.url)
-        file = record.file if record is not None and record.file.endswith(suffix) else self.file_for(
-            response.url, suffix
+        file = (
+            record.file
+            if record is not None and record.file.endswith(suffix)
+            else self.file_for(response.url, suffix)
         )
         path = self.folder / file
         try:

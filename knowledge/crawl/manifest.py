@@ -86,6 +86,7 @@ class Manifest:
     def write(self, folder: Path) -> None:
         """Write the manifest to ``folder``'s ``citebot.yaml``, atomically (not at all when it is
         unchanged)."""
+
         def entry(record: PageRecord) -> dict[str, str]:
             return {k: v for k, v in asdict(record).items() if v}
 

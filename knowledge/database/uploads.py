@@ -35,6 +35,7 @@ class _Database(Protocol):
 
     def _announce(self, db: Any, guild_id: int, what: str) -> None: ...
 
+
 # Writing or reading an index archive may take longer than an answer's statement.
 INDEX_STATEMENT_TIMEOUT_MS = 120_000
 # An index archive stored longer ago than this is removed when another is stored: every process that

@@ -1,8 +1,9 @@
 """Loading (and reloading) a server's knowledge base: the operator's knowledge folder with the
-operator's crawled sites, and the server's uploads indexed together with them. With the state in
-a database, the index of a server's documents is kept there as well: the process that builds it
-first stores it, keyed by a fingerprint of what was indexed, and the others load it rather than
-build it again."""
+operator's crawled sites, shared by every server, and over it an index of the server's uploads
+alone (:mod:`knowledge.overlay`). With the state in a database, the index of a server's uploads is
+kept there as well: the process that builds it first stores it, keyed by a fingerprint of what was
+indexed (the base's documents too: the uploads are weighted with the base's statistics), and the
+others load it rather than build it again."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from ..kb import (
     unpack_index,
 )
 from ..models import Document, LoadError
+from ..overlay import OverlayKnowledgeBase
 from ..semantic import SemanticOptions, attach
 from .check import human_size
 from .folder import UPLOADS_PREFIX, holds_uploads
@@ -115,33 +117,41 @@ class KnowledgeLoader:
         on_progress: ProgressCallback | None = None,
     ) -> KnowledgeBase:
         """The knowledge base of ``base`` plus the uploads. Without uploads it is the shared one
-        itself (``base`` when given, else loaded); with them, the base's documents and the
-        uploads are indexed together (see :mod:`knowledge.tenancy` for why). With ``semantic``
-        options, the semantic channel is attached (``progress``: see
-        :func:`knowledge.semantic.attach`); ``on_progress(done, total)`` follows the files read,
-        the knowledge folder's and then the uploads'."""
+        itself (``base`` when given, else loaded); with them, the shared one (never copied) with
+        an index of the uploads over it (:class:`~knowledge.overlay.OverlayKnowledgeBase`). With
+        ``semantic`` options, the semantic channel is attached, the uploads' vectors beside the
+        base's (``progress``: see :func:`knowledge.semantic.attach`); ``on_progress(done, total)``
+        follows the files read, the knowledge folder's and then the uploads'."""
         shared = base if base is not None else self.load_base(progress, on_progress=on_progress)
         UploadMirror(self.uploads, self.shared).sync()
         if not holds_uploads(self.uploads):
             return shared
         uploaded, errors = self.uploaded_documents(on_progress)
-        documents, errors = [*shared.documents.values(), *uploaded], [*shared.errors, *errors]
         if self.shared is None:
-            combined = KnowledgeBase.from_documents(documents, errors=errors)
+            own = KnowledgeBase.from_documents(uploaded, errors=errors, over=shared)
         else:
-            combined = self._shared_index(self.shared, self.uploads, documents, errors)
-        combined.source = self.base
-        return self._attach(combined, progress)
+            own = self._shared_index(self.shared, self.uploads, shared, uploaded, errors)
+        own.source = self.uploads  # names the uploads' saved vectors
+        if shared.semantic is not None:
+            self._attach(own, progress)
+        return OverlayKnowledgeBase(shared, own)
 
     def _shared_index(
-        self, shared: SharedUploads, uploads: Path, documents: list[Document], errors: list[LoadError]
+        self,
+        shared: SharedUploads,
+        uploads: Path,
+        base: KnowledgeBase,
+        documents: list[Document],
+        errors: list[LoadError],
     ) -> KnowledgeBase:
-        """The index of ``documents``: the one saved here, else the one another process stored
-        (unpacked into the state folder), else built here and stored for the others. The database
-        failing only means building here."""
-        fingerprint = index_fingerprint(documents, folders=(self.base, self.sites_dir, uploads))
+        """The index of the uploaded ``documents`` over ``base``: the one saved here, else the one
+        another process stored (unpacked into the state folder), else built here and stored for
+        the others. The database failing only means building here."""
+        fingerprint = index_fingerprint(
+            [*base.documents.values(), *documents], folders=(self.base, self.sites_dir, uploads)
+        )
         slot = index_slot(uploads, self.state_dir)
-        found = saved_index(slot, fingerprint, self.base)
+        found = saved_index(slot, fingerprint, uploads)
         damaged = False
         if found is None:
             found, damaged = self._fetch_index(shared, slot, fingerprint)
@@ -151,7 +161,7 @@ class KnowledgeLoader:
             except ValueError as exc:
                 logger.warning("the saved index %s does not match the documents (%s); rebuilding", slot, exc)
                 shutil.rmtree(slot / fingerprint, ignore_errors=True)
-        kb = KnowledgeBase.from_documents(documents, errors=errors)
+        kb = KnowledgeBase.from_documents(documents, errors=errors, over=base)
         kb.fingerprint = fingerprint
         save_index(kb, slot, fingerprint)
         try:
@@ -191,7 +201,7 @@ class KnowledgeLoader:
         except (IndexArchiveError, OSError) as exc:
             logger.warning("the index stored for %s is unusable (%s); building it here", self.uploads, exc)
             return None, True
-        kb = saved_index(slot, fingerprint, self.base)
+        kb = saved_index(slot, fingerprint, self.uploads)
         if kb is None:
             return None, True
         logger.info("loaded the index of %s stored by another bot process", self.uploads)

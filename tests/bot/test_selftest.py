@@ -34,7 +34,8 @@ title: Gut and milk glossary
 ## Enteromammary
 
 What is the enteromammary immune system? The enteromammary immune system is the gut-to-breast route
-of the immune system: the enteromammary immune system links the gut and the breast.
+of the immune system: the enteromammary immune system links the gut and the breast: the immune system
+of the enteromammary route.
 """
 FRIDGE_DOC = b"""---
 title: Storing expressed breast milk

@@ -92,12 +92,12 @@ def test_scores_equal_bm25s_lucene_scores(k1: float, b: float, n_docs: int, lett
 
 
 def test_large_queries_accumulated_column_by_column_score_the_same(monkeypatch) -> None:
-    import knowledge.index as index_module
+    import knowledge.postings as postings_module
 
     corpus = _random_corpus(np.random.default_rng(3), 200)
     index = SparseIndex().fit(corpus)
     expected = index.score("wordaa wordbc wordhh wordab")
-    monkeypatch.setattr(index_module, "_BINCOUNT_MAX_POSTINGS", 0)
+    monkeypatch.setattr(postings_module, "_BINCOUNT_MAX_POSTINGS", 0)
     rows, scores = index.score("wordaa wordbc wordhh wordab")
     assert rows.tolist() == expected[0].tolist()
     np.testing.assert_allclose(scores, expected[1], rtol=1e-6)

@@ -388,3 +388,34 @@ def test_words_covered_well_are_not_vetoed_by_a_distant_meaning(assistants):
     assert "macrophage" in answer.sentences[0].text
     # ... while a question the words barely cover is still declined when the meaning is far
     assert not semantic.ask("how do i fix a flat bike tyre at the top of the hill").answered
+
+
+def test_a_server_with_uploads_shares_the_base_vectors_and_encodes_its_uploads_alone(tmp_path: Path) -> None:
+    from knowledge.overlay import OverlayKnowledgeBase, OverlayMeaning
+    from knowledge.uploads import KnowledgeLoader
+
+    base_folder, uploads = tmp_path / "base", tmp_path / "servers" / "1" / "knowledge"
+    for folder, doc in ((base_folder, DOCS[0]), (base_folder, DOCS[1]), (uploads, DOCS[2])):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{doc.id}.md").write_text(f"# {doc.title}\n\n{doc.text}\n", encoding="utf-8")
+    loader = KnowledgeLoader(base_folder, tmp_path / "state", uploads, semantic=on())
+    base = loader.load_base()
+    encoded: list[int] = []
+    kb = loader.load(base, progress=lambda n: encoded.append(n))
+    assert isinstance(kb, OverlayKnowledgeBase) and isinstance(kb.semantic, OverlayMeaning)
+    assert kb.semantic.base is base.semantic  # the base's vectors, not a copy
+    assert encoded == [len(kb.own.passages)]  # only the uploads were encoded for this server
+    assert kb.semantic.own.vectors.shape[0] == len(kb.own.passages)
+    similarities = kb.semantic.similarities("my baby is cutting a tooth")
+    assert len(similarities) == len(kb.passages)
+    assert int(np.argmax(similarities)) >= len(base.passages)  # the uploaded teething passage
+    assert search(kb, "sore gums when a tooth comes through", 1)[0].doc_id == "uploads/teeth"
+    hits = search(kb, "sore gums when a tooth comes through", 3)
+    assert kb.semantic.best_similarity("sore gums when a tooth comes through", hits) == pytest.approx(
+        float(max(similarities_of(kb, "sore gums when a tooth comes through", hits)))
+    )
+
+
+def similarities_of(kb: KnowledgeBase, query: str, hits) -> list[float]:
+    similarities = kb.semantic.similarities(query)
+    return [float(similarities[kb.row_of(h.passage_id)]) for h in hits]

@@ -380,6 +380,10 @@ def test_an_index_built_in_one_process_is_loaded_by_the_other_without_building_i
 
     stored = _stored_indexes(one.store)
     assert [row["fingerprint"] for row in stored] == [built.fingerprint]
+    # What is stored is the uploads' index alone: the base is every process's own, never copied.
+    with zipfile.ZipFile(io.BytesIO(stored[0]["data"])) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert [doc["id"] for doc in manifest["documents"]] == ["uploads/fridge"]
 
     attempts = _no_index_building(monkeypatch)
     other.servers.apply_change(7, "knowledge")
@@ -387,6 +391,7 @@ def test_an_index_built_in_one_process_is_loaded_by_the_other_without_building_i
     assert attempts == []
     answer = served.assistant.ask(FRIDGE_QUESTION)
     assert answer.answered and answer.hits[0].doc_id == "uploads/fridge"
+    assert list(served.kb.own.documents) == ["uploads/fridge"]  # over the base, not a copy of it
     assert "four days" in " ".join(s.text for s in answer.sentences)
     # The documents are this process's own: /kb remove here finds the copy in its folder.
     removable = served.sources.folder.removable(served.kb)
