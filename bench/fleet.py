@@ -19,8 +19,9 @@ curated answers and a glossary term; ids spread over the shards as Discord's are
    it must refuse to start; simulated gateway events delivered to every running process of their
    shard, answered and recorded: answers recorded twice must be 0.
 
-Each process keeps its own state folder (as each host does), fresh for each start; the indexes
-other processes stored in the database are emptied before each start, so every start builds them.
+Each process keeps its own state folder (as each host does), fresh for the first start; the
+indexes other processes stored in the database are emptied before it, so every first start builds
+them. Both are started again at the end with their state folders kept (a restart on the same host).
 Run: python bench/fleet.py [--servers 10000] [--processes 4] [--asks 200] [--edits 50]
 """
 
@@ -191,9 +192,12 @@ def sql(url: str, query: str, params: tuple = ()) -> list[tuple]:
 class Worker:
     """A bot process of `bench/fleet_process.py` and its command pipe."""
 
-    def __init__(self, url: str, state: Path, shards: list[int], shard_count: int, log: Path) -> None:
+    def __init__(
+        self, url: str, state: Path, shards: list[int], shard_count: int, log: Path, *, fresh: bool = True
+    ) -> None:
         self.shards, self.shard_count, self.log = shards, shard_count, log
-        shutil.rmtree(state, ignore_errors=True)
+        if fresh:  # a new host; else a restart on the same host, its saved indexes and uploads kept
+            shutil.rmtree(state, ignore_errors=True)
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -464,24 +468,25 @@ def main() -> None:
         _, fill_s = report.timed(lambda: fill(url, folder, guilds, with_uploads))
         print(f"filled {args.servers:,} servers in {fill_s:.1f} s", file=sys.stderr)
 
-        reference = None
+        reference = again = None
         if not args.skip_reference:
-            reference = Worker(
-                url, folder / "reference", list(range(shard_count)), shard_count, folder / "ref.log"
-            )
+            states = (url, folder / "reference", list(range(shard_count)), shard_count)
+            reference = Worker(*states, folder / "ref.log")
             reference.wait_started()
             reference.asks = reference.call("ask", n=args.asks, seed=1)
             reference.quit()
+            again = Worker(*states, folder / "ref-again.log", fresh=False)
+            again.wait_started()
+            again.quit()
             sql(url, "TRUNCATE shared_indexes")
             print(f"one process: {reference.started['seconds']['total']:.1f} s", file=sys.stderr)
 
         per = shard_count // args.processes
-        workers = [
-            Worker(
-                url, folder / f"p{i}", list(range(i * per, (i + 1) * per)), shard_count, folder / f"p{i}.log"
-            )
+        fleet = [
+            (url, folder / f"p{i}", list(range(i * per, (i + 1) * per)), shard_count)
             for i in range(args.processes)
         ]
+        workers = [Worker(*states, folder / f"p{i}.log") for i, states in enumerate(fleet)]
         stack.callback(lambda: [w.quit() for w in workers])
         for worker in workers:
             worker.wait_started()
@@ -505,10 +510,21 @@ def main() -> None:
         print("outage done", file=sys.stderr)
         wrong = misconfigured(url, folder, workers, owner_of, guilds, shard_count, args.events)
         memory_after = [w.call("memory") for w in workers]
+        for worker in workers:
+            worker.quit()
+        restarted = [
+            Worker(*states, folder / f"p{i}-again.log", fresh=False) for i, states in enumerate(fleet)
+        ]
+        stack.callback(lambda: [w.quit() for w in restarted])
+        for worker in restarted:
+            worker.wait_started()
 
-    text = render(args, shard_count, fill_s, reference, workers, delays, down, wrong, memory_after)
+    runs = {"first start": (reference, workers), "restart": (again, restarted)}
+
+    text = render(args, shard_count, fill_s, runs, delays, down, wrong, memory_after)
     print(text)
-    print(f"\nwritten to {report.write('fleet.md', text)}", file=sys.stderr)
+    name = "fleet.md" if args.servers == 10_000 else f"fleet-{args.servers}.md"
+    print(f"\nwritten to {report.write(name, text)}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -191,7 +191,7 @@ def main() -> None:
     parser.add_argument("--spawned", type=float, required=True, help="time.time() at spawn")
     args = parser.parse_args()
     shards = tuple(int(s) for s in args.shards.split(","))
-    imported = time.time()
+    imported, imports_kib = time.time(), settled_kib()
     config = Config(state_dir=args.state, database_url=args.url, shards=shards, shard_count=args.shard_count)
     bot = create_bot(config, kb=KnowledgeSources.resolve(None, args.state).loader.load_base())
     completion.prepare([bot._initial_kb])  # the shared base's autocomplete index, built once
@@ -232,7 +232,13 @@ def main() -> None:
             "load": loaded - opened,
             "total": loaded - args.spawned,
         },
-        kib={"base": base_kib, "plain": plain_kib, "loaded": loaded_kib, **memory_kib()},
+        kib={
+            "imports": imports_kib,
+            "base": base_kib,
+            "plain": plain_kib,
+            "loaded": loaded_kib,
+            **memory_kib(),
+        },
         index_kib=index_kib,
         guilds=[s.guild_id for s in states],
     )
