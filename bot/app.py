@@ -66,22 +66,24 @@ class CitebotBot(CitebotCore):
     # -- start and stop -----------------------------------------------------------------------
 
     def _open_state(self) -> tuple[StateStore, Servers]:
-        """Load the shared knowledge base, open the store and move single-pool files of an older
-        citebot to their server."""
+        """Open the store, load the shared knowledge base (its passage vectors read from the
+        database when another process encoded them) and move single-pool files of an older citebot
+        to their server."""
         remove_abandoned_temp_files(self.config.state_dir)
-        kb = self._initial_kb or self.sources.loader.load_base()
-        for error in kb.errors:
-            logger.warning("knowledge base: %s", error)
         # A database out of reach does not stop the start: the store connects in the background.
         store = open_store(self.config.state_dir, self.config.database_url, wait=False)
         try:
+            sources = self.sources.with_vectors(store.shared_vectors())
+            kb = self._initial_kb or sources.loader.load_base()
+            for error in kb.errors:
+                logger.warning("knowledge base: %s", error)
             if self.config.shards is not None and self.config.shard_count:
                 store.hold_shards(
                     self.config.shards, self.config.shard_count, on_refused=self._shards_refused
                 )
             adopt_single_pool(self.config.state_dir, store, self.config.guilds)
             servers = Servers(
-                self.sources,
+                sources,
                 store,
                 base=kb,
                 settings=answer_settings(self.config),

@@ -56,6 +56,8 @@ def assistant_for(args: argparse.Namespace) -> Assistant:
     # Answering needs no database: one out of reach is said once, and the documents answer.
     store = database_for(args, wait=False)
     guild_id = choose_server(args.state_dir, args.server, also=_servers_in(store))
+    if store is not None:  # the passage vectors another process encoded are read, not encoded again
+        sources = sources.with_vectors(store.shared_vectors())
     base = sources.loader.load_base(progress=progress_bar, on_progress=reading_progress())
     found = server_assistant(sources, guild_id, base, red_flags=args.red_flags, store=store)[0]
     if not found.kb.documents:

@@ -19,8 +19,15 @@ from .answer_settings import AnswerSettings
 from .evidence import QuestionWeights
 from .glossary import Expansion
 from .notices import Notice
-from .passing import PassingMention, mentioned_in_passing
-from .question import Question, asked_sentence, asks_for_amount, asks_relation, content_words
+from .passing import PassingMention, labelled_in_passing, mentioned_in_passing
+from .question import (
+    Question,
+    asked_sentence,
+    asks_for_amount,
+    asks_relation,
+    content_words,
+    subject_label,
+)
 from .safety import RedFlag, RedFlags
 from .source_questions import is_source_question, is_summary_request
 from .text import analyze, tokens
@@ -112,6 +119,10 @@ def analyse(
         kind = CONTENT
     asking = asked_sentence(query)
     terms = terms_of(kb, query, context, settings)
+    # A subject the member named ("numpy: how do i ...") first; else a name among the words.
+    label = subject_label(asked.text)
+    in_passing = labelled_in_passing(label, kb) if label else None
+    in_passing = in_passing or mentioned_in_passing([word.word for word in terms.weights.words], kb)
     return Analysis(
         text=asked.text,
         terms=terms,
@@ -123,7 +134,7 @@ def analyse(
         focus=terms_of(kb, asking, context, settings) if asking is not None else None,
         red_flag=red_flag,
         notices=(*asked.notices, *(e.notice() for e in expansions)),
-        in_passing=mentioned_in_passing([word.word for word in terms.weights.words], kb),
+        in_passing=in_passing,
     )
 
 

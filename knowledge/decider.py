@@ -16,8 +16,8 @@ applies its rules in order, each named in the :class:`Verdict` it returns with t
 5. a long post declined as a whole is judged again on its asking sentence, answered if that is
    (the verdict then says ``focused``);
    an answer to a question about a tool or project the documents only name in passing
-   (:mod:`knowledge.passing`: "how do I use click groups" of docs that name Click once) → decline
-   (``in-passing``);
+   (:mod:`knowledge.passing`: "how do I use click groups" of docs that name Click once), or about
+   one a post opens with that they never cover ("dynaconf: how do I ...") → decline (``in-passing``);
 6. a curated answer matched on words is served unless its meaning differs from the question
    (with the meaning channel), whatever the passages' verdict.
 """

@@ -37,8 +37,13 @@ def explain(kb: KnowledgeBase, analysis: Analysis, verdict: Verdict) -> tuple[No
     if not verdict.answered and not curated:
         # "can i take ibuprofen while breastfeeding": say why, not only that it was declined.
         notices += _words(weights.unknown_subjects(), Code.NOT_MENTIONED)
-        if analysis.in_passing is not None and verdict.rule == IN_PASSING:
-            notices.append(Notice(Code.IN_PASSING, words=(analysis.in_passing.word,)))
+        passing = analysis.in_passing
+        if passing is not None and verdict.rule == IN_PASSING:
+            # A subject the member named that the documents never use at all is simply not mentioned.
+            if passing.passages:
+                notices.append(Notice(Code.IN_PASSING, words=(passing.word,)))
+            elif not set(tokens(passing.word)) & set(weights.unknown_subjects()):
+                notices.append(Notice(Code.NOT_MENTIONED, words=(passing.word,)))
     if verdict.answered:
         # Say what the answer leaves out: a clause none of whose words it supports ("... and how
         # do I treat it?"), and a word that weighs in the question but the documents never use.

@@ -4,7 +4,7 @@ that needs a collaborator names what it uses here, and never imports the module 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -52,6 +52,21 @@ class SharedUploads(Protocol):
     def store_index_archive(self, fingerprint: str, data: bytes, *, replace: bool = False) -> None:
         """Store an index archive for the other processes; one already stored under
         ``fingerprint`` is kept unless ``replace``."""
+        ...
+
+
+class SharedVectors(Protocol):
+    """Where passage vectors are kept for every bot process (the database), so a passage is
+    encoded once: per model (its identity) and text key (a hash of what was encoded), each vector
+    as the bytes of its float16 values. Each call may raise
+    :class:`~knowledge.errors.StoreUnavailable`."""
+
+    def vectors(self, model: str, keys: Sequence[str]) -> dict[str, bytes]:
+        """The stored vectors of ``keys`` made by ``model`` (those not stored are left out)."""
+        ...
+
+    def store_vectors(self, model: str, vectors: Mapping[str, bytes]) -> None:
+        """Store vectors made by ``model`` for the other processes; one already stored is kept."""
         ...
 
 

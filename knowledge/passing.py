@@ -105,6 +105,67 @@ def mentioned_in_passing(
     return best
 
 
+def labelled_in_passing(
+    label: str, kb: KnowledgeBase, settings: PassingSettings | None = None
+) -> PassingMention | None:
+    """The name a post opens with as its subject ("numpy: how do I ...",
+    :func:`knowledge.question.subject_label`) when the documents only name it in passing, or never
+    (then ``passages`` is empty), or None. The member named the subject, so unlike
+    :func:`mentioned_in_passing` what the naming passages say around it does not count: asked about
+    numpy's own functions, a page that compares numpy arrays is still an aside. A name in a heading,
+    one used in many passages, or an everyday word ("update:", "edit:") is not a neighbouring tool."""
+    from .thesaurus import Thesaurus  # loaded once, and only for a post that opens with a label
+
+    settings = settings or PassingSettings()
+    parts = tokens(label)
+    if len(kb.passages) < settings.min_corpus or not parts or not kb.index.vocabulary_:
+        return None
+    if len(parts) == 1 and (
+        parts[0] in STOP_WORDS or len(parts[0]) < 4 or Thesaurus.default().is_word(parts[0])
+    ):
+        return None
+    terms = [stem(part) for part in parts]
+    if all(_in_a_heading(kb, term) for term in terms) and _label_in_headings(kb, label):
+        return None
+    rows = _rows(kb, terms[0])
+    for term in terms[1:]:
+        rows = np.intersect1d(rows, _rows(kb, term))
+    if len(parts) > 1:  # "python-dotenv": the name written whole, not "python" and "dotenv" apart
+        written = re.compile(r"(?<![\w-])" + r"[-_. ]?".join(map(re.escape, parts)) + r"(?![\w-])", re.I)
+        whole = [row for row in rows.tolist() if written.search(kb.passages[row].text)]
+        rows = np.array(whole, dtype=np.int64)
+    outside = rows[~_comparison_rows(kb)[rows]] if len(rows) else rows
+    limit = min(settings.max_passages, max(1, int(settings.max_share * len(kb.passages))))
+    if len(outside) > limit:
+        return None
+    chosen = outside if len(outside) else rows
+    return PassingMention(label, " ".join(terms), tuple(kb.passages[row].id for row in chosen.tolist()), 0.0)
+
+
+def _label_in_headings(kb: KnowledgeBase, label: str) -> bool:
+    """Whether a heading or title (outside comparison pages) names ``label`` as a whole."""
+    if len(tokens(label)) == 1:
+        return True  # the caller checked its one term
+    if isinstance(kb, OverlayKnowledgeBase):
+        return _label_in_headings(kb.base, label) or _label_in_headings(kb.own, label)
+    headings = _HEADINGS.get(kb)
+    if headings is None:
+        paths = {(kb.documents[p.doc_id].title, *p.section) for p in kb.passages}
+        headings = frozenset(
+            " ".join(tokens(heading))
+            for path in paths
+            if not any(COMPARISON.search(heading) for heading in path)
+            for heading in path
+        )
+        _HEADINGS[kb] = headings
+    needle = " ".join(tokens(label))
+    return any(needle in heading for heading in headings)
+
+
+# Per knowledge base, its headings and titles outside comparison pages, as tokens (made on first use).
+_HEADINGS: WeakKeyDictionary[KnowledgeBase, frozenset[str]] = WeakKeyDictionary()
+
+
 def _rows(kb: KnowledgeBase, term: str) -> np.ndarray:
     """The rows of the passages holding ``term`` (in their text, headings or title)."""
     return kb.index.rows_of(term)

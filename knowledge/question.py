@@ -326,3 +326,20 @@ _ASKS_RELATION = re.compile(
 def asks_relation(text: str) -> bool:
     """Whether a question asks how two things relate, differ or fit together."""
     return bool(_ASKS_RELATION.search(text))
+
+
+# A post opening with a name and a colon, then the question: "numpy: how do I ...", "redis-py: can I
+# ...". The name is what the question is about. An error's name opens a pasted error, not a question
+# ("ValueError: No mandatory attributes ..."), so a question word must follow.
+_SUBJECT_LABEL = re.compile(
+    r"\A\s*([A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*)\s*:\s+"
+    r"(?=(?:how|what|whats|what's|why|when|where|which|who|can|could|should|is|are|do|does|did|any"
+    r"|i|my|help|pls|please)\b)",
+    re.IGNORECASE,
+)
+
+
+def subject_label(text: str) -> str | None:
+    """The name a post opens with as its subject ("numpy" of "numpy: how do i ..."), or None."""
+    found = _SUBJECT_LABEL.match(text)
+    return found.group(1) if found else None

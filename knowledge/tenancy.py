@@ -167,7 +167,8 @@ class Servers:
         red_flags: RedFlags | None = None,
         owns: Callable[[int], bool] | None = None,
     ) -> None:
-        self.sources = sources.with_uploads(None)
+        # The shared knowledge's passage vectors are kept in the store when it is every process's.
+        self.sources = sources.with_uploads(None).with_vectors(store.shared_vectors())
         self.store = store
         self.settings = settings or AnswerSettings()
         self.red_flags = red_flags

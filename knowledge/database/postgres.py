@@ -41,6 +41,7 @@ from .documents import DatabaseStateFile
 from .leases import ShardLeases
 from .uploads import ServerUploads
 from .urls import redact_url
+from .vectors import PassageVectors
 
 logger = logging.getLogger(__name__)
 
@@ -229,6 +230,10 @@ class PostgresStore(Connecting, StateStore):
     def shared_uploads(self, guild_id: int) -> ServerUploads:
         """The server's uploads as every process sees them."""
         return ServerUploads(self, guild_id)
+
+    def shared_vectors(self) -> PassageVectors:
+        """The meaning channel's passage vectors, encoded by one process for the others."""
+        return PassageVectors(self)
 
     def guilds_with_state(self) -> list[int]:
         """The servers with curated answers, a glossary, golden questions or uploads here."""

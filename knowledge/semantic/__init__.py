@@ -25,7 +25,7 @@ from .index import FusionSettings, SemanticIndex
 from .model import DEFAULT_MODEL, ModelError, ModelSpec, model_folder
 
 if TYPE_CHECKING:
-    from ..interfaces import MeaningTarget
+    from ..interfaces import MeaningTarget, SharedVectors
     from .encoder import Encoder
 
 logger = logging.getLogger(__name__)
@@ -211,13 +211,17 @@ def attach(
     *,
     state_dir: Path | None = None,
     progress: Callable[[int], Callable[[int], None] | None] | None = None,
+    shared: SharedVectors | None = None,
 ) -> str:
     """Give ``kb`` its meaning channel (``kb.semantic``) when ``options`` want it; returns which
     channels ``kb`` now has (:func:`channels`).
 
-    Passage vectors are read from the state folder and only new or changed passages are encoded
+    Passage vectors are read from the state folder, then those missing from ``shared`` (the
+    database every bot process uses), and only the passages still without one are encoded
     (``progress(n)`` is called with how many, and may return a callback taking each batch's
-    count). Any failure leaves ``kb`` lexical, with a warning the first time in the process."""
+    count), then stored in ``shared`` for the other processes. The database failing only means
+    encoding here. Any other failure leaves ``kb`` lexical, with a warning the first time in the
+    process."""
     kb.semantic = None
     if not options.wanted:
         if options.mode == "auto":
@@ -234,10 +238,21 @@ def attach(
     keys = [text_key(text, ENCODING) for text in texts]
     store = VectorStore(vectors_path(kb, state_dir, options.spec), encoder.dim)
     missing = store.missing(keys)
+    model = options.spec.identity
+    taken = None
+    if missing and shared is not None:
+        taken = store.take_shared(shared, model, [keys[i] for i in missing])
+        if taken:
+            logger.info("read %d passage vectors stored by another bot process", taken)
+            missing = store.missing(keys)
     if missing:
         logger.info("encoding %d new or changed passages (%d kept)", len(missing), len(keys) - len(missing))
         step = progress(len(missing)) if progress is not None else None
-        store.add([keys[i] for i in missing], encoder.encode([texts[i] for i in missing], progress=step))
+        encoded = [keys[i] for i in missing]
+        store.add(encoded, encoder.encode([texts[i] for i in missing], progress=step))
+        if shared is not None and taken is not None:  # not after the database just failed: said once
+            store.share(shared, model, encoded)
+    if missing or taken:
         store.save(keys)
     kb.semantic = SemanticIndex(encoder, store.matrix(keys), [p.id for p in kb.passages], options.fusion)
     return WITH_MEANING

@@ -40,6 +40,12 @@ class ModelSpec:
         """A short name for vectors made by these weights (they are kept per model)."""
         return self.sha256[:12]
 
+    @property
+    def identity(self) -> str:
+        """The model in full (hub id, commit, weights), naming its vectors where other processes
+        read them: another model's are never taken for this one's."""
+        return f"{self.repo_id}@{self.revision}#{self.sha256}"
+
 
 DEFAULT_MODEL = ModelSpec()
 

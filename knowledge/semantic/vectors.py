@@ -1,5 +1,7 @@
 """Passage vectors saved beside the index, keyed by what was encoded, so only new or changed
-passages are encoded again after ``/kb add``, a reload or a restart."""
+passages are encoded again after ``/kb add``, a reload or a restart; with the state in a database,
+read from and stored there too (:class:`~knowledge.interfaces.SharedVectors`), so of several bot
+processes only the first encodes a passage."""
 
 from __future__ import annotations
 
@@ -9,13 +11,21 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from ..errors import DatabaseNotReached, StoreUnavailable
+
+if TYPE_CHECKING:
+    from ..interfaces import SharedVectors
 
 logger = logging.getLogger(__name__)
 
 # float16 halves the file and measured no worse (bench/results/hybrid.md).
 STORED_DTYPE = np.float16
+# How a vector's values are laid out as bytes in the database (plain values, never pickle).
+SHARED_DTYPE = np.dtype("<f2")
 
 
 def text_key(text: str, encoding: int = 1) -> str:
@@ -50,6 +60,32 @@ class VectorStore:
         """Remember ``vectors`` (one row per key), stored as float16."""
         for key, vector in zip(keys, vectors.astype(STORED_DTYPE), strict=True):
             self.vectors[key] = vector
+
+    def take_shared(self, shared: SharedVectors, model: str, keys: Sequence[str]) -> int | None:
+        """Take from ``shared`` the vectors of ``keys`` made by ``model`` that another process
+        stored; returns how many, or None when the database failed (logged here, once)."""
+        try:
+            found = shared.vectors(model, keys)
+        except StoreUnavailable as exc:
+            logger.log(DatabaseNotReached.log_level(exc), "passage vectors are encoded here: %s", exc)
+            return None
+        size = self.dim * SHARED_DTYPE.itemsize
+        taken = 0
+        for key, data in found.items():
+            if len(data) == size:  # another width is no vector of this model's: encoded again
+                self.vectors[key] = np.frombuffer(data, dtype=SHARED_DTYPE).astype(STORED_DTYPE)
+                taken += 1
+        return taken
+
+    def share(self, shared: SharedVectors, model: str, keys: Sequence[str]) -> None:
+        """Store the vectors of ``keys`` made by ``model`` for the other processes; the database
+        failing is logged and only costs them encoding too."""
+        data = {key: self.vectors[key].astype(SHARED_DTYPE).tobytes() for key in dict.fromkeys(keys)}
+        try:
+            shared.store_vectors(model, data)
+        except StoreUnavailable as exc:
+            level = DatabaseNotReached.log_level(exc)
+            logger.log(level, "passage vectors are not shared with other processes: %s", exc)
 
     def matrix(self, keys: Sequence[str]) -> np.ndarray:
         """The vectors of ``keys`` (all present) as one float32 matrix."""

@@ -14,7 +14,7 @@ from .server import ServerStore
 
 if TYPE_CHECKING:
     from ..errors import StoreError
-    from ..interfaces import SharedUploads
+    from ..interfaces import SharedUploads, SharedVectors
 
 T = TypeVar("T")
 
@@ -71,6 +71,10 @@ class StateStore:
 
     def shared_uploads(self, guild_id: int) -> SharedUploads | None:
         """Where a server's uploads are kept for every process (None: its folder alone)."""
+        return None
+
+    def shared_vectors(self) -> SharedVectors | None:
+        """Where passage vectors are kept for every process (None: beside the saved index alone)."""
         return None
 
     def guilds_with_state(self) -> list[int]:

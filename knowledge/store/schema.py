@@ -11,7 +11,9 @@ Versions are counted alike in both databases, but the first three took different
 PostgreSQL began at SQLite's version 3 tables (created in one step, with nothing to carry over), and
 its versions 2 and 3 add what several processes share (state documents, uploads, change counters,
 built indexes), which a SQLite file keeps in its folder instead. A later version is one
-:meth:`Migration.shared` step list for both. Never edit a released version: add one.
+:meth:`Migration.shared` step list for both, except what only several processes share (version 6,
+passage vectors: a SQLite state keeps them beside its saved index). Never edit a released version:
+add one.
 """
 
 from __future__ import annotations
@@ -213,6 +215,18 @@ SOLVED_THREADS = """
 SOLVED_DOCUMENTS = """
     ALTER TABLE solved_threads ADD COLUMN document TEXT;"""
 
+# The meaning channel's passage vectors, encoded once by the first process and read by the others
+# (knowledge.semantic.attach), per model and text key (a hash of what was encoded): a vector is
+# only found by a process that has its text already.
+SHARED_VECTORS = """
+    CREATE TABLE passage_vectors (
+        model       TEXT NOT NULL,              -- knowledge.semantic.model.ModelSpec.identity
+        text_key    TEXT NOT NULL,              -- a hash of the encoded text (text_key)
+        vector      {bytes} NOT NULL,           -- little-endian float16, the model's width
+        created_at  {time} NOT NULL,
+        PRIMARY KEY (model, text_key)
+    );"""
+
 
 @dataclass(frozen=True)
 class Step:
@@ -279,6 +293,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration.shared(
         "5: the document a solved thread became (Add to knowledge), by its upload's file name",
         Step(SOLVED_DOCUMENTS),
+    ),
+    Migration(
+        "6: PostgreSQL: the meaning channel's passage vectors, encoded by one process for the "
+        "others (SQLite: nothing; they stay beside the saved index)",
+        sqlite=(),
+        postgresql=(Step(SHARED_VECTORS),),
     ),
 )
 

@@ -11,7 +11,8 @@ process has them: the folder is then a copy, brought up to date before each load
 into a server's uploads is kept there the same way, each of its files (pages and manifest) named
 ``<site folder>/<file>``, so any process serves it, crawls it again or removes it. The index of a
 server's documents is kept there as well: the process that builds it first stores it, keyed by a
-fingerprint of what was indexed, and the others load it rather than build it again.
+fingerprint of what was indexed, and the others load it rather than build it again, and so are the
+shared knowledge's passage vectors (:class:`SharedVectors`), encoded by the first process alone.
 
 :class:`KnowledgeSources` says where one server's knowledge comes from, and nothing more. The
 jobs are modules here; callers ask a job's class, reached through the sources, directly
@@ -30,7 +31,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import UploadError
-from ..interfaces import SharedUploads
+from ..interfaces import SharedUploads, SharedVectors
 from ..kb import CORPUS_DIR, default_state_dir
 from ..semantic import SemanticOptions
 from .check import DEFAULT_MAX_BYTES, MAX_NAME_CHARS, check_upload, human_size, safe_filename
@@ -68,6 +69,7 @@ class KnowledgeSources:
     uploads: Path | None = None
     semantic: SemanticOptions | None = None  # the meaning channel's options; None: lexical only
     shared: SharedUploads | None = None  # the uploads of every process; None: the folder alone
+    vectors: SharedVectors | None = None  # the shared knowledge's vectors for every process
 
     @classmethod
     def resolve(
@@ -89,6 +91,11 @@ class KnowledgeSources:
         in ``shared``, when given)."""
         return replace(self, uploads=uploads, shared=shared)
 
+    def with_vectors(self, vectors: SharedVectors | None) -> KnowledgeSources:
+        """The same sources, the shared knowledge's passage vectors kept for every process in
+        ``vectors`` (None: in the state folder alone)."""
+        return replace(self, vectors=vectors)
+
     # -- the jobs ----------------------------------------------------------------------------------
 
     @property
@@ -109,7 +116,9 @@ class KnowledgeSources:
     @property
     def loader(self) -> KnowledgeLoader:
         """Builds the knowledge base of these sources."""
-        return KnowledgeLoader(self.base, self.state_dir, self.uploads, self.semantic, self.shared)
+        return KnowledgeLoader(
+            self.base, self.state_dir, self.uploads, self.semantic, self.shared, self.vectors
+        )
 
 
 __all__ = [
@@ -126,6 +135,7 @@ __all__ = [
     "KnowledgeSources",
     "Progress",
     "SharedUploads",
+    "SharedVectors",
     "SiteCrawler",
     "UploadError",
     "UploadMirror",

@@ -3,7 +3,9 @@ operator's crawled sites, shared by every server, and over it an index of the se
 alone (:mod:`knowledge.overlay`). With the state in a database, the index of a server's uploads is
 kept there as well: the process that builds it first stores it, keyed by a fingerprint of what was
 indexed (the base's documents too: the uploads are weighted with the base's statistics), and the
-others load it rather than build it again."""
+others load it rather than build it again. The shared knowledge's passage vectors are kept there
+too (``vectors``), so only the first process encodes them; a server's uploads are encoded by each
+process that loads them (a member's text leaves no vector behind in the database)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from pathlib import Path
 from ..chunking import DEFAULT_CHUNK_CHARS
 from ..documents import ProgressCallback, load_folder
 from ..errors import DatabaseNotReached, StoreUnavailable
-from ..interfaces import SharedUploads
+from ..interfaces import SharedUploads, SharedVectors
 from ..kb import (
     IndexArchiveError,
     KnowledgeBase,
@@ -59,6 +61,7 @@ class KnowledgeLoader:
     uploads: Path | None = None
     semantic: SemanticOptions | None = None  # the meaning channel's options; None: lexical only
     shared: SharedUploads | None = None  # the uploads of every process; None: the folder alone
+    vectors: SharedVectors | None = None  # the shared knowledge's vectors for every process; None: here alone
 
     @property
     def sites_dir(self) -> Path:
@@ -107,7 +110,7 @@ class KnowledgeLoader:
             pages, errors = self.site_documents()
             kb = KnowledgeBase.from_documents([*kb.documents.values(), *pages], errors=[*kb.errors, *errors])
             kb.source, kb.fingerprint = self.base, fingerprint
-        return self._attach(kb, progress)
+        return self._attach(kb, progress, self.vectors)
 
     def load(
         self,
@@ -207,7 +210,9 @@ class KnowledgeLoader:
         logger.info("loaded the index of %s stored by another bot process", self.uploads)
         return kb, False
 
-    def _attach(self, kb: KnowledgeBase, progress: Progress | None) -> KnowledgeBase:
+    def _attach(
+        self, kb: KnowledgeBase, progress: Progress | None, shared: SharedVectors | None = None
+    ) -> KnowledgeBase:
         if self.semantic is not None:
-            attach(kb, self.semantic, state_dir=self.state_dir, progress=progress)
+            attach(kb, self.semantic, state_dir=self.state_dir, progress=progress, shared=shared)
         return kb

@@ -143,3 +143,62 @@ def test_one_short_article_mentions_nothing_in_passing(tmp_path):
     from knowledge.assistant import Assistant
 
     assert Assistant(kb).ask("does my baby get any immunity from me while pregnant").answered
+
+
+@pytest.mark.parametrize(
+    ("post", "label"),
+    [
+        ("numpy: how can i stack two arrays", "numpy"),
+        ("Redis-py: can I pipeline commands?", "Redis-py"),
+        ("ValueError: No mandatory attributes allowed after an attribute with a default", None),
+        ("markdown_py: command not found after pip install", None),
+        ("how do i use numpy: any tips", None),
+    ],
+)
+def test_a_post_may_open_with_its_subject(post, label):
+    from knowledge.question import subject_label
+
+    assert subject_label(post) == label
+
+
+@pytest.mark.parametrize(
+    ("name", "post", "code", "word"),
+    [
+        ("attrs-docs", "numpy: how can i stack two arrays on top of each other", "in-passing", "numpy"),
+        (
+            "pydantic-settings-docs",
+            "python-dotenv: can i use variable expansion like ${HOME} in the file",
+            "in-passing",
+            "python-dotenv",
+        ),
+        (
+            "pydantic-settings-docs",
+            "dynaconf: how do i load settings from a toml file",
+            "not-mentioned",
+            "dynaconf",
+        ),
+    ],
+)
+def test_a_post_about_a_named_neighbouring_tool_is_declined_and_says_which(kbs, name, post, code, word):
+    # The member named the subject; what the docs say around the name is not about it.
+    from knowledge.assistant import Assistant
+    from knowledge.notices import Code, Notice
+
+    answer = Assistant(kbs[name]).ask(post)
+    assert not answer.answered
+    assert Notice(Code(code), words=(word,)) in answer.notices
+
+
+@pytest.mark.parametrize(
+    ("name", "post"),
+    [
+        ("attrs-docs", "attrs: how do i make my class immutable"),
+        ("pydantic-settings-docs", "pydantic-settings: how do i load a .env file"),
+        ("pydantic-settings-docs", "edit: how do i load a .env file"),  # an everyday word, not a tool
+        ("pydantic-settings-docs", "dotenv: how do i load a .env file"),  # the docs' own subject
+    ],
+)
+def test_a_subject_the_docs_cover_is_still_answered(kbs, name, post):
+    from knowledge.assistant import Assistant
+
+    assert Assistant(kbs[name]).ask(post).answered
