@@ -87,6 +87,7 @@ class Asked:
     analysis: Analysis | None
     red_flag: RedFlag | None = None
     error: QuestionError | None = None
+    context: str = ""  # the earlier question of a follow-up
 
     @property
     def notice(self) -> str:
@@ -154,12 +155,12 @@ class ReplyService:
                 state = self.bot.server(guild_id) if load else self.bot.loaded_server(guild_id)
                 if state is not None:
                     analysis = state.assistant.analyse(words, context=context)
-                    return Asked(words, analysis, analysis.red_flag)
+                    return Asked(words, analysis, analysis.red_flag, context=context)
             except QuestionError as exc:
-                return Asked(words, None, error=exc)
+                return Asked(words, None, error=exc, context=context)
             except Exception:
                 logger.exception("a question could not be analysed; checking its words for red flags alone")
-            return Asked(words, None, self._red_flags.check(words))
+            return Asked(words, None, self._red_flags.check(words), context=context)
 
         return await asyncio.to_thread(read)
 
@@ -182,7 +183,9 @@ class ReplyService:
         def answer() -> Answer:
             assistant = self.bot.server(guild_id).assistant
             # A reading that failed is tried again here, so its error reaches the caller.
-            return assistant.ask(asked.analysis or asked.text, k=k)
+            if asked.analysis is not None:
+                return assistant.ask(asked.analysis, k=k)
+            return assistant.ask(asked.text, context=asked.context, k=k)
 
         return await asyncio.to_thread(answer)
 
