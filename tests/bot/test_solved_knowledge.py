@@ -10,13 +10,12 @@ from pathlib import Path
 
 import discord
 import pytest
-from bot_helpers import forum_post, visible_text
+from bot_helpers import visible_text
 from simcord import assert_error
-from test_solved_threads import LATER, QUESTION, SOLUTION, Side, kept, opt_in, said, side
+from test_solved_threads import LATER, QUESTION, Side, kept, marked_post, said, side, solved_page
 
 from bot.checks import MODERATORS_ONLY, NotModerator
 from bot.config import Config
-from bot.exts.solved import MARK_MENU_NAME
 
 EDITED = "Count wet diapers: at least six heavy ones a day from day five means enough milk."
 
@@ -28,13 +27,8 @@ def config(state_dir: Path) -> Config:
 
 async def solved_and_added(env, s: Side) -> tuple:
     """Alice's forum post, Bob's answer marked by Alice, added to the knowledge by the moderator."""
-    await opt_in(s, s.forum)
-    post = await forum_post(env, s.forum, s.alice, "Enough milk?", QUESTION)
-    answer = await s.bob.send(post, SOLUTION)
-    await s.alice.context_menu(post, MARK_MENU_NAME, answer)
-    review = await s.mod.slash(s.general, "review")
-    [page] = [m for m in review.followups if "Solved threads" in (m.content or "")]
-    added = await s.mod.click(page, label="Add to knowledge")
+    post, answer = await marked_post(env, s)
+    added = await s.mod.click(await solved_page(s), label="Add to knowledge")
     return post, answer, added
 
 
@@ -96,8 +90,7 @@ async def test_an_edited_solution_waits_for_review_and_adding_again_updates_the_
     # As a curated answer does, the document answers with the text a moderator approved until then.
     assert "Count the wet diapers" in await asked(s)
 
-    review = await s.mod.slash(s.general, "review")
-    [page] = [m for m in review.followups if "Solved threads" in (m.content or "")]
+    page = await solved_page(s)
     assert "Changed since it was added to the knowledge" in visible_text(page)
     await s.mod.click(page, label="Add to knowledge")
     now = await asked(s)
@@ -124,12 +117,8 @@ async def test_the_author_opting_out_removes_the_document(simcord_env):
 
 async def test_a_moderator_demoted_meanwhile_adds_nothing(simcord_env):
     s = side(simcord_env)
-    await opt_in(s, s.forum)
-    post = await forum_post(simcord_env, s.forum, s.alice, "Enough milk?", QUESTION)
-    answer = await s.bob.send(post, SOLUTION)
-    await s.alice.context_menu(post, MARK_MENU_NAME, answer)
-    review = await s.mod.slash(s.general, "review")
-    [page] = [m for m in review.followups if "Solved threads" in (m.content or "")]
+    await marked_post(simcord_env, s)
+    page = await solved_page(s)
     simcord_env.backend.remove_member_role(s.guild.id, s.mod.id, s.guild.roles["Staff"].id)
     await simcord_env.settle()
     refused = await s.mod.click(page, label="Add to knowledge")

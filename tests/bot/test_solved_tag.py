@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from bot_helpers import forum_post, visible_text
 from simcord import assert_error
-from test_solved_threads import QUESTION, SOLUTION, Side, bot_posts, kept, opt_in, said, side
+from test_solved_threads import QUESTION, SOLUTION, Side, bot_posts, kept, opt_in, said, side, solved_page
 
 from bot.config import Config
 from bot.exts.solved import MARK_MENU_NAME
@@ -79,9 +79,7 @@ async def test_the_solved_tag_marks_the_latest_answer_once(simcord_env):
     await tag(simcord_env, post, tags["Solved"])
     assert len(kept(simcord_env, s)) == 1 and len(bot_posts(simcord_env, post)) == 1
 
-    review = await s.mod.slash(s.general, "review")
-    [page] = [m for m in review.followups if "Solved threads" in (m.content or "")]
-    assert "marked by the forum's solved tag" in visible_text(page)
+    assert "marked by the forum's solved tag" in visible_text(await solved_page(s))
 
 
 async def test_a_marked_solution_stays_and_an_opted_out_author_is_not_kept(simcord_env):

@@ -86,6 +86,22 @@ def kept(env, s: Side):
     return env.bot.server(s.guild.id).store.solved_threads()
 
 
+async def marked_post(env, s: Side) -> tuple:
+    """In the opted-in forum, Alice's post "Enough milk?" and Bob's answer, which Alice marks."""
+    await opt_in(s, s.forum)
+    post = await forum_post(env, s.forum, s.alice, "Enough milk?", QUESTION)
+    answer = await s.bob.send(post, SOLUTION)
+    await s.alice.context_menu(post, MARK_MENU_NAME, answer)
+    return post, answer
+
+
+async def solved_page(s: Side):
+    """The "Solved threads" page of the moderator's /review."""
+    review = await s.mod.slash(s.general, "review")
+    [page] = [m for m in review.followups if "Solved threads" in (m.content or "")]
+    return page
+
+
 async def test_a_forum_post_is_solved_reviewed_saved_and_answers_the_next_member(simcord_env):
     s = side(simcord_env)
     post = await forum_post(simcord_env, s.forum, s.alice, "Enough milk?", QUESTION)
@@ -212,21 +228,15 @@ async def test_an_opted_out_member_is_never_kept_and_what_was_kept_goes(simcord_
 
 async def test_an_edited_solution_is_stale_for_review_and_a_deleted_thread_is_forgotten(simcord_env):
     s = side(simcord_env)
-    await opt_in(s, s.forum)
-    post = await forum_post(simcord_env, s.forum, s.alice, "Enough milk?", QUESTION)
-    answer = await s.bob.send(post, SOLUTION)
-    await s.alice.context_menu(post, MARK_MENU_NAME, answer)
-    review = await s.mod.slash(s.general, "review")
-    [page] = [m for m in review.followups if "Solved threads" in (m.content or "")]
-    await s.mod.click(page, label="Save as curated")
+    post, answer = await marked_post(simcord_env, s)
+    await s.mod.click(await solved_page(s), label="Save as curated")
 
     await s.bob.edit(answer, "Count wet diapers: at least six a day from day five.")
     [record] = kept(simcord_env, s)
     assert record.status == "stale" and record.solution_text.startswith("Count wet diapers: at least six")
     curated = simcord_env.bot.server(s.guild.id).curated
     assert curated.get(1).status == "stale"
-    review = await s.mod.slash(s.general, "review")
-    [page] = [m for m in review.followups if "Solved threads" in (m.content or "")]
+    page = await solved_page(s)
     assert "Changed since it was saved as curated answer #1" in visible_text(page)
     await s.mod.click(page, label="Save as curated")
     assert curated.get(1).status == "active"
@@ -235,9 +245,7 @@ async def test_an_edited_solution_is_stale_for_review_and_a_deleted_thread_is_fo
     other = await forum_post(simcord_env, s.forum, s.alice, "Night feeds", "How often at night?")
     reply = await s.bob.send(other, "Every three hours or so at first.")
     await s.alice.context_menu(other, MARK_MENU_NAME, reply)
-    review = await s.mod.slash(s.general, "review")
-    [page] = [m for m in review.followups if "Solved threads" in (m.content or "")]
-    dismissed = await s.mod.click(page, label="Dismiss")
+    dismissed = await s.mod.click(await solved_page(s), label="Dismiss")
     assert "Dismissed the solved thread “Night feeds”" in dismissed.response.content
 
     simcord_env.backend.delete_channel(post.id)

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 from postgres import allow_connections
+from test_golden import COLOSTRUM, FRIDGE, FRIDGE_GUIDE, MILK
 
 from bot.cli import main as citebot
-from knowledge import Assistant, Document, KnowledgeBase
+from knowledge import Assistant, KnowledgeBase
 from knowledge.database import open_store
 from knowledge.golden import FILE_NAME as GOLDEN_FILE
 from knowledge.golden import STATUS_FILE_NAME, Expectation, GoldenSet
@@ -21,22 +22,6 @@ from knowledge.store import StateStore, StoreUnavailable
 from knowledge.tenancy import Servers, server_dir
 from knowledge.uploads import KnowledgeSources
 
-MILK = Document(
-    "milk",
-    "Breast milk",
-    "# Breast milk\n\n## Colostrum\n\nColostrum is the first milk, thick and yellow, rich in antibodies "
-    "that protect the newborn.\n\n## Storage\n\nExpressed breast milk keeps for four days in a "
-    "refrigerator at four degrees.\n",
-)
-FRIDGE_GUIDE = Document(
-    "uploads/fridge-guide",
-    "Fridge guide",
-    "# Fridge guide\n\n## Refrigerator days\n\nHow many days does expressed breast milk keep in a "
-    "refrigerator? Expressed breast milk keeps for up to eight days in a refrigerator kept very cold; "
-    "count the days in the refrigerator from expressing.\n",
-)
-COLOSTRUM = "What is colostrum?"
-FRIDGE = "How many days does expressed breast milk keep in a refrigerator?"
 UPLOAD_CAUSE = "after /kb add fridge-guide.md by mod"
 WAIT_S = 300  # a guard against a change that never arrives, not a measure of speed
 
