@@ -176,19 +176,31 @@ class Solved(commands.Cog):
             return
         question = await self._question(thread)
         try:
-            await asyncio.to_thread(
-                threads.mark,
-                channel_id=thread.parent_id,
-                thread_id=thread.id,
-                title=thread.name,
-                question=question,
-                solution=Post(latest.id, latest.content, latest.author.id),
-                marked_by=TAGGED,
-            )
+            await self._keep(threads, thread, question, latest, marked_by=TAGGED)
         except NotKept as exc:  # an author opted out: nothing kept, nothing said in the thread
             logger.info("thread %s tagged solved, not kept: %s", thread.id, exc)
             return
         await thread.send(tag_confirmation(latest), allowed_mentions=discord.AllowedMentions.none())
+
+    @staticmethod
+    async def _keep(
+        threads: SolvedThreads,
+        thread: discord.Thread,
+        question: Post,
+        solution: discord.Message,
+        *,
+        marked_by: int,
+    ) -> None:
+        """Keep ``solution`` as what solved ``thread`` (in a worker thread); raises NotKept."""
+        await asyncio.to_thread(
+            threads.mark,
+            channel_id=thread.parent_id,
+            thread_id=thread.id,
+            title=thread.name,
+            question=question,
+            solution=Post(solution.id, solution.content, solution.author.id),
+            marked_by=marked_by,
+        )
 
     async def _question(self, thread: discord.Thread) -> Post:
         """The thread's opening message: a forum post's starter has the thread's id; a thread made
@@ -227,15 +239,7 @@ class Solved(commands.Cog):
             await send_private(interaction, ALREADY)
             return
         try:
-            await asyncio.to_thread(
-                threads.mark,
-                channel_id=thread.parent_id,
-                thread_id=thread.id,
-                title=thread.name,
-                question=question,
-                solution=Post(solution.id, solution.content, solution.author.id),
-                marked_by=interaction.user.id,
-            )
+            await self._keep(threads, thread, question, solution, marked_by=interaction.user.id)
         except NotKept as exc:
             await send_private(interaction, str(exc))
             return
