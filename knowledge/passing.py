@@ -148,6 +148,16 @@ def _label_in_headings(kb: KnowledgeBase, label: str) -> bool:
         return True  # the caller checked its one term
     if isinstance(kb, OverlayKnowledgeBase):
         return _label_in_headings(kb.base, label) or _label_in_headings(kb.own, label)
+    needle = " ".join(tokens(label))
+    return any(needle in heading for heading in _headings(kb))
+
+
+# Per knowledge base, its headings and titles outside comparison pages, each as its tokens joined
+# by spaces (made on first use).
+_HEADINGS: WeakKeyDictionary[KnowledgeBase, frozenset[str]] = WeakKeyDictionary()
+
+
+def _headings(kb: KnowledgeBase) -> frozenset[str]:
     headings = _HEADINGS.get(kb)
     if headings is None:
         paths = {(kb.documents[p.doc_id].title, *p.section) for p in kb.passages}
@@ -158,12 +168,7 @@ def _label_in_headings(kb: KnowledgeBase, label: str) -> bool:
             for heading in path
         )
         _HEADINGS[kb] = headings
-    needle = " ".join(tokens(label))
-    return any(needle in heading for heading in headings)
-
-
-# Per knowledge base, its headings and titles outside comparison pages, as tokens (made on first use).
-_HEADINGS: WeakKeyDictionary[KnowledgeBase, frozenset[str]] = WeakKeyDictionary()
+    return headings
 
 
 def _rows(kb: KnowledgeBase, term: str) -> np.ndarray:
@@ -201,14 +206,7 @@ def _in_a_heading(kb: KnowledgeBase, term: str) -> bool:
         return _in_a_heading(kb.base, term) or _in_a_heading(kb.own, term)
     terms = _HEADING_TERMS.get(kb)
     if terms is None:
-        paths = {(kb.documents[p.doc_id].title, *p.section) for p in kb.passages}
-        terms = frozenset(
-            stem(t)
-            for path in paths
-            if not any(COMPARISON.search(heading) for heading in path)
-            for heading in path
-            for t in tokens(heading)
-        )
+        terms = frozenset(stem(t) for heading in _headings(kb) for t in heading.split())
         _HEADING_TERMS[kb] = terms
     return term in terms
 
