@@ -1,5 +1,6 @@
-"""The everyday-words question set (bench/everyday_eval.py, `citebot eval`) is well formed: enough
-questions, sections that exist in the article, both halves in both lists, no question twice."""
+"""The everyday-words question sets (bench/everyday_eval.py, `citebot eval`) are well formed: enough
+questions, sections that exist in the article, both halves in both lists, no question twice, none
+shared between the two sets."""
 
 from __future__ import annotations
 
@@ -7,38 +8,54 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from knowledge.evaluation import SOURCE, load_question_set
 from knowledge.kb import CORPUS_DIR
 
-QUESTIONS = load_question_set(Path(__file__).with_name("everyday_questions.yaml"))
+SETS = {
+    name: load_question_set(Path(__file__).with_name(name))
+    for name in ("everyday_questions.yaml", "everyday_questions_fresh.yaml")
+}
 ARTICLE = (CORPUS_DIR / "maternal-infant-immune-system.md").read_text(encoding="utf-8")
 HEADINGS = set(re.findall(r"^#{2,6}\s+(.+?)\s*$", ARTICLE, flags=re.MULTILINE))
 
 
-def test_the_set_is_large_enough():
-    assert len(QUESTIONS.answerable) >= 60
-    assert len(QUESTIONS.off_topic) >= 30
-    assert sum(SOURCE in q.sections for q in QUESTIONS.answerable) >= 5
+@pytest.mark.parametrize("question_set", SETS.values(), ids=SETS.keys())
+def test_the_set_is_large_enough(question_set):
+    assert len(question_set.answerable) >= 60
+    assert len(question_set.off_topic) >= 30
+    assert sum(SOURCE in q.sections for q in question_set.answerable) >= 5
 
 
-def test_every_section_is_a_heading_of_the_article_or_source():
+@pytest.mark.parametrize("question_set", SETS.values(), ids=SETS.keys())
+def test_every_section_is_a_heading_of_the_article_or_source(question_set):
     assert {"Enteromammary immune system", "Summary"} <= HEADINGS
-    for question in QUESTIONS.answerable:
+    for question in question_set.answerable:
         assert set(question.sections) <= HEADINGS | {SOURCE}, question
 
 
-def test_every_heading_that_answers_is_asked_about():
-    asked = {section for question in QUESTIONS.answerable for section in question.sections}
+@pytest.mark.parametrize("question_set", SETS.values(), ids=SETS.keys())
+def test_every_heading_that_answers_is_asked_about(question_set):
+    asked = {section for question in question_set.answerable for section in question.sections}
     assert HEADINGS - {"Selected references"} <= asked
 
 
-def test_both_halves_hold_a_balanced_share_of_both_lists():
-    for questions in (QUESTIONS.answerable, QUESTIONS.off_topic):
+@pytest.mark.parametrize("question_set", SETS.values(), ids=SETS.keys())
+def test_both_halves_hold_a_balanced_share_of_both_lists(question_set):
+    for questions in (question_set.answerable, question_set.off_topic):
         halves = Counter(question.half for question in questions)
         assert set(halves) == {"tune", "test"}, halves
         assert abs(halves["tune"] - halves["test"]) <= 0.1 * len(questions)
 
 
-def test_no_question_is_asked_twice():
-    texts = [q.question.casefold() for q in (*QUESTIONS.answerable, *QUESTIONS.off_topic)]
+@pytest.mark.parametrize("question_set", SETS.values(), ids=SETS.keys())
+def test_no_question_is_asked_twice(question_set):
+    texts = [q.question.casefold() for q in (*question_set.answerable, *question_set.off_topic)]
     assert len(texts) == len(set(texts)), [t for t, n in Counter(texts).items() if n > 1]
+
+
+def test_the_fresh_set_asks_nothing_the_first_set_asks():
+    first, fresh = SETS.values()
+    texts = {q.question.casefold() for q in (*first.answerable, *first.off_topic)}
+    assert not [q.question for q in (*fresh.answerable, *fresh.off_topic) if q.question.casefold() in texts]
