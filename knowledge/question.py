@@ -38,6 +38,8 @@ QUESTION_WORDS = frozenset(
         "basically",
         "difference",
         "differ",
+        "vs",
+        "versus",
         "differs",
         "example",
         "examples",

@@ -43,7 +43,8 @@ _PATTERNS = [
     r"\b(?:link|cite|citation|reference) (?:to |for )?" + _DOCUMENT + r"\b",
     r"\bsources? (?:for|of) " + _THIS + r"(?:\W|$)",
     r"\bwhat(?:'?s| is) (?:the|your) source\s*(?:\?|$)",
-    r"\bwhere (?:is|does) this (?:\w+ )?(?:from|come from)\b",
+    r"\bwhere(?:'s| is| does) (?:this|that) (?:\w+ )?(?:from|come from)\b",
+    r"\bwhere (?:did|do) (?:you|u) get (?:this|that)\b",
     # "are there any references?", "does it have sources" (not "the sources of antibodies in milk")
     r"\b(?:any|the|your|its|(?:have|has|got)(?: any)?)"
     r" (?:references|sources|citations|footnotes|bibliography)"

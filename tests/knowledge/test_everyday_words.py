@@ -21,6 +21,8 @@ from knowledge.saved_index import cache_slot
 from knowledge.source_questions import is_source_question
 
 EVERYDAY = load_question_set(Path(__file__).with_name("everyday_questions.yaml"))
+# Written later, from the article alone, after the settings were chosen on EVERYDAY.
+FRESH = load_question_set(Path(__file__).with_name("everyday_questions_fresh.yaml"))
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +35,18 @@ def assistant(kb) -> Assistant:
     return Assistant(kb)
 
 
-@pytest.mark.parametrize(("half", "right", "off_topic"), [("tune", 0.78, 0.06), ("test", 0.7, 0.10)])
-def test_everyday_questions_meet_their_thresholds(assistant, half, right, off_topic):
-    report = run_question_set(assistant.ask, EVERYDAY, half=half)
+@pytest.mark.parametrize(
+    ("questions", "half", "right", "off_topic"),
+    [
+        (EVERYDAY, "tune", 0.78, 0.06),
+        (EVERYDAY, "test", 0.7, 0.10),
+        (FRESH, "tune", 0.66, 0.12),
+        (FRESH, "test", 0.6, 0.18),
+    ],
+    ids=["everyday-tune", "everyday-test", "fresh-tune", "fresh-test"],
+)
+def test_everyday_questions_meet_their_thresholds(assistant, questions, half, right, off_topic):
+    report = run_question_set(assistant.ask, questions, half=half)
     assert report.right_rate >= right, [o.question.question for o in report.failures]
     assert report.off_topic_rate <= off_topic, [o.question.question for o in report.failures]
 
@@ -178,6 +189,8 @@ def test_the_bridge_is_saved_with_the_index_and_reused(tmp_path):
         "what year is this research from",
         "where does this info come from",
         "ok but where is it from?",
+        "where's that info from, i want to check it",
+        "where did u get this",
         "are there any references?",
         "does this article have citations",
     ],
@@ -202,6 +215,7 @@ def test_questions_about_the_source_are_answered_from_the_front_matter(assistant
         "what year does the infant immune system mature",
         "what is sIgA and where does it come from",  # "it" is sIgA, not the article
         "what are the sources of antibodies in milk",
+        "where's the IgA from?",
     ],
 )
 def test_questions_about_the_content_are_not_taken_for_questions_about_the_source(assistant, question):

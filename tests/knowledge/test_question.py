@@ -10,6 +10,7 @@ from knowledge.question import (
     QuestionError,
     asked_sentence,
     asks_for_amount,
+    asks_relation,
     content_words,
     states_amount,
 )
@@ -21,6 +22,14 @@ def test_asking_for_plain_terms_is_left_out_of_what_the_question_is_about():
     assert content_words("the enteromammary pathway in normal words") == ["enteromammary", "pathway"]
     # "terms" on its own is a word like any other
     assert "terms" in content_words("what terms does the article use")
+
+
+def test_comparing_two_things_is_asked_about_both_not_about_the_word_vs():
+    # "vs" is how the question compares, like "difference": no knowledge base has to know it
+    asked = content_words("IgG vs IgA, which one crosses the placenta")
+    assert asked == ["igg", "iga", "crosses", "placenta"]
+    assert content_words("prenatal versus postnatal immunity") == ["prenatal", "postnatal", "immunity"]
+    assert asks_relation("IgG vs IgA") and asks_relation("prenatal versus postnatal immunity")
 
 
 def test_the_sentence_that_asks_is_found_in_a_post():
