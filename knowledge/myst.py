@@ -63,6 +63,8 @@ _SETTING_ARGUMENT = {
 _SIGNS = re.compile(r"^[ \t]*(?:```|~~~|:::)[`~:]*\{|\{[\w:+.-]+\}`|^[ \t]*\(\S+\)=[ \t]*$", re.M)
 # ... and of a pipe table (its delimiter row: "|---|:--:|", "--- | ---") or an indented code block.
 _TABLE_SIGN = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*\|[-:| \t]*$", re.M)
+# An HTML block that is one comment (or several), and nothing else.
+_COMMENT = re.compile(r"\s*(?:<!--.*?-->\s*)+", re.S)
 _INDENTED_SIGN = re.compile(r"\n[ \t]*\n(?: {4}|\t)[ \t]*\S")
 # Python-Markdown's CodeHilite names an indented block's language on its first line (":::python",
 # '#!python', 'hl_lines="1 3"' after it); the line is markup, not code. A shebang with a path stays.
@@ -172,7 +174,12 @@ def myst_to_markdown(text: str, values: Mapping[str, str] | None = None) -> str:
 def _rewrite(text: str, values: dict[str, str], *, myst: bool, depth: int) -> str:
     """``text`` with the lines of each MyST construct (or, without ``myst``, each table) replaced by
     what it reads as; the other lines are kept as written."""
-    if not myst and not _TABLE_SIGN.search(text) and not _INDENTED_SIGN.search("\n\n" + text):
+    if (
+        not myst
+        and not _TABLE_SIGN.search(text)
+        and not _INDENTED_SIGN.search("\n\n" + text)
+        and "<!--" not in text
+    ):
         return text
     # the parser numbers lines after reading "\r\n" and a lone "\r" as "\n": so must the edits
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -203,6 +210,12 @@ def _rewrite(text: str, values: dict[str, str], *, myst: bool, depth: int) -> st
             # Indented code is code: fenced, so it is quoted as written and never read as prose,
             # at the margin (a fence indented four spaces would be indented code itself).
             edits.append((start, end, _indented_code(token.content), True))
+            covered = end
+            continue
+        elif token.type == "html_block" and _COMMENT.fullmatch(token.content):
+            # An HTML comment is not shown: what it holds (a generator's code, a note to editors,
+            # a section left out) is neither text nor a heading of the page.
+            edits.append((start, end, "", True))
             covered = end
             continue
         elif not myst:

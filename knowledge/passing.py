@@ -5,10 +5,11 @@ shares that tool's name with a passage or two, and little else of what it asks.
 :func:`mentioned_in_passing` finds such a name among a question's content words: a word the index
 knows from a few passages only (comparison pages aside: "Why not…", "X vs Y", "Alternatives"), never
 in a heading outside them, that those passages mostly write as a name (capitalised inside a sentence,
-as code, emphasis or link text, imported or opening a dotted name), whose passages hold little of the
-question's other words, and whose question the documents do not answer elsewhere either (a
-placeholder such as "myapp" in a question about pyproject.toml is not a neighbouring tool). It only
-reports; deciding to decline is the answer pipeline's business.
+as code, emphasis or link text, imported, opening a dotted name or closing one quoted as code), whose
+passages hold little of the question's other words, and whose question the documents do not answer
+elsewhere either (a placeholder such as "myapp" in a question about pyproject.toml is not a
+neighbouring tool) unless a comparison page names it in a heading of its own ("… namedtuples?"). It
+only reports; deciding to decline is the answer pipeline's business.
 
 Names the documents never use at all are not its concern: :meth:`KnowledgeBase.unknown_words`
 gives those."""
@@ -96,7 +97,11 @@ def mentioned_in_passing(
         rest = list(dict.fromkeys(stem(w) for w in asked if stem(w) != term))
         held = _held(kb, rest)
         coverage = float(max(held[rows]))
-        if coverage < settings.max_coverage and float(held.max(initial=0.0)) < settings.answered_elsewhere:
+        # A tool the documents weigh themselves against under its own heading ("Why not… › …
+        # namedtuples?") is a neighbour by their own account: a question about it stays one even
+        # where other passages hold its other words ("default values" of the project's classes).
+        elsewhere = float(held.max(initial=0.0)) if not _compared(kb, term) else 0.0
+        if coverage < settings.max_coverage and elsewhere < settings.answered_elsewhere:
             found.append(PassingMention(word, term, tuple(kb.passages[row].id for row in rows), coverage))
     if not found:
         return None
@@ -211,6 +216,27 @@ def _in_a_heading(kb: KnowledgeBase, term: str) -> bool:
     return term in terms
 
 
+# Per knowledge base, the terms of the headings on comparison pages, below the heading or title that
+# makes them one ("… namedtuples?" under "Why not…"), made on first use.
+_COMPARED_TERMS: WeakKeyDictionary[KnowledgeBase, frozenset[str]] = WeakKeyDictionary()
+
+
+def _compared(kb: KnowledgeBase, term: str) -> bool:
+    """Whether a heading of a comparison page names ``term``: the documents compare themselves with it."""
+    if isinstance(kb, OverlayKnowledgeBase):
+        return _compared(kb.base, term) or _compared(kb.own, term)
+    terms = _COMPARED_TERMS.get(kb)
+    if terms is None:
+        found: set[str] = set()
+        for passage in kb.passages:
+            path = (kb.documents[passage.doc_id].title, *passage.section)
+            marked = [i for i, heading in enumerate(path) if COMPARISON.search(heading)]
+            if marked:
+                found |= {stem(t) for heading in path[marked[0] + 1 :] for t in tokens(heading)}
+        terms = _COMPARED_TERMS[kb] = frozenset(found - STOP_WORDS)
+    return term in terms
+
+
 def _is_a_name(kb: KnowledgeBase, word: str, rows: Sequence[int]) -> bool:
     """Whether the passages mostly write ``word`` as a name ("Windows", "*cattrs*", `` `namedtuple` ``,
     ``import numpy``)."""
@@ -226,8 +252,9 @@ def _is_a_name(kb: KnowledgeBase, word: str, rows: Sequence[int]) -> bool:
 
 def _as_a_name(text: str, start: int, end: int) -> bool:
     """Whether the word at ``text[start:end]`` is written as a name: capitalised inside a sentence or
-    with a capital further in; as a whole code span, emphasis or link text; imported, or opening a
-    dotted name or an address (``numpy.array_equal``, ``postgres://``)."""
+    with a capital further in; as a whole code span, emphasis or link text; imported, opening a
+    dotted name or an address (``numpy.array_equal``, ``postgres://``), or closing a dotted name
+    quoted as code (`` `collections.namedtuple` ``)."""
     surface = text[start:end]
     before, after = text[max(0, start - 1) : start], text[end : end + 3]
     if any(c.isupper() for c in surface[1:]):
@@ -237,6 +264,8 @@ def _as_a_name(text: str, start: int, end: int) -> bool:
     if (before, after[:1]) in (("`", "`"), ("*", "*"), ("[", "]")):
         return True
     if _IMPORTED.search(text[max(0, start - 7) : start]):
+        return True
+    if before == "." and after[:1] == "`":
         return True
     return before != "." and (after.startswith("://") or bool(re.match(r"\.[A-Za-z_]", after)))
 

@@ -108,6 +108,22 @@ def test_targets_comments_toctrees_and_includes_never_show():
     assert text["index"].strip() == f"# Greetkit\n\n{intro}"
 
 
+@pytest.mark.parametrize("myst", [True, False], ids=["myst", "plain"])
+def test_an_html_comment_is_neither_text_nor_a_heading(tmp_path, myst):
+    # A generator's block (cog, as attrs' index.md has) holds a "# ..." line that is Python, not a heading.
+    page = (
+        "# Greetkit\n\n"
+        + ("Greets {py:func}`hello`.\n\n" if myst else "Greets you.\n\n")
+        + "<!-- [[[cog\n# Called from the release job!\nimport sponsors\n]]] -->\n"
+        "<!-- [[[end]]] -->\n\n## Usage\n\nCall it.\n\n```html\n<!-- a comment in an example -->\n```\n"
+    )
+    (tmp_path / "index.md").write_text(page, encoding="utf-8")
+    [doc], _ = load_file(tmp_path / "index.md", tmp_path)
+    assert "release job" not in doc.text and "sponsors" not in doc.text
+    assert "<!-- a comment in an example -->" in doc.text  # code shows what was written
+    assert [p.section for p in chunk_document(doc)] == [(), ("Usage",)]
+
+
 def test_include_directives_never_read_another_file(tmp_path):
     (tmp_path / "secret.txt").write_text("the launch code is 0000", encoding="utf-8")
     page = "# Notes\n\n```{include} secret.txt\n```\n\n```{literalinclude} secret.txt\n:language: text\n```\n"
@@ -163,10 +179,7 @@ def test_directive_fences_nested_without_end_still_load(tmp_path):
 
 @pytest.mark.parametrize(
     "folder",
-    [
-        p.name
-        for p in sorted(DATA.glob("*-docs"))
-    ],
+    [p.name for p in sorted(DATA.glob("*-docs"))],
 )
 def test_no_docs_set_shows_a_control_character_or_raw_markup(folder):
     docs, errors = load_folder(DATA / folder)

@@ -40,8 +40,8 @@ def flagged(kb: KnowledgeBase, question: str, settings: PassingSettings | None =
 
 
 def test_tune_halves_tell_neighbouring_tools_from_answerable_questions(kbs):
-    # Measured on the tune halves (the only ones looked at): 8 of 13 neighbouring-tool questions
-    # flagged (attrs 5/7, pydantic-settings 3/6), 0 of 104 answerable questions of the four sets.
+    # Measured on the tune halves (the only ones looked at): 9 of 13 neighbouring-tool questions
+    # flagged (attrs 6/7, pydantic-settings 3/6), 0 of 104 answerable questions of the four sets.
     neighbours = answerable = 0
     wrongly: list[str] = []
     for name, kb in kbs.items():
@@ -53,7 +53,7 @@ def test_tune_halves_tell_neighbouring_tools_from_answerable_questions(kbs):
         wrongly += [q.question for q in questions.answerable if flagged(kb, q.question) is not None]
         answerable += len(questions.answerable)
     assert answerable == 104
-    assert neighbours >= 6
+    assert neighbours >= 9
     assert len(wrongly) <= 1, wrongly
 
 
@@ -64,6 +64,9 @@ def test_tune_halves_tell_neighbouring_tools_from_answerable_questions(kbs):
         ("attrs-docs", "how do i structure a nested dict into my classes with cattrs", "cattrs"),
         # named under "Why not…" only (a comparison page) and asked about something else
         ("attrs-docs", "how do i write a field_validator in pydantic v2", "pydantic"),
+        # compared under "Why not… › … namedtuples?", elsewhere only as `collections.namedtuple`
+        # and `namedtuple`s; the docs' "default values" are their own classes'
+        ("attrs-docs", "how do i give a namedtuple default values", "namedtuple"),
         # named once, in a link to its own docs, about mounting .env files
         (
             "pydantic-settings-docs",
@@ -119,6 +122,26 @@ def test_a_comparison_page_does_not_make_a_name_covered(tmp_path):
     )
     kb = KnowledgeBase.from_folder(docs, state_dir=tmp_path / "state2")
     assert flagged(kb, "how do i change the wave speed in wavekit", tiny) is None
+
+
+def test_a_tool_compared_under_its_own_heading_stays_a_neighbour(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "guide.md").write_text(
+        "# Greeter guide\n\n## Defaults\n\nGive a greeter default values for the greeting it says.\n\n"
+        "## History\n\nGreeters were once written with `party.wavekit`, before the greeter existed.\n",
+        encoding="utf-8",
+    )
+    (docs / "why.md").write_text(
+        "# Why not…\n\n## … Wavekit?\n\nWavekit waves at guests: a fine library, but it cannot say hello.\n",
+        encoding="utf-8",
+    )
+    kb = KnowledgeBase.from_folder(docs, state_dir=tmp_path / "state")
+    tiny = PassingSettings(min_corpus=1)
+    # "default values" is the greeter's own subject, but the question asks them of Wavekit, which
+    # the docs name outside their comparison only as the end of a dotted name in code.
+    assert flagged(kb, "how do i give wavekit default values", tiny) == "wavekit"
+    assert flagged(kb, "how do i give a greeter default values", tiny) is None
 
 
 def test_the_answer_pipeline_declines_a_neighbouring_tool_and_says_why(kbs):
