@@ -32,7 +32,6 @@ from .chunking import sentence_spans
 from .inventory import inventory_entries, inventory_files
 from .kb import KnowledgeBase
 from .models import Document, Passage, format_citation
-from .myst_api import SIGNATURE_LINE, myst_objects
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +50,9 @@ _CODE_HEADING = re.compile(
 )
 # What a page says of every coroutine before saying what it does.
 _BOILERPLATE = re.compile(r"^This (?:function|method) is a (?:coroutine|\|coro\|)\.?$", re.I)
+# A line holding a code span alone: how knowledge.myst writes an API directive's signature, so a
+# Markdown page without one has no directive fences to read.
+_SIGNATURE_LINE = re.compile(r"^`[^\n]+`$", re.M)
 
 
 @dataclass(frozen=True)
@@ -305,12 +307,16 @@ def _myst_objects(doc: Document) -> list[list[Any]]:
     """The objects of a Markdown page's MyST directive fences, read from its file: only a page
     with a line holding a code span alone (a directive's signature, as knowledge.myst writes it)."""
     path = doc.meta.get("path")
-    if doc.meta.get("format") != "markdown" or not path or not SIGNATURE_LINE.search(doc.text):
+    if doc.meta.get("format") != "markdown" or not path or not _SIGNATURE_LINE.search(doc.text):
         return []
     try:
         source = Path(str(path)).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return []
+    # Imported here: its directive names come with docutils (about 4 MiB), which only a page with
+    # directive fences needs.
+    from .myst_api import myst_objects
+
     return myst_objects(source, doc.text)
 
 

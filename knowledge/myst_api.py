@@ -14,8 +14,6 @@ from .rst_api import ApiRecorder, api_marker, names_an_object
 _FENCE = re.compile(
     r"^[ \t]*(?P<marker>`{3,}|:{3,})\{(?P<name>[A-Za-z][\w:+.-]*)\}[ \t]*(?P<arg>[^\n]*)$", re.M
 )
-# A line holding a code span alone: how knowledge.myst writes an API directive's signature.
-SIGNATURE_LINE = re.compile(r"^`[^\n]+`$", re.M)
 
 
 def myst_objects(source: str, text: str) -> list[list[Any]]:

@@ -8,8 +8,6 @@ import re
 import unicodedata
 from pathlib import Path
 
-import filetype
-
 from ..decoding import NotText, decode_text
 from ..documents import doc_id_for
 from ..errors import UploadError
@@ -56,6 +54,8 @@ def check_upload(name: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) 
         raise UploadError(f"“{safe}” is empty.")
     reader = reader_for(Path(safe).suffix)
     assert reader is not None  # safe_filename allows only the suffixes of a reader
+    import filetype  # here, not at module level: a serving process loads its servers without checking
+
     guessed = filetype.guess(data)
     path = Path(safe)
     doc_id = doc_id_for(path, Path("."))
