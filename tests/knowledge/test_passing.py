@@ -99,18 +99,21 @@ def test_a_covered_or_unknown_name_is_not(kbs, name, question):
     assert flagged(kbs[name], question) is None
 
 
-def test_a_comparison_page_does_not_make_a_name_covered(tmp_path):
+def _docs(tmp_path, guide: str, why: str):
+    """A docs folder of a greeter's guide and a "Why not…" page comparing it with Wavekit."""
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "guide.md").write_text(
+    (docs / "guide.md").write_text(guide, encoding="utf-8")
+    (docs / "why.md").write_text(f"# Why not…\n\n## … Wavekit?\n\n{why}\n", encoding="utf-8")
+    return docs
+
+
+def test_a_comparison_page_does_not_make_a_name_covered(tmp_path):
+    docs = _docs(
+        tmp_path,
         "# Greeter guide\n\n## Greetings\n\nA greeter says hello to every guest by name.\n\n"
         "## Farewells\n\nA greeter says goodbye when the guest leaves the party.\n",
-        encoding="utf-8",
-    )
-    (docs / "why.md").write_text(
-        "# Why not…\n\n## … Wavekit?\n\n"
-        "At a party, Wavekit waves at guests: a fine library, but it cannot say hello.\n",
-        encoding="utf-8",
+        "At a party, Wavekit waves at guests: a fine library, but it cannot say hello.",
     )
     kb = KnowledgeBase.from_folder(docs, state_dir=tmp_path / "state")
     assert flagged(kb, "how do i change the wave speed in wavekit") is None  # three passages: too few to tell
@@ -125,16 +128,11 @@ def test_a_comparison_page_does_not_make_a_name_covered(tmp_path):
 
 
 def test_a_tool_compared_under_its_own_heading_stays_a_neighbour(tmp_path):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "guide.md").write_text(
+    docs = _docs(
+        tmp_path,
         "# Greeter guide\n\n## Defaults\n\nGive a greeter default values for the greeting it says.\n\n"
         "## History\n\nGreeters were once written with `party.wavekit`, before the greeter existed.\n",
-        encoding="utf-8",
-    )
-    (docs / "why.md").write_text(
-        "# Why not…\n\n## … Wavekit?\n\nWavekit waves at guests: a fine library, but it cannot say hello.\n",
-        encoding="utf-8",
+        "Wavekit waves at guests: a fine library, but it cannot say hello.",
     )
     kb = KnowledgeBase.from_folder(docs, state_dir=tmp_path / "state")
     tiny = PassingSettings(min_corpus=1)
