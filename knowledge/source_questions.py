@@ -43,7 +43,7 @@ _PATTERNS = [
     r"\b(?:link|cite|citation|reference) (?:to |for )?" + _DOCUMENT + r"\b",
     r"\bsources? (?:for|of) " + _THIS + r"(?:\W|$)",
     r"\bwhat(?:'?s| is) (?:the|your) source\s*(?:\?|$)",
-    r"\bwhere(?:'s| is| does) (?:this|that) (?:\w+ )?(?:from|come from)\b",
+    r"\bwhere(?:'s| is| does) this (?:\w+ )?(?:from|come from)\b",
     r"\bwhere (?:did|do) (?:you|u) get (?:this|that)\b",
     # "are there any references?", "does it have sources" (not "the sources of antibodies in milk")
     r"\b(?:any|the|your|its|(?:have|has|got)(?: any)?)"
@@ -52,9 +52,13 @@ _PATTERNS = [
     r"^\W*(?:references|sources|citations|footnotes|bibliography|works cited)\W*$",
 ]
 _SOURCE_QUESTION = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
-# "Where does it come from?" asks about the document only when "it" has nothing earlier in the
-# question to stand for: "what is sIgA and where does it come from" asks about sIgA.
-_SOURCE_OF_IT = re.compile(r"\bsource (?:for|of) it\b|\bwhere (?:is|does) it (?:from|come from)\b", re.I)
+# "Where does it come from?" asks about the document only when "it" (or "that") has nothing earlier
+# in the question to stand for: "what is sIgA and where does it come from" asks about sIgA.
+_SOURCE_OF_IT = re.compile(
+    r"\bsource (?:for|of) it\b"
+    r"|\bwhere(?:'s| is| does) (?:it|that)(?: info| information)? (?:from|come from)\b",
+    re.I,
+)
 
 
 def is_source_question(question: str) -> bool:

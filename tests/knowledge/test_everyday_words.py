@@ -214,6 +214,7 @@ def test_questions_about_the_source_are_answered_from_the_front_matter(assistant
         "when is the mammary immune system most active",
         "what year does the infant immune system mature",
         "what is sIgA and where does it come from",  # "it" is sIgA, not the article
+        "IgA sounds important, where does that come from?",  # "that" is IgA
         "what are the sources of antibodies in milk",
         "where's the IgA from?",
     ],
