@@ -28,6 +28,7 @@ import re
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -64,6 +65,8 @@ class SuggestionIndex:
         # below is kept by rank, the texts casefolded as UTF-8 (one byte a letter for most text).
         order = sorted(range(n), key=lambda i: len(texts[i])) if shortest_first else range(n)
         self._order = np.array(order, dtype=np.int32)
+        # Each rank's length, as ranked: what orders matches of two indexes merged (overlay_suggestions).
+        self._lengths = np.fromiter((len(texts[i]) for i in order), dtype=np.int32, count=n)
         ranked = [_utf8(texts[i].casefold()) for i in order]
         self._blob = _SEPARATOR.join(ranked) + _SEPARATOR
         self._starts = array("q", [0])
@@ -83,12 +86,30 @@ class SuggestionIndex:
 
     def search(self, current: str, limit: int = SHOWN) -> list[int]:
         """Indexes of the texts containing every word of ``current`` (case-insensitive), best first."""
+        return self._order[self._ranks(current, limit)].tolist()
+
+    def ranked_search(self, current: str, limit: int = SHOWN) -> list[tuple[int, int, int]]:
+        """:meth:`search`'s results with what ranks them, best first: (0 for a text starting with
+        what was typed, else 1; its length; its index). Without ``shortest_first``, (0, 0, index).
+        Two indexes' results merged by these keys (the second's indexes shifted past the first's)
+        are those of one index over both lists of texts."""
+        ranks = self._ranks(current, limit)
+        if not self.shortest_first:
+            return [(0, 0, i) for i in self._order[ranks].tolist()]
+        typed = _utf8(current.casefold().strip())
+        return [
+            (0 if self.text(rank).startswith(typed) else 1, int(self._lengths[rank]), int(self._order[rank]))
+            for rank in ranks
+        ]
+
+    def _ranks(self, current: str, limit: int) -> list[int]:
+        """The ranks of :meth:`search`'s results."""
         words = [_utf8(w) for w in current.casefold().split()]
         typed = _utf8(current.casefold().strip())
         if limit <= 0:
             return []
         if not words:
-            return self._order[:limit].tolist()
+            return list(range(min(limit, len(self._order))))
         found: list[int] = []
         if self.shortest_first:
             found = self._prefixed(typed, limit)
@@ -100,7 +121,7 @@ class SuggestionIndex:
                 found += self._scan(words, skip, need)
             else:
                 found += self._check(candidates, words, skip, need)
-        return self._order[found].tolist()
+        return found
 
     # -- the three ways to find matches --------------------------------------------------------
 
@@ -285,9 +306,10 @@ class KnowledgeSuggestions:
 
     def __init__(self, kb: KnowledgeBase, *, max_chars: int | None = None) -> None:
         self.max_chars = max_chars
-        titles = {doc.title.casefold() for doc in kb.documents.values()}
+        # Kept: a server's uploads over this knowledge base are offered with them (overlay_suggestions).
+        self.titles = frozenset(doc.title.casefold() for doc in kb.documents.values())
         names = dict.fromkeys(p.section[-1] for p in kb.passages if p.section)
-        self.section_names: list[str] = [n for n in names if n.casefold() not in titles]
+        self.section_names: list[str] = [n for n in names if n.casefold() not in self.titles]
         self.sections = SuggestionIndex(self.section_names)
         # Passages: matched on the id, the document title and the section; an id longer than a
         # suggestion's value may be is typed in full.
@@ -310,6 +332,15 @@ class KnowledgeSuggestions:
         """Expectation number ``i`` of :attr:`expectation_index` (``kb``: the knowledge base this
         was built from)."""
         return _expectation(kb, self._documents, int(self._expectation_refs[i]), self.max_chars)
+
+    @cached_property
+    def sections_by_casefold(self) -> dict[str, list[int]]:
+        """The positions in :attr:`section_names` of each name, by its casefolded form (built when
+        a server's uploads over this knowledge base first ask, then shared by them all)."""
+        positions: dict[str, list[int]] = {}
+        for i, name in enumerate(self.section_names):
+            positions.setdefault(name.casefold(), []).append(i)
+        return positions
 
 
 def _fits(value: str, max_chars: int | None) -> bool:
