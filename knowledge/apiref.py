@@ -22,7 +22,7 @@ import logging
 import re
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -167,12 +167,12 @@ class ApiIndex:
         if not folded or limit <= 0:
             return LookupResult(query, ())
         found: list[LookupMatch] = []
-        seen: set[ApiObject] = set()
+        seen: set[tuple[str, str]] = set()  # names and roles: an index has one object of each
 
         def add(objects: Iterable[ApiObject], how: str, score: float = 100.0) -> bool:
             for obj in objects:
-                if obj not in seen:
-                    seen.add(obj)
+                if (obj.name, obj.role) not in seen:
+                    seen.add((obj.name, obj.role))
                     found.append(LookupMatch(obj, how, score))
                     if len(found) >= limit:
                         return True
@@ -198,31 +198,34 @@ class ApiIndex:
         """The first ``limit`` objects: the shortest names."""
         return self.objects[:limit]
 
-    def exact(self, folded: str) -> list[ApiObject]:
+    def exact(self, folded: str) -> Iterator[ApiObject]:
         """The objects named ``folded`` (case-folded), in order."""
-        return [self.objects[i] for i in self._exact.get(folded, ())]
+        return (self.objects[i] for i in self._exact.get(folded, ()))
 
-    def suffixed(self, folded: str) -> list[ApiObject]:
+    def suffixed(self, folded: str) -> Iterator[ApiObject]:
         """The objects whose dotted name ends in ``folded``, in order."""
-        return [self.objects[i] for i in sorted(self._suffix.get(folded, ()))]
+        return (self.objects[i] for i in sorted(self._suffix.get(folded, ())))
 
     def prefixed(self, folded: str, limit: int) -> list[ApiObject]:
         """Objects with a name, or a dotted suffix of one, starting with ``folded``: the shortest
         names first."""
-        return first_prefixed(self.prefix_keys(folded), limit)
+        rows = sorted({self._key_rows[k] for k in self._prefix_span(folded)})  # rows: in order
+        return [self.objects[i] for i in rows[: limit * 4]]
 
     def prefix_keys(self, folded: str) -> list[tuple[str, ApiObject]]:
         """The first keys (names and their dotted suffixes) starting with ``folded``, in order,
         each with its object: at most enough for any one page of choices."""
-        start = bisect.bisect_left(self._keys, folded)
-        keys: list[tuple[str, ApiObject]] = []
-        for k in range(start, min(start + _PREFIX_SCAN, len(self._keys))):
-            if not self._keys[k].startswith(folded):
-                break
-            keys.append((self._keys[k], self.objects[self._key_rows[k]]))
-        return keys
+        return [(self._keys[k], self.objects[self._key_rows[k]]) for k in self._prefix_span(folded)]
 
-    def closest(self, folded: str, limit: int) -> list[tuple[list[ApiObject], float]]:
+    def _prefix_span(self, folded: str) -> range:
+        """Where the keys starting with ``folded`` are (at most :data:`_PREFIX_SCAN` of them)."""
+        start = end = bisect.bisect_left(self._keys, folded)
+        stop = min(start + _PREFIX_SCAN, len(self._keys))
+        while end < stop and self._keys[end].startswith(folded):
+            end += 1
+        return range(start, end)
+
+    def closest(self, folded: str, limit: int) -> list[tuple[Iterator[ApiObject], float]]:
         """The ``limit`` names closest to ``folded`` (whole dotted names when it is dotted, else
         last parts), best first (ties: the name of the first object first), each with its objects
         and score."""
@@ -236,9 +239,9 @@ class ApiIndex:
         found = process.extract(folded, names, scorer=fuzz.ratio, limit=limit, score_cutoff=FUZZY_CUTOFF)
         return [(choice, score) for choice, score, _ in found]
 
-    def named(self, choice: str, dotted: bool) -> list[ApiObject]:
+    def named(self, choice: str, dotted: bool) -> Iterator[ApiObject]:
         """The objects of a name :meth:`close_names` gives, in order."""
-        return [self.objects[i] for i in (self._full if dotted else self._short).get(choice, ())]
+        return (self.objects[i] for i in (self._full if dotted else self._short).get(choice, ()))
 
     # -- describing -----------------------------------------------------------------------------
 
@@ -321,18 +324,21 @@ class OverlayApiIndex(ApiIndex):
         """The first ``limit`` objects: the shortest names."""
         return list(itertools.islice(_merged(self.base.first(limit), self.own.first(limit)), limit))
 
-    def exact(self, folded: str) -> list[ApiObject]:
+    def exact(self, folded: str) -> Iterator[ApiObject]:
         """The objects named ``folded`` (case-folded), in order."""
-        return list(_merged(self.base.exact(folded), self.own.exact(folded)))
+        return _merged(self.base.exact(folded), self.own.exact(folded))
 
-    def suffixed(self, folded: str) -> list[ApiObject]:
+    def suffixed(self, folded: str) -> Iterator[ApiObject]:
         """The objects whose dotted name ends in ``folded``, in order."""
-        return list(_merged(self.base.suffixed(folded), self.own.suffixed(folded)))
+        return _merged(self.base.suffixed(folded), self.own.suffixed(folded))
 
     def prefixed(self, folded: str, limit: int) -> list[ApiObject]:
         """Objects with a name, or a dotted suffix of one, starting with ``folded``: the shortest
         names first."""
-        return first_prefixed(self.prefix_keys(folded), limit)
+        # The joined index's first keys: as it sorts its keys with their rows, and rows in order.
+        keys = itertools.islice(self.prefix_keys(folded), _PREFIX_SCAN)
+        objects = {(obj.name, obj.role): obj for _, obj in keys}
+        return sorted(objects.values(), key=order)[: limit * 4]
 
     def prefix_keys(self, folded: str) -> list[tuple[str, ApiObject]]:
         """The first keys starting with ``folded`` of both parts, in order (a key both parts have:
@@ -350,12 +356,12 @@ class OverlayApiIndex(ApiIndex):
         dotted = "." in folded
         scores = dict(self.base.close_names(folded, limit))
         scores.update(self.own.close_names(folded, limit))
-        first = {name: order(self.named(name, dotted)[0]) for name in scores}
+        first = {name: order(next(self.named(name, dotted))) for name in scores}
         return sorted(scores.items(), key=lambda item: (-item[1], first[item[0]]))[:limit]
 
-    def named(self, choice: str, dotted: bool) -> list[ApiObject]:
+    def named(self, choice: str, dotted: bool) -> Iterator[ApiObject]:
         """The objects of a name :meth:`close_names` gives, in order."""
-        return list(_merged(self.base.named(choice, dotted), self.own.named(choice, dotted)))
+        return _merged(self.base.named(choice, dotted), self.own.named(choice, dotted))
 
     # -- describing -----------------------------------------------------------------------------
 
@@ -366,7 +372,7 @@ class OverlayApiIndex(ApiIndex):
         return part.describe(obj)
 
 
-def _merged(first: Iterable[ApiObject], second: Iterable[ApiObject]) -> Iterable[ApiObject]:
+def _merged(first: Iterable[ApiObject], second: Iterable[ApiObject]) -> Iterator[ApiObject]:
     """Two parts' objects (each in order, none in both) in order."""
     return heapq.merge(first, second, key=order)
 
@@ -374,13 +380,6 @@ def _merged(first: Iterable[ApiObject], second: Iterable[ApiObject]) -> Iterable
 def order(obj: ApiObject) -> tuple[int, str, str]:
     """An object's place in an index: the shortest names first, then by name and role."""
     return (len(obj.name), obj.name, obj.role)
-
-
-def first_prefixed(keys: Iterable[tuple[str, ApiObject]], limit: int) -> list[ApiObject]:
-    """The objects of the first :data:`_PREFIX_SCAN` of ``keys`` (in order), the shortest names
-    first: enough for a page of ``limit`` choices."""
-    objects = {obj for _, obj in itertools.islice(keys, _PREFIX_SCAN)}
-    return sorted(objects, key=order)[: limit * 4]
 
 
 _cache: weakref.WeakKeyDictionary[KnowledgeBase, ApiIndex] = weakref.WeakKeyDictionary()
