@@ -1,10 +1,9 @@
 """API objects (classes, functions, methods, options, config keys) looked up by name: ``/lookup``.
 
-The objects of a knowledge base come from the Sphinx object inventories beside its documents
-(:mod:`knowledge.inventory`), from the reST directives that document them (``.. py:function::``,
-``.. class::``, ``.. confval::``…, recorded by :mod:`knowledge.rst`; MyST's directive fences,
-:mod:`knowledge.myst_api`) and, for documents with neither, from headings that name code
-(``## `Client.run` ``, ``## run()``).
+The objects of a knowledge base come from the Sphinx object inventories beside its documents,
+the reST and MyST directives that document them and headings that name code
+(:mod:`knowledge.api_objects`). A server with uploads looks up in the shared base's index and an
+index of its uploads' objects alone (:class:`OverlayApiIndex`), answering as one index over both.
 
 A name is looked up in this order: the exact name, a dotted suffix of names (``send`` finds
 ``discord.abc.Messageable.send``), names starting with it, and names close to it (rapidfuzz).
@@ -17,21 +16,22 @@ passage that documents it, and that passage's citation with a link to the object
 from __future__ import annotations
 
 import bisect
+import heapq
+import itertools
 import logging
 import re
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from .api_objects import ApiObject, collect_objects
 from .chunking import sentence_spans
-from .inventory import inventory_entries, inventory_files
 from .kb import KnowledgeBase
-from .models import Document, Passage, format_citation
+from .models import Passage, format_citation
+from .overlay import OverlayKnowledgeBase
 
 logger = logging.getLogger(__name__)
 
@@ -42,32 +42,8 @@ EXACT, SUFFIX, PREFIX, FUZZY = "exact", "suffix", "prefix", "fuzzy"
 FUZZY_CUTOFF = 70.0
 SUMMARY_CHARS = 300
 _PREFIX_SCAN = 500  # keys read past a prefix's start at most: enough for any one page of choices
-# A heading that names code: in backticks, called (``run()``) or dotted/underscored (``Client.run``;
-# not a version, ``v2.0``).
-_CODE_HEADING = re.compile(
-    r"^(?:`(?P<quoted>[A-Za-z_][\w.:-]*)(?:\(\))?`|(?P<called>[A-Za-z_][\w.]*)\(\)|"
-    r"(?P<dotted>[A-Za-z_]\w*(?:[._][A-Za-z_]\w*)+))$"
-)
 # What a page says of every coroutine before saying what it does.
 _BOILERPLATE = re.compile(r"^This (?:function|method) is a (?:coroutine|\|coro\|)\.?$", re.I)
-# A line holding a code span alone: how knowledge.myst writes an API directive's signature, so a
-# Markdown page without one has no directive fences to read.
-_SIGNATURE_LINE = re.compile(r"^`[^\n]+`$", re.M)
-
-
-@dataclass(frozen=True)
-class ApiObject:
-    """An object that can be looked up: its full ``name`` and ``role`` (``class``, ``method``,
-    ``option``…); the document documenting it (``doc_id``, "" when unknown), where in that
-    document (``offset``; -1: found by its name when described), the ``link`` to its anchor, and
-    whether the document holds its description (``body``: not for ``autoclass``)."""
-
-    name: str
-    role: str
-    doc_id: str = ""
-    offset: int = -1
-    link: str = ""
-    body: bool = True
 
 
 @dataclass(frozen=True)
@@ -118,7 +94,7 @@ class ApiIndex:
         unique: dict[tuple[str, str], ApiObject] = {}
         for obj in objects:
             unique.setdefault((obj.name, obj.role), obj)
-        self.objects: list[ApiObject] = sorted(unique.values(), key=lambda o: (len(o.name), o.name, o.role))
+        self.objects: list[ApiObject] = sorted(unique.values(), key=order)
         self._kb = kb
         self._exact: dict[str, list[int]] = {}
         self._suffix: dict[str, list[int]] = {}
@@ -150,11 +126,16 @@ class ApiIndex:
 
     @classmethod
     def of(cls, kb: KnowledgeBase) -> ApiIndex:
-        """The index of ``kb``'s objects, built on first use and kept as long as ``kb`` is."""
+        """The index of ``kb``'s objects, built on first use and kept as long as ``kb`` is. A server
+        with uploads gets the shared base's index (built once for every server) joined with an
+        index of its uploads' objects alone (:class:`OverlayApiIndex`)."""
         with _cache_lock:
             index = _cache.get(kb)
         if index is None:
-            index = cls(collect_objects(kb), kb)
+            if isinstance(kb, OverlayKnowledgeBase):
+                index = OverlayApiIndex.over(cls.of(kb.base), kb.own)
+            else:
+                index = cls(collect_objects(kb), kb)
             with _cache_lock:
                 index = _cache.setdefault(kb, index)
         return index
@@ -165,7 +146,17 @@ class ApiIndex:
         with _cache_lock:
             return kb in _cache
 
+    def has(self, name: str, role: str) -> bool:
+        """Whether an object of that name and role is indexed."""
+        return any(
+            self.objects[i].name == name and self.objects[i].role == role
+            for i in self._exact.get(name.casefold(), ())
+        )
+
     # -- looking up -----------------------------------------------------------------------------
+    # A look-up runs in stages (exact names, suffixes, prefixes, close names), each giving objects
+    # in the index's order (:func:`order`): an index joining two (:class:`OverlayApiIndex`) merges the two
+    # parts' stages and answers as one index over both objects would.
 
     def lookup(self, name: str, limit: int = 10, *, suggest: bool = False) -> LookupResult:
         """The objects named ``name`` (``()`` and a leading ``~`` ignored), best first: exact
@@ -176,27 +167,23 @@ class ApiIndex:
         if not folded or limit <= 0:
             return LookupResult(query, ())
         found: list[LookupMatch] = []
-        seen: set[int] = set()
+        seen: set[tuple[str, str]] = set()  # names and roles: an index has one object of each
 
-        def add(rows: Iterable[int], how: str, score: float = 100.0) -> bool:
-            for i in rows:
-                if i not in seen:
-                    seen.add(i)
-                    found.append(LookupMatch(self.objects[i], how, score))
+        def add(objects: Iterable[ApiObject], how: str, score: float = 100.0) -> bool:
+            for obj in objects:
+                if (obj.name, obj.role) not in seen:
+                    seen.add((obj.name, obj.role))
+                    found.append(LookupMatch(obj, how, score))
                     if len(found) >= limit:
                         return True
             return False
 
-        if add(self._exact.get(folded, ()), EXACT) or add(sorted(self._suffix.get(folded, ())), SUFFIX):
+        if add(self.exact(folded), EXACT) or add(self.suffixed(folded), SUFFIX):
             return LookupResult(query, tuple(found))
-        if (found and not suggest) or add(self._prefixed(folded, limit), PREFIX):
+        if (found and not suggest) or add(self.prefixed(folded, limit), PREFIX):
             return LookupResult(query, tuple(found))
-        dotted = "." in folded
-        names, groups = (self._full_names, self._full) if dotted else (self._short_names, self._short)
-        for choice, score, _ in process.extract(
-            folded, names, scorer=fuzz.ratio, limit=limit, score_cutoff=FUZZY_CUTOFF
-        ):
-            if add(groups[choice], FUZZY, round(score, 1)):
+        for objects, score in self.closest(folded, limit):
+            if add(objects, FUZZY, round(score, 1)):
                 break
         return LookupResult(query, tuple(found))
 
@@ -204,19 +191,57 @@ class ApiIndex:
         """Suggestions for what is typed so far: :meth:`lookup`'s matches; the shortest names
         when nothing is typed."""
         if not current.strip():
-            return [LookupMatch(obj, PREFIX) for obj in self.objects[:limit]]
+            return [LookupMatch(obj, PREFIX) for obj in self.first(limit)]
         return list(self.lookup(current, limit, suggest=True).matches)
 
-    def _prefixed(self, folded: str, limit: int) -> list[int]:
+    def first(self, limit: int) -> list[ApiObject]:
+        """The first ``limit`` objects: the shortest names."""
+        return self.objects[:limit]
+
+    def exact(self, folded: str) -> Iterator[ApiObject]:
+        """The objects named ``folded`` (case-folded), in order."""
+        return (self.objects[i] for i in self._exact.get(folded, ()))
+
+    def suffixed(self, folded: str) -> Iterator[ApiObject]:
+        """The objects whose dotted name ends in ``folded``, in order."""
+        return (self.objects[i] for i in sorted(self._suffix.get(folded, ())))
+
+    def prefixed(self, folded: str, limit: int) -> list[ApiObject]:
         """Objects with a name, or a dotted suffix of one, starting with ``folded``: the shortest
         names first."""
-        start = bisect.bisect_left(self._keys, folded)
-        rows: list[int] = []
-        for k in range(start, min(start + _PREFIX_SCAN, len(self._keys))):
-            if not self._keys[k].startswith(folded):
-                break
-            rows.append(self._key_rows[k])
-        return sorted(set(rows))[: limit * 4]  # rows are in order of name length
+        rows = sorted({self._key_rows[k] for k in self._prefix_span(folded)})  # rows: in order
+        return [self.objects[i] for i in rows[: limit * 4]]
+
+    def prefix_keys(self, folded: str) -> list[tuple[str, ApiObject]]:
+        """The first keys (names and their dotted suffixes) starting with ``folded``, in order,
+        each with its object: at most enough for any one page of choices."""
+        return [(self._keys[k], self.objects[self._key_rows[k]]) for k in self._prefix_span(folded)]
+
+    def _prefix_span(self, folded: str) -> range:
+        """Where the keys starting with ``folded`` are (at most :data:`_PREFIX_SCAN` of them)."""
+        start = end = bisect.bisect_left(self._keys, folded)
+        stop = min(start + _PREFIX_SCAN, len(self._keys))
+        while end < stop and self._keys[end].startswith(folded):
+            end += 1
+        return range(start, end)
+
+    def closest(self, folded: str, limit: int) -> list[tuple[Iterator[ApiObject], float]]:
+        """The ``limit`` names closest to ``folded`` (whole dotted names when it is dotted, else
+        last parts), best first (ties: the name of the first object first), each with its objects
+        and score."""
+        return [
+            (self.named(choice, "." in folded), score) for choice, score in self.close_names(folded, limit)
+        ]
+
+    def close_names(self, folded: str, limit: int) -> list[tuple[str, float]]:
+        """:meth:`closest`'s names with their scores."""
+        names = self._full_names if "." in folded else self._short_names
+        found = process.extract(folded, names, scorer=fuzz.ratio, limit=limit, score_cutoff=FUZZY_CUTOFF)
+        return [(choice, score) for choice, score, _ in found]
+
+    def named(self, choice: str, dotted: bool) -> Iterator[ApiObject]:
+        """The objects of a name :meth:`close_names` gives, in order."""
+        return (self.objects[i] for i in (self._full if dotted else self._short).get(choice, ()))
 
     # -- describing -----------------------------------------------------------------------------
 
@@ -255,6 +280,108 @@ class ApiIndex:
         return next((p for p in passages if offset < p.end), passages[-1] if passages else None)
 
 
+# -- a server with uploads ---------------------------------------------------------------------
+#
+# Indexing the base's objects again for every server with uploads would cost O(base) memory and
+# time per server: OverlayApiIndex refers to the base's index (built once, shared, only read) and
+# holds an index of the uploads' objects alone. It answers as one index over both would: each
+# stage of a look-up merges the two parts' objects in the index's order (``order``). An object both
+# parts name (same name and role) is the base's, as the joined index keeps the first collected.
+# (One difference: the joined index collects reST directives before inventories, so there an
+# upload's directive would replace a base object read from an inventory or a heading; here the
+# base's stays.) An upload's object is described from the upload by the uploads' index.
+
+
+class OverlayApiIndex(ApiIndex):
+    """``base``'s index (shared, only read) and ``own``, an index of one server's uploads' objects
+    the base does not name, seen as one index."""
+
+    def __init__(self, base: ApiIndex, own: ApiIndex) -> None:
+        # Not ApiIndex.__init__: each look-up merges the two parts', never a copy of the base's.
+        self.base, self.own = base, own
+
+    @classmethod
+    def over(cls, base: ApiIndex, own: KnowledgeBase) -> OverlayApiIndex:
+        """The index of ``base``'s objects and those of the uploads' knowledge base ``own``."""
+        objects = [obj for obj in collect_objects(own) if not base.has(obj.name, obj.role)]
+        return cls(base, ApiIndex(objects, own))
+
+    def __len__(self) -> int:
+        return len(self.base) + len(self.own)
+
+    @property
+    def objects(self) -> list[ApiObject]:  # type: ignore[override]
+        """Every object, in order (a list of both parts' objects, made when asked)."""
+        return list(_merged(self.base.objects, self.own.objects))
+
+    def has(self, name: str, role: str) -> bool:
+        """Whether an object of that name and role is indexed."""
+        return self.base.has(name, role) or self.own.has(name, role)
+
+    # -- the stages of a look-up: both parts', merged -------------------------------------------
+
+    def first(self, limit: int) -> list[ApiObject]:
+        """The first ``limit`` objects: the shortest names."""
+        return list(itertools.islice(_merged(self.base.first(limit), self.own.first(limit)), limit))
+
+    def exact(self, folded: str) -> Iterator[ApiObject]:
+        """The objects named ``folded`` (case-folded), in order."""
+        return _merged(self.base.exact(folded), self.own.exact(folded))
+
+    def suffixed(self, folded: str) -> Iterator[ApiObject]:
+        """The objects whose dotted name ends in ``folded``, in order."""
+        return _merged(self.base.suffixed(folded), self.own.suffixed(folded))
+
+    def prefixed(self, folded: str, limit: int) -> list[ApiObject]:
+        """Objects with a name, or a dotted suffix of one, starting with ``folded``: the shortest
+        names first."""
+        # The joined index's first keys: as it sorts its keys with their rows, and rows in order.
+        keys = itertools.islice(self.prefix_keys(folded), _PREFIX_SCAN)
+        objects = {(obj.name, obj.role): obj for _, obj in keys}
+        return sorted(objects.values(), key=order)[: limit * 4]
+
+    def prefix_keys(self, folded: str) -> list[tuple[str, ApiObject]]:
+        """The first keys starting with ``folded`` of both parts, in order (a key both parts have:
+        its objects in order, as the joined index sorts its keys with their rows)."""
+        keys = heapq.merge(
+            self.base.prefix_keys(folded), self.own.prefix_keys(folded), key=lambda k: (k[0], order(k[1]))
+        )
+        return list(keys)
+
+    def close_names(self, folded: str, limit: int) -> list[tuple[str, float]]:
+        """The ``limit`` names of both parts closest to ``folded``, best first. Either part's best
+        ``limit`` hold every name of the joined best: a name ranks in the part holding its first
+        object no lower than in the joined index. A name both parts hold scores the same in both;
+        ties go to the name whose first object comes first, as rapidfuzz keeps a list's order."""
+        dotted = "." in folded
+        scores = dict(self.base.close_names(folded, limit))
+        scores.update(self.own.close_names(folded, limit))
+        first = {name: order(next(self.named(name, dotted))) for name in scores}
+        return sorted(scores.items(), key=lambda item: (-item[1], first[item[0]]))[:limit]
+
+    def named(self, choice: str, dotted: bool) -> Iterator[ApiObject]:
+        """The objects of a name :meth:`close_names` gives, in order."""
+        return _merged(self.base.named(choice, dotted), self.own.named(choice, dotted))
+
+    # -- describing -----------------------------------------------------------------------------
+
+    def describe(self, obj: ApiObject) -> Described:
+        """``obj`` described by the part documenting it: an upload's object from the upload."""
+        own = self.own._kb
+        part = self.own if own is not None and obj.doc_id and obj.doc_id in own.documents else self.base
+        return part.describe(obj)
+
+
+def _merged(first: Iterable[ApiObject], second: Iterable[ApiObject]) -> Iterator[ApiObject]:
+    """Two parts' objects (each in order, none in both) in order."""
+    return heapq.merge(first, second, key=order)
+
+
+def order(obj: ApiObject) -> tuple[int, str, str]:
+    """An object's place in an index: the shortest names first, then by name and role."""
+    return (len(obj.name), obj.name, obj.role)
+
+
 _cache: weakref.WeakKeyDictionary[KnowledgeBase, ApiIndex] = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
 
@@ -269,72 +396,6 @@ def _grouped(pairs: Iterable[tuple[str, int]]) -> dict[str, list[int]]:
     for key, row in pairs:
         groups.setdefault(key, []).append(row)
     return groups
-
-
-def collect_objects(kb: KnowledgeBase) -> list[ApiObject]:
-    """The API objects of ``kb``: its reST documents' directives, the inventories beside its
-    documents, and code-naming headings (those of documents with neither)."""
-    docs = list(kb.documents.values())
-    objects = [*_directive_objects(docs)]
-    by_name = {(o.name, o.role): i for i, o in enumerate(objects)}
-    for path in inventory_files(docs, kb.source):
-        for entry in inventory_entries(path, docs):
-            known = by_name.get((entry.name, entry.role))
-            if known is not None:  # the reST source and its build: the source's place, the site's link
-                if entry.link and not objects[known].link:
-                    o = objects[known]
-                    objects[known] = ApiObject(o.name, o.role, o.doc_id, o.offset, entry.link, o.body)
-                continue
-            by_name[(entry.name, entry.role)] = len(objects)
-            objects.append(
-                ApiObject(entry.name, entry.role, entry.doc.id if entry.doc else "", -1, entry.link)
-            )
-    covered = {o.doc_id for o in objects}
-    objects.extend(_heading_objects(kb.passages, kb.documents, covered))
-    logger.info("%d API objects indexed for lookup", len(objects))
-    return objects
-
-
-def _directive_objects(docs: Sequence[Document]) -> Iterable[ApiObject]:
-    for doc in docs:
-        for offset, role, name, anchor, body in doc.meta.get("objects") or _myst_objects(doc):
-            base = doc.link.partition("#")[0]
-            link = f"{base}#{anchor}" if base and anchor else doc.link_at(offset)
-            yield ApiObject(name, role, doc.id, offset, link, bool(body))
-
-
-def _myst_objects(doc: Document) -> list[list[Any]]:
-    """The objects of a Markdown page's MyST directive fences, read from its file: only a page
-    with a line holding a code span alone (a directive's signature, as knowledge.myst writes it)."""
-    path = doc.meta.get("path")
-    if doc.meta.get("format") != "markdown" or not path or not _SIGNATURE_LINE.search(doc.text):
-        return []
-    try:
-        source = Path(str(path)).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    # Imported here: its directive names come with docutils (about 4 MiB), which only a page with
-    # directive fences needs.
-    from .myst_api import myst_objects
-
-    return myst_objects(source, doc.text)
-
-
-def _heading_objects(
-    passages: Sequence[Passage], documents: dict[str, Document], covered: set[str]
-) -> Iterable[ApiObject]:
-    seen: set[tuple[str, tuple[str, ...]]] = set()
-    for p in passages:
-        if p.doc_id in covered or not p.section or (p.doc_id, p.section) in seen:
-            continue
-        seen.add((p.doc_id, p.section))
-        named = _CODE_HEADING.match(p.section[-1].strip())
-        if named is None:
-            continue
-        name = named.group("quoted") or named.group("called") or named.group("dotted")
-        role = "function" if named.group("called") or p.section[-1].endswith("()`") else "heading"
-        heading = documents[p.doc_id].text.rfind("\n#", 0, p.start) + 1  # its line: the signature
-        yield ApiObject(name, role, p.doc_id, heading, documents[p.doc_id].link_at(p.start))
 
 
 def signature_offset(text: str, name: str) -> int:
