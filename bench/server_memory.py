@@ -173,7 +173,41 @@ def ask_p50(kb: Any, questions: tuple[str, ...], runs: int) -> float:
     return statistics.median(times)
 
 
-def measure(name: str, base: KnowledgeBase, state: Path, runs: int) -> list[list[Any]]:
+def bot_indexes(name: str, base: KnowledgeBase, overlay: Any) -> list[list[Any]]:
+    """The bot's own indexes of a server with uploads (autocomplete's and ``/lookup``'s), beyond
+    the shared base's: built as one index over the base and the uploads (before), and as the shared
+    base's indexes joined with the uploads' alone (``bot.completion.completions``,
+    ``ApiIndex.of``, now)."""
+    from bot.completion import completions
+    from bot.render import CHOICE_NAME_LIMIT
+    from knowledge.apiref import ApiIndex, collect_objects
+    from knowledge.suggestions import KnowledgeSuggestions
+
+    seen: set[int] = set()
+    for shared in (base, completions(base), ApiIndex.of(base), overlay):
+        reachable(shared, seen)
+    rows = []
+    ways = {
+        "one index over base and uploads (before)": lambda: (
+            KnowledgeSuggestions(overlay, max_chars=CHOICE_NAME_LIMIT),
+            ApiIndex(collect_objects(overlay), overlay),
+        ),
+        "the base's, shared, joined with the uploads' (now)": lambda: (
+            completions(overlay),
+            ApiIndex.of(overlay),
+        ),
+    }
+    for label, build in ways.items():
+        started = time.perf_counter()
+        built = build()
+        seconds = time.perf_counter() - started
+        rows.append([name, label, f"{reachable(built, set(seen)) / 1024:,.0f}", f"{seconds * 1000:,.0f}"])
+    return rows
+
+
+def measure(
+    name: str, base: KnowledgeBase, state: Path, runs: int
+) -> tuple[list[list[Any]], list[list[Any]]]:
     uploads = state / "servers" / "1" / "knowledge"
     notes(uploads)
     loader = KnowledgeLoader(state / "base", state, uploads)
@@ -199,7 +233,7 @@ def measure(name: str, base: KnowledgeBase, state: Path, runs: int) -> list[list
             + [f"{parts[p] / 1024:,.0f}" for p in (*PARTS, "everything else", "total")]
             + [f"{parts['total'] / own_size:.1f}×", f"{p50[label]:.2f}"]
         )
-    return rows
+    return rows, bot_indexes(name, base, overlay)
 
 
 def main() -> None:
@@ -207,13 +241,17 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--no-scifact", action="store_true", help="the built-in article only")
     args = parser.parse_args()
-    rows = []
+    rows, bot_rows = [], []
     with tempfile.TemporaryDirectory() as folder:
         state = Path(folder)
-        rows += measure("built-in article", KnowledgeBase.default(state_dir=state), state, args.questions)
+        kb_rows, index_rows = measure(
+            "built-in article", KnowledgeBase.default(state_dir=state), state, args.questions
+        )
+        rows, bot_rows = rows + kb_rows, bot_rows + index_rows
     if not args.no_scifact:
         with tempfile.TemporaryDirectory() as folder:
-            rows += measure("SciFact", scifact_base(), Path(folder), args.questions)
+            kb_rows, index_rows = measure("SciFact", scifact_base(), Path(folder), args.questions)
+            rows, bot_rows = rows + kb_rows, bot_rows + index_rows
     columns = [
         "base",
         "server's knowledge base",
@@ -230,6 +268,13 @@ def main() -> None:
             __doc__.split("\n\n", 1)[1].strip(),
             "",
             report.table(columns, rows),
+            "",
+            "The bot's own indexes of such a server, autocomplete's and `/lookup`'s (built when it is "
+            "loaded), beyond the shared base's, and the time to build them:",
+            "",
+            report.table(
+                ["base", "a server's autocomplete and /lookup indexes", "KiB", "build, ms"], bot_rows
+            ),
         ]
     )
     print(text)
