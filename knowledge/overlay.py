@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from collections import ChainMap
 from collections.abc import Iterator, Mapping, Sequence
-from typing import overload
+from typing import TypeVar, overload
 
 import numpy as np
 
@@ -63,18 +63,22 @@ class Joined(Mapping[str, Document]):
         return len(self.first) + len(self.second)
 
 
-class Rows(Sequence[Passage]):
-    """Two sequences of passages as one, the first's rows first (nothing is copied)."""
+T = TypeVar("T")
 
-    def __init__(self, first: Sequence[Passage], second: Sequence[Passage]) -> None:
+
+class Rows(Sequence[T]):
+    """Two sequences as one, the first's items first (nothing is copied): the passages of base and
+    own, and whatever else is listed for both parts."""
+
+    def __init__(self, first: Sequence[T], second: Sequence[T]) -> None:
         self.first, self.second = first, second
 
     @overload
-    def __getitem__(self, row: int) -> Passage: ...
+    def __getitem__(self, row: int) -> T: ...
     @overload
-    def __getitem__(self, row: slice) -> list[Passage]: ...
+    def __getitem__(self, row: slice) -> list[T]: ...
 
-    def __getitem__(self, row: int | slice) -> Passage | list[Passage]:
+    def __getitem__(self, row: int | slice) -> T | list[T]:
         if isinstance(row, slice):
             return [self[i] for i in range(*row.indices(len(self)))]
         if row < 0:
@@ -84,7 +88,7 @@ class Rows(Sequence[Passage]):
             raise IndexError(row)
         return self.first[row] if row < split else self.second[row - split]
 
-    def __iter__(self) -> Iterator[Passage]:
+    def __iter__(self) -> Iterator[T]:
         yield from self.first
         yield from self.second
 
@@ -218,7 +222,7 @@ class OverlayKnowledgeBase(KnowledgeBase):
         self.offset = len(base.passages)
         self.index = OverlayIndex(base.index, own.index)  # type: ignore[assignment]
         self.documents = Joined(base.documents, own.documents)  # type: ignore[assignment]
-        self.passages = Rows(base.passages, own.passages)  # type: ignore[assignment]
+        self.passages = Rows[Passage](base.passages, own.passages)  # type: ignore[assignment]
         self.glossary = joined_glossary(base.glossary, own.glossary)
         self.bridge = joined_bridge(base.bridge, own.bridge)
         self.errors = [*base.errors, *own.errors]

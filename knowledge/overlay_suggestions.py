@@ -21,13 +21,12 @@ What one index over both would offer differently from the two side by side, and 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import overload
 
 from .kb import KnowledgeBase
 from .models import Document
-from .overlay import OverlayKnowledgeBase
+from .overlay import OverlayKnowledgeBase, Rows
 from .suggestions import SHOWN, ExpectationChoice, KnowledgeSuggestions, SuggestionIndex
 
 
@@ -64,35 +63,6 @@ class JoinedIndex:
         return [i for _, _, i in found[:limit]]
 
 
-class JoinedNames(Sequence[str]):
-    """Two lists as one, the first's items first (nothing is copied)."""
-
-    def __init__(self, first: Sequence[str], second: Sequence[str]) -> None:
-        self.first, self.second = first, second
-
-    @overload
-    def __getitem__(self, i: int) -> str: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[str]: ...
-
-    def __getitem__(self, i: int | slice) -> str | list[str]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        split = len(self.first)
-        if not 0 <= i < split + len(self.second):
-            raise IndexError(i)
-        return self.first[i] if i < split else self.second[i - split]
-
-    def __iter__(self) -> Iterator[str]:
-        yield from self.first
-        yield from self.second
-
-    def __len__(self) -> int:
-        return len(self.first) + len(self.second)
-
-
 class PassageRows:
     """The overlay's row of each passage suggestion: the base's, then the own's shifted past them."""
 
@@ -121,7 +91,7 @@ class OverlaySuggestions:
         self.base, self.own = base, own
         self.max_chars = own.max_chars
         shift = len(base.section_names)
-        self.section_names: Sequence[str] = JoinedNames(base.section_names, own.section_names)
+        self.section_names: Sequence[str] = Rows[str](base.section_names, own.section_names)
         self.sections = JoinedIndex(
             Part(base.sections, _same, _base_sections_hidden(base, own)),
             Part(own.sections, lambda i: i + shift, _own_sections_hidden(base, own)),
