@@ -1,7 +1,7 @@
 """Trying the database again after it could not be reached: waits that double from one second up
 to :data:`MAX_BACKOFF_S`, cut short when the process stops. The change listener uses it after its
 connection was lost, and a store started without its database uses it to connect
-(:mod:`knowledge.database.postgres`)."""
+(:mod:`knowledge.database.connecting`)."""
 
 from __future__ import annotations
 
