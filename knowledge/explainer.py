@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from .decider import IN_PASSING
 from .evidence import MENTION_SHARE, QuestionWeights
 from .notices import Code, Notice
-from .question import content_words
+from .question import asking_sentences, content_words
 from .text import tokens
 from .thesaurus import split_compound
 
@@ -48,7 +48,10 @@ def explain(kb: KnowledgeBase, analysis: Analysis, verdict: Verdict) -> tuple[No
         # Say what the answer leaves out: a clause none of whose words it supports ("... and how
         # do I treat it?"), and a word that weighs in the question but the documents never use.
         uncovered = _uncovered_clauses(query, weights, verdict.covered) if not curated else []
-        unmentioned = [w for w in weights.unknown_subjects(MENTION_SHARE) if w not in uncovered]
+        asked = {w for sentence in asking_sentences(query) for w in content_words(sentence)}
+        unmentioned = [
+            w for w in weights.unknown_subjects(MENTION_SHARE) if w not in uncovered and w in asked
+        ]
         notices += read_as(kb, weights.bridges_used(verdict.covered), query)
         notices += _words(uncovered, Code.NOT_COVERED)
         if not curated:
@@ -106,10 +109,13 @@ _CLAUSE_BREAK = re.compile(r"[,;?!.]|\b(?:and|or|but|also|plus|then)\b", re.IGNO
 
 def _uncovered_clauses(question: str, weights: QuestionWeights, covered: frozenset[str]) -> list[str]:
     """The words of each clause of ``question`` ("... and how do I treat it?") that the quoted
-    sentences do not support at all; a clause with one covered word is answered, as a whole."""
+    sentences do not support at all; a clause with one covered word is answered, as a whole. Only
+    the sentences that ask count: "I'm a bit of a science nerd" or "sorry, my english is not good"
+    around a question is not a part of it left unanswered."""
     uncovered = set(weights.uncovered(covered))
     words: list[str] = []
-    for clause in _CLAUSE_BREAK.split(question):
+    clauses = [c for sentence in asking_sentences(question) for c in _CLAUSE_BREAK.split(sentence)]
+    for clause in clauses:
         asked = [w for w in content_words(clause) if any(w == qw.word for qw in weights.words)]
         if asked and all(w in uncovered for w in asked):
             words += [w for w in asked if w not in words]

@@ -53,7 +53,7 @@ def phrase(notice: Notice) -> str:
         case Code.READ_AS:
             return f"Read {_pairs(notice.pairs)}."
         case Code.NOT_COVERED:
-            return f"The knowledge base does not cover: {', '.join(notice.words)}."
+            return f"This answer does not cover: {', '.join(notice.words)}."
         case Code.NOT_MENTIONED:
             return f"The knowledge base does not mention: {', '.join(notice.words)}."
         case Code.IN_PASSING:

@@ -222,19 +222,22 @@ _PLAIN_TERMS = re.compile(
 # kind of answer is wanted; elsewhere "list" or "name" may be what a question is about ("a numbered
 # list in Markdown").
 _REQUEST = re.compile(
-    r"(?:^|(?<=[.!?]\s))\s*(?:(?:can|could|would) (?:you|u|someone) |pls |please )?"
+    r"(?:^|(?<=[.!?]\s))\s*(?:(?:can|could|would) (?:you|u|someone|anyone|somebody|anybody) |pls |please )?"
     r"(?:list|name|give me|show me)\b",
     re.IGNORECASE,
 )
 
 
-# How a claim is put up for checking ("true or false: ...", "is it a myth that ..."), what a purpose
-# or a cause is asked with ("whats the point of skin to skin", "is there a reason for that in terms of
-# the immune system") and when, in passing ("first time mum here", "sore all the time"): what is asked
-# about is around them.
+# How a claim is put up for checking ("true or false: ...", "is it a myth that ...", "... is that
+# actually true?", "am i doing something wrong"), what a purpose or a cause is asked with ("whats the
+# point of skin to skin", "is there a reason for that in terms of the immune system") and when, in
+# passing ("first time mum here", "sore all the time"): what is asked about is around them.
 _FRAMING = re.compile(
     r"\btrue or false\b|\b(?:fact or (?:myth|fiction)|myth or fact)\b"
     r"|\bis (?:it|this) (?:true|a myth) that\b|\bwhat(?:'?s| is) the point of\b"
+    r"|\b(?:is|was) (?:that|this|it|she|he) (?:actually |really |even |just )?(?:true|right|correct|a myth)\b"
+    r"|\b(?:am i|are we) doing (?:something|anything|it) wrong\b|\bwhat am i (?:doing wrong|missing)\b"
+    r"|\bwho(?:'?s| is) right\b|\b(?:any )?truth (?:to|in) (?:that|this|it)\b"
     r"|\b(?:first|all the|every|at the same|this|last|next) time\b"
     r"|\bin terms of\b|\bis there a reason\b|\bthe reason (?:for|why)\b",
     re.IGNORECASE,
@@ -264,8 +267,9 @@ _ASKS_INDIRECTLY = re.compile(
 
 
 # Members often start a sentence in lower case ("my baby is 6 weeks old. does she still get ..."),
-# which the documents' splitter does not take for a new sentence; "e.g. x", "etc. and" are not breaks.
-_LOWER_CASE_BREAK = re.compile(r"(?<![.\s][a-z]\.)(?<!\betc\.)(?<!\bvs\.)(?<=\w[.!?])\s+(?=[a-z])")
+# which the documents' splitter does not take for a new sentence ("... the baby?? sounds gross but
+# asking"); "e.g. x", "etc. and" are not breaks.
+_LOWER_CASE_BREAK = re.compile(r"(?<![.\s][a-z]\.)(?<!\betc\.)(?<!\bvs\.)(?:(?<=\w\.)|(?<=[!?]))\s+(?=[a-z])")
 
 
 # A sentence that opens as a question does ("whats the point of skin to skin for immunity"), its
@@ -276,17 +280,29 @@ _OPENS_A_QUESTION = re.compile(
 )
 
 
-def asked_sentence(text: str) -> str | None:
-    """The last sentence that asks something (ends with "?", or else asks in so many words: "I was
-    wondering how ...", or opens as a question does) in a post of several sentences; None for a post
-    of one sentence or one that asks nothing."""
+def _asking(text: str) -> list[str]:
+    """The sentences of a post of several sentences that ask something: those ending with "?", or
+    else those that ask in so many words ("I was wondering how ...") or open as a question does;
+    [] for a post of one sentence or one that asks nothing."""
     spans = sentence_spans(text)
     sentences = [p.rstrip() for a, b in spans for p in _LOWER_CASE_BREAK.split(text[a:b]) if p.strip()]
     if len(sentences) < 2:
-        return None
-    asking = [s for s in sentences if s.endswith("?")] or [
+        return []
+    return [s for s in sentences if s.endswith("?")] or [
         s for s in sentences if _ASKS_INDIRECTLY.search(s) or _OPENS_A_QUESTION.match(s)
     ]
+
+
+def asking_sentences(text: str) -> list[str]:
+    """The sentences of a post that ask something; the whole post when it is one sentence or none of
+    its sentences asks. "sounds gross but asking" after a question asks nothing."""
+    return _asking(text) or [text]
+
+
+def asked_sentence(text: str) -> str | None:
+    """The last sentence that asks something in a post of several sentences; None for a post of one
+    sentence or one that asks nothing."""
+    asking = _asking(text)
     return asking[-1] if asking else None
 
 

@@ -33,6 +33,28 @@ def test_an_answer_says_how_words_were_read_and_what_it_leaves_out(kb):
     assert partial.answered and Notice(Code.NOT_COVERED, words=("treat",)) in partial.notices
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "are there good bacteria on my nipples that help the baby?? sounds gross but asking",
+        "please, what is the meaning of enteromammary? my english is not so good, sorry",
+        "i read that my milk has antibodies against the germs in my gut. is that actually true?",
+        "does cuddling my baby skin to skin help his immune system or is that a myth",
+    ],
+)
+def test_what_is_said_around_the_question_is_not_named_as_left_out(kb, question):
+    # the words of a sentence that asks nothing, or of "is that actually true?", are no part of the
+    # question the answer could leave out
+    answer = Assistant(kb).ask(question)
+    assert answer.answered
+    assert not {Code.NOT_COVERED, Code.NOT_MENTIONED} & set(codes(answer)), answer.notices
+
+
+def test_a_part_left_out_is_said_of_the_answer_not_of_the_knowledge_base():
+    # the knowledge base may cover it elsewhere; the quoted sentences do not
+    assert phrase(Notice(Code.NOT_COVERED, words=("treat",))) == "This answer does not cover: treat."
+
+
 def test_nothing_is_said_against_a_curated_answer(kb, tmp_path):
     store = CuratedStore(tmp_path / "curated.yaml")
     store.add("Can I take ibuprofen while breastfeeding?", "Usually yes; ask your pharmacist.", author="mod")

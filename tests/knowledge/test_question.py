@@ -9,6 +9,7 @@ from knowledge.question import (
     Question,
     QuestionError,
     asked_sentence,
+    asking_sentences,
     asks_for_amount,
     asks_relation,
     content_words,
@@ -30,6 +31,13 @@ def test_comparing_two_things_is_asked_about_both_not_about_the_word_vs():
     assert asked == ["igg", "iga", "crosses", "placenta"]
     assert content_words("prenatal versus postnatal immunity") == ["prenatal", "postnatal", "immunity"]
     assert asks_relation("IgG vs IgA") and asks_relation("prenatal versus postnatal immunity")
+
+
+def test_every_sentence_that_asks_is_found_and_a_one_line_post_is_all_asking():
+    post = "First time mum here. Is IgA in milk? And where does it come from? Thanks, sorry for the essay."
+    assert asking_sentences(post) == ["Is IgA in milk?", "And where does it come from?"]
+    assert asking_sentences("where does IgA come from") == ["where does IgA come from"]
+    assert asking_sentences("We had colds all week. Thanks.") == ["We had colds all week. Thanks."]
 
 
 def test_the_sentence_that_asks_is_found_in_a_post():
