@@ -5,7 +5,8 @@ shares that tool's name with a passage or two, and little else of what it asks.
 :func:`mentioned_in_passing` finds such a name among a question's content words: a word the index
 knows from a few passages only (comparison pages aside: "Why not…", "X vs Y", "Alternatives"), never
 in a heading outside them, that those passages mostly write as a name (capitalised inside a sentence,
-as code, emphasis or link text, imported, opening a dotted name or closing one quoted as code), whose
+as code, emphasis or link text, imported, opening a dotted name or closing one quoted as code) and
+spell as the member does, that no example of theirs defines (``class BaseAppSettings``), whose
 passages hold little of the question's other words, and whose question the documents do not answer
 elsewhere either (a placeholder such as "myapp" in a question about pyproject.toml is not a
 neighbouring tool) unless a comparison page names it in a heading of its own ("… namedtuples?"). It
@@ -92,7 +93,7 @@ def mentioned_in_passing(
         if not 0 < len(chosen) <= limit:
             continue
         rows = chosen.tolist()
-        if _in_a_heading(kb, term) or not _is_a_name(kb, word, rows):
+        if _in_a_heading(kb, term) or not _is_a_name(kb, word, rows) or _defined(kb, word, rows):
             continue
         rest = list(dict.fromkeys(stem(w) for w in asked if stem(w) != term))
         held = _held(kb, rest)
@@ -239,15 +240,30 @@ def _compared(kb: KnowledgeBase, term: str) -> bool:
 
 def _is_a_name(kb: KnowledgeBase, word: str, rows: Sequence[int]) -> bool:
     """Whether the passages mostly write ``word`` as a name ("Windows", "*cattrs*", `` `namedtuple` ``,
-    ``import numpy``)."""
+    ``import numpy``). Only the word as the member spells it counts, a plural aside: a name does not
+    inflect, so "sort" is not the builtin `` `sorted` `` its stem shares."""
     term = stem(word)
     written = [
         _as_a_name(kb.passages[row].text, start, end)
         for row in rows
         for start, end, token in token_spans(kb.passages[row].text)
-        if stem(token) == term
+        if stem(token) == term and _same_spelling(token, word)
     ]
     return bool(written) and sum(written) * 2 > len(written)
+
+
+def _same_spelling(token: str, word: str) -> bool:
+    a, b = token.casefold(), word.casefold()
+    return a == b or a == f"{b}s" or b == f"{a}s"
+
+
+def _defined(kb: KnowledgeBase, word: str, rows: Sequence[int]) -> bool:
+    """Whether the passages define ``word`` in an example of their own (``class BaseAppSettings``,
+    ``def get_settings``), or the object a dotted ``word`` opens with (``BaseAppSettings.model_validate``):
+    a name of the documents' own code, not a neighbouring tool's."""
+    name = re.escape(word.split(".")[0])
+    defines = re.compile(rf"\b(?:class|def)\s+{name}\b", re.IGNORECASE)
+    return any(defines.search(kb.passages[row].text) for row in rows)
 
 
 def _as_a_name(text: str, start: int, end: int) -> bool:

@@ -40,8 +40,9 @@ def flagged(kb: KnowledgeBase, question: str, settings: PassingSettings | None =
 
 
 def test_tune_halves_tell_neighbouring_tools_from_answerable_questions(kbs):
-    # Measured on the tune halves (the only ones looked at): 9 of 13 neighbouring-tool questions
-    # flagged (attrs 6/7, pydantic-settings 3/6), 0 of 104 answerable questions of the four sets.
+    # Measured on the tune halves (the only ones looked at): 15 of 29 neighbouring-tool questions
+    # flagged (attrs 10/15, pydantic-settings 5/14), 1 of 136 answerable questions of the four sets
+    # ("the ty type checker from astral": Astral is named once, in the ty section asked about).
     neighbours = answerable = 0
     wrongly: list[str] = []
     for name, kb in kbs.items():
@@ -52,8 +53,8 @@ def test_tune_halves_tell_neighbouring_tools_from_answerable_questions(kbs):
         )
         wrongly += [q.question for q in questions.answerable if flagged(kb, q.question) is not None]
         answerable += len(questions.answerable)
-    assert answerable == 104
-    assert neighbours >= 9
+    assert answerable == 136
+    assert neighbours >= 15
     assert len(wrongly) <= 1, wrongly
 
 
@@ -93,6 +94,13 @@ def test_a_neighbouring_tool_is_named(kbs, name, question, word):
         ),
         # a word the docs never use is not mentioned in passing (unknown_words covers it)
         ("pydantic-settings-docs", "how do i upload a file to s3 with boto3"),
+        # the docs' name is the builtin `sorted`: "sort" only shares its stem
+        ("attrs-docs", 'how do i sort my objects? C("10") < C("2") comes out wrong'),
+        # a class the docs' own example defines (`class BaseAppSettings(BaseSettings)`), quoted back
+        (
+            "pydantic-settings-docs",
+            "BaseAppSettings.model_validate(data, extra='ignore') still fails with extra_forbidden",
+        ),
     ],
 )
 def test_a_covered_or_unknown_name_is_not(kbs, name, question):
