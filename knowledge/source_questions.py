@@ -39,6 +39,11 @@ _PATTERNS = [
     r"\b(?:publication|published) (?:date|year)\b",
     r"\b(?:what|which|wat) year (?:was|is) " + _DOCUMENT + r"\b",
     r"\boriginal (?:paper|article|study|source|text)\b",
+    # "what's the actual title of the paper", "what is this article called", "the study's name"
+    # (not "the name of this cell")
+    r"\b(?:title|name) of (?:the |this |that )(?:original )?(?:article|paper|study|source|document)\b",
+    r"\bwhat(?:'?s| is) (?:the |this |that )(?:article|paper|study|document) called\b",
+    r"\b(?:paper|article|study)(?:'?s)? (?:title|name)\b",
     r"\b(?:read|find|get) the (?:original|full (?:text|article|paper))\b",
     r"\b(?:link|cite|citation|reference) (?:to |for )?" + _DOCUMENT + r"\b",
     r"\bsources? (?:for|of) " + _THIS + r"(?:\W|$)",

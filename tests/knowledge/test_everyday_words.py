@@ -197,6 +197,8 @@ def test_the_bridge_is_saved_with_the_index_and_reused(tmp_path):
         "where did u get this",
         "are there any references?",
         "does this article have citations",
+        "what's the actual title of the paper this is based on",
+        "what is this article called",
     ],
 )
 def test_questions_about_the_source_are_answered_from_the_front_matter(assistant, question):
@@ -221,6 +223,7 @@ def test_questions_about_the_source_are_answered_from_the_front_matter(assistant
         "IgA sounds important, where does that come from?",  # "that" is IgA
         "what are the sources of antibodies in milk",
         "where's the IgA from?",
+        "what is the name of this cell in breast tissue",  # the cell's name, not the article's
     ],
 )
 def test_questions_about_the_content_are_not_taken_for_questions_about_the_source(assistant, question):
