@@ -104,6 +104,9 @@ def _phrase(kb: KnowledgeBase, words: list[str], run: list[str], term: str) -> s
     return None
 
 
+# The longest word a notice names: longer than English words run ("immunohistochemistry" is 20).
+MAX_NAMED_WORD = 30
+
 _CLAUSE_BREAK = re.compile(r"[,;?!.]|\b(?:and|or|but|also|plus|then)\b", re.IGNORECASE)
 
 
@@ -126,6 +129,7 @@ def _words(words: list[str], code: Code, limit: int = 3) -> list[Notice]:
     """A notice naming which words of the question the knowledge base does not cover (what the
     quoted sentences leave out, so an answer to part of a question does not pass for an answer to
     all of it) or never mentions (why a question was declined). Words under four letters are left
-    out: mostly text-speak ("bub", "lo") rather than a subject."""
-    shown = tuple(w for w in words if len(w) >= 4 and w.isalpha())[:limit]
+    out: mostly text-speak ("bub", "lo") rather than a subject; so are runs of letters too long to be
+    a word, which would only echo a wall of "xxxx…" back to the member."""
+    shown = tuple(w for w in words if 4 <= len(w) <= MAX_NAMED_WORD and w.isalpha())[:limit]
     return [Notice(code, words=shown)] if shown else []

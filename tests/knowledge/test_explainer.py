@@ -50,6 +50,13 @@ def test_what_is_said_around_the_question_is_not_named_as_left_out(kb, question)
     assert not {Code.NOT_COVERED, Code.NOT_MENTIONED} & set(codes(answer)), answer.notices
 
 
+def test_a_wall_of_letters_is_not_named_back(kb):
+    answer = Assistant(kb).ask("x" * 5000)
+    assert not answer.answered
+    assert all(len(word) <= 30 for notice in answer.notices for word in notice.words), answer.notices
+    assert all(len(phrase(notice)) < 200 for notice in answer.notices)
+
+
 def test_a_part_left_out_is_said_of_the_answer_not_of_the_knowledge_base():
     # the knowledge base may cover it elsewhere; the quoted sentences do not
     assert phrase(Notice(Code.NOT_COVERED, words=("treat",))) == "This answer does not cover: treat."
