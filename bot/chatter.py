@@ -1,4 +1,5 @@
-"""Telling a question from chatter: "thanks!", "ok", "lol" or an emoji in a thread need no answer."""
+"""Telling a question from chatter: "thanks!", "ok", "lol" or an emoji in a thread need no answer,
+and "hi" alone is a greeting, not a question the knowledge base could fail to answer."""
 
 from __future__ import annotations
 
@@ -36,3 +37,19 @@ def is_chatter(text: str) -> bool:
 def is_thanks(text: str) -> bool:
     """Whether chatter ``text`` thanks the bot (it then gets a 👍 reaction)."""
     return bool(_THANKS.search(text))
+
+
+# A greeting and whom it greets: "hi", "hello there", "good morning everyone", "hey bot".
+_GREETINGS = frozenset(
+    re.split(r"\s+", "hi hii hiii hello hey heya hiya howdy yo hallo hola greetings gm morning")
+)
+_GREETED = _GREETINGS | frozenset(
+    re.split(r"\s+", "good afternoon evening there all everyone everybody folks guys y'all you bot")
+)
+
+
+def is_greeting(text: str) -> bool:
+    """Whether ``text`` only greets ("hi", "hello there!", "good morning 👋", "hey?"): a greeting
+    word and nothing else but whom it greets. "hi, what is IgA?" is a question."""
+    words = [w.casefold().replace("’", "'") for w in _WORD.findall(text)]
+    return any(w in _GREETINGS for w in words) and all(w in _GREETED for w in words)

@@ -34,7 +34,7 @@ from knowledge.store import AnswerRecord
 
 from .. import render
 from ..answering import Reply
-from ..chatter import is_chatter, is_thanks
+from ..chatter import is_chatter, is_greeting, is_thanks
 from ..checks import use_token
 from ..cooldowns import member_key
 from ..utils import tell_cannot_reply
@@ -51,6 +51,7 @@ EMPTY_MENTION_REPLY = (
     "Ask me a question after the mention, for example “@{name} what is the enteromammary immune "
     "system?”, or use `/ask`."
 )
+GREETING_REPLY = "Hi! " + EMPTY_MENTION_REPLY + " `/topics` shows what I can answer from."
 
 
 class Conversation(commands.Cog):
@@ -101,7 +102,14 @@ class Conversation(commands.Cog):
                 if read.notice:
                     await self._red_flag_only(message, read.notice)
                     return
-        if (previous is not None or mentioned) and text and is_chatter(text):
+        if mentioned and is_greeting(text):
+            # "@citebot hi" greets: it is told how to ask, not that "hi" is not in the knowledge base.
+            await message.reply(
+                GREETING_REPLY.format(name=self.bot.user.display_name),
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+            return
+        if (previous is not None or mentioned) and text and (is_chatter(text) or is_greeting(text)):
             # "thanks!" to the bot is not a question: a 👍 says it was seen, anything else waits.
             if is_thanks(text):
                 await message.add_reaction("👍")

@@ -9,7 +9,7 @@ import pytest
 from bot_helpers import ANSWERABLE, server
 
 from bot import create_bot
-from bot.chatter import is_chatter
+from bot.chatter import is_chatter, is_greeting
 
 
 @pytest.mark.parametrize("text", ["thanks!", "ok", "lol", "👍", "🙏🙏", "Thank you so much!!", "haha cool"])
@@ -20,6 +20,20 @@ def test_small_talk_is_chatter(text):
 @pytest.mark.parametrize("text", ["and during lactation?", "what about colostrum", "ok but why", "IgA?"])
 def test_questions_are_not(text):
     assert not is_chatter(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["hi", "Hello there!", "hey 👋", "good morning everyone", "hiya bot", "hello?"]
+)
+def test_a_greeting_alone_is_a_greeting(text):
+    assert is_greeting(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["hi, what is IgA?", "morning sickness and breastfeeding", "thanks!", "good point", ""]
+)
+def test_a_greeting_with_a_question_or_no_greeting_is_not(text):
+    assert not is_greeting(text)
 
 
 async def _thread(env, config, kb, s):

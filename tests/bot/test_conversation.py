@@ -50,6 +50,18 @@ async def test_a_bare_mention_explains_how_to_ask(simcord_env):
     assert "Ask me a question after the mention" in s.channel.last_message.content
 
 
+async def test_greeting_the_bot_gets_told_how_to_ask_not_a_decline(simcord_env):
+    s = server(simcord_env)
+    await s.alice.send(s.channel, f"{s.guild.me.mention} hi there!")
+    reply = s.channel.last_message
+    assert reply.author.id == s.guild.me.id
+    assert reply.content.startswith("Hi! Ask me a question after the mention") and not reply.embeds
+    # a greeting with a question is a question
+    await s.alice.send(s.channel, f"{s.guild.me.mention} hi! {ANSWERABLE}")
+    [embed] = s.channel.last_message.embeds
+    assert "**Sources**" in embed.description
+
+
 async def test_mass_mentions_in_a_mentioned_question_ping_nobody(simcord_env):
     s = server(simcord_env)
     role = s.guild.create_role("Parents", mentionable=True)
