@@ -20,6 +20,7 @@ from knowledge.models import Hit
 from knowledge.retriever import search
 from knowledge.semantic import channels_line
 
+from .chatter import is_chatter, is_greeting, is_thanks
 from .text_render import (
     PLAIN,
     emphasis_for,
@@ -38,6 +39,13 @@ HELP = """Type a question and press Enter. Commands:
   /quit          leave (Ctrl-D works too)"""
 
 logger = logging.getLogger(__name__)
+
+# What a line that only greets, or only thanks, gets: as in Discord, not "not in the knowledge base".
+GREETING = (
+    "Hi! Type a question, for example “what is the enteromammary immune system?”; "
+    "/topics shows the documents."
+)
+THANKS = "👍"
 
 PROMPT = "> "
 HISTORY_LINES = 1000
@@ -86,6 +94,10 @@ def handle(
             return _source(kb, arg.strip(), session) if arg.strip() else "Usage: /source PASSAGE_ID or N"
         case _ if command.startswith("/"):
             return f"Unknown command {command}. /help lists the commands."
+    if is_greeting(line):
+        return GREETING
+    if is_chatter(line) and any(ch.isalnum() for ch in line):  # emoji alone: "ask in words"
+        return THANKS if is_thanks(line) else ""
     try:
         answer = assistant.ask(line)
     except QuestionError as exc:

@@ -308,3 +308,16 @@ def test_ask_with_a_saved_index_loads_neither_scipy_nor_the_api_readers(state):
     )
     assert "secretory IgA" in out.stdout, out.stderr
     assert "loaded: []" in out.stdout
+
+
+def test_the_console_greets_back_and_takes_thanks_as_in_discord(builtin_kb):
+    session = Session()
+    say = functools.partial(handle, Assistant(builtin_kb), session=session)
+    say("What is the mammary immune system?")
+    before = dict(session.numbered)
+    assert say("hi!").startswith("Hi! Type a question")
+    assert say("thank you so much, that helped") == "👍"  # not an answer about what "helps"
+    assert say("ok") == ""
+    assert session.numbered == before  # "/source 1" still shows the answer's first source
+    assert say("🍼🍼") == "Please ask in words: that question has no words to look up."
+    assert "[1]" in say("hi, what is the mammary immune system?")
