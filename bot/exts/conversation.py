@@ -125,7 +125,9 @@ class Conversation(commands.Cog):
                 )
                 return
             await self._answer(message, text, auto=False)
-        elif channel.id in settings.help_channels and text:
+        elif channel.id in settings.help_channels and text and not (is_chatter(text) or is_greeting(text)):
+            # "thank you so much, that helped" to another member is nobody's question, though
+            # "help" may well be a word of the documents.
             await self._answer(message, text, auto=True)
 
     # -- helpers ------------------------------------------------------------------------------
