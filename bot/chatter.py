@@ -15,7 +15,7 @@ _CHATTER_WORDS = frozenset(
     alright all right got it cool great nice good awesome amazing perfect brilliant lovely super
     wow oh ah ahh aha yes yeah yep yup ya no nope nah sure fine lol lmao lmfao rofl haha hahaha
     hah hehe heh xd omg hmm hm mm makes sense that helps helped helpful will do bye np noted
-    understood gotcha appreciate appreciated it this much love
+    understood gotcha appreciate appreciated it this much love that's thats it's its was really
     """.strip(),
     )
 )

@@ -12,7 +12,10 @@ from bot import create_bot
 from bot.chatter import is_chatter, is_greeting
 
 
-@pytest.mark.parametrize("text", ["thanks!", "ok", "lol", "👍", "🙏🙏", "Thank you so much!!", "haha cool"])
+@pytest.mark.parametrize(
+    "text",
+    ["thanks!", "ok", "lol", "👍", "🙏🙏", "Thank you so much!!", "haha cool", "that's so helpful, thank u"],
+)
 def test_small_talk_is_chatter(text):
     assert is_chatter(text)
 
