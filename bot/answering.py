@@ -23,7 +23,9 @@ import discord
 from knowledge import Answer, Hit, Question, QuestionError
 from knowledge.analysis import Analysis
 from knowledge.notices import phrase
+from knowledge.question import asks_something, content_words
 from knowledge.safety import RedFlag
+from knowledge.source_questions import is_source_question, is_summary_request
 from knowledge.store import StoreUnavailable
 
 from . import render
@@ -42,6 +44,9 @@ logger = logging.getLogger(__name__)
 # wording (perhaps private, perhaps personal) is not offered to everyone.
 FREQUENT_MIN_ANSWERED = 3
 FREQUENT_REFRESH_SECONDS = 300.0
+# Words of the documents a post must name to be answered unprompted when it does not ask in so many
+# words: a problem report ("TemplateNotFound with FileSystemLoader in a package") names several.
+UNPROMPTED_MIN_WORDS = 3
 
 
 class AnsweringBot(Protocol):
@@ -165,8 +170,19 @@ class ReplyService:
         return await asyncio.to_thread(read)
 
     def confident(self, answer: Answer) -> bool:
-        """Good enough to post unprompted (help channels, forum posts)."""
-        return answer.answered and answer.confidence >= self.bot.config.answers.auto_min_confidence
+        """Good enough to post unprompted (help channels, forum posts): answered at
+        ``answers.auto_min_confidence`` or more, to a post that asks something or names at least
+        :data:`UNPROMPTED_MIN_WORDS` things. "thanks, that worked!", "same error here" or "works
+        now" cover their one word of the documents fully, and are nobody's question."""
+        if not (answer.answered and answer.confidence >= self.bot.config.answers.auto_min_confidence):
+            return False
+        text = answer.question
+        return (
+            asks_something(text)
+            or is_summary_request(text)
+            or is_source_question(text)
+            or len(content_words(text)) >= UNPROMPTED_MIN_WORDS
+        )
 
     @staticmethod
     def question(text: str) -> Question:

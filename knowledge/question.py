@@ -280,6 +280,23 @@ _OPENS_A_QUESTION = re.compile(
 )
 
 
+# A question word anywhere in a post ("immunity before birth vs after birth, whats the difference").
+_QUESTION_WORD = re.compile(
+    r"\b(?:what|whats|what's|wat|how|why|when|where|which|who|whose)\b", re.IGNORECASE
+)
+
+
+def asks_something(text: str) -> bool:
+    """Whether a post asks in so many words: a question mark, a question word, a sentence that opens
+    as a question ("does colostrum have IgA") or asks indirectly ("I was wondering ..."). "thanks,
+    that worked!" or "still not working" do not; a problem report may ("TemplateNotFound when ...")."""
+    if "?" in text or _QUESTION_WORD.search(text) or _ASKS_INDIRECTLY.search(text):
+        return True
+    spans = sentence_spans(text)
+    sentences = [p for a, b in spans for p in _LOWER_CASE_BREAK.split(text[a:b]) if p.strip()] or [text]
+    return any(_OPENS_A_QUESTION.match(sentence) for sentence in sentences)
+
+
 def _asking(text: str) -> list[str]:
     """The sentences of a post of several sentences that ask something: those ending with "?", or
     else those that ask in so many words ("I was wondering how ...") or open as a question does;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from pathlib import Path
 
 import discord
 import pytest
@@ -11,9 +12,10 @@ from bot_helpers import ANSWERABLE, OFF_TOPIC, server
 from simcord.builders import ChannelHandle
 
 from bot import create_bot
-from knowledge import Assistant
+from knowledge import Assistant, KnowledgeBase
 from knowledge.safety import SIGNS
 
+DATA = Path(__file__).resolve().parents[1] / "data"
 # Answered by /ask, but not with the confidence an unprompted answer needs (checked in the test).
 BORDERLINE = "How do IgG antibodies reach the fetus?"
 
@@ -60,6 +62,21 @@ async def test_greeting_the_bot_gets_told_how_to_ask_not_a_decline(simcord_env):
     await s.alice.send(s.channel, f"{s.guild.me.mention} hi! {ANSWERABLE}")
     [embed] = s.channel.last_message.embeds
     assert "**Sources**" in embed.description
+
+
+async def test_a_docs_help_channel_leaves_members_replies_to_each_other_alone(simcord_env, config, tmp_path):
+    # Jinja's docs say "work", "error", "fix" and "link" everywhere: each of these posts covers its
+    # one word of the documents fully, and none asks anything.
+    docs = KnowledgeBase.from_folder(DATA / "jinja-docs" / "docs", state_dir=tmp_path / "kb")
+    s = server(simcord_env, channel="jinja-help")
+    await restart_with(simcord_env, config, docs, help_channels=frozenset({s.channel.id}))
+    replies = ("thanks, that worked!", "works now", "same error here", "still not working", "ty, fixed it")
+    for reply in replies:
+        sent = await s.bob.send(s.channel, reply)
+        assert s.channel.last_message.id == sent.id, f"the bot should stay quiet on {reply!r}"
+    # a problem report without a question mark is still answered
+    await s.alice.send(s.channel, "template inheritance with extends and blocks not rendering the child")
+    assert s.channel.last_message.author.id == s.guild.me.id
 
 
 async def test_mass_mentions_in_a_mentioned_question_ping_nobody(simcord_env):

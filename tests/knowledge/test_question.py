@@ -12,6 +12,7 @@ from knowledge.question import (
     asking_sentences,
     asks_for_amount,
     asks_relation,
+    asks_something,
     content_words,
     states_amount,
 )
@@ -31,6 +32,23 @@ def test_comparing_two_things_is_asked_about_both_not_about_the_word_vs():
     assert asked == ["igg", "iga", "crosses", "placenta"]
     assert content_words("prenatal versus postnatal immunity") == ["prenatal", "postnatal", "immunity"]
     assert asks_relation("IgG vs IgA") and asks_relation("prenatal versus postnatal immunity")
+
+
+@pytest.mark.parametrize(
+    ("post", "asks"),
+    [
+        ("does colostrum have IgA", True),
+        ("immunity before birth vs after birth, whats the difference", True),
+        ("I was wondering how the antibodies get into milk.", True),
+        ("IgA?", True),
+        ("My LO is 4 months. does she still get antibodies from me", True),
+        ("thanks, that worked!", False),
+        ("same error here", False),
+        ("template inheritance not rendering the child block", False),  # a report: asks no words
+    ],
+)
+def test_a_post_that_asks_in_so_many_words_is_told_from_one_that_does_not(post, asks):
+    assert asks_something(post) is asks
 
 
 def test_every_sentence_that_asks_is_found_and_a_one_line_post_is_all_asking():
