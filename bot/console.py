@@ -41,10 +41,7 @@ HELP = """Type a question and press Enter. Commands:
 logger = logging.getLogger(__name__)
 
 # What a line that only greets, or only thanks, gets: as in Discord, not "not in the knowledge base".
-GREETING = (
-    "Hi! Type a question, for example “what is the enteromammary immune system?”; "
-    "/topics shows the documents."
-)
+GREETING = "Hi! Type a question, like “how does … work?”; /topics lists the documents I answer from."
 THANKS = "👍"
 
 PROMPT = "> "

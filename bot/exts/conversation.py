@@ -47,11 +47,12 @@ logger = logging.getLogger(__name__)
 
 CONTEXT_CHARS = 1000
 THREAD_NAME_LIMIT = 100
+# Said to a bare mention and to a greeting: how to ask, in words that fit any server's documents.
 EMPTY_MENTION_REPLY = (
-    "Ask me a question after the mention, for example “@{name} what is the enteromammary immune "
-    "system?”, or use `/ask`."
+    "Ask me a question after the mention, like “@{name} how does … work?”, or use `/ask`; "
+    "`/topics` lists the documents I answer from."
 )
-GREETING_REPLY = "Hi! " + EMPTY_MENTION_REPLY + " `/topics` shows what I can answer from."
+GREETING_REPLY = "Hi! " + EMPTY_MENTION_REPLY
 
 
 class Conversation(commands.Cog):
