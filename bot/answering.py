@@ -65,6 +65,7 @@ class AnsweringBot(Protocol):
 NOT_RECORDED = "This answer could not be recorded, so it has no buttons; votes can't be taken right now."
 VOTES_UNAVAILABLE = "Thanks! Votes can't be recorded right now, sorry; please try again later."
 
+_LINK = re.compile(r"https?://\S+|www\.\S+")
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
 
 
@@ -172,11 +173,11 @@ class ReplyService:
     def confident(self, answer: Answer) -> bool:
         """Good enough to post unprompted (help channels, forum posts): answered at
         ``answers.auto_min_confidence`` or more, to a post that asks something or names at least
-        :data:`UNPROMPTED_MIN_WORDS` things. "thanks, that worked!", "same error here" or "works
-        now" cover their one word of the documents fully, and are nobody's question."""
+        :data:`UNPROMPTED_MIN_WORDS` things, links aside. "thanks, that worked!", "same error here"
+        or "works now" cover their one word of the documents fully, and are nobody's question."""
         if not (answer.answered and answer.confidence >= self.bot.config.answers.auto_min_confidence):
             return False
-        text = answer.question
+        text = _LINK.sub(" ", answer.question)  # a shared link ("docs are here: https://…") asks nothing
         return (
             asks_something(text)
             or is_summary_request(text)

@@ -70,7 +70,14 @@ async def test_a_docs_help_channel_leaves_members_replies_to_each_other_alone(si
     docs = KnowledgeBase.from_folder(DATA / "jinja-docs" / "docs", state_dir=tmp_path / "kb")
     s = server(simcord_env, channel="jinja-help")
     await restart_with(simcord_env, config, docs, help_channels=frozenset({s.channel.id}))
-    replies = ("thanks, that worked!", "works now", "same error here", "still not working", "ty, fixed it")
+    replies = (
+        "thanks, that worked!",
+        "works now",
+        "same error here",
+        "still not working",
+        "ty, fixed it",
+        "docs are here: https://jinja.palletsprojects.com",
+    )
     for reply in replies:
         sent = await s.bob.send(s.channel, reply)
         assert s.channel.last_message.id == sent.id, f"the bot should stay quiet on {reply!r}"
