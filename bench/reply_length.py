@@ -58,6 +58,7 @@ async def measure() -> dict[str, list[tuple[int, int]]]:
     config = Config(state_dir=folder / "state", cooldown=CooldownConfig(rate=10**6, per=1.0))
     bot = create_bot(config, kb=KnowledgeBase.default(state_dir=folder / "kb"))
     lengths: dict[str, list[tuple[int, int]]] = {kind: [] for kind in TARGET}
+    red_flags = config.notices.red_flag_check()
     async with simcord.run(bot) as env:
         guild = env.create_guild("lengths")
         channel = guild.create_text_channel("help")
@@ -66,7 +67,8 @@ async def measure() -> dict[str, list[tuple[int, int]]]:
             result = await member.slash(channel, "ask", question=question)
             message = result.response
             kind = "decline" if message.embeds and message.embeds[0].title == DECLINED_TITLE else "answer"
-            if (message.content or "").startswith(config.notices.red_flag_message):
+            flag = red_flags.check(question)
+            if flag is not None and (message.content or "").startswith(flag.message):
                 kind += ", red flag"
             raw = raw_text(message)
             lengths[kind].append((len(read_text(raw)), len(raw)))

@@ -296,8 +296,15 @@ def best_sentences(
         reached |= found_here
     chosen.sort(key=lambda c: (c[0], c[1]))
     sentences = []
-    for rank, order, body, hit in chosen:
-        text = _with_list(body, hit.text, order)
+    texts = [_with_list(body, hit.text, order) for _, order, body, hit in chosen]
+    quoted = {(rank, order) for rank, order, _, _ in chosen}
+    for i, (rank, order, _, hit) in enumerate(chosen):
+        if (rank, order - 1) in quoted:
+            continue
+        longer = _with_antecedent(texts[i], hit.text, order)
+        if sum(map(len, texts)) + len(longer) - len(texts[i]) <= ANSWER_CHARS:
+            texts[i] = longer
+    for (rank, _, _, hit), text in zip(chosen, texts, strict=True):
         sentences.append(
             Sentence(text=text, source=rank + 1, passage_id=hit.passage_id, marks=mark_terms(text, wanted))
         )
@@ -317,6 +324,43 @@ def _neighbours_gain(
     beside = [found_at.get((rank, order + step)) for step in (-1, 1)]
     extra = set().union(*(b for b in beside if b)) - found
     return question.coverage(found | extra) - coverage if extra else 0.0
+
+
+# A sentence that opens by pointing back ("This allows maternal exposure ...", "It also contributes
+# ...") says what "this" is only with the sentence before it.
+_POINTS_BACK = re.compile(r"^(?:This|These|It|Its|They|Their|Such|Those)\s")
+# The sentence before is quoted with it up to this length, and while the quoted sentences stay
+# within ANSWER_CHARS together: a reply is read in under 1,000 characters (bench/reply_length.py).
+ANTECEDENT_CHARS = 300
+ANSWER_CHARS = 500
+
+
+def _with_antecedent(text: str, passage: str, order: int) -> str:
+    """``text`` (the ``order``-th sentence of ``passage``, a list item without its bullet) with the
+    sentence before it when it opens by pointing back and that sentence is plain prose: not code, a
+    list item or a link definition."""
+    if order == 0 or not _POINTS_BACK.match(text):
+        return text
+    spans = sentence_spans(passage)
+    (start, end), (here, stop) = spans[order - 1], spans[order]
+    if _DEFINITION_ITEM.match(passage[here:stop]):
+        return text  # a definition is quoted with its term already
+    # A list item ("- This allows ...") is quoted with its bullet, under the sentence that leads
+    # into the list.
+    bullet = _BULLET.match(passage[here:stop])
+    if bullet:
+        here += bullet.end()
+    before = passage[start:end].strip()
+    if (
+        not before
+        or len(before) > ANTECEDENT_CHARS
+        or block_language(before) is not None
+        or _BULLET.match(before)
+        or _DEFINITION_ITEM.match(before)
+        or is_link_definition(before)
+    ):
+        return text
+    return passage[start:here].lstrip() + text  # as the passage writes them: a faithful quote
 
 
 def _with_list(body: str, passage: str, order: int, limit: int = 600) -> str:

@@ -226,3 +226,25 @@ def test_a_definition_list_term_is_quoted_with_its_definition():
     lead = answer.sentences[0].marked(before="", after="")
     assert lead.startswith("output_format:") and "\nFormat of the output" in lead
     assert not any(line.lstrip().startswith(":") for line in lead.splitlines())
+
+
+def test_a_sentence_that_points_back_is_quoted_with_the_one_it_points_to(kb, assistant):
+    # "This allows maternal exposure ..." says what "this" is only after the sentence before it
+    answer = assistant.ask("what is IgA?")
+    lead = answer.sentences[0]
+    assert lead.text.startswith("The enteromammary immune system refers to the pathway")
+    assert "This allows maternal exposure" in lead.text
+    assert lead.text in answer.hits[lead.source - 1].text  # still a faithful quote, one citation
+
+
+def test_a_long_sentence_before_is_left_out_and_so_is_one_already_quoted():
+    long_before = "Colostrum " + "is thick and yellow and comes first " * 12 + "after the birth."
+    text = f"## Milk\n\n{long_before} It carries secretory antibodies to the newborn gut.\n"
+    kb = KnowledgeBase.from_documents([Document("milk", "Milk", text)])
+    lead = Assistant(kb).ask("what carries secretory antibodies to the newborn gut").sentences[0]
+    assert lead.text == "It carries secretory antibodies to the newborn gut."  # the answer stays short
+    short = "## Milk\n\nColostrum comes first. It carries secretory antibodies to the newborn gut.\n"
+    kb = KnowledgeBase.from_documents([Document("milk", "Milk", short)])
+    answer = Assistant(kb).ask("colostrum carries secretory antibodies to the newborn gut")
+    texts = [s.text for s in answer.sentences]
+    assert texts == ["Colostrum comes first. It carries secretory antibodies to the newborn gut."]
