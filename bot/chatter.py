@@ -53,3 +53,19 @@ def is_greeting(text: str) -> bool:
     word and nothing else but whom it greets. "hi, what is IgA?" is a question."""
     words = [w.casefold().replace("’", "'") for w in _WORD.findall(text)]
     return any(w in _GREETINGS for w in words) and all(w in _GREETED for w in words)
+
+
+# Asking about the bot itself: "help", "what can you do?", "what topics do you cover", "who are you".
+_ABOUT_THE_BOT = re.compile(
+    r"^\W*(?:help|commands|how (?:does this|do (?:i|you)) (?:work|use (?:this|you|u|it|the bot)))\W*$"
+    r"|\bwhat (?:can|do) (?:you|u) (?:do|know|answer|cover|help with)(?: here| for me)?\W*$"
+    r"|\bwhat (?:topics|subjects|documents|docs) (?:do|can) (?:you|u)\b"
+    r"|^\W*(?:who|what) are (?:you|u)\W*$|\bwhat is this bot\b|\bare (?:you|u) a bot\b",
+    re.IGNORECASE,
+)
+
+
+def is_about_the_bot(text: str) -> bool:
+    """Whether ``text`` asks what the bot is or does ("help", "what can you do?"), not about the
+    documents: "help" alone would otherwise be answered from a sentence about what "helps"."""
+    return bool(_ABOUT_THE_BOT.search(text))

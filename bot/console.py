@@ -20,7 +20,7 @@ from knowledge.models import Hit
 from knowledge.retriever import search
 from knowledge.semantic import channels_line
 
-from .chatter import is_chatter, is_greeting, is_thanks
+from .chatter import is_about_the_bot, is_chatter, is_greeting, is_thanks
 from .text_render import (
     PLAIN,
     emphasis_for,
@@ -91,6 +91,8 @@ def handle(
             return _source(kb, arg.strip(), session) if arg.strip() else "Usage: /source PASSAGE_ID or N"
         case _ if command.startswith("/"):
             return f"Unknown command {command}. /help lists the commands."
+    if is_about_the_bot(line):
+        return HELP
     if is_greeting(line):
         return GREETING
     if is_chatter(line) and any(ch.isalnum() for ch in line):  # emoji alone: "ask in words"

@@ -34,7 +34,7 @@ from knowledge.store import AnswerRecord
 
 from .. import render
 from ..answering import Reply
-from ..chatter import is_chatter, is_greeting, is_thanks
+from ..chatter import is_about_the_bot, is_chatter, is_greeting, is_thanks
 from ..checks import use_token
 from ..cooldowns import member_key
 from ..utils import tell_cannot_reply
@@ -53,6 +53,12 @@ EMPTY_MENTION_REPLY = (
     "`/topics` lists the documents I answer from."
 )
 GREETING_REPLY = "Hi! " + EMPTY_MENTION_REPLY
+# Said to "@citebot help" or "@citebot what can you do?".
+ABOUT_REPLY = (
+    "I answer questions from this server's documents and always cite where the answer comes from. "
+    "Ask with `/ask` or mention me with your question; `/search` finds passages, `/topics` lists the "
+    "documents, and `/source` shows a passage in full."
+)
 
 
 class Conversation(commands.Cog):
@@ -103,6 +109,9 @@ class Conversation(commands.Cog):
                 if read.notice:
                     await self._red_flag_only(message, read.notice)
                     return
+        if mentioned and is_about_the_bot(text):
+            await message.reply(ABOUT_REPLY, allowed_mentions=discord.AllowedMentions.none())
+            return
         if mentioned and is_greeting(text):
             # "@citebot hi" greets: it is told how to ask, not that "hi" is not in the knowledge base.
             await message.reply(

@@ -9,7 +9,7 @@ import pytest
 from bot_helpers import ANSWERABLE, server
 
 from bot import create_bot
-from bot.chatter import is_chatter, is_greeting
+from bot.chatter import is_about_the_bot, is_chatter, is_greeting
 
 
 @pytest.mark.parametrize(
@@ -37,6 +37,20 @@ def test_a_greeting_alone_is_a_greeting(text):
 )
 def test_a_greeting_with_a_question_or_no_greeting_is_not(text):
     assert not is_greeting(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["help", "help!", "what can you do?", "what topics do you cover", "who are you"]
+)
+def test_asking_about_the_bot_is_told_apart(text):
+    assert is_about_the_bot(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["help with latching", "what do you know about mastitis", "can you help me understand sIgA"]
+)
+def test_asking_the_bot_for_help_with_something_is_a_question(text):
+    assert not is_about_the_bot(text)
 
 
 async def _thread(env, config, kb, s):

@@ -321,3 +321,4 @@ def test_the_console_greets_back_and_takes_thanks_as_in_discord(builtin_kb):
     assert session.numbered == before  # "/source 1" still shows the answer's first source
     assert say("🍼🍼") == "Please ask in words: that question has no words to look up."
     assert "[1]" in say("hi, what is the mammary immune system?")
+    assert say("help") == say("what can you do?") == say("/help")  # not a sentence about what "helps"

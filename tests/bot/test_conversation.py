@@ -86,6 +86,15 @@ async def test_a_docs_help_channel_leaves_members_replies_to_each_other_alone(si
     assert s.channel.last_message.author.id == s.guild.me.id
 
 
+async def test_asking_the_bot_what_it_does_gets_how_it_works_not_a_passage(simcord_env):
+    s = server(simcord_env)
+    for asked in ("help", "what can you do?"):
+        await s.alice.send(s.channel, f"{s.guild.me.mention} {asked}")
+        reply = s.channel.last_message
+        assert reply.author.id == s.guild.me.id and not reply.embeds
+        assert "`/ask`" in reply.content and "`/topics`" in reply.content
+
+
 async def test_mass_mentions_in_a_mentioned_question_ping_nobody(simcord_env):
     s = server(simcord_env)
     role = s.guild.create_role("Parents", mentionable=True)
