@@ -109,7 +109,7 @@ class Conversation(commands.Cog):
                 if read.notice:
                     await self._red_flag_only(message, read.notice)
                     return
-        if mentioned and is_about_the_bot(text):
+        if (mentioned or previous is not None) and is_about_the_bot(text):
             await message.reply(ABOUT_REPLY, allowed_mentions=discord.AllowedMentions.none())
             return
         if mentioned and is_greeting(text):

@@ -96,3 +96,12 @@ async def test_a_missing_permission_is_not_logged_as_an_error(simcord_env, confi
         await s.alice.send(s.channel, f"{s.guild.me.mention} {ANSWERABLE}")
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert any("cannot reply in channel" in r.getMessage() for r in caplog.records)
+
+
+async def test_help_in_the_bots_thread_is_told_how_the_bot_works(simcord_env, config, builtin_kb):
+    s = server(simcord_env)
+    thread = await _thread(simcord_env, config, builtin_kb, s)
+    await s.alice.send(thread, "help")
+    reply = thread.last_message
+    assert reply.author.id == s.guild.me.id and not reply.embeds
+    assert "`/ask`" in reply.content
