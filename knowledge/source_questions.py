@@ -54,7 +54,7 @@ _PATTERNS = [
     r"\b(?:any|the|your|its|(?:have|has|got)(?: any)?)"
     r" (?:references|sources|citations|footnotes|bibliography)"
     r"(?:\W*$| (?:for|in|of) " + _DOCUMENT + r"\b)",
-    r"^\W*(?:references|sources|citations|footnotes|bibliography|works cited)\W*$",
+    r"^\W*(?:references?|sources?|citations?|footnotes|bibliography|works cited)(?: (?:pls|please))?\W*$",
 ]
 _SOURCE_QUESTION = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
 # "Where does it come from?" asks about the document only when "it" (or "that") has nothing earlier

@@ -199,6 +199,8 @@ def test_the_bridge_is_saved_with_the_index_and_reused(tmp_path):
         "does this article have citations",
         "what's the actual title of the paper this is based on",
         "what is this article called",
+        "source?",
+        "citation pls",
     ],
 )
 def test_questions_about_the_source_are_answered_from_the_front_matter(assistant, question):
