@@ -29,6 +29,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from knowledge import Answer, QuestionError
+from knowledge.question import content_words
 from knowledge.safety import most_urgent
 from knowledge.store import AnswerRecord
 
@@ -53,6 +54,11 @@ EMPTY_MENTION_REPLY = (
     "`/topics` lists the documents I answer from."
 )
 GREETING_REPLY = "Hi! " + EMPTY_MENTION_REPLY
+# Said to a follow-up that names nothing new ("why?", "tell me more").
+NOTHING_NEW_REPLY = (
+    "The documents say no more about it than that answer; its **Sources** button shows the passages "
+    "in full. Ask about something more specific to go further."
+)
 # Said to "@citebot help" or "@citebot what can you do?".
 ABOUT_REPLY = (
     "I answer questions from this server's documents and always cite where the answer comes from. "
@@ -123,6 +129,11 @@ class Conversation(commands.Cog):
             # "thanks!" to the bot is not a question: a 👍 says it was seen, anything else waits.
             if is_thanks(text):
                 await message.add_reaction("👍")
+            return
+        if previous is not None and text and not content_words(text):
+            # "why?", "tell me more": with nothing of their own to look up they would get the same
+            # answer again.
+            await message.reply(NOTHING_NEW_REPLY, allowed_mentions=discord.AllowedMentions.none())
             return
         if previous is not None and text:
             context = f"{previous.context} {previous.question}".strip()[-CONTEXT_CHARS:]

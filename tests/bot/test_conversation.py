@@ -127,6 +127,17 @@ async def test_replying_to_an_answer_asks_a_follow_up(simcord_env, builtin_kb):
     assert f"[{cited.section} · Guillen-Morales 2025]" in follow_up.embeds[0].description
 
 
+async def test_a_follow_up_that_names_nothing_new_is_not_answered_again(simcord_env):
+    s = server(simcord_env)
+    await s.alice.send(s.channel, f"{s.guild.me.mention} What is the mammary immune system?")
+    first = s.channel.last_message
+    for vague in ("why?", "tell me more"):
+        await s.alice.send(s.channel, f"{s.guild.me.mention} {vague}", reply_to=first)
+        reply = s.channel.last_message
+        assert reply.author.id == s.guild.me.id and not reply.embeds  # not the same answer again
+        assert "Sources" in reply.content and "more specific" in reply.content
+
+
 async def test_answers_in_a_thread_and_takes_follow_ups_there(simcord_env, config, builtin_kb):
     s = server(simcord_env)
     await restart_with(
