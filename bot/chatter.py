@@ -69,3 +69,11 @@ def is_about_the_bot(text: str) -> bool:
     """Whether ``text`` asks what the bot is or does ("help", "what can you do?"), not about the
     documents: "help" alone would otherwise be answered from a sentence about what "helps"."""
     return bool(_ABOUT_THE_BOT.search(text))
+
+
+# What a question about the bot, or a greeting, is told instead of an answer from the documents.
+ABOUT_REPLY = (
+    "I answer questions from this server's documents and always cite where the answer comes from. "
+    "Ask with `/ask` or mention me with your question; `/search` finds passages, `/topics` lists the "
+    "documents, and `/source` shows a passage in full."
+)

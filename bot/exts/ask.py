@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from .. import render
 from ..answering import without_mentions
+from ..chatter import ABOUT_REPLY, is_about_the_bot, is_greeting
 from ..checks import use_token
 from ..core import CitebotCore
 from ..ui.answer import ANSWER_BUTTONS, recover_reason
@@ -75,6 +76,12 @@ class Ask(commands.Cog):
         # question may be empty, which is answered at once (privately) instead.
         if not any(ch.isalnum() for ch in without_mentions(question)[:_WORD_SCAN_CHARS]):
             service.question(question)  # raises QuestionError when there is nothing to look up
+        if is_about_the_bot(question) or is_greeting(question):
+            # "/ask help" or "/ask hi": how the bot works, to whoever asked, not a passage about "help"
+            await interaction.response.send_message(
+                ABOUT_REPLY, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
+            return
         ephemeral = self.bot.config.answers.private if private is None else private
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
         # Let the questions that arrived with this one be acknowledged before its work begins:

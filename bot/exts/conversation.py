@@ -35,7 +35,7 @@ from knowledge.store import AnswerRecord
 
 from .. import render
 from ..answering import Reply
-from ..chatter import is_about_the_bot, is_chatter, is_greeting, is_thanks
+from ..chatter import ABOUT_REPLY, is_about_the_bot, is_chatter, is_greeting, is_thanks
 from ..checks import use_token
 from ..cooldowns import member_key
 from ..utils import tell_cannot_reply
@@ -59,12 +59,7 @@ NOTHING_NEW_REPLY = (
     "The documents say no more about it than that answer; its **Sources** button shows the passages "
     "in full. Ask about something more specific to go further."
 )
-# Said to "@citebot help" or "@citebot what can you do?".
-ABOUT_REPLY = (
-    "I answer questions from this server's documents and always cite where the answer comes from. "
-    "Ask with `/ask` or mention me with your question; `/search` finds passages, `/topics` lists the "
-    "documents, and `/source` shows a passage in full."
-)
+
 
 
 class Conversation(commands.Cog):

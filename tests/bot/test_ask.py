@@ -264,3 +264,12 @@ async def test_citations_are_numbered_from_1_as_the_member_reads_them_and_source
             page = (await s.alice.click(page, label="Next")).response
     buttons = {c["label"]: c for row in page.components for c in row["components"] if "label" in c}
     assert buttons["Next"].get("disabled"), "the last cited passage is the last page"
+
+
+@pytest.mark.parametrize("asked", ["help", "what can you do?", "hi"])
+async def test_asking_what_the_bot_does_gets_how_it_works_privately_not_a_passage(simcord_env, asked):
+    s = server(simcord_env)
+    result = await s.alice.slash(s.channel, "ask", question=asked)
+    response = result.response
+    assert response.ephemeral and not response.embeds
+    assert "`/ask`" in response.content and "`/topics`" in response.content
