@@ -71,9 +71,29 @@ def is_about_the_bot(text: str) -> bool:
     return bool(_ABOUT_THE_BOT.search(text))
 
 
+# Telling the bot its answer missed: "you're wrong", "that's not what I asked", "wrong answer".
+_MISSED = re.compile(
+    r"^\W*(?:(?:no,? )?(?:you(?:'re| are)|that(?:'s| is)|this is|it's|its) (?:wrong|incorrect|not right"
+    r"|not (?:what|the answer)(?: i (?:asked|meant|wanted))?)|wrong answer|not what i (?:asked|meant)"
+    r"|(?:that|this|it) (?:doesn't|does not|didn't|did not) answer (?:my|the) question|useless)\W*$",
+    re.IGNORECASE,
+)
+
+
+def is_missed(text: str) -> bool:
+    """Whether ``text`` only tells the bot its answer missed ("you're wrong", "that's not what I
+    asked"): feedback, not a question to look up with the earlier one."""
+    return bool(_MISSED.search(text))
+
+
 # What a question about the bot, or a greeting, is told instead of an answer from the documents.
 ABOUT_REPLY = (
     "I answer questions from this server's documents and always cite where the answer comes from. "
     "Ask with `/ask` or mention me with your question; `/search` finds passages, `/topics` lists the "
     "documents, and `/source` shows a passage in full."
+)
+# What a member who says an answer missed is told.
+MISSED_REPLY = (
+    "Sorry it missed. 👎 on the answer tells the moderators why, so they can add a better one; "
+    "asking again in other words may find another passage."
 )

@@ -35,7 +35,15 @@ from knowledge.store import AnswerRecord
 
 from .. import render
 from ..answering import Reply
-from ..chatter import ABOUT_REPLY, is_about_the_bot, is_chatter, is_greeting, is_thanks
+from ..chatter import (
+    ABOUT_REPLY,
+    MISSED_REPLY,
+    is_about_the_bot,
+    is_chatter,
+    is_greeting,
+    is_missed,
+    is_thanks,
+)
 from ..checks import use_token
 from ..cooldowns import member_key
 from ..utils import tell_cannot_reply
@@ -110,6 +118,10 @@ class Conversation(commands.Cog):
                 if read.notice:
                     await self._red_flag_only(message, read.notice)
                     return
+        if previous is not None and is_missed(text):
+            # "you're wrong" to an answer is feedback: the same answer again would not help.
+            await message.reply(MISSED_REPLY, allowed_mentions=discord.AllowedMentions.none())
+            return
         if (mentioned or previous is not None) and is_about_the_bot(text):
             await message.reply(ABOUT_REPLY, allowed_mentions=discord.AllowedMentions.none())
             return

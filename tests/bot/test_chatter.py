@@ -9,7 +9,7 @@ import pytest
 from bot_helpers import ANSWERABLE, server
 
 from bot import create_bot
-from bot.chatter import is_about_the_bot, is_chatter, is_greeting
+from bot.chatter import is_about_the_bot, is_chatter, is_greeting, is_missed
 
 
 @pytest.mark.parametrize(
@@ -51,6 +51,16 @@ def test_asking_about_the_bot_is_told_apart(text):
 )
 def test_asking_the_bot_for_help_with_something_is_a_question(text):
     assert not is_about_the_bot(text)
+
+
+@pytest.mark.parametrize("text", ["you're wrong", "that's not what I asked", "wrong answer", "useless"])
+def test_saying_the_answer_missed_is_feedback(text):
+    assert is_missed(text)
+
+
+@pytest.mark.parametrize("text", ["is that wrong?", "what is wrong with my latch", "you are wrong about IgA"])
+def test_a_question_with_wrong_in_it_is_not(text):
+    assert not is_missed(text)
 
 
 async def _thread(env, config, kb, s):

@@ -138,6 +138,16 @@ async def test_a_follow_up_that_names_nothing_new_is_not_answered_again(simcord_
         assert "Sources" in reply.content and "more specific" in reply.content
 
 
+async def test_saying_an_answer_missed_points_to_the_thumbs_down_not_the_same_answer(simcord_env):
+    s = server(simcord_env)
+    await s.alice.send(s.channel, f"{s.guild.me.mention} What is the mammary immune system?")
+    first = s.channel.last_message
+    await s.alice.send(s.channel, f"{s.guild.me.mention} that's not what I asked", reply_to=first)
+    reply = s.channel.last_message
+    assert reply.author.id == s.guild.me.id and not reply.embeds
+    assert "👎" in reply.content
+
+
 async def test_answers_in_a_thread_and_takes_follow_ups_there(simcord_env, config, builtin_kb):
     s = server(simcord_env)
     await restart_with(
