@@ -47,8 +47,9 @@ def explain(kb: KnowledgeBase, analysis: Analysis, verdict: Verdict) -> tuple[No
     if verdict.answered:
         # Say what the answer leaves out: a clause none of whose words it supports ("... and how
         # do I treat it?"), and a word that weighs in the question but the documents never use.
-        uncovered = _uncovered_clauses(query, weights, verdict.covered) if not curated else []
-        asked = {w for sentence in asking_sentences(query) for w in content_words(sentence)}
+        asking = asking_sentences(query)
+        uncovered = _uncovered_clauses(asking, weights, verdict.covered) if not curated else []
+        asked = {w for sentence in asking for w in content_words(sentence)}
         unmentioned = [
             w for w in weights.unknown_subjects(MENTION_SHARE) if w not in uncovered and w in asked
         ]
@@ -110,14 +111,15 @@ MAX_NAMED_WORD = 30
 _CLAUSE_BREAK = re.compile(r"[,;?!.]|\b(?:and|or|but|also|plus|then)\b", re.IGNORECASE)
 
 
-def _uncovered_clauses(question: str, weights: QuestionWeights, covered: frozenset[str]) -> list[str]:
-    """The words of each clause of ``question`` ("... and how do I treat it?") that the quoted
-    sentences do not support at all; a clause with one covered word is answered, as a whole. Only
-    the sentences that ask count: "I'm a bit of a science nerd" or "sorry, my english is not good"
-    around a question is not a part of it left unanswered."""
+def _uncovered_clauses(asking: list[str], weights: QuestionWeights, covered: frozenset[str]) -> list[str]:
+    """The words of each clause of the question's ``asking`` sentences ("... and how do I treat
+    it?") that the quoted sentences do not support at all; a clause with one covered word is
+    answered, as a whole. Only the sentences that ask count (:func:`asking_sentences`): "I'm a bit
+    of a science nerd" or "sorry, my english is not good" around a question is not a part of it
+    left unanswered."""
     uncovered = set(weights.uncovered(covered))
     words: list[str] = []
-    clauses = [c for sentence in asking_sentences(question) for c in _CLAUSE_BREAK.split(sentence)]
+    clauses = [c for sentence in asking for c in _CLAUSE_BREAK.split(sentence)]
     for clause in clauses:
         asked = [w for w in content_words(clause) if any(w == qw.word for qw in weights.words)]
         if asked and all(w in uncovered for w in asked):

@@ -292,17 +292,20 @@ def asks_something(text: str) -> bool:
     that worked!" or "still not working" do not; a problem report may ("TemplateNotFound when ...")."""
     if "?" in text or _QUESTION_WORD.search(text) or _ASKS_INDIRECTLY.search(text):
         return True
+    return any(_OPENS_A_QUESTION.match(sentence) for sentence in _sentences(text) or [text])
+
+
+def _sentences(text: str) -> list[str]:
+    """A member's post as sentences, also where one starts in lower case (:data:`_LOWER_CASE_BREAK`)."""
     spans = sentence_spans(text)
-    sentences = [p for a, b in spans for p in _LOWER_CASE_BREAK.split(text[a:b]) if p.strip()] or [text]
-    return any(_OPENS_A_QUESTION.match(sentence) for sentence in sentences)
+    return [p.rstrip() for a, b in spans for p in _LOWER_CASE_BREAK.split(text[a:b]) if p.strip()]
 
 
 def _asking(text: str) -> list[str]:
     """The sentences of a post of several sentences that ask something: those ending with "?", or
     else those that ask in so many words ("I was wondering how ...") or open as a question does;
     [] for a post of one sentence or one that asks nothing."""
-    spans = sentence_spans(text)
-    sentences = [p.rstrip() for a, b in spans for p in _LOWER_CASE_BREAK.split(text[a:b]) if p.strip()]
+    sentences = _sentences(text)
     if len(sentences) < 2:
         return []
     return [s for s in sentences if s.endswith("?")] or [
