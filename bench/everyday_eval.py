@@ -1,6 +1,6 @@
 """The built-in article asked in members' everyday words: tests/knowledge/everyday_questions.yaml,
-tests/knowledge/everyday_questions_fresh.yaml and everyday_questions_third.yaml (each written later, by
-other hands, before any tuning on it), their
+tests/knowledge/everyday_questions_fresh.yaml, everyday_questions_third.yaml and
+everyday_questions_fourth.yaml (each written later, by other hands, before any tuning on it), their
 tune and test halves side by side, lexical and with the meaning channel, and the seed set for
 comparison. Only the tune halves' failures are listed, so that settings are chosen without looking at
 the test halves. Run: python bench/everyday_eval.py"""
@@ -28,6 +28,7 @@ SETS = {
     "everyday": ROOT / "tests" / "knowledge" / "everyday_questions.yaml",
     "everyday, fresh": ROOT / "tests" / "knowledge" / "everyday_questions_fresh.yaml",
     "everyday, third": ROOT / "tests" / "knowledge" / "everyday_questions_third.yaml",
+    "everyday, fourth": ROOT / "tests" / "knowledge" / "everyday_questions_fourth.yaml",
 }
 SEED = ROOT / "tests" / "knowledge" / "seed_questions.yaml"
 RESULTS = Path(__file__).with_name("results") / "everyday_eval.md"
@@ -88,7 +89,9 @@ def main() -> None:
         "Settings are chosen on the tune halves only; the test halves are the figures to report. An "
         "answer counts as answered from the section of the passage its lead sentence quotes. "
         f"{SETS['everyday, fresh'].name} was written after the settings were chosen on the first set, "
-        f"{SETS['everyday, third'].name} after they were chosen on the first two, each from the article "
+        f"{SETS['everyday, third'].name} after they were chosen on the first two, "
+        f"{SETS['everyday, fourth'].name} after they were chosen on the first three (its tune half then "
+        "showed three questions about the source that were not read as such), each from the article "
         "alone. Configurations: "
         + ", ".join(configurations)
         + ("" if model is not None else " (the test model is not installed)")

@@ -41,10 +41,18 @@ _PATTERNS = [
     r"\boriginal (?:paper|article|study|source|text)\b",
     # "what's the actual title of the paper", "what is this article called", "the study's name"
     # (not "the name of this cell")
-    r"\b(?:title|name) of (?:the |this |that )(?:original )?(?:article|paper|study|source|document)\b",
+    r"\b(?:title|name) of (?:the |this |that )(?:original |actual |real |full )?"
+    r"(?:article|paper|study|source|document)\b",
     r"\bwhat(?:'?s| is) (?:the |this |that )(?:article|paper|study|document) called\b",
     r"\b(?:paper|article|study)(?:'?s)? (?:title|name)\b",
     r"\b(?:read|find|get) the (?:original|full (?:text|article|paper))\b",
+    # "where can i read more", "learn more about this" (not "read more about IgA")
+    r"\b(?:read|learn|find out) more(?:\W*$| (?:about|on) " + _DOCUMENT + r"\W*$)",
+    # "how recent is this info?", "is this article up to date"
+    r"\bhow (?:recent|old|new|current|up[- ]to[- ]date) is (?:this|that|the) (?:info|information|"
+    r"article|paper|study|research|page|source)\b",
+    r"\b(?:is|was) (?:this|that|the) (?:info|information|article|paper|study|research|page|source)"
+    r" (?:recent|new|old|current|outdated|up[- ]to[- ]date)\b",
     r"\b(?:link|cite|citation|reference) (?:to |for )?" + _DOCUMENT + r"\b",
     r"\bsources? (?:for|of) " + _THIS + r"(?:\W|$)",
     r"\bwhat(?:'?s| is) (?:the|your) source\s*(?:\?|$)",

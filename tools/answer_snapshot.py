@@ -39,6 +39,7 @@ SEED_SETS = {
     "everyday": ROOT / "tests" / "knowledge" / "everyday_questions.yaml",
     "everyday-fresh": ROOT / "tests" / "knowledge" / "everyday_questions_fresh.yaml",
     "everyday-third": ROOT / "tests" / "knowledge" / "everyday_questions_third.yaml",
+    "everyday-fourth": ROOT / "tests" / "knowledge" / "everyday_questions_fourth.yaml",
 }
 
 

@@ -15,7 +15,12 @@ from knowledge.kb import CORPUS_DIR
 
 SETS = {
     name: load_question_set(Path(__file__).with_name(name))
-    for name in ("everyday_questions.yaml", "everyday_questions_fresh.yaml", "everyday_questions_third.yaml")
+    for name in (
+        "everyday_questions.yaml",
+        "everyday_questions_fresh.yaml",
+        "everyday_questions_third.yaml",
+        "everyday_questions_fourth.yaml",
+    )
 }
 ARTICLE = (CORPUS_DIR / "maternal-infant-immune-system.md").read_text(encoding="utf-8")
 HEADINGS = set(re.findall(r"^#{2,6}\s+(.+?)\s*$", ARTICLE, flags=re.MULTILINE))

@@ -25,6 +25,8 @@ EVERYDAY = load_question_set(Path(__file__).with_name("everyday_questions.yaml")
 FRESH = load_question_set(Path(__file__).with_name("everyday_questions_fresh.yaml"))
 # A third, written from the article alone after the settings were chosen on the first two.
 THIRD = load_question_set(Path(__file__).with_name("everyday_questions_third.yaml"))
+# A fourth, written from the article alone after the settings were chosen on the first three.
+FOURTH = load_question_set(Path(__file__).with_name("everyday_questions_fourth.yaml"))
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +48,19 @@ def assistant(kb) -> Assistant:
         (FRESH, "test", 0.6, 0.18),
         (THIRD, "tune", 0.7, 0.15),
         (THIRD, "test", 0.7, 0.1),
+        (FOURTH, "tune", 0.7, 0.2),
+        (FOURTH, "test", 0.55, 0.25),
     ],
-    ids=["everyday-tune", "everyday-test", "fresh-tune", "fresh-test", "third-tune", "third-test"],
+    ids=[
+        "everyday-tune",
+        "everyday-test",
+        "fresh-tune",
+        "fresh-test",
+        "third-tune",
+        "third-test",
+        "fourth-tune",
+        "fourth-test",
+    ],
 )
 def test_everyday_questions_meet_their_thresholds(assistant, questions, half, right, off_topic):
     report = run_question_set(assistant.ask, questions, half=half)
@@ -201,6 +214,10 @@ def test_the_bridge_is_saved_with_the_index_and_reused(tmp_path):
         "what is this article called",
         "source?",
         "citation pls",
+        "whats the title of the actual paper, i wanna google it",
+        "where can i read more about this",
+        "how recent is this info? dont want to quote something from the 90s",
+        "is this article up to date?",
     ],
 )
 def test_questions_about_the_source_are_answered_from_the_front_matter(assistant, question):
@@ -226,6 +243,8 @@ def test_questions_about_the_source_are_answered_from_the_front_matter(assistant
         "what are the sources of antibodies in milk",
         "where's the IgA from?",
         "what is the name of this cell in breast tissue",  # the cell's name, not the article's
+        "where can i read more about IgA",  # more about IgA, not about the article
+        "how old is LO when their own immune system takes over",
     ],
 )
 def test_questions_about_the_content_are_not_taken_for_questions_about_the_source(assistant, question):
