@@ -17,6 +17,7 @@ from typing import TextIO
 from knowledge import KnowledgeBase, QuestionError
 from knowledge.assistant import Assistant
 from knowledge.models import Hit
+from knowledge.question import content_words
 from knowledge.retriever import search
 from knowledge.semantic import channels_line
 
@@ -43,6 +44,13 @@ logger = logging.getLogger(__name__)
 # What a line that only greets, or only thanks, gets: as in Discord, not "not in the knowledge base".
 GREETING = "Hi! Type a question, like “how does … work?”; /topics lists the documents I answer from."
 THANKS = "👍"
+# A line after an answer that names nothing to look up ("why?", "tell me more"), as in a Discord thread.
+NOTHING_NEW = (
+    "The documents say no more about it than that answer; /source 1 shows its first source in full. "
+    "Ask about something more specific to go further."
+)
+# Typed alone, these leave, as they would most shells: nobody asks the documents "quit".
+QUIT_WORDS = frozenset({"quit", "exit", "quit()", "exit()"})
 
 PROMPT = "> "
 HISTORY_LINES = 1000
@@ -61,6 +69,8 @@ class Session:
     shows the passage it cited as [2]."""
 
     numbered: dict[int, Hit] = field(default_factory=dict)
+    # Whether the last reply was an answer, so that "why?" after it is not taken for a new question.
+    answered: bool = False
 
 
 def handle(
@@ -77,6 +87,8 @@ def handle(
     match command.lower():
         case "/quit" | "/exit":
             return None
+        case word if word in QUIT_WORDS and not arg:
+            return None
         case "/help":
             return HELP
         case "/topics":
@@ -85,7 +97,7 @@ def handle(
             if not arg.strip():
                 return "Usage: /search TEXT"
             hits = search(kb, arg, k=5)
-            session.numbered = dict(enumerate(hits, start=1))
+            session.numbered, session.answered = dict(enumerate(hits, start=1)), False
             return render_hits(hits, arg)
         case "/source":
             return _source(kb, arg.strip(), session) if arg.strip() else "Usage: /source PASSAGE_ID or N"
@@ -97,11 +109,14 @@ def handle(
         return GREETING
     if is_chatter(line) and any(ch.isalnum() for ch in line):  # emoji alone: "ask in words"
         return THANKS if is_thanks(line) else ""
+    if session.answered and any(ch.isalnum() for ch in line) and not content_words(line):
+        return NOTHING_NEW
     try:
         answer = assistant.ask(line)
     except QuestionError as exc:
         return str(exc)
     session.numbered = numbered_sources(answer)
+    session.answered = answer.answered
     return render_answer(answer, emphasis=emphasis)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.console import Session, handle
+from bot.console import NOTHING_NEW, Session, handle
 from knowledge import Assistant
 
 
@@ -322,3 +322,17 @@ def test_the_console_greets_back_and_takes_thanks_as_in_discord(builtin_kb):
     assert say("🍼🍼") == "Please ask in words: that question has no words to look up."
     assert "[1]" in say("hi, what is the mammary immune system?")
     assert say("help") == say("what can you do?") == say("/help")  # not a sentence about what "helps"
+
+
+def test_the_console_takes_why_after_an_answer_as_a_follow_up_and_quit_as_leaving(builtin_kb):
+    session = Session()
+    say = functools.partial(handle, Assistant(builtin_kb), session=session)
+    assert "not in the knowledge base" in say("why?")  # nothing answered yet: asked as it stands
+    assert "[1]" in say("What is the mammary immune system?")
+    assert say("why?") == say("tell me more") == NOTHING_NEW  # not "That is not in the knowledge base."
+    assert "[1]" in say("and what is the enteromammary immune system?")  # a question of its own
+    say("/search mastitis")
+    assert say("why?") != NOTHING_NEW  # after search results there is no answer to follow up
+    for word in ("quit", "exit", "QUIT", "exit()"):
+        assert say(word) is None
+    assert say("quit breastfeeding?") is not None  # a question that starts with the word
