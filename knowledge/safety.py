@@ -25,6 +25,12 @@ urgently:
 - NICE NG51, "Suspected sepsis" (2016, updated 2024), and the UK Sepsis Trust's signs: uncontrollable
   shivering, a racing heart, confusion or slurred speech, mottled skin, no urine in a day, "it feels
   like I'm going to die".
+- NHS, "Postnatal depression" and "Postpartum psychosis" (nhs.uk), and NICE CG192, "Antenatal and
+  postnatal mental health" (2014, updated 2020): thoughts of suicide or of harming yourself or the
+  baby, hearing voices or seeing things, need help now (999 or A&E, NHS 111, Samaritans 116 123;
+  988 in the US, the Suicide and Crisis Lifeline);
+- NHS, "Breast lumps" (nhs.uk), and ABM Clinical Protocol #36: a lump that does not go away (after
+  a few days of feeding, or keeps growing) needs a doctor's look, not an emergency.
 
 Each :class:`Sign` is made of small named pieces (a baby; a fever word; a temperature, read with its
 unit by :mod:`knowledge.temperatures`...), every one of which must be seen somewhere in the post, in
@@ -240,6 +246,38 @@ BREAST_SIGN = _seen(
     r"pain|sore|tender|wedge)\b"
 )
 SORE_BREAST = _all(BREAST, BREAST_SIGN)  # then a fever is most likely the mother's
+# Thoughts of suicide or self-harm, of harming the baby, or psychosis (NHS, NICE CG192). Harm to the
+# baby counts only as a thought, an urge or a picture in the mind: "will ibuprofen hurt my baby" asks
+# about a medicine; "this baby is killing me" is a tired parent.
+_HARM = r"(?:hurt\w*|harm\w*|kill\w*|smother\w*|shak(?:e|ing)|drown\w*|throw\w*)"
+_THE_BABY = r"(?:my |the |our )?(?:baby|babe|bub|lo|son|daughter|newborn|him|her)\b"
+_THOUGHT = (
+    r"(?:thoughts?|thinking|urges?|intrusive|scared|afraid|terrified|picturing|imagining|images? of"
+    r"|flashes of|visions? of)"
+)
+MENTAL_CRISIS = _seen(
+    r"\bsuicid\w*|\bself[- ]?harm\w*|\b(?:kill\w*|hurt\w*|harm\w*|cut\w*) my ?self\b"
+    r"|\b(?:want\w*|wish\w*|going|ready) to die\b|\bend (?:it all|my life|things)\b"
+    r"|\b(?:don'?t|do not|dont) want to (?:be here|live|be alive|wake up)\b"
+    r"|\b(?:go to sleep|fall asleep|sleep) and (?:not|never) wake up\b"
+    r"|\bbetter off without me\b|\bcan'?t go on\b"
+    rf"|\b{_THOUGHT} (?:\w+ ){{0,4}}(?:{_HARM} {_THE_BABY}|hold\w* {_THE_BABY} under)"
+    rf"|\bfeel (?:like )?i (?:might|could|will|'?ll|am going to|'?m going to) {_HARM}"
+    r"|\bhear\w* (?:a |the )?voices?\b|\bseeing things (?:that )?(?:aren'?t|are not|that are not) there\b"
+    r"|\b(?:talks?|talking|speaks?|speaking|voices?) (?:\w+ ){0,3}(?:in|inside) (?:my|her) head\b"
+    r"|\bsee\w* shadows\b|\bpsychosis\b"
+)
+LUMP_STAYS = _all(
+    _seen(r"\blumps?\b"),
+    _seen(
+        r"\b(?:isn'?t|is not|not|won'?t|wont|doesn'?t|does not|hasn'?t|has not|never) (?:\w+ )?"
+        r"(?:going|go|gone|went)(?: away| down)?\b|\bstill there\b"
+        r"|\b(?:getting|got|growing|grown) (?:bigger|larger)\b"
+        r"|\b(?:hasn'?t|hasnt|has not|not|doesn'?t|isn'?t|won'?t) (?:\w+ )?"
+        r"(?:shrunk|shrinking|shrink|changed|budged)\b"
+        r"|\b(?:for|over|after|since|about) (?:\w+ )?(?:weeks?|months?)\b"
+    ),
+)
 RED_STREAKS = _seen(r"\bred (?:streaks?|lines?|stripes?)\b|\bstreak\w*")
 FEELING_ILL = _any(
     _fever(FEVER_WORD), _seen(r"\bchills\b|\bshiver\w*|\bflu\b|\bflu-?like\b|\bach(?:es|y|ing)\b|\brigors?\b")
@@ -309,6 +347,13 @@ SIGNS: tuple[Sign, ...] = (
         SEPSIS,
     ),
     Sign(
+        "mother-crisis",
+        "⚠️ Thoughts of harming yourself or your baby, or hearing or seeing things others don't, need "
+        "help now: call 999, 911 or 112, a crisis line (116 123 UK and Ireland, 988 US), or your "
+        "doctor or midwife today.",
+        MENTAL_CRISIS,
+    ),
+    Sign(
         "baby-fever",
         "⚠️ A temperature of 38 °C (100.4 °F) or more in a baby needs a doctor: under 3 months, "
         f"{_NOW} If the baby also seems very unwell, {_EMERGENCY}",
@@ -341,6 +386,12 @@ SIGNS: tuple[Sign, ...] = (
         "⚠️ A red, painful breast with a fever, chills or flu-like aches can be mastitis that needs "
         "treatment: contact your doctor or midwife today (emergency services if you feel very unwell).",
         _all(BREAST, BREAST_SIGN, FEELING_ILL),
+    ),
+    Sign(
+        "breast-lump",
+        "⚠️ A breast lump that does not go away after a few days of feeding, or keeps growing, should "
+        "be checked: book an appointment with your doctor today.",
+        _all(BREAST, LUMP_STAYS),
     ),
 )
 """The built-in warning signs, most urgent first."""

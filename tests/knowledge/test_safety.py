@@ -50,6 +50,14 @@ NOTICE = {sign.name: sign.message for sign in SIGNS}
         ("boob red-hot and sore, feeling flu-like", "breast-infection"),
         ("baby has had no wet nappy since yesterday", "baby-dehydration"),
         ("my five day old is very yellow and sleepy", "baby-jaundice"),
+        # a mother in crisis (NHS, NICE CG192)
+        ("feeling really low and having thoughts of hurting myself since the baby came", "mother-crisis"),
+        ("sometimes I feel like I might hurt my baby when he screams", "mother-crisis"),
+        ("i don't want to be here anymore, everyone would be better off without me", "mother-crisis"),
+        ("I've been hearing voices since the birth", "mother-crisis"),
+        ("baby has a fever and I'm having suicidal thoughts", "mother-crisis"),  # the more urgent sign
+        ("lump in my breast that isnt going away after 3 weeks, not painful", "breast-lump"),
+        ("my boob has had a hard lump for weeks and it's getting bigger", "breast-lump"),
     ],
 )
 def test_warning_signs_get_their_own_notice(text, sign):
@@ -71,6 +79,11 @@ def test_warning_signs_get_their_own_notice(text, sign):
         "How do antibodies get into milk during lactation?",
         "blocked duct, lump in my breast but no fever, what helps",  # a symptom said to be absent
         "can breast milk be heated to 40C for the baby",  # the temperature of a thing
+        "will ibuprofen hurt my baby",  # a medicine's harm, not a thought of harming
+        "does it hurt the baby if i eat spicy food",
+        "is it normal to feel sad after birth",
+        "the lump went away after one feed",
+        "lump in my breast since this morning, my 5 month old fed on that side",  # the baby's age
     ],
 )
 def test_near_misses_are_not(text):
