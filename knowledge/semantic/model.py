@@ -110,6 +110,8 @@ def verify(folder: Path, spec: ModelSpec = DEFAULT_MODEL, *, record: Path | None
     With ``record`` (a file in the state folder), a check that passed is written down with the
     weights' file identity (:func:`_stamp`), and while that identity is unchanged the 90 MB are
     not hashed again: about 0.1 s of CPU, a tenth of a cold `citebot ask` (bench/results/encode.md)."""
+    if not folder.is_dir():
+        raise ModelError(f"the model folder {folder} does not exist")
     missing = [name for name in MODEL_FILES if not (folder / name).is_file()]
     if missing:
         raise ModelError(f"the model folder {folder} has no {', '.join(missing)}")

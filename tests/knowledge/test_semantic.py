@@ -157,7 +157,11 @@ def test_a_missing_model_folder_is_a_warning_not_a_crash(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         attach(kb, on(tmp_path / "nowhere"), state_dir=tmp_path)
     assert kb.semantic is None
-    assert "has no" in caplog.text
+    assert f"the model folder {tmp_path / 'nowhere'} does not exist" in caplog.text  # not "has no …"
+    (tmp_path / "empty").mkdir()
+    with caplog.at_level(logging.WARNING):
+        attach(kb, on(tmp_path / "empty"), state_dir=tmp_path)
+    assert "has no config.json" in caplog.text
 
 
 def test_without_a_model_folder_or_network_the_hub_fetch_fails_fast_and_citebot_stays_lexical(
