@@ -29,6 +29,13 @@ urgently:
   postnatal mental health" (2014, updated 2020): thoughts of suicide or of harming yourself or the
   baby, hearing voices or seeing things, need help now (999 or A&E, NHS 111, Samaritans 116 123;
   988 in the US, the Suicide and Crisis Lifeline);
+- NHS, "Heavy bleeding after birth" and RCOG's "Heavy bleeding after birth (postpartum
+  haemorrhage)": a pad soaked in an hour or less, large clots, feeling faint: call 999;
+- NHS, "Pre-eclampsia", and NICE NG133 (2019, updated 2023): a severe headache, blurred vision or
+  flashing lights, pain just below the ribs, sudden swelling of the face, hands or feet, in
+  pregnancy or up to six weeks after birth: call a midwife, doctor or 111 now;
+- NHS, "DVT (deep vein thrombosis)" and "Pulmonary embolism": pain, swelling or warmth in one leg
+  (111), chest pain, sudden breathlessness or coughing blood (999), more likely after birth;
 - NHS, "Breast lumps" (nhs.uk), and ABM Clinical Protocol #36: a lump that does not go away (after
   a few days of feeding, or keeps growing) needs a doctor's look, not an emergency.
 
@@ -74,12 +81,15 @@ from .baby_signs import (
     UNRESPONSIVE,
 )
 from .mother_signs import (
+    BLOOD_CLOT,
     BREAST,
     BREAST_SIGN,
     FEELING_ILL,
+    HEAVY_BLEEDING,
     LUMP_STAYS,
     MENTAL_CRISIS,
     MOTHERS_FEVER,
+    PRE_ECLAMPSIA,
     RED_STREAKS,
     SEPSIS,
     SORE_BREAST,
@@ -162,6 +172,18 @@ SIGNS: tuple[Sign, ...] = (
         SEPSIS,
     ),
     Sign(
+        "mother-bleeding",
+        "⚠️ Heavy bleeding after birth (a pad soaked in an hour or less, clots the size of a plum, or "
+        f"feeling faint) is an emergency: {_EMERGENCY}",
+        HEAVY_BLEEDING,
+    ),
+    Sign(
+        "mother-clot",
+        "⚠️ Chest pain, sudden breathlessness or coughing blood, or a painful, swollen leg, after birth "
+        f"can be a blood clot: for the chest {_EMERGENCY} For the leg, {_NOW}",
+        BLOOD_CLOT,
+    ),
+    Sign(
         "mother-crisis",
         "⚠️ Thoughts of harming yourself or your baby, or hearing or seeing things others don't, need "
         "help now: call 999, 911 or 112, a crisis line (116 123 UK and Ireland, 988 US), or your "
@@ -189,6 +211,12 @@ SIGNS: tuple[Sign, ...] = (
         "⚠️ Yellow skin or eyes in a baby who is very sleepy, has pale poo, or is under a day old needs "
         "checking: contact your midwife or doctor now, today.",
         all_of(JAUNDICE, JAUNDICE_DANGER),
+    ),
+    Sign(
+        "mother-preeclampsia",
+        "⚠️ A bad headache, blurred vision or flashing lights, sudden swelling of the face or hands, or "
+        f"pain under the ribs in pregnancy or after birth can be pre-eclampsia: {_NOW}",
+        PRE_ECLAMPSIA,
     ),
     Sign(
         "breast-red-streaks",

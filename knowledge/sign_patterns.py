@@ -27,6 +27,11 @@ def all_of(*checks: Check) -> Check:
     return lambda text: all(check(text) for check in checks)
 
 
+def none_of(*checks: Check) -> Check:
+    """Whether not one of ``checks`` holds."""
+    return lambda text: not any(check(text) for check in checks)
+
+
 def _fever_temperature(text: str) -> bool:
     return any(t.fever for t in body_temperatures(text))
 

@@ -58,6 +58,12 @@ NOTICE = {sign.name: sign.message for sign in SIGNS}
         ("baby has a fever and I'm having suicidal thoughts", "mother-crisis"),  # the more urgent sign
         ("lump in my breast that isnt going away after 3 weeks, not painful", "breast-lump"),
         ("my boob has had a hard lump for weeks and it's getting bigger", "breast-lump"),
+        # a mother's own body after birth (NHS, RCOG, NICE NG133)
+        ("5 days pp and soaking a pad every hour, is that normal while bf?", "mother-bleeding"),
+        ("passed a clot the size of a golf ball after feeding", "mother-bleeding"),
+        ("2 weeks after my c-section my left calf is swollen and hot", "mother-clot"),
+        ("baby is 10 days old and I suddenly can't catch my breath, chest hurts", "mother-clot"),
+        ("1 week pp, a headache paracetamol won't touch and my vision is blurry", "mother-preeclampsia"),
     ],
 )
 def test_warning_signs_get_their_own_notice(text, sign):
@@ -84,6 +90,10 @@ def test_warning_signs_get_their_own_notice(text, sign):
         "is it normal to feel sad after birth",
         "the lump went away after one feed",
         "lump in my breast since this morning, my 5 month old fed on that side",  # the baby's age
+        "how long does bleeding last after birth?",
+        "my nipples are cracked and bleeding more and more, what helps",  # a nipple, not a haemorrhage
+        "I get leg cramps at night since the birth",
+        "tired headache after a night of cluster feeding, is coffee ok while bf",
     ],
 )
 def test_near_misses_are_not(text):
