@@ -12,7 +12,7 @@ from ..admonitions import admonition_depth
 from ..folder_settings import crawled_url, folder_settings
 from ..models import Document, LoadError
 from ..myst import read_markdown
-from .base import H1, DocumentError, Read, Reader, SourceFile, title_from_stem
+from .base import DocumentError, Read, Reader, SourceFile, first_h1, title_from_stem
 from .front_matter import FRONT_MATTER, key_value_head, split_front_matter
 
 # Unfolding copies a box's body once per level; real pages put a box in a box, rarely deeper.
@@ -36,8 +36,7 @@ def parse_text(text: str, path: Path, doc_id: str, fmt: str) -> Document:
     title = meta.get("title")
     if not title:
         underlined = _UNDERLINED_TITLE.match(body)
-        heading = H1.search(body)
-        title = underlined.group(1) if underlined else heading.group(1) if heading else None
+        title = underlined.group(1) if underlined else first_h1(body)
     meta.update(path=str(path), format=fmt)
     return Document(doc_id, str(title or title_from_stem(path)), body, meta)
 

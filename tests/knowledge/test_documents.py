@@ -76,6 +76,17 @@ def test_markdown_title_falls_back_to_heading_then_file_name(tmp_path):
     assert doc.title == "Night feeds"
 
 
+def test_a_comment_in_a_code_block_never_titles_a_page(tmp_path):
+    # An MkDocs page opens with "## Installation"; the first "# " line is a Python comment in an
+    # example, which would title every citation of the page.
+    text = "## Installation\n\n```py\n# `extra` is not applied here:\nsettings = Settings()\n```\n"
+    [doc], _ = load_file(write(tmp_path / "index.md", text), tmp_path)
+    assert doc.title == "Index"
+    text = "~~~python\n# a comment\n~~~\n\n# Settings\n\nText.\n"
+    [doc], _ = load_file(write(tmp_path / "settings.md", text), tmp_path)
+    assert doc.title == "Settings"
+
+
 def test_broken_front_matter_names_file_and_line_and_the_body_still_loads(tmp_path):
     path = write(tmp_path / "bad.md", "---\ntitle: ok\nauthors: [unclosed\nyear: 2020\n---\nBody.\n")
     [doc], [error] = load_file(path, tmp_path)
