@@ -256,9 +256,18 @@ def _introduces(text: str, span: tuple[int, int]) -> bool:
 
 def _split_long(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:
     """A 'sentence' longer than twice the target (a table, a run-on list) is cut at spaces; a code
-    block is cut at line ends instead, so no line of code is broken."""
-    gap = "\n" if text.startswith(("```", "~~~"), start) else " "
-    while end - start > limit:
+    block is cut at line ends instead, so no line of code is broken, and only past twice that
+    ``limit``: a piece of an example shown alone loses its fences (an example of 1,600 to 3,200
+    characters is quoted whole, cut at a line end where it is shown)."""
+    code = text.startswith(("```", "~~~"), start)
+    gap = "\n" if code else " "
+    limit = 2 * limit if code else limit
+    # A code block's closing fence goes with its last lines of code: a piece holding the fence
+    # alone would open a block of its own where it is shown, and the prose after it would be code.
+    last_line = text.rfind("\n", start, end) if code else -1
+    fence = text[last_line:end].strip() if last_line > start else ""
+    body_end = last_line if fence and not fence.strip("`~") else end
+    while body_end - start > limit:
         cut = text.rfind(gap, start + limit // 2, start + limit)
         cut = cut if cut > start else start + limit
         piece_end = cut

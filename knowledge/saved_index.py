@@ -41,7 +41,8 @@ logger = logging.getLogger(__name__)
 # 13: reST documents keep the API objects their directives document (/lookup).
 # 14: the index keeps its rows' lengths, so a server's uploads are weighted together with the base.
 # 15: Markdown titles skip "# comments" in code; a Sphinx project's Markdown pages link to their sections;
-#     reST keeps the text a page writes under an autodoc directive.
+#     reST keeps the text a page writes under an autodoc directive; code examples up to 4 × the
+#     passage size stay whole.
 CACHE_VERSION = 15
 
 
