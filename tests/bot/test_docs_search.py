@@ -1,5 +1,6 @@
-"""/search over documentation: an example in a result's excerpt reads as code, not as escaped
-fence markers around code run together with the prose."""
+"""Documentation's examples where they are shown: in a /search excerpt as code, not as escaped fence
+markers around code run together with the prose; in the console, a quoted block closed on its own
+line."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from bot_helpers import server
 
 from bot import create_bot
 from bot.config import Config, RetrievalConfig
+from bot.text_render import render_answer
+from knowledge import Answer, Hit, Sentence
 
 PAGE = """\
 # Templates
@@ -45,3 +48,16 @@ async def test_a_search_excerpt_shows_an_example_as_code(simcord_env):
     assert "`{% for item in seq -%} {{ item }} {%- endfor %}`" in excerpt
     assert "`" * 3 not in excerpt and "\\`" not in excerpt  # no fence, no escaped backtick shown
     assert "minus sign to the start" in excerpt and "`trim_blocks`" in excerpt
+
+
+def test_the_console_closes_a_quoted_example_on_its_own_line():
+    # The console printed "``` [1] With both trim_blocks…": the number and the next sentence on the
+    # closing fence's line, where Markdown no longer reads it as the end of the block.
+    code = "```html+jinja\n{% for item in seq -%}\n    {{ item }}\n{%- endfor %}\n```"
+    hits = [Hit("t", "t#w-0000000001", "Templates", "Whitespace control", PAGE, 1.0)]
+    sentences = [
+        Sentence(f"The whitespace is removed:\n{code}", 1, "t#w-0000000001"),
+        Sentence("This yields all elements without whitespace between them.", 1, "t#w-0000000001"),
+    ]
+    shown = render_answer(Answer("how do i strip whitespace", True, hits, sentences, confidence=1.0))
+    assert f"{code}\n[1]\nThis yields all elements" in shown
