@@ -140,6 +140,20 @@ def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]
         spans.append((start, end))
 
 
+# A heading's emphasis ("## What *attrs* Is Not"): the words are the heading; the asterisks would
+# show as such wherever it is cited (a citation is plain text, escaped for Discord).
+_EMPHASIS = re.compile(r"(?<![\w*\\])(\*{1,3})(?=[^\s*])([^*\n]*?[^\s*\\])\1(?![\w*])")
+
+
+def plain_heading(heading: str) -> str:
+    """``heading`` without the asterisks of its emphasis, its code as written."""
+    pieces, position = [], 0
+    for start, end in [*code_spans(heading), (len(heading), len(heading))]:
+        pieces += [_EMPHASIS.sub(r"\2", heading[position:start]), heading[start:end]]
+        position = end
+    return "".join(pieces)
+
+
 def sections(doc: Document) -> Iterator[tuple[tuple[str, ...], int, int]]:
     """(section path, body start, body end) for each stretch of text under one heading.
 
@@ -179,7 +193,8 @@ def sections(doc: Document) -> Iterator[tuple[tuple[str, ...], int, int]]:
                 if setext and setext not in adornments:
                     adornments.append(setext)
                 level = len(heading.group(1)) if heading else adornments.index(setext) + 1
-                name = _HEADING_ATTRS.sub("", heading.group(2) if heading else stripped).strip()
+                written = heading.group(2) if heading else stripped
+                name = plain_heading(_HEADING_ATTRS.sub("", written).strip())
                 question_level = None
             else:
                 name = (question.group("bold") or question.group("plain")).strip()

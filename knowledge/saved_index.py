@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 # 14: the index keeps its rows' lengths, so a server's uploads are weighted together with the base.
 # 15: Markdown titles skip "# comments" in code; a Sphinx project's Markdown pages link to their sections;
 #     reST keeps the text a page writes under an autodoc directive; code examples up to 4 × the
-#     passage size stay whole.
+#     passage size stay whole; headings' emphasis asterisks are not part of titles and sections.
 CACHE_VERSION = 15
 
 

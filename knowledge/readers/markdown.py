@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..admonitions import admonition_depth
+from ..chunking import plain_heading
 from ..code import fenced_blocks
 from ..folder_settings import crawled_url, folder_settings, page_url
 from ..models import Document, LoadError
@@ -43,7 +44,7 @@ def parse_text(text: str, path: Path, doc_id: str, fmt: str) -> Document:
     title = meta.get("title")
     if not title:
         underlined = _UNDERLINED_TITLE.match(body)
-        title = underlined.group(1) if underlined else first_h1(body)
+        title = plain_heading(underlined.group(1)) if underlined else first_h1(body)
     meta.update(path=str(path), format=fmt)
     return Document(doc_id, str(title or title_from_stem(path)), body, meta)
 

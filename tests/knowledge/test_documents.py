@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from knowledge import KnowledgeBase
 from knowledge.documents import DocumentError, load_file, load_folder
 
 
@@ -85,6 +86,16 @@ def test_a_comment_in_a_code_block_never_titles_a_page(tmp_path):
     text = "~~~python\n# a comment\n~~~\n\n# Settings\n\nText.\n"
     [doc], _ = load_file(write(tmp_path / "settings.md", text), tmp_path)
     assert doc.title == "Settings"
+
+
+def test_a_heading_s_emphasis_is_not_part_of_the_title_or_section_cited(tmp_path):
+    # attrs' pages were cited as "*attrs* by Example › What *attrs* Is Not": asterisks shown as such.
+    text = "# *attrs* by Example\n\n## What *attrs* Is Not\n\nIt is not a validation library.\n\n"
+    text += "## `*args*` and **kwargs**\n\nBoth are passed on.\n"
+    [doc], _ = load_file(write(tmp_path / "examples.md", text), tmp_path)
+    assert doc.title == "attrs by Example"
+    kb = KnowledgeBase.from_documents([doc])
+    assert [p.section for p in kb.passages] == [("What attrs Is Not",), ("`*args*` and kwargs",)]
 
 
 def test_broken_front_matter_names_file_and_line_and_the_body_still_loads(tmp_path):
