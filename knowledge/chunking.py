@@ -257,7 +257,13 @@ def _pack(spans: list[tuple[int, int]], target: int, text: str = "") -> Iterator
             groups[-1].append(span)
         else:
             groups.append([span])
-    if len(groups) > 1 and groups[-1][-1][1] - groups[-1][0][0] < target // 3:
+    # ...unless the chunk before is a long example already: a last sentence glued to it would be
+    # searched as a small part of the code's words.
+    if (
+        len(groups) > 1
+        and groups[-1][-1][1] - groups[-1][0][0] < target // 3
+        and groups[-1][-1][1] - groups[-2][0][0] <= 2 * target
+    ):
         tail = groups.pop()
         groups[-1].extend(tail)
     for group in groups:

@@ -135,3 +135,13 @@ def test_a_code_block_s_closing_fence_is_never_cut_off_alone():
     passages = chunk_document(Document("d", "Title", text), 800)
     assert all(p.text == text[p.start : p.end] for p in passages)
     assert not [p.text for p in passages if p.text.startswith("```\n") or len(_FENCE.findall(p.text)) % 2]
+
+
+def test_a_short_last_sentence_after_a_long_example_is_not_buried_in_it():
+    # attrs' "Validators can be both globally and locally disabled:" after a 1,750-character
+    # doctest: glued to it, the sentence was a small part of a passage of code, and not found.
+    code = "```pycon\n" + "".join(f">>> C(x={n})\nC(x={n})\n" for n in range(90)) + "```"
+    text = f"# Validators\n\n{code}\n\nValidators can be both globally and locally disabled:\n"
+    passages = chunk_document(Document("d", "Title", text), 800)
+    [holding] = [p for p in passages if "globally" in p.text]
+    assert "```" not in holding.text
