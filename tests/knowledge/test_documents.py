@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from knowledge import KnowledgeBase
+from knowledge import Assistant, KnowledgeBase
 from knowledge.documents import DocumentError, load_file, load_folder
+from knowledge.evaluation import under
+from knowledge.golden.expectations import Expectation
 
 
 def write(path: Path, content: str | bytes) -> Path:
@@ -96,6 +98,10 @@ def test_a_heading_s_emphasis_is_not_part_of_the_title_or_section_cited(tmp_path
     assert doc.title == "attrs by Example"
     kb = KnowledgeBase.from_documents([doc])
     assert [p.section for p in kb.passages] == [("What attrs Is Not",), ("`*args*` and kwargs",)]
+    # Question sets and golden questions name a section as the page writes it, or as it is cited.
+    assert under("attrs by Example › What attrs Is Not", ["What *attrs* Is Not"])
+    answer = Assistant(kb).ask("is attrs a validation library")
+    assert answer.answered and Expectation.section(["What *attrs* Is Not"]).met_by(answer)
 
 
 def test_broken_front_matter_names_file_and_line_and_the_body_still_loads(tmp_path):
