@@ -22,6 +22,9 @@ from .front_matter import FRONT_MATTER, key_value_head, split_front_matter
 MAX_ADMONITION_DEPTH = 8
 # A title underlined (and maybe overlined) with a run of "=" opening the text: "Guide\n=====".
 _UNDERLINED_TITLE = re.compile(r"\A\s*(?:=+[ \t]*\n)?[ \t]*([^\s=][^\n]*?)[ \t]*\n={3,}[ \t]*(?:\n|\Z)")
+# A MyST block of reST, which /lookup reads for the API objects it documents (knowledge.api_objects).
+_EVAL_RST = re.compile(r"^[ \t]*(?:`{3,}|:{3,})\{eval-re?st\}", re.M)
+EVAL_RST = "eval_rst"
 # A "#" heading, and the id a heading may set for itself ("## Reading files {#files}").
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
 _HEADING_ID = re.compile(r"\s*\{:?\s*#([\w.:-]+)[^{}]*\}\s*$")
@@ -46,6 +49,8 @@ def parse_text(text: str, path: Path, doc_id: str, fmt: str) -> Document:
         underlined = _UNDERLINED_TITLE.match(body)
         title = plain_heading(underlined.group(1)) if underlined else first_h1(body)
     meta.update(path=str(path), format=fmt)
+    if fmt == "markdown" and _EVAL_RST.search(text):
+        meta[EVAL_RST] = True  # its reST may document API objects (bare autodoc writes no text)
     return Document(doc_id, str(title or title_from_stem(path)), body, meta)
 
 
