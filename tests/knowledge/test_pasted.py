@@ -12,8 +12,7 @@ from knowledge.pasted import searchable
 
 JINJA_DOCS = Path(__file__).resolve().parents[1] / "data" / "jinja-docs" / "docs"
 LINKED = (
-    "https://jinja.palletsprojects.com/en/stable/templates/#whitespace-control "
-    "what does the minus sign do"
+    "https://jinja.palletsprojects.com/en/stable/templates/#whitespace-control what does the minus sign do"
 )
 TRACEBACK = """I get this error, why?
 ```
