@@ -31,7 +31,10 @@ def searchable(text: str) -> str:
 def _link_words(link: str) -> str:
     """The words a link to a documentation page names: its last path part and its fragment
     (``…/en/stable/templates/#whitespace-control`` -> "templates whitespace control")."""
-    parts = urlsplit(link.strip("<>").rstrip(".,;:!?)"))
+    try:
+        parts = urlsplit(link.strip("<>").rstrip(".,;:!?)"))
+    except ValueError:  # not an address after all ("http://[" opens an IPv6 host never closed)
+        return " "
     page = next((part for part in reversed(unquote(parts.path).split("/")) if part), "")
     page = _PAGE_SUFFIX.sub("", page)
     if page.lower() in {"index", "default", "home", "latest", "stable"}:

@@ -52,6 +52,7 @@ def test_a_traceback_s_frames_are_not_what_the_question_is_about(assistant):
          "see usage env files , not working"),
         ("https://docs.example.org/ how do i start", "how do i start"),
         ("https://docs.example.org/", "https://docs.example.org/"),  # nothing else to ask: left as it is
+        ("what is [http://[ in the docs", "what is [ in the docs"),  # no address: dropped, no error
     ],
 )  # fmt: skip
 def test_links_read_as_their_page_and_section_words(pasted, read):
