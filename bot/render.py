@@ -263,11 +263,45 @@ def search_pages(query: str, hits: Sequence[Hit], *, per_page: int = SEARCH_PER_
         for number, hit in enumerate(hits[start : start + per_page], start=start + 1):
             name = shorten(f"{number}. {escape(hit.label())}", EMBED_FIELD_NAME_LIMIT)
             head = f"`{hit.passage_id}` · score {hit.score:.2f}\n"
-            excerpt = escape(shorten(" ".join(hit.text.split()), EXCERPT_CHARS))
+            excerpt = search_excerpt(hit.text, EXCERPT_CHARS)
             embed.add_field(name=name, value=shorten(head + excerpt, EMBED_FIELD_VALUE_LIMIT), inline=False)
         embed.set_footer(text="/source <passage id> shows a passage in full")
         pages.append(embed)
     return pages
+
+
+def search_excerpt(text: str, limit: int) -> str:
+    """A passage on one line, at most about ``limit`` characters: its prose escaped, its code as
+    inline code (a fenced example's lines run together between single backticks, its fences
+    dropped), cut at a word with "…"."""
+    pieces: list[str] = []
+    size = 0
+    position = 0
+    for start, end in [*code_spans(text), (len(text), len(text))]:
+        for kind, part in (("prose", text[position:start]), ("code", text[start:end])):
+            words = " ".join(_code_body(part).split() if kind == "code" else part.split())
+            if not words:
+                continue
+            room = limit - size
+            if room <= 1:
+                return " ".join(pieces) + " …" if pieces else "…"
+            if kind == "code":
+                ticks = "``" if "`" in words else "`"
+                shown = words if len(words) <= room else shorten(words, max(room - 2, 1))
+                pieces.append(discord.utils.escape_mentions(f"{ticks}{shown}{ticks}"))
+            else:
+                pieces.append(escape(shorten(words, room)))
+            size += len(words) + 1
+        position = end
+    return " ".join(pieces)
+
+
+def _code_body(code: str) -> str:
+    """An inline code span's text, or a fenced block's lines without its fences."""
+    if block_language(code) is not None:
+        lines = code.strip().split("\n")[1:]
+        return "\n".join(lines[:-1] if lines and not lines[-1].strip().strip("`~") else lines)
+    return code.strip("`")
 
 
 def topic_pages(topics: Sequence[Topic], *, per_page: int = TOPICS_PER_PAGE) -> list[discord.Embed]:

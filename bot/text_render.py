@@ -56,7 +56,7 @@ def render_answer(answer: Answer, *, emphasis: tuple[str, str] = PLAIN) -> str:
     before, after = emphasis
     shown = numbered_sources(answer)
     if answer.answered:
-        lines.append(" ".join(f"{s.marked(before, after)} [{answer.number(s)}]" for s in answer.sentences))
+        lines.append(_sentences(answer, before, after))
     elif curated is None:
         lines.append(DECLINE)
         if shown:
@@ -66,6 +66,20 @@ def render_answer(answer: Answer, *, emphasis: tuple[str, str] = PLAIN) -> str:
         lines += ["", "Sources:", *(_source(n, hit) for n, hit in shown.items())]
         lines += _links(list(shown.values()))
     return "\n".join(lines).strip("\n")
+
+
+def _sentences(answer: Answer, before: str, after: str) -> str:
+    """The answer's sentences in one paragraph, each with its ``[n]``; after a quoted code block
+    the number and what follows go on lines of their own, as in Discord, so the block's closing
+    fence stays alone on its line."""
+    out, after_code = "", False
+    for sentence in answer.sentences:
+        shown = sentence.marked(before, after)
+        code = shown.endswith("```")
+        out += ("\n" if after_code else " " if out else "") + shown
+        out += ("\n" if code else " ") + f"[{answer.number(sentence)}]"
+        after_code = code
+    return out
 
 
 def numbered_sources(answer: Answer) -> dict[int, Hit]:

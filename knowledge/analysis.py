@@ -20,6 +20,7 @@ from .evidence import QuestionWeights
 from .glossary import Expansion
 from .notices import Notice
 from .passing import PassingMention, labelled_in_passing, mentioned_in_passing
+from .pasted import searchable
 from .question import (
     Question,
     asked_sentence,
@@ -107,8 +108,9 @@ def analyse(
     settings = settings or AnswerSettings()
     asked = question if isinstance(question, Question) else Question.parse(question)
     expanded, expansions = expand(asked.text, kb, glossary)
-    # Retrieval and the judge read the rewritten words, two-part words spelled as the documents do.
-    query = kb.spell_compounds(expanded or asked.text)
+    # Retrieval and the judge read the rewritten words, two-part words spelled as the documents do,
+    # a pasted link as the page it names and a traceback without its frames.
+    query = kb.spell_compounds(searchable(expanded or asked.text))
     raw = question if isinstance(question, str) else None  # before any shortening
     red_flag = (red_flags or RedFlags()).check(raw, asked.text, expanded)
     if is_source_question(asked.text):
@@ -120,7 +122,7 @@ def analyse(
     asking = asked_sentence(query)
     terms = terms_of(kb, query, context, settings)
     # A subject the member named ("numpy: how do i ...") first; else a name among the words.
-    label = subject_label(asked.text)
+    label = subject_label(searchable(asked.text))
     in_passing = labelled_in_passing(label, kb) if label else None
     in_passing = in_passing or mentioned_in_passing([word.word for word in terms.weights.words], kb)
     return Analysis(

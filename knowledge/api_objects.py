@@ -78,10 +78,12 @@ def _directive_objects(docs: Sequence[Document]) -> Iterable[ApiObject]:
 
 
 def _myst_objects(doc: Document) -> list[list[Any]]:
-    """The objects of a Markdown page's MyST directive fences, read from its file: only a page
-    with a line holding a code span alone (a directive's signature, as knowledge.myst writes it)."""
+    """The objects of a Markdown page's MyST directive fences and ``{eval-rst}`` blocks, read from
+    its file: only a page with a line holding a code span alone (a directive's signature, as
+    knowledge.myst writes it) or a block of reST."""
     path = doc.meta.get("path")
-    if doc.meta.get("format") != "markdown" or not path or not _SIGNATURE_LINE.search(doc.text):
+    signs = doc.meta.get("eval_rst") or _SIGNATURE_LINE.search(doc.text)
+    if doc.meta.get("format") != "markdown" or not path or not signs:
         return []
     try:
         source = Path(str(path)).read_text(encoding="utf-8", errors="replace")

@@ -257,11 +257,12 @@ class ApiIndex:
             return Described(obj, "", doc.title, "", obj.link or doc.link, None)
         summary = first_sentence(doc.text, offset) if obj.body else ""
         # The passage holding the text after the signature (an object without its text here:
-        # the one before it, in whose section it stands).
+        # the one it stands in, or else ends, in whose section it is).
         after = doc.text.find("\n", offset)
-        passage = self._passage_at(
-            doc.id, (after if after >= 0 else offset) if obj.body else max(offset - 1, 0)
-        )
+        if obj.body:
+            passage = self._passage_at(doc.id, after if after >= 0 else offset)
+        else:
+            passage = self._passage_before(doc.id, offset)
         # A Sphinx page's headings end in their "¶" permalink: not part of the section's name.
         section = " › ".join(h.rstrip(" ¶") for h in passage.section) if passage is not None else ""
         link = obj.link or doc.link_at(offset)
@@ -278,6 +279,14 @@ class ApiIndex:
                 self._by_doc = by_doc
         passages = self._by_doc.get(doc_id, [])
         return next((p for p in passages if offset < p.end), passages[-1] if passages else None)
+
+    def _passage_before(self, doc_id: str, offset: int) -> Passage | None:
+        """The last passage of ``doc_id`` starting at or before ``offset`` (an object with no text
+        of its own ends the passage before the next heading), else the first."""
+        self._passage_at(doc_id, offset)  # the passages by document, made once
+        passages = self._by_doc.get(doc_id, []) if self._by_doc is not None else []
+        before = [p for p in passages if p.start <= offset]
+        return before[-1] if before else (passages[0] if passages else None)
 
 
 # -- a server with uploads ---------------------------------------------------------------------

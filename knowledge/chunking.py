@@ -140,6 +140,20 @@ def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]
         spans.append((start, end))
 
 
+# A heading's emphasis ("## What *attrs* Is Not"): the words are the heading; the asterisks would
+# show as such wherever it is cited (a citation is plain text, escaped for Discord).
+_EMPHASIS = re.compile(r"(?<![\w*\\])(\*{1,3})(?=[^\s*])([^*\n]*?[^\s*\\])\1(?![\w*])")
+
+
+def plain_heading(heading: str) -> str:
+    """``heading`` without the asterisks of its emphasis, its code as written."""
+    pieces, position = [], 0
+    for start, end in [*code_spans(heading), (len(heading), len(heading))]:
+        pieces += [_EMPHASIS.sub(r"\2", heading[position:start]), heading[start:end]]
+        position = end
+    return "".join(pieces)
+
+
 def sections(doc: Document) -> Iterator[tuple[tuple[str, ...], int, int]]:
     """(section path, body start, body end) for each stretch of text under one heading.
 
@@ -179,7 +193,8 @@ def sections(doc: Document) -> Iterator[tuple[tuple[str, ...], int, int]]:
                 if setext and setext not in adornments:
                     adornments.append(setext)
                 level = len(heading.group(1)) if heading else adornments.index(setext) + 1
-                name = _HEADING_ATTRS.sub("", heading.group(2) if heading else stripped).strip()
+                written = heading.group(2) if heading else stripped
+                name = plain_heading(_HEADING_ATTRS.sub("", written).strip())
                 question_level = None
             else:
                 name = (question.group("bold") or question.group("plain")).strip()
@@ -242,7 +257,13 @@ def _pack(spans: list[tuple[int, int]], target: int, text: str = "") -> Iterator
             groups[-1].append(span)
         else:
             groups.append([span])
-    if len(groups) > 1 and groups[-1][-1][1] - groups[-1][0][0] < target // 3:
+    # ...unless the chunk before is a long example already: a last sentence glued to it would be
+    # searched as a small part of the code's words.
+    if (
+        len(groups) > 1
+        and groups[-1][-1][1] - groups[-1][0][0] < target // 3
+        and groups[-1][-1][1] - groups[-2][0][0] <= 2 * target
+    ):
         tail = groups.pop()
         groups[-1].extend(tail)
     for group in groups:
@@ -256,9 +277,18 @@ def _introduces(text: str, span: tuple[int, int]) -> bool:
 
 def _split_long(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:
     """A 'sentence' longer than twice the target (a table, a run-on list) is cut at spaces; a code
-    block is cut at line ends instead, so no line of code is broken."""
-    gap = "\n" if text.startswith(("```", "~~~"), start) else " "
-    while end - start > limit:
+    block is cut at line ends instead, so no line of code is broken, and only past twice that
+    ``limit``: a piece of an example shown alone loses its fences (an example of 1,600 to 3,200
+    characters is quoted whole, cut at a line end where it is shown)."""
+    code = text.startswith(("```", "~~~"), start)
+    gap = "\n" if code else " "
+    limit = 2 * limit if code else limit
+    # A code block's closing fence goes with its last lines of code: a piece holding the fence
+    # alone would open a block of its own where it is shown, and the prose after it would be code.
+    last_line = text.rfind("\n", start, end) if code else -1
+    fence = text[last_line:end].strip() if last_line > start else ""
+    body_end = last_line if fence and not fence.strip("`~") else end
+    while body_end - start > limit:
         cut = text.rfind(gap, start + limit // 2, start + limit)
         cut = cut if cut > start else start + limit
         piece_end = cut

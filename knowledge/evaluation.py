@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from .assistant import Assistant
+from .chunking import plain_heading
 from .decider import AnswerSettings
 from .golden import answer_or_decline
 from .kb import KnowledgeBase
@@ -301,9 +302,10 @@ def answered_from(answer: Answer) -> Hit | None:
 
 def under(section: str, headings: Iterable[str]) -> bool:
     """Whether a hit's ``section`` (its heading path: "Dosage" or "Drug X › Dosage") stands under
-    one of ``headings``: any heading on the path counts."""
+    one of ``headings``: any heading on the path counts, named as its page writes it ("What
+    *attrs* Is Not") or as it is cited ("What attrs Is Not")."""
     path = {part.strip() for part in section.split("›")} | {section}
-    return any(heading in path for heading in headings)
+    return any(plain_heading(heading.strip()) in path for heading in headings)
 
 
 def _is_document(hit: Hit, document: str | None) -> bool:

@@ -31,7 +31,8 @@ CODE_ROLES = {
     "mailheader", "mimetype", "newsgroup", "regexp", "token", "keyword",
 }  # fmt: skip
 # Directives with nothing a reader should see: tables of contents, index entries, API
-# auto-documentation (its text lives in the code, not in the file) and includes of other files.
+# auto-documentation (its description lives in the code; what a page writes under one is read,
+# see _AUTODOC_WITH_TEXT) and includes of other files.
 SILENT_DIRECTIVES = {
     "toctree", "index", "include", "literalinclude", "currentmodule", "module",
     "autoclass", "autofunction", "automethod", "autoexception", "automodule", "autodata",
@@ -39,6 +40,11 @@ SILENT_DIRECTIVES = {
     "default-domain", "sectionauthor", "moduleauthor", "codeauthor", "testsetup", "testcleanup",
     "raw", "meta", "only-html", "graphviz", "inheritance-diagram", "jinja:filters", "jinja:tests",
     "jinja:nodes",
+}  # fmt: skip
+# Autodoc directives whose content (text and examples the page adds) Sphinx shows under the object.
+_AUTODOC_WITH_TEXT = {
+    "autoclass", "autofunction", "automethod", "autoexception", "autodata", "autoattribute",
+    "autoproperty", "autodecorator",
 }  # fmt: skip
 CODE_DIRECTIVES = {"code-block", "sourcecode", "code", "testcode", "doctest", "testoutput"}
 VERSION_NOTES = {
@@ -118,7 +124,8 @@ class _AnyOptions(dict):
 
 class _Silent(Directive):
     """A directive whose output nobody reads (``toctree``, ``autoclass``...): nothing, but the
-    name an ``autoclass``/``currentmodule`` gives is kept for looking it up."""
+    name an ``autoclass``/``currentmodule`` gives is kept for looking it up, and the text and
+    examples a page writes under an ``autofunction`` or the like are shown after its name."""
 
     optional_arguments = 100
     final_argument_whitespace = True
@@ -128,7 +135,15 @@ class _Silent(Directive):
     def run(self) -> list[nodes.Node]:
         name = self.name.rsplit(":", 1)[-1].lower()
         if names_an_object(name):
-            marker = api_marker(name, " ".join(self.arguments), body=False)
+            argument = " ".join(self.arguments).strip()
+            marker = api_marker(name, argument, body=False)
+            if marker is not None and self.content and name in _AUTODOC_WITH_TEXT:
+                # The page's own text and examples under it, as Sphinx shows them: after the
+                # object's name (its signature comes from the code).
+                signature = nodes.paragraph("", "", nodes.literal(argument, argument))
+                container = nodes.container("", marker, signature)
+                self.state.nested_parse(self.content, self.content_offset, container)
+                return [container]
             return [marker] if marker is not None else []
         return []
 

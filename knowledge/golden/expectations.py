@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..chunking import plain_heading
 from ..errors import QuestionError
 from ..models import Answer
 
@@ -81,9 +82,9 @@ class Expectation:
 
 def _on_path(section: str, headings: Iterable[str]) -> bool:
     # A hit's section is the heading path ("Dosage" or "Drug X › Dosage"): any heading on it counts,
-    # as in citebot eval.
+    # as in citebot eval, named with its emphasis or without.
     path = {part.strip() for part in section.split("›")} | {section}
-    return any(heading in path for heading in headings)
+    return any(plain_heading(heading.strip()) in path for heading in headings)
 
 
 def what_answered(answer: Answer) -> str:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
+from ..chunking import plain_heading
+from ..code import fenced_blocks
 from ..decoding import Decoded, NotText, decode_text, encoding_name
 from ..models import Document, LoadError
 
@@ -20,6 +22,18 @@ Read = tuple[list[Document], list[LoadError]]
 
 # A Markdown level-1 heading, whose text titles a document that names no title.
 H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.M)
+
+
+def first_h1(text: str) -> str | None:
+    """The text of ``text``'s first level-1 heading outside fenced code (a ``# comment`` in an
+    example is not a heading), without its emphasis; None when there is none."""
+    position = 0
+    for start, end in [*fenced_blocks(text), (len(text), len(text))]:
+        heading = H1.search(text, position, start)
+        if heading is not None:
+            return plain_heading(heading.group(1))
+        position = end
+    return None
 
 
 class DocumentError(ValueError):

@@ -7,18 +7,29 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from ..admonitions import admonition_depth
-from ..folder_settings import crawled_url, folder_settings
+from ..chunking import plain_heading
+from ..code import fenced_blocks
+from ..folder_settings import crawled_url, folder_settings, page_url
 from ..models import Document, LoadError
 from ..myst import read_markdown
-from .base import H1, DocumentError, Read, Reader, SourceFile, title_from_stem
+from .base import DocumentError, Read, Reader, SourceFile, first_h1, title_from_stem
 from .front_matter import FRONT_MATTER, key_value_head, split_front_matter
 
 # Unfolding copies a box's body once per level; real pages put a box in a box, rarely deeper.
 MAX_ADMONITION_DEPTH = 8
 # A title underlined (and maybe overlined) with a run of "=" opening the text: "Guide\n=====".
 _UNDERLINED_TITLE = re.compile(r"\A\s*(?:=+[ \t]*\n)?[ \t]*([^\s=][^\n]*?)[ \t]*\n={3,}[ \t]*(?:\n|\Z)")
+# A MyST block of reST, which /lookup reads for the API objects it documents (knowledge.api_objects).
+_EVAL_RST = re.compile(r"^[ \t]*(?:`{3,}|:{3,})\{eval-re?st\}", re.M)
+EVAL_RST = "eval_rst"
+# A "#" heading, and the id a heading may set for itself ("## Reading files {#files}").
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
+_HEADING_ID = re.compile(r"\s*\{:?\s*#([\w.:-]+)[^{}]*\}\s*$")
+_HEADING_ATTRS = re.compile(r"\s*\{:?\s*[#.][^{}]*\}\s*$")
+_LINK_TEXT = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 
 
 def parse_text(text: str, path: Path, doc_id: str, fmt: str) -> Document:
@@ -36,9 +47,10 @@ def parse_text(text: str, path: Path, doc_id: str, fmt: str) -> Document:
     title = meta.get("title")
     if not title:
         underlined = _UNDERLINED_TITLE.match(body)
-        heading = H1.search(body)
-        title = underlined.group(1) if underlined else heading.group(1) if heading else None
+        title = plain_heading(underlined.group(1)) if underlined else first_h1(body)
     meta.update(path=str(path), format=fmt)
+    if fmt == "markdown" and _EVAL_RST.search(text):
+        meta[EVAL_RST] = True  # its reST may document API objects (bare autodoc writes no text)
     return Document(doc_id, str(title or title_from_stem(path)), body, meta)
 
 
@@ -62,10 +74,44 @@ def read_text_file(file: SourceFile, fmt: str) -> Read:
         return [file.noted(parse_text(file.text, file.path, file.doc_id, fmt))], []
     doc, errors = _parse_text_file(file.text, file.path, file.doc_id, fmt)
     doc = file.noted(doc)
-    url = crawled_url(file.path, folder_settings(file.path.parent, file.folder))
+    settings = folder_settings(file.path.parent, file.folder)
+    url = crawled_url(file.path, settings)
     if url and not doc.meta.get("url"):
         doc = replace(doc, metadata={**doc.meta, "url": url})
+    elif not doc.meta.get("url") and _sphinx_project(settings) and (page := page_url(file.path, settings)):
+        # A Sphinx project's Markdown (MyST) pages are published as its reST pages are.
+        doc = replace(doc, metadata={**doc.meta, "url": page, "anchors": heading_anchors(doc.text)})
     return [doc], errors
+
+
+def _sphinx_project(settings: dict[str, Any]) -> bool:
+    """Whether the folder the settings name is a Sphinx project (its ``conf.py`` beside them): only
+    there is a Markdown page known to be published at ``base_url + page.html``; MkDocs and others
+    publish elsewhere."""
+    folder = settings.get("folder")
+    return folder is not None and (Path(folder) / "conf.py").is_file()
+
+
+def heading_anchors(text: str) -> list[list[Any]]:
+    """``[[offset, id], ...]`` of the ``#`` headings of a Sphinx Markdown page, as
+    :meth:`~knowledge.models.Document.link_at` reads them: the id a heading sets itself, else the one
+    docutils makes of its text; the page's title, and a heading named as an earlier one (docutils
+    numbers those), link to the page."""
+    from docutils.nodes import make_id  # docutils is loaded for a Sphinx project's pages only
+
+    anchors: list[list[Any]] = []
+    seen: set[str] = set()
+    position = 0
+    for start, end in [*fenced_blocks(text), (len(text), len(text))]:
+        for heading in _HEADING.finditer(text, position, start):
+            own = _HEADING_ID.search(heading.group(2))
+            words = _LINK_TEXT.sub(r"\1", _HEADING_ATTRS.sub("", heading.group(2)))
+            anchor = own.group(1) if own else make_id(words) if len(heading.group(1)) > 1 else ""
+            anchor = "" if anchor in seen else anchor
+            seen.add(anchor)
+            anchors.append([heading.start(), anchor])
+        position = end
+    return anchors
 
 
 READER = Reader("markdown", (".md", ".markdown"), lambda file: read_text_file(file, "markdown"))

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from knowledge import Document
 from knowledge.chunking import chunk_document, sentence_spans
+from knowledge.documents import load_file
+
+_FENCE = re.compile(r"^[ \t]{0,3}(?:`{3,}|~{3,})", re.M)
 
 ARTICLE = """# Milk
 
@@ -90,7 +96,7 @@ def test_empty_document_has_no_passages():
 
 def test_a_long_code_line_cut_just_after_a_space_gives_trimmed_passages():
     text = "```" + "0" * 76 + " " + "0" * 13  # one line of code, no line end to cut at
-    passages = chunk_document(Document("d", "Title", text), 40)
+    passages = chunk_document(Document("d", "Title", text), 20)  # code is cut past 4 × 20
     assert [p.text for p in passages] == ["```" + "0" * 76, "0" * 13]
     assert all(p.text == text[p.start : p.end] for p in passages)
 
@@ -104,3 +110,38 @@ def test_a_sentence_introducing_a_code_block_stays_in_the_block_s_passage():
     (holding,) = [p for p in passages if "pip install" in p.text]
     assert holding.text.startswith("Install it and run it with:")
     assert all(p.text == text[p.start : p.end] for p in passages)
+
+
+def test_a_long_code_example_is_one_passage_with_both_its_fences(tmp_path):
+    # Examples of 1,600 to 3,200 characters were cut in two: one piece shown without its closing
+    # fence, the other without its opening one (its code read as prose), or a closing fence alone
+    # opening a block of the prose after it.
+    for page in ("pydantic-settings-docs/docs/index.md", "attrs-docs/docs/api.rst"):
+        path = Path(__file__).resolve().parents[1] / "data" / page
+        [doc], _ = load_file(path, path.parent)
+        passages = chunk_document(doc)
+        assert all(p.text == doc.text[p.start : p.end] for p in passages)
+        assert not [p.id for p in passages if len(_FENCE.findall(p.text)) % 2]
+    [example] = [p for p in chunk_document(doc) if "must be <class 'str'>" in p.text]
+    assert example.text.startswith("```pycon\n>>> @define") and example.text.count("```") == 2
+
+
+def test_a_code_block_s_closing_fence_is_never_cut_off_alone():
+    # 76 lines of 41 characters: the last line end before the fence falls just inside the limit, a
+    # cut there would leave the fence alone, opening a block of the prose after it.
+    code = "```py\n" + "".join(f"settings_{n:02} = Settings(prefix='TARGET__')\n" for n in range(76)) + "```"
+    prose = "The prefix is ignored for aliases, which name their variable in full. " * 12
+    text = f"# Prefixes\n\n{code}\n\n{prose}\n"
+    passages = chunk_document(Document("d", "Title", text), 800)
+    assert all(p.text == text[p.start : p.end] for p in passages)
+    assert not [p.text for p in passages if p.text.startswith("```\n") or len(_FENCE.findall(p.text)) % 2]
+
+
+def test_a_short_last_sentence_after_a_long_example_is_not_buried_in_it():
+    # attrs' "Validators can be both globally and locally disabled:" after a 1,750-character
+    # doctest: glued to it, the sentence was a small part of a passage of code, and not found.
+    code = "```pycon\n" + "".join(f">>> C(x={n})\nC(x={n})\n" for n in range(90)) + "```"
+    text = f"# Validators\n\n{code}\n\nValidators can be both globally and locally disabled:\n"
+    passages = chunk_document(Document("d", "Title", text), 800)
+    [holding] = [p for p in passages if "globally" in p.text]
+    assert "```" not in holding.text

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from knowledge import Assistant, KnowledgeBase
 from knowledge.documents import DocumentError, load_file, load_folder
+from knowledge.evaluation import under
+from knowledge.golden.expectations import Expectation
 
 
 def write(path: Path, content: str | bytes) -> Path:
@@ -74,6 +77,31 @@ def test_markdown_title_falls_back_to_heading_then_file_name(tmp_path):
     assert doc.title == "Weaning"
     [doc], _ = load_file(write(tmp_path / "night_feeds.txt", "Plain text.\n"), tmp_path)
     assert doc.title == "Night feeds"
+
+
+def test_a_comment_in_a_code_block_never_titles_a_page(tmp_path):
+    # An MkDocs page opens with "## Installation"; the first "# " line is a Python comment in an
+    # example, which would title every citation of the page.
+    text = "## Installation\n\n```py\n# `extra` is not applied here:\nsettings = Settings()\n```\n"
+    [doc], _ = load_file(write(tmp_path / "index.md", text), tmp_path)
+    assert doc.title == "Index"
+    text = "~~~python\n# a comment\n~~~\n\n# Settings\n\nText.\n"
+    [doc], _ = load_file(write(tmp_path / "settings.md", text), tmp_path)
+    assert doc.title == "Settings"
+
+
+def test_a_heading_s_emphasis_is_not_part_of_the_title_or_section_cited(tmp_path):
+    # attrs' pages were cited as "*attrs* by Example › What *attrs* Is Not": asterisks shown as such.
+    text = "# *attrs* by Example\n\n## What *attrs* Is Not\n\nIt is not a validation library.\n\n"
+    text += "## `*args*` and **kwargs**\n\nBoth are passed on.\n"
+    [doc], _ = load_file(write(tmp_path / "examples.md", text), tmp_path)
+    assert doc.title == "attrs by Example"
+    kb = KnowledgeBase.from_documents([doc])
+    assert [p.section for p in kb.passages] == [("What attrs Is Not",), ("`*args*` and kwargs",)]
+    # Question sets and golden questions name a section as the page writes it, or as it is cited.
+    assert under("attrs by Example › What attrs Is Not", ["What *attrs* Is Not"])
+    answer = Assistant(kb).ask("is attrs a validation library")
+    assert answer.answered and Expectation.section(["What *attrs* Is Not"]).met_by(answer)
 
 
 def test_broken_front_matter_names_file_and_line_and_the_body_still_loads(tmp_path):
