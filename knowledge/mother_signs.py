@@ -45,7 +45,7 @@ _HARM = r"(?:hurt\w*|harm\w*|kill\w*|smother\w*|shak(?:e|ing)|drown\w*|throw\w*|
 _THE_BABY = r"(?:my |the |our )?(?:baby|babe|bub|lo|son|daughter|newborn|him|her)\b"
 _THOUGHT = (
     r"(?:thoughts?|thinking|urges?|intrusive|scared|afraid|terrified|picturing|imagining|images? of"
-    r"|flashes of|visions? of)"
+    r"|pictures?|flashes of|visions? of)"
 )
 MENTAL_CRISIS = seen(
     r"\bsuicid\w*|\bself[- ]?harm\w*|\b(?:kill\w*|hurt\w*|harm\w*|cut\w*) my ?self\b"
@@ -68,7 +68,38 @@ _MANIA = all_of(
         r"|\bnever felt better\b|\bunderstand everything\b|\bchosen\b"
     ),
 )
-MENTAL_CRISIS = any_of(MENTAL_CRISIS, _MANIA)
+# Said without saying it (NHS, Samaritans: warning signs of suicide): giving things away, goodbye
+# letters, putting pills by, a place that would be "easy"; and a baby taken for someone else's, or
+# confusion about the day or the baby, in the days after birth (postpartum psychosis).
+_SAID_WITHOUT_SAYING = any_of(
+    seen(
+        r"\bgiv\w* away (?:all )?(?:of )?(?:my|her) (?:stuff|things|belongings|possessions|jewel\w*)"
+        r"|\bknows? (?:that )?(?:i|she|mummy|mommy|mum|mom) (?:loved?|loves)\b"
+        r"|\b(?:saving|stockpiling|hoarding|collecting|stashing|counting) (?:up )?(?:all )?(?:my |her |the )?"
+        r"(?:meds|pills|tablets|medication|painkillers)\b"
+        r"|\bhow easy it would be(?:\s*[.,!]|\s*$| for me\b)"
+        r"|\b(?:talking|whispering|speaking) to (?:someone|somebody|people|no ?one) (?:who|that) "
+        r"(?:isn'?t|is not|wasn'?t|aren'?t) there\b"
+        r"|\b(?:didn'?t|doesn'?t|did not|does not) (?:know|recogni[sz]e) "
+        r"(?:what day|where (?:she|i) (?:was|is|am)|who (?:i|he|the baby) (?:was|is|am)"
+        r"|(?:her|my|the|our) (?:own )?baby)"
+        r"|\b(?:swapped|switched) (?:my |the |our )?bab(?:y|ies)"
+        r"|\bbab(?:y|ies) (?:was |were |got |has been )?"
+        r"(?:swapped|switched)"
+    ),
+    all_of(
+        seen(r"\bbab(?:y|ies)\b"),
+        seen(
+            r"\b(?:isn'?t|is not|not|aren'?t) (?:really |actually )?(?:mine|ours|my (?:real )?baby)\b"
+            r"|\b(?:don'?t|do not) (?:think|believe) (?:\w+ ){0,8}(?:is|are) (?:really )?(?:mine|ours)\b"
+        ),
+    ),
+    all_of(
+        seen(r"\b(?:wrote|writing|written|write) (?:\w+ ){0,2}(?:letters?|notes?|goodbyes?) (?:to|for)\b"),
+        seen(r"\bjust in case\b|\bgoodbye\b|\bwhen i'?m gone\b|\bin case (?:something|anything) happens\b"),
+    ),
+)
+MENTAL_CRISIS = any_of(MENTAL_CRISIS, _MANIA, _SAID_WITHOUT_SAYING)
 LUMP_STAYS = all_of(
     seen(r"\blump(?:s|y)?\b"),
     seen(
@@ -116,7 +147,7 @@ _FAINT = seen(
     r"|\bheart (?:is |was |keeps )?(?:racing|pounding)|\bracing heart\b"
 )
 HEAVY_BLEEDING = any_of(
-    _PAD_AN_HOUR,
+    all_of(_PAD_AN_HOUR, none_of(seen(r"\b(?:breast|nursing|feeding|bra) pads?\b"))),
     _BIG_CLOTS,
     all_of(
         seen(r"\b(?:bleed\w*|blood|lochia|clots?)"), none_of(seen(r"\bnipples?\b")), any_of(_HEAVIER, _FAINT)
