@@ -67,11 +67,25 @@ VOTES_UNAVAILABLE = "Thanks! Votes can't be recorded right now, sorry; please tr
 
 _LINK = re.compile(r"https?://\S+|www\.\S+")
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
+# A server's own emoji as Discord sends them, ``<:name:id>`` or animated ``<a:name:id>``: their
+# names ("pepe", "heart") and ids are no words of a question, and turned "thanks <:heart:…>" into one.
+_CUSTOM_EMOJI = re.compile(r"<a?:\w{1,32}:\d+>")
+
+
+def has_custom_emoji(text: str) -> bool:
+    """Whether ``text`` holds a custom emoji's markup."""
+    return _CUSTOM_EMOJI.search(text) is not None
+
+
+def without_emoji(text: str) -> str:
+    """``text`` without the markup of custom emoji (Unicode emoji are left as they are)."""
+    return " ".join(_CUSTOM_EMOJI.sub(" ", text).split())
 
 
 def without_mentions(text: str) -> str:
-    """A member's question without mention markup: pings are not part of what is asked."""
-    return " ".join(_MENTION.sub(" ", text).split())
+    """A member's question without mention or custom emoji markup: pings and emoji are not part of
+    what is asked."""
+    return without_emoji(_MENTION.sub(" ", text))
 
 
 def fuzzy_filter(current: str, texts: Iterable[str], limit: int = render.CHOICES_MAX) -> list[str]:

@@ -34,7 +34,7 @@ from knowledge.safety import most_urgent
 from knowledge.store import AnswerRecord
 
 from .. import render
-from ..answering import Reply
+from ..answering import Reply, has_custom_emoji, without_emoji
 from ..chatter import (
     ABOUT_REPLY,
     MISSED_REPLY,
@@ -106,6 +106,8 @@ class Conversation(commands.Cog):
             await self._answer_forum_post(message, channel)
             return
         text = self._strip_mention(message.content)
+        if not text and has_custom_emoji(message.content):
+            return  # a custom emoji alone, as a reply or after a mention, is chatter as "👍" is
         mentioned = self.bot.user in message.mentions
         try:
             previous = await self._previous_turn(message)
@@ -161,8 +163,9 @@ class Conversation(commands.Cog):
     # -- helpers ------------------------------------------------------------------------------
 
     def _strip_mention(self, content: str) -> str:
+        """The message without the bot's mention and custom emoji: "thanks <:heart:…>" is chatter."""
         me = self.bot.user.id
-        return " ".join(re.sub(rf"<@!?{me}>", " ", content).split())
+        return without_emoji(re.sub(rf"<@!?{me}>", " ", content))
 
     def _is_forum_starter(self, message: discord.Message, thread: discord.Thread) -> bool:
         # On Discord the opening message of a forum post has the thread's id.
