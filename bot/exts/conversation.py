@@ -155,12 +155,17 @@ class Conversation(commands.Cog):
                 )
                 return
             await self._answer(message, text, auto=False)
-        elif channel.id in settings.help_channels and text and not (is_chatter(text) or is_greeting(text)):
-            # "thank you so much, that helped" to another member is nobody's question, though
-            # "help" may well be a word of the documents.
+        elif channel.id in settings.help_channels and text and not self._for_people(text):
             await self._answer(message, text, auto=True)
 
     # -- helpers ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _for_people(text: str) -> bool:
+        """Whether a help channel's post is meant for the people there, not a question for the
+        documents: "thank you so much, that helped" or "can someone help me?" (though "help" may
+        well be a word of the documents), a greeting, "what can you do?"."""
+        return is_chatter(text) or is_greeting(text) or is_about_the_bot(text)
 
     def _strip_mention(self, content: str) -> str:
         """The message without the bot's mention and custom emoji: "thanks <:heart:…>" is chatter."""

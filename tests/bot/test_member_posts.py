@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
 from bot_helpers import ANSWERABLE, server
+
+from bot import create_bot
+from bot.chatter import ABOUT_REPLY, is_about_the_bot
 
 PEPE = "<:pepe:1234567890123456>"
 HEART = "<a:heart:1234567890123457>"
@@ -30,3 +36,33 @@ async def test_thanks_with_a_custom_emoji_gets_a_reaction_not_an_answer(simcord_
     assert s.channel.last_message.id == emoji_only.id, "no answer to either"
     shown = next(m for m in s.channel.history() if m.id == thanks.id)
     assert [str(r.emoji) for r in shown.reactions] == ["👍"]
+
+
+@pytest.mark.parametrize(
+    "text", ["can someone help me", "can anyone help?", "I need some help pls", "help me please 😭"]
+)
+def test_a_call_for_help_that_names_nothing_is_not_a_question_for_the_documents(text):
+    assert is_about_the_bot(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["can you help me with latching?", "need help with mastitis", "does skin contact help the gut?"]
+)
+def test_help_with_something_is_a_question(text):
+    assert not is_about_the_bot(text)
+
+
+async def test_a_call_for_help_is_told_how_to_ask_or_left_to_people(simcord_env, config, builtin_kb):
+    # Each was answered with "… skin contact that help “train” the infant immune system".
+    s = server(simcord_env, channel="ask-here")
+    config = dataclasses.replace(config, help_channels=frozenset({s.channel.id}))
+    await simcord_env.restart_bot(create_bot(config, kb=builtin_kb))
+
+    asked = await s.alice.slash(s.channel, "ask", question="can anyone help?")
+    assert asked.response.ephemeral and asked.response.content == ABOUT_REPLY
+
+    await s.alice.send(s.channel, f"{s.guild.me.mention} I need some help")
+    assert s.channel.last_message.content == ABOUT_REPLY and not s.channel.last_message.embeds
+
+    plea = await s.bob.send(s.channel, "can someone help me")
+    assert s.channel.last_message.id == plea.id, "a help channel leaves a call for help to people"
