@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
+import discord
 import pytest
 from bot_helpers import ANSWERABLE, server
 
 from bot import create_bot
 from bot.chatter import ABOUT_REPLY, is_about_the_bot
+from bot.utils import Refused
 
 PEPE = "<:pepe:1234567890123456>"
 HEART = "<a:heart:1234567890123457>"
@@ -66,3 +68,56 @@ async def test_a_call_for_help_is_told_how_to_ask_or_left_to_people(simcord_env,
 
     plea = await s.bob.send(s.channel, "can someone help me")
     assert s.channel.last_message.id == plea.id, "a help channel leaves a call for help to people"
+
+
+MILK = b"""---
+title: Storing expressed breast milk
+---
+# Storing expressed breast milk
+
+## Fridge
+
+Freshly expressed breast milk keeps for up to four days in a refrigerator at 4 degrees Celsius.
+"""
+FRIDGE = "How long does expressed breast milk keep in the refrigerator?"
+
+
+def moderated(env):
+    guild = env.create_guild()
+    mods = guild.create_role("Mods", permissions=discord.Permissions(manage_messages=True))
+    channel = guild.create_text_channel("help")
+    return (
+        channel,
+        guild.add_member(env.create_user("mod"), roles=[mods]),
+        guild.add_member(env.create_user("ann")),
+    )
+
+
+def last(result):
+    return result.followups[-1] if result.followups else result.response
+
+
+@pytest.mark.parametrize("typed", ["Milk storage.md", "milk-storage.md", "storing expressed breast milk"])
+async def test_a_moderator_removes_an_upload_by_the_name_they_sent_or_its_title(simcord_env, typed):
+    # Typed instead of picking the suggestion: "Not removed: “milk.md” is not an uploaded document".
+    channel, mod, ann = moderated(simcord_env)
+    await mod.slash(channel, "kb add", file=("Milk storage.md", MILK))
+    assert "four days" in (await ann.slash(channel, "ask", question=FRIDGE)).response.embeds[0].description
+
+    removed = await mod.slash(channel, "kb remove", document=typed)
+    assert last(removed).content.startswith("Removed `Milk-storage.md`.")
+    gone = await ann.slash(channel, "ask", question=FRIDGE)
+    assert gone.response.embeds[0].title.startswith("No answer found")
+
+
+async def test_a_name_that_is_no_upload_still_removes_nothing(simcord_env):
+    channel, mod, ann = moderated(simcord_env)
+    await mod.slash(channel, "kb add", file=("milk.md", MILK))
+    for typed in ("other.md", "maternal-infant-immune-system.md"):
+        refused = await mod.slash(channel, "kb remove", document=typed)
+        assert (
+            last(refused).content
+            == f"Not removed: “{typed}” is not an uploaded document; only uploads can be removed here."
+        )
+    assert "four days" in (await ann.slash(channel, "ask", question=FRIDGE)).response.embeds[0].description
+    assert all(isinstance(getattr(e, "original", e), Refused) for e in simcord_env.errors)
