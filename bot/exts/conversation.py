@@ -31,6 +31,7 @@ from discord.ext import commands
 from knowledge import Answer, QuestionError
 from knowledge.question import content_words
 from knowledge.safety import most_urgent
+from knowledge.source_questions import is_source_question
 from knowledge.store import AnswerRecord
 
 from .. import render
@@ -67,7 +68,37 @@ NOTHING_NEW_REPLY = (
     "The documents say no more about it than that answer; its **Sources** button shows the passages "
     "in full. Ask about something more specific to go further."
 )
+# Said to it after a decline: there was no answer to say more about.
+NOTHING_FOUND_REPLY = (
+    "I found no answer to that in the documents, so I can't say more. Asking in other words may find "
+    "one; **Ask the moderators** under it tells this server's moderators."
+)
+# Said to "source?" in reply to an answer: that answer's own citations.
+SOURCES_OF_REPLY = "That answer comes from:"
+SOURCES_BUTTON_NOTE = "Its **Sources** button shows each passage in full."
+NO_SOURCE_REPLY = (
+    "I found no answer to that in the documents, so there is no source to give; **Sources** under it "
+    "lists the closest passages."
+)
+NO_PASSAGE_REPLY = "That answer was written by this server's moderators and cites no document."
+GONE_SOURCES_REPLY = (
+    "That answer's sources are no longer in the knowledge base; ask again for a fresh answer."
+)
 
+# Words a question about where something comes from uses, naming nothing of the documents.
+_SOURCE_WORDS = frozenset(
+    re.split(
+        r"\s+",
+        "source sources wrote write written writer author authors doi published publish link links "
+        "read original cite cited citation reference references ref refs",
+    )
+)
+
+
+def _asks_whose_source(text: str) -> bool:
+    """Whether ``text`` asks where something comes from without naming any of it ("source?",
+    "where is this from", "who wrote the article?"): asked unprompted, of what someone said."""
+    return is_source_question(text) and not set(content_words(text)) - _SOURCE_WORDS
 
 
 class Conversation(commands.Cog):
@@ -140,9 +171,10 @@ class Conversation(commands.Cog):
                 await message.add_reaction("👍")
             return
         if previous is not None and text and not content_words(text):
-            # "why?", "tell me more": with nothing of their own to look up they would get the same
-            # answer again.
-            await message.reply(NOTHING_NEW_REPLY, allowed_mentions=discord.AllowedMentions.none())
+            # "source?" asks where that answer comes from; "why?", "tell me more", with nothing of
+            # their own to look up, would get the same answer (or decline) again.
+            reply = self._sources_of(previous) if is_source_question(text) else self._nothing_new(previous)
+            await message.reply(reply, allowed_mentions=discord.AllowedMentions.none())
             return
         if previous is not None and text:
             context = f"{previous.context} {previous.question}".strip()[-CONTEXT_CHARS:]
@@ -156,16 +188,40 @@ class Conversation(commands.Cog):
                 return
             await self._answer(message, text, auto=False)
         elif channel.id in settings.help_channels and text and not self._for_people(text):
+            if message.reference is not None:
+                # A reply to another member ("source?" to their claim) is theirs to answer; only
+                # warning signs in it are never left unsaid.
+                await self._red_flag_only_if_any(message, text)
+                return
             await self._answer(message, text, auto=True)
 
     # -- helpers ------------------------------------------------------------------------------
+
+    def _sources_of(self, previous: AnswerRecord) -> str:
+        """Where the answer ``previous`` comes from, for a "source?" in reply to it: the full
+        citations it cites, numbered as it numbers them."""
+        if not previous.answered:
+            return NO_SOURCE_REPLY
+        state = self.bot.server(previous.guild_id)
+        hits = self.bot.answers.hits_of(state, previous.passage_ids)
+        if not hits:  # the moderators' own words, or passages since removed
+            return NO_PASSAGE_REPLY if not previous.passage_ids else GONE_SOURCES_REPLY
+        cited = [render.citation_line(n, hit) for n, hit in enumerate(hits, 1)]
+        return render.join_within([SOURCES_OF_REPLY, *cited, SOURCES_BUTTON_NOTE], render.CONTENT_LIMIT)
+
+    @staticmethod
+    def _nothing_new(previous: AnswerRecord) -> str:
+        """What a follow-up naming nothing new ("why?") is told: the documents say no more, or,
+        after a decline, that they had nothing to say."""
+        return NOTHING_NEW_REPLY if previous.answered else NOTHING_FOUND_REPLY
 
     @staticmethod
     def _for_people(text: str) -> bool:
         """Whether a help channel's post is meant for the people there, not a question for the
         documents: "thank you so much, that helped" or "can someone help me?" (though "help" may
-        well be a word of the documents), a greeting, "what can you do?"."""
-        return is_chatter(text) or is_greeting(text) or is_about_the_bot(text)
+        well be a word of the documents), a greeting, "what can you do?", or "source?" and "who
+        wrote this?" asked of what someone said."""
+        return is_chatter(text) or is_greeting(text) or is_about_the_bot(text) or _asks_whose_source(text)
 
     def _strip_mention(self, content: str) -> str:
         """The message without the bot's mention and custom emoji: "thanks <:heart:…>" is chatter."""
@@ -247,9 +303,7 @@ class Conversation(commands.Cog):
             if red_flag:
                 # Warning signs are never held back; only the answer waits.
                 note = "" if told else f"\n\n{user_message(exc)}"
-                await message.reply(
-                    red_flag + note, allowed_mentions=discord.AllowedMentions.none()
-                )
+                await message.reply(red_flag + note, allowed_mentions=discord.AllowedMentions.none())
             elif not told:
                 await message.reply(user_message(exc), allowed_mentions=discord.AllowedMentions.none())
             return True
@@ -259,6 +313,12 @@ class Conversation(commands.Cog):
         """Give back the token of a question the bot stayed quiet on."""
         key = member_key(message.guild.id, message.author.id)
         self.bot.ask_cooldowns.refund(key, message.created_at.timestamp())
+
+    async def _red_flag_only_if_any(self, message: discord.Message, text: str) -> None:
+        """The red-flag message for a post the bot otherwise leaves alone, when it shows one."""
+        read = await self.bot.answers.read(text, guild_id=message.guild.id)
+        if read.notice:
+            await self._red_flag_only(message, read.notice)
 
     async def _red_flag_only(self, message: discord.Message, notice: str, *, sorry: bool = False) -> None:
         """The red-flag ``notice`` on its own, when there is no answer to send with it."""

@@ -6,10 +6,11 @@ import dataclasses
 
 import discord
 import pytest
-from bot_helpers import ANSWERABLE, server
+from bot_helpers import ANSWERABLE, OFF_TOPIC, server
 
 from bot import create_bot
 from bot.chatter import ABOUT_REPLY, is_about_the_bot
+from bot.exts.conversation import NO_SOURCE_REPLY, NOTHING_FOUND_REPLY, SOURCES_OF_REPLY
 from bot.utils import Refused
 
 PEPE = "<:pepe:1234567890123456>"
@@ -121,3 +122,65 @@ async def test_a_name_that_is_no_upload_still_removes_nothing(simcord_env):
         )
     assert "four days" in (await ann.slash(channel, "ask", question=FRIDGE)).response.embeds[0].description
     assert all(isinstance(getattr(e, "original", e), Refused) for e in simcord_env.errors)
+
+
+async def test_source_in_reply_to_an_answer_gives_that_answers_citations(simcord_env):
+    s = server(simcord_env)
+    await s.alice.send(s.channel, f"{s.guild.me.mention} {ANSWERABLE}")
+    answer = s.channel.last_message
+    await s.alice.send(s.channel, "source?", reply_to=answer)
+    reply = s.channel.last_message
+    # It was told "The documents say no more about it than that answer".
+    assert reply.content.startswith(f"{SOURCES_OF_REPLY}\n[1] The enteromammary and mammary immune systems")
+    assert "Enteromammary immune system" in reply.content
+    assert (
+        "Hygiene. 2025;5(46)" in reply.content and "<https://doi.org/10.3390/hygiene5040046>" in reply.content
+    )
+    assert not reply.embeds
+
+
+async def test_a_follow_up_to_a_decline_is_not_told_the_documents_say_no_more(simcord_env):
+    s = server(simcord_env)
+    await s.alice.send(s.channel, f"{s.guild.me.mention} {OFF_TOPIC}")
+    declined = s.channel.last_message
+    assert declined.embeds[0].title.startswith("No answer found")
+    await s.alice.send(s.channel, "why?", reply_to=declined)
+    assert s.channel.last_message.content == NOTHING_FOUND_REPLY
+    await s.alice.send(s.channel, "source?", reply_to=declined)
+    assert s.channel.last_message.content == NO_SOURCE_REPLY
+
+
+async def _help_channel(env, config, kb):
+    s = server(env, channel="ask-here")
+    config = dataclasses.replace(config, help_channels=frozenset({s.channel.id}), message_content=True)
+    await env.restart_bot(create_bot(config, kb=kb))
+    return s
+
+
+@pytest.mark.parametrize("asked", ["source?", "where is this from", "who wrote the article?"])
+async def test_a_help_channel_leaves_asking_a_member_for_their_source_to_them(
+    simcord_env, config, builtin_kb, asked
+):
+    # Each got "“The enteromammary and mammary immune systems …” was written by Guillen-Morales …".
+    s = await _help_channel(simcord_env, config, builtin_kb)
+    await s.alice.send(s.channel, "I read that what you eat changes the antibodies in your milk")
+    post = await s.bob.send(s.channel, asked)
+    assert s.channel.last_message.id == post.id
+    # Naming what it asks about, it is a question for the documents.
+    await s.bob.send(s.channel, "who is the author of the enteromammary article?")
+    assert s.channel.last_message.author.id == s.guild.me.id
+
+
+async def test_a_help_channel_leaves_replies_between_members_alone_but_not_warning_signs(
+    simcord_env, config, builtin_kb
+):
+    s = await _help_channel(simcord_env, config, builtin_kb)
+    claim = await s.alice.send(s.channel, "IgA gets into milk from the gut, I think")
+    reply = await s.bob.send(s.channel, f"yes: {ANSWERABLE}", reply_to=claim)
+    assert s.channel.last_message.id == reply.id
+    await s.bob.send(s.channel, "my breast is red and hot and I have a fever of 39", reply_to=claim)
+    warning = s.channel.last_message
+    assert warning.author.id == s.guild.me.id and warning.content.startswith("⚠️") and not warning.embeds
+    # Not a reply, the same question is answered.
+    await s.bob.send(s.channel, ANSWERABLE)
+    assert "**Sources**" in s.channel.last_message.embeds[0].description
