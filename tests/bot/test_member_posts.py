@@ -6,7 +6,7 @@ import dataclasses
 
 import discord
 import pytest
-from bot_helpers import ANSWERABLE, OFF_TOPIC, server
+from bot_helpers import ANSWERABLE, OFF_TOPIC, embed_text, server
 
 from bot import create_bot
 from bot.chatter import ABOUT_REPLY, is_about_the_bot
@@ -184,3 +184,32 @@ async def test_a_help_channel_leaves_replies_between_members_alone_but_not_warni
     # Not a reply, the same question is answered.
     await s.bob.send(s.channel, ANSWERABLE)
     assert "**Sources**" in s.channel.last_message.embeds[0].description
+
+
+def review_text(result) -> str:
+    message = last(result)
+    return "\n".join(embed_text(e) for e in message.embeds) + (message.content or "")
+
+
+async def test_a_thumbs_down_reaction_on_an_answer_reaches_the_review_queue(simcord_env):
+    channel, mod, ann = moderated(simcord_env)
+    asked = await ann.slash(channel, "ask", question=ANSWERABLE)
+    assert "The review queue is empty" in review_text(await mod.slash(channel, "review"))
+
+    await ann.react(asked.response, "👎🏽")
+    queued = review_text(await mod.slash(channel, "review"))
+    assert ANSWERABLE in queued and "👎 1×" in queued
+
+    # Changing one's mind with the other reaction replaces the vote, as the buttons do.
+    await ann.react(asked.response, "👍")
+    assert "The review queue is empty" in review_text(await mod.slash(channel, "review"))
+
+
+async def test_reactions_on_other_messages_are_no_votes(simcord_env):
+    channel, mod, ann = moderated(simcord_env)
+    own = await ann.send(channel, "what do you all think?")
+    await mod.react(own, "👎")
+    await ann.send(channel, f"{channel.guild.me.mention} hi")  # the bot's reply, not an answer
+    await mod.react(channel.last_message, "👎")
+    stats = last(await mod.slash(channel, "kb stats")).embeds[0]
+    assert {f.name: f.value for f in stats.fields}["Feedback"] == "👍 0 · 👎 0"
