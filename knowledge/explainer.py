@@ -63,10 +63,13 @@ def explain(kb: KnowledgeBase, analysis: Analysis, verdict: Verdict) -> tuple[No
 def read_as(kb: KnowledgeBase, used: list[tuple[str, str]], query: str) -> list[Notice]:
     """The notice telling the member how their everyday words were read ("baby" as "infant"), for
     the bridged words the answer's sentences actually use; none when none. Words read together as
-    a phrase are named as the phrase ("white blood cells" as "lymphocytes")."""
+    a phrase are named as the phrase ("white blood cells" as "lymphocytes"). Only words of
+    ``query`` itself are named: a follow-up's earlier question was read, and said so, before."""
+    words = tokens(query)
+    own = set(words)
+    used = [(word, term) for word, term in used if word in own]
     if not used:
         return []
-    words = tokens(query)
     pairs: list[tuple[str, str]] = []
     i = 0
     while i < len(used):

@@ -75,3 +75,12 @@ def test_every_code_is_phrased_for_members():
             Notice(code, words=("x",), pairs=(("a", "b"),), source="the glossary", length=2, kept=1)
         )
         assert text and text.endswith(".") and "{" not in text
+
+
+def test_a_follow_up_names_only_its_own_words_as_read_otherwise(kb):
+    # After "how does my milk protect my baby from germs", "and for babies?" was told
+    # 'Read “baby” as “child”, “babies” as “child”': "baby" is no word of the follow-up.
+    answer = Assistant(kb).ask("and for babies?", context="how does my milk protect my baby from germs")
+    assert answer.answered
+    [read] = [notice for notice in answer.notices if notice.code == Code.READ_AS]
+    assert [word for word, _ in read.pairs] == ["babies"]
