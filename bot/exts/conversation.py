@@ -341,7 +341,8 @@ class Conversation(commands.Cog):
         if await self._over_limit(message, red_flag=red_flag, quiet=True):
             return
         try:
-            for read in readings:
+            # "Help!!" or "source?" opens a post for people; its warning signs were read above.
+            for read in (read for read in readings if not self._for_people(read.text)):
                 try:
                     answer = await service.ask(read, guild_id=message.guild.id)
                 except QuestionError:  # a title of emoji alone: nothing to look up in it

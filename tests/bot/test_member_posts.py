@@ -6,7 +6,7 @@ import dataclasses
 
 import discord
 import pytest
-from bot_helpers import ANSWERABLE, OFF_TOPIC, embed_text, server
+from bot_helpers import ANSWERABLE, OFF_TOPIC, embed_text, forum_post, server
 
 from bot import create_bot
 from bot.chatter import ABOUT_REPLY, is_about_the_bot
@@ -213,3 +213,19 @@ async def test_reactions_on_other_messages_are_no_votes(simcord_env):
     await mod.react(channel.last_message, "👎")
     stats = last(await mod.slash(channel, "kb stats")).embeds[0]
     assert {f.name: f.value for f in stats.fields}["Feedback"] == "👍 0 · 👎 0"
+
+
+@pytest.mark.parametrize(
+    ("title", "body"), [("Help!!", "can someone help me"), ("source?", "where is that information from")]
+)
+async def test_a_forum_post_for_people_is_left_to_them(simcord_env, config, builtin_kb, title, body):
+    # "Help!!" was answered with the sentence about skin contact that helps train the immune system,
+    # "source?" with who wrote the built-in article.
+    s = server(simcord_env)
+    forum = s.guild.create_forum_channel("questions")
+    config = dataclasses.replace(config, forum_channels=frozenset({forum.id}), message_content=True)
+    await simcord_env.restart_bot(create_bot(config, kb=builtin_kb))
+    post = await forum_post(simcord_env, forum, s.alice, title, body)
+    assert [m.author.id for m in post.history()] == [s.alice.id]
+    asked = await forum_post(simcord_env, forum, s.bob, "Gut and milk", ANSWERABLE)
+    assert asked.last_message.author.id == s.guild.me.id
