@@ -331,9 +331,10 @@ class Conversation(commands.Cog):
         service = self.bot.answers
         body = self._strip_mention(message.content)
         # The title is often the question; without the message-content intent it is all there is.
-        candidates = dict.fromkeys(
-            q for q in (body, f"{thread.name}. {body}" if body else "", thread.name) if q
-        )
+        # Joined as sentences: a title that ends a sentence already gets no ". " ("…immune system? .").
+        title = thread.name.strip()
+        joined = f"{title} {body}" if title.endswith((".", "?", "!", ":", "…")) else f"{title}. {body}"
+        candidates = dict.fromkeys(q for q in (body, joined if body else "", thread.name) if q)
         # First, each read once: whatever fails next, the most urgent red flag any shows goes out.
         readings = [await service.read(q, guild_id=message.guild.id) for q in candidates]
         flag = most_urgent(read.red_flag for read in readings)

@@ -229,3 +229,13 @@ async def test_a_forum_post_for_people_is_left_to_them(simcord_env, config, buil
     assert [m.author.id for m in post.history()] == [s.alice.id]
     asked = await forum_post(simcord_env, forum, s.bob, "Gut and milk", ANSWERABLE)
     assert asked.last_message.author.id == s.guild.me.id
+
+
+async def test_a_forum_posts_title_and_body_read_as_one_post(simcord_env, config, builtin_kb):
+    s = server(simcord_env)
+    forum = s.guild.create_forum_channel("questions")
+    config = dataclasses.replace(config, forum_channels=frozenset({forum.id}), message_content=True)
+    await simcord_env.restart_bot(create_bot(config, kb=builtin_kb))
+    post = await forum_post(simcord_env, forum, s.alice, ANSWERABLE, "🙂")
+    [embed] = post.last_message.embeds
+    assert embed.title == f"{ANSWERABLE} 🙂"  # was "What is the enteromammary immune system? . 🙂"
