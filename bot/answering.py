@@ -233,7 +233,8 @@ class ReplyService:
         """Record ``answer`` and build its reply, led by ``red_flag`` (the notice of the post's
         reading, when it was read on its own: a forum post's title may flag what the question
         answered does not) or else the answer's own. When the store fails the reply still goes out,
-        without buttons and with the medical notice."""
+        without buttons and with the medical notice (which goes with answers and warnings, not
+        with a plain decline)."""
         store = self.bot.server(guild_id).store
         # Sources page n is the passage the reply cites as [n] (Answer.sources numbers them once).
         passage_ids = [hit.passage_id for hit in answer.sources()]
@@ -256,7 +257,11 @@ class ReplyService:
             except StoreUnavailable:
                 # Not knowing whether it was shown today, show the medical notice, and do not
                 # keep the member waiting for a second failure.
-                return None, True
+                return None, advises
+            if not advises:
+                # The notice goes with what the documents say or a warning: a plain decline says
+                # nothing to heed, and would use up the day's notice before the answer it belongs with.
+                return answer_id, False
             try:
                 first_today = store.mark_notice_shown(user_id, day)
             except StoreUnavailable:
@@ -264,6 +269,7 @@ class ReplyService:
             return answer_id, first_today
 
         red_flag = red_flag or answer.safety
+        advises = answered or bool(red_flag)
         answer_id, first_today = await asyncio.to_thread(remember)
         notices = self.bot.config.notices
         lines = []

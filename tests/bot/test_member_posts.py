@@ -10,6 +10,7 @@ from bot_helpers import ANSWERABLE, OFF_TOPIC, embed_text, forum_post, server
 
 from bot import create_bot
 from bot.chatter import ABOUT_REPLY, is_about_the_bot
+from bot.config import DEFAULT_MEDICAL_NOTICE
 from bot.exts.conversation import NO_SOURCE_REPLY, NOTHING_FOUND_REPLY, SOURCES_OF_REPLY
 from bot.utils import Refused
 
@@ -239,3 +240,15 @@ async def test_a_forum_posts_title_and_body_read_as_one_post(simcord_env, config
     post = await forum_post(simcord_env, forum, s.alice, ANSWERABLE, "🙂")
     [embed] = post.last_message.embeds
     assert embed.title == f"{ANSWERABLE} 🙂"  # was "What is the enteromammary immune system? . 🙂"
+
+
+async def test_the_medical_notice_waits_for_an_answer_rather_than_a_decline(simcord_env):
+    # It went with "No answer found", and the day's first real answer came without it.
+    s = server(simcord_env)
+    declined = await s.alice.slash(s.channel, "ask", question=OFF_TOPIC)
+    assert declined.response.embeds[0].title.startswith("No answer found")
+    assert DEFAULT_MEDICAL_NOTICE not in (declined.response.content or "")
+    answered = await s.alice.slash(s.channel, "ask", question=ANSWERABLE)
+    assert DEFAULT_MEDICAL_NOTICE in answered.response.content
+    again = await s.alice.slash(s.channel, "ask", question=ANSWERABLE)
+    assert DEFAULT_MEDICAL_NOTICE not in (again.response.content or "")
