@@ -224,10 +224,11 @@ def declined_embed(answer: Answer) -> discord.Embed:
     )
 
 
-def passage_pages(hits: Sequence[Hit], *, heading: str = "Sources") -> list[discord.Embed]:
-    """Each passage in full, one (or, when very long, several) pages each, with its citation."""
+def passage_pages(hits: Sequence[Hit], *, heading: str = "Sources", first: int = 1) -> list[discord.Embed]:
+    """Each passage in full, one (or, when very long, several) pages each, with its citation,
+    numbered from ``first`` (an answer's [2] shown alone is still [2])."""
     pages: list[discord.Embed] = []
-    for number, hit in enumerate(hits, start=1):
+    for number, hit in enumerate(hits, start=first):
         citation = citation_line(number, hit)
         # Documents are Markdown: keep their lists and emphasis, but never a ping or a masked link;
         # a hard-wrapped paragraph reads as one, as Markdown shows it.

@@ -252,3 +252,18 @@ async def test_the_medical_notice_waits_for_an_answer_rather_than_a_decline(simc
     assert DEFAULT_MEDICAL_NOTICE in answered.response.content
     again = await s.alice.slash(s.channel, "ask", question=ANSWERABLE)
     assert DEFAULT_MEDICAL_NOTICE not in (again.response.content or "")
+
+
+async def test_source_with_a_number_shows_that_source_of_the_latest_answer(simcord_env):
+    # "/source 1" after an answer citing [1] was told "No passage has that id".
+    s = server(simcord_env)
+    await s.alice.slash(s.channel, "ask", question="What do macrophages do in the breast?")
+    asked = await s.alice.slash(s.channel, "ask", question="how does my milk protect my baby from germs")
+    cited = asked.response.embeds[0].description.split("**Sources**")[1]
+    assert "[2] [Maternal-infant immune system" in cited
+    for typed in ("2", "[2]"):
+        shown = await s.bob.slash(s.channel, "source", passage=typed)
+        assert shown.response.embeds[0].title.startswith("Source [2] Maternal-infant immune system"), typed
+        await simcord_env.advance_time(61)
+    missing = await s.bob.slash(s.channel, "source", passage="7")
+    assert missing.response.content.startswith("No passage has that id") and missing.response.ephemeral
