@@ -68,6 +68,11 @@ NOTHING_NEW_REPLY = (
     "The documents say no more about it than that answer; its **Sources** button shows the passages "
     "in full. Ask about something more specific to go further."
 )
+# Said to "@citebot can you answer this?" in reply to a message whose words Discord does not send.
+QUOTED_UNREAD_REPLY = (
+    "I can't read the message you replied to here; put the question in words after the mention, "
+    "or use `/ask`."
+)
 # Said to it after a decline: there was no answer to say more about.
 NOTHING_FOUND_REPLY = (
     "I found no answer to that in the documents, so I can't say more. Asking in other words may find "
@@ -151,6 +156,15 @@ class Conversation(commands.Cog):
                 if read.notice:
                     await self._red_flag_only(message, read.notice)
                     return
+        if mentioned and previous is None and message.reference is not None and self._points_back(text):
+            # "@citebot can you answer this?" in reply to a member's question asks the bot about it.
+            quoted = await self._quoted(message)
+            if quoted:
+                await self._answer(message, quoted, auto=False)
+                return
+            if quoted is not None:  # a member's message whose words the bot is not sent
+                await message.reply(QUOTED_UNREAD_REPLY, allowed_mentions=discord.AllowedMentions.none())
+                return
         if previous is not None and is_missed(text):
             # "you're wrong" to an answer is feedback: the same answer again would not help.
             await message.reply(MISSED_REPLY, allowed_mentions=discord.AllowedMentions.none())
@@ -196,6 +210,27 @@ class Conversation(commands.Cog):
             await self._answer(message, text, auto=True)
 
     # -- helpers ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _points_back(text: str) -> bool:
+        """Whether a mention's own words name nothing to look up ("is this true?", "^", "can you
+        answer this?"), so that it asks about the message it replies to."""
+        return not content_words(text) and not is_thanks(text) and not is_greeting(text)
+
+    async def _quoted(self, message: discord.Message) -> str | None:
+        """The words of the member's message ``message`` replies to: None when it replies to no
+        member's message, "" when its words are not sent to the bot (without the message content
+        intent, Discord sends them only for messages that mention it)."""
+        ref = message.reference
+        quoted = ref.resolved if ref is not None else None
+        if not isinstance(quoted, discord.Message) and ref is not None and ref.message_id is not None:
+            try:
+                quoted = await message.channel.fetch_message(ref.message_id)
+            except discord.HTTPException:
+                return None
+        if not isinstance(quoted, discord.Message) or quoted.author.bot:
+            return None
+        return self._strip_mention(quoted.content)
 
     def _sources_of(self, previous: AnswerRecord) -> str:
         """Where the answer ``previous`` comes from, for a "source?" in reply to it: the full

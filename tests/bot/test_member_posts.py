@@ -11,7 +11,7 @@ from bot_helpers import ANSWERABLE, OFF_TOPIC, embed_text, forum_post, server
 from bot import create_bot
 from bot.chatter import ABOUT_REPLY, is_about_the_bot
 from bot.config import DEFAULT_MEDICAL_NOTICE
-from bot.exts.conversation import NO_SOURCE_REPLY, NOTHING_FOUND_REPLY, SOURCES_OF_REPLY
+from bot.exts.conversation import NO_SOURCE_REPLY, NOTHING_FOUND_REPLY, QUOTED_UNREAD_REPLY, SOURCES_OF_REPLY
 from bot.utils import Refused
 
 PEPE = "<:pepe:1234567890123456>"
@@ -267,3 +267,38 @@ async def test_source_with_a_number_shows_that_source_of_the_latest_answer(simco
         await simcord_env.advance_time(61)
     missing = await s.bob.slash(s.channel, "source", passage="7")
     assert missing.response.content.startswith("No passage has that id") and missing.response.ephemeral
+
+
+@pytest.mark.parametrize("asked", ["can you answer this?", "is this true?", "^", ""])
+async def test_a_mention_in_reply_to_a_members_question_answers_that_question(
+    simcord_env, config, builtin_kb, asked
+):
+    # Each was told "No answer found … Nothing in it matches your question's words" or how to ask.
+    s = server(simcord_env)
+    # The words of a message that does not mention the bot come only with the message content intent.
+    await simcord_env.restart_bot(
+        create_bot(dataclasses.replace(config, message_content=True), kb=builtin_kb)
+    )
+    question = await s.alice.send(s.channel, "how does IgA end up in breast milk?")
+    await s.bob.send(s.channel, f"{s.guild.me.mention} {asked}", reply_to=question)
+    [embed] = s.channel.last_message.embeds
+    assert embed.title == "how does IgA end up in breast milk?"
+    assert "**Sources**" in embed.description
+
+
+async def test_a_mention_that_asks_its_own_question_in_a_reply_is_answered_as_asked(simcord_env):
+    s = server(simcord_env)
+    other = await s.alice.send(s.channel, "how does IgA end up in breast milk?")
+    await s.bob.send(s.channel, f"{s.guild.me.mention} what do macrophages do?", reply_to=other)
+    assert s.channel.last_message.embeds[0].title == "what do macrophages do?"
+    thanks = await s.bob.send(s.channel, f"{s.guild.me.mention} thanks!", reply_to=other)
+    assert s.channel.last_message.id == thanks.id
+
+
+async def test_without_the_message_content_intent_a_mention_pointing_back_is_told_to_ask_in_words(
+    simcord_env,
+):
+    s = server(simcord_env)
+    question = await s.alice.send(s.channel, "how does IgA end up in breast milk?")
+    await s.bob.send(s.channel, f"{s.guild.me.mention} can you answer this?", reply_to=question)
+    assert s.channel.last_message.content == QUOTED_UNREAD_REPLY
