@@ -160,9 +160,7 @@ class ReplyService:
 
     # -- asking -------------------------------------------------------------------------------
 
-    async def read(
-        self, text: str, *, guild_id: int | None, context: str = "", load: bool = True
-    ) -> Asked:
+    async def read(self, text: str, *, guild_id: int | None, context: str = "", load: bool = True) -> Asked:
         """``text`` (a member's post) read once by the server's assistant, in a worker thread:
         cleaned, rewritten by the glossaries, checked for red flags. Never raises, so the red-flag
         message is certain: when the analysis cannot be made (the server failing to load, or not
