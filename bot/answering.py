@@ -383,15 +383,22 @@ class ReplyService:
         else:
             await interaction.response.send_modal(ReasonModal(answer_id, interaction.user.id))
 
-    async def vote_by_reaction(self, guild_id: int, message_id: int, user_id: int, vote: int) -> bool:
+    async def vote_by_reaction(
+        self, guild_id: int, message_id: int, user_id: int, vote: int, *, removed: bool = False
+    ) -> bool:
         """A 👍/👎 reaction on the answer ``message_id`` shows: the member's vote, as the buttons
-        record it (👎 without a reason). False when the message shows no answer of this server or
-        the vote cannot be recorded now (a reaction has nobody to tell)."""
+        record it (👎 without a reason), or, ``removed``, that vote taken back. False when the
+        message shows no answer of this server or the store cannot be reached now (a reaction
+        has nobody to tell)."""
         store = self.bot.server(guild_id).store
 
         def record() -> bool:
             answer = store.answer_for_message(message_id)
-            return answer is not None and store.set_feedback(answer.id, user_id, vote)
+            if answer is None:
+                return False
+            if removed:
+                return store.withdraw_feedback(answer.id, user_id, vote)
+            return store.set_feedback(answer.id, user_id, vote)
 
         try:
             recorded = await asyncio.to_thread(record)
@@ -399,7 +406,7 @@ class ReplyService:
             logger.warning("a reaction vote on message %s could not be recorded", message_id)
             return False
         if recorded:
-            logger.info("feedback %+d by reaction on message %s", vote, message_id)
+            logger.info("feedback %+d by reaction on message %s%s", vote, message_id, " withdrawn" * removed)
         return recorded
 
     async def save_reason(self, interaction: discord.Interaction, answer_id: str, reason: str | None) -> None:

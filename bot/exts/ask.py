@@ -57,6 +57,14 @@ class Ask(commands.Cog):
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         """A 👍 or 👎 reaction on one of the bot's answers counts as its button would: members
         react as often as they click, and a 👎 the moderators never see helps nobody."""
+        await self._reaction_vote(payload, removed=False)
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        """Taking the reaction back takes its vote back."""
+        await self._reaction_vote(payload, removed=True)
+
+    async def _reaction_vote(self, payload: discord.RawReactionActionEvent, *, removed: bool) -> None:
         vote = _REACTION_VOTES.get(_without_skin_tone(str(payload.emoji)))
         me = self.bot.user
         if vote is None or payload.guild_id is None or me is None or payload.user_id == me.id:
@@ -65,7 +73,10 @@ class Ask(commands.Cog):
         author = payload.message_author_id
         if (author is not None and author != me.id) or (payload.member is not None and payload.member.bot):
             return
-        await self.bot.answers.vote_by_reaction(payload.guild_id, payload.message_id, payload.user_id, vote)
+        answers = self.bot.answers
+        await answers.vote_by_reaction(
+            payload.guild_id, payload.message_id, payload.user_id, vote, removed=removed
+        )
 
     @app_commands.command(name="ask", description="Ask a question; the answer cites its sources")
     @app_commands.describe(

@@ -201,9 +201,16 @@ async def test_a_thumbs_down_reaction_on_an_answer_reaches_the_review_queue(simc
     queued = review_text(await mod.slash(channel, "review"))
     assert ANSWERABLE in queued and "👎 1×" in queued
 
+    # Taking the reaction back takes the vote back.
+    await ann.unreact(asked.response, "👎🏽")
+    assert "The review queue is empty" in review_text(await mod.slash(channel, "review"))
     # Changing one's mind with the other reaction replaces the vote, as the buttons do.
+    await ann.react(asked.response, "👎")
     await ann.react(asked.response, "👍")
     assert "The review queue is empty" in review_text(await mod.slash(channel, "review"))
+    await ann.unreact(asked.response, "👎")  # the 👍 given since stays
+    stats = last(await mod.slash(channel, "kb stats")).embeds[0]
+    assert {f.name: f.value for f in stats.fields}["Feedback"] == "👍 1 · 👎 0"
 
 
 async def test_reactions_on_other_messages_are_no_votes(simcord_env):
