@@ -60,10 +60,18 @@ def escape(text: str) -> str:
     it as it was, so "[1] **Answer from the moderators** [2](x)" would pass for the bot's own.
     """
     pieces = _BRACKETS.split(text)
-    escaped = "".join(
-        "\\" + piece if piece in ("[", "]") else discord.utils.escape_markdown(piece) for piece in pieces
-    )
+    escaped = "".join("\\" + piece if piece in ("[", "]") else _escape_markdown(piece) for piece in pieces)
     return discord.utils.escape_mentions(escaped)
+
+
+# discord.py escapes a list item after an empty line ("glands.\n\n- This allows") before the
+# empty line's newline, which Discord then shows as a lone "\" line above the item.
+_STRAY_LIST_ESCAPE = re.compile(r"\\(\s*?\n)([ \t]*)-")
+
+
+def _escape_markdown(text: str) -> str:
+    """discord.py's ``escape_markdown``, with a list item's escape on the item's own line."""
+    return _STRAY_LIST_ESCAPE.sub(r"\1\2\\-", discord.utils.escape_markdown(text))
 
 
 def document_text(text: str) -> str:

@@ -309,3 +309,12 @@ async def test_without_the_message_content_intent_a_mention_pointing_back_is_tol
     question = await s.alice.send(s.channel, "how does IgA end up in breast milk?")
     await s.bob.send(s.channel, f"{s.guild.me.mention} can you answer this?", reply_to=question)
     assert s.channel.last_message.content == QUOTED_UNREAD_REPLY
+
+
+async def test_an_answer_quoting_a_list_item_shows_no_stray_backslash(simcord_env):
+    # "… migrate to the mammary glands.\n\\\n- This allows …": a lone "\" line above the item.
+    s = server(simcord_env)
+    asked = await s.alice.slash(s.channel, "ask", question="How does IgA get into breast milk?")
+    description = asked.response.embeds[0].description
+    assert "mammary glands.\n\n\\- This allows maternal exposure" in description
+    assert not any(line.strip() == "\\" for line in description.splitlines())
