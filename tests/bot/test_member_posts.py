@@ -318,3 +318,11 @@ async def test_an_answer_quoting_a_list_item_shows_no_stray_backslash(simcord_en
     description = asked.response.embeds[0].description
     assert "mammary glands.\n\n\\- This allows maternal exposure" in description
     assert not any(line.strip() == "\\" for line in description.splitlines())
+
+
+async def test_asking_for_the_doi_gets_a_link_that_still_works(simcord_env):
+    # "https://**doi**.org/10.3390/hygiene5040046": the word asked for was bolded inside the address.
+    s = server(simcord_env)
+    asked = await s.alice.slash(s.channel, "ask", question="is there a doi for this")
+    description = asked.response.embeds[0].description
+    assert "**DOI**: 10.3390/hygiene5040046 — https://doi.org/10.3390/hygiene5040046 [1]" in description
