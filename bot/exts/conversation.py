@@ -100,6 +100,10 @@ _SOURCE_WORDS = frozenset(
 )
 
 
+# A message that opens with a member's or a role's mention is addressed to them.
+_ADDRESSED = re.compile(r"\s*<@[!&]?\d+>")
+
+
 def _asks_whose_source(text: str) -> bool:
     """Whether ``text`` asks where something comes from without naming any of it ("source?",
     "where is this from", "who wrote the article?"): asked unprompted, of what someone said."""
@@ -165,6 +169,10 @@ class Conversation(commands.Cog):
             if quoted is not None:  # a member's message whose words the bot is not sent
                 await message.reply(QUOTED_UNREAD_REPLY, allowed_mentions=discord.AllowedMentions.none())
                 return
+        if previous is not None and self._to_someone_else(message):
+            # "@bob you should read this" in reply to an answer shares it with bob: his to answer.
+            await self._red_flag_only_if_any(message, text)
+            return
         if previous is not None and is_missed(text):
             # "you're wrong" to an answer is feedback: the same answer again would not help.
             await message.reply(MISSED_REPLY, allowed_mentions=discord.AllowedMentions.none())
@@ -210,6 +218,15 @@ class Conversation(commands.Cog):
             await self._answer(message, text, auto=True)
 
     # -- helpers ------------------------------------------------------------------------------
+
+    def _to_someone_else(self, message: discord.Message) -> bool:
+        """Whether ``message`` opens by naming another member or a role ("@bob you should read
+        this"), and names the bot nowhere (a reply to the bot's answer notifies the bot without
+        naming it in the text)."""
+        me = self.bot.user.id
+        if re.search(rf"<@!?{me}>", message.content):
+            return False
+        return _ADDRESSED.match(message.content) is not None
 
     @staticmethod
     def _points_back(text: str) -> bool:

@@ -326,3 +326,23 @@ async def test_asking_for_the_doi_gets_a_link_that_still_works(simcord_env):
     asked = await s.alice.slash(s.channel, "ask", question="is there a doi for this")
     description = asked.response.embeds[0].description
     assert "**DOI**: 10.3390/hygiene5040046 — https://doi.org/10.3390/hygiene5040046 [1]" in description
+
+
+async def test_sharing_an_answer_with_another_member_is_left_to_them(simcord_env):
+    # "@bob you should read this" in reply to an answer got "This answer does not cover: read.",
+    # used up the member's questions, and the next share was told to slow down.
+    s = server(simcord_env)
+    await s.alice.send(s.channel, f"{s.guild.me.mention} {ANSWERABLE}")
+    answer = s.channel.last_message
+    for text in ("you should read this", "does this answer your question?", "see, told you the gut matters"):
+        shared = await s.alice.send(s.channel, f"{s.bob.mention} {text}", reply_to=answer)
+        assert s.channel.last_message.id == shared.id, text
+    # Naming the bot too, it is a follow-up for the bot; warning signs are never left unsaid.
+    await s.alice.send(
+        s.channel, f"{s.bob.mention} {s.guild.me.mention} and when is it most active?", reply_to=answer
+    )
+    assert s.channel.last_message.embeds
+    await s.alice.send(
+        s.channel, f"{s.bob.mention} my breast is red and hot and I have a fever of 39", reply_to=answer
+    )
+    assert s.channel.last_message.content.startswith("⚠️ A red, painful breast")
