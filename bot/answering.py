@@ -199,8 +199,9 @@ class ReplyService:
 
     @staticmethod
     def question(text: str) -> Question:
-        """A member's words as a question: mentions out, cleaned; raises QuestionError when empty."""
-        return Question.parse(without_mentions(text) or text)
+        """A member's words as a question: mentions out, cleaned; raises QuestionError when empty,
+        or mentions alone ("@here" asks nothing)."""
+        return Question.parse(without_mentions(text))
 
     async def ask(self, asked: Asked, *, guild_id: int | None) -> Answer:
         """Only the answer to a post :meth:`read` before, from the server's assistant in a worker

@@ -13,6 +13,7 @@ from bot.chatter import ABOUT_REPLY, is_about_the_bot
 from bot.config import DEFAULT_MEDICAL_NOTICE
 from bot.exts.conversation import NO_SOURCE_REPLY, NOTHING_FOUND_REPLY, QUOTED_UNREAD_REPLY, SOURCES_OF_REPLY
 from bot.utils import Refused
+from knowledge import QuestionError
 
 PEPE = "<:pepe:1234567890123456>"
 HEART = "<a:heart:1234567890123457>"
@@ -346,3 +347,13 @@ async def test_sharing_an_answer_with_another_member_is_left_to_them(simcord_env
         s.channel, f"{s.bob.mention} my breast is red and hot and I have a fever of 39", reply_to=answer
     )
     assert s.channel.last_message.content.startswith("⚠️ A red, painful breast")
+
+
+@pytest.mark.parametrize("asked", ["@here", "<@&123456789012345678>", "@everyone <:pepe:1234567890123456>"])
+async def test_asking_only_mentions_is_told_privately_to_ask_in_words(simcord_env, asked):
+    # It got a public "No answer found … Nothing in it matches your question's words".
+    s = server(simcord_env)
+    refused = await s.alice.slash(s.channel, "ask", question=asked)
+    assert refused.response.ephemeral and not refused.response.embeds
+    assert refused.response.content.startswith("Please type a question")
+    assert all(isinstance(getattr(e, "original", e), QuestionError) for e in simcord_env.errors)
