@@ -67,11 +67,25 @@ VOTES_UNAVAILABLE = "Thanks! Votes can't be recorded right now, sorry; please tr
 
 _LINK = re.compile(r"https?://\S+|www\.\S+")
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
+# A server's own emoji as Discord sends them, ``<:name:id>`` or animated ``<a:name:id>``: their
+# names ("pepe", "heart") and ids are no words of a question, and turned "thanks <:heart:…>" into one.
+_CUSTOM_EMOJI = re.compile(r"<a?:\w{1,32}:\d+>")
+
+
+def has_custom_emoji(text: str) -> bool:
+    """Whether ``text`` holds a custom emoji's markup."""
+    return _CUSTOM_EMOJI.search(text) is not None
+
+
+def without_emoji(text: str) -> str:
+    """``text`` without the markup of custom emoji (Unicode emoji are left as they are)."""
+    return " ".join(_CUSTOM_EMOJI.sub(" ", text).split())
 
 
 def without_mentions(text: str) -> str:
-    """A member's question without mention markup: pings are not part of what is asked."""
-    return " ".join(_MENTION.sub(" ", text).split())
+    """A member's question without mention or custom emoji markup: pings and emoji are not part of
+    what is asked."""
+    return without_emoji(_MENTION.sub(" ", text))
 
 
 def fuzzy_filter(current: str, texts: Iterable[str], limit: int = render.CHOICES_MAX) -> list[str]:
@@ -146,9 +160,7 @@ class ReplyService:
 
     # -- asking -------------------------------------------------------------------------------
 
-    async def read(
-        self, text: str, *, guild_id: int | None, context: str = "", load: bool = True
-    ) -> Asked:
+    async def read(self, text: str, *, guild_id: int | None, context: str = "", load: bool = True) -> Asked:
         """``text`` (a member's post) read once by the server's assistant, in a worker thread:
         cleaned, rewritten by the glossaries, checked for red flags. Never raises, so the red-flag
         message is certain: when the analysis cannot be made (the server failing to load, or not
@@ -187,8 +199,9 @@ class ReplyService:
 
     @staticmethod
     def question(text: str) -> Question:
-        """A member's words as a question: mentions out, cleaned; raises QuestionError when empty."""
-        return Question.parse(without_mentions(text) or text)
+        """A member's words as a question: mentions out, cleaned; raises QuestionError when empty,
+        or mentions alone ("@here" asks nothing)."""
+        return Question.parse(without_mentions(text))
 
     async def ask(self, asked: Asked, *, guild_id: int | None) -> Answer:
         """Only the answer to a post :meth:`read` before, from the server's assistant in a worker
@@ -219,7 +232,8 @@ class ReplyService:
         """Record ``answer`` and build its reply, led by ``red_flag`` (the notice of the post's
         reading, when it was read on its own: a forum post's title may flag what the question
         answered does not) or else the answer's own. When the store fails the reply still goes out,
-        without buttons and with the medical notice."""
+        without buttons and with the medical notice (which goes with answers and warnings, not
+        with a plain decline)."""
         store = self.bot.server(guild_id).store
         # Sources page n is the passage the reply cites as [n] (Answer.sources numbers them once).
         passage_ids = [hit.passage_id for hit in answer.sources()]
@@ -242,7 +256,11 @@ class ReplyService:
             except StoreUnavailable:
                 # Not knowing whether it was shown today, show the medical notice, and do not
                 # keep the member waiting for a second failure.
-                return None, True
+                return None, advises
+            if not advises:
+                # The notice goes with what the documents say or a warning: a plain decline says
+                # nothing to heed, and would use up the day's notice before the answer it belongs with.
+                return answer_id, False
             try:
                 first_today = store.mark_notice_shown(user_id, day)
             except StoreUnavailable:
@@ -250,6 +268,7 @@ class ReplyService:
             return answer_id, first_today
 
         red_flag = red_flag or answer.safety
+        advises = answered or bool(red_flag)
         answer_id, first_today = await asyncio.to_thread(remember)
         notices = self.bot.config.notices
         lines = []
@@ -364,6 +383,32 @@ class ReplyService:
             await interaction.response.send_message("Thanks, glad it helped! 👍", ephemeral=True)
         else:
             await interaction.response.send_modal(ReasonModal(answer_id, interaction.user.id))
+
+    async def vote_by_reaction(
+        self, guild_id: int, message_id: int, user_id: int, vote: int, *, removed: bool = False
+    ) -> bool:
+        """A 👍/👎 reaction on the answer ``message_id`` shows: the member's vote, as the buttons
+        record it (👎 without a reason), or, ``removed``, that vote taken back. False when the
+        message shows no answer of this server or the store cannot be reached now (a reaction
+        has nobody to tell)."""
+        store = self.bot.server(guild_id).store
+
+        def record() -> bool:
+            answer = store.answer_for_message(message_id)
+            if answer is None:
+                return False
+            if removed:
+                return store.withdraw_feedback(answer.id, user_id, vote)
+            return store.set_feedback(answer.id, user_id, vote)
+
+        try:
+            recorded = await asyncio.to_thread(record)
+        except StoreUnavailable:
+            logger.warning("a reaction vote on message %s could not be recorded", message_id)
+            return False
+        if recorded:
+            logger.info("feedback %+d by reaction on message %s%s", vote, message_id, " withdrawn" * removed)
+        return recorded
 
     async def save_reason(self, interaction: discord.Interaction, answer_id: str, reason: str | None) -> None:
         """The 👎 modal: record why the answer did not help."""

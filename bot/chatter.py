@@ -65,10 +65,31 @@ _ABOUT_THE_BOT = re.compile(
 )
 
 
+# A call for help that names nothing to help with: "can someone help me?", "I need some help pls".
+_CALL_FOR_HELP_WORDS = frozenset(
+    re.split(
+        r"\s+",
+        """
+    help someone somebody anyone anybody any one can could would will pls plz please need needs i i'm
+    im me some a little bit is are there around here to you u guys y'all everyone everybody folks out
+    with something this question quick urgent urgently asap really just hi hello hey ok so
+    """.strip(),
+    )
+)
+
+
+def is_call_for_help(text: str) -> bool:
+    """Whether ``text`` only asks for help ("can someone help me?", "I need some help pls") and
+    says nothing of what with: "can you help me with latching?" is a question."""
+    words = [w.casefold().replace("’", "'") for w in _WORD.findall(text)]
+    return "help" in words and all(w in _CALL_FOR_HELP_WORDS for w in words)
+
+
 def is_about_the_bot(text: str) -> bool:
-    """Whether ``text`` asks what the bot is or does ("help", "what can you do?"), not about the
-    documents: "help" alone would otherwise be answered from a sentence about what "helps"."""
-    return bool(_ABOUT_THE_BOT.search(text))
+    """Whether ``text`` asks what the bot is or does ("help", "what can you do?"), or only calls for
+    help ("can anyone help?"), not about the documents: each would otherwise be answered from a
+    sentence about what "helps"."""
+    return bool(_ABOUT_THE_BOT.search(text)) or is_call_for_help(text)
 
 
 # Telling the bot its answer missed: "you're wrong", "that's not what I asked", "wrong answer".

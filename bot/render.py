@@ -60,10 +60,18 @@ def escape(text: str) -> str:
     it as it was, so "[1] **Answer from the moderators** [2](x)" would pass for the bot's own.
     """
     pieces = _BRACKETS.split(text)
-    escaped = "".join(
-        "\\" + piece if piece in ("[", "]") else discord.utils.escape_markdown(piece) for piece in pieces
-    )
+    escaped = "".join("\\" + piece if piece in ("[", "]") else _escape_markdown(piece) for piece in pieces)
     return discord.utils.escape_mentions(escaped)
+
+
+# discord.py escapes a list item after an empty line ("glands.\n\n- This allows") before the
+# empty line's newline, which Discord then shows as a lone "\" line above the item.
+_STRAY_LIST_ESCAPE = re.compile(r"\\(\s*?\n)([ \t]*)-")
+
+
+def _escape_markdown(text: str) -> str:
+    """discord.py's ``escape_markdown``, with a list item's escape on the item's own line."""
+    return _STRAY_LIST_ESCAPE.sub(r"\1\2\\-", discord.utils.escape_markdown(text))
 
 
 def document_text(text: str) -> str:
@@ -224,10 +232,11 @@ def declined_embed(answer: Answer) -> discord.Embed:
     )
 
 
-def passage_pages(hits: Sequence[Hit], *, heading: str = "Sources") -> list[discord.Embed]:
-    """Each passage in full, one (or, when very long, several) pages each, with its citation."""
+def passage_pages(hits: Sequence[Hit], *, heading: str = "Sources", first: int = 1) -> list[discord.Embed]:
+    """Each passage in full, one (or, when very long, several) pages each, with its citation,
+    numbered from ``first`` (an answer's [2] shown alone is still [2])."""
     pages: list[discord.Embed] = []
-    for number, hit in enumerate(hits, start=1):
+    for number, hit in enumerate(hits, start=first):
         citation = citation_line(number, hit)
         # Documents are Markdown: keep their lists and emphasis, but never a ping or a masked link;
         # a hard-wrapped paragraph reads as one, as Markdown shows it.

@@ -63,10 +63,13 @@ def explain(kb: KnowledgeBase, analysis: Analysis, verdict: Verdict) -> tuple[No
 def read_as(kb: KnowledgeBase, used: list[tuple[str, str]], query: str) -> list[Notice]:
     """The notice telling the member how their everyday words were read ("baby" as "infant"), for
     the bridged words the answer's sentences actually use; none when none. Words read together as
-    a phrase are named as the phrase ("white blood cells" as "lymphocytes")."""
+    a phrase are named as the phrase ("white blood cells" as "lymphocytes"). Only words of
+    ``query`` itself are named: a follow-up's earlier question was read, and said so, before."""
+    words = tokens(query)
+    own = set(words)
+    used = [(word, term) for word, term in used if word in own]
     if not used:
         return []
-    words = tokens(query)
     pairs: list[tuple[str, str]] = []
     i = 0
     while i < len(used):
@@ -127,11 +130,28 @@ def _uncovered_clauses(asking: list[str], weights: QuestionWeights, covered: fro
     return words
 
 
+# Words a notice never names: they say how something is asked ("where does it *come* from", "the
+# *ones* from breastmilk", "is it *good* for baby", "are they *totally* separate"), not what about,
+# and contractions typed without their apostrophe ("a constant that *isnt* a field").
+_NEVER_NAMED = frozenset(
+    re.split(
+        r"\s+",
+        """
+    good bad ones come comes came make makes made matter matters said says totally entirely really
+    actually thing things stuff isnt arent wasnt werent dont doesnt didnt cant couldnt wouldnt
+    shouldnt wont hasnt havent hadnt aint youre theyre thats whats
+    """.strip(),
+    )
+)
+
+
 def _words(words: list[str], code: Code, limit: int = 3) -> list[Notice]:
     """A notice naming which words of the question the knowledge base does not cover (what the
     quoted sentences leave out, so an answer to part of a question does not pass for an answer to
     all of it) or never mentions (why a question was declined). Words under four letters are left
     out: mostly text-speak ("bub", "lo") rather than a subject; so are runs of letters too long to be
-    a word, which would only echo a wall of "xxxx…" back to the member."""
-    shown = tuple(w for w in words if 4 <= len(w) <= MAX_NAMED_WORD and w.isalpha())[:limit]
+    a word, which would only echo a wall of "xxxx…" back to the member, and :data:`_NEVER_NAMED`."""
+    shown = tuple(
+        w for w in words if 4 <= len(w) <= MAX_NAMED_WORD and w.isalpha() and w not in _NEVER_NAMED
+    )[:limit]
     return [Notice(code, words=shown)] if shown else []

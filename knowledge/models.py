@@ -286,9 +286,13 @@ class Sentence:
         code_parts = code_spans(text) if "`" in text or "~~~" in text else []
         hidden = _markup_syntax(text, code_parts) if any(c in text for c in "[{*_") else []
         parts = sorted([(s, e, True) for s, e in code_parts] + [(s, e, False) for s, e in hidden])
+        # A word inside a web address is not marked: "https://**doi**.org/…" is no link any more.
+        addresses = [m.span() for m in _WEB_ADDRESS.finditer(text)] if "://" in text else []
         marks: list[tuple[int, int]] = []
         for start, end in sorted(own_marks):
-            if any(s < end and start < e for s, e, _ in parts):
+            if any(s < end and start < e for s, e, _ in parts) or any(
+                s < end and start < e for s, e in addresses
+            ):
                 continue
             if marks and start <= marks[-1][1]:  # an identifier and its parts: one mark
                 marks[-1] = (marks[-1][0], max(end, marks[-1][1]))
@@ -320,6 +324,7 @@ class Sentence:
 # the delimiters of the document's own bold (**text**, __text__): answers bold the matched words,
 # and a document's bold shown as literal asterisks would look like a broken mark. Single-asterisk
 # emphasis is left to the renderer's escaping.
+_WEB_ADDRESS = re.compile(r"https?://[^\s<>]+")
 _LINK = re.compile(r"(!?\[)([^\[\]\n]*)(\]\([^()\s]*(?:\s+\"[^\"\n]*\")?\)|\]\[[^\[\]\n]*\])")
 _ATTRIBUTES = re.compile(r"[ \t]*\{:[^{}\n]*\}")
 _STRONG = re.compile(r"(?<![\w*])(\*\*|__)(?=[^\s*_])[^\n]*?(?<=[^\s*_\\])(\1)(?![\w*])")

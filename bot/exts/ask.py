@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
 import discord
 from discord import app_commands
@@ -27,6 +28,16 @@ logger = logging.getLogger(__name__)
 _WORD_SCAN_CHARS = 80
 
 
+# Reactions that vote on an answer, as its 👍 and 👎 buttons do.
+_REACTION_VOTES = {"👍": 1, "👎": -1}
+_SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff]")
+
+
+def _without_skin_tone(emoji: str) -> str:
+    """``emoji`` without a skin tone: 👎🏽 votes as 👎 does."""
+    return _SKIN_TONES.sub("", emoji)
+
+
 class Ask(commands.Cog):
     """``/ask`` and its autocomplete; the buttons under every answer (``/ask``'s, a mention's, a
     help channel's), and their 👎 form after a restart."""
@@ -41,6 +52,31 @@ class Ask(commands.Cog):
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(*ANSWER_BUTTONS)
         self.bot.remove_form_recovery(recover_reason)
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        """A 👍 or 👎 reaction on one of the bot's answers counts as its button would: members
+        react as often as they click, and a 👎 the moderators never see helps nobody."""
+        await self._reaction_vote(payload, removed=False)
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        """Taking the reaction back takes its vote back."""
+        await self._reaction_vote(payload, removed=True)
+
+    async def _reaction_vote(self, payload: discord.RawReactionActionEvent, *, removed: bool) -> None:
+        vote = _REACTION_VOTES.get(_without_skin_tone(str(payload.emoji)))
+        me = self.bot.user
+        if vote is None or payload.guild_id is None or me is None or payload.user_id == me.id:
+            return
+        # Discord names the message's author, when it does, so most reactions need no look-up.
+        author = payload.message_author_id
+        if (author is not None and author != me.id) or (payload.member is not None and payload.member.bot):
+            return
+        answers = self.bot.answers
+        await answers.vote_by_reaction(
+            payload.guild_id, payload.message_id, payload.user_id, vote, removed=removed
+        )
 
     @app_commands.command(name="ask", description="Ask a question; the answer cites its sources")
     @app_commands.describe(

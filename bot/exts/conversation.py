@@ -31,10 +31,11 @@ from discord.ext import commands
 from knowledge import Answer, QuestionError
 from knowledge.question import content_words
 from knowledge.safety import most_urgent
+from knowledge.source_questions import is_source_question
 from knowledge.store import AnswerRecord
 
 from .. import render
-from ..answering import Reply
+from ..answering import Reply, has_custom_emoji, without_emoji
 from ..chatter import (
     ABOUT_REPLY,
     MISSED_REPLY,
@@ -67,7 +68,46 @@ NOTHING_NEW_REPLY = (
     "The documents say no more about it than that answer; its **Sources** button shows the passages "
     "in full. Ask about something more specific to go further."
 )
+# Said to "@citebot can you answer this?" in reply to a message whose words Discord does not send.
+QUOTED_UNREAD_REPLY = (
+    "I can't read the message you replied to here; put the question in words after the mention, "
+    "or use `/ask`."
+)
+# Said to it after a decline: there was no answer to say more about.
+NOTHING_FOUND_REPLY = (
+    "I found no answer to that in the documents, so I can't say more. Asking in other words may find "
+    "one; **Ask the moderators** under it tells this server's moderators."
+)
+# Said to "source?" in reply to an answer: that answer's own citations.
+SOURCES_OF_REPLY = "That answer comes from:"
+SOURCES_BUTTON_NOTE = "Its **Sources** button shows each passage in full."
+NO_SOURCE_REPLY = (
+    "I found no answer to that in the documents, so there is no source to give; **Sources** under it "
+    "lists the closest passages."
+)
+NO_PASSAGE_REPLY = "That answer was written by this server's moderators and cites no document."
+GONE_SOURCES_REPLY = (
+    "That answer's sources are no longer in the knowledge base; ask again for a fresh answer."
+)
 
+# Words a question about where something comes from uses, naming nothing of the documents.
+_SOURCE_WORDS = frozenset(
+    re.split(
+        r"\s+",
+        "source sources wrote write written writer author authors doi published publish link links "
+        "read original cite cited citation reference references ref refs",
+    )
+)
+
+
+# A message that opens with a member's or a role's mention is addressed to them.
+_ADDRESSED = re.compile(r"\s*<@[!&]?\d+>")
+
+
+def _asks_whose_source(text: str) -> bool:
+    """Whether ``text`` asks where something comes from without naming any of it ("source?",
+    "where is this from", "who wrote the article?"): asked unprompted, of what someone said."""
+    return is_source_question(text) and not set(content_words(text)) - _SOURCE_WORDS
 
 
 class Conversation(commands.Cog):
@@ -106,6 +146,8 @@ class Conversation(commands.Cog):
             await self._answer_forum_post(message, channel)
             return
         text = self._strip_mention(message.content)
+        if not text and has_custom_emoji(message.content):
+            return  # a custom emoji alone, as a reply or after a mention, is chatter as "👍" is
         mentioned = self.bot.user in message.mentions
         try:
             previous = await self._previous_turn(message)
@@ -118,6 +160,19 @@ class Conversation(commands.Cog):
                 if read.notice:
                     await self._red_flag_only(message, read.notice)
                     return
+        if mentioned and previous is None and message.reference is not None and self._points_back(text):
+            # "@citebot can you answer this?" in reply to a member's question asks the bot about it.
+            quoted = await self._quoted(message)
+            if quoted:
+                await self._answer(message, quoted, auto=False)
+                return
+            if quoted is not None:  # a member's message whose words the bot is not sent
+                await message.reply(QUOTED_UNREAD_REPLY, allowed_mentions=discord.AllowedMentions.none())
+                return
+        if previous is not None and self._to_someone_else(message):
+            # "@bob you should read this" in reply to an answer shares it with bob: his to answer.
+            await self._red_flag_only_if_any(message, text)
+            return
         if previous is not None and is_missed(text):
             # "you're wrong" to an answer is feedback: the same answer again would not help.
             await message.reply(MISSED_REPLY, allowed_mentions=discord.AllowedMentions.none())
@@ -138,9 +193,10 @@ class Conversation(commands.Cog):
                 await message.add_reaction("👍")
             return
         if previous is not None and text and not content_words(text):
-            # "why?", "tell me more": with nothing of their own to look up they would get the same
-            # answer again.
-            await message.reply(NOTHING_NEW_REPLY, allowed_mentions=discord.AllowedMentions.none())
+            # "source?" asks where that answer comes from; "why?", "tell me more", with nothing of
+            # their own to look up, would get the same answer (or decline) again.
+            reply = self._sources_of(previous) if is_source_question(text) else self._nothing_new(previous)
+            await message.reply(reply, allowed_mentions=discord.AllowedMentions.none())
             return
         if previous is not None and text:
             context = f"{previous.context} {previous.question}".strip()[-CONTEXT_CHARS:]
@@ -153,16 +209,76 @@ class Conversation(commands.Cog):
                 )
                 return
             await self._answer(message, text, auto=False)
-        elif channel.id in settings.help_channels and text and not (is_chatter(text) or is_greeting(text)):
-            # "thank you so much, that helped" to another member is nobody's question, though
-            # "help" may well be a word of the documents.
+        elif channel.id in settings.help_channels and text and not self._for_people(text):
+            if message.reference is not None:
+                # A reply to another member ("source?" to their claim) is theirs to answer; only
+                # warning signs in it are never left unsaid.
+                await self._red_flag_only_if_any(message, text)
+                return
             await self._answer(message, text, auto=True)
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _strip_mention(self, content: str) -> str:
+    def _to_someone_else(self, message: discord.Message) -> bool:
+        """Whether ``message`` opens by naming another member or a role ("@bob you should read
+        this"), and names the bot nowhere (a reply to the bot's answer notifies the bot without
+        naming it in the text)."""
         me = self.bot.user.id
-        return " ".join(re.sub(rf"<@!?{me}>", " ", content).split())
+        if re.search(rf"<@!?{me}>", message.content):
+            return False
+        return _ADDRESSED.match(message.content) is not None
+
+    @staticmethod
+    def _points_back(text: str) -> bool:
+        """Whether a mention's own words name nothing to look up ("is this true?", "^", "can you
+        answer this?"), so that it asks about the message it replies to."""
+        return not content_words(text) and not is_thanks(text) and not is_greeting(text)
+
+    async def _quoted(self, message: discord.Message) -> str | None:
+        """The words of the member's message ``message`` replies to: None when it replies to no
+        member's message, "" when its words are not sent to the bot (without the message content
+        intent, Discord sends them only for messages that mention it)."""
+        ref = message.reference
+        quoted = ref.resolved if ref is not None else None
+        if not isinstance(quoted, discord.Message) and ref is not None and ref.message_id is not None:
+            try:
+                quoted = await message.channel.fetch_message(ref.message_id)
+            except discord.HTTPException:
+                return None
+        if not isinstance(quoted, discord.Message) or quoted.author.bot:
+            return None
+        return self._strip_mention(quoted.content)
+
+    def _sources_of(self, previous: AnswerRecord) -> str:
+        """Where the answer ``previous`` comes from, for a "source?" in reply to it: the full
+        citations it cites, numbered as it numbers them."""
+        if not previous.answered:
+            return NO_SOURCE_REPLY
+        state = self.bot.server(previous.guild_id)
+        hits = self.bot.answers.hits_of(state, previous.passage_ids)
+        if not hits:  # the moderators' own words, or passages since removed
+            return NO_PASSAGE_REPLY if not previous.passage_ids else GONE_SOURCES_REPLY
+        cited = [render.citation_line(n, hit) for n, hit in enumerate(hits, 1)]
+        return render.join_within([SOURCES_OF_REPLY, *cited, SOURCES_BUTTON_NOTE], render.CONTENT_LIMIT)
+
+    @staticmethod
+    def _nothing_new(previous: AnswerRecord) -> str:
+        """What a follow-up naming nothing new ("why?") is told: the documents say no more, or,
+        after a decline, that they had nothing to say."""
+        return NOTHING_NEW_REPLY if previous.answered else NOTHING_FOUND_REPLY
+
+    @staticmethod
+    def _for_people(text: str) -> bool:
+        """Whether a help channel's post is meant for the people there, not a question for the
+        documents: "thank you so much, that helped" or "can someone help me?" (though "help" may
+        well be a word of the documents), a greeting, "what can you do?", or "source?" and "who
+        wrote this?" asked of what someone said."""
+        return is_chatter(text) or is_greeting(text) or is_about_the_bot(text) or _asks_whose_source(text)
+
+    def _strip_mention(self, content: str) -> str:
+        """The message without the bot's mention and custom emoji: "thanks <:heart:…>" is chatter."""
+        me = self.bot.user.id
+        return without_emoji(re.sub(rf"<@!?{me}>", " ", content))
 
     def _is_forum_starter(self, message: discord.Message, thread: discord.Thread) -> bool:
         # On Discord the opening message of a forum post has the thread's id.
@@ -239,9 +355,7 @@ class Conversation(commands.Cog):
             if red_flag:
                 # Warning signs are never held back; only the answer waits.
                 note = "" if told else f"\n\n{user_message(exc)}"
-                await message.reply(
-                    red_flag + note, allowed_mentions=discord.AllowedMentions.none()
-                )
+                await message.reply(red_flag + note, allowed_mentions=discord.AllowedMentions.none())
             elif not told:
                 await message.reply(user_message(exc), allowed_mentions=discord.AllowedMentions.none())
             return True
@@ -251,6 +365,12 @@ class Conversation(commands.Cog):
         """Give back the token of a question the bot stayed quiet on."""
         key = member_key(message.guild.id, message.author.id)
         self.bot.ask_cooldowns.refund(key, message.created_at.timestamp())
+
+    async def _red_flag_only_if_any(self, message: discord.Message, text: str) -> None:
+        """The red-flag message for a post the bot otherwise leaves alone, when it shows one."""
+        read = await self.bot.answers.read(text, guild_id=message.guild.id)
+        if read.notice:
+            await self._red_flag_only(message, read.notice)
 
     async def _red_flag_only(self, message: discord.Message, notice: str, *, sorry: bool = False) -> None:
         """The red-flag ``notice`` on its own, when there is no answer to send with it."""
@@ -263,9 +383,10 @@ class Conversation(commands.Cog):
         service = self.bot.answers
         body = self._strip_mention(message.content)
         # The title is often the question; without the message-content intent it is all there is.
-        candidates = dict.fromkeys(
-            q for q in (body, f"{thread.name}. {body}" if body else "", thread.name) if q
-        )
+        # Joined as sentences: a title that ends a sentence already gets no ". " ("…immune system? .").
+        title = thread.name.strip()
+        joined = f"{title} {body}" if title.endswith((".", "?", "!", ":", "…")) else f"{title}. {body}"
+        candidates = dict.fromkeys(q for q in (body, joined if body else "", thread.name) if q)
         # First, each read once: whatever fails next, the most urgent red flag any shows goes out.
         readings = [await service.read(q, guild_id=message.guild.id) for q in candidates]
         flag = most_urgent(read.red_flag for read in readings)
@@ -273,7 +394,8 @@ class Conversation(commands.Cog):
         if await self._over_limit(message, red_flag=red_flag, quiet=True):
             return
         try:
-            for read in readings:
+            # "Help!!" or "source?" opens a post for people; its warning signs were read above.
+            for read in (read for read in readings if not self._for_people(read.text)):
                 try:
                     answer = await service.ask(read, guild_id=message.guild.id)
                 except QuestionError:  # a title of emoji alone: nothing to look up in it

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from knowledge import KnowledgeBase, format_label
+from knowledge import Hit, KnowledgeBase, format_label
 from knowledge.retriever import search
 
 from .. import render
@@ -20,6 +21,8 @@ from ..ui.paginator import Paginator
 logger = logging.getLogger(__name__)
 
 SEARCH_RESULTS = 10
+# "/source 2" or "/source [2]": a number an answer cites.
+_CITED_NUMBER = re.compile(r"\[?(\d{1,2})\]?")
 
 
 class Lookup(commands.Cog):
@@ -46,19 +49,34 @@ class Lookup(commands.Cog):
         await paginator.send(interaction, ephemeral=True)
 
     @app_commands.command(name="source", description="Show one passage in full, with its citation")
-    @app_commands.describe(passage="The passage id (start typing a title or id)")
+    @app_commands.describe(
+        passage="The passage id (start typing a title or id), or 2 for the latest answer's [2]"
+    )
     @lookup_cooldown()
     async def source(self, interaction: discord.Interaction, passage: str) -> None:
-        """One passage in full with its citation."""
-        hit = self.kb(interaction).hit(passage.strip())
+        """One passage in full with its citation: by its id, or as ``2`` (or ``[2]``) the [2] of the
+        latest answer in this channel, as members read the numbers."""
+        hit, first = self.kb(interaction).hit(passage.strip()), 1
+        number = _CITED_NUMBER.fullmatch(passage.strip())
+        if hit is None and number and interaction.channel_id is not None:
+            first = int(number.group(1))
+            hit = await self._cited(interaction, first)
         if hit is None:
             await interaction.response.send_message(
                 "No passage has that id. Pick one from the suggestions, or find it with `/search`.",
                 ephemeral=True,
             )
             return
-        pages = render.passage_pages([hit], heading="Source")
+        pages = render.passage_pages([hit], heading="Source", first=first)
         await Paginator(pages, owner_id=interaction.user.id).send(interaction, ephemeral=False)
+
+    async def _cited(self, interaction: discord.Interaction, number: int) -> Hit | None:
+        """The passage the latest answer in the interaction's channel cites as [``number``]."""
+        state = self.bot.server(interaction.guild_id)
+        record = await asyncio.to_thread(state.store.last_answer_in, interaction.channel_id)
+        if record is None or not 1 <= number <= len(record.passage_ids):
+            return None
+        return state.kb.hit(record.passage_ids[number - 1])
 
     @source.autocomplete("passage")
     async def passage_autocomplete(

@@ -159,6 +159,16 @@ class ServerStore:
         )
         return changed == 1
 
+    def withdraw_feedback(self, answer_id: str, user_id: int, vote: int) -> bool:
+        """Take back a member's ``vote`` on an answer (the reaction that gave it was removed); a
+        different vote they gave since stays. False when there was no such vote here."""
+        scope, guild = self._scope()
+        removed = self.store._execute(
+            f"DELETE FROM feedback WHERE answer_id = ? AND user_id = ? AND vote = ? AND {scope}",
+            (answer_id, user_id, vote, *guild),
+        )
+        return removed == 1
+
     def vote_totals(self) -> tuple[int, int]:
         """(helpful, not helpful) votes on this server's answers."""
         scope, guild = self._scope()

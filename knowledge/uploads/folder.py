@@ -17,7 +17,7 @@ from ..folder_settings import CRAWL_SETTINGS, FOLDER_SETTINGS, folder_settings
 from ..interfaces import SharedUploads
 from ..kb import KnowledgeBase
 from ..models import Document
-from .check import DEFAULT_MAX_BYTES, check_upload
+from .check import DEFAULT_MAX_BYTES, check_upload, safe_filename
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +73,31 @@ class UploadsFolder:
         path = Path(str(raw)).resolve()
         uploads = self.uploads.resolve()
         return path if path.is_relative_to(uploads) and path.is_file() else None
+
+    def named(self, kb: KnowledgeBase, name: str) -> str:
+        """The id of the upload ``name`` stands for: a document id as it is, else the one uploaded
+        file of that name ("milk.md", as it was sent) or the one upload of that title (case
+        aside), so a moderator who types what they uploaded instead of picking a suggestion finds
+        it; else ``name`` unchanged."""
+        if name in kb.documents:
+            return name
+        wanted = name.strip().casefold()
+        try:  # "Milk storage.md" was kept as "Milk-storage.md"
+            files = {wanted, safe_filename(name.strip()).casefold()}
+        except UploadError:
+            files = {wanted}
+        by_file: dict[Path, str] = {}
+        by_title: dict[Path, str] = {}
+        for doc in self.removable(kb):
+            path = self.file_of(kb, doc.id)
+            if path is not None and path.name.casefold() in files:
+                by_file.setdefault(path, doc.id)
+            if path is not None and doc.title.strip().casefold() == wanted:
+                by_title.setdefault(path, doc.id)
+        for found in (by_file, by_title):
+            if len(found) == 1:
+                return next(iter(found.values()))
+        return name
 
     def removable(self, kb: KnowledgeBase) -> list[Document]:
         """This server's uploaded documents in ``kb``: what ``/kb remove`` may remove."""
@@ -157,7 +182,8 @@ class UploadsFolder:
     def remove(self, kb: KnowledgeBase, doc_id: str) -> tuple[Path, int]:
         """Move this server's file holding ``doc_id`` to its ``removed/`` folder; returns (file,
         documents in it). A crawled page takes its whole site with it (see :meth:`remove_site`);
-        the site's folder is returned."""
+        the site's folder is returned. ``doc_id`` may also name the file or title (:meth:`named`)."""
+        doc_id = self.named(kb, doc_id)
         site = self.site_folder_of(kb, doc_id)
         if site is not None:
             return site, self.remove_site(kb, site)

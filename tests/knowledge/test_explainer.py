@@ -75,3 +75,27 @@ def test_every_code_is_phrased_for_members():
             Notice(code, words=("x",), pairs=(("a", "b"),), source="the glossary", length=2, kept=1)
         )
         assert text and text.endswith(".") and "{" not in text
+
+
+def test_a_follow_up_names_only_its_own_words_as_read_otherwise(kb):
+    # After "how does my milk protect my baby from germs", "and for babies?" was told
+    # 'Read “baby” as “child”, “babies” as “child”': "baby" is no word of the follow-up.
+    answer = Assistant(kb).ask("and for babies?", context="how does my milk protect my baby from germs")
+    assert answer.answered
+    [read] = [notice for notice in answer.notices if notice.code == Code.READ_AS]
+    assert [word for word, _ in read.pairs] == ["babies"]
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("do the bacteria on my nipple actually do anything good for baby", "good"),
+        ("difference between the antibodies baby gets in the womb and the ones from breastmilk?", "ones"),
+        ("what's secretory IgA and where does it come from", "come"),
+    ],
+)
+def test_a_notice_names_no_word_that_only_says_how_it_is_asked(kb, question, named):
+    # Each was told "The knowledge base does not mention: good." or "This answer does not cover: come."
+    answer = Assistant(kb).ask(question)
+    assert answer.answered
+    assert all(named not in notice.words for notice in answer.notices), answer.notices

@@ -212,3 +212,15 @@ def test_daily_counts_per_server_with_days_without_questions(database, monkeypat
     ]
     with pytest.raises(ValueError, match="at least 1"):
         a.daily_counts(0)
+
+
+def test_a_vote_taken_back_is_gone_but_a_changed_one_stays(open_state):
+    database = open_state()
+    store, other = database.server(10), database.server(11)
+    answer_id = store.record_answer("q?", [], True)
+    store.set_feedback(answer_id, 1, -1)
+    assert not other.withdraw_feedback(answer_id, 1, -1), "another server's vote is out of reach"
+    assert not store.withdraw_feedback(answer_id, 1, 1), "not the vote given"
+    assert store.vote_totals() == (0, 1)
+    assert store.withdraw_feedback(answer_id, 1, -1)
+    assert store.vote_totals() == (0, 0) and store.review_items(10) == []
