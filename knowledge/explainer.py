@@ -64,7 +64,8 @@ def read_as(kb: KnowledgeBase, used: list[tuple[str, str]], query: str) -> list[
     """The notice telling the member how their everyday words were read ("baby" as "infant"), for
     the bridged words the answer's sentences actually use; none when none. Words read together as
     a phrase are named as the phrase ("white blood cells" as "lymphocytes"). Only words of
-    ``query`` itself are named: a follow-up's earlier question was read, and said so, before."""
+    ``query`` itself are named: a follow-up's earlier question was read, and said so, before; and
+    light words are not."""
     words = tokens(query)
     own = set(words)
     used = [(word, term) for word, term in used if word in own]
@@ -82,7 +83,11 @@ def read_as(kb: KnowledgeBase, used: list[tuple[str, str]], query: str) -> list[
         else:
             pairs.append((shown, kb.surface(term)))
         i += len(run)
-    return [Notice(Code.READ_AS, pairs=tuple(pairs))]
+    # A light word (mostly a verb: "fit", "keeps", "working") read as a documents' word is weighed
+    # lightly and, named, mostly reads as nonsense ("fit" as "shape"); what is named is what a member
+    # meant as a thing ("baby" as "infant"), or a phrase ("before birth" as "prenatal").
+    pairs = [(word, reading) for word, reading in pairs if " " in word or not kb.bridge.is_light(word)]
+    return [Notice(Code.READ_AS, pairs=tuple(pairs))] if pairs else []
 
 
 def _reading(kb: KnowledgeBase, word: str, term: str) -> str:

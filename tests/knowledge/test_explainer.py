@@ -99,3 +99,19 @@ def test_a_notice_names_no_word_that_only_says_how_it_is_asked(kb, question, nam
     answer = Assistant(kb).ask(question)
     assert answer.answered
     assert all(named not in notice.words for notice in answer.notices), answer.notices
+
+
+@pytest.mark.parametrize(
+    ("question", "named", "not_named"),
+    [
+        ("how do the enteromammary and mammary immune systems fit together", None, "fit"),
+        ("does my baby's immune system get anything from the milk", "baby", None),
+    ],
+)
+def test_the_read_as_notice_names_what_a_member_meant_not_light_verbs(question, named, not_named):
+    answer = Assistant(KnowledgeBase.default()).ask(question)
+    said = " ".join(phrase(n) for n in answer.notices if n.code is Code.READ_AS)
+    if named:
+        assert f"“{named}”" in said
+    if not_named:
+        assert f"“{not_named}”" not in said  # was 'Read “fit” as “shape”'
