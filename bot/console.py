@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import select
 import sys
 from dataclasses import dataclass, field
@@ -49,6 +50,11 @@ NOTHING_NEW = (
     "The documents say no more about it than that answer; /source 1 shows its first source in full. "
     "Ask about something more specific to go further."
 )
+# A line that opens like this after an answer follows up on it ("and for babies?", "what about IgG?"),
+# as every message in the bot's Discord thread does: the earlier question counts with it.
+FOLLOW_UP = re.compile(r"^\W*(?:and|but|also|what about|how about|what of)\b", re.IGNORECASE)
+# The earlier questions a follow-up carries, at most (the newest kept), as in a Discord thread.
+CONTEXT_CHARS = 1000
 # Typed alone, these leave, as they would most shells: nobody asks the documents "quit".
 QUIT_WORDS = frozenset({"quit", "exit", "quit()", "exit()"})
 
@@ -71,6 +77,8 @@ class Session:
     numbered: dict[int, Hit] = field(default_factory=dict)
     # Whether the last reply was an answer, so that "why?" after it is not taken for a new question.
     answered: bool = False
+    # The question (with those it followed up on) that answer answered.
+    asked: str = ""
 
 
 def handle(
@@ -111,12 +119,14 @@ def handle(
         return THANKS if is_thanks(line) else ""
     if session.answered and any(ch.isalnum() for ch in line) and not content_words(line):
         return NOTHING_NEW
+    context = session.asked if session.answered and FOLLOW_UP.match(line) else ""
     try:
-        answer = assistant.ask(line)
+        answer = assistant.ask(line, context=context)
     except QuestionError as exc:
         return str(exc)
     session.numbered = numbered_sources(answer)
     session.answered = answer.answered
+    session.asked = f"{context} {line}".strip()[-CONTEXT_CHARS:] if answer.answered else ""
     return render_answer(answer, emphasis=emphasis)
 
 

@@ -336,3 +336,14 @@ def test_the_console_takes_why_after_an_answer_as_a_follow_up_and_quit_as_leavin
     for word in ("quit", "exit", "QUIT", "exit()"):
         assert say(word) is None
     assert say("quit breastfeeding?") is not None  # a question that starts with the word
+
+
+def test_the_console_takes_and_for_after_an_answer_as_a_follow_up(builtin_kb):
+    assistant = Assistant(builtin_kb)
+    assert "not in the knowledge base" in handle(assistant, "and for babies?", session=Session())
+    say = functools.partial(handle, assistant, session=Session())
+    assert "[1]" in say("What does the enteromammary immune system do?")
+    followed = say("and for babies?")  # as in a Discord thread, the earlier question counts with it
+    assert "[1]" in followed and "not in the knowledge base" not in followed
+    say("what is the weather like?")  # declined: nothing to follow up on any more
+    assert "not in the knowledge base" in say("and for babies?")
