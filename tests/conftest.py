@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 # The meaning channel is on by default and citebot would fetch its model from the hub on first use;
 # tests never reach a network (the semantic tests load the model from a local folder).
@@ -21,6 +22,11 @@ from knowledge import KnowledgeBase
 from knowledge.database import open_store
 from knowledge.semantic import forget_model
 from knowledge.store import StateStore
+
+# Property tests have no time limit per example (hypothesis's default is 200 ms): a test that can
+# fail on a slow or busy machine is a wall-clock limit in disguise. Their size limits stay.
+settings.register_profile("citebot", deadline=None)
+settings.load_profile("citebot")
 
 # How long simcord waits for the bot to finish what an action started (work in worker threads runs
 # in real time). A guard against a hung bot, never a measure of speed: simcord's default of 5 s, or
