@@ -1,6 +1,6 @@
 """How long replies are: every question of tests/knowledge/everyday_questions.yaml asked with
 `/ask` on the real bot (simcord, an in-process Discord), each by a member who has not had the daily
-medical notice yet, so it is in every reply measured.
+medical notice yet, so it is in every answer and warning measured (a plain decline goes without it).
 
 Counts characters members read (a masked link shows its label only; Markdown markers and the
 small print's `-# ` are not read) and the raw characters sent, for answers and declines; the
@@ -102,7 +102,8 @@ def main() -> None:
             report.table(columns, rows),
             "",
             "read: characters members read (masked links as their label, no Markdown markers); "
-            "raw: characters sent. Every reply includes the daily medical notice.",
+            "raw: characters sent. Every answer and warning includes the daily medical notice; a plain "
+            "decline goes without it.",
         ]
     )
     print(text)
