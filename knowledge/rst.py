@@ -77,7 +77,7 @@ _PYTHON_LINE = re.compile(r"^\s*(?:def |class |import |from \S+ import |@\w)", r
 
 _lock = threading.Lock()
 _SETTINGS = {
-    "report_level": 5,  # no system message is ever reported or kept in the tree
+    "report_level": 5,  # no system message is ever reported or kept in the tree (but see rst_to_text)
     "halt_level": 5,  # nothing stops the parse
     "warning_stream": io.StringIO(),
     "file_insertion_enabled": False,  # an uploaded file must not read others (.. include:: /etc/...)
@@ -270,6 +270,9 @@ class RstText:
     #: ``[offset, role, full name, anchor, body]`` of each API object a directive documents
     #: (``body`` 0 for ``autoclass`` and the like, whose text is in the code).
     objects: list[list[Any]] = field(default_factory=list)
+    #: Markup errors docutils found ("line 12: Content block expected for the "note" directive;
+    #: none found."): the text is still read as well as it can be, and an upload says so.
+    problems: tuple[str, ...] = ()
 
 
 class _Writer:
@@ -455,14 +458,23 @@ def _code_span(code: str) -> str:
     return f"{ticks}{pad}{code}{pad}{ticks}"
 
 
+# docutils' report of an error: "path:12: (ERROR/3) Content block expected for the "note" …".
+_ERROR_LINE = re.compile(r"^.*?:(\d+): \((?:ERROR|SEVERE)/\d\) (.+)$", re.MULTILINE)
+MAX_PROBLEMS = 5
+
+
 def rst_to_text(source: str, source_path: str = "<rst>") -> RstText:
-    """Parse reST ``source`` and write it as Markdown-ish text; never raises on markup errors."""
+    """Parse reST ``source`` and write it as Markdown-ish text; never raises on markup errors, which
+    it returns as ``problems`` (errors only: the warnings of real Sphinx docs are mostly roles and
+    directives that docutils alone does not know)."""
+    stream = io.StringIO()
     with _lock:
         _register(source)
-        settings = dict(_SETTINGS, warning_stream=io.StringIO())
+        settings = dict(_SETTINGS, warning_stream=stream, report_level=3)
         doctree = publish_doctree(source, source_path=source_path, settings_overrides=settings)
     writer = _Writer()
     writer.walk(doctree, 0)
     raw = "".join(writer.parts)
     text = re.sub(r"\n{3,}", "\n\n", raw).strip() + "\n"
-    return RstText(writer.title, text, writer.anchors, writer.api.squeezed(raw))
+    problems = tuple(f"line {n}: {message}" for n, message in _ERROR_LINE.findall(stream.getvalue()))
+    return RstText(writer.title, text, writer.anchors, writer.api.squeezed(raw), problems[:MAX_PROBLEMS])

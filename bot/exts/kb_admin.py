@@ -175,9 +175,18 @@ class KnowledgeAdmin(commands.Cog):
         encoding = next((str(d.meta["encoding"]) for d in docs if d.meta.get("encoding")), "")
         # Said, so that a file that reads wrong is known to be the encoding's fault, and fixable.
         read_as = f" It is not UTF-8: read as {encoding_name(encoding)}." if encoding else ""
+        # Markup errors (a reST directive without its body): the file is read as well as it can be,
+        # and the moderator learns where to mend it.
+        problems = [str(p) for d in docs for p in d.meta.get("problems", ())]
+        mend = (
+            f" Its markup has {len(problems)} error{'s' if len(problems) > 1 else ''}, read as well as "
+            f"possible: {render.escape('; '.join(problems[:2]))}{' …' if len(problems) > 2 else ''}."
+            if problems
+            else ""
+        )
         # Storing the upload told the other bot processes already: once is enough.
         await self._reload_and_report(
-            interaction, f"{verb} `{render.escape(path.name)}`: {titles}.{read_as}", announce=False
+            interaction, f"{verb} `{render.escape(path.name)}`: {titles}.{read_as}{mend}", announce=False
         )
         announce_change(interaction, f"/kb add {render.escape(path.name)}")
 

@@ -38,6 +38,8 @@ def parse_rst(text: str, path: Path, doc_id: str, base_url: str = "") -> Documen
         problem = f"{exc.__class__.__name__}: {exc}"
         raise DocumentError(path, f"not readable reStructuredText ({problem})") from None
     meta: dict[str, Any] = {"path": str(path), "format": "rst", "objects": parsed.objects}
+    if parsed.problems:
+        meta["problems"] = list(parsed.problems)
     if base_url:
         meta["url"] = base_url
         meta["anchors"] = [anchor for anchor in parsed.anchors if anchor[1]]

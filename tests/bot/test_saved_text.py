@@ -73,3 +73,28 @@ async def test_an_upload_saved_in_windows_1252_is_read_right_and_found_without_a
     assert "A **café** **au** **lait** holds about half the **caffeine**" in answer
     assert "déjà vu from the night feeds" in answer
     assert "[1] Café au lait for nursing mothers" in answer
+
+
+BROKEN_RST = b"""Pumping at work
+===============
+
+.. note::
+
+A pump with a double kit halves the time a session takes; most workplaces must give a private room.
+"""
+
+
+async def test_an_upload_with_broken_rest_markup_is_added_and_the_moderator_told_where(simcord_env):
+    channel, mod, alice = server(simcord_env)
+    added = await mod.slash(channel, "kb add", file=("pumping.rst", BROKEN_RST))
+    confirmation = last_message(added).content
+    assert confirmation.startswith("Added `pumping.rst`: “Pumping at work”.")
+    # The note directive lost its indented body: said, with the line, not silently read.
+    assert (
+        'Its markup has 1 error, read as well as possible: line 4: Content block expected for the "note"'
+        in (confirmation.replace("\\", ""))
+    )
+    asked = await alice.slash(
+        channel, "ask", question="how long does a pumping session take with a double kit?"
+    )
+    assert "double kit halves the time" in asked.response.embeds[0].description.replace("**", "")

@@ -219,3 +219,16 @@ def test_an_escaped_space_in_a_heading_leaves_no_control_character(tmp_path):
     [passage] = chunk_document(doc)
     assert passage.section == ("Where can I use `await`?",)
     assert "\x00" not in doc.text
+
+
+def test_markup_errors_are_kept_as_problems_with_their_line_and_real_sphinx_docs_have_none(tmp_path):
+    broken = tmp_path / "pumping.rst"
+    broken.write_text("Pumping\n=======\n\n.. note::\n\nThe body lost its indent.\n\n.. warning::\n")
+    [doc], errors = load_file(broken)
+    assert errors == []  # added, not refused
+    problems = doc.meta["problems"]
+    assert problems[0].startswith('line 4: Content block expected for the "note" directive')
+    assert len(problems) == 2 and "The body lost its indent." in doc.text  # still read
+    data = Path(__file__).resolve().parents[1] / "data"
+    real = [d for f in sorted(data.glob("*-docs/docs/**/*.rst")) for d in load_file(f)[0]]
+    assert len(real) > 10 and not [d.meta["path"] for d in real if d.meta.get("problems")]
