@@ -116,9 +116,18 @@ def cmd_index(args: argparse.Namespace) -> int:
     }
     for where, encoding in legacy.items():
         print(f"not UTF-8: {where} was read as {encoding_name(str(encoding))}")
+    # Markup errors of a file that was still read (a reST directive without its body): where to mend.
+    markup = [
+        f"{doc.meta.get('path') or doc.id}: {problem}"
+        for doc in kb.documents.values()
+        for problem in doc.meta.get("problems", ())
+    ]
+    for where in markup:
+        print(f"markup: {where}")
     for problem in problems:
         print(f"error: {problem}")
-    print(f"{len(problems)} problem(s) found" if problems else "no problems found")
+    read_anyway = f" ({len(markup)} markup error(s) above, read as well as possible)" if markup else ""
+    print(f"{len(problems)} problem(s) found{read_anyway}" if problems else f"no problems found{read_anyway}")
     return 1 if problems else 0
 
 

@@ -111,6 +111,19 @@ def test_index_says_which_encoding_a_file_that_is_not_utf_8_was_read_in(tmp_path
     assert "The café serves déjà vu coffee." in answer.stdout, answer.stdout
 
 
+def test_index_names_markup_errors_of_a_file_it_still_read(tmp_path, state):
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "pumping.rst").write_text("Pumping\n=======\n\n.. note::\n\nA double kit halves the time.\n")
+    out = citebot("index", "--knowledge", str(folder), env=state)
+    assert out.returncode == 0, out.stdout + out.stderr  # read, so not a problem that fails a check
+    expected = f'markup: {folder / "pumping.rst"}: line 4: Content block expected for the "note" directive'
+    assert expected in out.stdout
+    assert "no problems found (1 markup error(s) above, read as well as possible)" in out.stdout
+    again = citebot("index", "--knowledge", str(folder), env=state)  # from the saved index
+    assert expected in again.stdout
+
+
 def test_index_is_reused_until_the_folder_changes(tmp_path, state):
     folder = tmp_path / "kb"
     folder.mkdir()
