@@ -49,15 +49,19 @@ _THOUGHT = (
 )
 MENTAL_CRISIS = seen(
     r"\bsuicid\w*|\bself[- ]?harm\w*|\b(?:kill\w*|hurt\w*|harm\w*|cut\w*) my ?self\b"
-    r"|\b(?:want\w*|wish\w*|going|ready) to die\b|\bend (?:it all|my life|things)\b"
+    r"|\b(?:want\w*|wish\w*|going|ready) to die\b|\bend (?:it all|my life)\b"
     r"|\b(?:don'?t|do not|dont) want to (?:be here|live|be alive|wake up)\b"
     r"|\b(?:go to sleep|fall asleep|sleep) and (?:not|never) wake up\b"
     r"|\bbetter off without me\b|\bcan'?t go on\b"
     rf"|\b{_THOUGHT} (?:\w+ ){{0,4}}(?:{_HARM} {_THE_BABY}|hold\w* {_THE_BABY} under)"
     rf"|\bfeel (?:like )?i (?:might|could|will|'?ll|am going to|'?m going to) {_HARM}"
-    r"|\bhear\w* (?:a |the )?voices?\b|\bseeing things (?:that )?(?:aren'?t|are not|that are not) there\b"
+    r"|\bhear\w* voices\b|\bhear\w* (?:a |the )?voices? (?:saying|telling|that says|that tells)\b"
+    r"|\bseeing things (?:that )?(?:aren'?t|are not|that are not) there\b"
     r"|\b(?:talks?|talking|speaks?|speaking|voices?) (?:\w+ ){0,3}(?:in|inside) (?:my|her) head\b"
-    r"|\bsee\w* shadows\b|\bpsychosis\b|\b(?:not|stop|cease to|never) exist\w*\b"
+    r"|\bsee\w* shadows\b|\bpsychosis\b|\bstop existing\b"
+    # "i wish i could just disappear and not exist", not "the file does not exist"
+    r"|\bi (?:just )?(?:want|wish|wanted|would like|'?d like) (?:\w+ ){0,5}(?:to )?"
+    r"(?:not|stop|cease to|never) exist"
     r"|\bcutting (?:my |me )?(?:arms?|wrists?|legs?|thighs?|skin)\b"
 )
 # Mania after birth, a sign of postpartum psychosis (NHS): days without sleep and feeling elated.
@@ -172,8 +176,9 @@ _HEADACHE_BAD = seen(
     r"|\b(?:bp|blood pressure)\b (?:\w+ ){0,3}(?:high|up|raised)\b"
 )
 _VISION = seen(
-    r"\bblurr\w*|\bvision (?:\w+ ){0,2}(?:fuzzy|weird|funny|going|spotty|off|strange)"
-    r"|\bflash\w* (?:of )?lights?|\bflashing\b|\bseeing (?:spots|stars|sparkles|zig-?zags|floaters)"
+    r"\bblurr\w* (?:vision|eyes|sight)\b|\b(?:vision|eyes|sight) (?:\w+ ){0,3}"
+    r"(?:blurr\w*|fuzzy|weird|funny|going|spotty|off|strange)\b|\bflash\w* (?:of )?lights?"
+    r"|\bseeing (?:spots|stars|sparkles|zig-?zags|floaters)"
     r"|\bspots (?:in|before) (?:my )?(?:eyes|vision)|\bzig-?zag"
 )
 _SWELLING = seen(

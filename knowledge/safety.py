@@ -108,7 +108,7 @@ _NOW = "contact your doctor or midwife now (111 in the UK)."
 
 # Words that look like a sign but are about something else, taken out before the signs are read.
 _NOT_SIGNS = compile_ci(
-    r"\bfever blisters?\b"
+    r"\bfever blisters?\b|\bchest ?feed\w*"
     r"|\b(?:no|not|without|never|nor)\s+"
     r"(?:a\s+|any\s+|had\s+(?:a\s+)?|got\s+(?:a\s+)?|signs? of\s+(?:a\s+)?)?"
     r"(?:fever|temperature|temp|chills|high temp\w*)\b(?:\s+yet)?"

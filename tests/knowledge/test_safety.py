@@ -94,6 +94,13 @@ def test_warning_signs_get_their_own_notice(text, sign):
         "my nipples are cracked and bleeding more and more, what helps",  # a nipple, not a haemorrhage
         "I get leg cramps at night since the birth",
         "tired headache after a night of cluster feeding, is coffee ok while bf",
+        # a docs server's words, and a parent's, that only look like a mother's signs
+        "FileNotFoundError: the template does not exist",
+        "i get an error that the file does not exist",
+        "the PDF delivered to members is blurry",
+        "my baby loves to hear the voice of his dad",
+        "chestfeeding hurts a bit at the start, normal?",
+        "at the end things got better with the latch",
     ],
 )
 def test_near_misses_are_not(text):
