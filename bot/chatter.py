@@ -23,12 +23,17 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 _THANKS = re.compile(r"\b(?:thank|thanks|thx|thnx|ty|tysm|tyvm|cheers|appreciated?)\b", re.IGNORECASE)
 
 
+def _words(text: str) -> list[str]:
+    """``text``'s words, lower case, with a typographic apostrophe typed as "'"."""
+    return [w.casefold().replace("’", "'") for w in _WORD.findall(text)]
+
+
 def is_chatter(text: str) -> bool:
     """Whether ``text`` is small talk rather than a question: no words at all (emoji, "!!"), or
     only acknowledgement words ("thanks so much!", "ok", "lol") and no question mark."""
     if "?" in text:
         return False
-    words = [w.casefold().replace("’", "'") for w in _WORD.findall(text)]
+    words = _words(text)
     # "haha" and "hahaha", "lol" and "lolol": laughter of any length.
     words = [re.sub(r"^(?:ha)+h?$", "haha", re.sub(r"^lo(?:l)+(?:ol)*$", "lol", w)) for w in words]
     return all(w in _CHATTER_WORDS for w in words)
@@ -51,7 +56,7 @@ _GREETED = _GREETINGS | frozenset(
 def is_greeting(text: str) -> bool:
     """Whether ``text`` only greets ("hi", "hello there!", "good morning 👋", "hey?"): a greeting
     word and nothing else but whom it greets. "hi, what is IgA?" is a question."""
-    words = [w.casefold().replace("’", "'") for w in _WORD.findall(text)]
+    words = _words(text)
     return any(w in _GREETINGS for w in words) and all(w in _GREETED for w in words)
 
 
@@ -81,7 +86,7 @@ _CALL_FOR_HELP_WORDS = frozenset(
 def is_call_for_help(text: str) -> bool:
     """Whether ``text`` only asks for help ("can someone help me?", "I need some help pls") and
     says nothing of what with: "can you help me with latching?" is a question."""
-    words = [w.casefold().replace("’", "'") for w in _WORD.findall(text)]
+    words = _words(text)
     return "help" in words and all(w in _CALL_FOR_HELP_WORDS for w in words)
 
 
@@ -90,6 +95,16 @@ def is_about_the_bot(text: str) -> bool:
     help ("can anyone help?"), not about the documents: each would otherwise be answered from a
     sentence about what "helps"."""
     return bool(_ABOUT_THE_BOT.search(text)) or is_call_for_help(text)
+
+
+# The earlier questions a follow-up carries, at most (the newest kept): enough for a few turns.
+CONTEXT_CHARS = 1000
+
+
+def follow_up_context(earlier: str, question: str) -> str:
+    """What a follow-up to ``question`` (itself following ``earlier``) is asked with: both, the
+    newest :data:`CONTEXT_CHARS` of them."""
+    return f"{earlier} {question}".strip()[-CONTEXT_CHARS:]
 
 
 # Telling the bot its answer missed: "you're wrong", "that's not what I asked", "wrong answer".

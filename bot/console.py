@@ -22,7 +22,7 @@ from knowledge.question import content_words
 from knowledge.retriever import search
 from knowledge.semantic import channels_line
 
-from .chatter import is_about_the_bot, is_chatter, is_greeting, is_thanks
+from .chatter import follow_up_context, is_about_the_bot, is_chatter, is_greeting, is_thanks
 from .text_render import (
     PLAIN,
     emphasis_for,
@@ -53,8 +53,6 @@ NOTHING_NEW = (
 # A line that opens like this after an answer follows up on it ("and for babies?", "what about IgG?"),
 # as every message in the bot's Discord thread does: the earlier question counts with it.
 FOLLOW_UP = re.compile(r"^\W*(?:and|but|also|what about|how about|what of)\b", re.IGNORECASE)
-# The earlier questions a follow-up carries, at most (the newest kept), as in a Discord thread.
-CONTEXT_CHARS = 1000
 # Typed alone, these leave, as they would most shells: nobody asks the documents "quit".
 QUIT_WORDS = frozenset({"quit", "exit", "quit()", "exit()"})
 
@@ -126,7 +124,7 @@ def handle(
         return str(exc)
     session.numbered = numbered_sources(answer)
     session.answered = answer.answered
-    session.asked = f"{context} {line}".strip()[-CONTEXT_CHARS:] if answer.answered else ""
+    session.asked = follow_up_context(context, line) if answer.answered else ""
     return render_answer(answer, emphasis=emphasis)
 
 

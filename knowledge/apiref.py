@@ -268,23 +268,26 @@ class ApiIndex:
         link = obj.link or doc.link_at(offset)
         return Described(obj, summary, doc.title, section, link, passage.id if passage else None)
 
-    def _passage_at(self, doc_id: str, offset: int) -> Passage | None:
-        """The passage of ``doc_id`` holding ``offset``, else the next one (``offset`` is on a
-        heading line), else the last."""
+    def _passages_of(self, doc_id: str) -> list[Passage]:
+        """``doc_id``'s passages in order (the knowledge base's, grouped by document once)."""
         with self._lock:
             if self._by_doc is None:
                 by_doc: dict[str, list[Passage]] = {}
                 for p in self._kb.passages if self._kb is not None else ():
                     by_doc.setdefault(p.doc_id, []).append(p)
                 self._by_doc = by_doc
-        passages = self._by_doc.get(doc_id, [])
+        return self._by_doc.get(doc_id, [])
+
+    def _passage_at(self, doc_id: str, offset: int) -> Passage | None:
+        """The passage of ``doc_id`` holding ``offset``, else the next one (``offset`` is on a
+        heading line), else the last."""
+        passages = self._passages_of(doc_id)
         return next((p for p in passages if offset < p.end), passages[-1] if passages else None)
 
     def _passage_before(self, doc_id: str, offset: int) -> Passage | None:
         """The last passage of ``doc_id`` starting at or before ``offset`` (an object with no text
         of its own ends the passage before the next heading), else the first."""
-        self._passage_at(doc_id, offset)  # the passages by document, made once
-        passages = self._by_doc.get(doc_id, []) if self._by_doc is not None else []
+        passages = self._passages_of(doc_id)
         before = [p for p in passages if p.start <= offset]
         return before[-1] if before else (passages[0] if passages else None)
 

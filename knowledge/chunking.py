@@ -48,7 +48,7 @@ _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
 _FENCE = re.compile(r"^(```|~~~)")
 # A Setext heading's underline: "Title\n=====" is level 1, "Title\n-----" level 2.
 # A heading's attribute list (Python-Markdown, MkDocs, Pandoc): "Install {: #git }", "Setup {#setup}".
-_HEADING_ATTRS = re.compile(r"\s*\{:?\s*[#.][^{}]*\}\s*$|\s*\{:[^{}]*\}\s*$")
+HEADING_ATTRS = re.compile(r"\s*\{:?\s*[#.][^{}]*\}\s*$|\s*\{:[^{}]*\}\s*$")
 _UNDERLINE = re.compile(r"^[ \t]{0,3}(=+|-+)[ \t]*$")
 # In plain text a run of three or more of one punctuation character under a line underlines it
 # (reST style; a shorter run is more likely a dash).
@@ -194,7 +194,7 @@ def sections(doc: Document) -> Iterator[tuple[tuple[str, ...], int, int]]:
                     adornments.append(setext)
                 level = len(heading.group(1)) if heading else adornments.index(setext) + 1
                 written = heading.group(2) if heading else stripped
-                name = plain_heading(_HEADING_ATTRS.sub("", written).strip())
+                name = plain_heading(HEADING_ATTRS.sub("", written).strip())
                 question_level = None
             else:
                 name = (question.group("bold") or question.group("plain")).strip()

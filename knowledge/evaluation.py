@@ -14,9 +14,9 @@ from pathlib import Path
 import yaml
 
 from .assistant import Assistant
-from .chunking import plain_heading
 from .decider import AnswerSettings
 from .golden import answer_or_decline
+from .golden.expectations import under
 from .kb import KnowledgeBase
 from .models import Answer, Hit
 from .safe_yaml import quote
@@ -298,14 +298,6 @@ def answered_from(answer: Answer) -> Hit | None:
     if answer.sentences and 0 < answer.sentences[0].source <= len(answer.hits):
         return answer.hits[answer.sentences[0].source - 1]
     return answer.hits[0]
-
-
-def under(section: str, headings: Iterable[str]) -> bool:
-    """Whether a hit's ``section`` (its heading path: "Dosage" or "Drug X › Dosage") stands under
-    one of ``headings``: any heading on the path counts, named as its page writes it ("What
-    *attrs* Is Not") or as it is cited ("What attrs Is Not")."""
-    path = {part.strip() for part in section.split("›")} | {section}
-    return any(plain_heading(heading.strip()) in path for heading in headings)
 
 
 def _is_document(hit: Hit, document: str | None) -> bool:

@@ -39,6 +39,7 @@ from ..answering import Reply, has_custom_emoji, without_emoji
 from ..chatter import (
     ABOUT_REPLY,
     MISSED_REPLY,
+    follow_up_context,
     is_about_the_bot,
     is_chatter,
     is_greeting,
@@ -55,7 +56,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-CONTEXT_CHARS = 1000
 THREAD_NAME_LIMIT = 100
 # Said to a bare mention and to a greeting: how to ask, in words that fit any server's documents.
 EMPTY_MENTION_REPLY = (
@@ -199,7 +199,7 @@ class Conversation(commands.Cog):
             await message.reply(reply, allowed_mentions=discord.AllowedMentions.none())
             return
         if previous is not None and text:
-            context = f"{previous.context} {previous.question}".strip()[-CONTEXT_CHARS:]
+            context = follow_up_context(previous.context, previous.question)
             await self._answer(message, text, context=context, auto=False)
         elif mentioned:
             if not text:

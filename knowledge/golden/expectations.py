@@ -66,7 +66,7 @@ class Expectation:
             return False
         if self.document and self.document not in (top.doc_id, top.title):
             return False
-        return self.kind == DOCUMENT or _on_path(top.section, self.sections)
+        return self.kind == DOCUMENT or under(top.section, self.sections)
 
     def to_yaml(self) -> dict[str, Any]:
         """The keys this expectation adds to a question's entry."""
@@ -80,9 +80,11 @@ class Expectation:
         return out
 
 
-def _on_path(section: str, headings: Iterable[str]) -> bool:
-    # A hit's section is the heading path ("Dosage" or "Drug X › Dosage"): any heading on it counts,
-    # as in citebot eval, named with its emphasis or without.
+def under(section: str, headings: Iterable[str]) -> bool:
+    """Whether a hit's ``section`` (its heading path: "Dosage" or "Drug X › Dosage") stands under
+    one of ``headings``: any heading on the path counts, named as its page writes it ("What
+    *attrs* Is Not") or as it is cited ("What attrs Is Not"). Golden questions and ``citebot
+    eval`` judge sections alike."""
     path = {part.strip() for part in section.split("›")} | {section}
     return any(plain_heading(heading.strip()) in path for heading in headings)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..admonitions import admonition_depth
-from ..chunking import plain_heading
+from ..chunking import HEADING_ATTRS, plain_heading
 from ..code import fenced_blocks
 from ..folder_settings import crawled_url, folder_settings, page_url
 from ..models import Document, LoadError
@@ -28,7 +28,6 @@ EVAL_RST = "eval_rst"
 # A "#" heading, and the id a heading may set for itself ("## Reading files {#files}").
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
 _HEADING_ID = re.compile(r"\s*\{:?\s*#([\w.:-]+)[^{}]*\}\s*$")
-_HEADING_ATTRS = re.compile(r"\s*\{:?\s*[#.][^{}]*\}\s*$")
 _LINK_TEXT = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 
 
@@ -105,7 +104,7 @@ def heading_anchors(text: str) -> list[list[Any]]:
     for start, end in [*fenced_blocks(text), (len(text), len(text))]:
         for heading in _HEADING.finditer(text, position, start):
             own = _HEADING_ID.search(heading.group(2))
-            words = _LINK_TEXT.sub(r"\1", _HEADING_ATTRS.sub("", heading.group(2)))
+            words = _LINK_TEXT.sub(r"\1", HEADING_ATTRS.sub("", heading.group(2)))
             anchor = own.group(1) if own else make_id(words) if len(heading.group(1)) > 1 else ""
             anchor = "" if anchor in seen else anchor
             seen.add(anchor)

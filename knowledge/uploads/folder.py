@@ -88,8 +88,8 @@ class UploadsFolder:
             files = {wanted}
         by_file: dict[Path, str] = {}
         by_title: dict[Path, str] = {}
-        for doc in self.removable(kb):
-            path = self.file_of(kb, doc.id)
+        for doc in kb.documents.values():
+            path = self.file_of(kb, doc.id)  # None: not this server's upload
             if path is not None and path.name.casefold() in files:
                 by_file.setdefault(path, doc.id)
             if path is not None and doc.title.strip().casefold() == wanted:
